@@ -1,0 +1,1 @@
+"""Opaque ciphertext storage. Blob stores import nothing else from sealbox."""

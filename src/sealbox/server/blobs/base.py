@@ -1,0 +1,57 @@
+"""The narrow interface every blob store implements.
+
+A blob is an immutable byte string under a key the server chooses. The server only ever stores
+ciphertext here, so a blob store needs no knowledge of formats: it must store bytes durably, serve
+byte ranges, and never expose a half-written blob under its final key.
+"""
+
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class BlobStoreError(Exception):
+    """The store could not complete an operation (unreachable, refused, or failed mid-way)."""
+
+
+class BlobNotFound(BlobStoreError):
+    """No blob exists under the requested key."""
+
+
+@dataclass(frozen=True, slots=True)
+class BlobInfo:
+    key: str
+    size: int
+
+
+class BlobStore(Protocol):
+    async def put(self, key: str, data: AsyncIterable[bytes] | bytes) -> BlobInfo:
+        """Store ``data`` under ``key``, replacing any earlier blob atomically.
+
+        The blob becomes visible under ``key`` only once every byte is durable; a failure part way
+        leaves either the old blob or none, never a prefix.
+        """
+        ...
+
+    def get(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        """Stream bytes ``[start, end)`` of the blob (``end=None`` means to the end).
+
+        Raises BlobNotFound when the key is absent and ValueError for a range outside the blob.
+        """
+        ...
+
+    async def stat(self, key: str) -> BlobInfo | None:
+        """Return the blob's size, or None when it does not exist."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Remove the blob; deleting a missing key is not an error."""
+        ...
+
+    def list(self, prefix: str = "") -> AsyncIterator[BlobInfo]:
+        """Yield every blob whose key starts with ``prefix``, in no particular order."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections and other resources."""
+        ...
