@@ -1,1 +1,1 @@
-"""The wire contract shared by server and clients: routes, models, error codes (spec/http-api.md)."""
+"""The wire contract shared by server and clients (spec/http-api.md)."""

@@ -1,0 +1,106 @@
+"""The only module that touches PyNaCl (libsodium).
+
+Every primitive the rest of the package uses is wrapped here so that each failure surfaces as
+IntegrityError, never as a PyNaCl exception or a boolean (spec/README.md, "Errors"; libsodium.js
+returns ``false`` from some of these calls, which is why the rule exists for every client).
+"""
+
+from __future__ import annotations
+
+import os
+
+from nacl import bindings as _b
+from nacl.exceptions import BadSignatureError, CryptoError
+
+from sealbox.crypto.errors import ErrorCode, IntegrityError
+
+KEY_BYTES = 32
+NONCE_BYTES = _b.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+TAG_BYTES = _b.crypto_aead_xchacha20poly1305_ietf_ABYTES
+SIGNATURE_BYTES = 64
+PUBLIC_KEY_BYTES = 32
+SEAL_OVERHEAD = _b.crypto_box_SEALBYTES
+ARGON2ID = _b.crypto_pwhash_ALG_ARGON2ID13
+
+
+def random_bytes(size: int) -> bytes:
+    """Cryptographically secure random bytes from the operating system."""
+    return os.urandom(size)
+
+
+def aead_encrypt(key: bytes, nonce: bytes, plaintext: bytes, ad: bytes) -> bytes:
+    """XChaCha20-Poly1305-IETF encryption: ciphertext followed by the 16-byte tag."""
+    return bytes(_b.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, nonce, key))
+
+
+def aead_decrypt(key: bytes, nonce: bytes, ciphertext: bytes, ad: bytes) -> bytes:
+    try:
+        return bytes(_b.crypto_aead_xchacha20poly1305_ietf_decrypt(ciphertext, ad, nonce, key))
+    except CryptoError:
+        raise IntegrityError(ErrorCode.DECRYPT_FAILED) from None
+
+
+def blake2b(data: bytes, *, size: int = 32, key: bytes = b"") -> bytes:
+    return bytes(_b.crypto_generichash_blake2b_salt_personal(data, digest_size=size, key=key))
+
+
+def kdf_derive(key: bytes, subkey_id: int, context: bytes) -> bytes:
+    """libsodium's ``crypto_kdf_derive_from_key`` with a 32-byte output.
+
+    PyNaCl has no binding for it, so it is computed as libsodium defines it: keyed BLAKE2b of the
+    empty string with the subkey id in the salt and the context in the personalisation.
+    """
+    salt = subkey_id.to_bytes(8, "little") + bytes(8)
+    return bytes(
+        _b.crypto_generichash_blake2b_salt_personal(
+            b"", digest_size=32, key=key, salt=salt, person=context + bytes(8)
+        )
+    )
+
+
+def argon2id(password: bytes, salt: bytes, opslimit: int, memlimit: int) -> bytes:
+    return bytes(_b.crypto_pwhash_alg(32, password, salt, opslimit, memlimit, ARGON2ID))
+
+
+def sign_public_key(seed: bytes) -> bytes:
+    public, _ = _b.crypto_sign_seed_keypair(seed)
+    return bytes(public)
+
+
+def sign(seed: bytes, message: bytes) -> bytes:
+    _, secret = _b.crypto_sign_seed_keypair(seed)
+    return bytes(_b.crypto_sign(message, secret)[:SIGNATURE_BYTES])
+
+
+def verify(public_key: bytes, message: bytes, signature: bytes) -> None:
+    try:
+        _b.crypto_sign_open(signature + message, public_key)
+    except (BadSignatureError, CryptoError, ValueError):
+        raise IntegrityError(ErrorCode.BAD_SIGNATURE) from None
+
+
+def box_public_key(secret: bytes) -> bytes:
+    return bytes(_b.crypto_scalarmult_base(secret))
+
+
+def box_seal(message: bytes, public_key: bytes, ephemeral_secret: bytes) -> bytes:
+    """``crypto_box_seal`` with the ephemeral key supplied by the caller.
+
+    libsodium draws the ephemeral key internally; taking it as input makes known-answer vectors
+    possible. The construction is libsodium's: nonce = BLAKE2b-192(epk ‖ pk), output = epk ‖ box.
+    """
+    ephemeral_public = box_public_key(ephemeral_secret)
+    nonce = blake2b(ephemeral_public + public_key, size=24)
+    return ephemeral_public + bytes(_b.crypto_box(message, nonce, public_key, ephemeral_secret))
+
+
+def box_seal_open(sealed: bytes, public_key: bytes, secret: bytes) -> bytes:
+    try:
+        return bytes(_b.crypto_box_seal_open(sealed, public_key, secret))
+    except (CryptoError, ValueError):
+        raise IntegrityError(ErrorCode.DECRYPT_FAILED) from None
+
+
+def equal(a: bytes, b: bytes) -> bool:
+    """Constant-time comparison for equal-length secrets and MACs."""
+    return len(a) == len(b) and bool(_b.sodium_memcmp(a, b))

@@ -1,0 +1,161 @@
+"""Byte layouts shared by every object: the common prefix, integers, and strict parsing.
+
+Every stored object starts with ``magic ‖ format version ‖ object type`` (spec/README.md,
+"Conventions"). Parsing is strict: a short read, trailing bytes, an unknown version or the wrong
+type raises IntegrityError, because a parser that guesses is an attack surface.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from enum import IntEnum
+from typing import Any
+
+from sealbox.crypto.errors import ErrorCode, IntegrityError
+
+MAGIC = b"SBOX"
+FORMAT_VERSION = 1
+PREFIX_BYTES = 6
+ID_BYTES = 16
+HASH_BYTES = 32
+
+
+class ObjectType(IntEnum):
+    """The type byte of every stored object (spec/README.md, "Object types")."""
+
+    PASSWORD_WRAP = 0x01
+    RECOVERY_WRAP = 0x02
+    PRIVATE_KEYS = 0x03
+    TOP_FOLDER_KEY = 0x04
+    NODE_KEY = 0x05
+    METADATA = 0x06
+    LINK_SECRET = 0x07
+    PASSWORD_LINK = 0x08
+    CONTENT_HEADER = 0x09
+    NODE_RECORD = 0x0A
+    MANIFEST = 0x0B
+    IDENTITY_BUNDLE = 0x0C
+    SHARE_ENVELOPE = 0x0D
+    DROP_KEY = 0x0E
+    DROP_UPLOAD = 0x0F
+
+
+def prefix(object_type: ObjectType) -> bytes:
+    return MAGIC + bytes([FORMAT_VERSION, object_type])
+
+
+def check_id(value: bytes) -> bytes:
+    """Ids are chosen by callers in this process, so a wrong length is a programming error."""
+    if len(value) != ID_BYTES:
+        raise ValueError(f"ids are {ID_BYTES} bytes")
+    return value
+
+
+def u32(value: int) -> bytes:
+    return value.to_bytes(4, "little")
+
+
+def u64(value: int) -> bytes:
+    return value.to_bytes(8, "little")
+
+
+class Reader:
+    """Reads fields off the front of an object, raising IntegrityError on any shortfall."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._offset = 0
+
+    @property
+    def offset(self) -> int:
+        return self._offset
+
+    def take(self, size: int) -> bytes:
+        end = self._offset + size
+        if end > len(self._data):
+            raise IntegrityError(ErrorCode.MALFORMED, "object is truncated")
+        field = self._data[self._offset : end]
+        self._offset = end
+        return field
+
+    def u8(self) -> int:
+        return self.take(1)[0]
+
+    def u32(self) -> int:
+        return int.from_bytes(self.take(4), "little")
+
+    def u64(self) -> int:
+        return int.from_bytes(self.take(8), "little")
+
+    def sized(self, limit: int) -> bytes:
+        """A field preceded by its u32 length, refused when longer than ``limit``."""
+        size = self.u32()
+        if size > limit:
+            raise IntegrityError(ErrorCode.MALFORMED, "field is longer than allowed")
+        return self.take(size)
+
+    def prefix(self, expected: ObjectType) -> bytes:
+        head = self.take(PREFIX_BYTES)
+        if head[:4] != MAGIC:
+            raise IntegrityError(ErrorCode.BAD_MAGIC)
+        if head[4] != FORMAT_VERSION:
+            raise IntegrityError(ErrorCode.UNSUPPORTED_VERSION, f"format version {head[4]}")
+        if head[5] != expected:
+            raise IntegrityError(ErrorCode.WRONG_TYPE, f"expected {expected.name.lower()}")
+        return head
+
+    def consumed(self) -> bytes:
+        return self._data[: self._offset]
+
+    def rest(self) -> bytes:
+        field = self._data[self._offset :]
+        self._offset = len(self._data)
+        return field
+
+    def end(self) -> None:
+        if self._offset != len(self._data):
+            raise IntegrityError(ErrorCode.MALFORMED, "trailing bytes after object")
+
+
+def b64url(data: bytes) -> str:
+    """base64url without padding, the text form of every id and binary field (spec/README.md)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def from_b64url(text: str) -> bytes:
+    """Strict inverse of :func:`b64url`: padding, other alphabets and non-zero tail bits raise."""
+    if "=" in text or len(text) % 4 == 1:
+        raise ValueError("not unpadded base64url")
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        raise ValueError("not unpadded base64url") from None
+    if b64url(raw) != text:
+        raise ValueError("not canonical base64url")
+    return raw
+
+
+def canonical_json(value: dict[str, Any]) -> bytes:
+    """UTF-8 JSON with sorted keys and no insignificant white space (spec/README.md)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def parse_canonical_json(data: bytes) -> dict[str, Any]:
+    """Parse JSON that must be an object already in canonical form."""
+    try:
+        value = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError):
+        raise IntegrityError(ErrorCode.MALFORMED, "metadata is not JSON") from None
+    try:
+        canonical = isinstance(value, dict) and canonical_json(value) == data
+    except UnicodeEncodeError:  # a lone surrogate escaped in the JSON text
+        canonical = False
+    if not canonical:
+        raise IntegrityError(ErrorCode.MALFORMED, "metadata is not canonical JSON")
+    return value  # type: ignore[no-any-return]
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")

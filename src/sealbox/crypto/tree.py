@@ -1,0 +1,353 @@
+"""The drive tree: folder and file keys, sealed metadata and signed node records (spec/metadata.md).
+
+Each node's key is wrapped under its parent folder's key and its metadata is sealed under a key
+derived from the parent folder's key, both with the node's ids in the AD, so listing a folder
+costs one AEAD per child and a record moved or copied elsewhere by the server fails to open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from sealbox.crypto import _sodium
+from sealbox.crypto.errors import ErrorCode, IntegrityError
+from sealbox.crypto.identity import IdentityKeys, verify_signature
+from sealbox.crypto.keys import (
+    FileKey,
+    FolderKey,
+    MasterKey,
+    RandomSource,
+    derive,
+    system_random,
+)
+from sealbox.crypto.layout import (
+    HASH_BYTES,
+    ID_BYTES,
+    ObjectType,
+    Reader,
+    b64url,
+    canonical_json,
+    check_id,
+    from_b64url,
+    parse_canonical_json,
+    prefix,
+    u32,
+    u64,
+)
+from sealbox.crypto.sealed import open_sealed, parse_sealed, seal
+
+RECORD_LABEL = b"sealbox node record v1"
+MAX_NAME_BYTES = 1024
+MAX_MIME_BYTES = 255
+MAX_SEALED_FIELD = 64 * 1024
+INT64_MAX = 2**63 - 1
+
+
+class NodeType(IntEnum):
+    FOLDER = 1
+    FILE = 2
+
+
+def record_hash(data: bytes) -> bytes:
+    """BLAKE2b-256 of an object's bytes: how manifests and metadata refer to other objects."""
+    return _sodium.blake2b(data)
+
+
+# Keys ---------------------------------------------------------------------------------------
+
+
+def wrap_top_folder_key(
+    master_key: MasterKey,
+    folder_key: FolderKey,
+    user_id: bytes,
+    folder_id: bytes,
+    rng: RandomSource = system_random,
+) -> bytes:
+    """Wrap the key of a folder with no parent (the root and the trash) under the master key."""
+    context = check_id(user_id) + check_id(folder_id)
+    return seal(
+        derive(master_key, 1, b"sbtopkey"),
+        ObjectType.TOP_FOLDER_KEY,
+        folder_key.secret_bytes(),
+        context,
+        rng,
+    )
+
+
+def unwrap_top_folder_key(
+    master_key: MasterKey, wrap: bytes, user_id: bytes, folder_id: bytes
+) -> FolderKey:
+    context = check_id(user_id) + check_id(folder_id)
+    key = derive(master_key, 1, b"sbtopkey")
+    return FolderKey(open_sealed(key, wrap, ObjectType.TOP_FOLDER_KEY, context, 32))
+
+
+def _node_key_context(node_id: bytes, parent_id: bytes, node_type: NodeType) -> bytes:
+    return check_id(node_id) + check_id(parent_id) + bytes([node_type])
+
+
+def wrap_node_key(
+    parent_key: FolderKey,
+    node_key: FolderKey | FileKey,
+    node_id: bytes,
+    parent_id: bytes,
+    rng: RandomSource = system_random,
+) -> bytes:
+    node_type = NodeType.FOLDER if isinstance(node_key, FolderKey) else NodeType.FILE
+    return seal(
+        derive(parent_key, 1, b"sbnodkey"),
+        ObjectType.NODE_KEY,
+        node_key.secret_bytes(),
+        _node_key_context(node_id, parent_id, node_type),
+        rng,
+    )
+
+
+def unwrap_node_key(
+    parent_key: FolderKey, wrap: bytes, node_id: bytes, parent_id: bytes, node_type: NodeType
+) -> FolderKey | FileKey:
+    raw = open_sealed(
+        derive(parent_key, 1, b"sbnodkey"),
+        wrap,
+        ObjectType.NODE_KEY,
+        _node_key_context(node_id, parent_id, node_type),
+        32,
+    )
+    return FolderKey(raw) if node_type == NodeType.FOLDER else FileKey(raw)
+
+
+# Metadata -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FolderMetadata:
+    name: str
+    mtime: int  # milliseconds since the Unix epoch
+    trashed_from: bytes | None = None  # the parent id to restore to, while in the trash
+
+
+@dataclass(frozen=True, slots=True)
+class FileMetadata:
+    name: str
+    mtime: int
+    size: int  # plaintext bytes
+    mime: str
+    content_id: bytes
+    header_hash: bytes  # BLAKE2b-256 of the content object's header
+    trashed_from: bytes | None = None
+
+
+Metadata = FolderMetadata | FileMetadata
+
+
+def encode_metadata(metadata: Metadata) -> bytes:
+    _check_name(metadata.name)
+    fields: dict[str, Any] = {"name": metadata.name, "mtime": _int64(metadata.mtime)}
+    if isinstance(metadata, FileMetadata):
+        if not 0 <= metadata.size <= INT64_MAX or not _valid_mime(metadata.mime):
+            raise ValueError("bad file size or MIME type")
+        if len(metadata.header_hash) != HASH_BYTES:
+            raise ValueError("header hashes are 32 bytes")
+        fields |= {
+            "size": metadata.size,
+            "mime": metadata.mime,
+            "content_id": b64url(check_id(metadata.content_id)),
+            "header_hash": b64url(metadata.header_hash),
+        }
+    if metadata.trashed_from is not None:
+        fields["trashed_from"] = b64url(check_id(metadata.trashed_from))
+    return canonical_json(fields)
+
+
+def decode_metadata(data: bytes, node_type: NodeType) -> Metadata:
+    """Parse authenticated metadata; anything outside the schema is refused, not guessed at."""
+    fields = parse_canonical_json(data)
+    try:
+        trashed = fields.pop("trashed_from", None)
+        trashed_from = None if trashed is None else _id_field(trashed)
+        name, mtime = fields.pop("name"), fields.pop("mtime")
+        if node_type == NodeType.FOLDER:
+            metadata: Metadata = FolderMetadata(name, mtime, trashed_from)
+        else:
+            metadata = FileMetadata(
+                name,
+                mtime,
+                fields.pop("size"),
+                fields.pop("mime"),
+                _id_field(fields.pop("content_id")),
+                from_b64url(fields.pop("header_hash")),
+                trashed_from,
+            )
+        if fields or not _well_typed(metadata):
+            raise ValueError("unexpected fields")
+        encode_metadata(metadata)
+    except (KeyError, TypeError, ValueError):
+        raise IntegrityError(ErrorCode.MALFORMED, "metadata does not match its schema") from None
+    return metadata
+
+
+def _id_field(value: object) -> bytes:
+    if not isinstance(value, str):
+        raise TypeError("ids are strings")
+    return check_id(from_b64url(value))
+
+
+def _well_typed(metadata: Metadata) -> bool:
+    # bool is an int in Python but never a valid number here.
+    numbers = [metadata.mtime] + ([metadata.size] if isinstance(metadata, FileMetadata) else [])
+    strings = [metadata.name] + ([metadata.mime] if isinstance(metadata, FileMetadata) else [])
+    return all(type(n) is int for n in numbers) and all(type(s) is str for s in strings)
+
+
+def _check_name(name: str) -> None:
+    encoded = name.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError, a ValueError
+    if not 1 <= len(encoded) <= MAX_NAME_BYTES or name in (".", "..") or "/" in name:
+        raise ValueError("names are 1 to 1024 bytes, not '.', '..' or containing '/'")
+    if "\x00" in name:
+        raise ValueError("names cannot contain NUL")
+
+
+def _valid_mime(mime: str) -> bool:
+    return len(mime) <= MAX_MIME_BYTES and mime.isascii() and mime.isprintable()
+
+
+def _int64(value: int) -> int:
+    if not -(2**63) <= value <= INT64_MAX:
+        raise ValueError("times are signed 64-bit milliseconds")
+    return value
+
+
+def _metadata_context(
+    node_id: bytes, parent_id: bytes, node_type: NodeType, node_version: int
+) -> bytes:
+    return _node_key_context(node_id, parent_id, node_type) + u64(node_version)
+
+
+def seal_metadata(
+    parent_key: FolderKey,
+    metadata: Metadata,
+    node_id: bytes,
+    parent_id: bytes,
+    node_version: int,
+    rng: RandomSource = system_random,
+) -> bytes:
+    node_type = NodeType.FOLDER if isinstance(metadata, FolderMetadata) else NodeType.FILE
+    return seal(
+        derive(parent_key, 1, b"sbmetaky"),
+        ObjectType.METADATA,
+        encode_metadata(metadata),
+        _metadata_context(node_id, parent_id, node_type, node_version),
+        rng,
+    )
+
+
+def open_metadata(
+    parent_key: FolderKey,
+    sealed: bytes,
+    node_id: bytes,
+    parent_id: bytes,
+    node_type: NodeType,
+    node_version: int,
+) -> Metadata:
+    plaintext = parse_sealed(sealed, ObjectType.METADATA).open(
+        derive(parent_key, 1, b"sbmetaky"),
+        _metadata_context(node_id, parent_id, node_type, node_version),
+    )
+    return decode_metadata(plaintext, node_type)
+
+
+# Node records -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRecord:
+    node_id: bytes
+    parent_id: bytes
+    node_type: NodeType
+    node_version: int
+    writer_id: bytes
+    wrapped_key: bytes
+    sealed_metadata: bytes
+    signature: bytes
+    encoded: bytes
+
+    @property
+    def hash(self) -> bytes:
+        return record_hash(self.encoded)
+
+    def verify(self, writer_sign_public: bytes) -> None:
+        """Check the writer's signature; the caller looks the key up by ``writer_id``."""
+        body = self.encoded[: -_sodium.SIGNATURE_BYTES]
+        verify_signature(writer_sign_public, RECORD_LABEL, body, self.signature)
+
+    def open_metadata(self, parent_key: FolderKey) -> Metadata:
+        return open_metadata(
+            parent_key,
+            self.sealed_metadata,
+            self.node_id,
+            self.parent_id,
+            self.node_type,
+            self.node_version,
+        )
+
+    def open_key(self, parent_key: FolderKey) -> FolderKey | FileKey:
+        return unwrap_node_key(
+            parent_key, self.wrapped_key, self.node_id, self.parent_id, self.node_type
+        )
+
+
+def make_node_record(
+    writer: IdentityKeys,
+    writer_id: bytes,
+    node_id: bytes,
+    parent_id: bytes,
+    node_type: NodeType,
+    node_version: int,
+    wrapped_key: bytes,
+    sealed_metadata: bytes,
+) -> bytes:
+    if max(len(wrapped_key), len(sealed_metadata)) > MAX_SEALED_FIELD:
+        raise ValueError("sealed fields are at most 64 KiB")
+    body = (
+        prefix(ObjectType.NODE_RECORD)
+        + check_id(node_id)
+        + check_id(parent_id)
+        + bytes([node_type])
+        + u64(node_version)
+        + check_id(writer_id)
+        + u32(len(wrapped_key))
+        + wrapped_key
+        + u32(len(sealed_metadata))
+        + sealed_metadata
+    )
+    return body + writer.sign(RECORD_LABEL, body)
+
+
+def parse_node_record(data: bytes) -> NodeRecord:
+    reader = Reader(data)
+    reader.prefix(ObjectType.NODE_RECORD)
+    node_id = reader.take(ID_BYTES)
+    parent_id = reader.take(ID_BYTES)
+    try:
+        node_type = NodeType(reader.u8())
+    except ValueError:
+        raise IntegrityError(ErrorCode.MALFORMED, "unknown node type") from None
+    node_version = reader.u64()
+    writer_id = reader.take(ID_BYTES)
+    wrapped_key = reader.sized(MAX_SEALED_FIELD)
+    sealed_metadata = reader.sized(MAX_SEALED_FIELD)
+    signature = reader.take(_sodium.SIGNATURE_BYTES)
+    reader.end()
+    return NodeRecord(
+        node_id,
+        parent_id,
+        node_type,
+        node_version,
+        writer_id,
+        wrapped_key,
+        sealed_metadata,
+        signature,
+        data,
+    )
