@@ -177,7 +177,9 @@ def verify_bundle(data: bytes, username: str, pinned: Pin | None) -> IdentityBun
         raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the bundle names another user")
     verify_signature(keys.sign_public, BUNDLE_LABEL, body, signature)
     rotated = previous_public != bytes(PUBLIC_BYTES)
-    if not rotated and endorsement != bytes(SIGNATURE_BYTES):
+    if rotated:
+        verify_signature(previous_public, ROTATION_LABEL, body, endorsement)
+    elif endorsement != bytes(SIGNATURE_BYTES):
         raise IntegrityError(ErrorCode.MALFORMED, "an endorsement without a previous key")
     bundle = IdentityBundle(
         user_id,
@@ -196,9 +198,9 @@ def verify_bundle(data: bytes, username: str, pinned: Pin | None) -> IdentityBun
         if bundle_version < pinned.bundle_version:
             raise IntegrityError(ErrorCode.ROLLBACK, "an older identity bundle")
         return bundle
+    # The endorsement by previous_public was verified above.
     if previous_public != pinned.sign_public or bundle_version <= pinned.bundle_version:
         raise IntegrityError(ErrorCode.KEY_CHANGED)
-    verify_signature(pinned.sign_public, ROTATION_LABEL, body, endorsement)
     return bundle
 
 

@@ -39,12 +39,13 @@ class SecretKey:
         return f"<{type(self).__name__}>"
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and _sodium.equal(
-            self._secret,
-            other._secret,  # type: ignore[attr-defined]
+        return (
+            isinstance(other, SecretKey)
+            and type(other) is type(self)
+            and _sodium.equal(self._secret, other._secret)
         )
 
-    __hash__ = None  # keys never go into sets or dict keys.
+    __hash__ = None  # type: ignore[assignment]  # keys never go into sets or dict keys.
 
 
 class MasterKey(SecretKey):

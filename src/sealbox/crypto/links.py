@@ -112,13 +112,18 @@ def parse_fragment(fragment: str) -> LinkKey | PasswordFragment:
         raw = from_b64url(body)
         if tag == PLAIN_TAG:
             return LinkKey(raw)
-        if tag == PASSWORD_TAG:
-            sealed = parse_sealed(raw, ObjectType.PASSWORD_LINK, PARAMS_BYTES + COMMITMENT_BYTES)
-            params = KdfParams.decode(sealed.public_fields[:PARAMS_BYTES])
-            return PasswordFragment(params, sealed.public_fields[PARAMS_BYTES:], raw)
-    except (ValueError, IntegrityError):
-        pass
+    except ValueError:
+        raw = b""
+    if tag == PASSWORD_TAG and raw:
+        return parse_password_link(raw)
     raise ValueError("the link's key part (after #) is damaged or incomplete")
+
+
+def parse_password_link(data: bytes) -> PasswordFragment:
+    """Parse the object inside a password fragment; a tampered object raises IntegrityError."""
+    sealed = parse_sealed(data, ObjectType.PASSWORD_LINK, PARAMS_BYTES + COMMITMENT_BYTES)
+    params = KdfParams.decode(sealed.public_fields[:PARAMS_BYTES])
+    return PasswordFragment(params, sealed.public_fields[PARAMS_BYTES:], data)
 
 
 def unlock(fragment: PasswordFragment, password: str, link_id: bytes) -> LinkKey:

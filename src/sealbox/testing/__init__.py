@@ -1,0 +1,1 @@
+"""Test aids shipped with Sealbox. They may import anything; nothing in the product imports them."""
