@@ -68,10 +68,6 @@ class Reader:
         self._data = data
         self._offset = 0
 
-    @property
-    def offset(self) -> int:
-        return self._offset
-
     def take(self, size: int) -> bytes:
         end = self._offset + size
         if end > len(self._data):

@@ -203,10 +203,13 @@ def _well_typed(metadata: Metadata) -> bool:
 
 def _check_name(name: str) -> None:
     encoded = name.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError, a ValueError
-    if not 1 <= len(encoded) <= MAX_NAME_BYTES or name in (".", "..") or "/" in name:
-        raise ValueError("names are 1 to 1024 bytes, not '.', '..' or containing '/'")
-    if "\x00" in name:
-        raise ValueError("names cannot contain NUL")
+    if (
+        not 1 <= len(encoded) <= MAX_NAME_BYTES
+        or name in (".", "..")
+        or "/" in name
+        or "\x00" in name
+    ):
+        raise ValueError("names are 1 to 1024 bytes, not '.' or '..', without '/' or NUL")
 
 
 def _valid_mime(mime: str) -> bool:

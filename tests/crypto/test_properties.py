@@ -1,0 +1,214 @@
+"""Hypothesis properties: round trips for any size, canonical encodings, and tamper detection."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sealbox.crypto import content, identity, manifest, tree
+from sealbox.crypto.errors import IntegrityError
+from sealbox.crypto.keys import FileKey, FolderKey
+from sealbox.crypto.layout import b64url, canonical_json, from_b64url
+from sealbox.crypto.password import KdfParams
+
+CHUNK = content.MIN_CHUNK_SIZE
+SIZES = st.one_of(
+    st.sampled_from([0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK, 3 * CHUNK + 1]),
+    st.integers(min_value=0, max_value=5 * CHUNK),
+)
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _encrypt(data: bytes) -> tuple[FileKey, bytes, content.ContentEncryptor, list[bytes]]:
+    key, content_id = FileKey.generate(), os.urandom(16)
+    encryptor = content.ContentEncryptor(key, content_id, CHUNK)
+    sealed = list(encryptor.encrypt_stream(io.BytesIO(data).read))
+    return key, content_id, encryptor, sealed
+
+
+@FAST
+@given(size=SIZES, reads=st.integers(min_value=1, max_value=CHUNK + 7))
+def test_content_round_trip_any_size(size: int, reads: int) -> None:
+    data = os.urandom(size)
+    key, content_id, encryptor, sealed = _encrypt(data)
+    assert len(b"".join(sealed)) == content.encrypted_size(size, CHUNK)
+    decryptor = content.ContentDecryptor(key, sealed[0], content_id, encryptor.header_hash, size)
+    body = io.BytesIO(b"".join(sealed[1:]))
+
+    # A reader that returns short reads, as sockets and pipes do, must not change the outcome.
+    def short_read(n: int) -> bytes:
+        return body.read(min(n, reads))
+
+    assert b"".join(decryptor.decrypt_stream(short_read)) == data
+    # Random access and parallel work: every chunk opens alone, in any order.
+    order = list(range(decryptor.chunks))
+    random.shuffle(order)
+    pieces = {i: decryptor.decrypt_chunk(i, sealed[1 + i]) for i in order}
+    assert b"".join(pieces[i] for i in range(decryptor.chunks)) == data
+
+
+@FAST
+@given(size=SIZES)
+def test_chunks_encrypted_out_of_order_match_the_stream(size: int) -> None:
+    data = os.urandom(size)
+    key, content_id, encryptor, sealed = _encrypt(data)
+    n = content.chunk_count(size, CHUNK)
+    for i in reversed(range(n)):
+        piece = data[i * CHUNK : (i + 1) * CHUNK]
+        resealed = encryptor.encrypt_chunk(i, piece, i == n - 1)
+        decryptor = content.ContentDecryptor(
+            key, sealed[0], content_id, encryptor.header_hash, size
+        )
+        assert decryptor.decrypt_chunk(i, resealed) == piece
+
+
+@FAST
+@given(size=SIZES, data=st.data())
+def test_any_single_byte_change_of_content_is_detected(size: int, data: st.DataObject) -> None:
+    plaintext = os.urandom(size)
+    key, content_id, encryptor, sealed = _encrypt(plaintext)
+    whole = bytearray(b"".join(sealed))
+    offset = data.draw(st.integers(min_value=0, max_value=len(whole) - 1))
+    whole[offset] ^= data.draw(st.integers(min_value=1, max_value=255))
+    header, body = (
+        bytes(whole[: content.HEADER_BYTES]),
+        io.BytesIO(bytes(whole[content.HEADER_BYTES :])),
+    )
+    try:
+        decryptor = content.ContentDecryptor(key, header, content_id, encryptor.header_hash, size)
+        list(decryptor.decrypt_stream(body.read))
+    except IntegrityError:
+        return
+    raise AssertionError(f"change at {offset} went unnoticed")
+
+
+def _stored_objects(alice: identity.IdentityKeys) -> list[tuple[str, bytes, object]]:
+    """One of each stored object kind, with a function that opens it as a reader would."""
+    folder_key, parent, node = FolderKey.generate(), os.urandom(16), os.urandom(16)
+    file_key = FileKey.generate()
+    meta = tree.FileMetadata("a.txt", 1, 5, "text/plain", os.urandom(16), os.urandom(32))
+    wrapped = tree.wrap_node_key(folder_key, file_key, node, parent)
+    sealed_meta = tree.seal_metadata(folder_key, meta, node, parent, 3)
+    writer = os.urandom(16)
+    record = tree.make_node_record(
+        alice, writer, node, parent, tree.NodeType.FILE, 3, wrapped, sealed_meta
+    )
+    entry = manifest.ManifestEntry(node, tree.NodeType.FILE, tree.record_hash(record))
+    man = manifest.make_manifest(alice, writer, parent, 1, manifest.NO_PREVIOUS, [entry])
+    bundle = identity.make_bundle(alice, writer, "alice", 1, 0)
+    writers = {writer: alice.public.sign_public}
+
+    def open_record(b: bytes) -> None:
+        r = tree.parse_node_record(b)
+        r.verify(alice.public.sign_public)
+
+    return [
+        (
+            "node key",
+            wrapped,
+            lambda b: tree.unwrap_node_key(folder_key, b, node, parent, tree.NodeType.FILE),
+        ),
+        (
+            "metadata",
+            sealed_meta,
+            lambda b: tree.open_metadata(folder_key, b, node, parent, tree.NodeType.FILE, 3),
+        ),
+        ("record", record, open_record),
+        ("manifest", man, lambda b: manifest.verify_manifest(b, parent, writers)),
+        ("bundle", bundle, lambda b: identity.verify_bundle(b, "alice", None)),
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_any_single_byte_change_of_any_stored_object_raises(
+    alice: identity.IdentityKeys, data: st.DataObject
+) -> None:
+    objects = _stored_objects(alice)
+    name, obj, opener = data.draw(st.sampled_from(objects))
+    mutated = bytearray(obj)
+    offset = data.draw(st.integers(min_value=0, max_value=len(obj) - 1))
+    mutated[offset] ^= data.draw(st.integers(min_value=1, max_value=255))
+    try:
+        opener(bytes(mutated))  # type: ignore[operator]
+    except IntegrityError:
+        return
+    raise AssertionError(f"{name}: change at {offset} went unnoticed")
+
+
+names = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/\x00"),
+    min_size=1,
+    max_size=40,
+).filter(lambda s: s not in (".", ".."))
+
+
+@FAST
+@given(
+    name=names,
+    mtime=st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    size=st.integers(min_value=0, max_value=2**63 - 1),
+    trashed=st.booleans(),
+)
+def test_metadata_encoding_is_canonical(name: str, mtime: int, size: int, trashed: bool) -> None:
+    origin = os.urandom(16) if trashed else None
+    for meta in (
+        tree.FolderMetadata(name, mtime, origin),
+        tree.FileMetadata(
+            name, mtime, size, "application/octet-stream", os.urandom(16), os.urandom(32), origin
+        ),
+    ):
+        node_type = (
+            tree.NodeType.FOLDER if isinstance(meta, tree.FolderMetadata) else tree.NodeType.FILE
+        )
+        encoded = tree.encode_metadata(meta)
+        assert tree.decode_metadata(encoded, node_type) == meta
+        assert tree.encode_metadata(tree.decode_metadata(encoded, node_type)) == encoded
+
+
+@FAST
+@given(count=st.integers(min_value=0, max_value=40))
+def test_manifest_parse_then_encode_is_identity(alice: identity.IdentityKeys, count: int) -> None:
+    entries = [
+        manifest.ManifestEntry(os.urandom(16), tree.NodeType(1 + i % 2), os.urandom(32))
+        for i in range(count)
+    ]
+    folder, writer = os.urandom(16), os.urandom(16)
+    encoded = manifest.make_manifest(alice, writer, folder, 7, os.urandom(32), entries)
+    parsed = manifest.parse_manifest(encoded)
+    again = manifest.make_manifest(
+        alice, writer, folder, parsed.version, parsed.previous_hash, parsed.entries
+    )
+    assert again == encoded
+    assert list(parsed.entries) == sorted(entries, key=lambda e: e.node_id)
+
+
+@FAST
+@given(raw=st.binary(max_size=64))
+def test_base64url_is_strict_and_round_trips(raw: bytes) -> None:
+    text = b64url(raw)
+    assert from_b64url(text) == raw
+    assert "=" not in text
+
+
+@FAST
+@given(
+    ops=st.integers(min_value=2, max_value=16), kib=st.integers(min_value=65536, max_value=2097152)
+)
+def test_kdf_params_round_trip(ops: int, kib: int) -> None:
+    params = KdfParams(ops, kib * 1024, os.urandom(16))
+    params.check()
+    assert KdfParams.decode(params.encode()) == params
+
+
+@FAST
+@given(value=st.dictionaries(st.text(max_size=5), st.integers() | st.text(max_size=5), max_size=4))
+def test_canonical_json_is_stable(value: dict[str, object]) -> None:
+    from sealbox.crypto.layout import parse_canonical_json
+
+    encoded = canonical_json(value)
+    assert parse_canonical_json(encoded) == value

@@ -1,0 +1,337 @@
+"""Unit tests for the checks the vectors and properties do not reach on their own."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+
+from sealbox.crypto import (
+    _sodium,
+    content,
+    drops,
+    identity,
+    links,
+    manifest,
+    recovery,
+    shares,
+    tree,
+)
+from sealbox.crypto.errors import ErrorCode, IntegrityError
+from sealbox.crypto.keys import FileKey, FolderKey, LinkKey, MasterKey, SecretKey, derive
+from sealbox.crypto.layout import ObjectType, check_id, from_b64url, prefix
+from sealbox.crypto.password import KdfParams
+from sealbox.crypto.sealed import open_sealed, seal
+
+from .conftest import new_id
+
+
+def _code(excinfo: pytest.ExceptionInfo[IntegrityError]) -> ErrorCode:
+    return excinfo.value.code
+
+
+def test_keys_never_show_their_bytes() -> None:
+    key = MasterKey.generate()
+    assert repr(key) == "<MasterKey>"
+    assert key.secret_bytes().hex() not in repr(key) + str(key)
+    assert repr(identity.IdentityKeys.generate()) == "<IdentityKeys>"
+    assert repr(drops.DropKeys.generate()) == "<DropKeys>"
+    with pytest.raises(TypeError):
+        hash(key)
+
+
+def test_keys_compare_by_role_and_value() -> None:
+    raw = os.urandom(32)
+    assert MasterKey(raw) == MasterKey(raw)
+    assert MasterKey(raw) != FolderKey(raw)
+    assert MasterKey(raw) != MasterKey(os.urandom(32))
+    assert MasterKey(raw) != raw
+
+
+def test_programming_errors_are_value_errors() -> None:
+    with pytest.raises(ValueError):
+        MasterKey(b"short")
+    with pytest.raises(ValueError):
+        derive(MasterKey.generate(), 1, b"toolongctx")
+    with pytest.raises(ValueError):
+        check_id(b"\x00" * 15)
+    with pytest.raises(ValueError):
+        identity.IdentityKeys(b"\x00" * 31, b"\x00" * 32)
+    with pytest.raises(ValueError):
+        identity.make_bundle(identity.IdentityKeys.generate(), new_id(), "", 1, 0)
+    with pytest.raises(ValueError):
+        content.ContentEncryptor(FileKey.generate(), new_id(), chunk_size=5000)
+
+
+def test_encryptor_refuses_noncanonical_chunking() -> None:
+    encryptor = content.ContentEncryptor(FileKey.generate(), new_id(), content.MIN_CHUNK_SIZE)
+    full = b"x" * content.MIN_CHUNK_SIZE
+    encryptor.encrypt_chunk(0, full, final=False)
+    encryptor.encrypt_chunk(0, full, final=True)
+    encryptor.encrypt_chunk(0, b"", final=True)
+    for index, data, final in ((0, b"short", False), (1, b"", True), (0, full + b"x", True)):
+        with pytest.raises(ValueError):
+            encryptor.encrypt_chunk(index, data, final)
+
+
+def test_decryptor_ranges_and_bounds() -> None:
+    key, content_id = FileKey.generate(), new_id()
+    encryptor = content.ContentEncryptor(key, content_id, content.MIN_CHUNK_SIZE)
+    size = content.MIN_CHUNK_SIZE + 10
+    sealed = list(encryptor.encrypt_stream(io.BytesIO(os.urandom(size)).read))
+    decryptor = content.ContentDecryptor(key, sealed[0], content_id, encryptor.header_hash, size)
+    whole = b"".join(sealed)
+    for index in range(decryptor.chunks):
+        start, end = decryptor.chunk_range(index)
+        assert whole[start:end] == sealed[1 + index]
+    with pytest.raises(ValueError):
+        decryptor.chunk_range(2)
+    with pytest.raises(ValueError):
+        decryptor.chunk_plaintext_size(-1)
+
+
+def test_two_gib_stream_keeps_memory_flat() -> None:
+    """Encrypt and decrypt 2 GiB through the streaming API in a fresh process; its peak RSS
+    must stay far below the data size (spec/object-format.md, "Streaming")."""
+    import subprocess
+    import sys
+
+    code = r"""
+import resource
+from sealbox.crypto.content import ContentEncryptor, ContentDecryptor
+from sealbox.crypto.keys import FileKey
+size = 2 * 1024**3
+block = bytes(range(256)) * 4096
+left = size
+def read(n):
+    global left
+    take = min(n, left, len(block))
+    left -= take
+    return block[:take]
+key = FileKey.generate()
+enc = ContentEncryptor(key, b"\x01" * 16)
+stream = enc.encrypt_stream(read)
+header = next(stream)
+dec = ContentDecryptor(key, header, b"\x01" * 16, enc.header_hash, size)
+pending = bytearray()
+def sealed_read(n):
+    while len(pending) < n:
+        try:
+            pending.extend(next(stream))
+        except StopIteration:
+            break
+    out = bytes(pending[:n])
+    del pending[:n]
+    return out
+total = sum(len(p) for p in dec.decrypt_stream(sealed_read))
+assert total == size, total
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    peak_mib = int(result.stdout.strip())
+    assert peak_mib < 150, f"peak RSS {peak_mib} MiB for a 2 GiB stream"
+
+
+def test_drop_keys_mismatch_and_malformed_upload(alice: identity.IdentityKeys) -> None:
+    folder_key, drop_id, folder_id = FolderKey.generate(), new_id(), new_id()
+    keys = drops.DropKeys.generate()
+    wrap = drops.wrap_drop_keys(folder_key, keys, drop_id, folder_id)
+    # The public key the link advertised is bound into the wrap, so another one fails to open.
+    with pytest.raises(IntegrityError) as excinfo:
+        drops.unwrap_drop_keys(folder_key, wrap, drop_id, folder_id, os.urandom(32))
+    assert _code(excinfo) == ErrorCode.DECRYPT_FAILED
+    # A writer that sealed a secret not matching the public key it bound.
+    other = drops.DropKeys.generate()
+    context = drop_id + folder_id + keys.public
+    forged = seal(
+        derive(folder_key, 1, b"sbdropky"),
+        ObjectType.DROP_KEY,
+        other._keys.secret_bytes()[32:],
+        context,
+        os.urandom,
+    )
+    with pytest.raises(IntegrityError) as excinfo:
+        drops.unwrap_drop_keys(folder_key, forged, drop_id, folder_id, keys.public)
+    assert _code(excinfo) == ErrorCode.KEY_MISMATCH
+    short = prefix(ObjectType.DROP_UPLOAD) + drop_id
+    short += _sodium.box_seal(drop_id + b"\x00" * 10, keys.public, os.urandom(32))
+    with pytest.raises(IntegrityError) as excinfo:
+        drops.open_drop_upload(keys, short, drop_id)
+    assert _code(excinfo) == ErrorCode.MALFORMED
+
+
+def test_bundle_pin_round_trip(alice: identity.IdentityKeys) -> None:
+    user_id = new_id()
+    bundle = identity.verify_bundle(
+        identity.make_bundle(alice, user_id, "alice", 3, 9), "alice", None
+    )
+    assert bundle.pin() == identity.Pin(user_id, alice.public.sign_public, 3)
+    assert identity.safety_number(bundle, bundle.pin()) == identity.safety_number(
+        bundle.pin(), bundle
+    )
+
+
+def test_link_secret_too_short() -> None:
+    link_key, link_id, node_id = LinkKey.generate(), new_id(), new_id()
+    bad = seal(
+        derive(link_key, 1, b"sblinkky"),
+        ObjectType.LINK_SECRET,
+        b"\x02" + b"\x00" * 5,
+        link_id + node_id,
+        os.urandom,
+    )
+    with pytest.raises(IntegrityError) as excinfo:
+        links.open_link_secret(link_key, bad, link_id, node_id)
+    assert _code(excinfo) == ErrorCode.MALFORMED
+
+
+def test_manifest_builder_refuses_inconsistent_input(alice: identity.IdentityKeys) -> None:
+    entry = manifest.ManifestEntry(new_id(), tree.NodeType.FILE, os.urandom(32))
+    with pytest.raises(ValueError):
+        manifest.make_manifest(alice, new_id(), new_id(), 1, manifest.NO_PREVIOUS, [entry, entry])
+    with pytest.raises(ValueError):
+        manifest.make_manifest(alice, new_id(), new_id(), 2, manifest.NO_PREVIOUS, [])
+    with pytest.raises(ValueError):
+        manifest.make_manifest(alice, new_id(), new_id(), 0, manifest.NO_PREVIOUS, [])
+
+
+def test_freshness_accepts_first_sight_and_progress(alice: identity.IdentityKeys) -> None:
+    folder, writer = new_id(), new_id()
+    first = manifest.parse_manifest(
+        manifest.make_manifest(alice, writer, folder, 1, manifest.NO_PREVIOUS, [])
+    )
+    mark = manifest.check_freshness(first, None)
+    assert manifest.check_freshness(first, mark) == mark
+    later = manifest.parse_manifest(
+        manifest.make_manifest(alice, writer, folder, 5, os.urandom(32), [])
+    )
+    assert manifest.check_freshness(later, mark).version == 5
+
+
+def test_reconcile_refuses_a_signed_manifest_that_lists_a_misplaced_record(
+    alice: identity.IdentityKeys,
+) -> None:
+    folder, elsewhere, writer, node = new_id(), new_id(), new_id(), new_id()
+    record = tree.make_node_record(
+        alice, writer, node, elsewhere, tree.NodeType.FILE, 1, b"k", b"m"
+    )
+    entry = manifest.ManifestEntry(node, tree.NodeType.FILE, tree.record_hash(record))
+    signed = manifest.parse_manifest(
+        manifest.make_manifest(alice, writer, folder, 1, manifest.NO_PREVIOUS, [entry])
+    )
+    with pytest.raises(IntegrityError) as excinfo:
+        manifest.reconcile(signed, [record])
+    assert _code(excinfo) == ErrorCode.CONTEXT_MISMATCH
+
+
+def test_node_record_opens_its_key_and_metadata(alice: identity.IdentityKeys) -> None:
+    parent_key, parent, node, writer = FolderKey.generate(), new_id(), new_id(), new_id()
+    child_key = FolderKey.generate()
+    meta = tree.FolderMetadata("Pictures", 0)
+    record = tree.parse_node_record(
+        tree.make_node_record(
+            alice,
+            writer,
+            node,
+            parent,
+            tree.NodeType.FOLDER,
+            1,
+            tree.wrap_node_key(parent_key, child_key, node, parent),
+            tree.seal_metadata(parent_key, meta, node, parent, 1),
+        )
+    )
+    assert record.open_key(parent_key) == child_key
+    assert record.open_metadata(parent_key) == meta
+    with pytest.raises(ValueError):
+        tree.make_node_record(
+            alice, writer, node, parent, tree.NodeType.FOLDER, 1, b"x" * 70000, b""
+        )
+
+
+def test_unknown_node_type_in_record(alice: identity.IdentityKeys) -> None:
+    record = bytearray(
+        tree.make_node_record(alice, new_id(), new_id(), new_id(), tree.NodeType.FILE, 1, b"", b"")
+    )
+    record[6 + 32] = 9
+    with pytest.raises(IntegrityError) as excinfo:
+        tree.parse_node_record(bytes(record))
+    assert _code(excinfo) == ErrorCode.MALFORMED
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        tree.FileMetadata("a", 0, -1, "text/plain", b"\x00" * 16, b"\x00" * 32),
+        tree.FileMetadata("a", 0, 1, "tëxt", b"\x00" * 16, b"\x00" * 32),
+        tree.FileMetadata("a", 0, 1, "text/plain", b"\x00" * 16, b"\x00" * 31),
+        tree.FolderMetadata("a\x00b", 0),
+        tree.FolderMetadata("a", 2**63),
+        tree.FolderMetadata("x" * 1025, 0),
+    ],
+)
+def test_metadata_writer_refuses_invalid_fields(meta: tree.Metadata) -> None:
+    with pytest.raises(ValueError):
+        tree.encode_metadata(meta)
+
+
+def test_metadata_reader_refuses_non_string_ids() -> None:
+    with pytest.raises(IntegrityError):
+        tree.decode_metadata(b'{"mtime":1,"name":"a","trashed_from":5}', tree.NodeType.FOLDER)
+
+
+def test_sealed_key_of_wrong_length() -> None:
+    key, context = os.urandom(32), b"ctx"
+    blob = seal(key, ObjectType.NODE_KEY, b"\x00" * 31, context, os.urandom)
+    with pytest.raises(IntegrityError) as excinfo:
+        open_sealed(key, blob, ObjectType.NODE_KEY, context, 32)
+    assert _code(excinfo) == ErrorCode.MALFORMED
+
+
+def test_share_envelope_malformed_inside(alice: identity.IdentityKeys) -> None:
+    bob = identity.IdentityKeys.generate()
+    ids = new_id() + new_id() + new_id() + new_id()
+    from sealbox.crypto.layout import u32
+
+    def envelope(rights: int, inner_tail: bytes) -> bytes:
+        sealed = _sodium.box_seal(
+            ids + bytes([rights]) + inner_tail, bob.public.box_public, os.urandom(32)
+        )
+        body = prefix(ObjectType.SHARE_ENVELOPE) + ids + bytes([rights]) + u32(len(sealed)) + sealed
+        return body + alice.sign(shares.ENVELOPE_LABEL, body)
+
+    for rights, tail in (
+        (7, b"\x00" * 32 + b'{"name":"a"}'),
+        (1, b"\x00" * 5),
+        (1, b"\x00" * 32 + b'{"name":1}'),
+    ):
+        with pytest.raises(IntegrityError) as excinfo:
+            shares.open_share_envelope(
+                bob, ids[48:], envelope(rights, tail), alice.public.sign_public
+            )
+        assert _code(excinfo) == ErrorCode.MALFORMED
+
+
+def test_recovery_text_rejects_garbage() -> None:
+    for text in ("", "not base32 !!", "AAAA" * 3):
+        with pytest.raises(ValueError):
+            recovery.parse_recovery_key(text)
+
+
+def test_strict_base64url() -> None:
+    for bad in ("A", "AB=", "A+B/", "AB$C", "AR"):
+        with pytest.raises(ValueError):
+            from_b64url(bad)
+
+
+def test_kdf_params_generate_checks() -> None:
+    params = KdfParams.generate()
+    assert params.opslimit == 3 and len(params.salt) == 16
+    with pytest.raises(IntegrityError):
+        KdfParams.generate(opslimit=1)
+
+
+def test_secret_key_subclasses_generate_fresh() -> None:
+    assert SecretKey.generate() != SecretKey.generate()
