@@ -150,8 +150,8 @@ names = st.text(
 @FAST
 @given(
     name=names,
-    mtime=st.integers(min_value=-(2**63), max_value=2**63 - 1),
-    size=st.integers(min_value=0, max_value=2**63 - 1),
+    mtime=st.integers(min_value=-(2**53 - 1), max_value=2**53 - 1),
+    size=st.integers(min_value=0, max_value=2**53 - 1),
     trashed=st.booleans(),
 )
 def test_metadata_encoding_is_canonical(name: str, mtime: int, size: int, trashed: bool) -> None:

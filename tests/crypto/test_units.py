@@ -302,16 +302,34 @@ def test_share_envelope_malformed_inside(alice: identity.IdentityKeys) -> None:
         body = prefix(ObjectType.SHARE_ENVELOPE) + ids + bytes([rights]) + u32(len(sealed)) + sealed
         return body + alice.sign(shares.ENVELOPE_LABEL, body)
 
+    sender = identity.Pin(ids[32:48], alice.public.sign_public, 1)
     for rights, tail in (
         (7, b"\x00" * 32 + b'{"name":"a"}'),
         (1, b"\x00" * 5),
         (1, b"\x00" * 32 + b'{"name":1}'),
+        (1, b"\x00" * 32 + b'{"name":"a/b"}'),
     ):
         with pytest.raises(IntegrityError) as excinfo:
-            shares.open_share_envelope(
-                bob, ids[48:], envelope(rights, tail), alice.public.sign_public
-            )
+            shares.open_share_envelope(bob, ids[48:], envelope(rights, tail), sender)
         assert _code(excinfo) == ErrorCode.MALFORMED
+    with pytest.raises(ValueError):
+        grant = shares.ShareGrant(
+            ids[:16],
+            ids[16:32],
+            ids[32:48],
+            ids[48:],
+            shares.Rights.READ,
+            FolderKey.generate(),
+            "..",
+        )
+        shares.make_share_envelope(alice, grant, bob.public.box_public)
+
+
+def test_aead_refuses_wrong_sizes_before_calling_libsodium() -> None:
+    with pytest.raises(ValueError):
+        _sodium.aead_encrypt(b"k" * 31, b"n" * 24, b"", b"")
+    with pytest.raises(IntegrityError):
+        _sodium.aead_decrypt(b"k" * 32, b"n" * 24, b"short", b"")
 
 
 def test_recovery_text_rejects_garbage() -> None:

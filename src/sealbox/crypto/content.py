@@ -27,7 +27,7 @@ MIN_CHUNK_SIZE = 4 * 1024
 MAX_CHUNK_SIZE = 16 * 1024 * 1024
 TAG_BYTES = _sodium.TAG_BYTES
 
-Read = Callable[[int], bytes]
+Read = Callable[[int], "_sodium.Buffer"]
 """Returns up to n bytes, fewer only at the end of the data (like a binary file's ``read``)."""
 
 
@@ -85,7 +85,7 @@ class ContentEncryptor:
         self.header = committed + self._keys.commitment(committed)
         self.header_hash = _sodium.blake2b(self.header)
 
-    def encrypt_chunk(self, index: int, plaintext: bytes, final: bool) -> bytes:
+    def encrypt_chunk(self, index: int, plaintext: _sodium.Buffer, final: bool) -> bytearray:
         """Seal chunk ``index``. Every chunk but the last is exactly ``chunk_size`` bytes; the last
         has 1 to ``chunk_size`` bytes, or 0 when it is the only one (the empty file)."""
         size = len(plaintext)
@@ -95,7 +95,7 @@ class ContentEncryptor:
         nonce = _nonce(self._nonce_prefix, index, final)
         return _sodium.aead_encrypt(self._keys.content_key, nonce, plaintext, self.header_hash)
 
-    def encrypt_stream(self, read: Read) -> Iterator[bytes]:
+    def encrypt_stream(self, read: Read) -> Iterator[bytes | bytearray]:
         """Yield the header, then every sealed chunk of the data ``read`` returns.
 
         Memory stays at two chunks whatever the size: one read ahead tells whether the current
@@ -113,10 +113,13 @@ class ContentEncryptor:
             current, index = following, index + 1
 
 
-def _read_exactly(read: Read, size: int) -> bytes:
+def _read_exactly(read: Read, size: int) -> _sodium.Buffer:
     """Read until ``size`` bytes or the end, since a pipe may return short reads mid-stream."""
-    parts = []
-    remaining = size
+    first = read(size)
+    if len(first) == size or not first:
+        return first  # The common case: no joining, so no copy of a 4 MiB chunk.
+    parts = [first]
+    remaining = size - len(first)
     while remaining:
         part = read(remaining)
         if not part:
@@ -185,14 +188,14 @@ class ContentDecryptor:
         start = HEADER_BYTES + index * (self.chunk_size + TAG_BYTES)
         return start, start + self.chunk_plaintext_size(index) + TAG_BYTES
 
-    def decrypt_chunk(self, index: int, sealed: bytes) -> bytes:
+    def decrypt_chunk(self, index: int, sealed: _sodium.Buffer) -> bytearray:
         """Open chunk ``index`` alone; its position decides the nonce, never the server."""
         if len(sealed) != self.chunk_plaintext_size(index) + TAG_BYTES:
             raise IntegrityError(ErrorCode.CHUNK_LENGTH, f"chunk {index}")
         nonce = _nonce(self._nonce_prefix, index, index == self.chunks - 1)
         return _sodium.aead_decrypt(self._content_key, nonce, sealed, self._header_hash)
 
-    def decrypt_stream(self, read: Read) -> Iterator[bytes]:
+    def decrypt_stream(self, read: Read) -> Iterator[bytearray]:
         """Yield plaintext chunks read from the sealed chunks that follow the header.
 
         Fails on a short chunk, a missing final chunk, or any byte after the final one.

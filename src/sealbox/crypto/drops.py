@@ -15,7 +15,15 @@ from sealbox.crypto import _sodium
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.identity import IdentityKeys
 from sealbox.crypto.keys import FileKey, FolderKey, RandomSource, derive, system_random
-from sealbox.crypto.layout import ID_BYTES, ObjectType, Reader, b64url, check_id, prefix
+from sealbox.crypto.layout import (
+    ID_BYTES,
+    ObjectType,
+    Reader,
+    b64url,
+    check_id,
+    from_b64url,
+    prefix,
+)
 from sealbox.crypto.sealed import open_sealed, seal
 from sealbox.crypto.tree import FileMetadata, NodeType, decode_metadata, encode_metadata
 
@@ -43,6 +51,18 @@ class DropKeys:
 
     def __repr__(self) -> str:
         return "<DropKeys>"
+
+
+def parse_drop_fragment(fragment: str) -> bytes:
+    """The drop public key from the text after ``#``; ValueError when it is damaged."""
+    try:
+        if fragment[:1] == DROP_TAG:
+            public = from_b64url(fragment[1:])
+            if len(public) == _sodium.PUBLIC_KEY_BYTES:
+                return public
+    except ValueError:
+        pass
+    raise ValueError("the drop link's key part (after #) is damaged or incomplete")
 
 
 def wrap_drop_keys(
@@ -93,10 +113,10 @@ def open_drop_upload(drop_keys: DropKeys, data: bytes, drop_id: bytes) -> Droppe
     reader.prefix(ObjectType.DROP_UPLOAD)
     outer_id = reader.take(ID_BYTES)
     inner = drop_keys._keys.open_sealed_box(reader.rest())
-    if outer_id != check_id(drop_id) or inner[:ID_BYTES] != drop_id:
-        raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "dropped through another link")
     if len(inner) < ID_BYTES + _sodium.KEY_BYTES:
         raise IntegrityError(ErrorCode.MALFORMED, "drop upload is malformed")
+    if outer_id != check_id(drop_id) or inner[:ID_BYTES] != drop_id:
+        raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "dropped through another link")
     file_key = FileKey(inner[ID_BYTES : ID_BYTES + _sodium.KEY_BYTES])
     # decode_metadata returns the type it is asked for.
     metadata = cast(FileMetadata, decode_metadata(inner[ID_BYTES + 32 :], NodeType.FILE))

@@ -28,7 +28,6 @@ class ErrorCode(StrEnum):
     FORK = "fork"  # a different object with the same version as one already seen
     CHUNK_LENGTH = "chunk_length"
     CONTENT_LENGTH = "content_length"
-    CONTENT_HASH = "content_hash"
 
 
 class IntegrityError(Exception):

@@ -39,7 +39,7 @@ class SealedObject:
     ciphertext: bytes
 
     def open(self, key: bytes, context: bytes) -> bytes:
-        return _sodium.aead_decrypt(key, self.nonce, self.ciphertext, self.head + context)
+        return bytes(_sodium.aead_decrypt(key, self.nonce, self.ciphertext, self.head + context))
 
     def open_fixed(self, key: bytes, context: bytes, plaintext_size: int) -> bytes:
         """Open an object whose plaintext has one permitted length, such as a wrapped key."""

@@ -12,7 +12,7 @@ from enum import IntEnum
 
 from sealbox.crypto import _sodium
 from sealbox.crypto.errors import ErrorCode, IntegrityError
-from sealbox.crypto.identity import IdentityKeys, verify_signature
+from sealbox.crypto.identity import IdentityKeys, Pin, verify_signature
 from sealbox.crypto.keys import FolderKey, RandomSource, system_random
 from sealbox.crypto.layout import (
     ID_BYTES,
@@ -24,6 +24,7 @@ from sealbox.crypto.layout import (
     prefix,
     u32,
 )
+from sealbox.crypto.tree import check_name
 
 ENVELOPE_LABEL = b"sealbox share envelope v1"
 MAX_SEALED = 64 * 1024
@@ -58,6 +59,7 @@ def make_share_envelope(
     """Seal ``grant`` to the recipient. ``recipient_box_public`` must come from a bundle that
     :func:`sealbox.crypto.identity.verify_bundle` accepted against the sender's pin."""
     ids = _ids(grant.share_id, grant.folder_id, grant.sender_id, grant.recipient_id)
+    check_name(grant.folder_name)
     name = canonical_json({"name": grant.folder_name})
     inner = ids + bytes([grant.rights]) + grant.folder_key.secret_bytes() + name
     sealed = _sodium.box_seal(inner, recipient_box_public, rng(_sodium.KEY_BYTES))
@@ -67,9 +69,13 @@ def make_share_envelope(
 
 
 def open_share_envelope(
-    recipient: IdentityKeys, recipient_id: bytes, data: bytes, sender_sign_public: bytes
+    recipient: IdentityKeys, recipient_id: bytes, data: bytes, sender: Pin
 ) -> ShareGrant:
-    """Verify the sender's signature with their pinned key, then open the folder key."""
+    """Verify the sender's signature with their pinned key, then open the folder key.
+
+    ``sender`` is the pin of the user the envelope must come from; an envelope naming another
+    sender id fails even if the signature checks out under the key passed in.
+    """
     reader = Reader(data)
     reader.prefix(ObjectType.SHARE_ENVELOPE)
     ids = reader.take(4 * ID_BYTES)
@@ -78,19 +84,25 @@ def open_share_envelope(
     body = reader.consumed()
     signature = reader.take(_sodium.SIGNATURE_BYTES)
     reader.end()
-    verify_signature(sender_sign_public, ENVELOPE_LABEL, body, signature)
+    verify_signature(sender.sign_public, ENVELOPE_LABEL, body, signature)
+    if ids[2 * ID_BYTES : 3 * ID_BYTES] != sender.user_id:
+        raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the share names another sender")
     if ids[3 * ID_BYTES :] != check_id(recipient_id):
         raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the share is for someone else")
     inner = recipient.open_sealed_box(sealed)
-    if inner[: 4 * ID_BYTES + 1] != ids + bytes([rights_byte]):
-        raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "sealed ids differ from signed ids")
-    if rights_byte not in (Rights.READ, Rights.WRITE) or len(inner) < 4 * ID_BYTES + 33:
-        raise IntegrityError(ErrorCode.MALFORMED, "share envelope is malformed")
     key_start = 4 * ID_BYTES + 1
+    if rights_byte not in (Rights.READ, Rights.WRITE) or len(inner) < key_start + 32:
+        raise IntegrityError(ErrorCode.MALFORMED, "share envelope is malformed")
+    if inner[:key_start] != ids + bytes([rights_byte]):
+        raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "sealed ids differ from signed ids")
     fields = parse_canonical_json(inner[key_start + 32 :])
     name = fields.get("name")
-    if set(fields) != {"name"} or not isinstance(name, str):
-        raise IntegrityError(ErrorCode.MALFORMED, "share envelope is malformed")
+    try:
+        if set(fields) != {"name"} or not isinstance(name, str):
+            raise ValueError("unexpected fields")
+        check_name(name)
+    except ValueError:
+        raise IntegrityError(ErrorCode.MALFORMED, "share envelope is malformed") from None
     return ShareGrant(
         ids[:16],
         ids[16:32],

@@ -42,12 +42,20 @@ RECORD_LABEL = b"sealbox node record v1"
 MAX_NAME_BYTES = 1024
 MAX_MIME_BYTES = 255
 MAX_SEALED_FIELD = 64 * 1024
-INT64_MAX = 2**63 - 1
+SAFE_INTEGER = 2**53 - 1  # the largest integer a JavaScript client holds exactly
 
 
 class NodeType(IntEnum):
     FOLDER = 1
     FILE = 2
+
+
+class TopFolder(IntEnum):
+    """The folders without a parent. The role is bound into their key wraps so a server cannot
+    present the trash as the root on a new device."""
+
+    ROOT = 1
+    TRASH = 2
 
 
 def record_hash(data: bytes) -> bytes:
@@ -63,10 +71,11 @@ def wrap_top_folder_key(
     folder_key: FolderKey,
     user_id: bytes,
     folder_id: bytes,
+    role: TopFolder,
     rng: RandomSource = system_random,
 ) -> bytes:
     """Wrap the key of a folder with no parent (the root and the trash) under the master key."""
-    context = check_id(user_id) + check_id(folder_id)
+    context = check_id(user_id) + check_id(folder_id) + bytes([role])
     return seal(
         derive(master_key, 1, b"sbtopkey"),
         ObjectType.TOP_FOLDER_KEY,
@@ -77,9 +86,9 @@ def wrap_top_folder_key(
 
 
 def unwrap_top_folder_key(
-    master_key: MasterKey, wrap: bytes, user_id: bytes, folder_id: bytes
+    master_key: MasterKey, wrap: bytes, user_id: bytes, folder_id: bytes, role: TopFolder
 ) -> FolderKey:
-    context = check_id(user_id) + check_id(folder_id)
+    context = check_id(user_id) + check_id(folder_id) + bytes([role])
     key = derive(master_key, 1, b"sbtopkey")
     return FolderKey(open_sealed(key, wrap, ObjectType.TOP_FOLDER_KEY, context, 32))
 
@@ -143,10 +152,10 @@ Metadata = FolderMetadata | FileMetadata
 
 
 def encode_metadata(metadata: Metadata) -> bytes:
-    _check_name(metadata.name)
-    fields: dict[str, Any] = {"name": metadata.name, "mtime": _int64(metadata.mtime)}
+    check_name(metadata.name)
+    fields: dict[str, Any] = {"name": metadata.name, "mtime": _safe_integer(metadata.mtime)}
     if isinstance(metadata, FileMetadata):
-        if not 0 <= metadata.size <= INT64_MAX or not _valid_mime(metadata.mime):
+        if not 0 <= metadata.size <= SAFE_INTEGER or not _valid_mime(metadata.mime):
             raise ValueError("bad file size or MIME type")
         if len(metadata.header_hash) != HASH_BYTES:
             raise ValueError("header hashes are 32 bytes")
@@ -165,8 +174,7 @@ def decode_metadata(data: bytes, node_type: NodeType) -> Metadata:
     """Parse authenticated metadata; anything outside the schema is refused, not guessed at."""
     fields = parse_canonical_json(data)
     try:
-        trashed = fields.pop("trashed_from", None)
-        trashed_from = None if trashed is None else _id_field(trashed)
+        trashed_from = _id_field(fields.pop("trashed_from")) if "trashed_from" in fields else None
         name, mtime = fields.pop("name"), fields.pop("mtime")
         if node_type == NodeType.FOLDER:
             metadata: Metadata = FolderMetadata(name, mtime, trashed_from)
@@ -201,7 +209,7 @@ def _well_typed(metadata: Metadata) -> bool:
     return all(type(n) is int for n in numbers) and all(type(s) is str for s in strings)
 
 
-def _check_name(name: str) -> None:
+def check_name(name: str) -> None:
     encoded = name.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError, a ValueError
     if (
         not 1 <= len(encoded) <= MAX_NAME_BYTES
@@ -216,9 +224,9 @@ def _valid_mime(mime: str) -> bool:
     return len(mime) <= MAX_MIME_BYTES and mime.isascii() and mime.isprintable()
 
 
-def _int64(value: int) -> int:
-    if not -(2**63) <= value <= INT64_MAX:
-        raise ValueError("times are signed 64-bit milliseconds")
+def _safe_integer(value: int) -> int:
+    if not -SAFE_INTEGER <= value <= SAFE_INTEGER:
+        raise ValueError("times are milliseconds within ±(2**53 - 1)")
     return value
 
 

@@ -52,7 +52,7 @@ def h(value: str) -> bytes:
     return bytes.fromhex(value)
 
 
-def x(value: bytes) -> str:
+def x(value: bytes | bytearray) -> str:
     return value.hex()
 
 
@@ -184,6 +184,7 @@ def _make_top_folder_key(i: Inputs) -> bytes:
         FolderKey(h(i["folder_key"])),
         h(i["user_id"]),
         h(i["folder_id"]),
+        tree_mod.TopFolder(i["role"]),
         Scripted(h(i["nonce"])),
     )
 
@@ -191,7 +192,11 @@ def _make_top_folder_key(i: Inputs) -> bytes:
 @operation("top_folder_key_wrap", _make_top_folder_key)
 def _open_top_folder_key(i: Inputs, obj: bytes | None) -> Outputs:
     key = tree_mod.unwrap_top_folder_key(
-        MasterKey(h(i["master_key"])), _obj(obj), h(i["user_id"]), h(i["folder_id"])
+        MasterKey(h(i["master_key"])),
+        _obj(obj),
+        h(i["user_id"]),
+        h(i["folder_id"]),
+        tree_mod.TopFolder(i["role"]),
     )
     return {"folder_key": x(key.secret_bytes())}
 
@@ -483,6 +488,8 @@ def _open_password_link(i: Inputs, obj: bytes | None) -> Outputs:
 
 @operation("drop_keys")
 def _drop_keys(i: Inputs, _: bytes | None) -> Outputs:
+    if "fragment" in i:
+        return {"drop_public": x(drops.parse_drop_fragment(i["fragment"]))}
     keys = drops.DropKeys(h(i["drop_secret"]))
     return {"drop_public": x(keys.public), "fragment": keys.fragment()}
 
@@ -560,8 +567,12 @@ def _make_share(i: Inputs) -> bytes:
 @operation("share_envelope", _make_share)
 def _open_share(i: Inputs, obj: bytes | None) -> Outputs:
     recipient = _identity(i["recipient_sign_seed"], i["recipient_box_secret"])
-    sender_public = _identity(i["sender_sign_seed"]).public.sign_public
-    grant = shares.open_share_envelope(recipient, h(i["recipient_id"]), _obj(obj), sender_public)
+    sender = identity.Pin(
+        h(i["pinned_sender_id"] if "pinned_sender_id" in i else i["sender_id"]),
+        _identity(i["sender_sign_seed"]).public.sign_public,
+        1,
+    )
+    grant = shares.open_share_envelope(recipient, h(i["recipient_id"]), _obj(obj), sender)
     return {
         "share_id": x(grant.share_id),
         "folder_id": x(grant.folder_id),
