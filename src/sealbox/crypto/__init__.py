@@ -1,1 +1,4 @@
-"""Pure cryptography over bytes, as specified in spec/keys.md, spec/object-format.md, spec/metadata.md and spec/sharing.md."""
+"""Pure cryptography over bytes.
+
+As specified in spec/keys.md, spec/object-format.md, spec/metadata.md and spec/sharing.md.
+"""
