@@ -108,7 +108,7 @@ class RawApi:
             "manifests": [
                 {
                     "folder_id": b64encode(folder),
-                    "expected_version": account.versions[folder],
+                    "expected_version": account.versions.get(folder, 1),
                     "manifest": b64encode(os.urandom(49)),
                 }
                 for folder in manifests or []

@@ -50,30 +50,16 @@ class DriveService:
 
     async def apply(self, user_id: bytes, tx: m.TransactionRequest) -> TransactionOutcome:
         self._check_shape(tx)
-        # Inline files become ordinary uploads first, so the database part has one code path.
-        inline_ids: list[bytes] = []
+        # Inline files are stored first under reserved ids; the transaction below commits them.
+        inline = [p.inline for p in tx.puts if p.inline is not None]
+        if inline:
+            await self._uploads.store_inline(user_id, inline)
         try:
-            for put in tx.puts:
-                if put.inline is None:
-                    continue
-                content = put.inline
-                await self._uploads.open(
-                    user_id,
-                    m.UploadOpenRequest(
-                        content_id=content.content_id,
-                        header=content.header,
-                        chunk_size=content.chunk_size,
-                        chunk_count=1,
-                        total_size=len(content.header) + len(content.chunk),
-                    ),
-                )
-                inline_ids.append(content.content_id)
-                await self._uploads.put_chunk(user_id, content.content_id, 0, content.chunk)
             return await to_thread.run_sync(partial(self._apply, user_id, tx))
         except BaseException:
-            for content_id in inline_ids:
+            for content in inline:
                 try:
-                    await self._uploads.abort(user_id, content_id)
+                    await self._uploads.abort(user_id, content.content_id)
                 except ServiceError:
                     continue
             raise
@@ -215,7 +201,10 @@ class DriveService:
                 row = known.get(put.node_id)
                 if row is not None and row.content_id == content_id:
                     continue
-                if self._is_upload(conn, user_id, content_id):
+                if put.inline is not None:
+                    commit_upload(conn, user_id, content_id, inline=True)
+                    added_content = True
+                elif self._is_upload(conn, user_id, content_id):
                     commit_upload(conn, user_id, content_id)
                     added_content = True
                 elif not self._references(conn, user_id, content_id):

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterable, AsyncIterator
 from functools import partial
 from typing import Any
 
+import anyio
 from anyio import to_thread
 from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,8 +25,11 @@ from sealbox.server.clock import Clock
 from sealbox.server.db.schema import contents, upload_chunks, uploads
 from sealbox.server.errors import ServiceError, not_found
 from sealbox.server.services.accounts import usage
-from sealbox.server.services.sql import lock_account
+from sealbox.server.services.sql import batched, lock_account
 from sealbox.server.settings import Settings
+
+# Inline files of one transaction are written this many at a time.
+INLINE_WRITERS = 16
 
 
 class WrongLength(ServiceError):
@@ -92,22 +96,7 @@ class UploadService:
                 select(contents.c.content_id).where(contents.c.content_id == req.content_id)
             ).first():
                 raise ServiceError(ErrorCode.ID_TAKEN, "content id is already in use")
-            quota = (
-                account.quota_bytes
-                if account.quota_bytes is not None
-                else self._settings.default_quota
-            )
-            if quota is not None:
-                pending: int = conn.execute(
-                    select(func.coalesce(func.sum(uploads.c.total_size), 0)).where(
-                        uploads.c.owner_id == user_id
-                    )
-                ).scalar_one()
-                if usage(conn, user_id) + int(pending) + req.total_size > quota:
-                    raise ServiceError(
-                        ErrorCode.QUOTA_EXCEEDED,
-                        f"this upload would exceed the account's quota of {quota} bytes",
-                    )
+            self._check_quota(conn, user_id, account.quota_bytes, req.total_size)
             try:
                 with conn.begin_nested():
                     conn.execute(
@@ -125,6 +114,83 @@ class UploadService:
             except IntegrityError as exc:
                 raise ServiceError(ErrorCode.ID_TAKEN, "content id is already in use") from exc
             return self._view(conn, user_id, req.content_id)
+
+    def _check_quota(
+        self, conn: Connection, user_id: bytes, own_quota: int | None, adding: int
+    ) -> None:
+        """Refuse, before any byte is stored, uploads that would take the account over quota."""
+        quota = own_quota if own_quota is not None else self._settings.default_quota
+        if quota is None:
+            return
+        pending: int = conn.execute(
+            select(func.coalesce(func.sum(uploads.c.total_size), 0)).where(
+                uploads.c.owner_id == user_id
+            )
+        ).scalar_one()
+        if usage(conn, user_id) + int(pending) + adding > quota:
+            raise ServiceError(
+                ErrorCode.QUOTA_EXCEEDED,
+                f"this upload would exceed the account's quota of {quota} bytes",
+            )
+
+    def _reserve_inline(self, user_id: bytes, items: list[m.InlineContent]) -> None:
+        """Reserve content ids for inline files in one transaction, before their bytes are written.
+
+        The reservation is an upload row without chunk rows: it keeps the id from being taken
+        (or its blob overwritten) meanwhile, and cannot be committed by anything but the folder
+        transaction that carried the bytes.
+        """
+        for item in items:
+            try:
+                ContentLayout(len(item.header), item.chunk_size, 1, _inline_size(item))
+            except ValueError as exc:
+                raise ServiceError(ErrorCode.BAD_REQUEST, str(exc)) from exc
+        ids = [item.content_id for item in items]
+        if len(set(ids)) != len(ids):
+            raise ServiceError(ErrorCode.INVALID_TRANSACTION, "duplicate inline content ids")
+        with self._engine.begin() as conn:
+            account = lock_account(conn, user_id)
+            for batch in batched(ids):
+                taken = (
+                    conn.execute(
+                        select(contents.c.content_id).where(contents.c.content_id.in_(batch))
+                    ).first()
+                    or conn.execute(
+                        select(uploads.c.content_id).where(uploads.c.content_id.in_(batch))
+                    ).first()
+                )
+                if taken:
+                    raise ServiceError(ErrorCode.ID_TAKEN, "content id is already in use")
+            self._check_quota(conn, user_id, account.quota_bytes, sum(map(_inline_size, items)))
+            conn.execute(
+                insert(uploads),
+                [
+                    {
+                        "content_id": item.content_id,
+                        "owner_id": user_id,
+                        "header": item.header,
+                        "chunk_size": item.chunk_size,
+                        "chunk_count": 1,
+                        "total_size": _inline_size(item),
+                        "received_bytes": len(item.chunk),
+                        "touched_at": self._now(),
+                    }
+                    for item in items
+                ],
+            )
+
+    async def store_inline(self, user_id: bytes, items: list[m.InlineContent]) -> None:
+        """Reserve and write inline contents; the folder transaction then commits them."""
+        await to_thread.run_sync(partial(self._reserve_inline, user_id, items))
+        limiter = anyio.CapacityLimiter(INLINE_WRITERS)
+
+        async def write(item: m.InlineContent) -> None:
+            async with limiter:
+                await self._blobs.put(chunk_key(item.content_id, 0), item.chunk)
+
+        async with anyio.create_task_group() as group:
+            for item in items:
+                group.start_soon(write, item)
 
     async def open(self, user_id: bytes, req: m.UploadOpenRequest) -> m.UploadView:
         return await to_thread.run_sync(partial(self._open, user_id, req))
@@ -253,7 +319,13 @@ async def delete_chunks(blobs: BlobStore, content_id: bytes, chunk_count: int) -
         await blobs.delete(chunk_key(content_id, index))
 
 
-def commit_upload(conn: Connection, user_id: bytes, content_id: bytes) -> int:
+def _inline_size(item: m.InlineContent) -> int:
+    return len(item.header) + len(item.chunk)
+
+
+def commit_upload(
+    conn: Connection, user_id: bytes, content_id: bytes, *, inline: bool = False
+) -> int:
     """Turn a complete upload of ``user_id`` into a content object inside the caller's transaction.
 
     Returns the content's size. Raises NOT_FOUND for an upload that is not the caller's and
@@ -269,6 +341,9 @@ def commit_upload(conn: Connection, user_id: bytes, content_id: bytes) -> int:
     present = conn.execute(
         select(func.count()).where(upload_chunks.c.content_id == content_id)
     ).scalar_one()
+    # An inline reservation has no chunk rows; its one chunk was written before this transaction.
+    if inline:
+        present = row.chunk_count
     if present != row.chunk_count:
         raise ServiceError(
             ErrorCode.UPLOAD_INCOMPLETE,
