@@ -31,9 +31,19 @@ class TestFilesystemBlobStore(BlobStoreConformance):
         self, tmp_path: Path, age: int, survives: bool
     ) -> None:
         FilesystemBlobStore(tmp_path / "s")
-        leftover = tmp_path / "s" / "tmp" / "dead.part"
+        leftover = tmp_path / "s" / "tmp" / f"{os.getpid()}-x.part"
         leftover.write_bytes(b"half")
         old = leftover.stat().st_mtime - age
         os.utime(leftover, (old, old))
         FilesystemBlobStore(tmp_path / "s")
         assert leftover.exists() is survives
+
+
+def test_temporary_files_of_dead_writers_are_removed_on_open(tmp_path: Path) -> None:
+    FilesystemBlobStore(tmp_path / "s")
+    dead = tmp_path / "s" / "tmp" / "999999999-abc.part"
+    unnamed = tmp_path / "s" / "tmp" / "junk.part"
+    dead.write_bytes(b"half")
+    unnamed.write_bytes(b"half")
+    FilesystemBlobStore(tmp_path / "s")
+    assert not dead.exists() and not unnamed.exists()

@@ -22,7 +22,8 @@ from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStoreError
 READ_PIECE = 256 * 1024
 # Incoming pieces are gathered up to this size before one write, to keep thread hops few.
 WRITE_BATCH = 1024 * 1024
-# Temporary files older than this belong to a writer that died; a newer one may be in progress.
+# Temporary files are named after their writer's process id, so one whose process is gone is known
+# to be abandoned; files older than this are abandoned whatever their name says.
 STALE_TEMP_SECONDS = 24 * 3600
 
 
@@ -45,14 +46,14 @@ class FilesystemBlobStore:
         cutoff = time.time() - STALE_TEMP_SECONDS
         for entry in self._tmp.iterdir():
             try:
-                if entry.stat().st_mtime < cutoff:
+                if entry.stat().st_mtime < cutoff or not _writer_alive(entry.name):
                     entry.unlink()
             except FileNotFoundError:
                 continue
 
     async def put(self, key: str, data: AsyncIterable[bytes] | bytes) -> BlobInfo:
         final = self._path(key)
-        tmp = self._tmp / f"{secrets.token_hex(16)}.part"
+        tmp = self._tmp / f"{os.getpid()}-{secrets.token_hex(16)}.part"
         fd = await to_thread.run_sync(_open_new, tmp)
         size = 0
         try:
@@ -130,6 +131,19 @@ class FilesystemBlobStore:
 
     async def close(self) -> None:
         return None
+
+
+def _writer_alive(name: str) -> bool:
+    pid, _, _rest = name.partition("-")
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _listdir(path: Path) -> list[str]:
