@@ -237,3 +237,15 @@ async def test_account_deletion_needs_the_auth_key_and_removes_everything(server
     # The username is free again.
     body, _ = signup_body(account.username)
     ok(await server.client.post("/v1/accounts", json=body))
+
+
+async def test_idle_sessions_are_ended_by_the_collector(server: Server) -> None:
+    account = await server.api.signup()
+    server.clock.advance(60 * 86400)
+    active = await server.api.signup()
+    server.clock.advance(40 * 86400)
+    ok(await server.client.get("/v1/account", headers=active.headers))
+    report = await server.services.collector.collect()
+    assert report.idle_sessions == 1
+    assert (await server.client.get("/v1/account", headers=account.headers)).status_code == 401
+    assert (await server.client.get("/v1/account", headers=active.headers)).status_code == 200

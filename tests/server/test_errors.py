@@ -127,7 +127,7 @@ async def test_duplicate_and_contradictory_ids(server: Server) -> None:
         | st.booleans()
         | st.integers()
         | st.text(max_size=30)
-        | st.floats(allow_nan=False),
+        | st.floats(allow_nan=False, allow_infinity=False),
         lambda inner: (
             st.lists(inner, max_size=4)
             | st.dictionaries(

@@ -58,7 +58,9 @@ def build_services(
         drive=DriveService(engine, uploads, settings),
         contents=ContentService(engine, blobs),
         feed=FeedService(engine),
-        collector=Collector(engine, blobs, clock, settings.upload_ttl_seconds),
+        collector=Collector(
+            engine, blobs, clock, settings.upload_ttl_seconds, settings.session_idle_days
+        ),
         throttle=LoginThrottle(
             clock, settings.login_failures_allowed, settings.login_window_seconds
         ),

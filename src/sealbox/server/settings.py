@@ -17,6 +17,8 @@ class Settings:
     # Bytes per account when the account has no override; None means unlimited.
     default_quota: int | None = None
     upload_ttl_seconds: int = 24 * 3600
+    # Sessions unused for this many days are deleted by the collector.
+    session_idle_days: int = 90
     collect_interval_seconds: float = 600.0
     login_failures_allowed: int = 10
     login_window_seconds: int = 15 * 60

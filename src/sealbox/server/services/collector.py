@@ -14,6 +14,7 @@ import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from anyio import to_thread
@@ -23,7 +24,15 @@ from sqlalchemy.exc import IntegrityError
 from sealbox.server.blobs.base import BlobStore
 from sealbox.server.blobs.keys import CHUNK_PREFIX, content_of_chunk_key
 from sealbox.server.clock import Clock
-from sealbox.server.db.schema import contents, job_leases, nodes, upload_chunks, uploads, versions
+from sealbox.server.db.schema import (
+    contents,
+    job_leases,
+    nodes,
+    sessions,
+    upload_chunks,
+    uploads,
+    versions,
+)
 from sealbox.server.services.sql import batched
 from sealbox.server.services.uploads import delete_chunks
 
@@ -36,6 +45,7 @@ LEASE_SECONDS = 3600
 @dataclass(slots=True)
 class CollectReport:
     expired_uploads: int = 0
+    idle_sessions: int = 0
     deleted_contents: int = 0
     orphan_blobs: int = 0
     skipped: bool = False
@@ -43,8 +53,16 @@ class CollectReport:
 
 
 class Collector:
-    def __init__(self, engine: Engine, blobs: BlobStore, clock: Clock, upload_ttl: int) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        blobs: BlobStore,
+        clock: Clock,
+        upload_ttl: int,
+        session_idle_days: int,
+    ) -> None:
         self._upload_ttl = upload_ttl
+        self._session_idle_days = session_idle_days
         self._engine = engine
         self._blobs = blobs
         self._clock = clock
@@ -99,6 +117,17 @@ class Collector:
                 conn.execute(delete(upload_chunks).where(upload_chunks.c.content_id.in_(batch)))
                 conn.execute(delete(uploads).where(uploads.c.content_id.in_(batch)))
         return [(r.content_id, r.chunk_count) for r in rows]
+
+    # Idle sessions
+
+    def _end_idle_sessions(self) -> int:
+        cutoff = datetime.fromtimestamp(self._clock.now(), UTC) - timedelta(
+            days=self._session_idle_days
+        )
+        with self._engine.begin() as conn:
+            return conn.execute(
+                delete(sessions).where(sessions.c.last_used_day < cutoff.strftime("%Y-%m-%d"))
+            ).rowcount
 
     # Unreferenced contents
 
@@ -195,6 +224,7 @@ class Collector:
             expired = await to_thread.run_sync(self._expire_uploads)
             await self.delete_upload_blobs(expired)
             report.expired_uploads = len(expired)
+            report.idle_sessions = await to_thread.run_sync(self._end_idle_sessions)
             report.deleted_contents = await self.drop_unreferenced()
             report.orphan_blobs = await self.sweep_orphans()
             log.info(
