@@ -280,3 +280,33 @@ async def test_quota_counts_versions_and_refuses_before_storing(
     )
     assert (opened.status_code, opened.json()["error"]) == (507, "quota_exceeded")
     assert len([b async for b in server.services.blobs.list("chunks/")]) == 2
+
+
+async def test_two_new_nodes_may_share_an_upload_committed_in_the_same_transaction(
+    server: Server,
+) -> None:
+    account = await server.api.signup()
+    content = new_id()
+    chunk = os.urandom(100)
+    ok(
+        await server.client.post(
+            "/v1/uploads",
+            json={
+                "content_id": b64encode(content),
+                "header": "",
+                "chunk_size": 1024,
+                "chunk_count": 1,
+                "total_size": 100,
+            },
+            headers=account.headers,
+        )
+    )
+    ok(
+        await server.client.put(
+            f"/v1/uploads/{b64encode(content)}/chunks/0", content=chunk, headers=account.headers
+        )
+    )
+    first, second = new_id(), new_id()
+    puts = [file_put(first, account.root_id, content), file_put(second, account.root_id, content)]
+    ok(await server.api.tx(account, manifests=[account.root_id], puts=puts))
+    assert child_ids(await listing(server, account, account.root_id)) == {first, second}

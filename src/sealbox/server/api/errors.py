@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from sealbox.protocol.errors import STATUS_OF, ErrorCode
 from sealbox.server.errors import ServiceError
@@ -59,6 +60,11 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else code.value
         headers = dict(exc.headers) if exc.headers else None
         return error_response(code, message, status=exc.status_code, headers=headers)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(_request: Request, _exc: ClientDisconnect) -> JSONResponse:
+        # Nobody is left to read this; it is not a server error worth a stack trace.
+        return error_response(ErrorCode.BAD_REQUEST, "client disconnected")
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

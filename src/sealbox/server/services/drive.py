@@ -193,14 +193,18 @@ class DriveService:
 
             # Contents referenced by file puts.
             added_content = False
+            # Content ids already accepted in this transaction: a batch of copies of one object
+            # costs one check, and two new nodes may share a content committed here.
+            accepted: set[bytes] = set()
             for put in tx.puts:
                 if put.node_type != "file":
                     continue
                 content_id = put.inline.content_id if put.inline else put.content_id
                 assert content_id is not None  # _check_shape guarantees it
                 row = known.get(put.node_id)
-                if row is not None and row.content_id == content_id:
+                if content_id in accepted or (row is not None and row.content_id == content_id):
                     continue
+                accepted.add(content_id)
                 if put.inline is not None:
                     commit_upload(conn, user_id, content_id, inline=True)
                     added_content = True
@@ -224,22 +228,23 @@ class DriveService:
                 outcome.manifest_versions[u.folder_id] = version
                 changes[u.folder_id] = "manifest"
 
-            # Apply puts.
+            # Apply puts; new nodes go in as one batch.
+            new_rows: list[dict[str, Any]] = []
             for put in tx.puts:
                 content_id = put.inline.content_id if put.inline else put.content_id
                 row = known.get(put.node_id)
                 if row is None:
-                    conn.execute(
-                        insert(nodes).values(
-                            owner_id=user_id,
-                            node_id=put.node_id,
-                            parent_id=put.parent_id,
-                            node_type=put.node_type,
-                            record=put.record,
-                            content_id=content_id,
-                            manifest=put.manifest,
-                            manifest_version=1 if put.node_type == "folder" else None,
-                        )
+                    new_rows.append(
+                        {
+                            "owner_id": user_id,
+                            "node_id": put.node_id,
+                            "parent_id": put.parent_id,
+                            "node_type": put.node_type,
+                            "record": put.record,
+                            "content_id": content_id,
+                            "manifest": put.manifest,
+                            "manifest_version": 1 if put.node_type == "folder" else None,
+                        }
                     )
                     if put.node_type == "folder":
                         outcome.manifest_versions[put.node_id] = 1
@@ -252,6 +257,8 @@ class DriveService:
                         .values(parent_id=put.parent_id, record=put.record, content_id=content_id)
                     )
                 changes[put.node_id] = "put"
+            for rows in batched(new_rows):
+                conn.execute(insert(nodes), rows)
 
             # Apply removals, subtrees included, after the puts so a node moved out survives.
             removed = self._subtree(conn, user_id, tx.removes)
