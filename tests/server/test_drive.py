@@ -310,3 +310,33 @@ async def test_two_new_nodes_may_share_an_upload_committed_in_the_same_transacti
     puts = [file_put(first, account.root_id, content), file_put(second, account.root_id, content)]
     ok(await server.api.tx(account, manifests=[account.root_id], puts=puts))
     assert child_ids(await listing(server, account, account.root_id)) == {first, second}
+
+
+async def test_concurrent_writers_on_one_folder_exactly_one_wins(server: Server) -> None:
+    import anyio
+
+    account = await server.api.signup()
+    results: list[int] = []
+
+    async def writer() -> None:
+        body = {
+            "manifests": [
+                {
+                    "folder_id": b64encode(account.root_id),
+                    "expected_version": 1,
+                    "manifest": b64encode(os.urandom(49)),
+                }
+            ],
+            "puts": [folder_put(new_id(), account.root_id)],
+        }
+        response = await server.client.post("/v1/transactions", json=body, headers=account.headers)
+        results.append(response.status_code)
+
+    async with anyio.create_task_group() as group:
+        for _ in range(8):
+            group.start_soon(writer)
+    assert sorted(results) == [200] + [409] * 7
+    root = await listing(server, account, account.root_id)
+    assert root["manifest_version"] == 2 and len(root["children"]) == 1
+    feed = ok(await server.client.get("/v1/feed", headers=account.headers))
+    assert {e["seq"] for e in feed["entries"]} == {1}
