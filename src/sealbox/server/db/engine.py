@@ -3,8 +3,20 @@
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import NullPool
+
+READ_ONLY = "sealbox_read_only"
+
+
+def read_only(engine: Engine) -> Connection:
+    """A connection for reads only.
+
+    On SQLite its transaction begins deferred: in WAL mode it reads a snapshot without taking the
+    write lock, so long reads (a large listing) never hold up writers. Elsewhere it is an ordinary
+    connection.
+    """
+    return engine.connect().execution_options(**{READ_ONLY: True})
 
 
 def normalise_url(url: str) -> str:
@@ -46,8 +58,11 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # IMMEDIATE takes the write lock up front, so two transactions never deadlock upgrading a
-        # read lock; SQLite serialises writers anyway.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the lock up front (IMMEDIATE), so two transactions never deadlock upgrading
+        # a read lock; SQLite serialises writers anyway. Read-only connections take no lock.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

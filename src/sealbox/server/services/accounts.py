@@ -18,6 +18,7 @@ from sealbox.protocol import limits
 from sealbox.protocol import models as m
 from sealbox.protocol.errors import ErrorCode
 from sealbox.server.clock import Clock, day_of
+from sealbox.server.db.engine import read_only
 from sealbox.server.db.schema import accounts, contents, nodes, sessions, uploads, versions
 from sealbox.server.errors import ServiceError, not_found
 from sealbox.server.server_keys import ServerKeys
@@ -123,7 +124,7 @@ class AccountService:
 
     def prelogin(self, raw_username: str) -> m.PreloginResponse:
         username = raw_username.strip().lower()
-        with self._engine.connect() as conn:
+        with read_only(self._engine) as conn:
             row = conn.execute(
                 select(
                     accounts.c.user_id,
@@ -192,25 +193,26 @@ class AccountService:
             raise ServiceError(ErrorCode.UNAUTHORIZED, "missing or invalid session token")
         token_hash = self._keys.token_hash(token_bytes)
         today = day_of(self._clock)
-        with self._engine.connect() as conn:
+        with read_only(self._engine) as conn:
             row = conn.execute(
                 select(sessions.c.session_id, sessions.c.user_id, sessions.c.last_used_day).where(
                     sessions.c.token_hash == token_hash
                 )
             ).first()
-            if row is None:
-                raise ServiceError(ErrorCode.UNAUTHORIZED, "missing or invalid session token")
-            if row.last_used_day != today:
+        if row is None:
+            raise ServiceError(ErrorCode.UNAUTHORIZED, "missing or invalid session token")
+        if row.last_used_day != today:
+            # At most one write per session per day.
+            with self._engine.begin() as conn:
                 conn.execute(
                     update(sessions)
                     .where(sessions.c.session_id == row.session_id)
                     .values(last_used_day=today)
                 )
-                conn.commit()
         return Caller(user_id=row.user_id, session_id=row.session_id)
 
     def list_sessions(self, caller: Caller) -> m.SessionList:
-        with self._engine.connect() as conn:
+        with read_only(self._engine) as conn:
             rows = conn.execute(
                 select(sessions)
                 .where(sessions.c.user_id == caller.user_id)
@@ -273,7 +275,7 @@ class AccountService:
         )
 
     def account(self, caller: Caller) -> m.AccountView:
-        with self._engine.connect() as conn:
+        with read_only(self._engine) as conn:
             return self._account_view(conn, caller.user_id)
 
     def change_password(self, caller: Caller, req: m.PasswordChangeRequest) -> m.RevokedCount:

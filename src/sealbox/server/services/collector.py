@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sealbox.server.blobs.base import BlobStore
 from sealbox.server.blobs.keys import CHUNK_PREFIX, content_of_chunk_key
 from sealbox.server.clock import Clock
+from sealbox.server.db.engine import read_only
 from sealbox.server.db.schema import (
     contents,
     job_leases,
@@ -136,7 +137,7 @@ class Collector:
             nodes.c.content_id == contents.c.content_id
         ) & ~exists().where(versions.c.content_id == contents.c.content_id)
         query = select(contents.c.content_id, contents.c.chunk_count).where(unreferenced)
-        with self._engine.connect() as conn:
+        with read_only(self._engine) as conn:
             if candidates is None:
                 rows = conn.execute(query).all()
             else:
@@ -177,7 +178,7 @@ class Collector:
 
     def _known(self, content_ids: list[bytes]) -> set[bytes]:
         known: set[bytes] = set()
-        with self._engine.connect() as conn:
+        with read_only(self._engine) as conn:
             for batch in batched(content_ids):
                 known.update(
                     conn.execute(

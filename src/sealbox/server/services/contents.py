@@ -14,6 +14,7 @@ from sqlalchemy import Engine, exists, select
 from sealbox.protocol.content_layout import ContentLayout
 from sealbox.server.blobs.base import BlobStore
 from sealbox.server.blobs.keys import chunk_key
+from sealbox.server.db.engine import read_only
 from sealbox.server.db.schema import contents, nodes, versions
 from sealbox.server.errors import not_found
 from sealbox.server.services.uploads import layout_of
@@ -39,7 +40,7 @@ class ContentService:
         referenced = exists().where(
             (nodes.c.owner_id == user_id) & (nodes.c.content_id == content_id)
         ) | exists().where((versions.c.owner_id == user_id) & (versions.c.content_id == content_id))
-        with self._engine.connect() as conn:
+        with read_only(self._engine) as conn:
             row = conn.execute(
                 select(contents).where((contents.c.content_id == content_id) & referenced)
             ).first()

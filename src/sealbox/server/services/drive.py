@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, Row, delete, func, insert, literal, s
 from sealbox.protocol import limits
 from sealbox.protocol import models as m
 from sealbox.protocol.errors import ErrorCode
+from sealbox.server.db.engine import read_only
 from sealbox.server.db.schema import accounts, contents, feed, nodes, uploads, versions
 from sealbox.server.errors import ServiceError, not_found
 from sealbox.server.services.accounts import usage
@@ -440,7 +441,7 @@ class DriveService:
         ).select_from(nodes.outerjoin(contents, nodes.c.content_id == contents.c.content_id))
 
     def _node(self, user_id: bytes, node_id: bytes) -> m.NodeView:
-        with self._engine.connect() as conn:
+        with read_only(self._engine) as conn:
             row = conn.execute(
                 self._node_columns().where(
                     (nodes.c.owner_id == user_id) & (nodes.c.node_id == node_id)
@@ -454,7 +455,7 @@ class DriveService:
         return await to_thread.run_sync(partial(self._node, user_id, node_id))
 
     def _listing(self, user_id: bytes, folder_id: bytes) -> tuple[Row[Any], list[Row[Any]]]:
-        with self._engine.connect() as conn:
+        with read_only(self._engine) as conn:
             folder = conn.execute(
                 select(nodes.c.node_id, nodes.c.manifest, nodes.c.manifest_version).where(
                     (nodes.c.owner_id == user_id)
@@ -484,7 +485,7 @@ class DriveService:
         )
 
     def _versions(self, user_id: bytes, node_id: bytes) -> m.VersionList:
-        with self._engine.connect() as conn:
+        with read_only(self._engine) as conn:
             node = conn.execute(
                 select(nodes.c.node_type).where(
                     (nodes.c.owner_id == user_id) & (nodes.c.node_id == node_id)

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, Row, select
 
 from sealbox.protocol import limits
 from sealbox.protocol import models as m
+from sealbox.server.db.engine import read_only
 from sealbox.server.db.schema import accounts, feed
 
 POLL_SECONDS = 1.0
@@ -28,7 +29,7 @@ class FeedService:
         self._wakeups: dict[bytes, asyncio.Event] = {}
 
     def _page(self, user_id: bytes, cursor: int, limit: int) -> m.FeedPage:
-        with self._engine.connect() as conn:
+        with read_only(self._engine) as conn:
             # Whole transactions only: take the sequence numbers first, then all their entries.
             seqs: list[int] = list(
                 conn.execute(

@@ -22,6 +22,7 @@ from sealbox.protocol.errors import ErrorCode
 from sealbox.server.blobs.base import BlobStore
 from sealbox.server.blobs.keys import chunk_key
 from sealbox.server.clock import Clock
+from sealbox.server.db.engine import read_only
 from sealbox.server.db.schema import contents, upload_chunks, uploads
 from sealbox.server.errors import ServiceError, not_found
 from sealbox.server.services.accounts import usage
@@ -223,7 +224,7 @@ class UploadService:
         )
 
     def _status(self, user_id: bytes, content_id: bytes) -> m.UploadView:
-        with self._engine.connect() as conn:
+        with read_only(self._engine) as conn:
             return self._view(conn, user_id, content_id)
 
     async def status(self, user_id: bytes, content_id: bytes) -> m.UploadView:
@@ -232,7 +233,7 @@ class UploadService:
     # Chunks
 
     def _chunk_length(self, user_id: bytes, content_id: bytes, index: int) -> int:
-        with self._engine.connect() as conn:
+        with read_only(self._engine) as conn:
             row = conn.execute(
                 select(
                     uploads.c.header,
