@@ -58,3 +58,23 @@ async def test_long_poll_returns_empty_after_the_wait(server: Server) -> None:
     assert page["entries"] == [] and 0.9 < time.monotonic() - started < 5
     bad = await server.client.get("/v1/feed?wait=61", headers=account.headers)
     assert bad.status_code == 422
+
+
+async def test_feed_pages_hold_whole_transactions(server: Server) -> None:
+    account = await server.api.signup()
+    for _ in range(5):
+        await server.api.mkdir(account, account.root_id)
+    cursor, seqs = 0, []
+    while True:
+        page = ok(
+            await server.client.get(f"/v1/feed?cursor={cursor}&limit=2", headers=account.headers)
+        )
+        batch = sorted({e["seq"] for e in page["entries"]})
+        assert len(batch) <= 2
+        # Each transaction here touched two nodes; a page never splits one.
+        assert len(page["entries"]) == 2 * len(batch)
+        seqs += batch
+        cursor = page["cursor"]
+        if not page["more"]:
+            break
+    assert seqs == [1, 2, 3, 4, 5] and cursor == 5

@@ -98,5 +98,6 @@ async def change_feed(
     svc: ServicesDep,
     cursor: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     wait: Annotated[float, Query(ge=0, le=limits.MAX_FEED_WAIT_SECONDS)] = 0,
+    limit: Annotated[int, Query(ge=1, le=limits.MAX_FEED_PAGE)] = limits.MAX_FEED_PAGE,
 ) -> m.FeedPage:
-    return await svc.feed.page(caller.user_id, cursor, wait)
+    return await svc.feed.page(caller.user_id, cursor, wait, limit)

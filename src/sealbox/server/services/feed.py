@@ -62,13 +62,15 @@ class FeedService:
             more=more,
         )
 
-    async def page(self, user_id: bytes, cursor: int, wait: float) -> m.FeedPage:
+    async def page(
+        self, user_id: bytes, cursor: int, wait: float, limit: int = limits.MAX_FEED_PAGE
+    ) -> m.FeedPage:
         wait = min(max(wait, 0.0), float(limits.MAX_FEED_WAIT_SECONDS))
         deadline = anyio.current_time() + wait
         while True:
             event = self._wakeups.setdefault(user_id, asyncio.Event())
             page = await to_thread.run_sync(
-                partial(self._page, user_id, cursor, limits.MAX_FEED_PAGE)
+                partial(self._page, user_id, cursor, min(max(limit, 1), limits.MAX_FEED_PAGE))
             )
             remaining = deadline - anyio.current_time()
             if page.entries or remaining <= 0:
