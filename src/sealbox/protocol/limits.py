@@ -1,0 +1,38 @@
+"""Size limits both sides check. The server enforces them; clients check first to fail early."""
+
+ID_BYTES = 16
+AUTH_KEY_BYTES = 32
+SALT_BYTES = 16
+USERNAME_PATTERN = r"^[a-z0-9._-]{1,64}$"
+MAX_EMAIL_CHARS = 254
+
+MAX_ACCOUNT_BLOB = 64 * 1024
+MAX_NODE_RECORD = 64 * 1024
+MAX_MANIFEST = 16 * 1024 * 1024
+MAX_HEADER = 1024
+
+# An AEAD tag follows every chunk's ciphertext.
+CHUNK_OVERHEAD = 16
+DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024
+MAX_CHUNK_SIZE = 16 * 1024 * 1024
+MAX_CHUNK_COUNT = 1 << 24
+
+MAX_INLINE_CONTENT = DEFAULT_CHUNK_SIZE + CHUNK_OVERHEAD + MAX_HEADER
+MAX_INLINE_PER_TRANSACTION = 16 * 1024 * 1024
+MAX_NODE_PUTS = 5000
+MAX_MANIFEST_UPDATES = 1000
+MAX_REMOVALS = 5000
+
+# Request bodies: ordinary JSON, and the folder transaction, which may carry large manifests and
+# inline small files as base64 (4/3 of their size).
+MAX_JSON_BODY = 1024 * 1024
+MAX_TRANSACTION_BODY = 48 * 1024 * 1024
+
+MAX_FEED_WAIT_SECONDS = 60
+MAX_FEED_PAGE = 1000
+
+KDF_ALG = "argon2id13"
+MIN_OPSLIMIT = 1
+MAX_OPSLIMIT = 64
+MIN_MEMLIMIT = 8 * 1024
+MAX_MEMLIMIT = 4 * 1024 * 1024 * 1024

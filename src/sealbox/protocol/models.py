@@ -1,0 +1,295 @@
+"""Pydantic wire models of the Sealbox HTTP API.
+
+Ids and opaque blobs travel as base64url without padding. ``B64`` and ``Id`` turn them into
+``bytes`` on the way in and back into text on the way out, so code on both sides handles bytes only.
+"""
+
+import base64
+import binascii
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
+
+from sealbox.protocol import limits
+
+
+def b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64decode(text: str) -> bytes:
+    """Decode base64url without padding, rejecting anything that is not canonical."""
+    if not isinstance(text, str):
+        raise ValueError("expected a base64url string")
+    if "=" in text or len(text) % 4 == 1:
+        raise ValueError("not base64url without padding")
+    try:
+        data = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("not base64url without padding") from exc
+    # Non-canonical encodings (stray low bits) would let two strings name one id.
+    if b64encode(data) != text:
+        raise ValueError("not canonical base64url")
+    return data
+
+
+def _to_bytes(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value
+    return b64decode(value)
+
+
+_IN = BeforeValidator(_to_bytes)
+_OUT = PlainSerializer(b64encode, return_type=str, when_used="json")
+_SCHEMA = WithJsonSchema({"type": "string", "format": "base64url"})
+
+Id = Annotated[
+    bytes, _IN, Field(min_length=limits.ID_BYTES, max_length=limits.ID_BYTES), _OUT, _SCHEMA
+]
+AuthKey = Annotated[
+    bytes,
+    _IN,
+    Field(min_length=limits.AUTH_KEY_BYTES, max_length=limits.AUTH_KEY_BYTES),
+    _OUT,
+    _SCHEMA,
+]
+Salt = Annotated[
+    bytes, _IN, Field(min_length=limits.SALT_BYTES, max_length=limits.SALT_BYTES), _OUT, _SCHEMA
+]
+AccountBlob = Annotated[bytes, _IN, Field(max_length=limits.MAX_ACCOUNT_BLOB), _OUT, _SCHEMA]
+NodeRecord = Annotated[bytes, _IN, Field(max_length=limits.MAX_NODE_RECORD), _OUT, _SCHEMA]
+Manifest = Annotated[bytes, _IN, Field(max_length=limits.MAX_MANIFEST), _OUT, _SCHEMA]
+Header = Annotated[bytes, _IN, Field(max_length=limits.MAX_HEADER), _OUT, _SCHEMA]
+InlineBytes = Annotated[bytes, _IN, Field(max_length=limits.MAX_INLINE_CONTENT), _OUT, _SCHEMA]
+
+Username = Annotated[str, Field(pattern=limits.USERNAME_PATTERN)]
+NodeType = Literal["file", "folder"]
+
+
+class Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Kdf(Wire):
+    alg: Literal["argon2id13"]
+    opslimit: int = Field(ge=limits.MIN_OPSLIMIT, le=limits.MAX_OPSLIMIT)
+    memlimit: int = Field(ge=limits.MIN_MEMLIMIT, le=limits.MAX_MEMLIMIT)
+    salt: Salt
+
+
+class FolderInit(Wire):
+    """A special folder created with the account: its id and first manifest (version 1)."""
+
+    node_id: Id
+    manifest: Manifest
+
+
+class SignupRequest(Wire):
+    username: str = Field(min_length=1, max_length=64)
+    email: str | None = Field(default=None, max_length=limits.MAX_EMAIL_CHARS)
+    user_id: Id
+    kdf: Kdf
+    auth_key: AuthKey
+    recovery_auth_key: AuthKey
+    master_key_wrap: AccountBlob
+    recovery_wrap: AccountBlob
+    private_keys_wrap: AccountBlob
+    identity_bundle: AccountBlob
+    root_key_wrap: AccountBlob
+    root: FolderInit
+    trash: FolderInit
+
+
+class SignupResponse(Wire):
+    user_id: Id
+    username: str
+
+
+class PreloginRequest(Wire):
+    username: str = Field(min_length=1, max_length=64)
+
+
+class PreloginResponse(Wire):
+    user_id: Id
+    kdf: Kdf
+
+
+class LoginRequest(Wire):
+    username: str = Field(min_length=1, max_length=64)
+    auth_key: AuthKey
+
+
+class AccountView(Wire):
+    user_id: Id
+    username: str
+    email: str | None
+    kdf: Kdf
+    master_key_wrap: AccountBlob
+    recovery_wrap: AccountBlob
+    private_keys_wrap: AccountBlob
+    identity_bundle: AccountBlob
+    root_key_wrap: AccountBlob
+    root_id: Id
+    trash_id: Id
+    used_bytes: int
+    quota_bytes: int | None
+
+
+class LoginResponse(Wire):
+    session_id: Id
+    token: str
+    account: AccountView
+
+
+class SessionView(Wire):
+    session_id: Id
+    created_day: str
+    last_used_day: str
+    current: bool
+
+
+class SessionList(Wire):
+    sessions: list[SessionView]
+
+
+class RevokedCount(Wire):
+    revoked: int
+
+
+class PasswordChangeRequest(Wire):
+    old_auth_key: AuthKey
+    kdf: Kdf
+    auth_key: AuthKey
+    master_key_wrap: AccountBlob
+
+
+class RecoveryResetRequest(Wire):
+    username: str = Field(min_length=1, max_length=64)
+    recovery_auth_key: AuthKey
+    kdf: Kdf
+    auth_key: AuthKey
+    master_key_wrap: AccountBlob
+    new_recovery_auth_key: AuthKey | None = None
+    new_recovery_wrap: AccountBlob | None = None
+
+
+class AccountDeleteRequest(Wire):
+    auth_key: AuthKey
+
+
+class ManifestUpdate(Wire):
+    folder_id: Id
+    expected_version: int = Field(ge=1)
+    manifest: Manifest
+
+
+class InlineContent(Wire):
+    """A whole small content object sent inside the transaction: header and its single chunk."""
+
+    content_id: Id
+    header: Header
+    chunk_size: int = Field(ge=1, le=limits.MAX_CHUNK_SIZE)
+    chunk: InlineBytes
+
+
+class NodePut(Wire):
+    node_id: Id
+    parent_id: Id
+    node_type: NodeType
+    record: NodeRecord
+    # Files: the content object this version of the file points at (an existing content of the
+    # account, a completed upload, or the inline content below).
+    content_id: Id | None = None
+    inline: InlineContent | None = None
+    # New folders only: their first manifest (version 1).
+    manifest: Manifest | None = None
+
+
+class TransactionRequest(Wire):
+    manifests: list[ManifestUpdate] = Field(default_factory=list)
+    puts: list[NodePut] = Field(default_factory=list)
+    removes: list[Id] = Field(default_factory=list)
+
+
+class TransactionResponse(Wire):
+    seq: int
+    manifest_versions: dict[str, int]
+
+
+class NodeView(Wire):
+    node_id: Id
+    parent_id: Id | None
+    node_type: NodeType
+    record: NodeRecord | None
+    content_id: Id | None
+    size: int | None
+    manifest_version: int | None
+
+
+class FolderListing(Wire):
+    node_id: Id
+    manifest_version: int
+    manifest: Manifest
+    children: list[NodeView]
+
+
+class VersionView(Wire):
+    version: int
+    record: NodeRecord
+    content_id: Id
+    size: int
+
+
+class VersionList(Wire):
+    versions: list[VersionView]
+
+
+class UploadOpenRequest(Wire):
+    content_id: Id
+    header: Header
+    chunk_size: int = Field(ge=1, le=limits.MAX_CHUNK_SIZE)
+    chunk_count: int = Field(ge=1, le=limits.MAX_CHUNK_COUNT)
+    total_size: int = Field(ge=1)
+
+
+class UploadView(Wire):
+    content_id: Id
+    chunk_size: int
+    chunk_count: int
+    total_size: int
+    present: list[int]
+    received_bytes: int
+    expires_at: int
+
+
+class ChunkReceipt(Wire):
+    index: int
+    size: int
+
+
+class FeedEntry(Wire):
+    seq: int
+    node_id: Id
+    change: Literal["put", "remove", "manifest"]
+
+
+class FeedPage(Wire):
+    entries: list[FeedEntry]
+    cursor: int
+    more: bool
+
+
+class ErrorBody(Wire):
+    error: str
+    message: str
+
+
+class Health(Wire):
+    status: Literal["ok"]

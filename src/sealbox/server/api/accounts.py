@@ -1,0 +1,97 @@
+"""Routes for accounts and sessions."""
+
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from sealbox.protocol import models as m
+from sealbox.protocol import routes
+from sealbox.protocol.errors import ErrorCode
+from sealbox.server.api.auth import CallerDep, ServicesDep
+from sealbox.server.api.ids import path_id
+from sealbox.server.errors import ServiceError
+from sealbox.server.services.registry import Services
+
+router = APIRouter(tags=["accounts"])
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _address(request: Request) -> str:
+    # Used only as the in-memory throttle key, hashed under a key that changes daily.
+    return request.client.host if request.client else "unknown"
+
+
+@router.post(routes.ACCOUNTS, status_code=201)
+async def signup(req: m.SignupRequest, svc: ServicesDep) -> m.SignupResponse:
+    return await run_in_threadpool(svc.accounts.signup, req)
+
+
+@router.post(routes.PRELOGIN)
+async def prelogin(req: m.PreloginRequest, svc: ServicesDep) -> m.PreloginResponse:
+    return await run_in_threadpool(svc.accounts.prelogin, req.username)
+
+
+async def _throttled(
+    request: Request, svc: Services, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    address = _address(request)
+    svc.throttle.check(address)
+    try:
+        return await run_in_threadpool(call, *args, **kwargs)
+    except ServiceError as exc:
+        if exc.code == ErrorCode.BAD_CREDENTIALS:
+            svc.throttle.failed(address)
+        raise
+
+
+@router.post(routes.SESSIONS, status_code=201)
+async def login(req: m.LoginRequest, request: Request, svc: ServicesDep) -> m.LoginResponse:
+    return await _throttled(request, svc, svc.accounts.login, req)
+
+
+@router.get(routes.SESSIONS)
+async def list_sessions(caller: CallerDep, svc: ServicesDep) -> m.SessionList:
+    return await run_in_threadpool(svc.accounts.list_sessions, caller)
+
+
+@router.post(routes.SESSIONS_REVOKE_OTHERS)
+async def revoke_others(caller: CallerDep, svc: ServicesDep) -> m.RevokedCount:
+    return await run_in_threadpool(svc.accounts.revoke_others, caller)
+
+
+@router.delete(routes.SESSION, status_code=204)
+async def revoke(session_id: str, caller: CallerDep, svc: ServicesDep) -> Response:
+    await run_in_threadpool(svc.accounts.revoke, caller, path_id(session_id, "session id"))
+    return Response(status_code=204)
+
+
+@router.get(routes.ACCOUNT)
+async def account(caller: CallerDep, svc: ServicesDep) -> m.AccountView:
+    return await run_in_threadpool(svc.accounts.account, caller)
+
+
+@router.post(routes.ACCOUNT_PASSWORD)
+async def change_password(
+    req: m.PasswordChangeRequest, request: Request, caller: CallerDep, svc: ServicesDep
+) -> m.RevokedCount:
+    return await _throttled(request, svc, svc.accounts.change_password, caller, req)
+
+
+@router.post(routes.RECOVERY_RESET)
+async def recovery_reset(
+    req: m.RecoveryResetRequest, request: Request, svc: ServicesDep
+) -> m.RevokedCount:
+    return await _throttled(request, svc, svc.accounts.recovery_reset, req)
+
+
+@router.post(routes.ACCOUNT_DELETE, status_code=204)
+async def delete_account(
+    req: m.AccountDeleteRequest, request: Request, caller: CallerDep, svc: ServicesDep
+) -> Response:
+    gone = await _throttled(request, svc, svc.accounts.delete_account, caller, req.auth_key)
+    await svc.collector.delete_upload_blobs(gone.upload_ids)
+    await svc.collector.drop_unreferenced(gone.content_ids)
+    return Response(status_code=204)

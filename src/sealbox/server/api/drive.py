@@ -1,0 +1,103 @@
+"""Routes for the drive: the folder transaction, listings, nodes, versions and the change feed."""
+
+import struct
+from collections.abc import Iterator, Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from sqlalchemy import Row
+
+from sealbox.protocol import limits, routes
+from sealbox.protocol import models as m
+from sealbox.server.api.auth import CallerDep, ServicesDep
+from sealbox.server.api.ids import path_id
+
+router = APIRouter(tags=["drive"])
+
+LISTING_MAGIC = b"SBL1"
+FILE, FOLDER = 0, 1
+HAS_CONTENT = 1
+NO_ID = bytes(16)
+
+
+@router.post(routes.TRANSACTIONS)
+async def transaction(
+    tx: m.TransactionRequest, caller: CallerDep, svc: ServicesDep
+) -> m.TransactionResponse:
+    outcome = await svc.drive.apply(caller.user_id, tx)
+    svc.feed.notify(caller.user_id)
+    await svc.collector.drop_unreferenced(outcome.released)
+    return m.TransactionResponse(
+        seq=outcome.seq,
+        manifest_versions={m.b64encode(k): v for k, v in outcome.manifest_versions.items()},
+    )
+
+
+CHILD = struct.Struct(">16sBB16sQQI")
+
+
+def binary_listing(folder: Row[Any], children: Sequence[Sequence[Any]]) -> Iterator[bytes]:
+    """The compact listing framing (spec/http-api.md, "Binary listing"), produced in pieces."""
+    yield LISTING_MAGIC + struct.pack(">QI", folder.manifest_version, len(folder.manifest))
+    yield folder.manifest
+    yield struct.pack(">I", len(children))
+    pack = CHILD.pack
+    batch: list[bytes] = []
+    for node_id, _parent, node_type, record, content_id, version, size in children:
+        record = record or b""
+        batch.append(
+            pack(
+                node_id,
+                FOLDER if node_type == "folder" else FILE,
+                HAS_CONTENT if content_id is not None else 0,
+                content_id or NO_ID,
+                size or 0,
+                version or 0,
+                len(record),
+            )
+        )
+        batch.append(record)
+        if len(batch) >= 2000:
+            yield b"".join(batch)
+            batch = []
+    if batch:
+        yield b"".join(batch)
+
+
+@router.get(
+    routes.FOLDER,
+    responses={200: {"content": {routes.LISTING_MEDIA_TYPE: {}}}},
+)
+async def folder(node_id: str, request: Request, caller: CallerDep, svc: ServicesDep) -> Response:
+    row, children = await svc.drive.listing(caller.user_id, path_id(node_id, "folder id"))
+    headers = {"ETag": f'"{row.manifest_version}"', "Vary": "Accept"}
+    if routes.LISTING_MEDIA_TYPE in request.headers.get("accept", ""):
+        return StreamingResponse(
+            binary_listing(row, children),
+            media_type=routes.LISTING_MEDIA_TYPE,
+            headers=headers,
+        )
+    listing = svc.drive.listing_json(row, children)
+    return Response(listing.model_dump_json(), media_type="application/json", headers=headers)
+
+
+@router.get(routes.NODE)
+async def node(node_id: str, caller: CallerDep, svc: ServicesDep) -> m.NodeView:
+    return await svc.drive.node(caller.user_id, path_id(node_id, "node id"))
+
+
+@router.get(routes.NODE_VERSIONS)
+async def node_versions(node_id: str, caller: CallerDep, svc: ServicesDep) -> m.VersionList:
+    return await svc.drive.versions(caller.user_id, path_id(node_id, "node id"))
+
+
+@router.get(routes.FEED)
+async def change_feed(
+    caller: CallerDep,
+    svc: ServicesDep,
+    cursor: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    wait: Annotated[float, Query(ge=0, le=limits.MAX_FEED_WAIT_SECONDS)] = 0,
+    limit: Annotated[int, Query(ge=1, le=limits.MAX_FEED_PAGE)] = limits.MAX_FEED_PAGE,
+) -> m.FeedPage:
+    return await svc.feed.page(caller.user_id, cursor, wait, limit)

@@ -1,0 +1,160 @@
+"""Routes for uploads (chunked, resumable) and downloads (ranged, streamed)."""
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+from fastapi.responses import StreamingResponse
+
+from sealbox.protocol import limits, routes
+from sealbox.protocol import models as m
+from sealbox.protocol.errors import ErrorCode
+from sealbox.server.api.auth import CallerDep, ServicesDep
+from sealbox.server.api.ids import path_id
+from sealbox.server.errors import ServiceError
+from sealbox.server.services.accounts import Caller
+from sealbox.server.services.registry import Services
+
+router = APIRouter(tags=["transfers"])
+
+ChunkIndex = Annotated[int, Path(ge=0, lt=limits.MAX_CHUNK_COUNT)]
+SINGLE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+@router.post(routes.UPLOADS)
+async def open_upload(
+    req: m.UploadOpenRequest, caller: CallerDep, svc: ServicesDep
+) -> m.UploadView:
+    return await svc.uploads.open(caller.user_id, req)
+
+
+@router.get(routes.UPLOAD)
+async def upload_status(content_id: str, caller: CallerDep, svc: ServicesDep) -> m.UploadView:
+    return await svc.uploads.status(caller.user_id, path_id(content_id, "content id"))
+
+
+@router.put(
+    routes.UPLOAD_CHUNK,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        }
+    },
+)
+async def put_chunk(
+    content_id: str, index: ChunkIndex, request: Request, caller: CallerDep, svc: ServicesDep
+) -> m.ChunkReceipt:
+    declared = request.headers.get("content-length")
+    return await svc.uploads.put_chunk(
+        caller.user_id,
+        path_id(content_id, "content id"),
+        index,
+        request.stream(),
+        declared_length=int(declared) if declared is not None else None,
+    )
+
+
+@router.delete(routes.UPLOAD, status_code=204)
+async def abort_upload(content_id: str, caller: CallerDep, svc: ServicesDep) -> Response:
+    await svc.uploads.abort(caller.user_id, path_id(content_id, "content id"))
+    return Response(status_code=204)
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The single byte range asked for, as [start, end); None to send the whole object.
+
+    Multiple ranges and unparseable headers are ignored (RFC 9110 allows that); a well-formed range
+    that lies outside the object is refused with 416.
+    """
+    if header is None:
+        return None
+    match = SINGLE_RANGE.match(header.strip())
+    if match is None or match.group(1) == match.group(2) == "":
+        return None
+    first, last = match.group(1), match.group(2)
+    if first == "":
+        suffix = int(last)
+        if suffix == 0:
+            raise _unsatisfiable(size)
+        return max(0, size - suffix), size
+    start = int(first)
+    end = size if last == "" else min(int(last) + 1, size)
+    if start >= size or (last != "" and int(last) < start):
+        raise _unsatisfiable(size)
+    return start, end
+
+
+def _unsatisfiable(size: int) -> ServiceError:
+    return ServiceError(
+        ErrorCode.RANGE_NOT_SATISFIABLE,
+        f"range outside the content's {size} bytes",
+        headers={"Content-Range": f"bytes */{size}"},
+    )
+
+
+def _etag(content_id: bytes) -> str:
+    # Content objects never change under their id, so the id is a strong validator.
+    return f'"{m.b64encode(content_id)}"'
+
+
+@router.get(routes.CONTENT, response_class=StreamingResponse)
+async def download(
+    content_id: str, request: Request, caller: CallerDep, svc: ServicesDep
+) -> Response:
+    return await _download(content_id, request, caller, svc)
+
+
+@router.head(routes.CONTENT, response_class=Response)
+async def download_head(
+    content_id: str, request: Request, caller: CallerDep, svc: ServicesDep
+) -> Response:
+    return await _download(content_id, request, caller, svc)
+
+
+async def _download(content_id: str, request: Request, caller: Caller, svc: Services) -> Response:
+    info = await svc.contents.readable_content(caller.user_id, path_id(content_id, "content id"))
+    etag = _etag(info.content_id)
+    headers = {
+        "ETag": etag,
+        "Accept-Ranges": "bytes",
+        "Cache-Control": "private, max-age=31536000, immutable",
+    }
+    if request.headers.get("if-none-match") in (etag, "*"):
+        return Response(status_code=304, headers=headers)
+    wanted = parse_range(request.headers.get("range"), info.size)
+    if request.headers.get("if-range") not in (None, etag):
+        wanted = None
+    start, end = wanted if wanted is not None else (0, info.size)
+    headers["Content-Length"] = str(end - start)
+    status = 200
+    if wanted is not None:
+        status = 206
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{info.size}"
+    if request.method == "HEAD":
+        return Response(status_code=status, headers=headers)
+    return StreamingResponse(
+        svc.contents.stream(info, start, end),
+        status_code=status,
+        media_type="application/octet-stream",
+        headers=headers,
+    )
+
+
+@router.get(routes.CONTENT_CHUNK, response_class=StreamingResponse)
+async def download_chunk(
+    content_id: str, index: ChunkIndex, caller: CallerDep, svc: ServicesDep
+) -> Response:
+    info = await svc.contents.readable_content(caller.user_id, path_id(content_id, "content id"))
+    if index >= info.layout.chunk_count:
+        raise ServiceError(ErrorCode.NOT_FOUND, "chunk not found")
+    return StreamingResponse(
+        svc.contents.chunk(info, index),
+        media_type="application/octet-stream",
+        headers={
+            "Content-Length": str(info.layout.chunk_length(index)),
+            "ETag": f'"{m.b64encode(info.content_id)}.{index}"',
+        },
+    )

@@ -1,0 +1,111 @@
+"""The application factory: settings in, a wired FastAPI app out."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from sealbox.protocol import models as m
+from sealbox.protocol import routes
+from sealbox.server.api import accounts, drive, transfers
+from sealbox.server.api.body_limit import BodyLimitMiddleware
+from sealbox.server.api.errors import install_error_handlers
+from sealbox.server.blobs.base import BlobStore
+from sealbox.server.blobs.filesystem import FilesystemBlobStore
+from sealbox.server.clock import Clock, SystemClock
+from sealbox.server.db.engine import make_engine
+from sealbox.server.db.migrate import upgrade
+from sealbox.server.server_keys import ServerKeys, load_or_create_secret
+from sealbox.server.services.accounts import AccountService
+from sealbox.server.services.collector import Collector
+from sealbox.server.services.contents import ContentService
+from sealbox.server.services.drive import DriveService
+from sealbox.server.services.feed import FeedService
+from sealbox.server.services.registry import Services
+from sealbox.server.services.throttle import LoginThrottle
+from sealbox.server.services.uploads import UploadService
+from sealbox.server.settings import Settings
+
+log = logging.getLogger("sealbox.server")
+
+
+def build_services(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    blobs: BlobStore | None = None,
+    engine: Engine | None = None,
+    migrate: bool = True,
+) -> Services:
+    clock = clock or SystemClock()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = engine or make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    blobs = blobs or FilesystemBlobStore(settings.blob_dir)
+    keys = ServerKeys(settings.secret or load_or_create_secret(settings.data_dir))
+    uploads = UploadService(engine, blobs, clock, settings)
+    return Services(
+        settings=settings,
+        engine=engine,
+        blobs=blobs,
+        clock=clock,
+        accounts=AccountService(engine, keys, clock, settings),
+        uploads=uploads,
+        drive=DriveService(engine, uploads, settings),
+        contents=ContentService(engine, blobs),
+        feed=FeedService(engine),
+        collector=Collector(
+            engine, blobs, clock, settings.upload_ttl_seconds, settings.session_idle_days
+        ),
+        throttle=LoginThrottle(
+            clock, settings.login_failures_allowed, settings.login_window_seconds
+        ),
+    )
+
+
+async def _collect_forever(services: Services) -> None:
+    while True:
+        await asyncio.sleep(services.settings.collect_interval_seconds)
+        try:
+            await services.collector.collect()
+        except Exception:
+            # A failed run is retried at the next interval; the server keeps serving meanwhile.
+            log.exception("background collection failed")
+
+
+def create_app(services: Services, *, background_jobs: bool = True) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_collect_forever(services)) if background_jobs else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await services.blobs.close()
+            services.engine.dispose()
+
+    app = FastAPI(
+        title="Sealbox",
+        version="1",
+        summary="Zero-knowledge cloud drive server. spec/http-api.md is the normative description.",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware)
+    app.include_router(accounts.router)
+    app.include_router(drive.router)
+    app.include_router(transfers.router)
+
+    @app.get(routes.HEALTH, tags=["health"])
+    async def health() -> m.Health:
+        return m.Health(status="ok")
+
+    return app

@@ -1,0 +1,204 @@
+"""A blob store on a local filesystem.
+
+Blobs live in sharded directories (two levels of 256 directories picked by a hash of the key) so no
+directory grows past a few thousand entries. A put writes a temporary file in the same filesystem,
+fsyncs it, renames it over the final name and fsyncs the directory, so a crash leaves either the old
+blob or the new one, never a prefix. File I/O runs in worker threads so the event loop never blocks.
+"""
+
+import hashlib
+import os
+import secrets
+import time
+from collections.abc import AsyncIterable, AsyncIterator
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import quote, unquote
+
+from anyio import to_thread
+
+from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStoreError
+
+READ_PIECE = 256 * 1024
+# Incoming pieces are gathered up to this size before one write, to keep thread hops few.
+WRITE_BATCH = 1024 * 1024
+# Temporary files are named after their writer's process id, so one whose process is gone is known
+# to be abandoned; files older than this are abandoned whatever their name says.
+STALE_TEMP_SECONDS = 24 * 3600
+
+
+class FilesystemBlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._blobs = root / "blobs"
+        self._tmp = root / "tmp"
+        self._blobs.mkdir(parents=True, exist_ok=True)
+        self._tmp.mkdir(parents=True, exist_ok=True)
+        self._remove_stale_temp_files()
+
+    def _path(self, key: str) -> Path:
+        if not key:
+            raise ValueError("empty blob key")
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        return self._blobs / digest[:2] / digest[2:4] / quote(key, safe="")
+
+    def _remove_stale_temp_files(self) -> None:
+        cutoff = time.time() - STALE_TEMP_SECONDS
+        for entry in self._tmp.iterdir():
+            try:
+                if entry.stat().st_mtime < cutoff or not _writer_alive(entry.name):
+                    entry.unlink()
+            except FileNotFoundError:
+                continue
+
+    async def put(self, key: str, data: AsyncIterable[bytes] | bytes) -> BlobInfo:
+        final = self._path(key)
+        tmp = self._tmp / f"{os.getpid()}-{secrets.token_hex(16)}.part"
+        fd = await to_thread.run_sync(_open_new, tmp)
+        size = 0
+        try:
+            if isinstance(data, bytes):
+                await to_thread.run_sync(_write_all, fd, data)
+                size = len(data)
+            else:
+                pending: list[bytes] = []
+                pending_len = 0
+                async for piece in data:
+                    pending.append(piece)
+                    pending_len += len(piece)
+                    if pending_len >= WRITE_BATCH:
+                        await to_thread.run_sync(_write_all, fd, b"".join(pending))
+                        size += pending_len
+                        pending, pending_len = [], 0
+                if pending:
+                    await to_thread.run_sync(_write_all, fd, b"".join(pending))
+                    size += pending_len
+        except BaseException:
+            await to_thread.run_sync(_abandon, fd, tmp)
+            raise
+        # _commit owns the descriptor from here on and cleans up after itself on failure.
+        await to_thread.run_sync(_commit, fd, tmp, final)
+        return BlobInfo(key=key, size=size)
+
+    async def get(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        path = self._path(key)
+        try:
+            handle = await to_thread.run_sync(_open_read, path)
+        except FileNotFoundError as exc:
+            raise BlobNotFound(key) from exc
+        try:
+            size = os.fstat(handle.fileno()).st_size
+            stop = size if end is None else end
+            if start < 0 or stop > size or start > stop:
+                raise ValueError(f"range [{start}, {stop}) outside blob of {size} bytes")
+            await to_thread.run_sync(handle.seek, start)
+            remaining = stop - start
+            while remaining > 0:
+                piece = await to_thread.run_sync(handle.read, min(READ_PIECE, remaining))
+                if not piece:
+                    raise BlobStoreError(f"blob {key} shrank while being read")
+                remaining -= len(piece)
+                yield piece
+        finally:
+            handle.close()
+
+    async def stat(self, key: str) -> BlobInfo | None:
+        try:
+            st = await to_thread.run_sync(os.stat, self._path(key))
+        except FileNotFoundError:
+            return None
+        return BlobInfo(key=key, size=st.st_size)
+
+    async def delete(self, key: str) -> None:
+        try:
+            await to_thread.run_sync(os.unlink, self._path(key))
+        except FileNotFoundError:
+            return
+
+    async def list(self, prefix: str = "") -> AsyncIterator[BlobInfo]:
+        for shard in sorted(await to_thread.run_sync(_listdir, self._blobs)):
+            for sub in sorted(await to_thread.run_sync(_listdir, self._blobs / shard)):
+                directory = self._blobs / shard / sub
+                for name in await to_thread.run_sync(_listdir, directory):
+                    key = unquote(name)
+                    if not key.startswith(prefix):
+                        continue
+                    try:
+                        st = os.stat(directory / name)
+                    except FileNotFoundError:
+                        continue
+                    yield BlobInfo(key=key, size=st.st_size)
+
+    async def close(self) -> None:
+        return None
+
+
+def _writer_alive(name: str) -> bool:
+    pid, _, _rest = name.partition("-")
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _listdir(path: Path) -> list[str]:
+    try:
+        return os.listdir(path)
+    except FileNotFoundError:
+        return []
+
+
+def _open_new(path: Path) -> int:
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+
+
+def _open_read(path: Path) -> BinaryIO:
+    return open(path, "rb")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _fsync_dir(path: Path) -> None:
+    dir_fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _commit(fd: int, tmp: Path, final: Path) -> None:
+    try:
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if not final.parent.is_dir():
+            final.parent.mkdir(parents=True, exist_ok=True)
+            _fsync_dir(final.parent.parent)
+            _fsync_dir(final.parent.parent.parent)
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(final.parent)
+
+
+def _abandon(fd: int, tmp: Path) -> None:
+    try:
+        os.close(fd)
+    except OSError:
+        pass
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,171 @@
+"""Operator commands: ``sealbox server`` runs the server, ``sealbox admin ...`` maintains it."""
+
+import asyncio
+import logging
+import logging.config
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from sealbox.server.app import build_services, create_app
+from sealbox.server.db.engine import make_engine
+from sealbox.server.db.migrate import upgrade
+from sealbox.server.errors import ServiceError
+from sealbox.server.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Sealbox operator commands.")
+admin = typer.Typer(no_args_is_help=True, help="Maintenance: migrations, collection, quotas.")
+app.add_typer(admin, name="admin")
+console = Console(stderr=True)
+
+DEFAULT_PORT = 8470
+
+DataOpt = Annotated[
+    Path,
+    typer.Option("--data", help="Directory for blobs, the server secret and (by default) SQLite."),
+]
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL, e.g. postgresql://user@host/db (default: SQLite)."),
+]
+
+# Uvicorn's default access log names the client's address; Sealbox logs no addresses at all, so the
+# access logger is switched off and every other line goes through a format without addresses.
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "loggers": {
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.error": {"level": "INFO"},
+        "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        "sealbox": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}
+
+
+def _settings(data: Path, db: str | None, **extra: Any) -> Settings:
+    return Settings(data_dir=data.resolve(), db_url=db, **extra)
+
+
+@app.command()
+def server(
+    data: DataOpt = Path(".sealbox-data"),
+    db: DbOpt = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = DEFAULT_PORT,
+    keep_versions: Annotated[int, typer.Option(help="Earlier versions kept per file.")] = 10,
+    default_quota: Annotated[
+        int | None, typer.Option(help="Bytes per account unless overridden; default unlimited.")
+    ] = None,
+    upload_ttl: Annotated[
+        int, typer.Option(help="Seconds an untouched upload lives before collection.")
+    ] = 24 * 3600,
+    collect_interval: Annotated[
+        float, typer.Option(help="Seconds between background collections.")
+    ] = 600.0,
+) -> None:
+    """Run the Sealbox server (migrations are applied first)."""
+    settings = _settings(
+        data,
+        db,
+        keep_versions=keep_versions,
+        default_quota=default_quota,
+        upload_ttl_seconds=upload_ttl,
+        collect_interval_seconds=collect_interval,
+    )
+    logging.config.dictConfig(LOG_CONFIG)
+    services = build_services(settings)
+    uvicorn.run(
+        create_app(services),
+        host=host,
+        port=port,
+        access_log=False,
+        log_config=LOG_CONFIG,
+        server_header=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@admin.command()
+def migrate(data: DataOpt = Path(".sealbox-data"), db: DbOpt = None) -> None:
+    """Apply database migrations and exit."""
+    settings = _settings(data, db)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    console.print("database is up to date")
+
+
+@admin.command()
+def collect(
+    data: DataOpt = Path(".sealbox-data"),
+    db: DbOpt = None,
+    upload_ttl: Annotated[
+        int, typer.Option(help="Seconds an untouched upload lives before collection.")
+    ] = 24 * 3600,
+) -> None:
+    """Delete expired uploads, unreferenced content objects and orphan blobs, then exit."""
+    services = build_services(_settings(data, db, upload_ttl_seconds=upload_ttl))
+
+    async def run() -> None:
+        try:
+            report = await services.collector.collect()
+        finally:
+            await services.blobs.close()
+            services.engine.dispose()
+        if report.skipped:
+            console.print("another collection is running; nothing done")
+        else:
+            console.print(
+                f"expired uploads: {report.expired_uploads}, "
+                f"contents deleted: {report.deleted_contents}, "
+                f"orphan blobs deleted: {report.orphan_blobs}"
+            )
+
+    asyncio.run(run())
+
+
+@admin.command("set-quota")
+def set_quota(
+    username: Annotated[str, typer.Argument(help="The account's username.")],
+    quota: Annotated[str, typer.Argument(help="Bytes, or 'default' for the server default.")],
+    data: DataOpt = Path(".sealbox-data"),
+    db: DbOpt = None,
+) -> None:
+    """Set one account's quota in bytes (or 'default')."""
+    if quota == "default":
+        value = None
+    elif quota.isdigit():
+        value = int(quota)
+    else:
+        console.print("quota must be a number of bytes or 'default'")
+        raise typer.Exit(2)
+    services = build_services(_settings(data, db))
+    try:
+        services.accounts.set_quota(username, value)
+    except ServiceError as exc:
+        console.print(exc.message)
+        raise typer.Exit(1) from exc
+    finally:
+        services.engine.dispose()
+    console.print(f"quota of {username}: {'default' if value is None else value}")
+
+
+def main() -> None:
+    app(args=sys.argv[1:], prog_name="sealbox")

@@ -1,0 +1,172 @@
+"""The database schema (SQLAlchemy Core). docs/data-inventory.md explains every column.
+
+The same tables serve SQLite and PostgreSQL. Nothing here holds an address, a user agent, a file
+name or a plaintext size: names, sizes and keys stay inside the sealed blobs clients send.
+"""
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("user_id", LargeBinary(16), primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("email", String(254), nullable=True),
+    Column("kdf_alg", String(16), nullable=False),
+    Column("kdf_opslimit", BigInteger, nullable=False),
+    Column("kdf_memlimit", BigInteger, nullable=False),
+    Column("kdf_salt", LargeBinary(16), nullable=False),
+    Column("auth_hash", LargeBinary(32), nullable=False),
+    Column("recovery_auth_hash", LargeBinary(32), nullable=False),
+    Column("master_key_wrap", LargeBinary, nullable=False),
+    Column("recovery_wrap", LargeBinary, nullable=False),
+    Column("private_keys_wrap", LargeBinary, nullable=False),
+    Column("identity_bundle", LargeBinary, nullable=False),
+    Column("root_key_wrap", LargeBinary, nullable=False),
+    Column("root_id", LargeBinary(16), nullable=False),
+    Column("trash_id", LargeBinary(16), nullable=False),
+    # NULL means the server-wide default applies.
+    Column("quota_bytes", BigInteger, nullable=True),
+    # Last sequence number handed out to this account's change feed.
+    Column("feed_seq", BigInteger, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("session_id", LargeBinary(16), primary_key=True),
+    Column("token_hash", LargeBinary(32), nullable=False, unique=True),
+    Column(
+        "user_id",
+        LargeBinary(16),
+        ForeignKey("accounts.user_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # Days, not instants: enough to recognise a session, too coarse to trace a person.
+    Column("created_day", String(10), nullable=False),
+    Column("last_used_day", String(10), nullable=False),
+)
+
+contents = Table(
+    "contents",
+    metadata,
+    Column("content_id", LargeBinary(16), primary_key=True),
+    Column("header", LargeBinary, nullable=False),
+    Column("chunk_size", Integer, nullable=False),
+    Column("chunk_count", BigInteger, nullable=False),
+    Column("total_size", BigInteger, nullable=False),
+)
+
+nodes = Table(
+    "nodes",
+    metadata,
+    Column(
+        "owner_id",
+        LargeBinary(16),
+        ForeignKey("accounts.user_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("node_id", LargeBinary(16), primary_key=True),
+    Column("parent_id", LargeBinary(16), nullable=True),
+    Column("node_type", String(6), nullable=False),
+    Column("record", LargeBinary, nullable=True),
+    Column("content_id", LargeBinary(16), ForeignKey("contents.content_id"), nullable=True),
+    Column("manifest", LargeBinary, nullable=True),
+    Column("manifest_version", BigInteger, nullable=True),
+    Index("ix_nodes_owner_parent", "owner_id", "parent_id"),
+    Index("ix_nodes_content", "content_id"),
+)
+
+versions = Table(
+    "versions",
+    metadata,
+    Column("owner_id", LargeBinary(16), primary_key=True),
+    Column("node_id", LargeBinary(16), primary_key=True),
+    Column("version", BigInteger, primary_key=True),
+    Column("record", LargeBinary, nullable=False),
+    Column("content_id", LargeBinary(16), ForeignKey("contents.content_id"), nullable=False),
+    ForeignKeyConstraint(
+        ["owner_id", "node_id"],
+        ["nodes.owner_id", "nodes.node_id"],
+        ondelete="CASCADE",
+        name="fk_versions_node",
+    ),
+    Index("ix_versions_content", "content_id"),
+)
+
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("content_id", LargeBinary(16), primary_key=True),
+    Column(
+        "owner_id",
+        LargeBinary(16),
+        ForeignKey("accounts.user_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("header", LargeBinary, nullable=False),
+    Column("chunk_size", Integer, nullable=False),
+    Column("chunk_count", BigInteger, nullable=False),
+    Column("total_size", BigInteger, nullable=False),
+    Column("received_bytes", BigInteger, nullable=False),
+    # Unix seconds of the last open or chunk; the upload expires a configured time after it, so a
+    # changed setting applies to uploads already under way.
+    Column("touched_at", BigInteger, nullable=False, index=True),
+)
+
+upload_chunks = Table(
+    "upload_chunks",
+    metadata,
+    Column(
+        "content_id",
+        LargeBinary(16),
+        ForeignKey("uploads.content_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("chunk_index", BigInteger, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+)
+
+feed = Table(
+    "feed",
+    metadata,
+    Column(
+        "owner_id",
+        LargeBinary(16),
+        ForeignKey("accounts.user_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("seq", BigInteger, primary_key=True),
+    Column("node_id", LargeBinary(16), primary_key=True),
+    Column("change", String(8), nullable=False),
+)
+
+job_leases = Table(
+    "job_leases",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("holder", String(32), nullable=False),
+    Column("until", BigInteger, nullable=False),
+)

@@ -1,0 +1,31 @@
+"""The set of services one server process runs, built once by the app factory."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from sealbox.server.blobs.base import BlobStore
+from sealbox.server.clock import Clock
+from sealbox.server.services.accounts import AccountService
+from sealbox.server.services.collector import Collector
+from sealbox.server.services.contents import ContentService
+from sealbox.server.services.drive import DriveService
+from sealbox.server.services.feed import FeedService
+from sealbox.server.services.throttle import LoginThrottle
+from sealbox.server.services.uploads import UploadService
+from sealbox.server.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    settings: Settings
+    engine: Engine
+    blobs: BlobStore
+    clock: Clock
+    accounts: AccountService
+    uploads: UploadService
+    drive: DriveService
+    contents: ContentService
+    feed: FeedService
+    collector: Collector
+    throttle: LoginThrottle

@@ -1,0 +1,35 @@
+"""Operator settings of one server process."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sealbox.server.db.engine import sqlite_url
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    # None: SQLite in WAL mode under data_dir.
+    db_url: str | None = None
+    # None: the secret file under data_dir (created on first start).
+    secret: bytes | None = None
+    keep_versions: int = 10
+    # Bytes per account when the account has no override; None means unlimited.
+    default_quota: int | None = None
+    upload_ttl_seconds: int = 24 * 3600
+    # Sessions unused for this many days are deleted by the collector.
+    session_idle_days: int = 90
+    collect_interval_seconds: float = 600.0
+    login_failures_allowed: int = 10
+    login_window_seconds: int = 15 * 60
+    # KDF parameters reported for usernames that do not exist; set them to what clients use.
+    fake_kdf_opslimit: int = 3
+    fake_kdf_memlimit: int = 256 * 1024 * 1024
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or sqlite_url(self.data_dir / "sealbox.db")
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"

@@ -1,0 +1,81 @@
+"""Running ``sealbox server`` as a real process for end-to-end tests and benchmarks."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from sealbox.testing.postgres import free_port
+
+
+class ServerProcess:
+    def __init__(self, data_dir: Path, db_url: str | None = None, *extra: str) -> None:
+        self.data_dir = data_dir
+        self.db_url = db_url
+        self.extra = list(extra)
+        self.port = free_port()
+        self.log_path = data_dir.parent / f"server-{self.port}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, *extra: str, timeout: float = 30.0) -> None:
+        command = [sys.executable, "-m", "sealbox", "server", "--data", str(self.data_dir)]
+        command += ["--port", str(self.port), *self.extra, *extra]
+        if self.db_url:
+            command += ["--db", self.db_url]
+        self._log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            command, stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ}
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log_path.read_text()}")
+            try:
+                if httpx.get(f"{self.url}/v1/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not start:\n{self.log_path.read_text()}")
+
+    def kill(self) -> None:
+        """kill -9: no shutdown handlers, no flushing."""
+        if self.process is not None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+            self.process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def rss_bytes(self) -> int:
+        assert self.process is not None
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -1,0 +1,136 @@
+"""Fixtures for the server tests: every app-level test runs on SQLite and on PostgreSQL.
+
+PostgreSQL runs as a throw-away cluster per xdist worker, started from the installed binaries. The
+PostgreSQL variants are skipped only when no binaries exist (scripts/system-deps installs them, and
+CI runs it, so CI always runs both).
+"""
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from sealbox.server.app import build_services, create_app
+from sealbox.server.blobs.filesystem import FilesystemBlobStore
+from sealbox.server.db.engine import make_engine, sqlite_url
+from sealbox.server.db.migrate import upgrade
+from sealbox.server.db.schema import metadata
+from sealbox.server.services.registry import Services
+from sealbox.server.settings import Settings
+from sealbox.testing.http_api import RawApi
+from sealbox.testing.postgres import PostgresCluster, find_pg_bin
+
+SECRET = bytes(range(32))
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+class FakeClock:
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.t = start
+
+    def now(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster | None]:
+    pg_bin = find_pg_bin()
+    if pg_bin is None:
+        yield None
+        return
+    cluster = PostgresCluster(pg_bin)
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_cluster: PostgresCluster | None) -> str | None:
+    if pg_cluster is None:
+        return None
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    url = pg_cluster.create_database(f"sealbox_{worker}")
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "sealbox.db"
+    engine = make_engine(sqlite_url(path))
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "sealbox.db"
+        shutil.copy(sqlite_template, path)
+        yield sqlite_url(path)
+        return
+    url = request.getfixturevalue("pg_url")
+    if url is None:
+        pytest.skip("no PostgreSQL server binaries installed (run scripts/system-deps)")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        names = ", ".join(t.name for t in metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} CASCADE"))
+    engine.dispose()
+    yield url
+
+
+@dataclass
+class Server:
+    services: Services
+    client: httpx.AsyncClient
+    api: RawApi
+    clock: FakeClock
+    data_dir: Path
+
+
+def make_settings(tmp_path: Path, db_url: str, **extra: object) -> Settings:
+    return Settings(data_dir=tmp_path / "data", db_url=db_url, secret=SECRET, **extra)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings_extra() -> dict[str, object]:
+    """Tests override this to change server settings."""
+    return {}
+
+
+@pytest.fixture
+async def server(
+    tmp_path: Path, db_url: str, settings_extra: dict[str, object]
+) -> AsyncIterator[Server]:
+    clock = FakeClock()
+    settings = make_settings(tmp_path, db_url, **settings_extra)
+    services = build_services(
+        settings, clock=clock, blobs=FilesystemBlobStore(tmp_path / "data" / "blobs")
+    )
+    app = create_app(services, background_jobs=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 51234))
+        async with httpx.AsyncClient(
+            transport=transport,
+            base_url="http://sealbox.test",
+            headers={"User-Agent": "SealboxTestAgent/9.9"},
+        ) as client:
+            yield Server(services, client, RawApi(client), clock, tmp_path / "data")

@@ -1,0 +1,49 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from sealbox.server.blobs.base import BlobStore
+from sealbox.server.blobs.filesystem import STALE_TEMP_SECONDS, FilesystemBlobStore
+from sealbox.testing.blobstore import BlobStoreConformance
+
+
+class TestFilesystemBlobStore(BlobStoreConformance):
+    async def create_store(self, tmp_path: Path) -> BlobStore:
+        return FilesystemBlobStore(tmp_path / "store")
+
+    async def test_blobs_survive_reopening(self, tmp_path: Path) -> None:
+        first = FilesystemBlobStore(tmp_path / "s")
+        await first.put("k", b"durable")
+        second = FilesystemBlobStore(tmp_path / "s")
+        assert b"".join([p async for p in second.get("k")]) == b"durable"
+
+    async def test_blobs_are_sharded_and_private(self, tmp_path: Path) -> None:
+        store = FilesystemBlobStore(tmp_path / "s")
+        await store.put("chunks/a/0", b"x")
+        files = [p for p in (tmp_path / "s" / "blobs").rglob("*") if p.is_file()]
+        assert len(files) == 1
+        assert len(files[0].relative_to(tmp_path / "s" / "blobs").parts) == 3
+        assert files[0].stat().st_mode & 0o077 == 0
+
+    @pytest.mark.parametrize("age, survives", [(STALE_TEMP_SECONDS + 60, False), (60, True)])
+    async def test_stale_temporary_files_are_removed_on_open(
+        self, tmp_path: Path, age: int, survives: bool
+    ) -> None:
+        FilesystemBlobStore(tmp_path / "s")
+        leftover = tmp_path / "s" / "tmp" / f"{os.getpid()}-x.part"
+        leftover.write_bytes(b"half")
+        old = leftover.stat().st_mtime - age
+        os.utime(leftover, (old, old))
+        FilesystemBlobStore(tmp_path / "s")
+        assert leftover.exists() is survives
+
+
+def test_temporary_files_of_dead_writers_are_removed_on_open(tmp_path: Path) -> None:
+    FilesystemBlobStore(tmp_path / "s")
+    dead = tmp_path / "s" / "tmp" / "999999999-abc.part"
+    unnamed = tmp_path / "s" / "tmp" / "junk.part"
+    dead.write_bytes(b"half")
+    unnamed.write_bytes(b"half")
+    FilesystemBlobStore(tmp_path / "s")
+    assert not dead.exists() and not unnamed.exists()
