@@ -81,7 +81,13 @@ async def test_login_returns_the_account_blobs(server: Server) -> None:
     body, account = signup_body("carol")
     ok(await server.client.post("/v1/accounts", json=body))
     reply = await server.api.login(account)
-    for name in ("master_key_wrap", "private_keys_wrap", "identity_bundle", "root_key_wrap"):
+    for name in (
+        "master_key_wrap",
+        "private_keys_wrap",
+        "identity_bundle",
+        "root_key_wrap",
+        "trash_key_wrap",
+    ):
         assert reply["account"][name] == body[name]
     assert reply["account"]["root_id"] == body["root"]["node_id"]
     assert reply["account"]["kdf"] == body["kdf"]

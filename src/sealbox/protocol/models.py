@@ -103,6 +103,7 @@ class SignupRequest(Wire):
     private_keys_wrap: AccountBlob
     identity_bundle: AccountBlob
     root_key_wrap: AccountBlob
+    trash_key_wrap: AccountBlob
     root: FolderInit
     trash: FolderInit
 
@@ -136,6 +137,7 @@ class AccountView(Wire):
     private_keys_wrap: AccountBlob
     identity_bundle: AccountBlob
     root_key_wrap: AccountBlob
+    trash_key_wrap: AccountBlob
     root_id: Id
     trash_id: Id
     used_bytes: int

@@ -67,6 +67,7 @@ def signup_body(username: str) -> tuple[dict[str, Any], Account]:
         "private_keys_wrap": b64encode(os.urandom(120)),
         "identity_bundle": b64encode(os.urandom(96)),
         "root_key_wrap": b64encode(os.urandom(72)),
+        "trash_key_wrap": b64encode(os.urandom(72)),
         "root": {"node_id": b64encode(account.root_id), "manifest": b64encode(b"root-v1")},
         "trash": {"node_id": b64encode(account.trash_id), "manifest": b64encode(b"trash-v1")},
     }

@@ -43,6 +43,7 @@ accounts = Table(
     Column("private_keys_wrap", LargeBinary, nullable=False),
     Column("identity_bundle", LargeBinary, nullable=False),
     Column("root_key_wrap", LargeBinary, nullable=False),
+    Column("trash_key_wrap", LargeBinary, nullable=False),
     Column("root_id", LargeBinary(16), nullable=False),
     Column("trash_id", LargeBinary(16), nullable=False),
     # NULL means the server-wide default applies.

@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("private_keys_wrap", sa.LargeBinary(), nullable=False),
         sa.Column("identity_bundle", sa.LargeBinary(), nullable=False),
         sa.Column("root_key_wrap", sa.LargeBinary(), nullable=False),
+        sa.Column("trash_key_wrap", sa.LargeBinary(), nullable=False),
         sa.Column("root_id", sa.LargeBinary(length=16), nullable=False),
         sa.Column("trash_id", sa.LargeBinary(length=16), nullable=False),
         sa.Column("quota_bytes", sa.BigInteger(), nullable=True),

@@ -1,0 +1,172 @@
+"""Typed calls to the Sealbox HTTP API (spec/http-api.md).
+
+Responses are validated against the protocol models before anything uses them: a response that
+does not match its schema is a server misbehaving, reported as IntegrityError so that callers
+treat it like any other tampering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from sealbox.client.sdk.errors import ApiError
+from sealbox.crypto.errors import ErrorCode, IntegrityError
+from sealbox.protocol import models as m
+from sealbox.protocol import routes
+from sealbox.protocol.listing import BinaryListing, parse_listing
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _id(value: bytes) -> str:
+    return m.b64encode(value)
+
+
+class Api:
+    """One server, one optional session token, one connection pool."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str | None = None) -> None:
+        self.http = http
+        self.token = token
+
+    def _headers(self) -> dict[str, str]:
+        if self.token is None:
+            return {}
+        return {routes.AUTH_HEADER: f"{routes.AUTH_SCHEME} {self.token}"}
+
+    async def _send(
+        self, method: str, path: str, *, json: Any = None, content: Any = None, **kw: Any
+    ) -> httpx.Response:
+        headers = {**self._headers(), **kw.pop("headers", {})}
+        response = await self.http.request(
+            method, path, json=json, content=content, headers=headers, **kw
+        )
+        if response.status_code >= 400:
+            raise _api_error(response)
+        return response
+
+    async def _call(self, method: str, path: str, model: type[M], body: BaseModel | None = None,
+                    **kw: Any) -> M:  # fmt: skip
+        json = body.model_dump(mode="json", exclude_none=True) if body is not None else None
+        response = await self._send(method, path, json=json, **kw)
+        return parse(model, response.content)
+
+    # Accounts and sessions ------------------------------------------------------------------
+
+    async def signup(self, request: m.SignupRequest) -> m.SignupResponse:
+        return await self._call("POST", routes.ACCOUNTS, m.SignupResponse, request)
+
+    async def prelogin(self, username: str) -> m.PreloginResponse:
+        body = m.PreloginRequest(username=username)
+        return await self._call("POST", routes.PRELOGIN, m.PreloginResponse, body)
+
+    async def login(self, username: str, auth_key: bytes) -> m.LoginResponse:
+        body = m.LoginRequest(username=username, auth_key=auth_key)
+        return await self._call("POST", routes.SESSIONS, m.LoginResponse, body)
+
+    async def account(self) -> m.AccountView:
+        return await self._call("GET", routes.ACCOUNT, m.AccountView)
+
+    async def sessions(self) -> m.SessionList:
+        return await self._call("GET", routes.SESSIONS, m.SessionList)
+
+    async def revoke_session(self, session_id: bytes) -> None:
+        await self._send("DELETE", routes.SESSION.format(session_id=_id(session_id)))
+
+    async def revoke_other_sessions(self) -> int:
+        return (await self._call("POST", routes.SESSIONS_REVOKE_OTHERS, m.RevokedCount)).revoked
+
+    async def change_password(self, request: m.PasswordChangeRequest) -> int:
+        result = await self._call("POST", routes.ACCOUNT_PASSWORD, m.RevokedCount, request)
+        return result.revoked
+
+    async def recovery_reset(self, request: m.RecoveryResetRequest) -> int:
+        result = await self._call("POST", routes.RECOVERY_RESET, m.RevokedCount, request)
+        return result.revoked
+
+    async def delete_account(self, auth_key: bytes) -> None:
+        body = m.AccountDeleteRequest(auth_key=auth_key).model_dump(mode="json")
+        await self._send("POST", routes.ACCOUNT_DELETE, json=body)
+
+    # The drive --------------------------------------------------------------------------------
+
+    async def transaction(self, request: m.TransactionRequest) -> m.TransactionResponse:
+        return await self._call("POST", routes.TRANSACTIONS, m.TransactionResponse, request)
+
+    async def folder(self, folder_id: bytes) -> BinaryListing:
+        response = await self._send(
+            "GET",
+            routes.FOLDER.format(node_id=_id(folder_id)),
+            headers={"Accept": routes.LISTING_MEDIA_TYPE},
+        )
+        try:
+            return parse_listing(response.content)
+        except ValueError as exc:
+            raise IntegrityError(ErrorCode.MALFORMED, f"server listing: {exc}") from None
+
+    async def node(self, node_id: bytes) -> m.NodeView:
+        return await self._call("GET", routes.NODE.format(node_id=_id(node_id)), m.NodeView)
+
+    async def versions(self, node_id: bytes) -> m.VersionList:
+        path = routes.NODE_VERSIONS.format(node_id=_id(node_id))
+        return await self._call("GET", path, m.VersionList)
+
+    async def feed(self, cursor: int, wait: int = 0) -> m.FeedPage:
+        params = {"cursor": cursor, "wait": wait}
+        return await self._call("GET", routes.FEED, m.FeedPage, params=params)
+
+    # Transfers --------------------------------------------------------------------------------
+
+    async def open_upload(self, request: m.UploadOpenRequest) -> m.UploadView:
+        return await self._call("POST", routes.UPLOADS, m.UploadView, request)
+
+    async def upload_state(self, content_id: bytes) -> m.UploadView:
+        path = routes.UPLOAD.format(content_id=_id(content_id))
+        return await self._call("GET", path, m.UploadView)
+
+    async def put_chunk(self, content_id: bytes, index: int, data: bytes | bytearray) -> None:
+        path = routes.UPLOAD_CHUNK.format(content_id=_id(content_id), index=index)
+        await self._send(
+            "PUT", path, content=bytes(data), headers={"Content-Type": "application/octet-stream"}
+        )
+
+    async def content_range(self, content_id: bytes, start: int, end: int) -> bytes:
+        """Bytes ``[start, end)`` of a content object; exactly that many or an error."""
+        path = routes.CONTENT.format(content_id=_id(content_id))
+        response = await self._send("GET", path, headers={"Range": f"bytes={start}-{end - 1}"})
+        if response.status_code not in (200, 206):
+            raise IntegrityError(ErrorCode.MALFORMED, "unexpected download status")
+        data = response.content
+        if response.status_code == 200:
+            data = data[start:end]
+        return data
+
+    async def content_stream(self, content_id: bytes) -> AsyncIterator[bytes]:
+        path = routes.CONTENT.format(content_id=_id(content_id))
+        async with self.http.stream("GET", path, headers=self._headers()) as response:
+            if response.status_code >= 400:
+                await response.aread()
+                raise _api_error(response)
+            async for part in response.aiter_bytes():
+                yield part
+
+
+def parse(model: type[M], content: bytes) -> M:
+    try:
+        return model.model_validate_json(content)
+    except ValidationError:
+        raise IntegrityError(
+            ErrorCode.MALFORMED, f"server response is not a valid {model.__name__}"
+        ) from None
+
+
+def _api_error(response: httpx.Response) -> ApiError:
+    try:
+        body = m.ErrorBody.model_validate_json(response.content)
+        return ApiError(response.status_code, body.error, body.message)
+    except ValidationError:
+        return ApiError(response.status_code, "http_error", f"HTTP {response.status_code}")

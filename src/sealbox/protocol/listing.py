@@ -1,0 +1,71 @@
+"""The binary listing framing of spec/http-api.md ("Reading"), shared by server and clients.
+
+All integers are big-endian. The parser is strict: a short or over-long body raises ValueError,
+since a client must not act on a listing it could only half read.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+MAGIC = b"SBL1"
+FILE, FOLDER = 0, 1
+HAS_CONTENT = 1
+HEAD = struct.Struct(">4sQI")
+CHILD = struct.Struct(">16sBB16sQQI")
+COUNT = struct.Struct(">I")
+
+
+@dataclass(frozen=True, slots=True)
+class ListedChild:
+    node_id: bytes
+    node_type: str  # "file" or "folder", as in the JSON listing
+    content_id: bytes | None
+    size: int  # ciphertext bytes of the content object (files)
+    manifest_version: int  # folders
+    record: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class BinaryListing:
+    manifest_version: int
+    manifest: bytes
+    children: list[ListedChild]
+
+
+def parse_listing(data: bytes) -> BinaryListing:
+    view = memoryview(data)
+    try:
+        magic, manifest_version, manifest_len = HEAD.unpack_from(view, 0)
+        if magic != MAGIC:
+            raise ValueError("not a Sealbox listing")
+        offset = HEAD.size
+        manifest = bytes(view[offset : offset + manifest_len])
+        offset += manifest_len
+        (count,) = COUNT.unpack_from(view, offset)
+        offset += COUNT.size
+        children = []
+        unpack = CHILD.unpack_from
+        for _ in range(count):
+            node_id, node_type, flags, content_id, size, version, record_len = unpack(view, offset)
+            offset += CHILD.size
+            record = bytes(view[offset : offset + record_len])
+            offset += record_len
+            if len(record) != record_len or node_type not in (FILE, FOLDER):
+                raise ValueError("listing is malformed")
+            children.append(
+                ListedChild(
+                    node_id,
+                    "folder" if node_type == FOLDER else "file",
+                    content_id if flags & HAS_CONTENT else None,
+                    size,
+                    version,
+                    record,
+                )
+            )
+    except struct.error:
+        raise ValueError("listing is truncated") from None
+    if len(manifest) != manifest_len or offset != len(data):
+        raise ValueError("listing is truncated or has trailing bytes")
+    return BinaryListing(manifest_version, manifest, children)
