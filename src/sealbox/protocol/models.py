@@ -172,6 +172,18 @@ class PasswordChangeRequest(Wire):
     master_key_wrap: AccountBlob
 
 
+class RecoveryRequest(Wire):
+    username: str = Field(min_length=1, max_length=64)
+    recovery_auth_key: AuthKey
+
+
+class RecoveryResponse(Wire):
+    """What a client needs to open the master key with the recovery key, and nothing more."""
+
+    user_id: Id
+    recovery_wrap: AccountBlob
+
+
 class RecoveryResetRequest(Wire):
     username: str = Field(min_length=1, max_length=64)
     recovery_auth_key: AuthKey

@@ -84,6 +84,10 @@ class Api:
         result = await self._call("POST", routes.ACCOUNT_PASSWORD, m.RevokedCount, request)
         return result.revoked
 
+    async def recovery(self, username: str, recovery_auth_key: bytes) -> m.RecoveryResponse:
+        body = m.RecoveryRequest(username=username, recovery_auth_key=recovery_auth_key)
+        return await self._call("POST", routes.RECOVERY, m.RecoveryResponse, body)
+
     async def recovery_reset(self, request: m.RecoveryResetRequest) -> int:
         result = await self._call("POST", routes.RECOVERY_RESET, m.RevokedCount, request)
         return result.revoked

@@ -80,6 +80,13 @@ async def change_password(
     return await _throttled(request, svc, svc.accounts.change_password, caller, req)
 
 
+@router.post(routes.RECOVERY)
+async def recovery(
+    req: m.RecoveryRequest, request: Request, svc: ServicesDep
+) -> m.RecoveryResponse:
+    return await _throttled(request, svc, svc.accounts.recovery, req)
+
+
 @router.post(routes.RECOVERY_RESET)
 async def recovery_reset(
     req: m.RecoveryResetRequest, request: Request, svc: ServicesDep

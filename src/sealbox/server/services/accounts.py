@@ -313,6 +313,19 @@ class AccountService:
             )
         )
 
+    def recovery(self, req: m.RecoveryRequest) -> m.RecoveryResponse:
+        """Hand out the recovery wrap to whoever proves the recovery key (no session needed)."""
+        username = req.username.strip().lower()
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(
+                    accounts.c.user_id, accounts.c.recovery_auth_hash, accounts.c.recovery_wrap
+                ).where(accounts.c.username == username)
+            ).first()
+        self._check_auth(None if row is None else row.recovery_auth_hash, req.recovery_auth_key)
+        assert row is not None  # _check_auth raised otherwise
+        return m.RecoveryResponse(user_id=row.user_id, recovery_wrap=row.recovery_wrap)
+
     def recovery_reset(self, req: m.RecoveryResetRequest) -> m.RevokedCount:
         if (req.new_recovery_auth_key is None) != (req.new_recovery_wrap is None):
             raise ServiceError(

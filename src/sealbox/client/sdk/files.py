@@ -1,0 +1,201 @@
+"""Copying between the local disk and the drive: ``put`` and ``get`` of files and whole trees.
+
+Small files are sealed whole and committed many to a transaction (one manifest update per batch,
+not per file); large ones go through the resumable chunked upload. Remote names are compared
+exactly, so names that differ only in case are different files, as on Linux.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sealbox.client.sdk import transfers
+from sealbox.client.sdk.errors import ConflictError, NotFoundError, SealboxError
+from sealbox.client.sdk.tree import Change, Drive, Folder, Node, join_path, split_path
+from sealbox.crypto.keys import FileKey
+from sealbox.crypto.tree import FileMetadata
+
+BATCH_FILES = 500
+BATCH_BYTES = 12 * 1024 * 1024  # inline bytes per transaction, under the server's 16 MiB
+
+
+@dataclass
+class Reporter:
+    """Hooks a front end uses to show progress; all optional."""
+
+    start_file: Callable[[str, int], None] = lambda name, size: None
+    advance: Callable[[int], None] = lambda n: None
+    finish_file: Callable[[str], None] = lambda name: None
+
+
+class _Batch:
+    """Small files waiting to be committed together into one folder."""
+
+    def __init__(self, drive: Drive, folder: Folder) -> None:
+        self.drive, self.folder = drive, folder
+        self.change, self.bytes, self.files = Change(), 0, 0
+
+    def add(self, sealed: transfers.Sealed, existing: Node | None) -> None:
+        assert sealed.inline is not None
+        self.drive.add_file(
+            self.change, self.folder, sealed.metadata, sealed.file_key,
+            existing=existing, inline=sealed.inline,
+        )  # fmt: skip
+        self.bytes += len(sealed.inline.chunk)
+        self.files += 1
+
+    def full(self) -> bool:
+        return self.files >= BATCH_FILES or self.bytes >= BATCH_BYTES
+
+    async def flush(self) -> Folder:
+        if self.files:
+            self.folder = (await self.drive.commit(self.change))[self.folder.folder_id]
+            self.change, self.bytes, self.files = Change(), 0, 0
+        return self.folder
+
+
+async def put(drive: Drive, sources: list[Path], remote: str, report: Reporter) -> None:
+    """Upload files and folders, like ``cp -r SOURCES... REMOTE``."""
+    for source in sources:
+        if not source.exists():
+            raise NotFoundError(f"no such local file or folder: {source}")
+    parts = split_path(remote)
+    try:
+        target = await drive.folder_at(remote)
+        names: list[str | None] = [None] * len(sources)
+    except NotFoundError:
+        if len(sources) > 1 or not parts:
+            raise
+        # A single source is copied to the new name, inside the existing parent.
+        target = await drive.folder_at(join_path(parts[:-1]))
+        names = [parts[-1]]
+    except SealboxError:
+        if len(sources) > 1:
+            raise
+        chain, node = await drive.walk(remote)
+        assert node is not None
+        target, names = chain[-1], [node.name]
+    for source, name in zip(sources, names, strict=True):
+        name = name or source.name
+        if source.is_dir():
+            folder = await drive.ensure_folder(target, name)
+            await _put_tree(drive, source, folder, report)
+            target = await drive.folder(target.folder_id, target.key)
+        else:
+            target = await _put_files(drive, target, [(source, name)], report)
+
+
+async def _put_tree(drive: Drive, local: Path, folder: Folder, report: Reporter) -> None:
+    files, folders = [], []
+    with os.scandir(local) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry)
+            elif entry.is_file(follow_symlinks=True):
+                files.append((Path(entry.path), entry.name))
+    folder = await _put_files(drive, folder, files, report)
+    for entry in folders:
+        child = await drive.ensure_folder(folder, entry.name)
+        folder = await drive.folder(folder.folder_id, folder.key)
+        await _put_tree(drive, Path(entry.path), child, report)
+
+
+async def _put_files(
+    drive: Drive, folder: Folder, files: list[tuple[Path, str]], report: Reporter
+) -> Folder:
+    session = drive.session
+    scope = f"{session.server}:{session.username}"
+    batch = _Batch(drive, folder)
+    for path, name in files:
+        existing = batch.folder.child(name)
+        if existing is not None and existing.is_folder:
+            raise ConflictError(f"a folder is in the way: {name}")
+        size = path.stat().st_size
+        report.start_file(name, size)
+        if size <= transfers.INLINE_MAX:
+            sealed = await asyncio.to_thread(transfers.seal_small, path, name, drive.rng)
+            batch.add(sealed, existing)
+            report.advance(size)
+            if batch.full():
+                await batch.flush()
+        else:
+            sealed = await transfers.upload(
+                drive.api, session.state, scope, path, name, progress=report.advance,
+                rng=drive.rng,
+            )  # fmt: skip
+            folder = await batch.flush()
+            batch.folder = await _commit_uploaded(drive, folder, sealed)
+            if sealed.journal_key:
+                session.state.drop_journal(sealed.journal_key)
+        report.finish_file(name)
+    return await batch.flush()
+
+
+async def _commit_uploaded(drive: Drive, folder: Folder, sealed: transfers.Sealed) -> Folder:
+    """Put a file whose content finished uploading, retrying if the folder changed meanwhile."""
+
+    async def attempt() -> Folder:
+        current = await drive.folder(folder.folder_id, folder.key)
+        change = Change()
+        drive.add_file(
+            change, current, sealed.metadata, sealed.file_key,
+            existing=current.child(sealed.metadata.name),
+        )  # fmt: skip
+        return (await drive.commit(change))[current.folder_id]
+
+    return await drive.retrying(attempt)
+
+
+async def get(drive: Drive, sources: list[str], local: Path, report: Reporter) -> None:
+    """Download files and folders, like ``cp -r SOURCES... LOCAL``."""
+    into_dir = local.is_dir()
+    if len(sources) > 1 and not into_dir:
+        raise SealboxError(f"{local} is not a folder")
+    for source in sources:
+        chain, node = await drive.walk(source)
+        if node is None:
+            target = local if not into_dir else local / "root"
+            await _get_tree(drive, chain[0], target, report)
+            continue
+        target = local / node.name if into_dir else local
+        if node.is_folder:
+            await _get_tree(drive, await drive.open_folder(chain[-1], node), target, report)
+        else:
+            await _get_file(drive, chain[-1], node, target, report)
+
+
+async def _get_file(drive: Drive, parent: Folder, node: Node, dest: Path, report: Reporter) -> None:
+    metadata = node.metadata
+    assert isinstance(metadata, FileMetadata)
+    key = node.record.open_key(parent.key)
+    assert isinstance(key, FileKey)
+    session = drive.session
+    report.start_file(node.name, metadata.size)
+    await transfers.download(
+        drive.api, session.state, f"{session.server}:{session.username}", key, metadata, dest,
+        progress=report.advance,
+    )  # fmt: skip
+    report.finish_file(node.name)
+
+
+async def _get_tree(drive: Drive, folder: Folder, dest: Path, report: Reporter) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    small = [n for n in folder.children if not n.is_folder and n.size <= transfers.INLINE_MAX]
+    gate = asyncio.Semaphore(8)
+
+    async def one(node: Node) -> None:
+        async with gate:
+            await _get_file(drive, folder, node, dest / node.name, report)
+
+    # Small files are latency-bound, so several are fetched at once; large ones already keep
+    # several chunk requests in flight each.
+    await asyncio.gather(*(one(n) for n in small))
+    for node in sorted(folder.children, key=lambda n: n.name):
+        if node.is_folder:
+            await _get_tree(drive, await drive.open_folder(folder, node), dest / node.name, report)
+        elif node.size > transfers.INLINE_MAX:
+            await _get_file(drive, folder, node, dest / node.name, report)
