@@ -1,0 +1,229 @@
+"""Account commands: signup, login, logout, whoami, passwd, recover, sessions, account delete."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sealbox.client.cli.context import (
+    Exit,
+    fail,
+    http_client,
+    kdf_settings,
+    note,
+    options,
+    run,
+    secret,
+    with_drive,
+)
+from sealbox.client.cli.output import emit_json
+from sealbox.client.sdk import account
+from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.tree import Drive
+from sealbox.crypto.layout import b64url, from_b64url
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(signup)
+    app.command()(login)
+    app.command()(logout)
+    app.command()(whoami)
+    app.command()(passwd)
+    app.command()(recover)
+    sessions_app = typer.Typer(
+        help="List this account's sessions, or end them.", invoke_without_command=True
+    )
+    sessions_app.callback()(sessions)
+    sessions_app.command("revoke")(revoke_session)
+    app.add_typer(sessions_app, name="sessions")
+    account_app = typer.Typer(help="Manage the account itself.", no_args_is_help=True)
+    account_app.command("delete")(delete_account)
+    app.add_typer(account_app, name="account")
+
+
+def signup(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="1-64 of a-z, 0-9, '.', '_' and '-'.")],
+    email: Annotated[str | None, typer.Option(help="Optional; never required.")] = None,
+) -> None:
+    """Create an account and stay logged in. Prints the recovery key once: write it down."""
+    opts = options(ctx)
+    password = secret(opts, "new password", confirm=True)
+
+    async def work() -> str:
+        state = opts.state()
+        try:
+            async with http_client(opts.server_url()) as http:
+                _, text = await account.signup(
+                    Api(http), state, opts.server_url(), username, password, email=email,
+                    **kdf_settings(),
+                )  # fmt: skip
+                return text
+        finally:
+            state.close()
+
+    recovery_text = run(work)
+    note(opts, f"Signed up and logged in as {account.normalize_username(username)}.")
+    note(opts, "Your recovery key (shown only now; it resets a forgotten password):")
+    typer.echo(recovery_text)
+
+
+def login(ctx: typer.Context, username: Annotated[str, typer.Argument()]) -> None:
+    """Log in on this device. The password never leaves it; only a derived key does."""
+    opts = options(ctx)
+    password = secret(opts, "password")
+
+    async def work() -> None:
+        state = opts.state()
+        try:
+            server = opts.server_url()
+            async with http_client(server) as http:
+                await account.login(Api(http), state, server, username, password)
+        finally:
+            state.close()
+
+    run(work)
+    note(opts, f"Logged in as {account.normalize_username(username)}.")
+
+
+def logout(ctx: typer.Context) -> None:
+    """End this device's session on the server and forget its keys here."""
+    opts = options(ctx)
+
+    async def work(drive: Drive) -> None:
+        await account.logout(drive.session)
+
+    run(lambda: with_drive(opts, work))
+    note(opts, "Logged out.")
+
+
+def whoami(ctx: typer.Context, json_out: Json = False) -> None:
+    """Show the logged-in account, its server and its identity fingerprint."""
+    opts = options(ctx)
+
+    async def work(drive: Drive) -> dict[str, object]:
+        s = drive.session
+        return {
+            "username": s.username,
+            "user_id": b64url(s.user_id),
+            "server": s.server,
+            "signing_key": b64url(s.identity.public.sign_public),
+        }
+
+    info = run(lambda: with_drive(opts, work))
+    if json_out:
+        emit_json(info)
+    else:
+        typer.echo(f"{info['username']} on {info['server']} (signing key {info['signing_key']})")
+
+
+def passwd(ctx: typer.Context) -> None:
+    """Change the password. Only the master key's wrap changes; other sessions end.
+
+    Scripts: the old password from SEALBOX_PASSWORD and the new one from SEALBOX_NEW_PASSWORD,
+    or two lines on standard input with --password-stdin.
+    """
+    opts = options(ctx)
+    old = secret(opts, "current password")
+    new = secret(opts, "new password", env="SEALBOX_NEW_PASSWORD", confirm=True)
+
+    async def work(drive: Drive) -> int:
+        return await account.change_password(drive.session, old, new, **kdf_settings())
+
+    revoked = run(lambda: with_drive(opts, work))
+    note(opts, f"Password changed; {revoked} other session(s) ended.")
+
+
+def recover(ctx: typer.Context, username: Annotated[str, typer.Argument()]) -> None:
+    """Set a new password with the recovery key, and log in.
+
+    Scripts: the recovery key from SEALBOX_RECOVERY_KEY and the new password from
+    SEALBOX_NEW_PASSWORD (or two lines on standard input with --password-stdin).
+    """
+    opts = options(ctx)
+    recovery_text = secret(opts, "recovery key", env="SEALBOX_RECOVERY_KEY")
+    new = secret(opts, "new password", env="SEALBOX_NEW_PASSWORD", confirm=True)
+
+    async def work() -> None:
+        state = opts.state()
+        try:
+            server = opts.server_url()
+            async with http_client(server) as http:
+                await account.recover(
+                    Api(http), state, server, username, recovery_text, new, **kdf_settings()
+                )
+        finally:
+            state.close()
+
+    run(work)
+    note(opts, f"New password set; logged in as {account.normalize_username(username)}.")
+
+
+def sessions(ctx: typer.Context, json_out: Json = False) -> None:
+    """List this account's sessions: when each began and was last used (no addresses kept)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    opts = options(ctx)
+
+    async def work(drive: Drive) -> list[dict[str, object]]:
+        listed = await drive.api.sessions()
+        return [
+            {
+                "session_id": b64url(s.session_id),
+                "created": s.created_day,
+                "last_used": s.last_used_day,
+                "current": s.current,
+            }
+            for s in listed.sessions
+        ]
+
+    rows = run(lambda: with_drive(opts, work))
+    if json_out:
+        emit_json(rows)
+        return
+    for row in rows:
+        mark = "*" if row["current"] else " "
+        typer.echo(f"{mark} {row['session_id']}  since {row['created']}  used {row['last_used']}")
+
+
+def revoke_session(
+    ctx: typer.Context,
+    session_id: Annotated[str | None, typer.Argument(help="The session to end.")] = None,
+    others: Annotated[
+        bool, typer.Option("--others", help="End every session but this one.")
+    ] = False,
+) -> None:
+    """End one session, or with --others every session but this one."""
+    opts = options(ctx)
+    if (session_id is None) == (not others):
+        fail("give a SESSION_ID or --others", Exit.USAGE)
+
+    async def work(drive: Drive) -> int:
+        if others:
+            return await drive.api.revoke_other_sessions()
+        await drive.api.revoke_session(from_b64url(session_id or ""))
+        return 1
+
+    count = run(lambda: with_drive(opts, work))
+    note(opts, f"{count} session(s) ended.")
+
+
+def delete_account(
+    ctx: typer.Context,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete the account with every file and folder in it. This cannot be undone."""
+    opts = options(ctx)
+    if not yes:
+        if not typer.confirm("Delete this account and everything in it?", err=True):
+            fail("nothing deleted", Exit.ERROR)
+    password = secret(opts, "password")
+
+    async def work(drive: Drive) -> None:
+        await account.delete_account(drive.session, password)
+
+    run(lambda: with_drive(opts, work))
+    note(opts, "Account deleted.")

@@ -1,0 +1,192 @@
+"""Global options, password sources, and turning failures into messages and exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn, TypedDict, TypeVar
+
+import httpx
+import typer
+
+from sealbox.client.sdk import account
+from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.errors import (
+    ApiError,
+    ConflictError,
+    NotFoundError,
+    NotLoggedIn,
+    SealboxError,
+)
+from sealbox.client.sdk.state import LocalState, default_home
+from sealbox.client.sdk.tree import Drive
+from sealbox.crypto.errors import IntegrityError
+
+T = TypeVar("T")
+
+
+class Exit:
+    """Exit codes (docs/cli.md). Scripts can tell tampering apart from every other failure."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    INTEGRITY = 3
+    NOT_FOUND = 4
+    CONFLICT = 5
+    AUTH = 6
+    UNAVAILABLE = 7
+
+
+@dataclass
+class Options:
+    server: str | None
+    home: Path
+    quiet: bool
+    password_stdin: bool
+
+    def state(self) -> LocalState:
+        return LocalState(self.home)
+
+    def server_url(self, state: LocalState | None = None) -> str:
+        if self.server:
+            return self.server.rstrip("/")
+        stored = state.load_session() if state else None
+        if stored:
+            return stored.server
+        env = os.environ.get("SEALBOX_SERVER")
+        if env:
+            return env.rstrip("/")
+        fail("no server: pass --server URL or set SEALBOX_SERVER", Exit.USAGE)
+
+    def show_progress(self) -> bool:
+        return not self.quiet and sys.stderr.isatty()
+
+
+def options(ctx: typer.Context) -> Options:
+    opts = ctx.find_root().obj
+    assert isinstance(opts, Options)
+    return opts
+
+
+def make_options(
+    server: str | None, home: Path | None, quiet: bool, password_stdin: bool
+) -> Options:
+    return Options(
+        server=server or os.environ.get("SEALBOX_SERVER"),
+        home=home or default_home(),
+        quiet=quiet,
+        password_stdin=password_stdin,
+    )
+
+
+def fail(message: str, code: int = Exit.ERROR) -> NoReturn:
+    typer.echo(f"sealbox: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def note(opts: Options, message: str) -> None:
+    if not opts.quiet:
+        typer.echo(message, err=True)
+
+
+_stdin_lines: list[str] | None = None
+
+
+def _stdin_line(what: str) -> str:
+    global _stdin_lines
+    if _stdin_lines is None:
+        _stdin_lines = sys.stdin.read().splitlines()
+    if not _stdin_lines:
+        fail(f"--password-stdin: no line left on standard input for the {what}", Exit.USAGE)
+    return _stdin_lines.pop(0)
+
+
+def secret(opts: Options, what: str, env: str = "SEALBOX_PASSWORD", confirm: bool = False) -> str:
+    """A password from the environment, standard input, or a prompt, in that order.
+
+    With the environment variable set nothing ever prompts, so scripts can run every command with
+    standard input closed.
+    """
+    value = os.environ.get(env)
+    if value:
+        return value
+    if opts.password_stdin:
+        return _stdin_line(what)
+    if os.environ.get("SEALBOX_PASSWORD") or not sys.stdin.isatty():
+        fail(f"no {what}: set {env} or use --password-stdin", Exit.USAGE)
+    first = getpass.getpass(f"{what.capitalize()}: ")
+    if confirm and getpass.getpass(f"Repeat the {what}: ") != first:
+        fail("the two entries differ", Exit.USAGE)
+    return first
+
+
+class KdfSettings(TypedDict, total=False):
+    opslimit: int
+    memlimit: int
+
+
+def kdf_settings() -> KdfSettings:
+    """Password-stretching cost for new passwords; raising it is safe, the floor still applies."""
+    out: KdfSettings = {}
+    if "SEALBOX_KDF_OPSLIMIT" in os.environ:
+        out["opslimit"] = int(os.environ["SEALBOX_KDF_OPSLIMIT"])
+    if "SEALBOX_KDF_MEMLIMIT_MIB" in os.environ:
+        out["memlimit"] = int(os.environ["SEALBOX_KDF_MEMLIMIT_MIB"]) * 1024 * 1024
+    return out
+
+
+def http_client(server: str) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
+    timeout = httpx.Timeout(60.0, connect=10.0)
+    return httpx.AsyncClient(base_url=server, limits=limits, timeout=timeout)
+
+
+def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
+    """Run one command's coroutine and map every failure to a message and an exit code."""
+    try:
+        return asyncio.run(_awaited(coro_factory))
+    except IntegrityError as exc:
+        fail(f"integrity check failed, the server returned data that was tampered with: {exc}",
+             Exit.INTEGRITY)  # fmt: skip
+    except NotLoggedIn as exc:
+        fail(str(exc), Exit.AUTH)
+    except NotFoundError as exc:
+        fail(str(exc), Exit.NOT_FOUND)
+    except ConflictError as exc:
+        fail(str(exc), Exit.CONFLICT)
+    except ApiError as exc:
+        if exc.code in ("unauthorized", "bad_credentials"):
+            fail(str(exc), Exit.AUTH)
+        if exc.code == "not_found":
+            fail(str(exc), Exit.NOT_FOUND)
+        if exc.code in ("stale_manifest", "username_taken", "id_taken"):
+            fail(str(exc), Exit.CONFLICT)
+        fail(str(exc))
+    except httpx.HTTPError as exc:
+        fail(f"cannot reach the server: {exc}; run the command again to resume", Exit.UNAVAILABLE)
+    except (SealboxError, ValueError) as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted; run the same command again to resume", 130)
+
+
+async def _awaited(factory: Callable[[], Awaitable[T]]) -> T:
+    return await factory()
+
+
+async def with_drive(opts: Options, work: Callable[[Drive], Awaitable[T]]) -> T:
+    state = opts.state()
+    try:
+        async with http_client(opts.server_url(state)) as http:
+            session = await account.resume(Api(http), state)
+            return await work(Drive(session))
+    finally:
+        state.close()

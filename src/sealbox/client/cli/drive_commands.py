@@ -1,0 +1,364 @@
+"""Drive commands: ls, tree, mkdir, put, get, cat, mv, cp, rm, trash, versions, find, du, df."""
+
+from __future__ import annotations
+
+import fnmatch
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sealbox.client.cli.context import Exit, fail, note, options, run, with_drive
+from sealbox.client.cli.output import emit_json, format_mtime, human_size, progress_reporter
+from sealbox.client.sdk import files
+from sealbox.client.sdk.tree import Drive, Folder, Node, join_path, split_path
+from sealbox.crypto import content
+from sealbox.crypto.errors import ErrorCode, IntegrityError
+from sealbox.crypto.keys import FileKey
+from sealbox.crypto.layout import b64url
+from sealbox.crypto.tree import FileMetadata
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+RemotePath = Annotated[str, typer.Argument(help="Absolute remote path, such as /docs/a.txt.")]
+
+
+def register(app: typer.Typer) -> None:
+    for command in (ls, tree, mkdir, put, get, cat, mv, cp, rm, versions, find, du, df):
+        app.command()(command)
+    trash_app = typer.Typer(help="Deleted items: list, restore, empty.", no_args_is_help=True)
+    trash_app.command("ls")(trash_ls)
+    trash_app.command("restore")(trash_restore)
+    trash_app.command("empty")(trash_empty)
+    app.add_typer(trash_app, name="trash")
+
+
+def _row(path: str, node: Node) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "name": node.name,
+        "path": path,
+        "type": "folder" if node.is_folder else "file",
+        "mtime": node.metadata.mtime,
+    }
+    if isinstance(node.metadata, FileMetadata):
+        row |= {"size": node.metadata.size, "mime": node.metadata.mime}
+    return row
+
+
+def _print_rows(rows: list[dict[str, Any]], long: bool) -> None:
+    for row in rows:
+        name = row["path"] if row.get("recursive") else row["name"]
+        if row["type"] == "folder":
+            name += "/"
+        if long:
+            size = human_size(row["size"]) if row["type"] == "file" else "-"
+            kind = "d" if row["type"] == "folder" else "-"
+            typer.echo(f"{kind} {size:>10}  {format_mtime(row['mtime'])}  {name}")
+        else:
+            typer.echo(name)
+
+
+def _warn_withheld(folder: Folder, path: str) -> bool:
+    if folder.withheld:
+        typer.echo(
+            f"sealbox: warning: the server withheld {len(folder.withheld)} item(s) of {path}",
+            err=True,
+        )
+    return bool(folder.withheld)
+
+
+def ls(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(help="Remote folder or file.")] = "/",
+    long: Annotated[bool, typer.Option("-l", help="Type, size and date.")] = False,
+    recursive: Annotated[bool, typer.Option("-R", help="Everything below, too.")] = False,
+    json_out: Json = False,
+) -> None:
+    """List a folder. Names, sizes and dates come from authenticated metadata only."""
+    opts = options(ctx)
+
+    async def work(drive: Drive) -> tuple[list[dict[str, Any]], bool]:
+        chain, node = await drive.walk(path)
+        if node is not None and not node.is_folder:
+            return [_row(path, node)], False
+        folder = chain[0] if node is None else await drive.open_folder(chain[-1], node)
+        base = "" if path.rstrip("/") == "" else "/" + "/".join(split_path(path))
+        withheld = _warn_withheld(folder, path)
+        if recursive:
+            rows = []
+            for sub, _parent, child in await drive.iter_tree(folder, base):
+                rows.append(_row(sub, child) | {"recursive": True})
+            return rows, withheld
+        children = sorted(folder.children, key=lambda n: n.name)
+        return [_row(f"{base}/{c.name}", c) for c in children], withheld
+
+    rows, withheld = run(lambda: with_drive(opts, work))
+    if json_out:
+        emit_json([{k: v for k, v in r.items() if k != "recursive"} for r in rows])
+    else:
+        _print_rows(rows, long)
+    if withheld:
+        raise typer.Exit(Exit.INTEGRITY)
+
+
+def tree(ctx: typer.Context, path: RemotePath = "/") -> None:
+    """Show a folder and everything below it as a tree."""
+    opts = options(ctx)
+
+    async def work(drive: Drive) -> list[str]:
+        lines = [path]
+
+        async def walk(folder: Folder, indent: str) -> None:
+            children = sorted(folder.children, key=lambda n: n.name)
+            for i, child in enumerate(children):
+                last = i == len(children) - 1
+                lines.append(f"{indent}{'└── ' if last else '├── '}{child.name}")
+                if child.is_folder:
+                    sub = await drive.open_folder(folder, child)
+                    await walk(sub, indent + ("    " if last else "│   "))
+
+        await walk(await drive.folder_at(path), "")
+        return lines
+
+    for line in run(lambda: with_drive(opts, work)):
+        typer.echo(line)
+
+
+def mkdir(
+    ctx: typer.Context,
+    path: RemotePath,
+    parents: Annotated[
+        bool, typer.Option("-p", help="Make missing parents; no error if it exists.")
+    ] = False,
+) -> None:
+    """Make a folder."""
+    opts = options(ctx)
+    run(lambda: with_drive(opts, lambda drive: drive.mkdir(path, parents)))
+
+
+def _local_total(paths: list[Path]) -> int:
+    total = 0
+    for path in paths:
+        if path.is_dir():
+            total += sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        elif path.exists():
+            total += path.stat().st_size
+    return total
+
+
+def put(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[str], typer.Argument(help="LOCAL... REMOTE: files or folders, then where.")
+    ],
+) -> None:
+    """Upload files and folders. An interrupted upload resumes when the command is run again."""
+    opts = options(ctx)
+    if len(paths) < 2:
+        fail("put needs at least one LOCAL path and a REMOTE path", Exit.USAGE)
+    sources, remote = [Path(p) for p in paths[:-1]], paths[-1]
+
+    async def work(drive: Drive) -> None:
+        with progress_reporter(opts, _local_total(sources), "upload") as report:
+            await files.put(drive, sources, remote, report)
+
+    run(lambda: with_drive(opts, work))
+
+
+def get(
+    ctx: typer.Context,
+    paths: Annotated[list[str], typer.Argument(help="REMOTE... LOCAL: what, then where.")],
+) -> None:
+    """Download files and folders. Nothing is written unless it verified; reruns resume."""
+    opts = options(ctx)
+    if len(paths) < 2:
+        fail("get needs at least one REMOTE path and a LOCAL path", Exit.USAGE)
+    sources, local = paths[:-1], Path(paths[-1])
+
+    async def work(drive: Drive) -> None:
+        with progress_reporter(opts, None, "download") as report:
+            await files.get(drive, sources, local, report)
+
+    run(lambda: with_drive(opts, work))
+
+
+def cat(ctx: typer.Context, path: RemotePath) -> None:
+    """Write a file to standard output, each chunk only after it verified."""
+    opts = options(ctx)
+    out = sys.stdout.buffer
+
+    async def work(drive: Drive) -> None:
+        chain, node = await drive.walk(path)
+        if node is None or node.is_folder or not isinstance(node.metadata, FileMetadata):
+            fail(f"not a file: {path}")
+        key = node.record.open_key(chain[-1].key)
+        assert isinstance(key, FileKey)
+        meta = node.metadata
+        header = await drive.api.content_range(meta.content_id, 0, content.HEADER_BYTES)
+        decryptor = content.ContentDecryptor(
+            key, header, meta.content_id, meta.header_hash, meta.size
+        )
+        for index in range(decryptor.chunks):
+            start, end = decryptor.chunk_range(index)
+            sealed = await drive.api.content_range(meta.content_id, start, end)
+            if len(sealed) != end - start:
+                raise IntegrityError(ErrorCode.CHUNK_LENGTH, f"chunk {index}")
+            out.write(decryptor.decrypt_chunk(index, sealed))
+        out.flush()
+
+    run(lambda: with_drive(opts, work))
+
+
+def mv(ctx: typer.Context, source: RemotePath, target: RemotePath) -> None:
+    """Move or rename a file or folder."""
+    opts = options(ctx)
+    run(lambda: with_drive(opts, lambda drive: drive.move(source, target)))
+
+
+def cp(ctx: typer.Context, source: RemotePath, target: RemotePath) -> None:
+    """Copy a file or folder on the server, without uploading its content again."""
+    opts = options(ctx)
+    run(lambda: with_drive(opts, lambda drive: drive.copy(source, target)))
+
+
+def rm(
+    ctx: typer.Context,
+    paths: Annotated[list[str], typer.Argument(help="Remote paths.")],
+    permanent: Annotated[
+        bool, typer.Option("--permanent", help="Delete now instead of moving to the trash.")
+    ] = False,
+) -> None:
+    """Move files and folders to the trash (or delete them with --permanent)."""
+    opts = options(ctx)
+
+    async def work(drive: Drive) -> None:
+        for path in paths:
+            await drive.remove(path, permanent)
+
+    run(lambda: with_drive(opts, work))
+
+
+def trash_ls(ctx: typer.Context, json_out: Json = False) -> None:
+    """List what is in the trash."""
+    opts = options(ctx)
+
+    async def work(drive: Drive) -> list[dict[str, Any]]:
+        folder = await drive.trash()
+        _warn_withheld(folder, "the trash")
+        return [_row(f"/{c.name}", c) for c in sorted(folder.children, key=lambda n: n.name)]
+
+    rows = run(lambda: with_drive(opts, work))
+    if json_out:
+        emit_json(rows)
+    else:
+        _print_rows(rows, long=True)
+
+
+def trash_restore(
+    ctx: typer.Context,
+    names: Annotated[list[str], typer.Argument(help="Names as `trash ls` shows them.")],
+) -> None:
+    """Put items from the trash back where they were deleted from."""
+    opts = options(ctx)
+
+    async def work(drive: Drive) -> list[str]:
+        return [await drive.restore(name) for name in names]
+
+    for restored in run(lambda: with_drive(opts, work)):
+        note(opts, f"restored {restored}")
+
+
+def trash_empty(ctx: typer.Context) -> None:
+    """Delete everything in the trash for good."""
+    opts = options(ctx)
+    count = run(lambda: with_drive(opts, lambda drive: drive.empty_trash()))
+    note(opts, f"{count} item(s) deleted for good.")
+
+
+def versions(ctx: typer.Context, path: RemotePath, json_out: Json = False) -> None:
+    """List a file's earlier versions, newest first."""
+    opts = options(ctx)
+
+    async def work(drive: Drive) -> list[dict[str, Any]]:
+        found = await drive.versions(path)
+        return [{"version": number, **_row(path, node)} for number, node in found]
+
+    rows = run(lambda: with_drive(opts, work))
+    if json_out:
+        emit_json(rows)
+        return
+    for row in rows:
+        typer.echo(
+            f"{row['version']:>4}  {human_size(row['size']):>10}  {format_mtime(row['mtime'])}"
+        )
+
+
+def find(
+    ctx: typer.Context,
+    pattern: Annotated[
+        str, typer.Argument(help="Shell pattern matched against names, e.g. '*.pdf'.")
+    ],
+    path: Annotated[str, typer.Option("--in", help="Folder to search.")] = "/",
+    json_out: Json = False,
+) -> None:
+    """Find files and folders whose name matches a pattern."""
+    opts = options(ctx)
+
+    async def work(drive: Drive) -> list[dict[str, Any]]:
+        folder = await drive.folder_at(path)
+        base = "" if path.rstrip("/") == "" else join_path(split_path(path))
+        return [
+            _row(sub, node)
+            for sub, _parent, node in await drive.iter_tree(folder, base)
+            if fnmatch.fnmatchcase(node.name, pattern)
+        ]
+
+    rows = run(lambda: with_drive(opts, work))
+    if json_out:
+        emit_json(rows)
+    else:
+        for row in rows:
+            typer.echo(row["path"])
+
+
+def du(ctx: typer.Context, path: RemotePath = "/", json_out: Json = False) -> None:
+    """Total size and count of the files below a folder."""
+    opts = options(ctx)
+
+    async def work(drive: Drive) -> dict[str, Any]:
+        folder = await drive.folder_at(path)
+        nodes = [n for _, _, n in await drive.iter_tree(folder)]
+        return {
+            "path": path,
+            "size": sum(n.size for n in nodes),
+            "files": sum(1 for n in nodes if not n.is_folder),
+            "folders": sum(1 for n in nodes if n.is_folder),
+        }
+
+    info = run(lambda: with_drive(opts, work))
+    if json_out:
+        emit_json(info)
+    else:
+        typer.echo(
+            f"{human_size(info['size'])}  {info['files']} files  {info['folders']} folders  {path}"
+        )
+
+
+def df(ctx: typer.Context, json_out: Json = False) -> None:
+    """Storage used by the account (as the server counts it: ciphertext, versions, trash)."""
+    opts = options(ctx)
+
+    async def work(drive: Drive) -> dict[str, Any]:
+        view = await drive.api.account()
+        return {
+            "used": view.used_bytes,
+            "quota": view.quota_bytes,
+            "user_id": b64url(view.user_id),
+        }
+
+    info = run(lambda: with_drive(opts, work))
+    if json_out:
+        emit_json(info)
+        return
+    quota = "unlimited" if info["quota"] is None else human_size(info["quota"])
+    typer.echo(f"used {human_size(info['used'])} of {quota}")

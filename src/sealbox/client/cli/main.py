@@ -1,0 +1,57 @@
+"""The ``sealbox`` command line (docs/cli.md is generated from this file's help texts)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sealbox.client.cli import account_commands, drive_commands
+from sealbox.client.cli.context import make_options
+
+app = typer.Typer(
+    name="sealbox",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    help=(
+        "Sealbox: a zero-knowledge cloud drive. Everything is encrypted here, before it leaves "
+        "this device. Operators: `sealbox server --help` and `sealbox admin --help`."
+    ),
+)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    server: Annotated[
+        str | None, typer.Option("--server", help="Server URL (default: $SEALBOX_SERVER).")
+    ] = None,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            "--home", help="Local state folder (default: $SEALBOX_HOME or ~/.config/sealbox)."
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("-q", "--quiet", help="No progress bars and no notices.")
+    ] = False,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read passwords from standard input, one per line, instead of prompting.",
+        ),
+    ] = False,
+) -> None:
+    ctx.obj = make_options(server, home, quiet, password_stdin)
+
+
+account_commands.register(app)
+drive_commands.register(app)
+
+
+def main() -> None:
+    app(args=sys.argv[1:], prog_name="sealbox")

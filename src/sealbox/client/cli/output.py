@@ -1,0 +1,74 @@
+"""How results reach people and scripts: tables, JSON, and progress bars on standard error."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from sealbox.client.cli.context import Options
+from sealbox.client.sdk.files import Reporter
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def format_mtime(milliseconds: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(milliseconds / 1000))
+
+
+def emit_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=None))
+
+
+@contextmanager
+def progress_reporter(opts: Options, total: int | None, label: str) -> Iterator[Reporter]:
+    """A Reporter that draws a total bar and one bar for the file in flight, or nothing at all
+    when standard error is not a terminal or -q was given."""
+    if not opts.show_progress():
+        yield Reporter()
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(binary_units=True),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, transient=True) as bar:
+        overall = bar.add_task(label, total=total)
+        current: dict[str, TaskID] = {}
+
+        def start(name: str, size: int) -> None:
+            current["task"] = bar.add_task(f"  {name[:40]}", total=size)
+
+        def advance(n: int) -> None:
+            bar.advance(overall, n)
+            if "task" in current:
+                bar.advance(current["task"], n)
+
+        def finish(name: str) -> None:
+            task = current.pop("task", None)
+            if task is not None:
+                bar.remove_task(task)
+
+        yield Reporter(start, advance, finish)
