@@ -297,3 +297,13 @@ async def test_downloads_stream_in_small_pieces(server: Server) -> None:
         digest.update(piece)
     assert digest.digest() == hashlib.sha256(HEADER + b"".join(chunks)).digest()
     assert biggest <= 256 * 1024
+
+
+async def test_only_one_collector_runs_at_a_time(server: Server) -> None:
+    from sealbox.server.services.collector import Collector
+
+    other = Collector(server.services.engine, server.services.blobs, server.clock, 3600, 90)
+    assert await anyio.to_thread.run_sync(other._take_lease)
+    assert (await server.services.collector.collect()).skipped
+    await anyio.to_thread.run_sync(other._release_lease)
+    assert not (await server.services.collector.collect()).skipped
