@@ -2,8 +2,8 @@
 
 import asyncio
 import logging
-import os
 import logging.config
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
