@@ -88,7 +88,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
         return
     url = request.getfixturevalue("pg_url")
     if url is None:
-        pytest.skip("no PostgreSQL server binaries installed (run scripts/system-deps)")
+        message = "no PostgreSQL server binaries installed (run scripts/system-deps)"
+        if os.environ.get("SEALBOX_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
     engine = make_engine(url)
     with engine.begin() as conn:
         names = ", ".join(t.name for t in metadata.sorted_tables)

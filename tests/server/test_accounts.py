@@ -1,11 +1,13 @@
 import os
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from sealbox.protocol.models import b64decode, b64encode
 from sealbox.server.db.schema import accounts
-from sealbox.testing.http_api import FAST_KDF, ok, signup_body
+from sealbox.server.server_keys import SECRET_ENV, load_or_create_secret
+from sealbox.testing.http_api import FAST_KDF, file_put, new_id, ok, signup_body
 from tests.server.conftest import Server
 
 pytestmark = pytest.mark.anyio
@@ -255,3 +257,31 @@ async def test_idle_sessions_are_ended_by_the_collector(server: Server) -> None:
     assert report.idle_sessions == 1
     assert (await server.client.get("/v1/account", headers=account.headers)).status_code == 401
     assert (await server.client.get("/v1/account", headers=active.headers)).status_code == 200
+
+
+async def test_per_account_quota_override(server: Server) -> None:
+    account = await server.api.signup()
+    server.services.accounts.set_quota(account.username.upper(), 5000)
+    assert (
+        ok(await server.client.get("/v1/account", headers=account.headers))["quota_bytes"] == 5000
+    )
+    await server.api.put_small_file(account, account.root_id, os.urandom(4000))
+    too_much = file_put(new_id(), account.root_id, None, inline=(new_id(), b"h", os.urandom(2000)))
+    response = await server.api.tx(account, manifests=[account.root_id], puts=[too_much])
+    assert (response.status_code, response.json()["error"]) == (507, "quota_exceeded")
+    server.services.accounts.set_quota(account.username, None)
+    ok(await server.api.tx(account, manifests=[account.root_id], puts=[too_much]))
+
+
+def test_server_secret_from_file_or_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    first = load_or_create_secret(tmp_path)
+    assert len(first) == 32 and load_or_create_secret(tmp_path) == first
+    assert (tmp_path / "server-secret").stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv(SECRET_ENV, "ab" * 32)
+    assert load_or_create_secret(tmp_path) == bytes.fromhex("ab" * 32)
+    monkeypatch.setenv(SECRET_ENV, "ab" * 8)
+    with pytest.raises(ValueError):
+        load_or_create_secret(tmp_path)

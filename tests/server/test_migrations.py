@@ -39,6 +39,8 @@ def test_admin_migrate_and_collect_commands(tmp_path: Path) -> None:
     assert "orphan blobs deleted: 0" in done.stderr
     secret = data / "server-secret"
     assert secret.stat().st_mode & 0o777 == 0o600
+    assert (data / "sealbox.db").stat().st_mode & 0o077 == 0
+    assert data.stat().st_mode & 0o077 == 0
     done = subprocess.run(
         [*sealbox, "admin", "set-quota", "nobody", "100", "--data", str(data)],
         capture_output=True,

@@ -297,3 +297,30 @@ async def test_downloads_stream_in_small_pieces(server: Server) -> None:
         digest.update(piece)
     assert digest.digest() == hashlib.sha256(HEADER + b"".join(chunks)).digest()
     assert biggest <= 256 * 1024
+
+
+async def test_only_one_collector_runs_at_a_time(server: Server) -> None:
+    from sealbox.server.services.collector import Collector
+
+    other = Collector(server.services.engine, server.services.blobs, server.clock, 3600, 90)
+    assert await anyio.to_thread.run_sync(other._take_lease)
+    assert (await server.services.collector.collect()).skipped
+    await anyio.to_thread.run_sync(other._release_lease)
+    assert not (await server.services.collector.collect()).skipped
+
+
+async def test_stored_chunks_are_write_once(server: Server) -> None:
+    account = await server.api.signup()
+    chunks = make_chunks(2)
+    content = await upload(server, account, chunks)
+    path = f"/v1/uploads/{b64encode(content)}/chunks/0"
+    ok(await server.client.put(path, content=os.urandom(CHUNK + 16), headers=account.headers))
+    ok(
+        await server.api.tx(
+            account,
+            manifests=[account.root_id],
+            puts=[file_put(new_id(), account.root_id, content)],
+        )
+    )
+    body = await server.client.get(f"/v1/contents/{b64encode(content)}", headers=account.headers)
+    assert body.content == HEADER + chunks[0] + chunks[1]

@@ -67,7 +67,7 @@ AccountBlob = Annotated[bytes, _IN, Field(max_length=limits.MAX_ACCOUNT_BLOB), _
 NodeRecord = Annotated[bytes, _IN, Field(max_length=limits.MAX_NODE_RECORD), _OUT, _SCHEMA]
 Manifest = Annotated[bytes, _IN, Field(max_length=limits.MAX_MANIFEST), _OUT, _SCHEMA]
 Header = Annotated[bytes, _IN, Field(max_length=limits.MAX_HEADER), _OUT, _SCHEMA]
-InlineBytes = Annotated[bytes, _IN, Field(max_length=limits.MAX_INLINE_CONTENT), _OUT, _SCHEMA]
+InlineBytes = Annotated[bytes, _IN, Field(max_length=limits.MAX_INLINE_CHUNK), _OUT, _SCHEMA]
 
 Username = Annotated[str, Field(pattern=limits.USERNAME_PATTERN)]
 NodeType = Literal["file", "folder"]

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import logging.config
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -168,4 +169,6 @@ def set_quota(
 
 
 def main() -> None:
+    # Everything the server writes (database, WAL, blobs, secret) is for its own user alone.
+    os.umask(0o077)
     app(args=sys.argv[1:], prog_name="sealbox")

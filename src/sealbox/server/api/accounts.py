@@ -10,11 +10,12 @@ from sealbox.protocol import models as m
 from sealbox.protocol import routes
 from sealbox.protocol.errors import ErrorCode
 from sealbox.server.api.auth import CallerDep, ServicesDep
+from sealbox.server.api.errors import ERROR_RESPONSES
 from sealbox.server.api.ids import path_id
 from sealbox.server.errors import ServiceError
 from sealbox.server.services.registry import Services
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"], responses=ERROR_RESPONSES)
 P = ParamSpec("P")
 T = TypeVar("T")
 

@@ -11,9 +11,10 @@ from sqlalchemy import Row
 from sealbox.protocol import limits, routes
 from sealbox.protocol import models as m
 from sealbox.server.api.auth import CallerDep, ServicesDep
+from sealbox.server.api.errors import ERROR_RESPONSES
 from sealbox.server.api.ids import path_id
 
-router = APIRouter(tags=["drive"])
+router = APIRouter(tags=["drive"], responses=ERROR_RESPONSES)
 
 LISTING_MAGIC = b"SBL1"
 FILE, FOLDER = 0, 1

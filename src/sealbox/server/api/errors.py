@@ -4,6 +4,7 @@ Messages never echo request bodies: they may hold auth keys.
 """
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,9 +13,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from sealbox.protocol.errors import STATUS_OF, ErrorCode
+from sealbox.protocol.models import ErrorBody
 from sealbox.server.errors import ServiceError
 
 log = logging.getLogger("sealbox.server")
+
+# Documents the error body in the OpenAPI description of every route.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorBody, "description": "Refused; see spec/http-api.md §2 for the codes"},
+    "5XX": {"model": ErrorBody, "description": "Server error"},
+}
 
 CODE_OF_STATUS = {
     400: ErrorCode.BAD_REQUEST,

@@ -10,12 +10,13 @@ from sealbox.protocol import limits, routes
 from sealbox.protocol import models as m
 from sealbox.protocol.errors import ErrorCode
 from sealbox.server.api.auth import CallerDep, ServicesDep
+from sealbox.server.api.errors import ERROR_RESPONSES
 from sealbox.server.api.ids import path_id
 from sealbox.server.errors import ServiceError
 from sealbox.server.services.accounts import Caller
 from sealbox.server.services.registry import Services
 
-router = APIRouter(tags=["transfers"])
+router = APIRouter(tags=["transfers"], responses=ERROR_RESPONSES)
 
 ChunkIndex = Annotated[int, Path(ge=0, lt=limits.MAX_CHUNK_COUNT)]
 SINGLE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")

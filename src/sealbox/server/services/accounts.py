@@ -164,8 +164,10 @@ class AccountService:
                     accounts.c.username == username
                 )
             ).first()
-            self._check_auth(None if row is None else row.auth_hash, req.auth_key)
-            assert row is not None  # _check_auth raised otherwise
+            if row is None:
+                self._check_auth(None, req.auth_key)  # spends the same time, then raises
+                raise ServiceError(ErrorCode.BAD_CREDENTIALS, "wrong username or auth key")
+            self._check_auth(row.auth_hash, req.auth_key)
             session_id, token = self._new_session(conn, row.user_id)
             account = self._account_view(conn, row.user_id)
         return m.LoginResponse(session_id=session_id, token=token, account=account)
@@ -339,8 +341,10 @@ class AccountService:
                 .where(accounts.c.username == username)
                 .with_for_update()
             ).first()
-            self._check_auth(None if row is None else row.recovery_auth_hash, req.recovery_auth_key)
-            assert row is not None  # _check_auth raised otherwise
+            if row is None:
+                self._check_auth(None, req.recovery_auth_key)  # spends the same time, then raises
+                raise ServiceError(ErrorCode.BAD_CREDENTIALS, "wrong username or auth key")
+            self._check_auth(row.recovery_auth_hash, req.recovery_auth_key)
             self._swap_credentials(conn, row.user_id, req.kdf, req.auth_key, req.master_key_wrap)
             if req.new_recovery_auth_key is not None and req.new_recovery_wrap is not None:
                 conn.execute(

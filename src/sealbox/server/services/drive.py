@@ -154,13 +154,14 @@ class DriveService:
                     )
 
             # Removals.
+            removing = set(tx.removes)
             for node_id in tx.removes:
                 row = known.get(node_id)
                 if row is None:
                     raise not_found("node")
                 if node_id in special:
                     raise invalid("the root and trash folders cannot be removed")
-                if row.parent_id not in tx.removes:
+                if row.parent_id not in removing:
                     require_covered(row.parent_id, "removing a node")
 
             # Puts.
@@ -201,7 +202,8 @@ class DriveService:
                 if put.node_type != "file":
                     continue
                 content_id = put.inline.content_id if put.inline else put.content_id
-                assert content_id is not None  # _check_shape guarantees it
+                if content_id is None:
+                    raise invalid("a file needs a content_id or inline content")
                 row = known.get(put.node_id)
                 if content_id in accepted or (row is not None and row.content_id == content_id):
                     continue

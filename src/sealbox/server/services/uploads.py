@@ -232,7 +232,8 @@ class UploadService:
 
     # Chunks
 
-    def _chunk_length(self, user_id: bytes, content_id: bytes, index: int) -> int:
+    def _chunk_state(self, user_id: bytes, content_id: bytes, index: int) -> tuple[int, bool]:
+        """The chunk's required length and whether it is already stored."""
         with read_only(self._engine) as conn:
             row = conn.execute(
                 select(
@@ -242,10 +243,16 @@ class UploadService:
                     uploads.c.total_size,
                 ).where((uploads.c.content_id == content_id) & (uploads.c.owner_id == user_id))
             ).first()
-        if row is None:
-            raise not_found("upload")
+            if row is None:
+                raise not_found("upload")
+            stored = conn.execute(
+                select(upload_chunks.c.chunk_index).where(
+                    (upload_chunks.c.content_id == content_id)
+                    & (upload_chunks.c.chunk_index == index)
+                )
+            ).first()
         try:
-            return layout_of(row).chunk_length(index)
+            return layout_of(row).chunk_length(index), stored is not None
         except ValueError as exc:
             raise ServiceError(ErrorCode.BAD_REQUEST, str(exc)) from exc
 
@@ -283,13 +290,21 @@ class UploadService:
         body: AsyncIterable[bytes] | bytes,
         declared_length: int | None = None,
     ) -> m.ChunkReceipt:
-        expected = await to_thread.run_sync(partial(self._chunk_length, user_id, content_id, index))
+        expected, stored = await to_thread.run_sync(
+            partial(self._chunk_state, user_id, content_id, index)
+        )
         if declared_length is not None and declared_length != expected:
             raise WrongLength(expected)
         if isinstance(body, bytes):
             if len(body) != expected:
                 raise WrongLength(expected)
-            await self._blobs.put(chunk_key(content_id, index), body)
+            if not stored:
+                await self._blobs.put(chunk_key(content_id, index), body)
+        elif stored:
+            # Chunks are write-once: a repeat is read, checked and dropped, so a late duplicate
+            # can never change bytes that a commit has already made part of a content object.
+            async for _piece in _exactly(body, expected):
+                pass
         else:
             await self._blobs.put(chunk_key(content_id, index), _exactly(body, expected))
         await to_thread.run_sync(partial(self._record_chunk, user_id, content_id, index, expected))
