@@ -6,6 +6,7 @@ Paths with ``{...}`` placeholders take base64url ids (16 bytes, 22 characters, n
 PREFIX = "/v1"
 
 HEALTH = f"{PREFIX}/health"
+METRICS = "/metrics"
 ACCOUNTS = f"{PREFIX}/accounts"
 PRELOGIN = f"{PREFIX}/prelogin"
 RECOVERY = f"{PREFIX}/recovery"

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
 from sqlalchemy import Engine
 
 from sealbox.protocol import models as m
@@ -107,5 +108,11 @@ def create_app(services: Services, *, background_jobs: bool = True) -> FastAPI:
     @app.get(routes.HEALTH, tags=["health"])
     async def health() -> m.Health:
         return m.Health(status="ok")
+
+    @app.get(routes.METRICS, tags=["health"], response_class=PlainTextResponse)
+    async def metrics() -> PlainTextResponse:
+        return PlainTextResponse(
+            services.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
+        )
 
     return app

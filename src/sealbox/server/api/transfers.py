@@ -49,13 +49,16 @@ async def put_chunk(
     content_id: str, index: ChunkIndex, request: Request, caller: CallerDep, svc: ServicesDep
 ) -> m.ChunkReceipt:
     declared = request.headers.get("content-length")
-    return await svc.uploads.put_chunk(
+    receipt = await svc.uploads.put_chunk(
         caller.user_id,
         path_id(content_id, "content id"),
         index,
         request.stream(),
         declared_length=int(declared) if declared is not None else None,
     )
+    svc.metrics.chunks_received.inc()
+    svc.metrics.chunk_bytes_received.inc(receipt.size)
+    return receipt
 
 
 @router.delete(routes.UPLOAD, status_code=204)
@@ -136,6 +139,8 @@ async def _download(content_id: str, request: Request, caller: Caller, svc: Serv
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{info.size}"
     if request.method == "HEAD":
         return Response(status_code=status, headers=headers)
+    svc.metrics.content_requests.inc()
+    svc.metrics.content_bytes_sent.inc(end - start)
     return StreamingResponse(
         svc.contents.stream(info, start, end),
         status_code=status,
@@ -151,6 +156,8 @@ async def download_chunk(
     info = await svc.contents.readable_content(caller.user_id, path_id(content_id, "content id"))
     if index >= info.layout.chunk_count:
         raise ServiceError(ErrorCode.NOT_FOUND, "chunk not found")
+    svc.metrics.content_requests.inc()
+    svc.metrics.content_bytes_sent.inc(info.layout.chunk_length(index))
     return StreamingResponse(
         svc.contents.chunk(info, index),
         media_type="application/octet-stream",

@@ -1,6 +1,6 @@
 """The set of services one server process runs, built once by the app factory."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
@@ -11,6 +11,7 @@ from sealbox.server.services.collector import Collector
 from sealbox.server.services.contents import ContentService
 from sealbox.server.services.drive import DriveService
 from sealbox.server.services.feed import FeedService
+from sealbox.server.services.metrics import Metrics
 from sealbox.server.services.throttle import LoginThrottle
 from sealbox.server.services.uploads import UploadService
 from sealbox.server.settings import Settings
@@ -29,3 +30,4 @@ class Services:
     feed: FeedService
     collector: Collector
     throttle: LoginThrottle
+    metrics: Metrics = field(default_factory=Metrics)
