@@ -44,7 +44,6 @@ def ceph_cluster() -> Iterator[ceph.CephCluster]:
         if on_ci:
             pytest.fail(f"CI needs Ceph for the S3 tests: {error}")
         pytest.skip(f"no Ceph here: {error}")
-    ceph.sweep_abandoned()
     cluster = ceph.acquire_shared(RUN_ID)
     try:
         yield cluster
@@ -346,17 +345,22 @@ class TestS3Store:
         store = S3BlobStore(settings_for(ceph_cluster, bucket, secret_access_key="wrong"))
         try:
             with pytest.raises(BlobStoreError, match="credentials"):
-                await store.put("x", b"x")
+                await store.stat("x")
         finally:
             await store.close()
 
     async def test_missing_bucket_gives_a_clear_error(self, ceph_cluster: ceph.CephCluster) -> None:
-        store = S3BlobStore(settings_for(ceph_cluster, "no-such-bucket-here"))
-        try:
-            with pytest.raises(BlobStoreError, match="does not exist"):
-                await store.put("x", b"x")
-        finally:
-            await store.close()
+        # stat() matters most: a HEAD's 404 must not pass for "no such blob".
+        for operation in ("stat", "put"):
+            store = S3BlobStore(settings_for(ceph_cluster, "no-such-bucket-here"))
+            try:
+                with pytest.raises(BlobStoreError, match="does not exist"):
+                    if operation == "stat":
+                        await store.stat("x")
+                    else:
+                        await store.put("x", b"x")
+            finally:
+                await store.close()
 
 
 class TestS3Streaming:
@@ -484,6 +488,8 @@ class TestS3Faults:
                 sleep=no_wait,
             )
             try:
+                assert await store.stat("k") is None  # connects and checks the bucket
+                proxy.requests.clear()
                 proxy.fail_next(2)
                 await store.put("k", b"survives two 503s")
                 assert len(proxy.requests) == 3

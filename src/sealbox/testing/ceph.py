@@ -61,11 +61,15 @@ def ensure_installed() -> None:
         raise CephStartError(f"scripts/system-deps could not install Ceph:\n{result.stderr}")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+def free_ports(count: int) -> list[int]:
+    """Distinct free loopback ports: all probes stay bound until every port is chosen."""
+    with contextlib.ExitStack() as stack:
+        ports = []
+        for _ in range(count):
+            probe = stack.enter_context(socket.socket())
+            probe.bind(("127.0.0.1", 0))
+            ports.append(int(probe.getsockname()[1]))
+        return ports
 
 
 def wait_for_http(url: str, timeout: float) -> None:
@@ -110,7 +114,7 @@ class CephCluster:
 
     def start_gateway(self, name: str) -> Gateway:
         """Start one more radosgw on its own port, serving the same buckets and objects."""
-        gateway = Gateway(cluster=self, name=name, port=free_port())
+        gateway = Gateway(cluster=self, name=name, port=free_ports(1)[0])
         gateway.start()
         return gateway
 
@@ -184,7 +188,8 @@ class Gateway:
 
 def start_cluster(directory: Path) -> CephCluster:
     """Run scripts/ceph-up into ``directory`` on free ports and return the running cluster."""
-    cluster = CephCluster(directory=directory, mon_port=free_port(), rgw_port=free_port())
+    mon_port, rgw_port = free_ports(2)
+    cluster = CephCluster(directory=directory, mon_port=mon_port, rgw_port=rgw_port)
     env = {
         **os.environ,
         "CEPH_DIR": str(directory),
@@ -214,29 +219,31 @@ def start_cluster(directory: Path) -> CephCluster:
 
 
 # -- one cluster per test run, shared by the xdist workers ------------------------------------
+#
+# Each test run (identified by pytest-xdist's run id) has a directory under RUNS holding its
+# cluster and a state file listing the processes using it. One lock for all runs serialises every
+# change, so workers of one run never start two clusters, and a run that finds the cluster of a
+# crashed earlier run (all of its users dead) stops it.
 
-
-def _run_root(run_id: str) -> Path:
-    return Path(tempfile.gettempdir()) / f"sealbox-ceph-{run_id}"
+RUNS = Path(tempfile.gettempdir()) / "sealbox-ceph-runs"
 
 
 @contextlib.contextmanager
-def _locked(run_id: str) -> Iterator[Path]:
-    root = _run_root(run_id)
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root.with_name(root.name + ".lock"), "w") as lock:
+def _locked() -> Iterator[None]:
+    RUNS.mkdir(parents=True, exist_ok=True)
+    with open(RUNS.with_name(RUNS.name + ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            yield root
+            yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _read_state(root: Path) -> tuple[CephCluster | None, list[int]]:
-    state_file = root / "state.json"
-    if not state_file.exists():
+    try:
+        state = json.loads((root / "state.json").read_text())
+    except (FileNotFoundError, ValueError):
         return None, []
-    state = json.loads(state_file.read_text())
     cluster = CephCluster(
         directory=Path(state["cluster"]["directory"]),
         mon_port=state["cluster"]["mon_port"],
@@ -250,23 +257,24 @@ def _write_state(root: Path, cluster: CephCluster, users: list[int]) -> None:
     (root / "state.json").write_text(json.dumps({"cluster": plain, "users": users}))
 
 
-def sweep_abandoned() -> None:
-    """Stop clusters of earlier test runs whose every user has died (a crashed or killed run)."""
-    for lock_path in Path(tempfile.gettempdir()).glob("sealbox-ceph-*.lock"):
-        run_id = lock_path.name.removeprefix("sealbox-ceph-").removesuffix(".lock")
-        with _locked(run_id) as root:
-            cluster, users = _read_state(root)
-            if users:
-                continue
-            if cluster is not None:
-                cluster.stop()
-            shutil.rmtree(root, ignore_errors=True)
-        lock_path.unlink(missing_ok=True)
+def _sweep_abandoned(current: Path) -> None:
+    for root in RUNS.iterdir():
+        if root == current or not root.is_dir():
+            continue
+        cluster, users = _read_state(root)
+        if users:
+            continue
+        if cluster is not None:
+            cluster.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def acquire_shared(run_id: str) -> CephCluster:
     """Join the test run's cluster, starting it if this process is the first to need it."""
-    with _locked(run_id) as root:
+    with _locked():
+        root = RUNS / run_id
+        _sweep_abandoned(root)
+        root.mkdir(exist_ok=True)
         cluster, users = _read_state(root)
         if cluster is not None:
             try:
@@ -282,14 +290,13 @@ def acquire_shared(run_id: str) -> CephCluster:
 
 def release_shared(run_id: str) -> None:
     """Leave the test run's cluster; the last process to leave stops it."""
-    with _locked(run_id) as root:
+    with _locked():
+        root = RUNS / run_id
         cluster, users = _read_state(root)
         users = [pid for pid in users if pid != os.getpid()]
-        if cluster is None:
-            return
-        if users:
+        if cluster is not None and users:
             _write_state(root, cluster, users)
             return
-        cluster.stop()
+        if cluster is not None:
+            cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
-    root.with_name(root.name + ".lock").unlink(missing_ok=True)

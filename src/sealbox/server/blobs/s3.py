@@ -494,6 +494,10 @@ class S3BlobStore:
                     client = await stack.enter_async_context(
                         session.client("s3", endpoint_url=s.endpoint, config=config)
                     )
+                    # A HEAD answers 404 without saying whether the key or the bucket is
+                    # missing; checking the bucket once keeps stat() from reporting "no blob"
+                    # for a misconfigured bucket, and reports a bad set-up on first use.
+                    await self._send(client, "head_bucket", "", {})
                 except BaseException:
                     await stack.aclose()
                     raise
@@ -502,23 +506,28 @@ class S3BlobStore:
 
     async def _call(self, operation: str, key: str, **params: Any) -> dict[str, Any]:
         """Send one S3 request (botocore retries it) and turn every failure into our errors."""
-        client = await self._get_client()
+        return await self._send(await self._get_client(), operation, key, params)
+
+    async def _send(
+        self, client: Any, operation: str, key: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
         method = getattr(client, operation)
         timeout = self.settings.operation_timeout
+        target = repr(key) if key else "the bucket"
         try:
             async with asyncio.timeout(timeout):
                 response: dict[str, Any] = await method(Bucket=self.settings.bucket, **params)
                 return response
         except TimeoutError as error:
             raise BlobStoreError(
-                f"S3 {operation} of {key!r} on {self.settings.where} did not finish within "
+                f"S3 {operation} of {target} on {self.settings.where} did not finish within "
                 f"{timeout:g} s (store down or overloaded?)"
             ) from error
         except ClientError as error:
             self._raise_client_error(operation, key, error)
         except (BotoCoreError, aiohttp.ClientError, OSError) as error:
             raise BlobStoreError(
-                f"S3 {operation} of {key!r} on {self.settings.where} failed: {error}"
+                f"S3 {operation} of {target} on {self.settings.where} failed: {error}"
             ) from error
 
     def _raise_client_error(self, operation: str, key: str, error: ClientError) -> NoReturn:
@@ -527,7 +536,7 @@ class S3BlobStore:
         message = info.get("Message") or ""
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         where = self.settings.where
-        if code == "NoSuchBucket":
+        if code == "NoSuchBucket" or (operation == "head_bucket" and status == 404):
             raise BlobStoreError(f"the bucket {self.settings.bucket!r} does not exist ({where})")
         if code in ("NoSuchKey", "NotFound", "404") or status == 404:
             raise BlobNotFound(f"no blob {key!r} in {where}") from error
@@ -538,8 +547,9 @@ class S3BlobStore:
                 raise BlobAlreadyExists(f"a blob {key!r} already exists in {where}") from error
             raise BlobStoreError(f"blob {key!r} changed while it was being read ({where})")
         if code in ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch") or status == 403:
+            target = "the bucket" if operation == "head_bucket" else repr(key)
             raise BlobStoreError(
-                f"S3 refused {operation} of {key!r} on {where}: {code} {message}; check the "
+                f"S3 refused {operation} of {target} on {where}: {code} {message}; check the "
                 "credentials (SEALBOX_S3_ACCESS_KEY_ID / SEALBOX_S3_SECRET_ACCESS_KEY) and the "
                 "bucket policy"
             ) from error
