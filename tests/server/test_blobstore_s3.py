@@ -285,23 +285,25 @@ class TestS3Store:
     async def test_cancelled_put_aborts_the_upload(
         self, store: S3BlobStore, raw_s3: Any, bucket: str
     ) -> None:
-        started = asyncio.Event()
-
-        async def stalls_after_one_part() -> AsyncIterator[bytes]:
-            yield pseudo_random(6 * MiB)
-            started.set()
+        async def stalls_after_two_parts() -> AsyncIterator[bytes]:
+            yield pseudo_random(11 * MiB)
             await asyncio.sleep(3600)
             yield b"never"
 
-        task = asyncio.create_task(store.put("stalled", stalls_after_one_part()))
-        await asyncio.wait_for(started.wait(), 30)
-        await asyncio.sleep(0.5)  # let the first part reach the store
+        def uploads() -> list[Any]:
+            listed = raw_s3.list_multipart_uploads(Bucket=bucket, Prefix=store.settings.prefix)
+            return list(listed.get("Uploads", []))
+
+        task = asyncio.create_task(store.put("stalled", stalls_after_two_parts()))
+        deadline = time.monotonic() + 30
+        while not uploads():  # the multipart upload has begun and waits for the third part
+            assert time.monotonic() < deadline, "the multipart upload never started"
+            await asyncio.sleep(0.1)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
         assert await store.stat("stalled") is None
-        uploads = raw_s3.list_multipart_uploads(Bucket=bucket, Prefix=store.settings.prefix)
-        assert uploads.get("Uploads", []) == []
+        assert uploads() == []
 
     async def test_create_only_refuses_to_replace(
         self, ceph_cluster: ceph.CephCluster, bucket: str, raw_s3: Any

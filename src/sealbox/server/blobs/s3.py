@@ -393,7 +393,15 @@ class S3BlobStore:
             # Not every store enforces If-None-Match when completing a multipart upload (Ceph 16
             # does not), so we also refuse early when the blob is already there.
             raise BlobAlreadyExists(f"a blob {key!r} already exists in {self.settings.where}")
-        created = await self._call("create_multipart_upload", key, Key=object_key)
+        creating = asyncio.ensure_future(self._call("create_multipart_upload", key, Key=object_key))
+        try:
+            created = await asyncio.shield(creating)
+        except asyncio.CancelledError:
+            # The store may have created the upload although its id has not reached us yet:
+            # learn the id and abort, or its parts would linger.
+            with contextlib.suppress(BaseException):
+                await asyncio.shield(self._abort_when_created(key, object_key, creating))
+            raise
         upload_id: str = created["UploadId"]
         completed: list[dict[str, Any]] = []
         in_flight: asyncio.Task[dict[str, Any]] | None = None
@@ -413,13 +421,15 @@ class S3BlobStore:
                 size += len(part)
                 # One part uploads while the next one is read from the caller's stream.
                 if in_flight is not None:
-                    completed.append(await in_flight)
+                    # Shielded: cancelling the put must not cut a part off mid-request (see
+                    # _abandon); the part finishes and the upload is then aborted.
+                    completed.append(await asyncio.shield(in_flight))
                 in_flight = asyncio.create_task(
                     self._upload_part(key, object_key, upload_id, number, part)
                 )
                 del part
             if in_flight is not None:
-                completed.append(await in_flight)
+                completed.append(await asyncio.shield(in_flight))
                 in_flight = None
             params: dict[str, Any] = {
                 "Key": object_key,
@@ -430,15 +440,31 @@ class S3BlobStore:
                 params["IfNoneMatch"] = "*"
             await self._call("complete_multipart_upload", key, **params)
         except BaseException:
-            if in_flight is not None and not in_flight.done():
-                in_flight.cancel()
-                with contextlib.suppress(BaseException):
-                    await in_flight
             # Shielded so that a cancelled put still releases the parts it stored.
             with contextlib.suppress(BaseException):
-                await asyncio.shield(self._abort(key, object_key, upload_id))
+                await asyncio.shield(self._abandon(key, object_key, upload_id, in_flight))
             raise
         return size
+
+    async def _abort_when_created(
+        self, key: str, object_key: str, creating: asyncio.Future[dict[str, Any]]
+    ) -> None:
+        created = await creating
+        await self._abort(key, object_key, created["UploadId"])
+
+    async def _abandon(
+        self,
+        key: str,
+        object_key: str,
+        upload_id: str,
+        in_flight: asyncio.Task[dict[str, Any]] | None,
+    ) -> None:
+        # S3 warns that a part still in transit may land after an abort and leave the upload
+        # behind, so the part being sent is allowed to finish (within the operation timeout).
+        if in_flight is not None:
+            with contextlib.suppress(Exception):
+                await in_flight
+        await self._abort(key, object_key, upload_id)
 
     async def _upload_part(
         self, key: str, object_key: str, upload_id: str, number: int, body: bytes
