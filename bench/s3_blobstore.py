@@ -6,6 +6,8 @@ Starts a throw-away Ceph cluster (scripts/ceph-up, memstore OSD, radosgw on loop
 S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY name an existing service and S3_BUCKET a bucket in it.
 Rows:
 * raw boto3, one PUT / one streamed GET: a single request each way, the ceiling for one stream;
+* raw boto3 multipart, the same parts as the store sends, one after the other: what the
+  multipart protocol itself costs on this S3 service;
 * S3BlobStore, streamed put (1 MiB chunks -> 8 MiB multipart parts, one part in flight while the
   next is read) and streamed get (resumable ranged download).
 Every round writes then reads the same bytes and checks their SHA-256 on the way back.
@@ -72,6 +74,33 @@ def bench_raw(client: Any, bucket: str, data: bytes, digest: bytes) -> tuple[flo
     return put_seconds, get_seconds
 
 
+def bench_raw_multipart(client: Any, bucket: str, data: bytes, part_size: int) -> float:
+    """One part after the other through plain boto3: what S3's multipart itself costs."""
+
+    def put() -> None:
+        upload = client.create_multipart_upload(Bucket=bucket, Key="bench/raw-mp")["UploadId"]
+        parts = []
+        for number, offset in enumerate(range(0, len(data), part_size), start=1):
+            answer = client.upload_part(
+                Bucket=bucket,
+                Key="bench/raw-mp",
+                UploadId=upload,
+                PartNumber=number,
+                Body=data[offset : offset + part_size],
+            )
+            parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+        client.complete_multipart_upload(
+            Bucket=bucket,
+            Key="bench/raw-mp",
+            UploadId=upload,
+            MultipartUpload={"Parts": parts},
+        )
+
+    seconds = timed(put)
+    client.delete_object(Bucket=bucket, Key="bench/raw-mp")
+    return seconds
+
+
 async def bench_store(store: S3BlobStore, data: bytes, digest: bytes) -> tuple[float, float]:
     async def chunks() -> AsyncIterator[bytes]:
         for offset in range(0, len(data), MiB):
@@ -128,12 +157,15 @@ async def main() -> None:
             secret_access_key=secret,
         )
     )
-    results: dict[str, list[float]] = {name: [] for name in ("raw put", "raw get", "put", "get")}
+    names = ("raw put", "raw get", "raw multipart", "put", "get")
+    results: dict[str, list[float]] = {name: [] for name in names}
     try:
         for _ in range(args.rounds):
             raw_put, raw_get = bench_raw(client, bucket, data, digest)
+            raw_multipart = bench_raw_multipart(client, bucket, data, store.settings.part_size)
             put, get = await bench_store(store, data, digest)
-            for name, seconds in zip(results, (raw_put, raw_get, put, get), strict=True):
+            timings = (raw_put, raw_get, raw_multipart, put, get)
+            for name, seconds in zip(names, timings, strict=True):
                 results[name].append(size / MiB / seconds)
     finally:
         await store.close()
@@ -151,6 +183,7 @@ async def main() -> None:
     print(f"| {'path':<44} | {'median':>8} | {'min':>6} | {'max':>6} |")
     print(f"|{'-' * 46}|{'-' * 10}|{'-' * 8}|{'-' * 8}|")
     print(row("raw boto3 put_object (one request)", "raw put"))
+    print(row("raw boto3 multipart, 8 MiB parts one by one", "raw multipart"))
     print(row("S3BlobStore.put (stream, 8 MiB multipart)", "put"))
     print(row("raw boto3 get_object (one streamed request)", "raw get"))
     print(row("S3BlobStore.get (stream)", "get"))
