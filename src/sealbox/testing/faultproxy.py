@@ -1,0 +1,167 @@
+"""An HTTP/1.1 proxy that misbehaves on request, to test how clients survive a flaky upstream.
+
+It sits between a client and a real server on loopback. Every request it forwards gets
+``Connection: close`` so each connection carries exactly one request and the proxy sees (and
+counts) every attempt, including the client's retries. Faults apply to the next requests, in the
+order they arrive:
+
+* ``fail_next(n, status, match)``: answer the next ``n`` requests (whose request line contains
+  ``match``) itself with an S3-style error;
+* ``reset_next(n)``: drop the next ``n`` connections with a TCP reset, without answering;
+* ``cut_next_response(after)``: forward the next response but break the connection after
+  ``after`` bytes of it (headers included), as a server crashing mid-download would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import struct
+from dataclasses import dataclass, field
+
+REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+
+
+@dataclass
+class _Faults:
+    fail: int = 0
+    status: int = 503
+    match: str = ""
+    reset: int = 0
+    cut_after: list[int] = field(default_factory=list)
+
+
+class FaultProxy:
+    def __init__(self, upstream_host: str, upstream_port: int) -> None:
+        self.upstream = (upstream_host, upstream_port)
+        self.requests: list[str] = []
+        self._faults = _Faults()
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def endpoint(self) -> str:
+        assert self._server is not None, "the proxy is not started"
+        port = self._server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def fail_next(self, count: int, status: int = 503, match: str = "") -> None:
+        """Answer the next ``count`` requests whose request line has ``match`` with an error."""
+        self._faults.fail, self._faults.status, self._faults.match = count, status, match
+
+    def reset_next(self, count: int) -> None:
+        self._faults.reset = count
+
+    def cut_next_response(self, after: int) -> None:
+        self._faults.cut_after.append(after)
+
+    async def start(self) -> FaultProxy:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return self
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self._server.wait_closed()
+
+    async def __aenter__(self) -> FaultProxy:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            await self._one_request(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self._tasks.discard(task)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def _one_request(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        self.requests.append(lines[0])
+        headers = [line for line in lines[1:] if line]
+        faults = self._faults
+        if faults.reset > 0:
+            faults.reset -= 1
+            # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            writer.transport.abort()
+            return
+        if faults.fail > 0 and faults.match in lines[0]:
+            faults.fail -= 1
+            await self._answer_error(reader, writer, headers, faults.status)
+            return
+        cut_after = faults.cut_after.pop(0) if faults.cut_after else None
+
+        upstream_reader, upstream_writer = await asyncio.open_connection(*self.upstream)
+        kept = [line for line in headers if not line.lower().startswith("connection:")]
+        upstream_writer.write(
+            ("\r\n".join([lines[0], *kept, "Connection: close"]) + "\r\n\r\n").encode("latin-1")
+        )
+        upload = asyncio.create_task(self._pipe(reader, upstream_writer, None))
+        try:
+            await self._pipe(upstream_reader, writer, cut_after)
+        finally:
+            upload.cancel()
+            with contextlib.suppress(BaseException):
+                await upload
+            upstream_writer.close()
+
+    @staticmethod
+    async def _pipe(
+        source: asyncio.StreamReader, sink: asyncio.StreamWriter, limit: int | None
+    ) -> None:
+        sent = 0
+        while data := await source.read(65536):
+            if limit is not None and sent + len(data) >= limit:
+                sink.write(data[: limit - sent])
+                await sink.drain()
+                sink.transport.abort()
+                return
+            sink.write(data)
+            await sink.drain()
+            sent += len(data)
+
+    @staticmethod
+    async def _answer_error(
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        headers: list[str],
+        status: int,
+    ) -> None:
+        fields = {}
+        for line in headers:
+            name, _, value = line.partition(":")
+            fields[name.strip().lower()] = value.strip()
+        # Read the request body first (unless the client waits for "100 Continue" or streams
+        # it chunked), so the client sees our answer rather than a broken pipe.
+        length = int(fields.get("content-length", "0") or 0)
+        if length and fields.get("expect", "").lower() != "100-continue":
+            await reader.readexactly(length)
+        body = (
+            b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code>'
+            b"<Message>fault injected by the test proxy</Message></Error>"
+        )
+        reason = REASONS.get(status, "Error")
+        writer.write(
+            f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/xml\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
+        await writer.drain()
