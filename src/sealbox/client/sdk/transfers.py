@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import mimetypes
 import os
 from collections.abc import Callable, Coroutine
@@ -174,7 +175,10 @@ def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
 
 
 def partial_path(dest: Path, content_id: bytes) -> Path:
-    return dest.with_name(f".{dest.name}.{b64url(content_id)[:12]}.sealbox-part")
+    """The hidden file a download is written to before it is renamed to ``dest``. Its name has a
+    fixed length, so it fits wherever the destination's name does."""
+    tag = hashlib.blake2b(dest.name.encode("utf-8", "surrogateescape") + content_id, digest_size=12)
+    return dest.with_name(f".sealbox-{b64url(tag.digest())}.part")
 
 
 async def download(

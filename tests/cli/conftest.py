@@ -1,0 +1,108 @@
+"""End-to-end fixtures: a real `sealbox server` process and the real `sealbox` CLI in subprocesses,
+driven the way a script would (passwords from the environment, standard input closed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sealbox.testing.server_process import ServerProcess
+
+
+@dataclass
+class Cli:
+    server: ServerProcess
+    home: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "SEALBOX_SERVER": self.server.url,
+            "SEALBOX_HOME": str(self.home),
+            "SEALBOX_PASSWORD": "a long and correct password",
+            # The floor of the KDF: the real Argon2id, at the cheapest setting clients accept.
+            "SEALBOX_KDF_OPSLIMIT": "2",
+            "SEALBOX_KDF_MEMLIMIT_MIB": "64",
+            **extra,
+        }
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "sealbox", *args]
+
+    def __call__(
+        self, *args: str, check: bool = True, **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            self.command(*args),
+            env=self.env(**env),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"sealbox {' '.join(args)} exited {result.returncode}:\n{result.stderr}"
+            )
+        return result
+
+    def popen(self, *args: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            self.command(*args),
+            env=self.env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def token(self) -> str:
+        return str(json.loads((self.home / "session.json").read_text())["token"])
+
+    def journals(self, prefix: str) -> dict[str, dict[str, object]]:
+        db = sqlite3.connect(self.home / "state.db")
+        try:
+            rows = db.execute("SELECT key, body FROM journal WHERE key LIKE ?", (prefix + "%",))
+            return {key: json.loads(body) for key, body in rows}
+        finally:
+            db.close()
+
+
+def metric(server: ServerProcess, name: str) -> float:
+    text = httpx.get(f"{server.url}/metrics", timeout=10).text
+    match = re.search(rf"^{name}_total (\S+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
+    process = ServerProcess(tmp_path / "server-data")
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def alice(server: ServerProcess, tmp_path: Path) -> Cli:
+    cli = Cli(server, tmp_path / "alice-home")
+    cli("signup", "alice")
+    return cli
+
+
+@pytest.fixture
+def bob(server: ServerProcess, tmp_path: Path) -> Cli:
+    cli = Cli(server, tmp_path / "bob-home")
+    cli("signup", "bob")
+    return cli
