@@ -101,27 +101,37 @@ def ls(
         raise typer.Exit(Exit.INTEGRITY)
 
 
-def tree(ctx: typer.Context, path: RemotePath = "/") -> None:
+def tree(ctx: typer.Context, path: RemotePath = "/", json_out: Json = False) -> None:
     """Show a folder and everything below it as a tree."""
     opts = options(ctx)
 
-    async def work(drive: Drive) -> list[str]:
-        lines = [path]
-
-        async def walk(folder: Folder, indent: str) -> None:
-            children = sorted(folder.children, key=lambda n: n.name)
-            for i, child in enumerate(children):
-                last = i == len(children) - 1
-                lines.append(f"{indent}{'└── ' if last else '├── '}{child.name}")
+    async def work(drive: Drive) -> dict[str, Any]:
+        async def walk(folder: Folder, name: str) -> dict[str, Any]:
+            children = []
+            for child in sorted(folder.children, key=lambda n: n.name):
                 if child.is_folder:
-                    sub = await drive.open_folder(folder, child)
-                    await walk(sub, indent + ("    " if last else "│   "))
+                    children.append(await walk(await drive.open_folder(folder, child), child.name))
+                else:
+                    children.append({"name": child.name, "type": "file", "size": child.size})
+            return {"name": name, "type": "folder", "children": children}
 
-        await walk(await drive.folder_at(path), "")
-        return lines
+        return await walk(await drive.folder_at(path), path)
 
-    for line in run(lambda: with_drive(opts, work)):
-        typer.echo(line)
+    shape = run(lambda: with_drive(opts, work))
+    if json_out:
+        emit_json(shape)
+        return
+
+    def draw(node: dict[str, Any], indent: str) -> None:
+        children = node.get("children", [])
+        for i, child in enumerate(children):
+            last = i == len(children) - 1
+            typer.echo(f"{indent}{'└── ' if last else '├── '}{child['name']}")
+            if child["type"] == "folder":
+                draw(child, indent + ("    " if last else "│   "))
+
+    typer.echo(path)
+    draw(shape, "")
 
 
 def mkdir(
