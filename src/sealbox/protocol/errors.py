@@ -28,6 +28,8 @@ class ErrorCode(StrEnum):
     QUOTA_EXCEEDED = "quota_exceeded"
     TOO_MANY_ATTEMPTS = "too_many_attempts"
     CURSOR_EXPIRED = "cursor_expired"
+    LINK_EXPIRED = "link_expired"
+    LINK_EXHAUSTED = "link_exhausted"
     INTERNAL = "internal_error"
 
 
@@ -52,5 +54,7 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.QUOTA_EXCEEDED: 507,
     ErrorCode.TOO_MANY_ATTEMPTS: 429,
     ErrorCode.CURSOR_EXPIRED: 410,
+    ErrorCode.LINK_EXPIRED: 410,
+    ErrorCode.LINK_EXHAUSTED: 410,
     ErrorCode.INTERNAL: 500,
 }

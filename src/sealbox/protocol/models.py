@@ -67,6 +67,7 @@ AccountBlob = Annotated[bytes, _IN, Field(max_length=limits.MAX_ACCOUNT_BLOB), _
 NodeRecord = Annotated[bytes, _IN, Field(max_length=limits.MAX_NODE_RECORD), _OUT, _SCHEMA]
 Manifest = Annotated[bytes, _IN, Field(max_length=limits.MAX_MANIFEST), _OUT, _SCHEMA]
 Header = Annotated[bytes, _IN, Field(max_length=limits.MAX_HEADER), _OUT, _SCHEMA]
+LinkSecretBlob = Annotated[bytes, _IN, Field(max_length=limits.MAX_LINK_SECRET), _OUT, _SCHEMA]
 InlineBytes = Annotated[bytes, _IN, Field(max_length=limits.MAX_INLINE_CHUNK), _OUT, _SCHEMA]
 
 Username = Annotated[str, Field(pattern=limits.USERNAME_PATTERN)]
@@ -224,6 +225,8 @@ class NodePut(Wire):
     inline: InlineContent | None = None
     # New folders only: their first manifest (version 1).
     manifest: Manifest | None = None
+    # Files imported from a link: the link through which the caller reaches ``content_id``.
+    via_link: Id | None = None
 
 
 class TransactionRequest(Wire):
@@ -298,6 +301,44 @@ class FeedPage(Wire):
     entries: list[FeedEntry]
     cursor: int
     more: bool
+
+
+class LinkCreateRequest(Wire):
+    link_id: Id
+    node_id: Id
+    secret: LinkSecretBlob
+    # Seconds from now, on the server's clock; None for a link that does not expire.
+    expires_in: int | None = Field(default=None, ge=1, le=limits.MAX_LINK_LIFETIME_SECONDS)
+    max_downloads: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+class LinkView(Wire):
+    """A link as its owner sees it (never the link key, which the server does not have)."""
+
+    link_id: Id
+    node_id: Id
+    node_type: NodeType
+    expires_at: int | None
+    max_downloads: int | None
+    downloads: int
+
+
+class LinkList(Wire):
+    links: list[LinkView]
+
+
+class LinkOpened(Wire):
+    """What a visitor gets for a link id: the sealed link secret and the owner's identity bundle,
+    so that it can check the signatures of a linked folder's manifests and records."""
+
+    link_id: Id
+    node_id: Id
+    node_type: NodeType
+    secret: LinkSecretBlob
+    owner_username: str
+    owner_bundle: AccountBlob
+    expires_at: int | None
+    downloads_left: int | None
 
 
 class ErrorBody(Wire):

@@ -27,6 +27,12 @@ UPLOAD_CHUNK = f"{PREFIX}/uploads/{{content_id}}/chunks/{{index}}"
 CONTENT = f"{PREFIX}/contents/{{content_id}}"
 CONTENT_CHUNK = f"{PREFIX}/contents/{{content_id}}/chunks/{{index}}"
 FEED = f"{PREFIX}/feed"
+# Links: the owner's routes (session) and the visitor's (no session; the link id authorises).
+LINKS = f"{PREFIX}/links"
+LINK = f"{PREFIX}/links/{{link_id}}"
+LINK_OPEN = f"{PREFIX}/links/{{link_id}}/open"
+LINK_FOLDER = f"{PREFIX}/links/{{link_id}}/folders/{{node_id}}"
+LINK_CONTENT = f"{PREFIX}/links/{{link_id}}/contents/{{content_id}}"
 
 AUTH_HEADER = "Authorization"
 AUTH_SCHEME = "Bearer"

@@ -1,7 +1,7 @@
 """Reading content objects: who may, and streaming their bytes from the blob store.
 
-Authorisation lives in ``readable_content`` alone, so that shares and links (a later issue) extend
-one function instead of every route.
+Authorisation lives in ``readable_content`` alone: a content object is readable by an account that
+references it through a node or a version, and through a link whose subtree references it.
 """
 
 from collections.abc import AsyncIterator
@@ -17,6 +17,7 @@ from sealbox.server.blobs.keys import chunk_key
 from sealbox.server.db.engine import read_only
 from sealbox.server.db.schema import contents, nodes, versions
 from sealbox.server.errors import not_found
+from sealbox.server.services.links import LinkService
 from sealbox.server.services.uploads import layout_of
 
 
@@ -32,25 +33,39 @@ class ContentInfo:
 
 
 class ContentService:
-    def __init__(self, engine: Engine, blobs: BlobStore) -> None:
+    def __init__(self, engine: Engine, blobs: BlobStore, links: LinkService) -> None:
         self._engine = engine
         self._blobs = blobs
+        self._links = links
 
-    def _readable_content(self, user_id: bytes, content_id: bytes) -> ContentInfo:
-        referenced = exists().where(
-            (nodes.c.owner_id == user_id) & (nodes.c.content_id == content_id)
-        ) | exists().where((versions.c.owner_id == user_id) & (versions.c.content_id == content_id))
+    def _readable_content(
+        self, user_id: bytes | None, content_id: bytes, via_link: bytes | None
+    ) -> ContentInfo:
         with read_only(self._engine) as conn:
-            row = conn.execute(
-                select(contents).where((contents.c.content_id == content_id) & referenced)
-            ).first()
+            if via_link is not None:
+                if not self._links.reaches_content(conn, via_link, content_id):
+                    raise not_found("content")
+                where = contents.c.content_id == content_id
+            else:
+                referenced = exists().where(
+                    (nodes.c.owner_id == user_id) & (nodes.c.content_id == content_id)
+                ) | exists().where(
+                    (versions.c.owner_id == user_id) & (versions.c.content_id == content_id)
+                )
+                where = (contents.c.content_id == content_id) & referenced
+            row = conn.execute(select(contents).where(where)).first()
         if row is None:
             raise not_found("content")
         return ContentInfo(content_id=content_id, header=row.header, layout=layout_of(row))
 
-    async def readable_content(self, user_id: bytes, content_id: bytes) -> ContentInfo:
-        """The content if ``user_id`` may read it; NOT_FOUND otherwise, missing or not."""
-        return await to_thread.run_sync(partial(self._readable_content, user_id, content_id))
+    async def readable_content(
+        self, user_id: bytes | None, content_id: bytes, *, via_link: bytes | None = None
+    ) -> ContentInfo:
+        """The content if ``user_id`` (or anyone holding the link ``via_link``) may read it;
+        NOT_FOUND otherwise, missing or not, and the link's own refusals (expired, used up)."""
+        return await to_thread.run_sync(
+            partial(self._readable_content, user_id, content_id, via_link)
+        )
 
     async def stream(self, info: ContentInfo, start: int, end: int) -> AsyncIterator[bytes]:
         """Bytes ``[start, end)`` of the content object ``header ‖ chunks``."""

@@ -21,6 +21,7 @@ from sealbox.server.db.engine import read_only
 from sealbox.server.db.schema import accounts, contents, feed, nodes, uploads, versions
 from sealbox.server.errors import ServiceError, not_found
 from sealbox.server.services.accounts import usage
+from sealbox.server.services.links import LinkService, record_import
 from sealbox.server.services.sql import batched, lock_account
 from sealbox.server.services.uploads import UploadService, commit_upload
 from sealbox.server.settings import Settings
@@ -42,9 +43,16 @@ class TransactionOutcome:
 
 
 class DriveService:
-    def __init__(self, engine: Engine, uploads_service: UploadService, settings: Settings) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        uploads_service: UploadService,
+        links_service: LinkService,
+        settings: Settings,
+    ) -> None:
         self._engine = engine
         self._uploads = uploads_service
+        self._links = links_service
         self._settings = settings
 
     # The folder transaction
@@ -87,11 +95,13 @@ class DriveService:
             if put.node_id == put.parent_id:
                 raise ServiceError(ErrorCode.CYCLE, "a node cannot be its own parent")
             if put.node_type == "folder":
-                if put.content_id is not None or put.inline is not None:
+                if put.content_id is not None or put.inline is not None or put.via_link:
                     raise invalid("folders have no content")
             else:
                 if put.manifest is not None:
                     raise invalid("files have no manifest")
+                if put.via_link is not None and (put.inline is not None or put.content_id is None):
+                    raise invalid("an import names existing content by content_id")
                 if put.inline is not None:
                     if put.content_id not in (None, put.inline.content_id):
                         raise invalid("content_id and inline.content_id differ")
@@ -214,7 +224,15 @@ class DriveService:
                 elif self._is_upload(conn, user_id, content_id):
                     commit_upload(conn, user_id, content_id)
                     added_content = True
-                elif not self._references(conn, user_id, content_id):
+                elif self._references(conn, user_id, content_id):
+                    pass
+                elif put.via_link is not None and self._links.reaches_content(
+                    conn, put.via_link, content_id
+                ):
+                    # An import: the caller now references content another account stored.
+                    record_import(conn, user_id, put.via_link, content_id)
+                    added_content = True
+                else:
                     raise not_found("content")
 
             outcome = TransactionOutcome(seq=account.feed_seq + 1, manifest_versions={})

@@ -11,6 +11,7 @@ from sealbox.server.services.collector import Collector
 from sealbox.server.services.contents import ContentService
 from sealbox.server.services.drive import DriveService
 from sealbox.server.services.feed import FeedService
+from sealbox.server.services.links import LinkService
 from sealbox.server.services.metrics import Metrics
 from sealbox.server.services.throttle import LoginThrottle
 from sealbox.server.services.uploads import UploadService
@@ -27,6 +28,7 @@ class Services:
     uploads: UploadService
     drive: DriveService
     contents: ContentService
+    links: LinkService
     feed: FeedService
     collector: Collector
     throttle: LoginThrottle
