@@ -101,11 +101,15 @@ class Api:
     async def transaction(self, request: m.TransactionRequest) -> m.TransactionResponse:
         return await self._call("POST", routes.TRANSACTIONS, m.TransactionResponse, request)
 
+    def _folder_path(self, folder_id: bytes) -> str:
+        return routes.FOLDER.format(node_id=_id(folder_id))
+
+    def _content_path(self, content_id: bytes) -> str:
+        return routes.CONTENT.format(content_id=_id(content_id))
+
     async def folder(self, folder_id: bytes) -> BinaryListing:
         response = await self._send(
-            "GET",
-            routes.FOLDER.format(node_id=_id(folder_id)),
-            headers={"Accept": routes.LISTING_MEDIA_TYPE},
+            "GET", self._folder_path(folder_id), headers={"Accept": routes.LISTING_MEDIA_TYPE}
         )
         try:
             return parse_listing(response.content)
@@ -122,6 +126,20 @@ class Api:
     async def feed(self, cursor: int, wait: int = 0) -> m.FeedPage:
         params = {"cursor": cursor, "wait": wait}
         return await self._call("GET", routes.FEED, m.FeedPage, params=params)
+
+    # Links ------------------------------------------------------------------------------------
+
+    async def create_link(self, request: m.LinkCreateRequest) -> m.LinkView:
+        return await self._call("POST", routes.LINKS, m.LinkView, request)
+
+    async def links(self) -> m.LinkList:
+        return await self._call("GET", routes.LINKS, m.LinkList)
+
+    async def revoke_link(self, link_id: bytes) -> None:
+        await self._send("DELETE", routes.LINK.format(link_id=_id(link_id)))
+
+    async def open_link(self, link_id: bytes) -> m.LinkOpened:
+        return await self._call("POST", routes.LINK_OPEN.format(link_id=_id(link_id)), m.LinkOpened)
 
     # Transfers --------------------------------------------------------------------------------
 
@@ -140,7 +158,7 @@ class Api:
 
     async def content_range(self, content_id: bytes, start: int, end: int) -> bytes:
         """Bytes ``[start, end)`` of a content object; exactly that many or an error."""
-        path = routes.CONTENT.format(content_id=_id(content_id))
+        path = self._content_path(content_id)
         response = await self._send("GET", path, headers={"Range": f"bytes={start}-{end - 1}"})
         if response.status_code not in (200, 206):
             raise IntegrityError(ErrorCode.MALFORMED, "unexpected download status")
@@ -150,13 +168,30 @@ class Api:
         return data
 
     async def content_stream(self, content_id: bytes) -> AsyncIterator[bytes]:
-        path = routes.CONTENT.format(content_id=_id(content_id))
+        path = self._content_path(content_id)
         async with self.http.stream("GET", path, headers=self._headers()) as response:
             if response.status_code >= 400:
                 await response.aread()
                 raise _api_error(response)
             async for part in response.aiter_bytes():
                 yield part
+
+
+class LinkApi(Api):
+    """The calls a link visitor makes: listings and content through the link, with no session.
+
+    The link id in the path is the only authority; the link key never leaves the client.
+    """
+
+    def __init__(self, http: httpx.AsyncClient, link_id: bytes) -> None:
+        super().__init__(http, None)
+        self.link_id = link_id
+
+    def _folder_path(self, folder_id: bytes) -> str:
+        return routes.LINK_FOLDER.format(link_id=_id(self.link_id), node_id=_id(folder_id))
+
+    def _content_path(self, content_id: bytes) -> str:
+        return routes.LINK_CONTENT.format(link_id=_id(self.link_id), content_id=_id(content_id))
 
 
 def parse(model: type[M], content: bytes) -> M:
