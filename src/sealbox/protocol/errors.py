@@ -13,6 +13,7 @@ class ErrorCode(StrEnum):
     UNAUTHORIZED = "unauthorized"
     BAD_CREDENTIALS = "bad_credentials"
     NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     USERNAME_TAKEN = "username_taken"
     USER_ID_TAKEN = "user_id_taken"
@@ -39,6 +40,7 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.UNAUTHORIZED: 401,
     ErrorCode.BAD_CREDENTIALS: 401,
     ErrorCode.NOT_FOUND: 404,
+    ErrorCode.FORBIDDEN: 403,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.USERNAME_TAKEN: 409,
     ErrorCode.USER_ID_TAKEN: 409,

@@ -68,6 +68,7 @@ NodeRecord = Annotated[bytes, _IN, Field(max_length=limits.MAX_NODE_RECORD), _OU
 Manifest = Annotated[bytes, _IN, Field(max_length=limits.MAX_MANIFEST), _OUT, _SCHEMA]
 Header = Annotated[bytes, _IN, Field(max_length=limits.MAX_HEADER), _OUT, _SCHEMA]
 LinkSecretBlob = Annotated[bytes, _IN, Field(max_length=limits.MAX_LINK_SECRET), _OUT, _SCHEMA]
+ShareEnvelope = Annotated[bytes, _IN, Field(max_length=limits.MAX_SHARE_ENVELOPE), _OUT, _SCHEMA]
 InlineBytes = Annotated[bytes, _IN, Field(max_length=limits.MAX_INLINE_CHUNK), _OUT, _SCHEMA]
 
 Username = Annotated[str, Field(pattern=limits.USERNAME_PATTERN)]
@@ -339,6 +340,45 @@ class LinkOpened(Wire):
     owner_bundle: AccountBlob
     expires_at: int | None
     downloads_left: int | None
+
+
+class UserBundle(Wire):
+    user_id: Id
+    username: str
+    identity_bundle: AccountBlob
+
+
+class ShareCreateRequest(Wire):
+    share_id: Id
+    folder_id: Id
+    recipient_id: Id
+    rights: Literal[1, 2]  # 1 read, 2 write (spec/sharing.md)
+    envelope: ShareEnvelope
+
+
+class ShareMember(Wire):
+    user_id: Id
+    username: str
+    rights: Literal[1, 2]
+
+
+class ShareView(Wire):
+    share_id: Id
+    folder_id: Id
+    owner_id: Id
+    owner_username: str
+    recipient_id: Id
+    recipient_username: str
+    rights: Literal[1, 2]
+    envelope: ShareEnvelope
+    # Everyone the owner shares this folder with, so that clients know the writers (format
+    # version 1 has no signed roster; spec/sharing.md, "Planned for a later version").
+    members: list[ShareMember]
+
+
+class ShareList(Wire):
+    outgoing: list[ShareView]
+    incoming: list[ShareView]
 
 
 class ErrorBody(Wire):

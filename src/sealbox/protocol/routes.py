@@ -33,6 +33,13 @@ LINK = f"{PREFIX}/links/{{link_id}}"
 LINK_OPEN = f"{PREFIX}/links/{{link_id}}/open"
 LINK_FOLDER = f"{PREFIX}/links/{{link_id}}/folders/{{node_id}}"
 LINK_CONTENT = f"{PREFIX}/links/{{link_id}}/contents/{{content_id}}"
+# Shares between accounts: the members' view of the owner's shared folder goes through the share.
+USER_BUNDLE = f"{PREFIX}/users/{{username}}/bundle"
+SHARES = f"{PREFIX}/shares"
+SHARE = f"{PREFIX}/shares/{{share_id}}"
+SHARE_FOLDER = f"{PREFIX}/shares/{{share_id}}/folders/{{node_id}}"
+SHARE_CONTENT = f"{PREFIX}/shares/{{share_id}}/contents/{{content_id}}"
+SHARE_TRANSACTIONS = f"{PREFIX}/shares/{{share_id}}/transactions"
 
 AUTH_HEADER = "Authorization"
 AUTH_SCHEME = "Bearer"

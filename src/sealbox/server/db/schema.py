@@ -215,3 +215,30 @@ content_imports = Table(
     Column("link_id", LargeBinary(16), primary_key=True),
     Index("ix_content_imports_link", "link_id"),
 )
+
+shares = Table(
+    "shares",
+    metadata,
+    Column("share_id", LargeBinary(16), primary_key=True),
+    Column("owner_id", LargeBinary(16), nullable=False),
+    Column("folder_id", LargeBinary(16), nullable=False),
+    Column(
+        "recipient_id",
+        LargeBinary(16),
+        ForeignKey("accounts.user_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # 1 read, 2 write.
+    Column("rights", Integer, nullable=False),
+    # Signed by the owner, the folder key sealed to the recipient: opaque to the server.
+    Column("envelope", LargeBinary, nullable=False),
+    # A share dies with its folder.
+    ForeignKeyConstraint(
+        ["owner_id", "folder_id"],
+        ["nodes.owner_id", "nodes.node_id"],
+        ondelete="CASCADE",
+        name="fk_shares_node",
+    ),
+    Index("ix_shares_owner_folder", "owner_id", "folder_id"),
+)

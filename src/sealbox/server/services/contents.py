@@ -1,7 +1,8 @@
 """Reading content objects: who may, and streaming their bytes from the blob store.
 
 Authorisation lives in ``readable_content`` alone: a content object is readable by an account that
-references it through a node or a version, and through a link whose subtree references it.
+references it through a node or a version, by a member of a share whose subtree references it, and
+through a link whose subtree references it.
 """
 
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ from sealbox.server.db.engine import read_only
 from sealbox.server.db.schema import contents, nodes, versions
 from sealbox.server.errors import not_found
 from sealbox.server.services.links import LinkService
+from sealbox.server.services.shares import ShareService
 from sealbox.server.services.uploads import layout_of
 
 
@@ -33,17 +35,29 @@ class ContentInfo:
 
 
 class ContentService:
-    def __init__(self, engine: Engine, blobs: BlobStore, links: LinkService) -> None:
+    def __init__(
+        self, engine: Engine, blobs: BlobStore, links: LinkService, shares: ShareService
+    ) -> None:
         self._engine = engine
         self._blobs = blobs
         self._links = links
+        self._shares = shares
 
     def _readable_content(
-        self, user_id: bytes | None, content_id: bytes, via_link: bytes | None
+        self,
+        user_id: bytes | None,
+        content_id: bytes,
+        via_link: bytes | None,
+        via_share: bytes | None,
     ) -> ContentInfo:
         with read_only(self._engine) as conn:
             if via_link is not None:
                 if not self._links.reaches_content(conn, via_link, content_id):
+                    raise not_found("content")
+                where = contents.c.content_id == content_id
+            elif via_share is not None:
+                assert user_id is not None
+                if not self._shares.reaches_content(conn, user_id, via_share, content_id):
                     raise not_found("content")
                 where = contents.c.content_id == content_id
             else:
@@ -59,12 +73,18 @@ class ContentService:
         return ContentInfo(content_id=content_id, header=row.header, layout=layout_of(row))
 
     async def readable_content(
-        self, user_id: bytes | None, content_id: bytes, *, via_link: bytes | None = None
+        self,
+        user_id: bytes | None,
+        content_id: bytes,
+        *,
+        via_link: bytes | None = None,
+        via_share: bytes | None = None,
     ) -> ContentInfo:
-        """The content if ``user_id`` (or anyone holding the link ``via_link``) may read it;
-        NOT_FOUND otherwise, missing or not, and the link's own refusals (expired, used up)."""
+        """The content if ``user_id`` may read it: through its own nodes, through the share
+        ``via_share`` it is a member of, or (anyone) through the link ``via_link``. NOT_FOUND
+        otherwise, missing or not, and the link's own refusals (expired, used up)."""
         return await to_thread.run_sync(
-            partial(self._readable_content, user_id, content_id, via_link)
+            partial(self._readable_content, user_id, content_id, via_link, via_share)
         )
 
     async def stream(self, info: ContentInfo, start: int, end: int) -> AsyncIterator[bytes]:

@@ -12,15 +12,15 @@ from functools import partial
 from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import Connection, Engine, Row, delete, insert, select, union_all, update
+from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
 
 from sealbox.protocol import models as m
 from sealbox.protocol.errors import ErrorCode
 from sealbox.server.clock import Clock
 from sealbox.server.db.engine import read_only
-from sealbox.server.db.schema import accounts, content_imports, links, nodes, versions
+from sealbox.server.db.schema import accounts, content_imports, links, nodes
 from sealbox.server.errors import ServiceError, not_found
-from sealbox.server.services.subtrees import ancestors, within
+from sealbox.server.services.subtrees import reaches_content, within
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,25 +185,8 @@ class LinkService:
         """Whether a node (or an earlier version of one) inside the link's subtree names the
         content. Raises for a link that cannot be used now."""
         link = self.usable(conn, link_id)
-        holders: set[bytes] = set(
-            conn.execute(
-                union_all(
-                    select(nodes.c.node_id).where(
-                        (nodes.c.owner_id == link.owner_id) & (nodes.c.content_id == content_id)
-                    ),
-                    select(versions.c.node_id).where(
-                        (versions.c.owner_id == link.owner_id)
-                        & (versions.c.content_id == content_id)
-                    ),
-                )
-            ).scalars()
-        )
-        if not holders:
-            return False
-        if link.node_id in holders:
-            return True
-        return link.node_type == "folder" and link.node_id in ancestors(
-            conn, link.owner_id, holders
+        return reaches_content(
+            conn, link.owner_id, link.node_id, link.node_type == "folder", content_id
         )
 
 

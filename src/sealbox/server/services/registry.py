@@ -13,6 +13,7 @@ from sealbox.server.services.drive import DriveService
 from sealbox.server.services.feed import FeedService
 from sealbox.server.services.links import LinkService
 from sealbox.server.services.metrics import Metrics
+from sealbox.server.services.shares import ShareService
 from sealbox.server.services.throttle import LoginThrottle
 from sealbox.server.services.uploads import UploadService
 from sealbox.server.settings import Settings
@@ -29,6 +30,7 @@ class Services:
     drive: DriveService
     contents: ContentService
     links: LinkService
+    shares: ShareService
     feed: FeedService
     collector: Collector
     throttle: LoginThrottle

@@ -7,9 +7,9 @@ node's depth, not the subtree's size.
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, union_all
 
-from sealbox.server.db.schema import nodes
+from sealbox.server.db.schema import nodes, versions
 
 
 def ancestors(conn: Connection, owner_id: bytes, node_ids: Iterable[bytes]) -> set[bytes]:
@@ -33,3 +33,26 @@ def ancestors(conn: Connection, owner_id: bytes, node_ids: Iterable[bytes]) -> s
 def within(conn: Connection, owner_id: bytes, node_id: bytes, top_id: bytes) -> bool:
     """Whether ``node_id`` is ``top_id`` or lies below it."""
     return top_id in ancestors(conn, owner_id, [node_id])
+
+
+def reaches_content(
+    conn: Connection, owner_id: bytes, top_id: bytes, top_is_folder: bool, content_id: bytes
+) -> bool:
+    """Whether a node (or an earlier version of one) at or below ``top_id`` names the content."""
+    holders: set[bytes] = set(
+        conn.execute(
+            union_all(
+                select(nodes.c.node_id).where(
+                    (nodes.c.owner_id == owner_id) & (nodes.c.content_id == content_id)
+                ),
+                select(versions.c.node_id).where(
+                    (versions.c.owner_id == owner_id) & (versions.c.content_id == content_id)
+                ),
+            )
+        ).scalars()
+    )
+    if not holders:
+        return False
+    if top_id in holders:
+        return True
+    return top_is_folder and top_id in ancestors(conn, owner_id, holders)

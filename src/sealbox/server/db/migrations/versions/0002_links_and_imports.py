@@ -1,4 +1,4 @@
-"""links and content imports
+"""links, content imports and shares
 
 Revision ID: 0002
 Revises: 0001
@@ -57,9 +57,38 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("content_imports", schema=None) as batch_op:
         batch_op.create_index("ix_content_imports_link", ["link_id"], unique=False)
+    op.create_table(
+        "shares",
+        sa.Column("share_id", sa.LargeBinary(length=16), nullable=False),
+        sa.Column("owner_id", sa.LargeBinary(length=16), nullable=False),
+        sa.Column("folder_id", sa.LargeBinary(length=16), nullable=False),
+        sa.Column("recipient_id", sa.LargeBinary(length=16), nullable=False),
+        sa.Column("rights", sa.Integer(), nullable=False),
+        sa.Column("envelope", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_id", "folder_id"],
+            ["nodes.owner_id", "nodes.node_id"],
+            name="fk_shares_node",
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["recipient_id"],
+            ["accounts.user_id"],
+            name=op.f("fk_shares_recipient_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("share_id", name=op.f("pk_shares")),
+    )
+    with op.batch_alter_table("shares", schema=None) as batch_op:
+        batch_op.create_index("ix_shares_owner_folder", ["owner_id", "folder_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_shares_recipient_id"), ["recipient_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("shares", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_shares_recipient_id"))
+        batch_op.drop_index("ix_shares_owner_folder")
+    op.drop_table("shares")
     with op.batch_alter_table("content_imports", schema=None) as batch_op:
         batch_op.drop_index("ix_content_imports_link")
     op.drop_table("content_imports")
