@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -98,8 +99,12 @@ class Api:
 
     # The drive --------------------------------------------------------------------------------
 
+    def _transactions_path(self) -> str:
+        return routes.TRANSACTIONS
+
     async def transaction(self, request: m.TransactionRequest) -> m.TransactionResponse:
-        return await self._call("POST", routes.TRANSACTIONS, m.TransactionResponse, request)
+        path = self._transactions_path()
+        return await self._call("POST", path, m.TransactionResponse, request)
 
     def _folder_path(self, folder_id: bytes) -> str:
         return routes.FOLDER.format(node_id=_id(folder_id))
@@ -140,6 +145,21 @@ class Api:
 
     async def open_link(self, link_id: bytes) -> m.LinkOpened:
         return await self._call("POST", routes.LINK_OPEN.format(link_id=_id(link_id)), m.LinkOpened)
+
+    # Identities and shares ---------------------------------------------------------------------
+
+    async def user_bundle(self, username: str) -> m.UserBundle:
+        path = routes.USER_BUNDLE.format(username=quote(username, safe=""))
+        return await self._call("GET", path, m.UserBundle)
+
+    async def create_share(self, request: m.ShareCreateRequest) -> m.ShareView:
+        return await self._call("POST", routes.SHARES, m.ShareView, request)
+
+    async def shares(self) -> m.ShareList:
+        return await self._call("GET", routes.SHARES, m.ShareList)
+
+    async def remove_share(self, share_id: bytes) -> None:
+        await self._send("DELETE", routes.SHARE.format(share_id=_id(share_id)))
 
     # Transfers --------------------------------------------------------------------------------
 
@@ -192,6 +212,24 @@ class LinkApi(Api):
 
     def _content_path(self, content_id: bytes) -> str:
         return routes.LINK_CONTENT.format(link_id=_id(self.link_id), content_id=_id(content_id))
+
+
+class ShareApi(Api):
+    """A member's calls into a folder shared with them: listings, content and (write members)
+    transactions go through the share; uploads stay the member's own."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str | None, share_id: bytes) -> None:
+        super().__init__(http, token)
+        self.share_id = share_id
+
+    def _folder_path(self, folder_id: bytes) -> str:
+        return routes.SHARE_FOLDER.format(share_id=_id(self.share_id), node_id=_id(folder_id))
+
+    def _content_path(self, content_id: bytes) -> str:
+        return routes.SHARE_CONTENT.format(share_id=_id(self.share_id), content_id=_id(content_id))
+
+    def _transactions_path(self) -> str:
+        return routes.SHARE_TRANSACTIONS.format(share_id=_id(self.share_id))
 
 
 def parse(model: type[M], content: bytes) -> M:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, TypeVar
 
 from sealbox.client.sdk.account import Session
+from sealbox.client.sdk.contacts import write_members
 from sealbox.client.sdk.errors import ApiError, ConflictError, NotFoundError, SealboxError
 from sealbox.client.sdk.state import LocalState
 from sealbox.crypto import manifest as mf
@@ -118,6 +119,22 @@ class Drive:
         self.session = session
         self.api = session.api
         self.rng = rng
+        # Write members of this account's shares, learnt (and checked against pins) only once a
+        # listing is signed by someone other than the account itself.
+        self._members: dict[bytes, bytes] | None = None
+
+    @property
+    def writers(self) -> dict[bytes, bytes]:
+        """Who may sign manifests and records here: the account and, once loaded, the write
+        members of its shares (spec/sharing.md, "Writers sign")."""
+        return {**(self._members or {}), **self.session.writers}
+
+    async def load_members(self) -> bool:
+        """Learn the write members of this account's shares; False if already known."""
+        if self._members is not None:
+            return False
+        self._members = await write_members(self.session)
+        return True
 
     # Reading ----------------------------------------------------------------------------------
 
@@ -134,9 +151,14 @@ class Drive:
         """List a folder and verify it (spec/metadata.md, "Listing a folder")."""
         s = self.session
         listing = await self.api.folder(folder_id)
-        folder, mark = verify_listing(
-            listing, folder_id, key, s.writers, s.state.mark(s.user_id, folder_id)
-        )
+        seen = s.state.mark(s.user_id, folder_id)
+        try:
+            folder, mark = verify_listing(listing, folder_id, key, self.writers, seen)
+        except IntegrityError as exc:
+            # Signed by someone else: a write member of a share, if anyone.
+            if exc.code != ErrorCode.BAD_SIGNATURE or not await self.load_members():
+                raise
+            folder, mark = verify_listing(listing, folder_id, key, self.writers, seen)
         s.state.save_mark(s.user_id, folder_id, mark)
         return folder
 
