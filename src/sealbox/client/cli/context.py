@@ -154,6 +154,8 @@ def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
     except IntegrityError as exc:
         if exc.code == ErrorCode.COMMITMENT_MISMATCH:
             fail("wrong password for this link (nothing was sent to the server)", Exit.AUTH)
+        if exc.code == ErrorCode.KEY_CHANGED:
+            fail(f"refused: {exc}", Exit.INTEGRITY)
         fail(f"integrity check failed, the server returned data that was tampered with: {exc}",
              Exit.INTEGRITY)  # fmt: skip
     except NotLoggedIn as exc:
@@ -167,6 +169,8 @@ def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
             fail(str(exc), Exit.AUTH)
         if exc.code in ("not_found", "link_expired", "link_exhausted"):
             fail(str(exc), Exit.NOT_FOUND)
+        if exc.code == "forbidden":
+            fail(str(exc), Exit.AUTH)
         if exc.code in ("stale_manifest", "username_taken", "id_taken"):
             fail(str(exc), Exit.CONFLICT)
         fail(str(exc))
