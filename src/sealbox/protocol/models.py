@@ -69,6 +69,8 @@ Manifest = Annotated[bytes, _IN, Field(max_length=limits.MAX_MANIFEST), _OUT, _S
 Header = Annotated[bytes, _IN, Field(max_length=limits.MAX_HEADER), _OUT, _SCHEMA]
 LinkSecretBlob = Annotated[bytes, _IN, Field(max_length=limits.MAX_LINK_SECRET), _OUT, _SCHEMA]
 ShareEnvelope = Annotated[bytes, _IN, Field(max_length=limits.MAX_SHARE_ENVELOPE), _OUT, _SCHEMA]
+DropUploadBlob = Annotated[bytes, _IN, Field(max_length=limits.MAX_DROP_UPLOAD), _OUT, _SCHEMA]
+PublicKey = Annotated[bytes, _IN, Field(min_length=32, max_length=32), _OUT, _SCHEMA]
 InlineBytes = Annotated[bytes, _IN, Field(max_length=limits.MAX_INLINE_CHUNK), _OUT, _SCHEMA]
 
 Username = Annotated[str, Field(pattern=limits.USERNAME_PATTERN)]
@@ -379,6 +381,43 @@ class ShareView(Wire):
 class ShareList(Wire):
     outgoing: list[ShareView]
     incoming: list[ShareView]
+
+
+class DropCreateRequest(Wire):
+    drop_id: Id
+    folder_id: Id
+    public_key: PublicKey
+    key_wrap: AccountBlob
+
+
+class DropView(Wire):
+    drop_id: Id
+    folder_id: Id
+    public_key: PublicKey
+    key_wrap: AccountBlob
+    pending: int
+
+
+class DropList(Wire):
+    drops: list[DropView]
+
+
+class DropDelivery(Wire):
+    """An anonymous upload, finished: the content id of the complete upload and the drop upload
+    object sealed to the drop's public key."""
+
+    content_id: Id
+    sealed: DropUploadBlob
+
+
+class DroppedFileView(Wire):
+    content_id: Id
+    sealed: DropUploadBlob
+    size: int
+
+
+class DroppedFileList(Wire):
+    files: list[DroppedFileView]
 
 
 class ErrorBody(Wire):

@@ -40,6 +40,13 @@ SHARE = f"{PREFIX}/shares/{{share_id}}"
 SHARE_FOLDER = f"{PREFIX}/shares/{{share_id}}/folders/{{node_id}}"
 SHARE_CONTENT = f"{PREFIX}/shares/{{share_id}}/contents/{{content_id}}"
 SHARE_TRANSACTIONS = f"{PREFIX}/shares/{{share_id}}/transactions"
+# Drop links: the owner's routes, and the anonymous uploader's (the drop id authorises).
+DROPS = f"{PREFIX}/drops"
+DROP = f"{PREFIX}/drops/{{drop_id}}"
+DROP_FILES = f"{PREFIX}/drops/{{drop_id}}/files"
+DROP_FILE = f"{PREFIX}/drops/{{drop_id}}/files/{{content_id}}"
+DROP_UPLOADS = f"{PREFIX}/drops/{{drop_id}}/uploads"
+DROP_UPLOAD_CHUNK = f"{PREFIX}/drops/{{drop_id}}/uploads/{{content_id}}/chunks/{{index}}"
 
 AUTH_HEADER = "Authorization"
 AUTH_SCHEME = "Bearer"

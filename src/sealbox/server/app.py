@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from sealbox.protocol import models as m
 from sealbox.protocol import routes
-from sealbox.server.api import accounts, drive, links, shares, transfers
+from sealbox.server.api import accounts, drive, drops, links, shares, transfers
 from sealbox.server.api.body_limit import BodyLimitMiddleware
 from sealbox.server.api.errors import install_error_handlers
 from sealbox.server.blobs.base import BlobStore
@@ -24,6 +24,7 @@ from sealbox.server.services.accounts import AccountService
 from sealbox.server.services.collector import Collector
 from sealbox.server.services.contents import ContentService
 from sealbox.server.services.drive import DriveService
+from sealbox.server.services.drops import DropService
 from sealbox.server.services.feed import FeedService
 from sealbox.server.services.links import LinkService
 from sealbox.server.services.registry import Services
@@ -64,6 +65,7 @@ def build_services(
         contents=ContentService(engine, blobs, link_service, share_service),
         links=link_service,
         shares=share_service,
+        drops=DropService(engine),
         feed=FeedService(engine),
         collector=Collector(
             engine, blobs, clock, settings.upload_ttl_seconds, settings.session_idle_days
@@ -112,6 +114,7 @@ def create_app(services: Services, *, background_jobs: bool = True) -> FastAPI:
     app.include_router(transfers.router)
     app.include_router(links.router)
     app.include_router(shares.router)
+    app.include_router(drops.router)
 
     @app.get(routes.HEALTH, tags=["health"])
     async def health() -> m.Health:

@@ -9,10 +9,11 @@ from typing import Annotated, Any
 
 import typer
 
-from sealbox.client.cli import link_commands
+from sealbox.client.cli import drop_commands, link_commands
 from sealbox.client.cli.context import Exit, fail, note, options, run, with_drive
 from sealbox.client.cli.output import emit_json, format_mtime, human_size, progress_reporter
 from sealbox.client.sdk import files
+from sealbox.client.sdk.drops import is_drop_link
 from sealbox.client.sdk.links import is_link
 from sealbox.client.sdk.tree import Drive, Folder, Node, join_path, split_path
 from sealbox.crypto import content
@@ -159,14 +160,19 @@ def _local_total(paths: list[Path]) -> int:
 def put(
     ctx: typer.Context,
     paths: Annotated[
-        list[str], typer.Argument(help="LOCAL... REMOTE: files or folders, then where.")
+        list[str],
+        typer.Argument(help="LOCAL... REMOTE: files or folders, then where (or a drop link)."),
     ],
 ) -> None:
-    """Upload files and folders. An interrupted upload resumes when the command is run again."""
+    """Upload files and folders, or files through a drop link (no account needed). An
+    interrupted upload resumes when the command is run again."""
     opts = options(ctx)
     if len(paths) < 2:
         fail("put needs at least one LOCAL path and a REMOTE path", Exit.USAGE)
     sources, remote = [Path(p) for p in paths[:-1]], paths[-1]
+    if is_drop_link(remote):
+        drop_commands.put_to_drop(opts, sources, remote)
+        return
 
     async def work(drive: Drive) -> None:
         with progress_reporter(opts, _local_total(sources), "upload") as report:

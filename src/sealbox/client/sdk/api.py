@@ -161,17 +161,42 @@ class Api:
     async def remove_share(self, share_id: bytes) -> None:
         await self._send("DELETE", routes.SHARE.format(share_id=_id(share_id)))
 
+    # Drop links -------------------------------------------------------------------------------
+
+    async def create_drop(self, request: m.DropCreateRequest) -> m.DropView:
+        return await self._call("POST", routes.DROPS, m.DropView, request)
+
+    async def drops(self) -> m.DropList:
+        return await self._call("GET", routes.DROPS, m.DropList)
+
+    async def delete_drop(self, drop_id: bytes) -> None:
+        await self._send("DELETE", routes.DROP.format(drop_id=_id(drop_id)))
+
+    async def drop_files(self, drop_id: bytes) -> m.DroppedFileList:
+        path = routes.DROP_FILES.format(drop_id=_id(drop_id))
+        return await self._call("GET", path, m.DroppedFileList)
+
+    async def reject_dropped(self, drop_id: bytes, content_id: bytes) -> None:
+        path = routes.DROP_FILE.format(drop_id=_id(drop_id), content_id=_id(content_id))
+        await self._send("DELETE", path)
+
     # Transfers --------------------------------------------------------------------------------
 
+    def _uploads_path(self) -> str:
+        return routes.UPLOADS
+
+    def _chunk_path(self, content_id: bytes, index: int) -> str:
+        return routes.UPLOAD_CHUNK.format(content_id=_id(content_id), index=index)
+
     async def open_upload(self, request: m.UploadOpenRequest) -> m.UploadView:
-        return await self._call("POST", routes.UPLOADS, m.UploadView, request)
+        return await self._call("POST", self._uploads_path(), m.UploadView, request)
 
     async def upload_state(self, content_id: bytes) -> m.UploadView:
         path = routes.UPLOAD.format(content_id=_id(content_id))
         return await self._call("GET", path, m.UploadView)
 
     async def put_chunk(self, content_id: bytes, index: int, data: bytes | bytearray) -> None:
-        path = routes.UPLOAD_CHUNK.format(content_id=_id(content_id), index=index)
+        path = self._chunk_path(content_id, index)
         await self._send(
             "PUT", path, content=bytes(data), headers={"Content-Type": "application/octet-stream"}
         )

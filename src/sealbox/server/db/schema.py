@@ -242,3 +242,37 @@ shares = Table(
     ),
     Index("ix_shares_owner_folder", "owner_id", "folder_id"),
 )
+
+drops = Table(
+    "drops",
+    metadata,
+    Column("drop_id", LargeBinary(16), primary_key=True),
+    Column("owner_id", LargeBinary(16), nullable=False),
+    Column("folder_id", LargeBinary(16), nullable=False),
+    # The drop's X25519 public key (it is in the link too) and its secret key wrapped under the
+    # folder key: opaque to the server.
+    Column("public_key", LargeBinary(32), nullable=False),
+    Column("key_wrap", LargeBinary, nullable=False),
+    ForeignKeyConstraint(
+        ["owner_id", "folder_id"],
+        ["nodes.owner_id", "nodes.node_id"],
+        ondelete="CASCADE",
+        name="fk_drops_node",
+    ),
+    Index("ix_drops_owner", "owner_id"),
+)
+
+drop_files = Table(
+    "drop_files",
+    metadata,
+    # A delivered file waiting for the owner: its content object and the sealed drop upload.
+    Column("content_id", LargeBinary(16), ForeignKey("contents.content_id"), primary_key=True),
+    Column(
+        "drop_id",
+        LargeBinary(16),
+        ForeignKey("drops.drop_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("sealed", LargeBinary, nullable=False),
+)

@@ -16,7 +16,7 @@ from sealbox.protocol.content_layout import ContentLayout
 from sealbox.server.blobs.base import BlobStore
 from sealbox.server.blobs.keys import chunk_key
 from sealbox.server.db.engine import read_only
-from sealbox.server.db.schema import contents, nodes, versions
+from sealbox.server.db.schema import contents, drop_files, drops, nodes, versions
 from sealbox.server.errors import not_found
 from sealbox.server.services.links import LinkService
 from sealbox.server.services.shares import ShareService
@@ -61,10 +61,20 @@ class ContentService:
                     raise not_found("content")
                 where = contents.c.content_id == content_id
             else:
-                referenced = exists().where(
-                    (nodes.c.owner_id == user_id) & (nodes.c.content_id == content_id)
-                ) | exists().where(
-                    (versions.c.owner_id == user_id) & (versions.c.content_id == content_id)
+                # The owner may also read files waiting in its drops, to check them first.
+                dropped = (
+                    select(drop_files.c.content_id)
+                    .select_from(drop_files.join(drops, drops.c.drop_id == drop_files.c.drop_id))
+                    .where((drops.c.owner_id == user_id) & (drop_files.c.content_id == content_id))
+                )
+                referenced = (
+                    exists().where(
+                        (nodes.c.owner_id == user_id) & (nodes.c.content_id == content_id)
+                    )
+                    | exists().where(
+                        (versions.c.owner_id == user_id) & (versions.c.content_id == content_id)
+                    )
+                    | exists(dropped)
                 )
                 where = (contents.c.content_id == content_id) & referenced
             row = conn.execute(select(contents).where(where)).first()

@@ -21,6 +21,7 @@ from sealbox.server.db.engine import read_only
 from sealbox.server.db.schema import accounts, contents, feed, nodes, uploads, versions
 from sealbox.server.errors import ServiceError, not_found
 from sealbox.server.services.accounts import usage
+from sealbox.server.services.drops import take_dropped
 from sealbox.server.services.links import LinkService, record_import
 from sealbox.server.services.sql import batched, lock_account
 from sealbox.server.services.subtrees import reaches_content, within
@@ -247,6 +248,9 @@ class DriveService:
                     if not reaches_content(conn, user_id, scope, True, content_id):
                         raise not_found("content")
                 elif self._references(conn, user_id, content_id):
+                    pass
+                elif take_dropped(conn, user_id, content_id):
+                    # A file delivered through one of the owner's drops, accepted into the tree.
                     pass
                 elif put.via_link is not None and self._links.reaches_content(
                     conn, put.via_link, content_id

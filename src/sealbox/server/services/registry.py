@@ -10,6 +10,7 @@ from sealbox.server.services.accounts import AccountService
 from sealbox.server.services.collector import Collector
 from sealbox.server.services.contents import ContentService
 from sealbox.server.services.drive import DriveService
+from sealbox.server.services.drops import DropService
 from sealbox.server.services.feed import FeedService
 from sealbox.server.services.links import LinkService
 from sealbox.server.services.metrics import Metrics
@@ -31,6 +32,7 @@ class Services:
     contents: ContentService
     links: LinkService
     shares: ShareService
+    drops: DropService
     feed: FeedService
     collector: Collector
     throttle: LoginThrottle

@@ -1,4 +1,4 @@
-"""links, content imports and shares
+"""links, content imports, shares and drops
 
 Revision ID: 0002
 Revises: 0001
@@ -83,8 +83,52 @@ def upgrade() -> None:
         batch_op.create_index("ix_shares_owner_folder", ["owner_id", "folder_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_shares_recipient_id"), ["recipient_id"], unique=False)
 
+    op.create_table(
+        "drops",
+        sa.Column("drop_id", sa.LargeBinary(length=16), nullable=False),
+        sa.Column("owner_id", sa.LargeBinary(length=16), nullable=False),
+        sa.Column("folder_id", sa.LargeBinary(length=16), nullable=False),
+        sa.Column("public_key", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("key_wrap", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["owner_id", "folder_id"],
+            ["nodes.owner_id", "nodes.node_id"],
+            name="fk_drops_node",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("drop_id", name=op.f("pk_drops")),
+    )
+    with op.batch_alter_table("drops", schema=None) as batch_op:
+        batch_op.create_index("ix_drops_owner", ["owner_id"], unique=False)
+    op.create_table(
+        "drop_files",
+        sa.Column("content_id", sa.LargeBinary(length=16), nullable=False),
+        sa.Column("drop_id", sa.LargeBinary(length=16), nullable=False),
+        sa.Column("sealed", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["content_id"],
+            ["contents.content_id"],
+            name=op.f("fk_drop_files_content_id_contents"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["drop_id"],
+            ["drops.drop_id"],
+            name=op.f("fk_drop_files_drop_id_drops"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("content_id", name=op.f("pk_drop_files")),
+    )
+    with op.batch_alter_table("drop_files", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_drop_files_drop_id"), ["drop_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("drop_files", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_drop_files_drop_id"))
+    op.drop_table("drop_files")
+    with op.batch_alter_table("drops", schema=None) as batch_op:
+        batch_op.drop_index("ix_drops_owner")
+    op.drop_table("drops")
     with op.batch_alter_table("shares", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_shares_recipient_id"))
         batch_op.drop_index("ix_shares_owner_folder")
