@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from sealbox.client.sdk import contacts, files, shares
+from sealbox.client.sdk import contacts, drops, files, shares
 from sealbox.client.sdk.errors import ApiError, NotFoundError
 from sealbox.client.sdk.tree import Drive
 from sealbox.crypto.errors import ErrorCode, IntegrityError
@@ -64,6 +64,7 @@ async def test_read_and_write_members(world: World) -> None:
     assert mine.verified and not theirs.verified
     assert [c.username for c in contacts.contacts(alice.session)] == ["bob", "carol"]
 
+    drop_url, _ = await drops.create_drop(alice, "/team")
     await shares.unshare(alice, "/team", "bob")
     with pytest.raises(NotFoundError):
         await shares.open_shared(bob, "team")
@@ -74,6 +75,15 @@ async def test_read_and_write_members(world: World) -> None:
     await put_text(carol_view, world, "/after.txt", "after rotation")
     assert await read_text(alice, world, "/team/after.txt") == "after rotation"
     assert await read_text(carol_view, world, "/plan.txt") == "the plan"
+    # The folder's drop link was re-wrapped under the new key and still delivers.
+    dropped = world.tmp / "dropped.txt"
+    dropped.write_text("dropped in")
+    address = drops.parse_drop_link(drop_url)
+    assert await drops.drop_files(world.http, world.state("anon"), address, [dropped]) == 1
+    owned = await drops.list_drops(alice)
+    assert [p.dropped.metadata.name for p in owned[0].pending] == ["dropped.txt"]
+    assert await drops.accept(alice, owned[0].pending[0]) == "/team/dropped.txt"
+    assert await read_text(alice, world, "/team/dropped.txt") == "dropped in"
 
 
 async def test_a_swapped_identity_bundle_stops_sharing(world: World) -> None:

@@ -390,6 +390,10 @@ class DropCreateRequest(Wire):
     key_wrap: AccountBlob
 
 
+class DropKeyUpdate(Wire):
+    key_wrap: AccountBlob
+
+
 class DropView(Wire):
     drop_id: Id
     folder_id: Id

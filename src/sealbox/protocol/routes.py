@@ -43,6 +43,7 @@ SHARE_TRANSACTIONS = f"{PREFIX}/shares/{{share_id}}/transactions"
 # Drop links: the owner's routes, and the anonymous uploader's (the drop id authorises).
 DROPS = f"{PREFIX}/drops"
 DROP = f"{PREFIX}/drops/{{drop_id}}"
+DROP_KEY = f"{PREFIX}/drops/{{drop_id}}/key"
 DROP_FILES = f"{PREFIX}/drops/{{drop_id}}/files"
 DROP_FILE = f"{PREFIX}/drops/{{drop_id}}/files/{{content_id}}"
 DROP_UPLOADS = f"{PREFIX}/drops/{{drop_id}}/uploads"

@@ -172,6 +172,10 @@ class Api:
     async def delete_drop(self, drop_id: bytes) -> None:
         await self._send("DELETE", routes.DROP.format(drop_id=_id(drop_id)))
 
+    async def rewrap_drop(self, drop_id: bytes, key_wrap: bytes) -> None:
+        body = m.DropKeyUpdate(key_wrap=key_wrap).model_dump(mode="json")
+        await self._send("PUT", routes.DROP_KEY.format(drop_id=_id(drop_id)), json=body)
+
     async def drop_files(self, drop_id: bytes) -> m.DroppedFileList:
         path = routes.DROP_FILES.format(drop_id=_id(drop_id))
         return await self._call("GET", path, m.DroppedFileList)

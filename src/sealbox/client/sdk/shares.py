@@ -16,6 +16,7 @@ from sealbox.client.sdk.account import normalize_username
 from sealbox.client.sdk.api import ShareApi
 from sealbox.client.sdk.errors import NotFoundError, SealboxError
 from sealbox.client.sdk.tree import Change, Drive, Folder, Node
+from sealbox.crypto.drops import unwrap_drop_keys, wrap_drop_keys
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.keys import FileKey, FolderKey, RandomSource, system_random
 from sealbox.crypto.shares import Rights, ShareGrant, make_share_envelope, open_share_envelope
@@ -190,7 +191,15 @@ async def unshare(drive: Drive, path: str, username: str) -> None:
     if not leaving:
         raise NotFoundError(f"{path} is not shared with {name}")
     await drive.api.remove_share(leaving[0].share_id)
-    key = await rotate_folder_key(drive, path)
+    old_key, key = await rotate_folder_key(drive, path)
+    for drop in (await drive.api.drops()).drops:
+        # Drop key wraps were made under the old key: wrap the same drop keys under the new one.
+        if drop.folder_id == node.node_id:
+            keys = unwrap_drop_keys(
+                old_key, drop.key_wrap, drop.drop_id, drop.folder_id, drop.public_key
+            )
+            wrap = wrap_drop_keys(key, keys, drop.drop_id, drop.folder_id, drive.rng)
+            await drive.api.rewrap_drop(drop.drop_id, wrap)
     for view in views:
         if view.recipient_username == name:
             continue
@@ -204,11 +213,12 @@ async def unshare(drive: Drive, path: str, username: str) -> None:
             await drive.api.revoke_link(link.link_id)
 
 
-async def rotate_folder_key(drive: Drive, path: str) -> FolderKey:
+async def rotate_folder_key(drive: Drive, path: str) -> tuple[FolderKey, FolderKey]:
     """Give the folder at ``path`` a new random key in one transaction: every child's key and
-    metadata re-wrapped under it, the folder's own key re-wrapped in its parent, new manifests."""
+    metadata re-wrapped under it, the folder's own key re-wrapped in its parent, new manifests.
+    Returns the old key and the new one."""
 
-    async def attempt() -> FolderKey:
+    async def attempt() -> tuple[FolderKey, FolderKey]:
         chain, node = await drive.walk(path)
         assert node is not None and node.is_folder
         parent = chain[-1]
@@ -244,6 +254,6 @@ async def rotate_folder_key(drive: Drive, path: str) -> FolderKey:
             )
             change.place(rekeyed, child_record, metadata)
         await drive.commit(change)
-        return new_key
+        return folder.key, new_key
 
     return await drive.retrying(attempt)

@@ -33,6 +33,14 @@ async def delete_drop(drop_id: str, caller: CallerDep, svc: ServicesDep) -> Resp
     return Response(status_code=204)
 
 
+@router.put(routes.DROP_KEY, status_code=204)
+async def rewrap_drop(
+    drop_id: str, req: m.DropKeyUpdate, caller: CallerDep, svc: ServicesDep
+) -> Response:
+    await svc.drops.rewrap(caller.user_id, path_id(drop_id, "drop id"), req.key_wrap)
+    return Response(status_code=204)
+
+
 @router.get(routes.DROP_FILES)
 async def dropped_files(drop_id: str, caller: CallerDep, svc: ServicesDep) -> m.DroppedFileList:
     return await svc.drops.files(caller.user_id, path_id(drop_id, "drop id"))

@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import Connection, Engine, Row, delete, func, insert, select
+from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, update
 
 from sealbox.protocol import models as m
 from sealbox.protocol.errors import ErrorCode
@@ -108,6 +108,20 @@ class DropService:
     async def remove(self, user_id: bytes, drop_id: bytes) -> list[bytes]:
         """Delete the drop link and its pending files; returns their content ids to collect."""
         return await to_thread.run_sync(partial(self._remove, user_id, drop_id))
+
+    def _rewrap(self, user_id: bytes, drop_id: bytes, key_wrap: bytes) -> None:
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                update(drops)
+                .where((drops.c.drop_id == drop_id) & (drops.c.owner_id == user_id))
+                .values(key_wrap=key_wrap)
+            ).rowcount
+        if changed == 0:
+            raise not_found("drop")
+
+    async def rewrap(self, user_id: bytes, drop_id: bytes, key_wrap: bytes) -> None:
+        """Replace the drop key wrap, after the folder's key was rotated."""
+        await to_thread.run_sync(partial(self._rewrap, user_id, drop_id, key_wrap))
 
     def _files(self, user_id: bytes, drop_id: bytes) -> m.DroppedFileList:
         with read_only(self._engine) as conn:
