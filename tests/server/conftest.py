@@ -1,6 +1,7 @@
 """Fixtures for the server tests: every app-level test runs on SQLite and on PostgreSQL.
 
-PostgreSQL runs as a throw-away cluster per xdist worker, started from the installed binaries. The
+PostgreSQL runs as a throw-away cluster per xdist worker (tests/conftest.py), started from the
+installed binaries. The
 PostgreSQL variants are skipped only when no binaries exist (scripts/system-deps installs them, and
 CI runs it, so CI always runs both).
 """
@@ -23,7 +24,7 @@ from sealbox.server.db.schema import metadata
 from sealbox.server.services.registry import Services
 from sealbox.server.settings import Settings
 from sealbox.testing.http_api import RawApi
-from sealbox.testing.postgres import PostgresCluster, find_pg_bin
+from sealbox.testing.postgres import PostgresCluster
 
 SECRET = bytes(range(32))
 
@@ -42,20 +43,6 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.t += seconds
-
-
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[PostgresCluster | None]:
-    pg_bin = find_pg_bin()
-    if pg_bin is None:
-        yield None
-        return
-    cluster = PostgresCluster(pg_bin)
-    cluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,7 @@ class ErrorCode(StrEnum):
     TOO_MANY_ATTEMPTS = "too_many_attempts"
     CURSOR_EXPIRED = "cursor_expired"
     INTERNAL = "internal_error"
+    UNAVAILABLE = "unavailable"
 
 
 STATUS_OF: dict[ErrorCode, int] = {
@@ -53,4 +54,5 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.TOO_MANY_ATTEMPTS: 429,
     ErrorCode.CURSOR_EXPIRED: 410,
     ErrorCode.INTERNAL: 500,
+    ErrorCode.UNAVAILABLE: 503,
 }
