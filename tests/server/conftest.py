@@ -1,4 +1,5 @@
-"""Fixtures for the server tests: every app-level test runs on SQLite and on PostgreSQL.
+"""Fixtures for the server tests: every app-level test runs on two stacks, SQLite with the
+filesystem blob store and PostgreSQL with the S3 blob store on a real Ceph radosgw.
 
 PostgreSQL runs as a throw-away cluster per xdist worker (tests/conftest.py), started from the
 installed binaries. The
@@ -17,7 +18,9 @@ import pytest
 from sqlalchemy import text
 
 from sealbox.server.app import build_services, create_app
+from sealbox.server.blobs.base import BlobStore
 from sealbox.server.blobs.filesystem import FilesystemBlobStore
+from sealbox.server.blobs.s3 import S3BlobStore, S3Settings
 from sealbox.server.db.engine import make_engine, sqlite_url
 from sealbox.server.db.migrate import upgrade
 from sealbox.server.db.schema import metadata
@@ -25,6 +28,7 @@ from sealbox.server.services.registry import Services
 from sealbox.server.settings import Settings
 from sealbox.testing.http_api import RawApi
 from sealbox.testing.postgres import PostgresCluster
+from tests.conftest import S3Blobs
 
 SECRET = bytes(range(32))
 
@@ -106,15 +110,36 @@ def settings_extra() -> dict[str, object]:
     return {}
 
 
+def s3_store(blobs: S3Blobs, endpoint: str | None = None) -> S3BlobStore:
+    return S3BlobStore(
+        S3Settings(
+            bucket=blobs.bucket,
+            prefix=blobs.prefix,
+            endpoint=endpoint or blobs.cluster.endpoint,
+            access_key_id=blobs.cluster.access_key,
+            secret_access_key=blobs.cluster.secret_key,
+            connect_timeout=1.0,
+            read_timeout=5.0,
+            operation_timeout=10.0,
+            max_attempts=2,
+        )
+    )
+
+
 @pytest.fixture
 async def server(
-    tmp_path: Path, db_url: str, settings_extra: dict[str, object]
+    tmp_path: Path, db_url: str, settings_extra: dict[str, object], request: pytest.FixtureRequest
 ) -> AsyncIterator[Server]:
     clock = FakeClock()
     settings = make_settings(tmp_path, db_url, **settings_extra)
-    services = build_services(
-        settings, clock=clock, blobs=FilesystemBlobStore(tmp_path / "data" / "blobs")
-    )
+    # The two stacks of the acceptance criteria: SQLite with the filesystem store, PostgreSQL with
+    # a real S3 store (Ceph radosgw; a fresh prefix per test).
+    blobs: BlobStore
+    if db_url.startswith("sqlite"):
+        blobs = FilesystemBlobStore(tmp_path / "data" / "blobs")
+    else:
+        blobs = s3_store(request.getfixturevalue("s3_blobs"))
+    services = build_services(settings, clock=clock, blobs=blobs)
     app = create_app(services, background_jobs=False)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 51234))

@@ -1,10 +1,14 @@
 import re
 import shutil
+from dataclasses import replace
 
 import pytest
 
+from sealbox.server.blobs.filesystem import FilesystemBlobStore
+from sealbox.server.blobs.s3 import S3BlobStore
 from sealbox.server.db.engine import make_engine
 from sealbox.testing.http_api import new_id, ok
+from sealbox.testing.postgres import free_port
 from tests.server.conftest import Server
 from tests.server.test_transfers import make_chunks, open_body
 
@@ -24,6 +28,22 @@ async def test_signup_and_login(server: Server) -> None:
     assert response.json()["username"] == account.username
 
 
+async def break_blob_store(server: Server) -> None:
+    """Make the app's real blob store unreachable, the way each kind of store fails in practice."""
+    metered = server.services.blobs
+    inner = metered.inner  # type: ignore[attr-defined]
+    if isinstance(inner, FilesystemBlobStore):
+        # The store's directory vanishing is what a lost mount looks like.
+        shutil.rmtree(inner.root)
+        inner.root.write_bytes(b"not a directory any more")
+    else:
+        # An S3 endpoint that refuses connections: a gateway that went down.
+        port = free_port()
+        settings = replace(inner.settings, endpoint=f"http://127.0.0.1:{port}")
+        metered.inner = S3BlobStore(settings)  # type: ignore[attr-defined]
+        await inner.close()
+
+
 async def test_healthz_and_readyz_answer_when_everything_is_up(server: Server) -> None:
     assert (await server.client.get("/healthz")).json() == {"status": "ok"}
     response = await server.client.get("/readyz")
@@ -32,10 +52,7 @@ async def test_healthz_and_readyz_answer_when_everything_is_up(server: Server) -
 
 
 async def test_readyz_is_503_when_the_blob_store_is_gone(server: Server) -> None:
-    # The filesystem store's directory vanishing is what a lost mount looks like.
-    inner = server.services.blobs.inner  # type: ignore[attr-defined]
-    shutil.rmtree(inner.root)
-    inner.root.write_bytes(b"not a directory any more")
+    await break_blob_store(server)
     response = await server.client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["error"] == "unavailable"
@@ -79,9 +96,7 @@ async def test_metrics_count_open_uploads_and_blob_store_errors(server: Server) 
     )
     text = (await server.client.get("/metrics")).text
     assert re.search(r"^sealbox_open_uploads 1\.0$", text, re.MULTILINE)
-    inner = server.services.blobs.inner  # type: ignore[attr-defined]
-    shutil.rmtree(inner.root)
-    inner.root.write_bytes(b"not a directory any more")
+    await break_blob_store(server)
     await server.client.get("/readyz")
     text = (await server.client.get("/metrics")).text
     assert re.search(r'^sealbox_blob_store_errors_total\{operation="stat"\} 1\.0$', text, re.M)
