@@ -1,5 +1,8 @@
 """End-to-end fixtures: a real `sealbox server` process and the real `sealbox` CLI in subprocesses,
-driven the way a script would (passwords from the environment, standard input closed)."""
+driven the way a script would (passwords from the environment, standard input closed).
+
+Every test runs twice: on the embedded stack (SQLite + filesystem blobs) and on the scale-out stack
+(PostgreSQL + Ceph radosgw S3: a fresh database and a fresh bucket prefix per test)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import httpx
 import pytest
 
 from sealbox.testing.server_process import ServerProcess
+from tests.conftest import S3Blobs
 
 
 @dataclass
@@ -84,9 +88,24 @@ def metric(server: ServerProcess, name: str) -> float:
     return float(match.group(1)) if match else 0.0
 
 
+EMBEDDED = "embedded"
+SCALE_OUT = "postgresql+s3"
+
+
+@pytest.fixture(params=[EMBEDDED, SCALE_OUT])
+def stack(request: pytest.FixtureRequest) -> str:
+    """The two deployments every CLI test runs on: SQLite + filesystem, PostgreSQL + Ceph S3."""
+    return str(request.param)
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    process = ServerProcess(tmp_path / "server-data")
+def server(stack: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
+    if stack == EMBEDDED:
+        process = ServerProcess(tmp_path / "server-data")
+    else:
+        s3: S3Blobs = request.getfixturevalue("s3_blobs")
+        db_url: str = request.getfixturevalue("pg_database")
+        process = ServerProcess(tmp_path / "server-data", db_url, "--blobs", s3.url, env=s3.env)
     process.start()
     try:
         yield process

@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from .conftest import Cli
+from .conftest import EMBEDDED, Cli
 
 
 def _tree_digest(root: Path) -> dict[str, str]:
@@ -56,12 +56,15 @@ def test_tree_with_awkward_names_round_trips_and_stays_private(
     assert du["files"] == 7
 
 
-def test_one_gib_file_round_trips(alice: Cli, tmp_path: Path) -> None:
+def test_one_gib_file_round_trips(alice: Cli, tmp_path: Path, stack: str) -> None:
+    # Ceph's test OSD keeps objects in RAM (2 GiB for every worker's tests), so the scale-out
+    # stack moves 256 MiB; bench/stack_transfer.py measures the full 1 GiB on it.
+    mebibytes = 1024 if stack == EMBEDDED else 256
     big = tmp_path / "big.bin"
     digest = hashlib.sha256()
     block = os.urandom(1024 * 1024)
     with big.open("wb") as f:
-        for i in range(1024):
+        for i in range(mebibytes):
             piece = i.to_bytes(8, "big") + block[8:]  # every MiB differs
             digest.update(piece)
             f.write(piece)
@@ -74,15 +77,18 @@ def test_one_gib_file_round_trips(alice: Cli, tmp_path: Path) -> None:
         while chunk := f.read(8 * 1024 * 1024):
             check.update(chunk)
     assert check.hexdigest() == digest.hexdigest()
-    assert out.stat().st_size == 1024**3
+    assert out.stat().st_size == mebibytes * 1024**2
 
 
-def test_ten_thousand_small_files(alice: Cli, tmp_path: Path) -> None:
+def test_ten_thousand_small_files(alice: Cli, tmp_path: Path, stack: str) -> None:
+    # On the scale-out stack 2,000 files: each is its own S3 object, and the test radosgw stores
+    # about 150 a second on a busy CI machine.
+    per_folder = 1000 if stack == EMBEDDED else 200
     src = tmp_path / "many"
     for d in range(10):
         folder = src / f"dir{d}"
         folder.mkdir(parents=True)
-        for i in range(1000):
+        for i in range(per_folder):
             (folder / f"file{i:04}.txt").write_bytes(f"{d}/{i}\n".encode() * (1 + i % 50))
     alice("put", str(src), "/many")
     out = tmp_path / "many-out"

@@ -1,6 +1,8 @@
-"""Fixtures for the server tests: every app-level test runs on SQLite and on PostgreSQL.
+"""Fixtures for the server tests: every app-level test runs on two stacks, SQLite with the
+filesystem blob store and PostgreSQL with the S3 blob store on a real Ceph radosgw.
 
-PostgreSQL runs as a throw-away cluster per xdist worker, started from the installed binaries. The
+PostgreSQL runs as a throw-away cluster per xdist worker (tests/conftest.py), started from the
+installed binaries. The
 PostgreSQL variants are skipped only when no binaries exist (scripts/system-deps installs them, and
 CI runs it, so CI always runs both).
 """
@@ -16,14 +18,17 @@ import pytest
 from sqlalchemy import text
 
 from sealbox.server.app import build_services, create_app
+from sealbox.server.blobs.base import BlobStore
 from sealbox.server.blobs.filesystem import FilesystemBlobStore
+from sealbox.server.blobs.s3 import S3BlobStore, S3Settings
 from sealbox.server.db.engine import make_engine, sqlite_url
 from sealbox.server.db.migrate import upgrade
 from sealbox.server.db.schema import metadata
 from sealbox.server.services.registry import Services
 from sealbox.server.settings import Settings
 from sealbox.testing.http_api import RawApi
-from sealbox.testing.postgres import PostgresCluster, find_pg_bin
+from sealbox.testing.postgres import PostgresCluster
+from tests.conftest import S3Blobs
 
 SECRET = bytes(range(32))
 
@@ -42,20 +47,6 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.t += seconds
-
-
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[PostgresCluster | None]:
-    pg_bin = find_pg_bin()
-    if pg_bin is None:
-        yield None
-        return
-    cluster = PostgresCluster(pg_bin)
-    cluster.start()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture(scope="session")
@@ -119,15 +110,36 @@ def settings_extra() -> dict[str, object]:
     return {}
 
 
+def s3_store(blobs: S3Blobs, endpoint: str | None = None) -> S3BlobStore:
+    return S3BlobStore(
+        S3Settings(
+            bucket=blobs.bucket,
+            prefix=blobs.prefix,
+            endpoint=endpoint or blobs.cluster.endpoint,
+            access_key_id=blobs.cluster.access_key,
+            secret_access_key=blobs.cluster.secret_key,
+            connect_timeout=1.0,
+            read_timeout=5.0,
+            operation_timeout=10.0,
+            max_attempts=2,
+        )
+    )
+
+
 @pytest.fixture
 async def server(
-    tmp_path: Path, db_url: str, settings_extra: dict[str, object]
+    tmp_path: Path, db_url: str, settings_extra: dict[str, object], request: pytest.FixtureRequest
 ) -> AsyncIterator[Server]:
     clock = FakeClock()
     settings = make_settings(tmp_path, db_url, **settings_extra)
-    services = build_services(
-        settings, clock=clock, blobs=FilesystemBlobStore(tmp_path / "data" / "blobs")
-    )
+    # The two stacks of the acceptance criteria: SQLite with the filesystem store, PostgreSQL with
+    # a real S3 store (Ceph radosgw; a fresh prefix per test).
+    blobs: BlobStore
+    if db_url.startswith("sqlite"):
+        blobs = FilesystemBlobStore(tmp_path / "data" / "blobs")
+    else:
+        blobs = s3_store(request.getfixturevalue("s3_blobs"))
+    services = build_services(settings, clock=clock, blobs=blobs)
     app = create_app(services, background_jobs=False)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 51234))

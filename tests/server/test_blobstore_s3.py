@@ -1,7 +1,8 @@
 """The S3 blob store against a real Ceph radosgw, started once per test run (sealbox.testing.ceph).
 
-On CI (CI=true) a cluster that cannot be installed or started fails these tests; elsewhere, a
-machine without Ceph where we are not root to install it skips them with the reason.
+The cluster fixture is in tests/conftest.py: on CI (CI=true) a cluster that cannot be installed or
+started fails these tests; elsewhere, a machine without Ceph where we are not root to install it
+skips them with the reason.
 """
 
 from __future__ import annotations
@@ -27,29 +28,12 @@ from sealbox.testing.faultproxy import FaultProxy
 
 pytestmark = pytest.mark.anyio
 
-RUN_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"solo-{os.getpid()}"
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(scope="session")
-def ceph_cluster() -> Iterator[ceph.CephCluster]:
-    on_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-    try:
-        ceph.ensure_installed()
-    except ceph.CephUnavailable as error:
-        if on_ci:
-            pytest.fail(f"CI needs Ceph for the S3 tests: {error}")
-        pytest.skip(f"no Ceph here: {error}")
-    cluster = ceph.acquire_shared(RUN_ID)
-    try:
-        yield cluster
-    finally:
-        ceph.release_shared(RUN_ID)
 
 
 def raw_client(cluster: ceph.CephCluster) -> Any:

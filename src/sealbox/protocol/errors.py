@@ -32,6 +32,7 @@ class ErrorCode(StrEnum):
     LINK_EXPIRED = "link_expired"
     LINK_EXHAUSTED = "link_exhausted"
     INTERNAL = "internal_error"
+    UNAVAILABLE = "unavailable"
 
 
 STATUS_OF: dict[ErrorCode, int] = {
@@ -59,4 +60,5 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.LINK_EXPIRED: 410,
     ErrorCode.LINK_EXHAUSTED: 410,
     ErrorCode.INTERNAL: 500,
+    ErrorCode.UNAVAILABLE: 503,
 }

@@ -7,6 +7,9 @@ PREFIX = "/v1"
 
 HEALTH = f"{PREFIX}/health"
 METRICS = "/metrics"
+# Probes for load balancers and orchestrators; outside the versioned API like /metrics.
+HEALTHZ = "/healthz"
+READYZ = "/readyz"
 ACCOUNTS = f"{PREFIX}/accounts"
 PRELOGIN = f"{PREFIX}/prelogin"
 RECOVERY = f"{PREFIX}/recovery"

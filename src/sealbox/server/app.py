@@ -6,16 +6,17 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from fastapi.responses import PlainTextResponse
 from sqlalchemy import Engine
 
 from sealbox.protocol import models as m
 from sealbox.protocol import routes
-from sealbox.server.api import accounts, drive, drops, links, shares, transfers
+from sealbox.server.api import accounts, drive, drops, links, probes, shares, transfers
 from sealbox.server.api.body_limit import BodyLimitMiddleware
 from sealbox.server.api.errors import install_error_handlers
+from sealbox.server.api.request_metrics import RequestMetricsMiddleware
 from sealbox.server.blobs.base import BlobStore
 from sealbox.server.blobs.filesystem import FilesystemBlobStore
+from sealbox.server.blobs.url import open_blob_store
 from sealbox.server.clock import Clock, SystemClock
 from sealbox.server.db.engine import make_engine
 from sealbox.server.db.migrate import upgrade
@@ -27,6 +28,7 @@ from sealbox.server.services.drive import DriveService
 from sealbox.server.services.drops import DropService
 from sealbox.server.services.feed import FeedService
 from sealbox.server.services.links import LinkService
+from sealbox.server.services.metrics import MeteredBlobStore, Metrics
 from sealbox.server.services.registry import Services
 from sealbox.server.services.shares import ShareService
 from sealbox.server.services.throttle import LoginThrottle
@@ -49,7 +51,15 @@ def build_services(
     engine = engine or make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
-    blobs = blobs or FilesystemBlobStore(settings.blob_dir)
+    if blobs is None:
+        if settings.blobs_url:
+            blobs = open_blob_store(settings.blobs_url)
+        else:
+            blobs = FilesystemBlobStore(settings.blob_dir)
+    metrics = Metrics()
+    # Every service sees the counting wrapper, so failures in requests and in background jobs
+    # alike show up in sealbox_blob_store_errors.
+    blobs = MeteredBlobStore(blobs, metrics.blob_store_errors)
     keys = ServerKeys(settings.secret or load_or_create_secret(settings.data_dir))
     uploads = UploadService(engine, blobs, clock, settings)
     link_service = LinkService(engine, clock)
@@ -73,6 +83,7 @@ def build_services(
         throttle=LoginThrottle(
             clock, settings.login_failures_allowed, settings.login_window_seconds
         ),
+        metrics=metrics,
     )
 
 
@@ -109,21 +120,18 @@ def create_app(services: Services, *, background_jobs: bool = True) -> FastAPI:
     app.state.services = services
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware)
+    # Added last, so it wraps everything else and also counts refusals made by the body limit.
+    app.add_middleware(RequestMetricsMiddleware, metrics=services.metrics)
     app.include_router(accounts.router)
     app.include_router(drive.router)
     app.include_router(transfers.router)
     app.include_router(links.router)
     app.include_router(shares.router)
     app.include_router(drops.router)
+    app.include_router(probes.router)
 
     @app.get(routes.HEALTH, tags=["health"])
     async def health() -> m.Health:
         return m.Health(status="ok")
-
-    @app.get(routes.METRICS, tags=["health"], response_class=PlainTextResponse)
-    async def metrics() -> PlainTextResponse:
-        return PlainTextResponse(
-            services.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8"
-        )
 
     return app

@@ -13,6 +13,7 @@ import uvicorn
 from rich.console import Console
 
 from sealbox.server.app import build_services, create_app
+from sealbox.server.blobs.url import open_blob_store
 from sealbox.server.db.engine import make_engine
 from sealbox.server.db.migrate import upgrade
 from sealbox.server.errors import ServiceError
@@ -31,7 +32,23 @@ DataOpt = Annotated[
 ]
 DbOpt = Annotated[
     str | None,
-    typer.Option("--db", help="Database URL, e.g. postgresql://user@host/db (default: SQLite)."),
+    typer.Option(
+        "--db",
+        envvar="SEALBOX_DB",
+        help="Database URL, e.g. postgresql://user@host/db (default: SQLite under --data).",
+    ),
+]
+BlobsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--blobs",
+        envvar="SEALBOX_BLOBS",
+        help=(
+            "Blob store URL: s3://bucket[/prefix]?endpoint=https://... (credentials from "
+            "SEALBOX_S3_ACCESS_KEY_ID / SEALBOX_S3_SECRET_ACCESS_KEY), file:///path or a path "
+            "(default: <data>/blobs). Every server of one service must name the same store."
+        ),
+    ),
 ]
 
 # Uvicorn's default access log names the client's address; Sealbox logs no addresses at all, so the
@@ -56,14 +73,22 @@ LOG_CONFIG: dict[str, Any] = {
 }
 
 
-def _settings(data: Path, db: str | None, **extra: Any) -> Settings:
-    return Settings(data_dir=data.resolve(), db_url=db, **extra)
+def _settings(data: Path, db: str | None, blobs: str | None = None, **extra: Any) -> Settings:
+    if blobs is not None:
+        try:
+            # Checked here so that a mistyped URL is one clear line, not a traceback.
+            open_blob_store(blobs)
+        except ValueError as exc:
+            console.print(f"--blobs: {exc}")
+            raise typer.Exit(2) from exc
+    return Settings(data_dir=data.resolve(), db_url=db, blobs_url=blobs, **extra)
 
 
 @app.command()
 def server(
     data: DataOpt = Path(".sealbox-data"),
     db: DbOpt = None,
+    blobs: BlobsOpt = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = DEFAULT_PORT,
     keep_versions: Annotated[int, typer.Option(help="Earlier versions kept per file.")] = 10,
@@ -81,6 +106,7 @@ def server(
     settings = _settings(
         data,
         db,
+        blobs,
         keep_versions=keep_versions,
         default_quota=default_quota,
         upload_ttl_seconds=upload_ttl,
@@ -117,12 +143,13 @@ def migrate(data: DataOpt = Path(".sealbox-data"), db: DbOpt = None) -> None:
 def collect(
     data: DataOpt = Path(".sealbox-data"),
     db: DbOpt = None,
+    blobs: BlobsOpt = None,
     upload_ttl: Annotated[
         int, typer.Option(help="Seconds an untouched upload lives before collection.")
     ] = 24 * 3600,
 ) -> None:
     """Delete expired uploads, unreferenced content objects and orphan blobs, then exit."""
-    services = build_services(_settings(data, db, upload_ttl_seconds=upload_ttl))
+    services = build_services(_settings(data, db, blobs, upload_ttl_seconds=upload_ttl))
 
     async def run() -> None:
         try:

@@ -11,6 +11,8 @@ class Settings:
     data_dir: Path
     # None: SQLite in WAL mode under data_dir.
     db_url: str | None = None
+    # None: the filesystem store under data_dir; else a URL for blobs/url.py (s3://, file://).
+    blobs_url: str | None = None
     # None: the secret file under data_dir (created on first start).
     secret: bytes | None = None
     keep_versions: int = 10

@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
@@ -14,10 +15,18 @@ from sealbox.testing.postgres import free_port
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, db_url: str | None = None, *extra: str) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        db_url: str | None = None,
+        *extra: str,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.db_url = db_url
         self.extra = list(extra)
+        # Added to this process's environment: S3 credentials, SEALBOX_BLOBS and the like.
+        self.env = dict(env or {})
         self.port = free_port()
         self.log_path = data_dir.parent / f"server-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -34,7 +43,7 @@ class ServerProcess:
             command += ["--db", self.db_url]
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            command, stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ}
+            command, stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, **self.env}
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

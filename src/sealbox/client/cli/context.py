@@ -173,6 +173,9 @@ def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
             fail(str(exc), Exit.AUTH)
         if exc.code in ("stale_manifest", "username_taken", "id_taken"):
             fail(str(exc), Exit.CONFLICT)
+        if exc.code == "unavailable":
+            # The server is up but its database or storage is not: as good as unreachable.
+            fail(f"{exc}; run the command again to resume", Exit.UNAVAILABLE)
         fail(str(exc))
     except httpx.HTTPError as exc:
         fail(f"cannot reach the server: {exc}; run the command again to resume", Exit.UNAVAILABLE)

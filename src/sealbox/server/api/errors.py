@@ -9,11 +9,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from sealbox.protocol.errors import STATUS_OF, ErrorCode
 from sealbox.protocol.models import ErrorBody
+from sealbox.server.blobs.base import BlobStoreError
 from sealbox.server.errors import ServiceError
 
 log = logging.getLogger("sealbox.server")
@@ -23,6 +25,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     "4XX": {"model": ErrorBody, "description": "Refused; see spec/http-api.md §2 for the codes"},
     "5XX": {"model": ErrorBody, "description": "Server error"},
 }
+
+RETRY_SOON = {"Retry-After": "2"}
 
 CODE_OF_STATUS = {
     400: ErrorCode.BAD_REQUEST,
@@ -73,6 +77,26 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _gone(_request: Request, _exc: ClientDisconnect) -> JSONResponse:
         # Nobody is left to read this; it is not a server error worth a stack trace.
         return error_response(ErrorCode.BAD_REQUEST, "client disconnected")
+
+    @app.exception_handler(BlobStoreError)
+    async def _blobs_down(_request: Request, exc: BlobStoreError) -> JSONResponse:
+        # The store failed after its own retries; the client's retry is the next safe step.
+        log.warning("blob store unavailable: %s", type(exc).__name__)
+        return error_response(
+            ErrorCode.UNAVAILABLE, "storage is unavailable; retry later", headers=RETRY_SOON
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(_request: Request, exc: DBAPIError) -> JSONResponse:
+        # A lost connection (database restarted, connection killed) rolled the transaction back;
+        # the pool discards the connection and pre-pings the next one, so a retry can succeed.
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            log.warning("database unavailable: %s", type(exc.orig).__name__)
+            return error_response(
+                ErrorCode.UNAVAILABLE, "database is unavailable; retry later", headers=RETRY_SOON
+            )
+        log.error("unexpected database error", exc_info=exc)
+        return error_response(ErrorCode.INTERNAL, "internal server error")
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
