@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from pathlib import Path
 
+from sqlalchemy import text
+
 from sealbox.crypto.identity import IdentityKeys, make_bundle
 from sealbox.crypto.layout import from_b64url
+from sealbox.server.db.engine import make_engine, sqlite_url
 from sealbox.testing.server_process import ServerProcess
 
 from .conftest import Cli
@@ -86,10 +88,14 @@ def test_a_swapped_identity_bundle_is_refused(
     alice("share", "/one", "bob", "--read")  # alice pins bob's key on first sight
     bob_id = from_b64url(json.loads(bob("df", "--json").stdout)["user_id"])
     forged = make_bundle(IdentityKeys.generate(), bob_id, "bob", 2, int(time.time()))
-    db = sqlite3.connect(server.data_dir / "sealbox.db")
-    with db:
-        db.execute("UPDATE accounts SET identity_bundle = ? WHERE username = 'bob'", (forged,))
-    db.close()
+    # The server's operator swaps bob's bundle in the database, whichever database it is.
+    engine = make_engine(server.db_url or sqlite_url(server.data_dir / "sealbox.db"))
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE accounts SET identity_bundle = :bundle WHERE username = 'bob'"),
+            {"bundle": forged},
+        )
+    engine.dispose()
     refused = alice("share", "/two", "bob", "--read", check=False)
     assert refused.returncode == 3
     assert "identity key of bob has changed" in refused.stderr
