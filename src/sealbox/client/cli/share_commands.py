@@ -26,7 +26,9 @@ def register(app: typer.Typer) -> None:
         invoke_without_command=True,
     )
     contacts_app.callback()(contacts_list)
+    contacts_app.command("add")(contacts_add)
     contacts_app.command("verify")(contacts_verify)
+    contacts_app.command("remove")(contacts_remove)
     app.add_typer(contacts_app, name="contacts")
     app.command()(share)
     app.command()(unshare)
@@ -59,6 +61,31 @@ def contacts_list(ctx: typer.Context, json_out: Json = False) -> None:
         return
     for row in rows:
         typer.echo(row["username"] + ("" if row["verified"] else UNVERIFIED))
+
+
+def contacts_add(
+    ctx: typer.Context, username: Annotated[str, typer.Argument(help="Their username.")]
+) -> None:
+    """Fetch USER's identity key and pin it (unverified until you compare safety numbers)."""
+    opts = options(ctx)
+    found = run(lambda: with_drive(opts, lambda drive: contacts.identity(drive.session, username)))
+    state = "verified" if found.verified else "unverified: compare with `contacts verify`"
+    note(opts, f"{found.username} added ({state}).")
+
+
+def contacts_remove(
+    ctx: typer.Context, username: Annotated[str, typer.Argument(help="Their username.")]
+) -> None:
+    """Forget USER's pinned key. The next time their key is fetched it is accepted as new, so
+    verify them again then."""
+    opts = options(ctx)
+
+    async def work(drive: Drive) -> bool:
+        return contacts.forget(drive.session, username)
+
+    if not run(lambda: with_drive(opts, work)):
+        fail(f"no contact called {username}", Exit.NOT_FOUND)
+    note(opts, f"{username} removed.")
 
 
 def contacts_verify(

@@ -104,6 +104,16 @@ def contacts(session: Session) -> list[Contact]:
     ]
 
 
+def forget(session: Session, username: str) -> bool:
+    """Drop the pin of ``username``: the next contact starts again from first sight. False when
+    there was none."""
+    pinned = session.state.pin_by_username(session.user_id, normalize_username(username))
+    if pinned is None or pinned[0].user_id == session.user_id:
+        return False
+    session.state.forget_pin(session.user_id, pinned[0].user_id)
+    return True
+
+
 async def write_members(session: Session) -> dict[bytes, bytes]:
     """Signing keys of the write members of this account's outgoing shares, from their pins.
     A member whose key changed is left out, so their signatures stop verifying until they are
