@@ -49,6 +49,14 @@ async def test_read_and_write_members(world: World) -> None:
 
     carol_view = await shares.open_shared(carol, "team")
     await put_text(carol_view, world, "/carol.txt", "carol's notes")
+    tree = world.tmp / "carol-tree"
+    (tree / "deep").mkdir(parents=True)
+    (tree / "deep" / "d.txt").write_text("deep down")
+    await files.put(carol_view, [tree], "/", files.Reporter())
+    assert await read_text(alice, world, "/team/carol-tree/deep/d.txt") == "deep down"
+    await carol_view.remove("/carol-tree", permanent=True)
+    with pytest.raises(NotFoundError):
+        await alice.walk("/team/carol-tree")
     # alice sees carol's file, signed by carol (her listing needs carol's key to verify it).
     _, node = await alice.walk("/team/carol.txt")
     assert node is not None and node.record.writer_id == carol.session.user_id
