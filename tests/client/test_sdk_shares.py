@@ -9,7 +9,7 @@ import time
 import pytest
 
 from sealbox.client.sdk import contacts, drops, files, shares
-from sealbox.client.sdk.errors import ApiError, NotFoundError
+from sealbox.client.sdk.errors import ApiError, ConflictError, NotFoundError
 from sealbox.client.sdk.tree import Drive
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.identity import IdentityKeys, make_bundle
@@ -54,6 +54,10 @@ async def test_read_and_write_members(world: World) -> None:
     (tree / "deep" / "d.txt").write_text("deep down")
     await files.put(carol_view, [tree], "/", files.Reporter())
     assert await read_text(alice, world, "/team/carol-tree/deep/d.txt") == "deep down"
+    await carol_view.move("/carol-tree/deep/d.txt", "/moved.txt")
+    assert await read_text(alice, world, "/team/moved.txt") == "deep down"
+    with pytest.raises(ConflictError):
+        await carol_view.move("/carol-tree", "/carol-tree/deep")
     await carol_view.remove("/carol-tree", permanent=True)
     with pytest.raises(NotFoundError):
         await alice.walk("/team/carol-tree")

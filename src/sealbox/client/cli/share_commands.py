@@ -39,6 +39,7 @@ def register(app: typer.Typer) -> None:
     shared_app.command("ls")(shared_ls)
     shared_app.command("get")(shared_get)
     shared_app.command("put")(shared_put)
+    shared_app.command("mv")(shared_mv)
     shared_app.command("rm")(shared_rm)
     app.add_typer(shared_app, name="shared")
 
@@ -281,6 +282,27 @@ def shared_put(
             fail(f"{name} is shared with you read-only", Exit.AUTH)
         with progress_reporter(opts, None, "upload") as report:
             await files.put(inside, sources, path, report)
+
+    run(lambda: with_drive(opts, work))
+
+
+def shared_mv(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="SHARE/PATH to move or rename.")],
+    target: Annotated[
+        str, typer.Argument(help="SHARE/PATH: a folder to move into, or a new name.")
+    ],
+) -> None:
+    """Move or rename inside a folder shared with you for writing."""
+    opts = options(ctx)
+    name, path = _split(source)
+    other, to = _split(target)
+    if other != name:
+        fail("moves stay inside one shared folder", Exit.USAGE)
+
+    async def work(drive: Drive) -> None:
+        inside = await shares.open_shared(drive, name)
+        await inside.move(path, to)
 
     run(lambda: with_drive(opts, work))
 
