@@ -11,6 +11,7 @@ import pytest
 from sealbox.client.sdk import contacts, drops, files, shares
 from sealbox.client.sdk.errors import ApiError, ConflictError, NotFoundError
 from sealbox.client.sdk.tree import Drive
+from sealbox.crypto import manifest as mf
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.identity import IdentityKeys, make_bundle
 
@@ -96,6 +97,34 @@ async def test_read_and_write_members(world: World) -> None:
     assert [p.dropped.metadata.name for p in owned[0].pending] == ["dropped.txt"]
     assert await drops.accept(alice, owned[0].pending[0]) == "/team/dropped.txt"
     assert await read_text(alice, world, "/team/dropped.txt") == "dropped in"
+
+
+async def test_a_write_member_signs_only_inside_their_share(world: World) -> None:
+    alice, carol = await world.user("alice"), await world.user("carol")
+    await alice.mkdir("/team")
+    await alice.mkdir("/private")
+    await shares.share_folder(alice, "/team", "carol", shares.WRITE)
+    carol_view = await shares.open_shared(carol, "team")
+    await put_text(carol_view, world, "/ok.txt", "inside")
+    assert await read_text(alice, world, "/team/ok.txt") == "inside"
+    # A hostile server hands alice a manifest of /private signed by carol: refused, because
+    # carol writes only below /team.
+    private = await alice.folder_at("/private")
+    forged = mf.make_manifest(
+        carol.session.identity, carol.session.user_id, private.folder_id,
+        private.manifest.version + 1, private.manifest.hash, private.manifest.entries,
+    )  # fmt: skip
+    db = sqlite3.connect(world.tmp / "server" / "sealbox.db")
+    with db:
+        db.execute(
+            "UPDATE nodes SET manifest = ?, manifest_version = ? "
+            "WHERE owner_id = ? AND node_id = ?",
+            (forged, private.manifest.version + 1, alice.session.user_id, private.folder_id),
+        )
+    db.close()
+    with pytest.raises(IntegrityError) as refused:
+        await Drive(alice.session).folder_at("/private")
+    assert refused.value.code == ErrorCode.BAD_SIGNATURE
 
 
 async def test_a_swapped_identity_bundle_stops_sharing(world: World) -> None:

@@ -122,8 +122,8 @@ class SharedDrive(Drive):
     def writers(self) -> dict[bytes, bytes]:
         return self._writers
 
-    async def load_members(self) -> bool:
-        return False
+    async def writers_for(self, folder_id: bytes) -> dict[bytes, bytes]:
+        return self._writers
 
     @property
     def can_write(self) -> bool:
