@@ -85,7 +85,9 @@ def test_a_swapped_identity_bundle_is_refused(
 ) -> None:
     alice("mkdir", "/one")
     alice("mkdir", "/two")
-    alice("share", "/one", "bob", "--read")  # alice pins bob's key on first sight
+    alice("contacts", "add", "bob")  # alice pins bob's key on first sight
+    assert alice("contacts").stdout == "bob (unverified)\n"
+    alice("share", "/one", "bob", "--read")
     bob_id = from_b64url(json.loads(bob("df", "--json").stdout)["user_id"])
     forged = make_bundle(IdentityKeys.generate(), bob_id, "bob", 2, int(time.time()))
     # The server's operator swaps bob's bundle in the database, whichever database it is.
@@ -104,3 +106,10 @@ def test_a_swapped_identity_bundle_is_refused(
     assert [r["folder"] for r in shared] == ["/one"]
     warned = alice("contacts", "verify", "bob")
     assert "changed" in warned.stderr
+    # Only an explicit confirmation (after comparing safety numbers) accepts the new key.
+    alice("contacts", "verify", "bob", "--confirm")
+    assert alice("contacts").stdout == "bob\n"
+    alice("share", "/two", "bob", "--read")
+    alice("contacts", "remove", "bob")
+    assert alice("contacts").stdout == ""
+    assert alice("contacts", "remove", "bob", check=False).returncode == 4

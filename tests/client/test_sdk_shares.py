@@ -9,8 +9,9 @@ import time
 import pytest
 
 from sealbox.client.sdk import contacts, drops, files, shares
-from sealbox.client.sdk.errors import ApiError, NotFoundError
+from sealbox.client.sdk.errors import ApiError, ConflictError, NotFoundError
 from sealbox.client.sdk.tree import Drive
+from sealbox.crypto import manifest as mf
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.identity import IdentityKeys, make_bundle
 
@@ -49,6 +50,18 @@ async def test_read_and_write_members(world: World) -> None:
 
     carol_view = await shares.open_shared(carol, "team")
     await put_text(carol_view, world, "/carol.txt", "carol's notes")
+    tree = world.tmp / "carol-tree"
+    (tree / "deep").mkdir(parents=True)
+    (tree / "deep" / "d.txt").write_text("deep down")
+    await files.put(carol_view, [tree], "/", files.Reporter())
+    assert await read_text(alice, world, "/team/carol-tree/deep/d.txt") == "deep down"
+    await carol_view.move("/carol-tree/deep/d.txt", "/moved.txt")
+    assert await read_text(alice, world, "/team/moved.txt") == "deep down"
+    with pytest.raises(ConflictError):
+        await carol_view.move("/carol-tree", "/carol-tree/deep")
+    await carol_view.remove("/carol-tree", permanent=True)
+    with pytest.raises(NotFoundError):
+        await alice.walk("/team/carol-tree")
     # alice sees carol's file, signed by carol (her listing needs carol's key to verify it).
     _, node = await alice.walk("/team/carol.txt")
     assert node is not None and node.record.writer_id == carol.session.user_id
@@ -84,6 +97,34 @@ async def test_read_and_write_members(world: World) -> None:
     assert [p.dropped.metadata.name for p in owned[0].pending] == ["dropped.txt"]
     assert await drops.accept(alice, owned[0].pending[0]) == "/team/dropped.txt"
     assert await read_text(alice, world, "/team/dropped.txt") == "dropped in"
+
+
+async def test_a_write_member_signs_only_inside_their_share(world: World) -> None:
+    alice, carol = await world.user("alice"), await world.user("carol")
+    await alice.mkdir("/team")
+    await alice.mkdir("/private")
+    await shares.share_folder(alice, "/team", "carol", shares.WRITE)
+    carol_view = await shares.open_shared(carol, "team")
+    await put_text(carol_view, world, "/ok.txt", "inside")
+    assert await read_text(alice, world, "/team/ok.txt") == "inside"
+    # A hostile server hands alice a manifest of /private signed by carol: refused, because
+    # carol writes only below /team.
+    private = await alice.folder_at("/private")
+    forged = mf.make_manifest(
+        carol.session.identity, carol.session.user_id, private.folder_id,
+        private.manifest.version + 1, private.manifest.hash, private.manifest.entries,
+    )  # fmt: skip
+    db = sqlite3.connect(world.tmp / "server" / "sealbox.db")
+    with db:
+        db.execute(
+            "UPDATE nodes SET manifest = ?, manifest_version = ? "
+            "WHERE owner_id = ? AND node_id = ?",
+            (forged, private.manifest.version + 1, alice.session.user_id, private.folder_id),
+        )
+    db.close()
+    with pytest.raises(IntegrityError) as refused:
+        await Drive(alice.session).folder_at("/private")
+    assert refused.value.code == ErrorCode.BAD_SIGNATURE
 
 
 async def test_a_swapped_identity_bundle_stops_sharing(world: World) -> None:

@@ -65,7 +65,14 @@ async def test_read_member_reads_the_subtree_and_cannot_write(server: Server) ->
     ).status_code == 200
     got = await server.client.get(f"{base}/contents/{e(ids['a_content'])}", headers=bob.headers)
     assert got.status_code == 200 and got.content.endswith(b"a" * 40)
-    for path in (f"{base}/folders/{e(ids['private'])}", f"{base}/contents/{e(ids['c_content'])}"):
+    node = await server.client.get(f"{base}/nodes/{e(ids['a'])}", headers=bob.headers)
+    assert node.status_code == 200 and node.json()["parent_id"] == e(ids["shared"])
+    for path in (
+        f"{base}/folders/{e(ids['private'])}",
+        f"{base}/contents/{e(ids['c_content'])}",
+        f"{base}/nodes/{e(ids['c'])}",
+        f"{base}/nodes/{e(alice.root_id)}",
+    ):
         assert (await server.client.get(path, headers=bob.headers)).status_code == 404
     # carol is not a member: the share does not exist for her.
     assert (

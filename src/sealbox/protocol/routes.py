@@ -42,6 +42,7 @@ SHARES = f"{PREFIX}/shares"
 SHARE = f"{PREFIX}/shares/{{share_id}}"
 SHARE_FOLDER = f"{PREFIX}/shares/{{share_id}}/folders/{{node_id}}"
 SHARE_CONTENT = f"{PREFIX}/shares/{{share_id}}/contents/{{content_id}}"
+SHARE_NODE = f"{PREFIX}/shares/{{share_id}}/nodes/{{node_id}}"
 SHARE_TRANSACTIONS = f"{PREFIX}/shares/{{share_id}}/transactions"
 # Drop links: the owner's routes, and the anonymous uploader's (the drop id authorises).
 DROPS = f"{PREFIX}/drops"

@@ -26,7 +26,9 @@ def register(app: typer.Typer) -> None:
         invoke_without_command=True,
     )
     contacts_app.callback()(contacts_list)
+    contacts_app.command("add")(contacts_add)
     contacts_app.command("verify")(contacts_verify)
+    contacts_app.command("remove")(contacts_remove)
     app.add_typer(contacts_app, name="contacts")
     app.command()(share)
     app.command()(unshare)
@@ -37,6 +39,7 @@ def register(app: typer.Typer) -> None:
     shared_app.command("ls")(shared_ls)
     shared_app.command("get")(shared_get)
     shared_app.command("put")(shared_put)
+    shared_app.command("mv")(shared_mv)
     shared_app.command("rm")(shared_rm)
     app.add_typer(shared_app, name="shared")
 
@@ -59,6 +62,31 @@ def contacts_list(ctx: typer.Context, json_out: Json = False) -> None:
         return
     for row in rows:
         typer.echo(row["username"] + ("" if row["verified"] else UNVERIFIED))
+
+
+def contacts_add(
+    ctx: typer.Context, username: Annotated[str, typer.Argument(help="Their username.")]
+) -> None:
+    """Fetch USER's identity key and pin it (unverified until you compare safety numbers)."""
+    opts = options(ctx)
+    found = run(lambda: with_drive(opts, lambda drive: contacts.identity(drive.session, username)))
+    state = "verified" if found.verified else "unverified: compare with `contacts verify`"
+    note(opts, f"{found.username} added ({state}).")
+
+
+def contacts_remove(
+    ctx: typer.Context, username: Annotated[str, typer.Argument(help="Their username.")]
+) -> None:
+    """Forget USER's pinned key. The next time their key is fetched it is accepted as new, so
+    verify them again then."""
+    opts = options(ctx)
+
+    async def work(drive: Drive) -> bool:
+        return contacts.forget(drive.session, username)
+
+    if not run(lambda: with_drive(opts, work)):
+        fail(f"no contact called {username}", Exit.NOT_FOUND)
+    note(opts, f"{username} removed.")
 
 
 def contacts_verify(
@@ -254,6 +282,27 @@ def shared_put(
             fail(f"{name} is shared with you read-only", Exit.AUTH)
         with progress_reporter(opts, None, "upload") as report:
             await files.put(inside, sources, path, report)
+
+    run(lambda: with_drive(opts, work))
+
+
+def shared_mv(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="SHARE/PATH to move or rename.")],
+    target: Annotated[
+        str, typer.Argument(help="SHARE/PATH: a folder to move into, or a new name.")
+    ],
+) -> None:
+    """Move or rename inside a folder shared with you for writing."""
+    opts = options(ctx)
+    name, path = _split(source)
+    other, to = _split(target)
+    if other != name:
+        fail("moves stay inside one shared folder", Exit.USAGE)
+
+    async def work(drive: Drive) -> None:
+        inside = await shares.open_shared(drive, name)
+        await inside.move(path, to)
 
     run(lambda: with_drive(opts, work))
 

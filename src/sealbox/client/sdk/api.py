@@ -121,8 +121,11 @@ class Api:
         except ValueError as exc:
             raise IntegrityError(ErrorCode.MALFORMED, f"server listing: {exc}") from None
 
+    def _node_path(self, node_id: bytes) -> str:
+        return routes.NODE.format(node_id=_id(node_id))
+
     async def node(self, node_id: bytes) -> m.NodeView:
-        return await self._call("GET", routes.NODE.format(node_id=_id(node_id)), m.NodeView)
+        return await self._call("GET", self._node_path(node_id), m.NodeView)
 
     async def versions(self, node_id: bytes) -> m.VersionList:
         path = routes.NODE_VERSIONS.format(node_id=_id(node_id))
@@ -256,6 +259,9 @@ class ShareApi(Api):
 
     def _content_path(self, content_id: bytes) -> str:
         return routes.SHARE_CONTENT.format(share_id=_id(self.share_id), content_id=_id(content_id))
+
+    def _node_path(self, node_id: bytes) -> str:
+        return routes.SHARE_NODE.format(share_id=_id(self.share_id), node_id=_id(node_id))
 
     def _transactions_path(self) -> str:
         return routes.SHARE_TRANSACTIONS.format(share_id=_id(self.share_id))

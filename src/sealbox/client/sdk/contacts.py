@@ -104,19 +104,34 @@ def contacts(session: Session) -> list[Contact]:
     ]
 
 
-async def write_members(session: Session) -> dict[bytes, bytes]:
-    """Signing keys of the write members of this account's outgoing shares, from their pins.
-    A member whose key changed is left out, so their signatures stop verifying until they are
-    verified again."""
-    members: dict[bytes, bytes] = {}
+def forget(session: Session, username: str) -> bool:
+    """Drop the pin of ``username``: the next contact starts again from first sight. False when
+    there was none."""
+    pinned = session.state.pin_by_username(session.user_id, normalize_username(username))
+    if pinned is None or pinned[0].user_id == session.user_id:
+        return False
+    session.state.forget_pin(session.user_id, pinned[0].user_id)
+    return True
+
+
+async def write_members(session: Session) -> dict[bytes, dict[bytes, bytes]]:
+    """For each folder this account shares, the signing keys of its write members, from their
+    pins. A member whose key changed is left out, so their signatures stop verifying until they
+    are verified again."""
+    members: dict[bytes, dict[bytes, bytes]] = {}
+    keys: dict[bytes, bytes | None] = {}
     for share in (await session.api.shares()).outgoing:
         for member in share.members:
-            if member.rights != 2 or member.user_id in members:
+            if member.rights != 2:
                 continue
-            try:
-                found = await identity(session, member.username)
-            except IntegrityError:
-                continue
-            if found.bundle.user_id == member.user_id:
-                members[member.user_id] = found.bundle.keys.sign_public
+            if member.user_id not in keys:
+                try:
+                    found = await identity(session, member.username)
+                    ok = found.bundle.user_id == member.user_id
+                    keys[member.user_id] = found.bundle.keys.sign_public if ok else None
+                except IntegrityError:
+                    keys[member.user_id] = None
+            key = keys[member.user_id]
+            if key is not None:
+                members.setdefault(share.folder_id, {})[member.user_id] = key
     return members

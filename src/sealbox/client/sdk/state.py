@@ -126,6 +126,9 @@ class LocalState:
             (owner, pin.user_id, username, pin.sign_public, pin.bundle_version, int(verified)),
         )
 
+    def forget_pin(self, owner: bytes, user_id: bytes) -> None:
+        self._db.execute("DELETE FROM pins WHERE owner = ? AND user_id = ?", (owner, user_id))
+
     def mark(self, owner: bytes, folder_id: bytes) -> Seen | None:
         row = self._db.execute(
             "SELECT version, hash FROM marks WHERE owner = ? AND folder_id = ?", (owner, folder_id)

@@ -38,6 +38,7 @@ from sealbox.protocol.listing import BinaryListing
 
 T = TypeVar("T")
 RETRIES = 8
+MAX_DEPTH = 10_000  # bounds the walk up parent links, as the server bounds trees
 
 
 @dataclass(frozen=True)
@@ -119,22 +120,35 @@ class Drive:
         self.session = session
         self.api = session.api
         self.rng = rng
-        # Write members of this account's shares, learnt (and checked against pins) only once a
-        # listing is signed by someone other than the account itself.
-        self._members: dict[bytes, bytes] | None = None
+        # Write members of this account's shares by shared folder, learnt (and checked against
+        # pins) only once a listing is signed by someone other than the account itself.
+        self._members: dict[bytes, dict[bytes, bytes]] | None = None
+        self._parents: dict[bytes, bytes | None] = {}
 
     @property
     def writers(self) -> dict[bytes, bytes]:
-        """Who may sign manifests and records here: the account and, once loaded, the write
-        members of its shares (spec/sharing.md, "Writers sign")."""
-        return {**(self._members or {}), **self.session.writers}
+        """Who may sign manifests and records in a folder nobody else writes: the account."""
+        return self.session.writers
 
-    async def load_members(self) -> bool:
-        """Learn the write members of this account's shares; False if already known."""
-        if self._members is not None:
-            return False
-        self._members = await write_members(self.session)
-        return True
+    async def writers_for(self, folder_id: bytes) -> dict[bytes, bytes]:
+        """Who may sign in ``folder_id``: the account and the write members of every share of a
+        folder at or above it (spec/sharing.md, "Writers sign"). The way up follows the server's
+        parent links, which can only leave writers out, never add members of other folders'
+        shares than those the server already names."""
+        if self._members is None:
+            self._members = await write_members(self.session)
+        extra: dict[bytes, bytes] = {}
+        current: bytes | None = folder_id
+        for _ in range(MAX_DEPTH):
+            if current is None or not self._members:
+                break
+            extra.update(self._members.get(current, {}))
+            if current in (self.session.root_id, self.session.trash_id):
+                break
+            if current not in self._parents:
+                self._parents[current] = (await self.api.node(current)).parent_id
+            current = self._parents[current]
+        return {**extra, **self.session.writers}
 
     # Reading ----------------------------------------------------------------------------------
 
@@ -155,10 +169,13 @@ class Drive:
         try:
             folder, mark = verify_listing(listing, folder_id, key, self.writers, seen)
         except IntegrityError as exc:
-            # Signed by someone else: a write member of a share, if anyone.
-            if exc.code != ErrorCode.BAD_SIGNATURE or not await self.load_members():
+            # Signed by someone else: a write member of a share above this folder, if anyone.
+            if exc.code != ErrorCode.BAD_SIGNATURE:
                 raise
-            folder, mark = verify_listing(listing, folder_id, key, self.writers, seen)
+            writers = await self.writers_for(folder_id)
+            if writers == self.writers:
+                raise
+            folder, mark = verify_listing(listing, folder_id, key, writers, seen)
         s.state.save_mark(s.user_id, folder_id, mark)
         return folder
 

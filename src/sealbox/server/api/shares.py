@@ -54,6 +54,15 @@ async def share_folder(
     return Response(listing.model_dump_json(), media_type="application/json", headers=headers)
 
 
+@router.get(routes.SHARE_NODE)
+async def share_node(
+    share_id: str, node_id: str, caller: CallerDep, svc: ServicesDep
+) -> m.NodeView:
+    node = path_id(node_id, "node id")
+    owner = await svc.shares.node_owner(caller.user_id, path_id(share_id, "share id"), node)
+    return await svc.drive.node(owner, node)
+
+
 async def _share_download(
     share_id: str, content_id: str, request: Request, caller: CallerDep, svc: ServicesDep
 ) -> Response:

@@ -202,6 +202,17 @@ class ShareService:
                 raise not_found("folder")
         return share.owner_id
 
+    def _node_owner(self, user_id: bytes, share_id: bytes, node_id: bytes) -> bytes:
+        with read_only(self._engine) as conn:
+            share = self.access(conn, user_id, share_id)
+            if not within(conn, share.owner_id, node_id, share.folder_id):
+                raise not_found("node")
+        return share.owner_id
+
+    async def node_owner(self, user_id: bytes, share_id: bytes, node_id: bytes) -> bytes:
+        """The owner of ``node_id`` if the share reaches it; NOT_FOUND otherwise."""
+        return await to_thread.run_sync(partial(self._node_owner, user_id, share_id, node_id))
+
     async def folder_owner(self, user_id: bytes, share_id: bytes, folder_id: bytes) -> bytes:
         return await to_thread.run_sync(partial(self._folder_owner, user_id, share_id, folder_id))
 
