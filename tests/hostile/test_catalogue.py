@@ -532,3 +532,68 @@ async def test_A24_withheld_child_is_reported(arena: Arena, tmp_path: Path) -> N
     arena.hostile.on("GET", FOLDER, listing_rewrite(withhold))
     listed = await drive.root()
     assert len(listed.children) == 1 and len(listed.withheld) == 1
+
+
+# Sharing and links ------------------------------------------------------------------------
+
+
+async def test_A7_substituted_contact_key_is_refused(arena: Arena) -> None:
+    from sealbox.client.sdk import contacts
+    from sealbox.crypto import identity
+
+    alice = await arena.user("alice")
+    bob = await arena.user("bob")
+    first = await contacts.identity(alice.session, "bob")  # pinned on first sight
+    assert first.bundle.keys == bob.session.bundle.keys and not first.verified
+    forged = identity.make_bundle(
+        identity.IdentityKeys.generate(), bob.session.user_id, "bob", 2, 0
+    )
+
+    def substitute(exchange: Exchange) -> bytes:
+        body = json.loads(exchange.body)
+        body["identity_bundle"] = b64url(forged)
+        return json.dumps(body).encode()
+
+    arena.hostile.on("GET", r"/v1/users/bob/bundle", substitute)
+    with pytest.raises(IntegrityError) as excinfo:
+        await contacts.identity(alice.session, "bob")
+    assert excinfo.value.code == ErrorCode.KEY_CHANGED
+    # The pin still names bob's real key: nothing was sealed to the server's key.
+    pinned = alice.session.state.pin_by_username(alice.session.user_id, "bob")
+    assert pinned is not None and pinned[0].sign_public == bob.session.bundle.keys.sign_public
+
+
+async def test_A10_link_key_never_reaches_the_server(arena: Arena, tmp_path: Path) -> None:
+    from sealbox.client.sdk import links
+
+    alice = await arena.user("alice")
+    await put_bytes(alice, tmp_path, "/shared.bin", b"linked secret" * 1000)
+    url, _ = await links.create_link(alice, "/shared.bin")
+    address = links.parse_link(url)
+    key = links.link_key(address)
+    opened = await links.open_link(arena.http, arena.state("visitor"), address, key)
+    assert opened.secret.metadata.name == "shared.bin"
+    secret = key.secret_bytes()
+    needles = [secret, secret.hex().encode(), b64url(secret).encode(), address.fragment.encode()]
+    import base64
+
+    needles += [base64.b64encode(secret), base64.b64encode(secret).rstrip(b"=")]
+    for request in arena.hostile.requests:
+        wire = request.wire_bytes()
+        assert not any(n in wire for n in needles), request.path
+
+
+async def test_A18_wrong_link_password_fails_locally(arena: Arena, tmp_path: Path) -> None:
+    from sealbox.client.sdk import links
+    from sealbox.crypto.password import FLOOR_MEMLIMIT, FLOOR_OPSLIMIT
+
+    alice = await arena.user("alice")
+    await put_bytes(alice, tmp_path, "/locked.bin", b"behind a password")
+    settings = links.PasswordSettings("right password", FLOOR_OPSLIMIT, FLOOR_MEMLIMIT)
+    url, _ = await links.create_link(alice, "/locked.bin", password=settings)
+    mark = len(arena.hostile.requests)
+    with pytest.raises(IntegrityError) as excinfo:
+        links.link_key(links.parse_link(url), lambda: "wrong password")
+    assert excinfo.value.code == ErrorCode.COMMITMENT_MISMATCH
+    assert arena.hostile.requests[mark:] == []  # nothing was sent for the failed attempt
+    assert links.link_key(links.parse_link(url), lambda: "right password")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # Rows whose tests arrive with sharing and the web client. Shrinking this set is the work.
-PENDING = {"A5", "A6", "A7", "A10", "A18", "A20", "A22"}
+PENDING = {"A5", "A6", "A20", "A22"}
 
 
 def test_every_row_has_tests_or_is_knowingly_pending() -> None:
@@ -20,7 +20,7 @@ def test_every_row_has_tests_or_is_knowingly_pending() -> None:
     named: set[str] = set()
     pending = set()
     for row, cell in rows:
-        names = re.findall(r"`(test_\w+)`", cell)
+        names = [n for n in re.findall(r"`(test_\w+)`", cell) if n.startswith("test_A")]
         named.update(names)
         if not names:
             pending.add(row)
