@@ -13,6 +13,7 @@ class ErrorCode(StrEnum):
     UNAUTHORIZED = "unauthorized"
     BAD_CREDENTIALS = "bad_credentials"
     NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     USERNAME_TAKEN = "username_taken"
     USER_ID_TAKEN = "user_id_taken"
@@ -28,6 +29,8 @@ class ErrorCode(StrEnum):
     QUOTA_EXCEEDED = "quota_exceeded"
     TOO_MANY_ATTEMPTS = "too_many_attempts"
     CURSOR_EXPIRED = "cursor_expired"
+    LINK_EXPIRED = "link_expired"
+    LINK_EXHAUSTED = "link_exhausted"
     INTERNAL = "internal_error"
     UNAVAILABLE = "unavailable"
 
@@ -38,6 +41,7 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.UNAUTHORIZED: 401,
     ErrorCode.BAD_CREDENTIALS: 401,
     ErrorCode.NOT_FOUND: 404,
+    ErrorCode.FORBIDDEN: 403,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.USERNAME_TAKEN: 409,
     ErrorCode.USER_ID_TAKEN: 409,
@@ -53,6 +57,8 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.QUOTA_EXCEEDED: 507,
     ErrorCode.TOO_MANY_ATTEMPTS: 429,
     ErrorCode.CURSOR_EXPIRED: 410,
+    ErrorCode.LINK_EXPIRED: 410,
+    ErrorCode.LINK_EXHAUSTED: 410,
     ErrorCode.INTERNAL: 500,
     ErrorCode.UNAVAILABLE: 503,
 }

@@ -8,6 +8,13 @@ MAX_EMAIL_CHARS = 254
 
 MAX_ACCOUNT_BLOB = 64 * 1024
 MAX_NODE_RECORD = 64 * 1024
+MAX_LINK_SECRET = 64 * 1024
+# A share envelope: 75 bytes of ids and lengths, a sealed box of at most 64 KiB, a signature.
+MAX_SHARE_ENVELOPE = 75 + 65536 + 64
+# A drop upload object: prefix, drop id, a sealed box of the file key and metadata.
+MAX_DROP_UPLOAD = 64 * 1024
+# Links may live at most ten years; a longer expiry is almost certainly a unit mistake.
+MAX_LINK_LIFETIME_SECONDS = 10 * 366 * 86400
 MAX_MANIFEST = 16 * 1024 * 1024
 MAX_HEADER = 1024
 

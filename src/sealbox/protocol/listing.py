@@ -69,3 +69,23 @@ def parse_listing(data: bytes) -> BinaryListing:
     if len(manifest) != manifest_len or offset != len(data):
         raise ValueError("listing is truncated or has trailing bytes")
     return BinaryListing(manifest_version, manifest, children)
+
+
+def encode_listing(listing: BinaryListing) -> bytes:
+    """The inverse of :func:`parse_listing` (tests use it to play a server that lies)."""
+    parts = [HEAD.pack(MAGIC, listing.manifest_version, len(listing.manifest)), listing.manifest]
+    parts.append(COUNT.pack(len(listing.children)))
+    for child in listing.children:
+        parts.append(
+            CHILD.pack(
+                child.node_id,
+                FOLDER if child.node_type == "folder" else FILE,
+                HAS_CONTENT if child.content_id is not None else 0,
+                child.content_id or bytes(16),
+                child.size,
+                child.manifest_version,
+                len(child.record),
+            )
+        )
+        parts.append(child.record)
+    return b"".join(parts)

@@ -67,6 +67,10 @@ AccountBlob = Annotated[bytes, _IN, Field(max_length=limits.MAX_ACCOUNT_BLOB), _
 NodeRecord = Annotated[bytes, _IN, Field(max_length=limits.MAX_NODE_RECORD), _OUT, _SCHEMA]
 Manifest = Annotated[bytes, _IN, Field(max_length=limits.MAX_MANIFEST), _OUT, _SCHEMA]
 Header = Annotated[bytes, _IN, Field(max_length=limits.MAX_HEADER), _OUT, _SCHEMA]
+LinkSecretBlob = Annotated[bytes, _IN, Field(max_length=limits.MAX_LINK_SECRET), _OUT, _SCHEMA]
+ShareEnvelope = Annotated[bytes, _IN, Field(max_length=limits.MAX_SHARE_ENVELOPE), _OUT, _SCHEMA]
+DropUploadBlob = Annotated[bytes, _IN, Field(max_length=limits.MAX_DROP_UPLOAD), _OUT, _SCHEMA]
+PublicKey = Annotated[bytes, _IN, Field(min_length=32, max_length=32), _OUT, _SCHEMA]
 InlineBytes = Annotated[bytes, _IN, Field(max_length=limits.MAX_INLINE_CHUNK), _OUT, _SCHEMA]
 
 Username = Annotated[str, Field(pattern=limits.USERNAME_PATTERN)]
@@ -224,6 +228,8 @@ class NodePut(Wire):
     inline: InlineContent | None = None
     # New folders only: their first manifest (version 1).
     manifest: Manifest | None = None
+    # Files imported from a link: the link through which the caller reaches ``content_id``.
+    via_link: Id | None = None
 
 
 class TransactionRequest(Wire):
@@ -298,6 +304,124 @@ class FeedPage(Wire):
     entries: list[FeedEntry]
     cursor: int
     more: bool
+
+
+class LinkCreateRequest(Wire):
+    link_id: Id
+    node_id: Id
+    secret: LinkSecretBlob
+    # Seconds from now, on the server's clock; None for a link that does not expire.
+    expires_in: int | None = Field(default=None, ge=1, le=limits.MAX_LINK_LIFETIME_SECONDS)
+    max_downloads: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+class LinkView(Wire):
+    """A link as its owner sees it (never the link key, which the server does not have)."""
+
+    link_id: Id
+    node_id: Id
+    node_type: NodeType
+    expires_at: int | None
+    max_downloads: int | None
+    downloads: int
+
+
+class LinkList(Wire):
+    links: list[LinkView]
+
+
+class LinkOpened(Wire):
+    """What a visitor gets for a link id: the sealed link secret and the owner's identity bundle,
+    so that it can check the signatures of a linked folder's manifests and records."""
+
+    link_id: Id
+    node_id: Id
+    node_type: NodeType
+    secret: LinkSecretBlob
+    owner_username: str
+    owner_bundle: AccountBlob
+    expires_at: int | None
+    downloads_left: int | None
+
+
+class UserBundle(Wire):
+    user_id: Id
+    username: str
+    identity_bundle: AccountBlob
+
+
+class ShareCreateRequest(Wire):
+    share_id: Id
+    folder_id: Id
+    recipient_id: Id
+    rights: Literal[1, 2]  # 1 read, 2 write (spec/sharing.md)
+    envelope: ShareEnvelope
+
+
+class ShareMember(Wire):
+    user_id: Id
+    username: str
+    rights: Literal[1, 2]
+
+
+class ShareView(Wire):
+    share_id: Id
+    folder_id: Id
+    owner_id: Id
+    owner_username: str
+    recipient_id: Id
+    recipient_username: str
+    rights: Literal[1, 2]
+    envelope: ShareEnvelope
+    # Everyone the owner shares this folder with, so that clients know the writers (format
+    # version 1 has no signed roster; spec/sharing.md, "Planned for a later version").
+    members: list[ShareMember]
+
+
+class ShareList(Wire):
+    outgoing: list[ShareView]
+    incoming: list[ShareView]
+
+
+class DropCreateRequest(Wire):
+    drop_id: Id
+    folder_id: Id
+    public_key: PublicKey
+    key_wrap: AccountBlob
+
+
+class DropKeyUpdate(Wire):
+    key_wrap: AccountBlob
+
+
+class DropView(Wire):
+    drop_id: Id
+    folder_id: Id
+    public_key: PublicKey
+    key_wrap: AccountBlob
+    pending: int
+
+
+class DropList(Wire):
+    drops: list[DropView]
+
+
+class DropDelivery(Wire):
+    """An anonymous upload, finished: the content id of the complete upload and the drop upload
+    object sealed to the drop's public key."""
+
+    content_id: Id
+    sealed: DropUploadBlob
+
+
+class DroppedFileView(Wire):
+    content_id: Id
+    sealed: DropUploadBlob
+    size: int
+
+
+class DroppedFileList(Wire):
+    files: list[DroppedFileView]
 
 
 class ErrorBody(Wire):

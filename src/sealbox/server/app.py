@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from sealbox.protocol import models as m
 from sealbox.protocol import routes
-from sealbox.server.api import accounts, drive, probes, transfers
+from sealbox.server.api import accounts, drive, drops, links, probes, shares, transfers
 from sealbox.server.api.body_limit import BodyLimitMiddleware
 from sealbox.server.api.errors import install_error_handlers
 from sealbox.server.api.request_metrics import RequestMetricsMiddleware
@@ -25,9 +25,12 @@ from sealbox.server.services.accounts import AccountService
 from sealbox.server.services.collector import Collector
 from sealbox.server.services.contents import ContentService
 from sealbox.server.services.drive import DriveService
+from sealbox.server.services.drops import DropService
 from sealbox.server.services.feed import FeedService
+from sealbox.server.services.links import LinkService
 from sealbox.server.services.metrics import MeteredBlobStore, Metrics
 from sealbox.server.services.registry import Services
+from sealbox.server.services.shares import ShareService
 from sealbox.server.services.throttle import LoginThrottle
 from sealbox.server.services.uploads import UploadService
 from sealbox.server.settings import Settings
@@ -59,6 +62,8 @@ def build_services(
     blobs = MeteredBlobStore(blobs, metrics.blob_store_errors)
     keys = ServerKeys(settings.secret or load_or_create_secret(settings.data_dir))
     uploads = UploadService(engine, blobs, clock, settings)
+    link_service = LinkService(engine, clock)
+    share_service = ShareService(engine)
     return Services(
         settings=settings,
         engine=engine,
@@ -66,8 +71,11 @@ def build_services(
         clock=clock,
         accounts=AccountService(engine, keys, clock, settings),
         uploads=uploads,
-        drive=DriveService(engine, uploads, settings),
-        contents=ContentService(engine, blobs),
+        drive=DriveService(engine, uploads, link_service, settings),
+        contents=ContentService(engine, blobs, link_service, share_service),
+        links=link_service,
+        shares=share_service,
+        drops=DropService(engine),
         feed=FeedService(engine),
         collector=Collector(
             engine, blobs, clock, settings.upload_ttl_seconds, settings.session_idle_days
@@ -117,6 +125,9 @@ def create_app(services: Services, *, background_jobs: bool = True) -> FastAPI:
     app.include_router(accounts.router)
     app.include_router(drive.router)
     app.include_router(transfers.router)
+    app.include_router(links.router)
+    app.include_router(shares.router)
+    app.include_router(drops.router)
     app.include_router(probes.router)
 
     @app.get(routes.HEALTH, tags=["health"])

@@ -10,6 +10,9 @@ order they arrive:
 * ``reset_next(n)``: drop the next ``n`` connections with a TCP reset, without answering;
 * ``cut_next_response(after)``: forward the next response but break the connection after
   ``after`` bytes of it (headers included), as a server crashing mid-download would.
+
+With ``record=True`` it also keeps every byte clients sent (request lines, headers and bodies) in
+``sent``, so a test can show that something secret never went over the wire.
 """
 
 from __future__ import annotations
@@ -33,9 +36,11 @@ class _Faults:
 
 
 class FaultProxy:
-    def __init__(self, upstream_host: str, upstream_port: int) -> None:
+    def __init__(self, upstream_host: str, upstream_port: int, *, record: bool = False) -> None:
         self.upstream = (upstream_host, upstream_port)
         self.requests: list[str] = []
+        self.record = record
+        self.sent = bytearray()
         self._faults = _Faults()
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -92,6 +97,8 @@ class FaultProxy:
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         head = await reader.readuntil(b"\r\n\r\n")
+        if self.record:
+            self.sent += head
         lines = head.decode("latin-1").split("\r\n")
         self.requests.append(lines[0])
         headers = [line for line in lines[1:] if line]
@@ -114,7 +121,9 @@ class FaultProxy:
         upstream_writer.write(
             ("\r\n".join([lines[0], *kept, "Connection: close"]) + "\r\n\r\n").encode("latin-1")
         )
-        upload = asyncio.create_task(self._pipe(reader, upstream_writer, None))
+        upload = asyncio.create_task(
+            self._pipe(reader, upstream_writer, None, self.sent if self.record else None)
+        )
         try:
             await self._pipe(upstream_reader, writer, cut_after)
         finally:
@@ -125,10 +134,15 @@ class FaultProxy:
 
     @staticmethod
     async def _pipe(
-        source: asyncio.StreamReader, sink: asyncio.StreamWriter, limit: int | None
+        source: asyncio.StreamReader,
+        sink: asyncio.StreamWriter,
+        limit: int | None,
+        tape: bytearray | None = None,
     ) -> None:
         sent = 0
         while data := await source.read(65536):
+            if tape is not None:
+                tape += data
             if limit is not None and sent + len(data) >= limit:
                 sink.write(data[: limit - sent])
                 await sink.drain()

@@ -25,7 +25,7 @@ from sealbox.client.sdk.errors import (
 )
 from sealbox.client.sdk.state import LocalState, default_home
 from sealbox.client.sdk.tree import Drive
-from sealbox.crypto.errors import IntegrityError
+from sealbox.crypto.errors import ErrorCode, IntegrityError
 
 T = TypeVar("T")
 
@@ -152,6 +152,10 @@ def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
     try:
         return asyncio.run(_awaited(coro_factory))
     except IntegrityError as exc:
+        if exc.code == ErrorCode.COMMITMENT_MISMATCH:
+            fail("wrong password for this link (nothing was sent to the server)", Exit.AUTH)
+        if exc.code == ErrorCode.KEY_CHANGED:
+            fail(f"refused: {exc}", Exit.INTEGRITY)
         fail(f"integrity check failed, the server returned data that was tampered with: {exc}",
              Exit.INTEGRITY)  # fmt: skip
     except NotLoggedIn as exc:
@@ -163,8 +167,10 @@ def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
     except ApiError as exc:
         if exc.code in ("unauthorized", "bad_credentials"):
             fail(str(exc), Exit.AUTH)
-        if exc.code == "not_found":
+        if exc.code in ("not_found", "link_expired", "link_exhausted"):
             fail(str(exc), Exit.NOT_FOUND)
+        if exc.code == "forbidden":
+            fail(str(exc), Exit.AUTH)
         if exc.code in ("stale_manifest", "username_taken", "id_taken"):
             fail(str(exc), Exit.CONFLICT)
         if exc.code == "unavailable":

@@ -9,9 +9,12 @@ from typing import Annotated, Any
 
 import typer
 
+from sealbox.client.cli import drop_commands, link_commands
 from sealbox.client.cli.context import Exit, fail, note, options, run, with_drive
 from sealbox.client.cli.output import emit_json, format_mtime, human_size, progress_reporter
 from sealbox.client.sdk import files
+from sealbox.client.sdk.drops import is_drop_link
+from sealbox.client.sdk.links import is_link
 from sealbox.client.sdk.tree import Drive, Folder, Node, join_path, split_path
 from sealbox.crypto import content
 from sealbox.crypto.errors import ErrorCode, IntegrityError
@@ -69,13 +72,21 @@ def _warn_withheld(folder: Folder, path: str) -> bool:
 
 def ls(
     ctx: typer.Context,
-    path: Annotated[str, typer.Argument(help="Remote folder or file.")] = "/",
+    path: Annotated[str, typer.Argument(help="Remote folder or file, or a link URL.")] = "/",
     long: Annotated[bool, typer.Option("-l", help="Type, size and date.")] = False,
     recursive: Annotated[bool, typer.Option("-R", help="Everything below, too.")] = False,
     json_out: Json = False,
 ) -> None:
-    """List a folder. Names, sizes and dates come from authenticated metadata only."""
+    """List a folder, or what a link opens (no account needed for links). Names, sizes and dates
+    come from authenticated metadata only."""
     opts = options(ctx)
+    if is_link(path):
+        link_rows = link_commands.ls_link(opts, path, recursive)
+        if json_out:
+            emit_json([{k: v for k, v in r.items() if k != "recursive"} for r in link_rows])
+        else:
+            _print_rows(link_rows, long)
+        return
 
     async def work(drive: Drive) -> tuple[list[dict[str, Any]], bool]:
         chain, node = await drive.walk(path)
@@ -159,14 +170,19 @@ def _local_total(paths: list[Path]) -> int:
 def put(
     ctx: typer.Context,
     paths: Annotated[
-        list[str], typer.Argument(help="LOCAL... REMOTE: files or folders, then where.")
+        list[str],
+        typer.Argument(help="LOCAL... REMOTE: files or folders, then where (or a drop link)."),
     ],
 ) -> None:
-    """Upload files and folders. An interrupted upload resumes when the command is run again."""
+    """Upload files and folders, or files through a drop link (no account needed). An
+    interrupted upload resumes when the command is run again."""
     opts = options(ctx)
     if len(paths) < 2:
         fail("put needs at least one LOCAL path and a REMOTE path", Exit.USAGE)
     sources, remote = [Path(p) for p in paths[:-1]], paths[-1]
+    if is_drop_link(remote):
+        drop_commands.put_to_drop(opts, sources, remote)
+        return
 
     async def work(drive: Drive) -> None:
         with progress_reporter(opts, _local_total(sources), "upload") as report:
@@ -177,10 +193,18 @@ def put(
 
 def get(
     ctx: typer.Context,
-    paths: Annotated[list[str], typer.Argument(help="REMOTE... LOCAL: what, then where.")],
+    paths: Annotated[
+        list[str], typer.Argument(help="REMOTE... LOCAL: what, then where; or LINK [LOCAL].")
+    ],
 ) -> None:
-    """Download files and folders. Nothing is written unless it verified; reruns resume."""
+    """Download files and folders, or what a link opens (no account needed for links). Nothing is
+    written unless it verified; reruns resume."""
     opts = options(ctx)
+    if is_link(paths[0]):
+        if len(paths) > 2:
+            fail("get LINK takes at most one LOCAL path", Exit.USAGE)
+        link_commands.get_link(opts, paths[0], Path(paths[1]) if len(paths) == 2 else None)
+        return
     if len(paths) < 2:
         fail("get needs at least one REMOTE path and a LOCAL path", Exit.USAGE)
     sources, local = paths[:-1], Path(paths[-1])

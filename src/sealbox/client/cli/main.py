@@ -8,7 +8,13 @@ from typing import Annotated
 
 import typer
 
-from sealbox.client.cli import account_commands, drive_commands
+from sealbox.client.cli import (
+    account_commands,
+    drive_commands,
+    drop_commands,
+    link_commands,
+    share_commands,
+)
 from sealbox.client.cli.context import make_options
 
 app = typer.Typer(
@@ -51,6 +57,9 @@ def main_options(
 
 account_commands.register(app)
 drive_commands.register(app)
+link_commands.register(app)
+share_commands.register(app)
+drop_commands.register(app)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -98,14 +99,22 @@ class Api:
 
     # The drive --------------------------------------------------------------------------------
 
+    def _transactions_path(self) -> str:
+        return routes.TRANSACTIONS
+
     async def transaction(self, request: m.TransactionRequest) -> m.TransactionResponse:
-        return await self._call("POST", routes.TRANSACTIONS, m.TransactionResponse, request)
+        path = self._transactions_path()
+        return await self._call("POST", path, m.TransactionResponse, request)
+
+    def _folder_path(self, folder_id: bytes) -> str:
+        return routes.FOLDER.format(node_id=_id(folder_id))
+
+    def _content_path(self, content_id: bytes) -> str:
+        return routes.CONTENT.format(content_id=_id(content_id))
 
     async def folder(self, folder_id: bytes) -> BinaryListing:
         response = await self._send(
-            "GET",
-            routes.FOLDER.format(node_id=_id(folder_id)),
-            headers={"Accept": routes.LISTING_MEDIA_TYPE},
+            "GET", self._folder_path(folder_id), headers={"Accept": routes.LISTING_MEDIA_TYPE}
         )
         try:
             return parse_listing(response.content)
@@ -123,24 +132,82 @@ class Api:
         params = {"cursor": cursor, "wait": wait}
         return await self._call("GET", routes.FEED, m.FeedPage, params=params)
 
+    # Links ------------------------------------------------------------------------------------
+
+    async def create_link(self, request: m.LinkCreateRequest) -> m.LinkView:
+        return await self._call("POST", routes.LINKS, m.LinkView, request)
+
+    async def links(self) -> m.LinkList:
+        return await self._call("GET", routes.LINKS, m.LinkList)
+
+    async def revoke_link(self, link_id: bytes) -> None:
+        await self._send("DELETE", routes.LINK.format(link_id=_id(link_id)))
+
+    async def open_link(self, link_id: bytes) -> m.LinkOpened:
+        return await self._call("POST", routes.LINK_OPEN.format(link_id=_id(link_id)), m.LinkOpened)
+
+    # Identities and shares ---------------------------------------------------------------------
+
+    async def user_bundle(self, username: str) -> m.UserBundle:
+        path = routes.USER_BUNDLE.format(username=quote(username, safe=""))
+        return await self._call("GET", path, m.UserBundle)
+
+    async def create_share(self, request: m.ShareCreateRequest) -> m.ShareView:
+        return await self._call("POST", routes.SHARES, m.ShareView, request)
+
+    async def shares(self) -> m.ShareList:
+        return await self._call("GET", routes.SHARES, m.ShareList)
+
+    async def remove_share(self, share_id: bytes) -> None:
+        await self._send("DELETE", routes.SHARE.format(share_id=_id(share_id)))
+
+    # Drop links -------------------------------------------------------------------------------
+
+    async def create_drop(self, request: m.DropCreateRequest) -> m.DropView:
+        return await self._call("POST", routes.DROPS, m.DropView, request)
+
+    async def drops(self) -> m.DropList:
+        return await self._call("GET", routes.DROPS, m.DropList)
+
+    async def delete_drop(self, drop_id: bytes) -> None:
+        await self._send("DELETE", routes.DROP.format(drop_id=_id(drop_id)))
+
+    async def rewrap_drop(self, drop_id: bytes, key_wrap: bytes) -> None:
+        body = m.DropKeyUpdate(key_wrap=key_wrap).model_dump(mode="json")
+        await self._send("PUT", routes.DROP_KEY.format(drop_id=_id(drop_id)), json=body)
+
+    async def drop_files(self, drop_id: bytes) -> m.DroppedFileList:
+        path = routes.DROP_FILES.format(drop_id=_id(drop_id))
+        return await self._call("GET", path, m.DroppedFileList)
+
+    async def reject_dropped(self, drop_id: bytes, content_id: bytes) -> None:
+        path = routes.DROP_FILE.format(drop_id=_id(drop_id), content_id=_id(content_id))
+        await self._send("DELETE", path)
+
     # Transfers --------------------------------------------------------------------------------
 
+    def _uploads_path(self) -> str:
+        return routes.UPLOADS
+
+    def _chunk_path(self, content_id: bytes, index: int) -> str:
+        return routes.UPLOAD_CHUNK.format(content_id=_id(content_id), index=index)
+
     async def open_upload(self, request: m.UploadOpenRequest) -> m.UploadView:
-        return await self._call("POST", routes.UPLOADS, m.UploadView, request)
+        return await self._call("POST", self._uploads_path(), m.UploadView, request)
 
     async def upload_state(self, content_id: bytes) -> m.UploadView:
         path = routes.UPLOAD.format(content_id=_id(content_id))
         return await self._call("GET", path, m.UploadView)
 
     async def put_chunk(self, content_id: bytes, index: int, data: bytes | bytearray) -> None:
-        path = routes.UPLOAD_CHUNK.format(content_id=_id(content_id), index=index)
+        path = self._chunk_path(content_id, index)
         await self._send(
             "PUT", path, content=bytes(data), headers={"Content-Type": "application/octet-stream"}
         )
 
     async def content_range(self, content_id: bytes, start: int, end: int) -> bytes:
         """Bytes ``[start, end)`` of a content object; exactly that many or an error."""
-        path = routes.CONTENT.format(content_id=_id(content_id))
+        path = self._content_path(content_id)
         response = await self._send("GET", path, headers={"Range": f"bytes={start}-{end - 1}"})
         if response.status_code not in (200, 206):
             raise IntegrityError(ErrorCode.MALFORMED, "unexpected download status")
@@ -150,13 +217,48 @@ class Api:
         return data
 
     async def content_stream(self, content_id: bytes) -> AsyncIterator[bytes]:
-        path = routes.CONTENT.format(content_id=_id(content_id))
+        path = self._content_path(content_id)
         async with self.http.stream("GET", path, headers=self._headers()) as response:
             if response.status_code >= 400:
                 await response.aread()
                 raise _api_error(response)
             async for part in response.aiter_bytes():
                 yield part
+
+
+class LinkApi(Api):
+    """The calls a link visitor makes: listings and content through the link, with no session.
+
+    The link id in the path is the only authority; the link key never leaves the client.
+    """
+
+    def __init__(self, http: httpx.AsyncClient, link_id: bytes) -> None:
+        super().__init__(http, None)
+        self.link_id = link_id
+
+    def _folder_path(self, folder_id: bytes) -> str:
+        return routes.LINK_FOLDER.format(link_id=_id(self.link_id), node_id=_id(folder_id))
+
+    def _content_path(self, content_id: bytes) -> str:
+        return routes.LINK_CONTENT.format(link_id=_id(self.link_id), content_id=_id(content_id))
+
+
+class ShareApi(Api):
+    """A member's calls into a folder shared with them: listings, content and (write members)
+    transactions go through the share; uploads stay the member's own."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str | None, share_id: bytes) -> None:
+        super().__init__(http, token)
+        self.share_id = share_id
+
+    def _folder_path(self, folder_id: bytes) -> str:
+        return routes.SHARE_FOLDER.format(share_id=_id(self.share_id), node_id=_id(folder_id))
+
+    def _content_path(self, content_id: bytes) -> str:
+        return routes.SHARE_CONTENT.format(share_id=_id(self.share_id), content_id=_id(content_id))
+
+    def _transactions_path(self) -> str:
+        return routes.SHARE_TRANSACTIONS.format(share_id=_id(self.share_id))
 
 
 def parse(model: type[M], content: bytes) -> M:

@@ -12,9 +12,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from sealbox.client.sdk import transfers
+from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.errors import ConflictError, NotFoundError, SealboxError
+from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.tree import Change, Drive, Folder, Node, join_path, split_path
 from sealbox.crypto.keys import FileKey
 from sealbox.crypto.tree import FileMetadata
@@ -168,21 +171,48 @@ async def get(drive: Drive, sources: list[str], local: Path, report: Reporter) -
             await _get_file(drive, chain[-1], node, target, report)
 
 
-async def _get_file(drive: Drive, parent: Folder, node: Node, dest: Path, report: Reporter) -> None:
+class TreeReader(Protocol):
+    """What downloading needs: verified folders, the calls to fetch content, transfer journals.
+    Both an account's drive and a link visitor provide it."""
+
+    @property
+    def api(self) -> Api: ...
+
+    @property
+    def state(self) -> LocalState: ...
+
+    @property
+    def scope(self) -> str: ...
+
+    async def open_folder(self, parent: Folder, node: Node) -> Folder: ...
+
+
+async def get_file(
+    reader: TreeReader, key: FileKey, metadata: FileMetadata, dest: Path, report: Reporter
+) -> None:
+    report.start_file(metadata.name, metadata.size)
+    await transfers.download(
+        reader.api, reader.state, reader.scope, key, metadata, dest, progress=report.advance
+    )
+    report.finish_file(metadata.name)
+
+
+async def _get_file(
+    drive: TreeReader, parent: Folder, node: Node, dest: Path, report: Reporter
+) -> None:
     metadata = node.metadata
     assert isinstance(metadata, FileMetadata)
     key = node.record.open_key(parent.key)
     assert isinstance(key, FileKey)
-    session = drive.session
-    report.start_file(node.name, metadata.size)
-    await transfers.download(
-        drive.api, session.state, f"{session.server}:{session.username}", key, metadata, dest,
-        progress=report.advance,
-    )  # fmt: skip
-    report.finish_file(node.name)
+    await get_file(drive, key, metadata, dest, report)
 
 
-async def _get_tree(drive: Drive, folder: Folder, dest: Path, report: Reporter) -> None:
+async def get_tree(drive: TreeReader, folder: Folder, dest: Path, report: Reporter) -> None:
+    """Download a verified folder and everything below it into ``dest``."""
+    await _get_tree(drive, folder, dest, report)
+
+
+async def _get_tree(drive: TreeReader, folder: Folder, dest: Path, report: Reporter) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     small = [n for n in folder.children if not n.is_folder and n.size <= transfers.INLINE_MAX]
     gate = asyncio.Semaphore(8)

@@ -102,6 +102,24 @@ class LocalState:
             return None
         return Pin(user_id, row[1], row[2]), row[0], bool(row[3])
 
+    def pin_by_username(self, owner: bytes, username: str) -> tuple[Pin, bool] | None:
+        row = self._db.execute(
+            "SELECT user_id, sign_public, bundle_version, verified FROM pins "
+            "WHERE owner = ? AND username = ?",
+            (owner, username),
+        ).fetchone()
+        if row is None:
+            return None
+        return Pin(row[0], row[1], row[2]), bool(row[3])
+
+    def pins(self, owner: bytes) -> list[tuple[Pin, str, bool]]:
+        rows = self._db.execute(
+            "SELECT user_id, sign_public, bundle_version, verified, username FROM pins "
+            "WHERE owner = ? ORDER BY username",
+            (owner,),
+        ).fetchall()
+        return [(Pin(r[0], r[1], r[2]), r[4], bool(r[3])) for r in rows]
+
     def save_pin(self, owner: bytes, pin: Pin, username: str, verified: bool) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO pins VALUES (?, ?, ?, ?, ?, ?)",

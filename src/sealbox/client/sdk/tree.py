@@ -9,12 +9,14 @@ transaction carrying new signed manifests; a concurrent change elsewhere makes t
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal, TypeVar
 
 from sealbox.client.sdk.account import Session
+from sealbox.client.sdk.contacts import write_members
 from sealbox.client.sdk.errors import ApiError, ConflictError, NotFoundError, SealboxError
+from sealbox.client.sdk.state import LocalState
 from sealbox.crypto import manifest as mf
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.keys import FileKey, FolderKey, RandomSource, system_random
@@ -32,6 +34,7 @@ from sealbox.crypto.tree import (
     wrap_node_key,
 )
 from sealbox.protocol import models as m
+from sealbox.protocol.listing import BinaryListing
 
 T = TypeVar("T")
 RETRIES = 8
@@ -116,37 +119,48 @@ class Drive:
         self.session = session
         self.api = session.api
         self.rng = rng
+        # Write members of this account's shares, learnt (and checked against pins) only once a
+        # listing is signed by someone other than the account itself.
+        self._members: dict[bytes, bytes] | None = None
+
+    @property
+    def writers(self) -> dict[bytes, bytes]:
+        """Who may sign manifests and records here: the account and, once loaded, the write
+        members of its shares (spec/sharing.md, "Writers sign")."""
+        return {**(self._members or {}), **self.session.writers}
+
+    async def load_members(self) -> bool:
+        """Learn the write members of this account's shares; False if already known."""
+        if self._members is not None:
+            return False
+        self._members = await write_members(self.session)
+        return True
 
     # Reading ----------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> LocalState:
+        return self.session.state
+
+    @property
+    def scope(self) -> str:
+        """Names this account's transfer journals apart from other accounts' and servers'."""
+        return f"{self.session.server}:{self.session.username}"
 
     async def folder(self, folder_id: bytes, key: FolderKey) -> Folder:
         """List a folder and verify it (spec/metadata.md, "Listing a folder")."""
         s = self.session
         listing = await self.api.folder(folder_id)
-        manifest = mf.verify_manifest(listing.manifest, folder_id, s.writers)
-        if listing.manifest_version != manifest.version:
-            raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "listed and signed versions differ")
-        mark = mf.check_freshness(manifest, s.state.mark(s.user_id, folder_id))
-        reconciled = mf.reconcile(manifest, [c.record for c in listing.children])
-        reported = {c.node_id: c for c in listing.children}
-        children = []
-        for record in reconciled.records:
-            # A record by the manifest's own signer is vouched for by that signature (its hash is
-            # signed); one by another writer must carry that writer's own signature.
-            if record.writer_id != manifest.writer_id:
-                writer_key = s.writers.get(record.writer_id)
-                if writer_key is None:
-                    raise IntegrityError(ErrorCode.BAD_SIGNATURE, "a record by an unknown writer")
-                record.verify(writer_key)
-            metadata = record.open_metadata(key)
-            server_view = reported[record.node_id]
-            if isinstance(metadata, FileMetadata) and server_view.content_id != metadata.content_id:
-                raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the server names other content")
-            children.append(Node(record, metadata, server_view.size))
+        seen = s.state.mark(s.user_id, folder_id)
+        try:
+            folder, mark = verify_listing(listing, folder_id, key, self.writers, seen)
+        except IntegrityError as exc:
+            # Signed by someone else: a write member of a share, if anyone.
+            if exc.code != ErrorCode.BAD_SIGNATURE or not await self.load_members():
+                raise
+            folder, mark = verify_listing(listing, folder_id, key, self.writers, seen)
         s.state.save_mark(s.user_id, folder_id, mark)
-        return Folder(
-            folder_id, key, manifest, children, reconciled.withheld, len(reconciled.injected)
-        )
+        return folder
 
     async def root(self) -> Folder:
         return await self.folder(self.session.root_id, self.session.root_key)
@@ -240,6 +254,7 @@ class Drive:
         *,
         existing: Node | None = None,
         inline: m.InlineContent | None = None,
+        via_link: bytes | None = None,
     ) -> bytes:
         """Put a file (new, or a new version of ``existing``) pointing at committed content."""
         check_name(metadata.name)
@@ -254,6 +269,7 @@ class Drive:
                 record=record,
                 content_id=None if inline else metadata.content_id,
                 inline=inline,
+                via_link=via_link,
             )
         )
         change.place(parent, record, metadata)
@@ -570,6 +586,42 @@ class Drive:
             if node.is_folder:
                 out.extend(await self.iter_tree(await self.open_folder(folder, node), path))
         return out
+
+
+def verify_listing(
+    listing: BinaryListing,
+    folder_id: bytes,
+    key: FolderKey,
+    writers: Mapping[bytes, bytes],
+    seen: mf.Seen | None,
+) -> tuple[Folder, mf.Seen]:
+    """Check a listing: the manifest's signature by one of ``writers`` and its freshness against
+    ``seen``, each record against the manifest, each name against the folder key. Returns the
+    verified folder and the new high-water mark to remember."""
+    manifest = mf.verify_manifest(listing.manifest, folder_id, writers)
+    if listing.manifest_version != manifest.version:
+        raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "listed and signed versions differ")
+    mark = mf.check_freshness(manifest, seen)
+    reconciled = mf.reconcile(manifest, [c.record for c in listing.children])
+    reported = {c.node_id: c for c in listing.children}
+    children = []
+    for record in reconciled.records:
+        # A record by the manifest's own signer is vouched for by that signature (its hash is
+        # signed); one by another writer must carry that writer's own signature.
+        if record.writer_id != manifest.writer_id:
+            writer_key = writers.get(record.writer_id)
+            if writer_key is None:
+                raise IntegrityError(ErrorCode.BAD_SIGNATURE, "a record by an unknown writer")
+            record.verify(writer_key)
+        metadata = record.open_metadata(key)
+        server_view = reported[record.node_id]
+        if isinstance(metadata, FileMetadata) and server_view.content_id != metadata.content_id:
+            raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the server names other content")
+        children.append(Node(record, metadata, server_view.size))
+    folder = Folder(
+        folder_id, key, manifest, children, reconciled.withheld, len(reconciled.injected)
+    )
+    return folder, mark
 
 
 def _free_name(folder: Folder, name: str) -> str:

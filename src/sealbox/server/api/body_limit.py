@@ -13,11 +13,14 @@ from sealbox.protocol import limits
 from sealbox.protocol.errors import ErrorCode
 from sealbox.server.api.errors import error_response
 
-CHUNK_PATH = re.compile(r"^/v1/uploads/[^/]+/chunks/[^/]+$")
+# Chunk uploads: the account's own, and anonymous ones through a drop link.
+CHUNK_PATH = re.compile(r"^/v1/(drops/[^/]+/)?uploads/[^/]+/chunks/[^/]+$")
+# Folder transactions: the account's own, and a write member's through a share.
+TRANSACTION_PATH = re.compile(r"^/v1/(shares/[^/]+/)?transactions$")
 
 
 def limit_for(path: str) -> int:
-    if path == "/v1/transactions":
+    if TRANSACTION_PATH.match(path):
         return limits.MAX_TRANSACTION_BODY
     if CHUNK_PATH.match(path):
         return limits.MAX_CHUNK_SIZE + limits.CHUNK_OVERHEAD

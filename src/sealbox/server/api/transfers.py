@@ -14,6 +14,7 @@ from sealbox.server.api.errors import ERROR_RESPONSES
 from sealbox.server.api.ids import path_id
 from sealbox.server.errors import ServiceError
 from sealbox.server.services.accounts import Caller
+from sealbox.server.services.contents import ContentInfo
 from sealbox.server.services.registry import Services
 
 router = APIRouter(tags=["transfers"], responses=ERROR_RESPONSES)
@@ -120,6 +121,11 @@ async def download_head(
 
 async def _download(content_id: str, request: Request, caller: Caller, svc: Services) -> Response:
     info = await svc.contents.readable_content(caller.user_id, path_id(content_id, "content id"))
+    return serve_content(info, request, svc)
+
+
+def serve_content(info: ContentInfo, request: Request, svc: Services) -> Response:
+    """The content object, whole or one range, with validators (spec/http-api.md §6.3)."""
     etag = _etag(info.content_id)
     headers = {
         "ETag": etag,

@@ -171,3 +171,108 @@ job_leases = Table(
     Column("holder", String(32), nullable=False),
     Column("until", BigInteger, nullable=False),
 )
+
+links = Table(
+    "links",
+    metadata,
+    Column("link_id", LargeBinary(16), primary_key=True),
+    Column("owner_id", LargeBinary(16), nullable=False),
+    Column("node_id", LargeBinary(16), nullable=False),
+    Column("node_type", String(6), nullable=False),
+    # Sealed under the link key, which only the URL's fragment holds.
+    Column("secret", LargeBinary, nullable=False),
+    # Unix seconds on the server's clock; NULL for a link that does not expire.
+    Column("expires_at", BigInteger, nullable=True),
+    Column("max_downloads", BigInteger, nullable=True),
+    Column("downloads", BigInteger, nullable=False),
+    # A link dies with its node (deleting a node deletes every link to it).
+    ForeignKeyConstraint(
+        ["owner_id", "node_id"],
+        ["nodes.owner_id", "nodes.node_id"],
+        ondelete="CASCADE",
+        name="fk_links_node",
+    ),
+    Index("ix_links_owner", "owner_id"),
+)
+
+content_imports = Table(
+    "content_imports",
+    metadata,
+    # Lineage for takedowns: which content object an account imported through which link. The
+    # link id is kept after the link is revoked, since a takedown must still reach the copies.
+    Column(
+        "content_id",
+        LargeBinary(16),
+        ForeignKey("contents.content_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "importer_id",
+        LargeBinary(16),
+        ForeignKey("accounts.user_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("link_id", LargeBinary(16), primary_key=True),
+    Index("ix_content_imports_link", "link_id"),
+)
+
+shares = Table(
+    "shares",
+    metadata,
+    Column("share_id", LargeBinary(16), primary_key=True),
+    Column("owner_id", LargeBinary(16), nullable=False),
+    Column("folder_id", LargeBinary(16), nullable=False),
+    Column(
+        "recipient_id",
+        LargeBinary(16),
+        ForeignKey("accounts.user_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # 1 read, 2 write.
+    Column("rights", Integer, nullable=False),
+    # Signed by the owner, the folder key sealed to the recipient: opaque to the server.
+    Column("envelope", LargeBinary, nullable=False),
+    # A share dies with its folder.
+    ForeignKeyConstraint(
+        ["owner_id", "folder_id"],
+        ["nodes.owner_id", "nodes.node_id"],
+        ondelete="CASCADE",
+        name="fk_shares_node",
+    ),
+    Index("ix_shares_owner_folder", "owner_id", "folder_id"),
+)
+
+drops = Table(
+    "drops",
+    metadata,
+    Column("drop_id", LargeBinary(16), primary_key=True),
+    Column("owner_id", LargeBinary(16), nullable=False),
+    Column("folder_id", LargeBinary(16), nullable=False),
+    # The drop's X25519 public key (it is in the link too) and its secret key wrapped under the
+    # folder key: opaque to the server.
+    Column("public_key", LargeBinary(32), nullable=False),
+    Column("key_wrap", LargeBinary, nullable=False),
+    ForeignKeyConstraint(
+        ["owner_id", "folder_id"],
+        ["nodes.owner_id", "nodes.node_id"],
+        ondelete="CASCADE",
+        name="fk_drops_node",
+    ),
+    Index("ix_drops_owner", "owner_id"),
+)
+
+drop_files = Table(
+    "drop_files",
+    metadata,
+    # A delivered file waiting for the owner: its content object and the sealed drop upload.
+    Column("content_id", LargeBinary(16), ForeignKey("contents.content_id"), primary_key=True),
+    Column(
+        "drop_id",
+        LargeBinary(16),
+        ForeignKey("drops.drop_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("sealed", LargeBinary, nullable=False),
+)

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, union, update
 from sqlalchemy.exc import IntegrityError
 
 from sealbox.protocol import limits
@@ -19,7 +19,16 @@ from sealbox.protocol import models as m
 from sealbox.protocol.errors import ErrorCode
 from sealbox.server.clock import Clock, day_of
 from sealbox.server.db.engine import read_only
-from sealbox.server.db.schema import accounts, contents, nodes, sessions, uploads, versions
+from sealbox.server.db.schema import (
+    accounts,
+    contents,
+    drop_files,
+    drops,
+    nodes,
+    sessions,
+    uploads,
+    versions,
+)
 from sealbox.server.errors import ServiceError, not_found
 from sealbox.server.server_keys import ServerKeys
 from sealbox.server.settings import Settings
@@ -380,6 +389,13 @@ class AccountService:
                     select(versions.c.content_id).where(versions.c.owner_id == caller.user_id)
                 ).scalars()
             )
+            content_ids.update(
+                conn.execute(
+                    select(drop_files.c.content_id)
+                    .select_from(drop_files.join(drops, drops.c.drop_id == drop_files.c.drop_id))
+                    .where(drops.c.owner_id == caller.user_id)
+                ).scalars()
+            )
             upload_ids = [
                 (r.content_id, r.chunk_count)
                 for r in conn.execute(
@@ -408,12 +424,16 @@ class AccountService:
 
 def usage(conn: Connection, user_id: bytes) -> int:
     """Ciphertext bytes the account references: each distinct content object counted once."""
-    referenced = (
-        select(nodes.c.content_id.label("cid"))
-        .where((nodes.c.owner_id == user_id) & nodes.c.content_id.is_not(None))
-        .union(select(versions.c.content_id).where(versions.c.owner_id == user_id))
-        .subquery()
-    )
+    # Files waiting in the account's drops count too, so drops cannot fill a server unmetered.
+    referenced = union(
+        select(nodes.c.content_id.label("cid")).where(
+            (nodes.c.owner_id == user_id) & nodes.c.content_id.is_not(None)
+        ),
+        select(versions.c.content_id).where(versions.c.owner_id == user_id),
+        select(drop_files.c.content_id)
+        .select_from(drop_files.join(drops, drops.c.drop_id == drop_files.c.drop_id))
+        .where(drops.c.owner_id == user_id),
+    ).subquery()
     total: int = conn.execute(
         select(func.coalesce(func.sum(contents.c.total_size), 0)).where(
             contents.c.content_id.in_(select(referenced.c.cid))

@@ -27,6 +27,7 @@ from sealbox.server.clock import Clock
 from sealbox.server.db.engine import read_only
 from sealbox.server.db.schema import (
     contents,
+    drop_files,
     job_leases,
     nodes,
     sessions,
@@ -133,9 +134,11 @@ class Collector:
     # Unreferenced contents
 
     def _drop_unreferenced(self, candidates: list[bytes] | None) -> list[tuple[bytes, int]]:
-        unreferenced = ~exists().where(
-            nodes.c.content_id == contents.c.content_id
-        ) & ~exists().where(versions.c.content_id == contents.c.content_id)
+        unreferenced = (
+            ~exists().where(nodes.c.content_id == contents.c.content_id)
+            & ~exists().where(versions.c.content_id == contents.c.content_id)
+            & ~exists().where(drop_files.c.content_id == contents.c.content_id)
+        )
         query = select(contents.c.content_id, contents.c.chunk_count).where(unreferenced)
         with read_only(self._engine) as conn:
             if candidates is None:

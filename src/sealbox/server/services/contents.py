@@ -1,7 +1,8 @@
 """Reading content objects: who may, and streaming their bytes from the blob store.
 
-Authorisation lives in ``readable_content`` alone, so that shares and links (a later issue) extend
-one function instead of every route.
+Authorisation lives in ``readable_content`` alone: a content object is readable by an account that
+references it through a node or a version, by a member of a share whose subtree references it, and
+through a link whose subtree references it.
 """
 
 from collections.abc import AsyncIterator
@@ -15,8 +16,10 @@ from sealbox.protocol.content_layout import ContentLayout
 from sealbox.server.blobs.base import BlobStore
 from sealbox.server.blobs.keys import chunk_key
 from sealbox.server.db.engine import read_only
-from sealbox.server.db.schema import contents, nodes, versions
+from sealbox.server.db.schema import contents, drop_files, drops, nodes, versions
 from sealbox.server.errors import not_found
+from sealbox.server.services.links import LinkService
+from sealbox.server.services.shares import ShareService
 from sealbox.server.services.uploads import layout_of
 
 
@@ -32,25 +35,67 @@ class ContentInfo:
 
 
 class ContentService:
-    def __init__(self, engine: Engine, blobs: BlobStore) -> None:
+    def __init__(
+        self, engine: Engine, blobs: BlobStore, links: LinkService, shares: ShareService
+    ) -> None:
         self._engine = engine
         self._blobs = blobs
+        self._links = links
+        self._shares = shares
 
-    def _readable_content(self, user_id: bytes, content_id: bytes) -> ContentInfo:
-        referenced = exists().where(
-            (nodes.c.owner_id == user_id) & (nodes.c.content_id == content_id)
-        ) | exists().where((versions.c.owner_id == user_id) & (versions.c.content_id == content_id))
+    def _readable_content(
+        self,
+        user_id: bytes | None,
+        content_id: bytes,
+        via_link: bytes | None,
+        via_share: bytes | None,
+    ) -> ContentInfo:
         with read_only(self._engine) as conn:
-            row = conn.execute(
-                select(contents).where((contents.c.content_id == content_id) & referenced)
-            ).first()
+            if via_link is not None:
+                if not self._links.reaches_content(conn, via_link, content_id):
+                    raise not_found("content")
+                where = contents.c.content_id == content_id
+            elif via_share is not None:
+                assert user_id is not None
+                if not self._shares.reaches_content(conn, user_id, via_share, content_id):
+                    raise not_found("content")
+                where = contents.c.content_id == content_id
+            else:
+                # The owner may also read files waiting in its drops, to check them first.
+                dropped = (
+                    select(drop_files.c.content_id)
+                    .select_from(drop_files.join(drops, drops.c.drop_id == drop_files.c.drop_id))
+                    .where((drops.c.owner_id == user_id) & (drop_files.c.content_id == content_id))
+                )
+                referenced = (
+                    exists().where(
+                        (nodes.c.owner_id == user_id) & (nodes.c.content_id == content_id)
+                    )
+                    | exists().where(
+                        (versions.c.owner_id == user_id) & (versions.c.content_id == content_id)
+                    )
+                    | exists(dropped)
+                )
+                where = (contents.c.content_id == content_id) & referenced
+            row = conn.execute(select(contents).where(where)).first()
         if row is None:
             raise not_found("content")
         return ContentInfo(content_id=content_id, header=row.header, layout=layout_of(row))
 
-    async def readable_content(self, user_id: bytes, content_id: bytes) -> ContentInfo:
-        """The content if ``user_id`` may read it; NOT_FOUND otherwise, missing or not."""
-        return await to_thread.run_sync(partial(self._readable_content, user_id, content_id))
+    async def readable_content(
+        self,
+        user_id: bytes | None,
+        content_id: bytes,
+        *,
+        via_link: bytes | None = None,
+        via_share: bytes | None = None,
+    ) -> ContentInfo:
+        """The content if ``user_id`` may read it: through its own nodes, through the share
+        ``via_share`` it is a member of, or (anyone) through the link ``via_link``. NOT_FOUND
+        otherwise, missing or not, and the link's own refusals (expired, used up)."""
+        return await to_thread.run_sync(
+            partial(self._readable_content, user_id, content_id, via_link, via_share)
+        )
 
     async def stream(self, info: ContentInfo, start: int, end: int) -> AsyncIterator[bytes]:
         """Bytes ``[start, end)`` of the content object ``header ‖ chunks``."""

@@ -21,7 +21,10 @@ from sealbox.server.db.engine import read_only
 from sealbox.server.db.schema import accounts, contents, feed, nodes, uploads, versions
 from sealbox.server.errors import ServiceError, not_found
 from sealbox.server.services.accounts import usage
+from sealbox.server.services.drops import take_dropped
+from sealbox.server.services.links import LinkService, record_import
 from sealbox.server.services.sql import batched, lock_account
+from sealbox.server.services.subtrees import reaches_content, within
 from sealbox.server.services.uploads import UploadService, commit_upload
 from sealbox.server.settings import Settings
 
@@ -42,25 +45,45 @@ class TransactionOutcome:
 
 
 class DriveService:
-    def __init__(self, engine: Engine, uploads_service: UploadService, settings: Settings) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        uploads_service: UploadService,
+        links_service: LinkService,
+        settings: Settings,
+    ) -> None:
         self._engine = engine
         self._uploads = uploads_service
+        self._links = links_service
         self._settings = settings
 
     # The folder transaction
 
-    async def apply(self, user_id: bytes, tx: m.TransactionRequest) -> TransactionOutcome:
+    async def apply(
+        self,
+        user_id: bytes,
+        tx: m.TransactionRequest,
+        *,
+        actor: bytes | None = None,
+        scope: bytes | None = None,
+    ) -> TransactionOutcome:
+        """Apply ``tx`` to ``user_id``'s tree. A write member of a share passes itself as
+        ``actor`` (whose uploads the files may commit) and the shared folder as ``scope``, the
+        subtree every node the transaction touches must lie in."""
         self._check_shape(tx)
+        if scope is not None and any(p.via_link for p in tx.puts):
+            raise invalid("imports go into the importer's own drive")
+        uploader = actor or user_id
         # Inline files are stored first under reserved ids; the transaction below commits them.
         inline = [p.inline for p in tx.puts if p.inline is not None]
         if inline:
-            await self._uploads.store_inline(user_id, inline)
+            await self._uploads.store_inline(uploader, inline)
         try:
-            return await to_thread.run_sync(partial(self._apply, user_id, tx))
+            return await to_thread.run_sync(partial(self._apply, user_id, tx, uploader, scope))
         except BaseException:
             for content in inline:
                 try:
-                    await self._uploads.abort(user_id, content.content_id)
+                    await self._uploads.abort(uploader, content.content_id)
                 except ServiceError:
                     continue
             raise
@@ -87,11 +110,13 @@ class DriveService:
             if put.node_id == put.parent_id:
                 raise ServiceError(ErrorCode.CYCLE, "a node cannot be its own parent")
             if put.node_type == "folder":
-                if put.content_id is not None or put.inline is not None:
+                if put.content_id is not None or put.inline is not None or put.via_link:
                     raise invalid("folders have no content")
             else:
                 if put.manifest is not None:
                     raise invalid("files have no manifest")
+                if put.via_link is not None and (put.inline is not None or put.content_id is None):
+                    raise invalid("an import names existing content by content_id")
                 if put.inline is not None:
                     if put.content_id not in (None, put.inline.content_id):
                         raise invalid("content_id and inline.content_id differ")
@@ -123,7 +148,9 @@ class DriveService:
                 found[row.node_id] = row
         return found
 
-    def _apply(self, user_id: bytes, tx: m.TransactionRequest) -> TransactionOutcome:
+    def _apply(
+        self, user_id: bytes, tx: m.TransactionRequest, uploader: bytes, scope: bytes | None
+    ) -> TransactionOutcome:
         with self._engine.begin() as conn:
             account = lock_account(conn, user_id)
             special = {account.root_id, account.trash_id}
@@ -192,6 +219,8 @@ class DriveService:
                         require_covered(row.parent_id, "moving a node")
                         require_covered(put.parent_id, "moving a node")
             self._check_cycles(conn, user_id, tx, known)
+            if scope is not None:
+                self._check_scope(conn, user_id, tx, known, scope)
 
             # Contents referenced by file puts.
             added_content = False
@@ -209,12 +238,27 @@ class DriveService:
                     continue
                 accepted.add(content_id)
                 if put.inline is not None:
-                    commit_upload(conn, user_id, content_id, inline=True)
+                    commit_upload(conn, uploader, content_id, inline=True)
                     added_content = True
-                elif self._is_upload(conn, user_id, content_id):
-                    commit_upload(conn, user_id, content_id)
+                elif self._is_upload(conn, uploader, content_id):
+                    commit_upload(conn, uploader, content_id)
                     added_content = True
-                elif not self._references(conn, user_id, content_id):
+                elif scope is not None:
+                    # A member may copy only what the share lets them read.
+                    if not reaches_content(conn, user_id, scope, True, content_id):
+                        raise not_found("content")
+                elif self._references(conn, user_id, content_id):
+                    pass
+                elif take_dropped(conn, user_id, content_id):
+                    # A file delivered through one of the owner's drops, accepted into the tree.
+                    pass
+                elif put.via_link is not None and self._links.reaches_content(
+                    conn, put.via_link, content_id
+                ):
+                    # An import: the caller now references content another account stored.
+                    record_import(conn, user_id, put.via_link, content_id)
+                    added_content = True
+                else:
                     raise not_found("content")
 
             outcome = TransactionOutcome(seq=account.feed_seq + 1, manifest_versions={})
@@ -367,6 +411,38 @@ class DriveService:
         )
         conn.execute(delete(versions).where(where & (versions.c.version <= cutoff)))
         return pruned
+
+    def _check_scope(
+        self,
+        conn: Connection,
+        user_id: bytes,
+        tx: m.TransactionRequest,
+        known: dict[bytes, Row[Any]],
+        scope: bytes,
+    ) -> None:
+        """Every node a member's transaction touches lies inside the shared folder (which itself
+        may only get a new manifest: its record belongs to the owner's parent folder)."""
+        new_ids = {p.node_id for p in tx.puts if p.node_id not in known}
+        inside: dict[bytes, bool] = {}
+
+        def is_inside(node_id: bytes) -> bool:
+            if node_id not in inside:
+                inside[node_id] = within(conn, user_id, node_id, scope)
+            return inside[node_id]
+
+        for u in tx.manifests:
+            if not is_inside(u.folder_id):
+                raise not_found("folder")
+        for node_id in tx.removes:
+            if node_id == scope or not is_inside(node_id):
+                raise not_found("node")
+        for put in tx.puts:
+            if put.node_id == scope:
+                raise invalid("the shared folder itself belongs to its owner")
+            if put.node_id not in new_ids and not is_inside(put.node_id):
+                raise not_found("node")
+            if put.parent_id not in new_ids and not is_inside(put.parent_id):
+                raise not_found("parent folder")
 
     def _check_cycles(
         self,

@@ -10,8 +10,11 @@ from sealbox.server.services.accounts import AccountService
 from sealbox.server.services.collector import Collector
 from sealbox.server.services.contents import ContentService
 from sealbox.server.services.drive import DriveService
+from sealbox.server.services.drops import DropService
 from sealbox.server.services.feed import FeedService
+from sealbox.server.services.links import LinkService
 from sealbox.server.services.metrics import Metrics
+from sealbox.server.services.shares import ShareService
 from sealbox.server.services.throttle import LoginThrottle
 from sealbox.server.services.uploads import UploadService
 from sealbox.server.settings import Settings
@@ -27,6 +30,9 @@ class Services:
     uploads: UploadService
     drive: DriveService
     contents: ContentService
+    links: LinkService
+    shares: ShareService
+    drops: DropService
     feed: FeedService
     collector: Collector
     throttle: LoginThrottle

@@ -1,0 +1,50 @@
+"""The loopback HTTP ceiling: the server's own stack (uvicorn, same settings) with no crypto, no
+database and no blob store, streaming request bodies to a file (with fsync) and files back.
+
+Run by bench/suite.py as ``python bench/bare_http.py PORT DIR``.
+"""
+
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import anyio
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import StreamingResponse
+
+app = FastAPI()
+ROOT = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(".")
+
+
+@app.put("/blob/{name}")
+async def put(name: str, request: Request) -> dict[str, int]:
+    size = 0
+    with (ROOT / name).open("wb") as f:
+        async for part in request.stream():
+            await anyio.to_thread.run_sync(f.write, part)
+            size += len(part)
+        await anyio.to_thread.run_sync(os.fsync, f.fileno())
+    return {"size": size}
+
+
+@app.get("/blob/{name}")
+async def get(name: str) -> StreamingResponse:
+    path = ROOT / name
+
+    async def stream() -> AsyncIterator[bytes]:
+        with path.open("rb") as f:
+            while part := await anyio.to_thread.run_sync(f.read, 1024 * 1024):
+                yield part
+
+    return StreamingResponse(stream(), headers={"Content-Length": str(path.stat().st_size)})
+
+
+@app.get("/health")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+if __name__ == "__main__":
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=False, log_level="warning")

@@ -1,0 +1,166 @@
+"""File requests: ``sealbox request create|ls|accept|reject|delete`` for the owner, and
+``sealbox put FILE... DROP-LINK`` for anyone holding a drop link (no account needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sealbox.client.cli.context import (
+    Exit,
+    Options,
+    fail,
+    http_client,
+    note,
+    options,
+    run,
+    with_drive,
+)
+from sealbox.client.cli.output import emit_json, human_size, progress_reporter
+from sealbox.client.sdk import drops
+from sealbox.client.sdk.tree import Drive
+from sealbox.crypto.layout import b64url, from_b64url
+
+
+def register(app: typer.Typer) -> None:
+    request_app = typer.Typer(
+        help="File requests: drop links through which anyone can upload into a folder.",
+        no_args_is_help=True,
+    )
+    request_app.command("create")(request_create)
+    request_app.command("ls")(request_ls)
+    request_app.command("accept")(request_accept)
+    request_app.command("reject")(request_reject)
+    request_app.command("delete")(request_delete)
+    app.add_typer(request_app, name="request")
+
+
+def request_create(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(help="Remote folder that receives the files.")],
+) -> None:
+    """Make a drop link: anyone who has it can upload into PATH, and list or read nothing."""
+    opts = options(ctx)
+    url = run(lambda: with_drive(opts, lambda drive: drops.create_drop(drive, path)))[0]
+    typer.echo(url)
+    note(opts, "Files sent through it wait for you: `sealbox request ls`, then `accept`.")
+
+
+def _rows(owned: list[drops.OwnedDrop]) -> list[dict[str, Any]]:
+    return [
+        {
+            "drop_id": b64url(d.view.drop_id),
+            "folder": d.folder_path,
+            "url": d.url,
+            "pending": [
+                {
+                    "content_id": b64url(p.content_id),
+                    "name": p.dropped.metadata.name,
+                    "size": p.dropped.metadata.size,
+                    "mime": p.dropped.metadata.mime,
+                }
+                for p in d.pending
+            ],
+        }
+        for d in owned
+    ]
+
+
+def request_ls(
+    ctx: typer.Context,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """List drop links and the files waiting in them (from anonymous senders: names unchecked)."""
+    opts = options(ctx)
+    rows = _rows(run(lambda: with_drive(opts, drops.list_drops)))
+    if json_out:
+        emit_json(rows)
+        return
+    for row in rows:
+        typer.echo(f"{row['drop_id']}  into {row['folder']}  {len(row['pending'])} waiting")
+        for item in row["pending"]:
+            size = human_size(item["size"])
+            typer.echo(f"    {item['content_id']}  {size:>10}  {item['name']!r} (anonymous)")
+
+
+def _select(owned: list[drops.OwnedDrop], which: str | None) -> list[drops.Pending]:
+    items = [p for d in owned for p in d.pending]
+    if which is None:
+        return items
+    chosen = [p for p in items if which in (b64url(p.content_id), b64url(p.drop_id))]
+    if not chosen:
+        fail(f"nothing waiting matches {which}", Exit.NOT_FOUND)
+    return chosen
+
+
+def request_accept(
+    ctx: typer.Context,
+    which: Annotated[
+        str | None, typer.Argument(help="A file's content id or a drop id (default: all).")
+    ] = None,
+) -> None:
+    """Check waiting files and add them to their folders, signed by you."""
+    opts = options(ctx)
+
+    async def work(drive: Drive) -> list[str]:
+        return [
+            await drops.accept(drive, item)
+            for item in _select(await drops.list_drops(drive), which)
+        ]
+
+    for path in run(lambda: with_drive(opts, work)):
+        note(opts, f"accepted {path}")
+
+
+def request_reject(
+    ctx: typer.Context,
+    which: Annotated[str, typer.Argument(help="A file's content id, or a drop id for all.")],
+) -> None:
+    """Delete waiting files without adding them."""
+    opts = options(ctx)
+
+    async def work(drive: Drive) -> int:
+        chosen = _select(await drops.list_drops(drive), which)
+        for item in chosen:
+            await drops.reject(drive, item)
+        return len(chosen)
+
+    note(opts, f"{run(lambda: with_drive(opts, work))} file(s) rejected.")
+
+
+def request_delete(
+    ctx: typer.Context,
+    drop: Annotated[str, typer.Argument(help="The drop id or drop link.")],
+) -> None:
+    """Delete a drop link (and the files still waiting in it)."""
+    opts = options(ctx)
+    try:
+        drop_id = drops.parse_drop_link(drop).drop_id if "://" in drop else from_b64url(drop)
+    except ValueError as exc:
+        fail(str(exc), Exit.USAGE)
+    run(lambda: with_drive(opts, lambda drive: drops.delete_drop(drive, drop_id)))
+    note(opts, "drop link deleted.")
+
+
+def put_to_drop(opts: Options, sources: list[Path], url: str) -> None:
+    """Upload files through a drop link, with no account."""
+    try:
+        address = drops.parse_drop_link(url)
+    except ValueError as exc:
+        fail(str(exc), Exit.USAGE)
+
+    async def work() -> int:
+        state = opts.state()
+        try:
+            async with http_client(address.server) as http:
+                with progress_reporter(opts, None, "upload") as report:
+                    return await drops.drop_files(
+                        http, state, address, sources, progress=report.advance
+                    )
+        finally:
+            state.close()
+
+    count = run(work)
+    note(opts, f"{count} file(s) delivered. The recipient sees them after accepting.")

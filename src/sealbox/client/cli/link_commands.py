@@ -1,0 +1,262 @@
+"""Link commands: export (make, list, revoke links), import, and ``get``/``ls`` of a link URL.
+
+Visitors need no account and no session: the server comes from the link itself. The fragment (the
+link key or the password-link object) is never sent and never printed back; a password link is
+unlocked before the first request, so a wrong password sends nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from sealbox.client.cli.context import (
+    Exit,
+    Options,
+    fail,
+    http_client,
+    kdf_settings,
+    note,
+    options,
+    run,
+    secret,
+    with_drive,
+)
+from sealbox.client.cli.output import emit_json, progress_reporter
+from sealbox.client.sdk import files, links
+from sealbox.client.sdk.tree import Drive, Node
+from sealbox.crypto.keys import LinkKey
+from sealbox.crypto.layout import b64url
+from sealbox.crypto.password import DEFAULT_MEMLIMIT, DEFAULT_OPSLIMIT
+from sealbox.crypto.tree import FileMetadata
+
+T = TypeVar("T")
+LINK_PASSWORD_ENV = "SEALBOX_LINK_PASSWORD"  # noqa: S105  # the variable's name, not a password
+DURATION = re.compile(r"^(\d+)([smhdw])$")
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(export)
+    app.command("import")(import_)
+
+
+def parse_duration(text: str) -> int:
+    match = DURATION.match(text.strip())
+    if match is None or int(match.group(1)) == 0:
+        fail(f"not a duration: {text!r} (use e.g. 30m, 12h, 7d or 2w)", Exit.USAGE)
+    return int(match.group(1)) * UNIT_SECONDS[match.group(2)]
+
+
+def export(
+    ctx: typer.Context,
+    path: Annotated[str | None, typer.Argument(help="Remote file or folder to link.")] = None,
+    expires: Annotated[
+        str | None, typer.Option("--expires", help="Lifetime, such as 30m, 12h, 7d or 2w.")
+    ] = None,
+    max_downloads: Annotated[
+        int | None,
+        typer.Option("--max-downloads", min=1, help="How many times the link may be opened."),
+    ] = None,
+    password: Annotated[
+        bool,
+        typer.Option(
+            "--password",
+            help=f"Protect the link with a password (${LINK_PASSWORD_ENV}, --password-stdin, "
+            "or a prompt). Send the password separately from the link.",
+        ),
+    ] = False,
+    list_links: Annotated[bool, typer.Option("--list", help="List this account's links.")] = False,
+    delete: Annotated[
+        str | None,
+        typer.Option(
+            "--delete", metavar="LINK|PATH", help="Revoke a link, or every link to a path."
+        ),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Make a public link to a file or folder; prints https://HOST/l/<id>#<key>.
+
+    The key after # never reaches the server. Anyone with the link can download without an
+    account until it expires, reaches its download limit or is revoked.
+    """
+    opts = options(ctx)
+    if list_links:
+        _list(opts, json_out)
+        return
+    if delete is not None:
+        count = run(lambda: with_drive(opts, lambda drive: links.revoke_links(drive, delete)))
+        note(opts, f"{count} link(s) revoked. Anyone who already opened them keeps what they got.")
+        return
+    if path is None:
+        fail("export needs a PATH (or --list, or --delete LINK|PATH)", Exit.USAGE)
+    expires_in = parse_duration(expires) if expires is not None else None
+    settings = None
+    if password:
+        text = secret(opts, "link password", env=LINK_PASSWORD_ENV, confirm=True)
+        cost = kdf_settings()
+        settings = links.PasswordSettings(
+            text, cost.get("opslimit", DEFAULT_OPSLIMIT), cost.get("memlimit", DEFAULT_MEMLIMIT)
+        )
+
+    async def work(drive: Drive) -> str:
+        url, _view = await links.create_link(
+            drive, path, expires_in=expires_in, max_downloads=max_downloads, password=settings
+        )
+        return url
+
+    typer.echo(run(lambda: with_drive(opts, work)))
+    if password:
+        note(
+            opts,
+            "The password protects the link if the URL leaks; someone who has the URL can still "
+            "try passwords offline, so use a long one.",
+        )
+
+
+def _list(opts: Options, json_out: bool) -> None:
+    owned = run(lambda: with_drive(opts, links.list_links))
+    rows: list[dict[str, Any]] = [
+        {
+            "link_id": b64url(o.view.link_id),
+            "path": o.path,
+            "type": o.view.node_type,
+            "expires_at": o.view.expires_at,
+            "downloads": o.view.downloads,
+            "max_downloads": o.view.max_downloads,
+        }
+        for o in owned
+    ]
+    if json_out:
+        emit_json(rows)
+        return
+    for row in rows:
+        expiry = "never" if row["expires_at"] is None else _utc(row["expires_at"])
+        limit = "" if row["max_downloads"] is None else f"/{row['max_downloads']}"
+        where = row["path"] or "(not in the drive)"
+        typer.echo(
+            f"{row['link_id']}  expires {expiry}  downloads {row['downloads']}{limit}  {where}"
+        )
+
+
+def _utc(seconds: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(seconds))
+
+
+def import_(
+    ctx: typer.Context,
+    link: Annotated[str, typer.Argument(help="The link URL, with its #key part.")],
+    remote: Annotated[str, typer.Argument(help="Remote folder (or new name) to put it in.")] = "/",
+) -> None:
+    """Copy a linked file or folder into your drive without downloading or uploading it."""
+    opts = options(ctx)
+    address, key = _unlock(opts, link)
+
+    async def work(drive: Drive) -> str:
+        if address.server.rstrip("/") != drive.session.server.rstrip("/"):
+            fail("the link is on another server than your account; use `get` instead")
+        async with http_client(address.server) as http:
+            visitor = await links.open_link(http, opts.state(), address, key)
+            return await links.import_link(drive, visitor, remote)
+
+    note(opts, f"imported to {run(lambda: with_drive(opts, work))}")
+
+
+# Visiting a link: used by `get` and `ls` when their argument is a link URL.
+
+
+def _unlock(opts: Options, url: str) -> tuple[links.LinkAddress, LinkKey]:
+    """Parse the URL and unlock its key locally, before any request."""
+    try:
+        address = links.parse_link(url)
+    except ValueError as exc:
+        fail(str(exc), Exit.USAGE)
+    ask = None
+    if address.needs_password:
+
+        def ask() -> str:
+            return secret(opts, "link password", env=LINK_PASSWORD_ENV)
+
+    return address, run(_immediate(lambda: links.link_key(address, ask)))
+
+
+def _immediate(make: Callable[[], T]) -> Callable[[], Awaitable[T]]:
+    async def call() -> T:
+        return make()
+
+    return call
+
+
+async def _visit(
+    opts: Options, address: links.LinkAddress, key: LinkKey, work: Callable[..., Awaitable[T]]
+) -> T:
+    state = opts.state()
+    try:
+        async with http_client(address.server) as http:
+            return await work(await links.open_link(http, state, address, key))
+    finally:
+        state.close()
+
+
+def get_link(opts: Options, url: str, local: Path | None) -> None:
+    """Download what a link opens: a file, or a folder's whole subtree."""
+    address, key = _unlock(opts, url)
+
+    async def work(visitor: links.OpenedLink) -> None:
+        dest = local if local is not None else Path(".")
+        if dest.is_dir():
+            dest = dest / visitor.name
+        with progress_reporter(opts, None, "download") as report:
+            if visitor.is_folder:
+                await files.get_tree(visitor, await visitor.root(), dest, report)
+            else:
+                file_key, metadata = visitor.file()
+                await files.get_file(visitor, file_key, metadata, dest, report)
+
+    run(lambda: _visit(opts, address, key, work))
+
+
+def ls_link(opts: Options, url: str, recursive: bool) -> list[dict[str, Any]]:
+    """Rows for `ls` of a link: the file itself, or the linked folder's children."""
+    address, key = _unlock(opts, url)
+
+    async def work(visitor: links.OpenedLink) -> list[dict[str, Any]]:
+        if not visitor.is_folder:
+            _, metadata = visitor.file()
+            return [_row(f"/{metadata.name}", metadata.name, "file", metadata)]
+        root = await visitor.root()
+        if recursive:
+            out = []
+            for sub, _parent, child in await _iter(visitor, root, ""):
+                out.append(_node_row(sub, child) | {"recursive": True})
+            return out
+        return [_node_row(f"/{c.name}", c) for c in sorted(root.children, key=lambda n: n.name)]
+
+    return run(lambda: _visit(opts, address, key, work))
+
+
+async def _iter(visitor: links.OpenedLink, folder: Any, prefix: str) -> list[tuple[str, Any, Node]]:
+    out: list[tuple[str, Any, Node]] = []
+    for node in sorted(folder.children, key=lambda n: n.name):
+        path = f"{prefix}/{node.name}"
+        out.append((path, folder, node))
+        if node.is_folder:
+            out.extend(await _iter(visitor, await visitor.open_folder(folder, node), path))
+    return out
+
+
+def _node_row(path: str, node: Node) -> dict[str, Any]:
+    kind = "folder" if node.is_folder else "file"
+    return _row(path, node.name, kind, node.metadata)
+
+
+def _row(path: str, name: str, kind: str, metadata: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {"name": name, "path": path, "type": kind, "mtime": metadata.mtime}
+    if isinstance(metadata, FileMetadata):
+        row |= {"size": metadata.size, "mime": metadata.mime}
+    return row

@@ -1,0 +1,273 @@
+"""Sharing with other accounts: contacts and safety numbers, share/unshare, shares, and working
+inside folders others shared with you (``sealbox shared ...``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sealbox.client.cli.context import Exit, fail, note, options, run, with_drive
+from sealbox.client.cli.output import emit_json, format_mtime, human_size, progress_reporter
+from sealbox.client.sdk import contacts, files, shares
+from sealbox.client.sdk.account import normalize_username
+from sealbox.client.sdk.tree import Drive, join_path, split_path
+from sealbox.crypto.layout import b64url
+from sealbox.crypto.tree import FileMetadata
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+UNVERIFIED = " (unverified)"
+
+
+def register(app: typer.Typer) -> None:
+    contacts_app = typer.Typer(
+        help="People you share with: their pinned keys and safety numbers.",
+        invoke_without_command=True,
+    )
+    contacts_app.callback()(contacts_list)
+    contacts_app.command("verify")(contacts_verify)
+    app.add_typer(contacts_app, name="contacts")
+    app.command()(share)
+    app.command()(unshare)
+    app.command("shares")(shares_list)
+    shared_app = typer.Typer(
+        help="Folders others shared with you: ls, get, put, rm.", no_args_is_help=True
+    )
+    shared_app.command("ls")(shared_ls)
+    shared_app.command("get")(shared_get)
+    shared_app.command("put")(shared_put)
+    shared_app.command("rm")(shared_rm)
+    app.add_typer(shared_app, name="shared")
+
+
+def contacts_list(ctx: typer.Context, json_out: Json = False) -> None:
+    """List the people whose identity keys this device has pinned."""
+    if ctx.invoked_subcommand is not None:
+        return
+    opts = options(ctx)
+
+    async def work(drive: Drive) -> list[dict[str, Any]]:
+        return [
+            {"username": c.username, "user_id": b64url(c.pin.user_id), "verified": c.verified}
+            for c in contacts.contacts(drive.session)
+        ]
+
+    rows = run(lambda: with_drive(opts, work))
+    if json_out:
+        emit_json(rows)
+        return
+    for row in rows:
+        typer.echo(row["username"] + ("" if row["verified"] else UNVERIFIED))
+
+
+def contacts_verify(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Their username.")],
+    confirm: Annotated[
+        bool,
+        typer.Option(
+            "--confirm", help="The numbers matched: mark them verified (or accept a new key)."
+        ),
+    ] = False,
+) -> None:
+    """Show the safety number you and USER compare (in person or by voice)."""
+    opts = options(ctx)
+    check = run(
+        lambda: with_drive(opts, lambda drive: contacts.verify(drive.session, username, confirm))
+    )
+    if check.key_changed:
+        typer.echo(
+            f"WARNING: the identity key of {check.username} changed since you first saw it. "
+            "Someone may be impersonating them. Compare the number below before --confirm.",
+            err=True,
+        )
+    typer.echo(check.safety_number)
+    if check.verified:
+        note(opts, f"{check.username} is verified.")
+    else:
+        note(
+            opts, f"{check.username} is unverified. If the numbers match, run again with --confirm."
+        )
+
+
+def share(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(help="Remote folder to share.")],
+    username: Annotated[str, typer.Argument(help="Who to share it with.")],
+    read: Annotated[bool, typer.Option("--read", help="They may read.")] = False,
+    write: Annotated[bool, typer.Option("--write", help="They may read and write.")] = False,
+) -> None:
+    """Share a folder with another account. Their key is pinned on first use; a changed key is
+    refused until you compare safety numbers again (`sealbox contacts verify USER`)."""
+    opts = options(ctx)
+    if read == write:
+        fail("say --read or --write", Exit.USAGE)
+    rights = shares.WRITE if write else shares.READ
+
+    async def work(drive: Drive) -> bool:
+        await shares.share_folder(drive, path, username, rights)
+        return (await contacts.identity(drive.session, username)).verified
+
+    verified = run(lambda: with_drive(opts, work))
+    name = normalize_username(username)
+    note(opts, f"shared {path} with {name}{'' if verified else UNVERIFIED}.")
+
+
+def unshare(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(help="Remote shared folder.")],
+    username: Annotated[str, typer.Argument(help="Who loses access.")],
+) -> None:
+    """Stop sharing a folder with USER and give the folder a new key for what is written next.
+    They keep what they already downloaded."""
+    opts = options(ctx)
+    run(lambda: with_drive(opts, lambda drive: shares.unshare(drive, path, username)))
+    note(opts, f"{path} is no longer shared with {username}; its key was replaced.")
+
+
+def shares_list(ctx: typer.Context, json_out: Json = False) -> None:
+    """List folders you share (outgoing) and folders shared with you (incoming)."""
+    opts = options(ctx)
+
+    async def work(drive: Drive) -> list[dict[str, Any]]:
+        pins = {c.pin.user_id: c.verified for c in contacts.contacts(drive.session)}
+        listing = await drive.api.shares()
+        paths = {}
+        if listing.outgoing:
+            root = await drive.root()
+            paths = {n.node_id: p for p, _, n in await drive.iter_tree(root)}
+        rows: list[dict[str, Any]] = []
+        for view in listing.outgoing:
+            rows.append(
+                {
+                    "direction": "outgoing",
+                    "share_id": b64url(view.share_id),
+                    "folder": paths.get(view.folder_id, "(not in the drive)"),
+                    "user": view.recipient_username,
+                    "verified": pins.get(view.recipient_id, False),
+                    "rights": "write" if view.rights == shares.WRITE else "read",
+                }
+            )
+        for incoming in await shares.incoming(drive):
+            rows.append(
+                {
+                    "direction": "incoming",
+                    "share_id": b64url(incoming.view.share_id),
+                    "folder": incoming.name,
+                    "user": incoming.view.owner_username,
+                    "verified": incoming.owner_verified,
+                    "rights": "write" if incoming.grant.rights == shares.WRITE else "read",
+                }
+            )
+        return rows
+
+    rows = run(lambda: with_drive(opts, work))
+    if json_out:
+        emit_json(rows)
+        return
+    for row in rows:
+        who = row["user"] + ("" if row["verified"] else UNVERIFIED)
+        arrow = "to" if row["direction"] == "outgoing" else "from"
+        typer.echo(f"{row['direction']:<8}  {row['rights']:<5}  {row['folder']}  {arrow} {who}")
+
+
+def _split(target: str) -> tuple[str, str]:
+    """``SHARE/PATH`` into the share's name and a path inside it."""
+    name, _, rest = target.strip("/").partition("/")
+    if not name:
+        fail("name the shared folder: SHARE or SHARE/PATH (see `sealbox shares`)", Exit.USAGE)
+    return name, join_path(split_path("/" + rest))
+
+
+def shared_ls(
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(help="SHARE or SHARE/PATH.")],
+    long: Annotated[bool, typer.Option("-l", help="Size, date and who wrote it.")] = False,
+    json_out: Json = False,
+) -> None:
+    """List a folder shared with you, with who wrote each file."""
+    opts = options(ctx)
+    name, path = _split(target)
+
+    async def work(drive: Drive) -> list[dict[str, Any]]:
+        inside = await shares.open_shared(drive, name)
+        folder = await inside.folder_at(path)
+        rows = []
+        for node in sorted(folder.children, key=lambda n: n.name):
+            row: dict[str, Any] = {
+                "name": node.name,
+                "type": "folder" if node.is_folder else "file",
+                "mtime": node.metadata.mtime,
+                "author": inside.author(node),
+            }
+            if isinstance(node.metadata, FileMetadata):
+                row["size"] = node.metadata.size
+            rows.append(row)
+        return rows
+
+    rows = run(lambda: with_drive(opts, work))
+    if json_out:
+        emit_json(rows)
+        return
+    for row in rows:
+        shown = row["name"] + ("/" if row["type"] == "folder" else "")
+        if long:
+            size = human_size(row["size"]) if "size" in row else "-"
+            when = format_mtime(row["mtime"])
+            typer.echo(f"{size:>10}  {when}  {shown}  by {row['author']}")
+        else:
+            typer.echo(shown)
+
+
+def shared_get(
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(help="SHARE/PATH to download.")],
+    local: Annotated[Path, typer.Argument(help="Where to put it.")],
+) -> None:
+    """Download from a folder shared with you."""
+    opts = options(ctx)
+    name, path = _split(target)
+
+    async def work(drive: Drive) -> None:
+        inside = await shares.open_shared(drive, name)
+        with progress_reporter(opts, None, "download") as report:
+            await files.get(inside, [path], local, report)
+
+    run(lambda: with_drive(opts, work))
+
+
+def shared_put(
+    ctx: typer.Context,
+    paths: Annotated[list[str], typer.Argument(help="LOCAL... SHARE[/PATH].")],
+) -> None:
+    """Upload into a folder shared with you for writing; your files are signed by you."""
+    opts = options(ctx)
+    if len(paths) < 2:
+        fail("put needs at least one LOCAL path and a SHARE[/PATH]", Exit.USAGE)
+    name, path = _split(paths[-1])
+    sources = [Path(p) for p in paths[:-1]]
+
+    async def work(drive: Drive) -> None:
+        inside = await shares.open_shared(drive, name)
+        if not inside.can_write:
+            fail(f"{name} is shared with you read-only", Exit.AUTH)
+        with progress_reporter(opts, None, "upload") as report:
+            await files.put(inside, sources, path, report)
+
+    run(lambda: with_drive(opts, work))
+
+
+def shared_rm(
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(help="SHARE/PATH to delete (for good).")],
+) -> None:
+    """Delete a file or folder inside a folder shared with you for writing."""
+    opts = options(ctx)
+    name, path = _split(target)
+
+    async def work(drive: Drive) -> None:
+        inside = await shares.open_shared(drive, name)
+        await inside.remove(path, permanent=True)
+
+    run(lambda: with_drive(opts, work))

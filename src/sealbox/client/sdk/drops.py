@@ -1,0 +1,255 @@
+"""Drop links (file requests, spec/sharing.md "Drop links"): the owner makes one for a folder,
+anyone holding it uploads files sealed to the drop's public key, and the owner accepts them into
+the folder after checking them.
+
+The URL is ``<server>/d/<drop id>#d<drop public key>``: the public key comes from the person who
+was given the link, never from the server, so uploads are sealed to the owner's key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from sealbox.client.sdk import transfers
+from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.errors import NotFoundError, SealboxError
+from sealbox.client.sdk.state import LocalState
+from sealbox.client.sdk.tree import Change, Drive, Folder
+from sealbox.crypto import content
+from sealbox.crypto.drops import (
+    DropKeys,
+    DroppedFile,
+    open_drop_upload,
+    parse_drop_fragment,
+    seal_drop_upload,
+    unwrap_drop_keys,
+    wrap_drop_keys,
+)
+from sealbox.crypto.errors import ErrorCode, IntegrityError
+from sealbox.crypto.keys import FolderKey, RandomSource, system_random
+from sealbox.crypto.layout import b64url, from_b64url
+from sealbox.protocol import models as m
+from sealbox.protocol import routes
+
+DROP_PATH = "/d/"
+
+
+@dataclass(frozen=True)
+class DropAddress:
+    server: str
+    drop_id: bytes
+    public_key: bytes = field(repr=False)
+
+
+def is_drop_link(text: str) -> bool:
+    return "://" in text and DROP_PATH in text
+
+
+def parse_drop_link(url: str) -> DropAddress:
+    """Split ``<server>/d/<drop id>#d<public key>``; a damaged URL is a ValueError."""
+    base, _, fragment = url.strip().partition("#")
+    parts = urlsplit(base)
+    prefix, marker, rest = parts.path.rpartition(DROP_PATH)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not marker:
+        raise ValueError("this is not a Sealbox drop link (<server>/d/<id>#d<key>)")
+    try:
+        drop_id = from_b64url(rest.rstrip("/"))
+    except ValueError:
+        drop_id = b""
+    if len(drop_id) != 16:
+        raise ValueError("the drop link's id part is damaged")
+    public = parse_drop_fragment(fragment)
+    return DropAddress(f"{parts.scheme}://{parts.netloc}{prefix}", drop_id, public)
+
+
+def drop_url(server: str, drop_id: bytes, fragment: str) -> str:
+    return f"{server.rstrip('/')}{DROP_PATH}{b64url(drop_id)}#{fragment}"
+
+
+class DropApi(Api):
+    """The anonymous uploader's calls: uploads into one drop, and delivering them."""
+
+    def __init__(self, http: httpx.AsyncClient, drop_id: bytes) -> None:
+        super().__init__(http, None)
+        self.drop_id = drop_id
+
+    def _uploads_path(self) -> str:
+        return routes.DROP_UPLOADS.format(drop_id=b64url(self.drop_id))
+
+    def _chunk_path(self, content_id: bytes, index: int) -> str:
+        return routes.DROP_UPLOAD_CHUNK.format(
+            drop_id=b64url(self.drop_id), content_id=b64url(content_id), index=index
+        )
+
+    async def deliver(self, request: m.DropDelivery) -> None:
+        path = routes.DROP_FILES.format(drop_id=b64url(self.drop_id))
+        await self._send("POST", path, json=request.model_dump(mode="json"))
+
+
+# The owner
+
+
+async def _folder_and_key(drive: Drive, path: str) -> tuple[bytes, FolderKey, str]:
+    chain, node = await drive.walk(path)
+    if node is None:
+        return drive.session.root_id, drive.session.root_key, "/"
+    if not node.is_folder:
+        raise SealboxError(f"not a folder: {path}")
+    key = node.record.open_key(chain[-1].key)
+    assert isinstance(key, FolderKey)
+    return node.node_id, key, path
+
+
+async def create_drop(drive: Drive, path: str) -> tuple[str, m.DropView]:
+    """Make a drop link into the folder at ``path``; returns its URL."""
+    folder_id, key, _ = await _folder_and_key(drive, path)
+    keys, drop_id = DropKeys.generate(drive.rng), drive.rng(16)
+    wrap = wrap_drop_keys(key, keys, drop_id, folder_id, drive.rng)
+    view = await drive.api.create_drop(
+        m.DropCreateRequest(
+            drop_id=drop_id, folder_id=folder_id, public_key=keys.public, key_wrap=wrap
+        )
+    )
+    return drop_url(drive.session.server, drop_id, keys.fragment()), view
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A file waiting in a drop. Its name and type come from an anonymous stranger."""
+
+    drop_id: bytes
+    folder_path: str
+    content_id: bytes
+    size: int
+    dropped: DroppedFile
+
+
+@dataclass(frozen=True)
+class OwnedDrop:
+    view: m.DropView
+    folder_path: str
+    url: str
+    pending: list[Pending]
+
+
+async def list_drops(drive: Drive) -> list[OwnedDrop]:
+    """The account's drop links, each with its pending files opened with the drop's keys."""
+    views = (await drive.api.drops()).drops
+    if not views:
+        return []
+    folders: dict[bytes, tuple[FolderKey, str]] = {
+        drive.session.root_id: (drive.session.root_key, "/")
+    }
+    for path, parent, node in await drive.iter_tree(await drive.root()):
+        if node.is_folder:
+            key = node.record.open_key(parent.key)
+            assert isinstance(key, FolderKey)
+            folders[node.node_id] = (key, path)
+    out = []
+    for view in views:
+        found = folders.get(view.folder_id)
+        url = drop_url(drive.session.server, view.drop_id, "d" + b64url(view.public_key))
+        if found is None:
+            # The folder is in the trash: the server refuses uploads until it is restored.
+            out.append(OwnedDrop(view, "(not in the drive)", url, []))
+            continue
+        key, path = found
+        keys = unwrap_drop_keys(key, view.key_wrap, view.drop_id, view.folder_id, view.public_key)
+        pending = [
+            Pending(
+                view.drop_id,
+                path,
+                f.content_id,
+                f.size,
+                open_drop_upload(keys, f.sealed, view.drop_id),
+            )
+            for f in (await drive.api.drop_files(view.drop_id)).files
+        ]
+        out.append(OwnedDrop(view, path, url, pending))
+    return out
+
+
+async def accept(drive: Drive, item: Pending) -> str:
+    """Check a dropped file's header against its sealed metadata, then add it to the drop's
+    folder as a new file signed by the owner (under a free name). Returns its path."""
+    meta = item.dropped.metadata
+    if meta.content_id != item.content_id:
+        raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the drop names other content")
+    if item.size != content.encrypted_size(meta.size):
+        raise IntegrityError(ErrorCode.CONTENT_LENGTH, "dropped content has the wrong length")
+    header = await drive.api.content_range(item.content_id, 0, content.HEADER_BYTES)
+    # Opening the header checks its commitment to the file key, content id and size.
+    content.ContentDecryptor(
+        item.dropped.file_key, header, item.content_id, meta.header_hash, meta.size
+    )
+
+    async def attempt() -> str:
+        folder = await _folder(drive, item.folder_path)
+        name = _free(folder, meta.name)
+        change = Change()
+        metadata = replace(meta, name=name, trashed_from=None)
+        drive.add_file(change, folder, metadata, item.dropped.file_key)
+        await drive.commit(change)
+        return f"{item.folder_path.rstrip('/')}/{name}"
+
+    return await drive.retrying(attempt)
+
+
+async def reject(drive: Drive, item: Pending) -> None:
+    await drive.api.reject_dropped(item.drop_id, item.content_id)
+
+
+async def delete_drop(drive: Drive, drop_id: bytes) -> None:
+    await drive.api.delete_drop(drop_id)
+
+
+async def _folder(drive: Drive, path: str) -> Folder:
+    return await drive.root() if path == "/" else await drive.folder_at(path)
+
+
+def _free(folder: Folder, name: str) -> str:
+    if folder.child(name) is None:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, ext = name, ""
+    counter = 2
+    while True:
+        candidate = f"{stem} ({counter}){'.' + ext if ext else ''}"
+        if folder.child(candidate) is None:
+            return candidate
+        counter += 1
+
+
+# The anonymous uploader
+
+
+async def drop_files(
+    http: httpx.AsyncClient,
+    state: LocalState,
+    address: DropAddress,
+    paths: list[Path],
+    rng: RandomSource = system_random,
+    progress: transfers.Progress = lambda _: None,
+) -> int:
+    """Upload local files through a drop link; returns how many were delivered."""
+    for path in paths:
+        if not path.is_file():
+            raise NotFoundError(f"not a file: {path}")
+    api = DropApi(http, address.drop_id)
+    scope = f"{address.server}:drop:{b64url(address.drop_id)}"
+    for path in paths:
+        sealed = await transfers.upload(
+            api, state, scope, path, path.name, rng=rng, progress=progress
+        )
+        dropped = seal_drop_upload(
+            address.public_key, address.drop_id, sealed.file_key, sealed.metadata, rng
+        )
+        await api.deliver(m.DropDelivery(content_id=sealed.metadata.content_id, sealed=dropped))
+        if sealed.journal_key:
+            state.drop_journal(sealed.journal_key)
+    return len(paths)

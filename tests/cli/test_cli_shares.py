@@ -1,0 +1,106 @@
+"""Shares end to end: alice, bob and carol with the real CLI against a real server process."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from sealbox.crypto.identity import IdentityKeys, make_bundle
+from sealbox.crypto.layout import from_b64url
+from sealbox.server.db.engine import make_engine, sqlite_url
+from sealbox.testing.server_process import ServerProcess
+
+from .conftest import Cli
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / "files" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_read_share_write_share_and_unshare(
+    alice: Cli, bob: Cli, server: ServerProcess, tmp_path: Path
+) -> None:
+    carol = Cli(server, tmp_path / "carol-home")
+    carol("signup", "carol")
+    alice("mkdir", "/team")
+    alice("put", str(write(tmp_path, "plan.txt", "the plan")), "/team/plan.txt")
+    alice("share", "/team", "bob", "--read")
+    alice("share", "/team", "carol", "--write")
+    assert alice("share", "/team", "bob", check=False).returncode == 2  # neither --read nor --write
+
+    incoming = json.loads(bob("shares", "--json").stdout)
+    assert [
+        (r["direction"], r["folder"], r["user"], r["rights"], r["verified"]) for r in incoming
+    ] == [("incoming", "team", "alice", "read", False)]
+    assert "from alice (unverified)" in bob("shares").stdout
+    outgoing = json.loads(alice("shares", "--json").stdout)
+    assert sorted((r["user"], r["rights"], r["folder"]) for r in outgoing) == [
+        ("bob", "read", "/team"), ("carol", "write", "/team"),
+    ]  # fmt: skip
+
+    # Read share: bob reads, and cannot write.
+    out = tmp_path / "bob-out"
+    out.mkdir()
+    bob("shared", "get", "team/plan.txt", str(out / "plan.txt"))
+    assert (out / "plan.txt").read_text() == "the plan"
+    refused = bob("shared", "put", str(write(tmp_path, "b.txt", "bob")), "team", check=False)
+    assert refused.returncode == 6 and "read-only" in refused.stderr
+
+    # Write share: carol writes; alice sees the file, signed by carol; bob sees who wrote it.
+    carol("shared", "put", str(write(tmp_path, "notes.txt", "carol's notes")), "team")
+    alice("get", "/team/notes.txt", str(tmp_path / "alice-notes.txt"))
+    assert (tmp_path / "alice-notes.txt").read_text() == "carol's notes"
+    listing = json.loads(bob("shared", "ls", "--json", "team").stdout)
+    assert {r["name"]: r["author"] for r in listing} == {
+        "notes.txt": "carol (unverified)",
+        "plan.txt": "alice (unverified)",
+    }
+    assert "by carol (unverified)" in bob("shared", "ls", "-l", "team").stdout
+
+    # Safety numbers: the same on both sides; confirming removes the "unverified" mark.
+    number = alice("contacts", "verify", "bob").stdout.strip()
+    assert bob("contacts", "verify", "alice", "--confirm").stdout.strip() == number
+    assert len(number.split()) == 12
+    assert bob("contacts").stdout.split("\n")[0] == "alice"
+    assert "alice (unverified)" not in bob("shared", "ls", "-l", "team").stdout
+
+    # Unshare bob: he loses access at once; carol keeps working under the new key.
+    alice("unshare", "/team", "bob")
+    gone = bob("shared", "ls", "team", check=False)
+    assert gone.returncode == 4
+    carol("shared", "put", str(write(tmp_path, "later.txt", "after bob left")), "team")
+    alice("get", "/team/later.txt", str(tmp_path / "later.txt"))
+    assert (tmp_path / "later.txt").read_text() == "after bob left"
+    assert json.loads(bob("shares", "--json").stdout) == []
+
+
+def test_a_swapped_identity_bundle_is_refused(
+    alice: Cli, bob: Cli, server: ServerProcess, tmp_path: Path
+) -> None:
+    alice("mkdir", "/one")
+    alice("mkdir", "/two")
+    alice("share", "/one", "bob", "--read")  # alice pins bob's key on first sight
+    bob_id = from_b64url(json.loads(bob("df", "--json").stdout)["user_id"])
+    forged = make_bundle(IdentityKeys.generate(), bob_id, "bob", 2, int(time.time()))
+    # The server's operator swaps bob's bundle in the database, whichever database it is.
+    engine = make_engine(server.db_url or sqlite_url(server.data_dir / "sealbox.db"))
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE accounts SET identity_bundle = :bundle WHERE username = 'bob'"),
+            {"bundle": forged},
+        )
+    engine.dispose()
+    refused = alice("share", "/two", "bob", "--read", check=False)
+    assert refused.returncode == 3
+    assert "identity key of bob has changed" in refused.stderr
+    assert "contacts verify bob" in refused.stderr
+    shared = json.loads(alice("shares", "--json").stdout)
+    assert [r["folder"] for r in shared] == ["/one"]
+    warned = alice("contacts", "verify", "bob")
+    assert "changed" in warned.stderr

@@ -1,0 +1,52 @@
+"""A real server app behind the hostile wrapper, and SDK clients that talk to it in-process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sealbox.client.sdk.account import signup
+from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.state import LocalState
+from sealbox.client.sdk.tree import Drive
+from sealbox.crypto.password import FLOOR_MEMLIMIT, FLOOR_OPSLIMIT
+from sealbox.server.app import build_services, create_app
+from sealbox.server.settings import Settings
+from sealbox.testing.hostile import HostileServer
+
+SERVER = "http://sealbox.test"
+FAST = {"opslimit": FLOOR_OPSLIMIT, "memlimit": FLOOR_MEMLIMIT}
+PASSWORD = "the user's password"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@dataclass
+class Arena:
+    hostile: HostileServer
+    http: httpx.AsyncClient
+    tmp: Path
+
+    def state(self, name: str) -> LocalState:
+        return LocalState(self.tmp / "homes" / name)
+
+    async def user(self, name: str) -> Drive:
+        session, _ = await signup(Api(self.http), self.state(name), SERVER, name, PASSWORD, **FAST)
+        return Drive(session)
+
+
+@pytest.fixture
+async def arena(tmp_path: Path) -> AsyncIterator[Arena]:
+    settings = Settings(data_dir=tmp_path / "server", secret=bytes(range(32)))
+    hostile = HostileServer(create_app(build_services(settings), background_jobs=False))
+    async with hostile.app.router.lifespan_context(hostile.app):  # type: ignore[attr-defined]
+        transport = httpx.ASGITransport(app=hostile)
+        async with httpx.AsyncClient(transport=transport, base_url=SERVER) as http:
+            yield Arena(hostile, http, tmp_path)

@@ -1,0 +1,123 @@
+"""Drop links on the server: anonymous uploads into the owner's quota, delivery, and the owner's
+accept and reject; nothing is ever listed or readable through a drop."""
+
+import os
+from typing import Any
+
+import pytest
+
+from sealbox.protocol.models import b64encode
+from sealbox.testing.http_api import Account, file_put, new_id, ok
+from tests.server.conftest import Server
+
+pytestmark = pytest.mark.anyio
+e = b64encode
+
+
+async def make_drop(server: Server, owner: Account, folder: bytes) -> bytes:
+    drop_id = new_id()
+    body = {"drop_id": e(drop_id), "folder_id": e(folder), "public_key": e(os.urandom(32)),
+            "key_wrap": e(os.urandom(78))}  # fmt: skip
+    reply = await server.client.post("/v1/drops", json=body, headers=owner.headers)
+    assert reply.status_code == 201, reply.text
+    return drop_id
+
+
+async def anonymous_upload(server: Server, drop_id: bytes, data: bytes) -> tuple[bytes, Any]:
+    content = new_id()
+    base = f"/v1/drops/{e(drop_id)}/uploads"
+    opened = await server.client.post(
+        base,
+        json={
+            "content_id": e(content),
+            "header": e(b"H" * 40),
+            "chunk_size": 1024,
+            "chunk_count": 1,
+            "total_size": 40 + len(data),
+        },
+    )
+    if opened.status_code != 200:
+        return content, opened
+    ok(await server.client.put(f"{base}/{e(content)}/chunks/0", content=data))
+    delivered = await server.client.post(
+        f"/v1/drops/{e(drop_id)}/files", json={"content_id": e(content), "sealed": e(b"s" * 90)}
+    )
+    return content, delivered
+
+
+async def test_drop_upload_accept_and_reject(server: Server) -> None:
+    alice = await server.api.signup("alice")
+    inbox = await server.api.mkdir(alice, alice.root_id)
+    drop_id = await make_drop(server, alice, inbox)
+    content, delivered = await anonymous_upload(server, drop_id, b"x" * 100)
+    assert delivered.status_code == 204, delivered.text
+    other, delivered = await anonymous_upload(server, drop_id, b"y" * 50)
+    assert delivered.status_code == 204
+    # The uploader has no way to read or list: these routes need the owner's session.
+    for path in (f"/v1/drops/{e(drop_id)}/files", "/v1/drops", f"/v1/contents/{e(content)}"):
+        assert (await server.client.get(path)).status_code == 401
+    drops = ok(await server.client.get("/v1/drops", headers=alice.headers))["drops"]
+    assert [d["pending"] for d in drops] == [2]
+    files = ok(await server.client.get(f"/v1/drops/{e(drop_id)}/files", headers=alice.headers))
+    assert {f["content_id"] for f in files["files"]} == {e(content), e(other)}
+    account = ok(await server.client.get("/v1/account", headers=alice.headers))
+    assert account["used_bytes"] == 140 + 90  # waiting files count against the owner's quota
+    got = await server.client.get(f"/v1/contents/{e(content)}", headers=alice.headers)
+    assert got.status_code == 200 and got.content.endswith(b"x" * 100)
+    # Accept one into the folder; reject the other, which the collector then deletes.
+    ok(await server.api.tx(alice, manifests=[inbox], puts=[file_put(new_id(), inbox, content)]))
+    gone = await server.client.delete(
+        f"/v1/drops/{e(drop_id)}/files/{e(other)}", headers=alice.headers
+    )
+    assert gone.status_code == 204
+    assert ok(await server.client.get(f"/v1/drops/{e(drop_id)}/files", headers=alice.headers)) == {
+        "files": []
+    }
+    assert (
+        await server.client.get(f"/v1/contents/{e(other)}", headers=alice.headers)
+    ).status_code == 404
+    # Someone else cannot take a waiting file into their own tree.
+    bob = await server.api.signup("bob")
+    third, _ = await anonymous_upload(server, drop_id, b"z" * 10)
+    stolen = await server.api.tx(
+        bob, manifests=[bob.root_id], puts=[file_put(new_id(), bob.root_id, third)]
+    )
+    assert stolen.status_code == 404
+    # Deleting the drop stops uploads at once.
+    assert (
+        await server.client.delete(f"/v1/drops/{e(drop_id)}", headers=alice.headers)
+    ).status_code == 204
+    _, refused = await anonymous_upload(server, drop_id, b"late")
+    assert refused.status_code == 404
+
+
+async def test_drop_rules(server: Server) -> None:
+    alice = await server.api.signup("alice")
+    bob = await server.api.signup("bob")
+    node, _ = await server.api.put_small_file(alice, alice.root_id, b"f" * 20)
+    body = {"drop_id": e(new_id()), "folder_id": e(node), "public_key": e(os.urandom(32)),
+            "key_wrap": e(b"w" * 78)}  # fmt: skip
+    assert (
+        await server.client.post("/v1/drops", json=body, headers=alice.headers)
+    ).status_code == 404
+    mine = {**body, "folder_id": e(alice.root_id)}
+    assert (
+        await server.client.post("/v1/drops", json=mine, headers=bob.headers)
+    ).status_code == 404
+    assert (
+        await server.client.post("/v1/drops", json=mine, headers=alice.headers)
+    ).status_code == 201
+    assert (
+        await server.client.post("/v1/drops", json=mine, headers=alice.headers)
+    ).status_code == 409
+    drop_id = mine["drop_id"]
+    assert (
+        await server.client.delete(f"/v1/drops/{drop_id}", headers=bob.headers)
+    ).status_code == 404
+    assert (
+        await server.client.get(f"/v1/drops/{drop_id}/files", headers=bob.headers)
+    ).status_code == 404
+    unknown = await server.client.post(f"/v1/drops/{e(new_id())}/uploads", json={
+        "content_id": e(new_id()), "header": "", "chunk_size": 1024, "chunk_count": 1,
+        "total_size": 20})  # fmt: skip
+    assert unknown.status_code == 404
