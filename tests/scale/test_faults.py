@@ -119,7 +119,7 @@ def test_killed_gateway_mid_cli_put_fails_cleanly_and_the_put_resumes_after_rest
     alice = Cli(server_on_gateway, tmp_path / "alice-home")
     alice("signup", "alice")
     local = tmp_path / "big.bin"
-    local.write_bytes(os.urandom(48 * 1024 * 1024 + 5))  # 12 chunks of 4 MiB
+    local.write_bytes(os.urandom(128 * 1024 * 1024 + 5))  # 33 chunks: still going at the kill
     process = alice.popen("put", str(local), "/big.bin")
     deadline = time.monotonic() + 120
     while metric(server_on_gateway, "sealbox_chunks_received") < 2:

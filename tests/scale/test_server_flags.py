@@ -52,3 +52,30 @@ async def test_chunks_go_to_the_store_the_url_names(tmp_path: Path, how: str) ->
     stored = [p for p in store.rglob("*") if p.is_file()]
     assert [p.read_bytes() for p in stored] == [chunks[0]]
     assert not (tmp_path / "data" / "blobs").exists()
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+async def test_behind_a_trusted_proxy_login_throttling_counts_per_client(
+    tmp_path: Path, trusted: bool
+) -> None:
+    extra = ["--trusted-proxies", "127.0.0.1"] if trusted else []
+    server = ServerProcess(tmp_path / "data", None, *extra)
+    server.start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+            alice = await RawApi(http).signup()
+            wrong = {"username": alice.username, "auth_key": b64encode(bytes(32))}
+
+            async def attempt(client_address: str) -> int:
+                headers = {"X-Forwarded-For": client_address}
+                return (await http.post("/v1/sessions", json=wrong, headers=headers)).status_code
+
+            statuses = [await attempt("203.0.113.1") for _ in range(11)]
+            assert statuses[:10] == [401] * 10 and statuses[10] == 429
+            # Another client behind the same load balancer is throttled only if the server
+            # cannot tell the two apart.
+            assert await attempt("198.51.100.2") == (401 if trusted else 429)
+    finally:
+        server.stop()
+    for address in ("203.0.113.1", "198.51.100.2"):
+        assert address not in server.log()

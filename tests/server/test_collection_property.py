@@ -1,9 +1,8 @@
 """Blob collection never deletes an object still referenced, and removes every unreferenced one
 (issue 7 acceptance): Hypothesis drives random sequences of uploads, copies, new versions,
-deletions, trash and empty-trash, and abandoned uploads against the in-process app, and checks
-the blob store after every collection.
-
-"Import" (adding a shared file to one's own drive) joins the operations once links land on main.
+deletions, trash and empty-trash, abandoned uploads, and imports of alice's files into bob's drive
+through public links (which reference alice's content objects from another account), against the
+in-process app, and checks the blob store after every collection.
 """
 
 from __future__ import annotations
@@ -44,6 +43,8 @@ operation = st.one_of(
     st.tuples(st.just("empty_trash"), st.just(0)),
     st.tuples(st.just("abandon"), st.integers(min_value=1, max_value=2)),
     st.tuples(st.just("collect"), st.just(0)),
+    st.tuples(st.just("import"), pick),
+    st.tuples(st.just("bob_delete"), pick),
 )
 
 
@@ -52,6 +53,9 @@ class Model:
     raw: RawApi
     client: httpx.AsyncClient
     account: Account
+    bob: Account
+    # bob's imported files: node id -> content id (all in his root folder)
+    bob_files: dict[bytes, bytes] = field(default_factory=dict)
     # node id -> (folder it is in, content id)
     files: dict[bytes, tuple[bytes, bytes]] = field(default_factory=dict)
     # What every content object must read back as, for as long as anything references it.
@@ -78,8 +82,8 @@ class Model:
         ok(await self.raw.tx(self.account, manifests=manifests, puts=[put]))
         self.files[node] = (folder, content)
 
-    async def references(self) -> set[bytes]:
-        """Every content id the account can still read: its nodes' and their versions'."""
+    async def references(self) -> tuple[set[bytes], set[bytes]]:
+        """Every content id alice, and every one bob, can still read: nodes' and versions'."""
         referenced = set()
         for node, (_folder, content) in self.files.items():
             referenced.add(content)
@@ -89,7 +93,7 @@ class Model:
                 )
             )
             referenced.update(b64decode(v["content_id"]) for v in reply["versions"])
-        return referenced
+        return referenced, set(self.bob_files.values())
 
     async def apply(self, name: str, arg: int) -> None:
         root, trash = self.account.root_id, self.account.trash_id
@@ -127,6 +131,20 @@ class Model:
                 ok(await self.raw.tx(self.account, manifests=[trash], removes=binned))
                 for node in binned:
                     del self.files[node]
+        elif name == "import" and (node := self.choose(arg, root)) is not None:
+            link = new_id()
+            body = {"link_id": b64encode(link), "node_id": b64encode(node)}
+            body["secret"] = b64encode(os.urandom(90))
+            ok(await self.client.post("/v1/links", json=body, headers=self.account.headers))
+            mine = new_id()
+            put = file_put(mine, self.bob.root_id, self.files[node][1], chunk_size=CHUNK)
+            put["via_link"] = b64encode(link)
+            ok(await self.raw.tx(self.bob, manifests=[self.bob.root_id], puts=[put]))
+            self.bob_files[mine] = self.files[node][1]
+        elif name == "bob_delete" and self.bob_files:
+            node = sorted(self.bob_files)[arg % len(self.bob_files)]
+            ok(await self.raw.tx(self.bob, manifests=[self.bob.root_id], removes=[node]))
+            del self.bob_files[node]
         elif name == "abandon":
             content = new_id()
             chunks = [os.urandom(CHUNK + 16) for _ in range(arg)] + [os.urandom(77)]
@@ -138,21 +156,22 @@ class Model:
 
 
 async def check_after_collection(model: Model, blobs: FilesystemBlobStore) -> None:
-    referenced = await model.references()
+    alices, bobs = await model.references()
     stored: set[bytes] = set()
     async for info in blobs.list(CHUNK_PREFIX):
         content = content_of_chunk_key(info.key)
         assert content is not None, info.key
         stored.add(content)
     # Nothing unreferenced survives (abandoned uploads have expired by now)...
-    assert stored <= referenced, "unreferenced blobs remain"
-    # ...and everything referenced is still whole.
-    for content in referenced:
-        response = await model.client.get(
-            f"/v1/contents/{b64encode(content)}", headers=model.account.headers
-        )
-        assert response.status_code == 200, response.text
-        assert response.content == model.bytes_of[content]
+    assert stored <= alices | bobs, "unreferenced blobs remain"
+    # ...and everything referenced is still whole, for whoever references it.
+    for owner, contents in ((model.account, alices), (model.bob, bobs)):
+        for content in contents:
+            response = await model.client.get(
+                f"/v1/contents/{b64encode(content)}", headers=owner.headers
+            )
+            assert response.status_code == 200, response.text
+            assert response.content == model.bytes_of[content]
 
 
 async def run_sequence(ops: list[tuple[str, int]], template: Path, work: Path) -> None:
@@ -165,7 +184,7 @@ async def run_sequence(ops: list[tuple[str, int]], template: Path, work: Path) -
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://sealbox.test") as http:
             raw = RawApi(http)
-            model = Model(raw, http, await raw.signup())
+            model = Model(raw, http, await raw.signup("alice"), await raw.signup("bob"))
             for name, arg in [*ops, ("collect", 0)]:
                 if name == "collect":
                     clock.advance(UPLOAD_TTL + 1)

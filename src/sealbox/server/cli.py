@@ -101,6 +101,16 @@ def server(
     collect_interval: Annotated[
         float, typer.Option(help="Seconds between background collections.")
     ] = 600.0,
+    trusted_proxies: Annotated[
+        str | None,
+        typer.Option(
+            envvar="SEALBOX_TRUSTED_PROXIES",
+            help=(
+                "Comma-separated addresses of load balancers whose X-Forwarded-For is believed, "
+                "so login throttling counts per client rather than per load balancer."
+            ),
+        ),
+    ] = None,
 ) -> None:
     """Run the Sealbox server (migrations are applied first)."""
     settings = _settings(
@@ -121,7 +131,10 @@ def server(
         access_log=False,
         log_config=LOG_CONFIG,
         server_header=False,
-        proxy_headers=False,
+        # The forwarded address only keys the in-memory login throttle (hashed under a daily
+        # key); it is never stored or logged, like the direct peer's address.
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=trusted_proxies or None,
         timeout_graceful_shutdown=10,
     )
 

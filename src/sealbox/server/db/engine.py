@@ -7,6 +7,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import NullPool
 
 READ_ONLY = "sealbox_read_only"
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 def read_only(engine: Engine) -> Connection:
@@ -35,7 +36,15 @@ def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # A database host that stops answering must fail a connection attempt in bounded time, so a
+    # request (or a /readyz probe) gets its 503 instead of holding a worker thread indefinitely.
+    return create_engine(
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+    )
 
 
 def _sqlite_engine(url: str) -> Engine:
