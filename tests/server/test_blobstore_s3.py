@@ -16,15 +16,14 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStoreError
 from sealbox.server.blobs.s3 import BlobAlreadyExists, MiB, S3BlobStore, S3Settings
 from sealbox.testing import ceph
 from sealbox.testing.blobstore import BlobStoreConformance
 from sealbox.testing.faultproxy import FaultProxy
+from tests.conftest import raw_client
 
 pytestmark = pytest.mark.anyio
 
@@ -34,17 +33,6 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-def raw_client(cluster: ceph.CephCluster) -> Any:
-    return boto3.client(
-        "s3",
-        endpoint_url=cluster.endpoint,
-        aws_access_key_id=cluster.access_key,
-        aws_secret_access_key=cluster.secret_key,
-        region_name="us-east-1",
-        config=Config(s3={"addressing_style": "path"}),
-    )
 
 
 @pytest.fixture(scope="session")

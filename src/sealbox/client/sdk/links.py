@@ -25,6 +25,7 @@ from sealbox.client.sdk.tree import (
     join_path,
     split_path,
     verify_listing,
+    walk_path,
 )
 from sealbox.crypto import links as crypto_links
 from sealbox.crypto.errors import ErrorCode, IntegrityError
@@ -257,18 +258,7 @@ class OpenedLink:
 
     async def walk(self, path: str) -> tuple[list[Folder], Node | None]:
         """Resolve a path inside a folder link ("/" is the linked folder itself)."""
-        parts = split_path(path)
-        chain = [await self.root()]
-        node: Node | None = None
-        for depth, name in enumerate(parts):
-            node = chain[-1].child(name)
-            if node is None:
-                raise NotFoundError(f"no such file or folder in the link: {join_path(parts)}")
-            if depth < len(parts) - 1:
-                if not node.is_folder:
-                    raise NotFoundError(f"not a folder: {join_path(parts[: depth + 1])}")
-                chain.append(await self.open_folder(chain[-1], node))
-        return chain, node
+        return await walk_path(await self.root(), path, self.open_folder, " in the link")
 
 
 async def open_link(

@@ -193,18 +193,7 @@ class Drive:
     async def walk(self, path: str) -> tuple[list[Folder], Node | None]:
         """Resolve an absolute path: the folders on the way (the root first) and the final node
         (None for the root itself). Missing components raise NotFoundError."""
-        parts = split_path(path)
-        chain = [await self.root()]
-        node: Node | None = None
-        for depth, name in enumerate(parts):
-            node = chain[-1].child(name)
-            if node is None:
-                raise NotFoundError(f"no such file or folder: {join_path(parts[: depth + 1])}")
-            if depth < len(parts) - 1:
-                if not node.is_folder:
-                    raise NotFoundError(f"not a folder: {join_path(parts[: depth + 1])}")
-                chain.append(await self.open_folder(chain[-1], node))
-        return chain, node
+        return await walk_path(await self.root(), path, self.open_folder)
 
     async def folder_at(self, path: str) -> Folder:
         chain, node = await self.walk(path)
@@ -652,6 +641,28 @@ def _free_name(folder: Folder, name: str) -> str:
         candidate = f"{name} (deleted {stamp} {counter})"
         counter += 1
     return candidate
+
+
+async def walk_path(
+    root: Folder,
+    path: str,
+    open_folder: Callable[[Folder, Node], Awaitable[Folder]],
+    where: str = "",
+) -> tuple[list[Folder], Node | None]:
+    """Follow ``path`` down from ``root``, verifying each folder on the way; ``where`` names the
+    tree in error messages (the drive, or a link)."""
+    parts = split_path(path)
+    chain = [root]
+    node: Node | None = None
+    for depth, name in enumerate(parts):
+        node = chain[-1].child(name)
+        if node is None:
+            raise NotFoundError(f"no such file or folder{where}: {join_path(parts[: depth + 1])}")
+        if depth < len(parts) - 1:
+            if not node.is_folder:
+                raise NotFoundError(f"not a folder: {join_path(parts[: depth + 1])}")
+            chain.append(await open_folder(chain[-1], node))
+    return chain, node
 
 
 def split_path(path: str) -> list[str]:
