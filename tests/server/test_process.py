@@ -247,7 +247,8 @@ async def test_a_real_server_round_trip_leaves_no_address_or_user_agent(
             assert (await http.get("/v1/nope")).status_code == 404
             openapi = ok(await http.get("/openapi.json"))
             assert "/v1/transactions" in openapi["paths"]
-            assert (await http.get("/docs")).status_code == 200
+            # No HTML API explorer is served (threat catalogue A20).
+            assert (await http.get("/docs")).status_code == 404
     finally:
         server.stop()
     log = server.log()

@@ -14,6 +14,7 @@ from sealbox.server.api import accounts, drive, drops, links, probes, shares, tr
 from sealbox.server.api.body_limit import BodyLimitMiddleware
 from sealbox.server.api.errors import install_error_handlers
 from sealbox.server.api.request_metrics import RequestMetricsMiddleware
+from sealbox.server.api.response_headers import ResponseHeadersMiddleware
 from sealbox.server.blobs.base import BlobStore
 from sealbox.server.blobs.filesystem import FilesystemBlobStore
 from sealbox.server.blobs.url import open_blob_store
@@ -116,10 +117,15 @@ def create_app(services: Services, *, background_jobs: bool = True) -> FastAPI:
         version="1",
         summary="Zero-knowledge cloud drive server. spec/http-api.md is the normative description.",
         lifespan=lifespan,
+        # No HTML API explorers: they load scripts from a CDN into the server's origin, the origin
+        # that link URLs point at (threat catalogue A20). /openapi.json stays for tools.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = services
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(ResponseHeadersMiddleware)
     # Added last, so it wraps everything else and also counts refusals made by the body limit.
     app.add_middleware(RequestMetricsMiddleware, metrics=services.metrics)
     app.include_router(accounts.router)
