@@ -21,6 +21,7 @@ from sealbox.client.cli.context import (
 from sealbox.client.cli.output import emit_json, human_size, progress_reporter
 from sealbox.client.sdk import drops
 from sealbox.client.sdk.tree import Drive
+from sealbox.crypto.errors import IntegrityError
 from sealbox.crypto.layout import b64url, from_b64url
 
 
@@ -48,21 +49,22 @@ def request_create(
     note(opts, "Files sent through it wait for you: `sealbox request ls`, then `accept`.")
 
 
+def _pending_row(item: drops.Pending) -> dict[str, Any]:
+    if item.dropped is None:
+        return {"content_id": b64url(item.content_id), "damaged": True, "name": None,
+                "size": None, "mime": None}  # fmt: skip
+    meta = item.dropped.metadata
+    return {"content_id": b64url(item.content_id), "damaged": False, "name": meta.name,
+            "size": meta.size, "mime": meta.mime}  # fmt: skip
+
+
 def _rows(owned: list[drops.OwnedDrop]) -> list[dict[str, Any]]:
     return [
         {
             "drop_id": b64url(d.view.drop_id),
             "folder": d.folder_path,
             "url": d.url,
-            "pending": [
-                {
-                    "content_id": b64url(p.content_id),
-                    "name": p.dropped.metadata.name,
-                    "size": p.dropped.metadata.size,
-                    "mime": p.dropped.metadata.mime,
-                }
-                for p in d.pending
-            ],
+            "pending": [_pending_row(p) for p in d.pending],
         }
         for d in owned
     ]
@@ -81,6 +83,9 @@ def request_ls(
     for row in rows:
         typer.echo(f"{row['drop_id']}  into {row['folder']}  {len(row['pending'])} waiting")
         for item in row["pending"]:
+            if item["damaged"]:
+                typer.echo(f"    {item['content_id']}  {'?':>10}  {drops.DAMAGED}; reject it")
+                continue
             size = human_size(item["size"])
             typer.echo(f"    {item['content_id']}  {size:>10}  {item['name']!r} (anonymous)")
 
@@ -104,14 +109,21 @@ def request_accept(
     """Check waiting files and add them to their folders, signed by you."""
     opts = options(ctx)
 
-    async def work(drive: Drive) -> list[str]:
-        return [
-            await drops.accept(drive, item)
-            for item in _select(await drops.list_drops(drive), which)
-        ]
+    async def work(drive: Drive) -> tuple[list[str], list[str]]:
+        accepted, refused = [], []
+        for item in _select(await drops.list_drops(drive), which):
+            # A damaged or forged file is refused on its own; the others are still accepted.
+            try:
+                accepted.append(await drops.accept(drive, item))
+            except IntegrityError as exc:
+                refused.append(f"{b64url(item.content_id)}: {exc}")
+        return accepted, refused
 
-    for path in run(lambda: with_drive(opts, work)):
+    accepted, refused = run(lambda: with_drive(opts, work))
+    for path in accepted:
         note(opts, f"accepted {path}")
+    if refused:
+        fail("refused, left waiting: " + "; ".join(refused), Exit.INTEGRITY)
 
 
 def request_reject(

@@ -117,15 +117,39 @@ async def create_drop(drive: Drive, path: str) -> tuple[str, m.DropView]:
     return drop_url(drive.session.server, drop_id, keys.fragment()), view
 
 
+# One message for every way a dropped object can fail to open, so that what the owner's client
+# shows or does never depends on which check failed (threat catalogue A5, A6).
+DAMAGED = "cannot be opened: damaged, or not sealed to this drop link"
+
+
 @dataclass(frozen=True)
 class Pending:
-    """A file waiting in a drop. Its name and type come from an anonymous stranger."""
+    """A file waiting in a drop. Its name and type come from an anonymous stranger.
+
+    ``dropped`` is None when the drop upload does not open: anyone who holds the link can send
+    garbage, and one such file must not stop the owner from seeing and accepting the others.
+    """
 
     drop_id: bytes
     folder_path: str
     content_id: bytes
     size: int
-    dropped: DroppedFile
+    dropped: DroppedFile | None
+
+    def opened(self) -> DroppedFile:
+        if self.dropped is None:
+            raise IntegrityError(ErrorCode.DECRYPT_FAILED, DAMAGED)
+        return self.dropped
+
+
+def _open_pending(
+    keys: DropKeys, view: m.DropView, folder_path: str, f: m.DroppedFileView
+) -> Pending:
+    try:
+        dropped: DroppedFile | None = open_drop_upload(keys, f.sealed, view.drop_id)
+    except IntegrityError:
+        dropped = None
+    return Pending(view.drop_id, folder_path, f.content_id, f.size, dropped)
 
 
 @dataclass(frozen=True)
@@ -160,13 +184,7 @@ async def list_drops(drive: Drive) -> list[OwnedDrop]:
         key, path = found
         keys = unwrap_drop_keys(key, view.key_wrap, view.drop_id, view.folder_id, view.public_key)
         pending = [
-            Pending(
-                view.drop_id,
-                path,
-                f.content_id,
-                f.size,
-                open_drop_upload(keys, f.sealed, view.drop_id),
-            )
+            _open_pending(keys, view, path, f)
             for f in (await drive.api.drop_files(view.drop_id)).files
         ]
         out.append(OwnedDrop(view, path, url, pending))
@@ -176,23 +194,22 @@ async def list_drops(drive: Drive) -> list[OwnedDrop]:
 async def accept(drive: Drive, item: Pending) -> str:
     """Check a dropped file's header against its sealed metadata, then add it to the drop's
     folder as a new file signed by the owner (under a free name). Returns its path."""
-    meta = item.dropped.metadata
+    dropped = item.opened()
+    meta = dropped.metadata
     if meta.content_id != item.content_id:
         raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the drop names other content")
     if item.size != content.encrypted_size(meta.size):
         raise IntegrityError(ErrorCode.CONTENT_LENGTH, "dropped content has the wrong length")
     header = await drive.api.content_range(item.content_id, 0, content.HEADER_BYTES)
     # Opening the header checks its commitment to the file key, content id and size.
-    content.ContentDecryptor(
-        item.dropped.file_key, header, item.content_id, meta.header_hash, meta.size
-    )
+    content.ContentDecryptor(dropped.file_key, header, item.content_id, meta.header_hash, meta.size)
 
     async def attempt() -> str:
         folder = await _folder(drive, item.folder_path)
         name = _free(folder, meta.name)
         change = Change()
         metadata = replace(meta, name=name, trashed_from=None)
-        drive.add_file(change, folder, metadata, item.dropped.file_key)
+        drive.add_file(change, folder, metadata, dropped.file_key)
         await drive.commit(change)
         return f"{item.folder_path.rstrip('/')}/{name}"
 
