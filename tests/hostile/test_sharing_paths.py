@@ -1,0 +1,98 @@
+"""Threat catalogue A22: sharing paths that the provider controls (the SpiderOak assessment).
+
+A server that runs the sharing machinery can try to widen a share without breaking any
+ciphertext: point a member at another folder, raise a reader to a writer, or claim that someone
+else shared. Each of these is a change to what the owner signed, so the member's client refuses it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+
+from sealbox.client.sdk import shares
+from sealbox.client.sdk.tree import Drive
+from sealbox.crypto.errors import ErrorCode, IntegrityError
+from sealbox.crypto.layout import b64url
+from sealbox.testing.hostile import Exchange
+
+from .conftest import Arena
+
+pytestmark = pytest.mark.anyio
+
+
+def rewrite_incoming(change: Callable[[dict[str, object]], None]) -> Callable[[Exchange], bytes]:
+    def rewrite(exchange: Exchange) -> bytes:
+        body = json.loads(exchange.body)
+        for view in body["incoming"]:
+            change(view)
+        return json.dumps(body).encode()
+
+    return rewrite
+
+
+async def two_shares(arena: Arena) -> tuple[Drive, Drive, Drive]:
+    """alice shares /public with bob to read; /private stays hers alone. carol also shares."""
+    alice, bob, carol = [await arena.user(n) for n in ("alice", "bob", "carol")]
+    for folder in ("/public", "/private"):
+        await alice.mkdir(folder)
+    await shares.share_folder(alice, "/public", "bob", shares.READ)
+    await carol.mkdir("/carols")
+    await shares.share_folder(carol, "/carols", "bob", shares.READ)
+    assert sorted(s.name for s in await shares.incoming(bob)) == ["carols", "public"]
+    return alice, bob, carol
+
+
+async def test_A22_server_points_a_share_at_another_folder(arena: Arena) -> None:
+    alice, bob, _ = await two_shares(arena)
+    _, private = await alice.walk("/private")
+    assert private is not None
+
+    def redirect(view: dict[str, object]) -> None:
+        if view["owner_username"] == "alice":
+            view["folder_id"] = b64url(private.node_id)
+
+    arena.hostile.on("GET", "/v1/shares", rewrite_incoming(redirect))
+    with pytest.raises(IntegrityError) as excinfo:
+        await shares.open_shared(bob, "public")
+    assert excinfo.value.code == ErrorCode.CONTEXT_MISMATCH
+
+
+async def test_A22_server_raises_a_reader_to_a_writer(arena: Arena) -> None:
+    _, bob, _ = await two_shares(arena)
+
+    def promote(view: dict[str, object]) -> None:
+        view["rights"] = shares.WRITE
+
+    arena.hostile.on("GET", "/v1/shares", rewrite_incoming(promote))
+    with pytest.raises(IntegrityError) as excinfo:
+        await shares.incoming(bob)
+    assert excinfo.value.code == ErrorCode.CONTEXT_MISMATCH
+
+
+async def test_A22_server_claims_someone_else_shared(arena: Arena) -> None:
+    _, bob, carol = await two_shares(arena)
+
+    def reattribute(view: dict[str, object]) -> None:
+        # carol's envelope, presented as alice's share: the names and ids are the server's to set.
+        if view["owner_username"] == "carol":
+            view["owner_username"] = "alice"
+
+    arena.hostile.on("GET", "/v1/shares", rewrite_incoming(reattribute))
+    with pytest.raises(IntegrityError) as excinfo:
+        await shares.incoming(bob)
+    assert excinfo.value.code == ErrorCode.CONTEXT_MISMATCH
+
+    def swap_envelopes(exchange: Exchange) -> bytes:
+        body = json.loads(exchange.body)
+        first, second = body["incoming"]
+        first["envelope"], second["envelope"] = second["envelope"], first["envelope"]
+        return json.dumps(body).encode()
+
+    arena.hostile.clear()
+    arena.hostile.on("GET", "/v1/shares", swap_envelopes)
+    with pytest.raises(IntegrityError) as excinfo:
+        await shares.incoming(bob)
+    assert excinfo.value.code in (ErrorCode.BAD_SIGNATURE, ErrorCode.CONTEXT_MISMATCH)
