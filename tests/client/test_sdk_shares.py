@@ -9,7 +9,7 @@ import time
 import pytest
 
 from sealbox.client.sdk import contacts, drops, files, shares
-from sealbox.client.sdk.errors import ApiError, ConflictError, NotFoundError
+from sealbox.client.sdk.errors import ApiError, ConflictError, NotFoundError, SealboxError
 from sealbox.client.sdk.tree import Drive
 from sealbox.crypto import manifest as mf
 from sealbox.crypto.errors import ErrorCode, IntegrityError
@@ -27,6 +27,12 @@ async def put_text(drive: Drive, world: World, remote: str, text: str) -> None:
     await files.put(drive, [local], remote, files.Reporter())
 
 
+async def befriend(inviter: Drive, invitee: Drive) -> None:
+    """Make two accounts contacts, as sharing needs."""
+    await contacts.invite(inviter.session, invitee.session.username)
+    await contacts.accept(invitee.session, inviter.session.username)
+
+
 async def read_text(drive: Drive, world: World, remote: str) -> str:
     out = world.tmp / "download"
     out.mkdir(exist_ok=True)
@@ -38,6 +44,8 @@ async def test_read_and_write_members(world: World) -> None:
     alice, bob, carol = [await world.user(n) for n in ("alice", "bob", "carol")]
     await alice.mkdir("/team")
     await put_text(alice, world, "/team/plan.txt", "the plan")
+    await befriend(alice, bob)
+    await befriend(carol, alice)
     await shares.share_folder(alice, "/team", "bob", shares.READ)
     await shares.share_folder(alice, "/team", "carol", shares.WRITE)
 
@@ -103,6 +111,7 @@ async def test_a_write_member_signs_only_inside_their_share(world: World) -> Non
     alice, carol = await world.user("alice"), await world.user("carol")
     await alice.mkdir("/team")
     await alice.mkdir("/private")
+    await befriend(alice, carol)
     await shares.share_folder(alice, "/team", "carol", shares.WRITE)
     carol_view = await shares.open_shared(carol, "team")
     await put_text(carol_view, world, "/ok.txt", "inside")
@@ -131,7 +140,8 @@ async def test_a_swapped_identity_bundle_stops_sharing(world: World) -> None:
     alice, bob = await world.user("alice"), await world.user("bob")
     await alice.mkdir("/a")
     await alice.mkdir("/b")
-    await shares.share_folder(alice, "/a", "bob", shares.READ)  # pins bob on first sight
+    await befriend(alice, bob)  # alice pins bob on first sight
+    await shares.share_folder(alice, "/a", "bob", shares.READ)
     forged = make_bundle(IdentityKeys.generate(), bob.session.user_id, "bob", 2, int(time.time()))
     db = sqlite3.connect(world.tmp / "server" / "sealbox.db")
     with db:
@@ -142,3 +152,49 @@ async def test_a_swapped_identity_bundle_stops_sharing(world: World) -> None:
     assert changed.value.code == ErrorCode.KEY_CHANGED and "changed" in str(changed.value)
     check = await contacts.verify(alice.session, "bob", confirm=False)
     assert check.key_changed and not check.verified
+
+
+async def test_contacts_invitations_and_listing(world: World) -> None:
+    alice, bob, carol = [await world.user(n) for n in ("alice", "bob", "carol")]
+    await alice.mkdir("/team")
+    # Sharing with a stranger is refused by the client before anything is sealed.
+    with pytest.raises(SealboxError, match="contacts invite bob"):
+        await shares.share_folder(alice, "/team", "bob", shares.READ)
+    await contacts.invite(alice.session, "bob")
+    await contacts.invite(carol.session, "alice")
+    seen = {c.username: c for c in await contacts.listing(alice.session)}
+    assert (seen["bob"].state, seen["bob"].pinned, seen["bob"].verified) == ("invited", True, False)
+    # carol's invitation: alice has not pinned carol yet (she pins on accept).
+    assert (seen["carol"].state, seen["carol"].pinned) == ("invites you", False)
+    with pytest.raises(SealboxError, match="not your contact"):
+        await shares.share_folder(alice, "/team", "bob", shares.READ)
+    assert [c.state for c in await contacts.listing(bob.session)] == ["invites you"]
+    await contacts.accept(bob.session, "alice")
+    await contacts.decline(alice.session, "carol")
+    assert [(c.username, c.state) for c in await contacts.listing(alice.session)] == [
+        ("bob", "contact")
+    ]
+    await shares.share_folder(alice, "/team", "bob", shares.READ)
+    assert (await shares.open_shared(bob, "team")).share.grant.folder_name == "team"
+
+    # A changed key is flagged in the listing (and sharing is refused, as before).
+    forged = make_bundle(IdentityKeys.generate(), bob.session.user_id, "bob", 2, int(time.time()))
+    db = sqlite3.connect(world.tmp / "server" / "sealbox.db")
+    with db:
+        db.execute("UPDATE accounts SET identity_bundle = ? WHERE username = 'bob'", (forged,))
+    db.close()
+    (entry,) = await contacts.listing(alice.session)
+    assert entry.key_changed and not entry.verified
+
+    # Removing the contact keeps the share and the pin; --forget-key drops the pin too.
+    await contacts.remove(alice.session, "bob")
+    assert [c.state for c in await contacts.listing(alice.session)] == ["pinned"]
+    assert [s.name for s in await shares.incoming(bob)] == ["team"]
+    with pytest.raises(ApiError) as gone:
+        await contacts.remove(alice.session, "bob", forget_key=True)
+    assert gone.value.status == 404
+    await contacts.invite(carol.session, "alice")
+    await contacts.remove(alice.session, "carol", forget_key=True)
+    assert [c.username for c in await contacts.listing(alice.session)] == ["bob"]
+    assert contacts.forget(alice.session, "bob")
+    assert await contacts.listing(alice.session) == []

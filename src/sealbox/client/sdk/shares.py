@@ -2,9 +2,9 @@
 granted, working inside a shared folder, and unsharing with rotation of the folder key.
 
 A member reads the owner's folder through the share with the folder key from the owner's signed
-envelope, and verifies every listing against the writers: the owner and the write members, each
-taken from a pinned bundle. In format version 1 the member list itself comes from the server
-(spec/sharing.md, "Planned for a later version").
+envelope, and verifies every listing against the writers: the owner (from the member's pin) and the
+write members of the owner's signed roster (spec/sharing.md, "Share roster"). The server's member
+list only supplies usernames to show; a writer the roster does not list is no writer.
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from sealbox.client.sdk.errors import NotFoundError, SealboxError
 from sealbox.client.sdk.tree import Change, Drive, Folder, Node
 from sealbox.crypto.drops import unwrap_drop_keys, wrap_drop_keys
 from sealbox.crypto.errors import ErrorCode, IntegrityError
+from sealbox.crypto.identity import Pin
 from sealbox.crypto.keys import FileKey, FolderKey, RandomSource, system_random
+from sealbox.crypto.manifest import Seen
+from sealbox.crypto.roster import Roster, RosterMember, make_roster, open_roster, roster_digest
 from sealbox.crypto.shares import Rights, ShareGrant, make_share_envelope, open_share_envelope
 from sealbox.crypto.tree import FileMetadata
 from sealbox.protocol import models as m
@@ -35,9 +38,61 @@ async def share_folder(drive: Drive, path: str, username: str, rights: int) -> m
     recipient = await contacts.identity(drive.session, username)
     if recipient.bundle.user_id == drive.session.user_id:
         raise SealboxError("a folder cannot be shared with yourself")
+    await contacts.require_contact(drive.session, recipient.bundle.user_id, recipient.username)
     key = node.record.open_key(chain[-1].key)
     assert isinstance(key, FolderKey)
-    return await _send_share(drive, node.node_id, node.name, key, recipient, rights)
+    views = [v for v in (await drive.api.shares()).outgoing if v.folder_id == node.node_id]
+    members = [
+        member
+        for member in await _roster_members(drive, views)
+        if member.user_id != recipient.bundle.user_id
+    ]
+    members.append(
+        RosterMember(recipient.bundle.user_id, recipient.bundle.keys.sign_public, rights)
+    )
+    # The new roster travels with the share, so the server stores both in one transaction.
+    roster = _next_roster(drive, node.node_id, views, members)
+    return await _send_share(drive, node.node_id, node.name, key, recipient, rights, roster)
+
+
+async def _roster_members(drive: Drive, views: list[m.ShareView]) -> list[RosterMember]:
+    """The folder's members with the signing keys this account pinned for them. A member whose
+    key changed keeps the pinned key: their new signatures stop verifying until they are
+    verified again, as for the owner's own listings."""
+    s = drive.session
+    out = []
+    for view in views:
+        pinned = s.state.pin(s.user_id, view.recipient_id)
+        if pinned is None:
+            found = await contacts.identity(s, view.recipient_username)
+            if found.bundle.user_id != view.recipient_id:
+                raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the bundle names another account")
+            key = found.bundle.keys.sign_public
+        else:
+            key = pinned[0].sign_public
+        out.append(RosterMember(view.recipient_id, key, view.rights))
+    return out
+
+
+def _next_roster(
+    drive: Drive, folder_id: bytes, views: list[m.ShareView], members: list[RosterMember]
+) -> bytes:
+    """Sign the folder's roster with a version above every one this account wrote or the server
+    holds, so that members, who refuse older versions, accept it."""
+    s = drive.session
+    mark = s.state.roster_mark(s.user_id, s.user_id, folder_id)
+    version = mark.version if mark else 0
+    stored = next((v.roster for v in views if v.roster is not None), None)
+    if stored is not None:
+        try:
+            version = max(version, open_roster(stored, s.bundle.pin(), folder_id).version)
+        except IntegrityError:
+            pass  # not a roster this account signed: the new one replaces it
+    data = make_roster(s.identity, Roster(folder_id, version + 1, s.user_id, tuple(members)))
+    s.state.save_roster_mark(
+        s.user_id, s.user_id, folder_id, Seen(version + 1, roster_digest(data))
+    )
+    return data
 
 
 async def _send_share(
@@ -47,6 +102,7 @@ async def _send_share(
     key: FolderKey,
     recipient: contacts.Identity,
     rights: int,
+    roster: bytes | None = None,
 ) -> m.ShareView:
     s = drive.session
     grant = ShareGrant(
@@ -66,6 +122,7 @@ async def _send_share(
             recipient_id=grant.recipient_id,
             rights=rights,  # type: ignore[arg-type]  # Rights is 1 or 2
             envelope=envelope,
+            roster=roster,
         )
     )
 
@@ -162,23 +219,64 @@ async def open_shared(drive: Drive, which: str) -> SharedDrive:
     if len(found) > 1:
         raise SealboxError(f"several shares are called {which}; use the share id")
     share = found[0]
-    writers: dict[bytes, bytes] = {}
-    names: dict[bytes, str] = {}
     owner = await contacts.identity(drive.session, share.view.owner_username)
-    writers[owner.bundle.user_id] = owner.bundle.keys.sign_public
-    names[owner.bundle.user_id] = _shown(owner)
-    for member in share.view.members:
-        if member.rights != WRITE:
-            continue
-        try:
-            found_member = await contacts.identity(drive.session, member.username)
-        except IntegrityError:
-            # A member whose key changed is not trusted to sign until verified again.
-            continue
-        if found_member.bundle.user_id == member.user_id:
-            writers[member.user_id] = found_member.bundle.keys.sign_public
-            names[member.user_id] = _shown(found_member)
+    roster = verified_roster(drive, share, owner.bundle.pin())
+    writers: dict[bytes, bytes] = {owner.bundle.user_id: owner.bundle.keys.sign_public}
+    names: dict[bytes, str] = {owner.bundle.user_id: _shown(owner)}
+    usernames = {member.user_id: member.username for member in share.view.members}
+    for user_id, key in (roster.writers() if roster else {}).items():
+        writers[user_id] = key
+        names[user_id] = await _writer_name(drive, user_id, key, usernames.get(user_id))
     return SharedDrive(drive, share, writers, names, drive.rng)
+
+
+def verified_roster(drive: Drive, share: Incoming, owner: Pin) -> Roster | None:
+    """The owner's roster of the shared folder, verified with the owner's pin, newer than or
+    equal to the last one seen, and listing this account with the rights of its envelope.
+
+    None only for a share made before rosters existed and never seen with one: its writer set is
+    then the owner alone.
+    """
+    s = drive.session
+    folder_id = share.grant.folder_id
+    mark = s.state.roster_mark(s.user_id, owner.user_id, folder_id)
+    data = share.view.roster
+    if data is None:
+        if mark is not None:
+            raise IntegrityError(ErrorCode.ROLLBACK, "the server withheld the folder's roster")
+        return None
+    roster = open_roster(data, owner, folder_id)
+    digest = roster_digest(data)
+    if mark is not None and roster.version < mark.version:
+        raise IntegrityError(
+            ErrorCode.ROLLBACK, "the server sent an older roster of this folder than one seen"
+        )
+    if mark is not None and roster.version == mark.version and digest != mark.hash:
+        raise IntegrityError(ErrorCode.FORK, "two different rosters of this folder, one version")
+    me = roster.member(s.user_id)
+    if me is None:
+        raise IntegrityError(
+            ErrorCode.CONTEXT_MISMATCH, "the owner's signed roster of this folder does not list you"
+        )
+    if me.rights != share.grant.rights:
+        raise IntegrityError(
+            ErrorCode.CONTEXT_MISMATCH, "your rights in the owner's roster differ from your share"
+        )
+    s.state.save_roster_mark(s.user_id, owner.user_id, folder_id, Seen(roster.version, digest))
+    return roster
+
+
+async def _writer_name(drive: Drive, user_id: bytes, key: bytes, username: str | None) -> str:
+    """How to show a writer: the username the server gives, only if that user's bundle (checked
+    against the pin) has the key the owner's roster lists; marked unverified unless verified."""
+    if username is not None:
+        try:
+            found = await contacts.identity(drive.session, username)
+        except IntegrityError:
+            found = None
+        if found and found.bundle.user_id == user_id and found.bundle.keys.sign_public == key:
+            return _shown(found)
+    return "a member the server did not name (unverified)"
 
 
 def _shown(found: contacts.Identity) -> str:
@@ -202,6 +300,10 @@ async def unshare(drive: Drive, path: str, username: str) -> None:
     if not leaving:
         raise NotFoundError(f"{path} is not shared with {name}")
     await drive.api.remove_share(leaving[0].share_id)
+    # A new roster without them first, so members stop accepting their writes at once.
+    staying = [v for v in views if v.recipient_username != name]
+    members = await _roster_members(drive, staying)
+    await drive.api.set_roster(node.node_id, _next_roster(drive, node.node_id, views, members))
     old_key, key = await rotate_folder_key(drive, path)
     for drop in (await drive.api.drops()).drops:
         # Drop key wraps were made under the old key: wrap the same drop keys under the new one.
