@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,8 @@ from sealbox.client.sdk.tree import Drive
 from sealbox.crypto import manifest as mf
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.identity import IdentityKeys, make_bundle
+from sealbox.crypto.keys import FolderKey
+from sealbox.crypto.tree import parse_node_record
 
 from .conftest import World
 
@@ -198,3 +201,98 @@ async def test_contacts_invitations_and_listing(world: World) -> None:
     assert [c.username for c in await contacts.listing(alice.session)] == ["bob"]
     assert contacts.forget(alice.session, "bob")
     assert await contacts.listing(alice.session) == []
+
+
+def openable_records(world: World, owner: Drive, keys: list[FolderKey]) -> int:
+    """How many of ``owner``'s stored node records open (key or metadata) with any of ``keys``,
+    read straight from the server's database."""
+    db = sqlite3.connect(world.tmp / "server" / "sealbox.db")
+    rows = db.execute(
+        "SELECT record FROM nodes WHERE owner_id = ? AND record IS NOT NULL",
+        (owner.session.user_id,),
+    ).fetchall()
+    db.close()
+    opened = 0
+    for (data,) in rows:
+        record = parse_node_record(data)
+        for key in keys:
+            for attempt in (record.open_key, record.open_metadata):
+                try:
+                    attempt(key)
+                except IntegrityError as exc:
+                    assert exc.code == ErrorCode.DECRYPT_FAILED
+                else:
+                    opened += 1
+    return opened
+
+
+async def test_unshare_rotates_every_folder_key_of_the_subtree(world: World) -> None:
+    alice, bob, carol = [await world.user(n) for n in ("alice", "bob", "carol")]
+    await alice.mkdir("/team/sub/deep", parents=True)
+    await put_text(alice, world, "/team/plan.txt", "the plan")
+    await put_text(alice, world, "/team/sub/deep/old.txt", "from before")
+    await befriend(alice, bob)
+    await befriend(alice, carol)
+    await shares.share_folder(alice, "/team", "bob", shares.READ)
+    await shares.share_folder(alice, "/team", "carol", shares.WRITE)
+    await alice.mkdir("/team/sub/dropbox")
+    drop_url, _ = await drops.create_drop(alice, "/team/sub/dropbox")
+    # bob keeps every folder key he could reach before he is removed.
+    bob_view = await shares.open_shared(bob, "team")
+    old_keys = [
+        (await bob_view.root()).key,
+        *[(await bob_view.folder_at(p)).key for p in ("/sub", "/sub/deep", "/sub/dropbox")],
+    ]
+    assert openable_records(world, alice, old_keys) >= 10  # the check can fail
+
+    await shares.unshare(alice, "/team", "bob")
+    # Everything stored now, old and new, anywhere in the subtree, is beyond bob's old keys.
+    assert openable_records(world, alice, old_keys) == 0
+    await put_text(alice, world, "/team/new.txt", "after")
+    await put_text(alice, world, "/team/sub/deep/new.txt", "after, deep down")
+    await alice.mkdir("/team/sub/deep/newdir")
+    await put_text(alice, world, "/team/sub/deep/newdir/x.txt", "in a new folder")
+    carol_view = await shares.open_shared(carol, "team")
+    await put_text(carol_view, world, "/sub/carol.txt", "carol, after")
+    assert openable_records(world, alice, old_keys) == 0
+    # The owner and the remaining member still read everything, old and new.
+    assert await read_text(alice, world, "/team/sub/deep/old.txt") == "from before"
+    assert await read_text(carol_view, world, "/sub/deep/new.txt") == "after, deep down"
+    assert await read_text(carol_view, world, "/sub/deep/old.txt") == "from before"
+    assert await read_text(alice, world, "/team/sub/carol.txt") == "carol, after"
+    # The drop link of a subfolder was re-wrapped under that subfolder's new key.
+    dropped = world.tmp / "dropped.txt"
+    dropped.write_text("dropped in")
+    address = drops.parse_drop_link(drop_url)
+    assert await drops.drop_files(world.http, world.state("anon"), address, [dropped]) == 1
+    (owned,) = await drops.list_drops(alice)
+    assert owned.folder_path == "/team/sub/dropbox"
+    assert [p.dropped.metadata.name for p in owned.pending] == ["dropped.txt"]
+    assert await drops.accept(alice, owned.pending[0]) == "/team/sub/dropbox/dropped.txt"
+
+
+async def test_subtree_rotation_goes_in_batches(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice, bob = await world.user("alice"), await world.user("bob")
+    for path in ("/t/a/x", "/t/a/y", "/t/b"):
+        await alice.mkdir(path, parents=True)
+    await put_text(alice, world, "/t/a/x/f.txt", "deep file")
+    await befriend(alice, bob)
+    await shares.share_folder(alice, "/t", "bob", shares.READ)
+    old = (await (await shares.open_shared(bob, "t")).folder_at("/a/x")).key
+    commits = 0
+    real_commit = alice.commit
+
+    async def counting(change: Any) -> Any:
+        nonlocal commits
+        commits += 1
+        return await real_commit(change)
+
+    monkeypatch.setattr(shares, "BATCH_PUTS", 2)
+    monkeypatch.setattr(alice, "commit", counting)
+    rotated = await shares.rotate_subtree_keys(alice, "/t")
+    assert len(rotated) == 5 and commits >= 4
+    assert rotated[(await alice.walk("/t/a/x"))[1].node_id][0] == old  # type: ignore[union-attr]
+    assert openable_records(world, alice, [old]) == 0
+    assert await read_text(alice, world, "/t/a/x/f.txt") == "deep file"

@@ -111,3 +111,12 @@ async def test_the_owner_stores_the_latest_roster(server: Server) -> None:
     assert (await c.put(path, json={"roster": e(b"x")}, headers=bob.headers)).status_code == 404
     big = {"roster": e(b"x" * 60_000)}
     assert (await c.put(path, json=big, headers=alice.headers)).status_code == 422
+    # After a key rotation the owner replaces the member's envelope; the share stays as it is.
+    envelope_path = f"/v1/shares/{body['share_id']}/envelope"
+    new_envelope = {"envelope": e(b"y" * 40)}
+    replaced = await c.put(envelope_path, json=new_envelope, headers=alice.headers)
+    assert replaced.status_code == 204
+    incoming = ok(await c.get("/v1/shares", headers=bob.headers))["incoming"]
+    assert (incoming[0]["envelope"], incoming[0]["rights"]) == (e(b"y" * 40), 2)
+    theirs = await c.put(envelope_path, json=new_envelope, headers=bob.headers)
+    assert theirs.status_code == 404

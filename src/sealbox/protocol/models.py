@@ -388,6 +388,10 @@ class ShareList(Wire):
     incoming: list[ShareView]
 
 
+class EnvelopeUpdate(Wire):
+    envelope: ShareEnvelope
+
+
 class RosterUpdate(Wire):
     roster: ShareRoster
 

@@ -45,6 +45,7 @@ CONTACT_ACCEPT = f"{PREFIX}/contacts/{{username}}/accept"
 CONTACT_DECLINE = f"{PREFIX}/contacts/{{username}}/decline"
 # The owner's latest signed roster of a shared folder.
 SHARE_ROSTER = f"{PREFIX}/rosters/{{folder_id}}"
+SHARE_ENVELOPE = f"{PREFIX}/shares/{{share_id}}/envelope"
 SHARES = f"{PREFIX}/shares"
 SHARE = f"{PREFIX}/shares/{{share_id}}"
 SHARE_FOLDER = f"{PREFIX}/shares/{{share_id}}/folders/{{node_id}}"

@@ -186,11 +186,11 @@ def unshare(
     path: Annotated[str, typer.Argument(help="Remote shared folder.")],
     username: Annotated[str, typer.Argument(help="Who loses access.")],
 ) -> None:
-    """Stop sharing a folder with USER and give the folder a new key for what is written next.
-    They keep what they already downloaded."""
+    """Stop sharing a folder with USER and give the folder and every folder below it new keys
+    for what is written next. They keep what they already downloaded."""
     opts = options(ctx)
     run(lambda: with_drive(opts, lambda drive: shares.unshare(drive, path, username)))
-    note(opts, f"{path} is no longer shared with {username}; its key was replaced.")
+    note(opts, f"{path} is no longer shared with {username}; its folder keys were replaced.")
 
 
 def shares_list(ctx: typer.Context, json_out: Json = False) -> None:

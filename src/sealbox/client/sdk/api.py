@@ -170,6 +170,13 @@ class Api:
     async def remove_contact(self, username: str) -> None:
         await self._send("DELETE", routes.CONTACT.format(username=quote(username, safe="")))
 
+    async def replace_envelope(self, share_id: bytes, envelope: bytes) -> None:
+        await self._send(
+            "PUT",
+            routes.SHARE_ENVELOPE.format(share_id=_id(share_id)),
+            json={"envelope": m.b64encode(envelope)},
+        )
+
     async def set_roster(self, folder_id: bytes, roster: bytes) -> None:
         await self._send(
             "PUT",

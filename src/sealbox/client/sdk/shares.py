@@ -24,6 +24,7 @@ from sealbox.crypto.manifest import Seen
 from sealbox.crypto.roster import Roster, RosterMember, make_roster, open_roster, roster_digest
 from sealbox.crypto.shares import Rights, ShareGrant, make_share_envelope, open_share_envelope
 from sealbox.crypto.tree import FileMetadata
+from sealbox.protocol import limits
 from sealbox.protocol import models as m
 
 READ, WRITE = 1, 2
@@ -284,18 +285,19 @@ def _shown(found: contacts.Identity) -> str:
 
 
 async def unshare(drive: Drive, path: str, username: str) -> None:
-    """End ``username``'s access to the folder at ``path``, then rotate the folder's key so that
-    what is written from now on is sealed under a key the former member never had.
+    """End ``username``'s access to the folder at ``path``, then give the folder and every folder
+    below it a new key, so that what is written from now on anywhere in the subtree is sealed
+    under keys the former member never had.
 
     The server refuses the former member at once. What they already downloaded, and the keys of
-    files and subfolders that existed before, stay known to them (spec/sharing.md, "Removing a
-    member"); subfolders keep their keys in this version.
+    file versions that existed before, stay known to them (spec/sharing.md, "Removing a member").
     """
     _, node = await drive.walk(path)
     if node is None or not node.is_folder:
         raise SealboxError(f"not a shared folder: {path}")
     name = normalize_username(username)
-    views = [v for v in (await drive.api.shares()).outgoing if v.folder_id == node.node_id]
+    outgoing = (await drive.api.shares()).outgoing
+    views = [v for v in outgoing if v.folder_id == node.node_id]
     leaving = [v for v in views if v.recipient_username == name]
     if not leaving:
         raise NotFoundError(f"{path} is not shared with {name}")
@@ -304,69 +306,123 @@ async def unshare(drive: Drive, path: str, username: str) -> None:
     staying = [v for v in views if v.recipient_username != name]
     members = await _roster_members(drive, staying)
     await drive.api.set_roster(node.node_id, _next_roster(drive, node.node_id, views, members))
-    old_key, key = await rotate_folder_key(drive, path)
+    rotated = await rotate_subtree_keys(drive, path)
     for drop in (await drive.api.drops()).drops:
-        # Drop key wraps were made under the old key: wrap the same drop keys under the new one.
-        if drop.folder_id == node.node_id:
+        # Drop key wraps were made under old keys: wrap the same drop keys under the new ones.
+        if drop.folder_id in rotated:
+            old, new, _ = rotated[drop.folder_id]
             keys = unwrap_drop_keys(
-                old_key, drop.key_wrap, drop.drop_id, drop.folder_id, drop.public_key
+                old, drop.key_wrap, drop.drop_id, drop.folder_id, drop.public_key
             )
-            wrap = wrap_drop_keys(key, keys, drop.drop_id, drop.folder_id, drive.rng)
+            wrap = wrap_drop_keys(new, keys, drop.drop_id, drop.folder_id, drive.rng)
             await drive.api.rewrap_drop(drop.drop_id, wrap)
-    for view in views:
-        if view.recipient_username == name:
-            continue
-        # The remaining members get the new key in new envelopes.
-        member = await contacts.identity(drive.session, view.recipient_username)
-        await drive.api.remove_share(view.share_id)
-        await _send_share(drive, node.node_id, node.name, key, member, view.rights)
+    for view in outgoing:
+        # Remaining members of this share, and of any share of a folder below it, get the new
+        # key in a new envelope under the same share id.
+        if view.folder_id in rotated and view.share_id != leaving[0].share_id:
+            _, new, folder_name = rotated[view.folder_id]
+            member = await contacts.identity(drive.session, view.recipient_username)
+            grant = ShareGrant(
+                share_id=view.share_id,
+                folder_id=view.folder_id,
+                sender_id=drive.session.user_id,
+                recipient_id=view.recipient_id,
+                rights=Rights(view.rights),
+                folder_key=new,
+                folder_name=folder_name,
+            )
+            envelope = make_share_envelope(
+                drive.session.identity, grant, member.bundle.keys.box_public, drive.rng
+            )
+            await drive.api.replace_envelope(view.share_id, envelope)
     for link in (await drive.api.links()).links:
-        # Link secrets hold the old key; a link to the folder must be made again.
-        if link.node_id == node.node_id:
+        # Link secrets of folders hold their old keys: those links must be made again. Links to
+        # files stay valid (file keys do not change).
+        if link.node_id in rotated:
             await drive.api.revoke_link(link.link_id)
 
 
-async def rotate_folder_key(drive: Drive, path: str) -> tuple[FolderKey, FolderKey]:
-    """Give the folder at ``path`` a new random key in one transaction: every child's key and
-    metadata re-wrapped under it, the folder's own key re-wrapped in its parent, new manifests.
-    Returns the old key and the new one."""
+# One transaction carries at most this many node puts and manifests (spec/http-api.md §9).
+BATCH_PUTS = limits.MAX_NODE_PUTS
+BATCH_MANIFESTS = limits.MAX_MANIFEST_UPDATES
 
-    async def attempt() -> tuple[FolderKey, FolderKey]:
-        chain, node = await drive.walk(path)
-        assert node is not None and node.is_folder
-        parent = chain[-1]
-        folder = await drive.open_folder(parent, node)
-        new_key = FolderKey.generate(drive.rng)
-        rekeyed = Folder(folder.folder_id, new_key, folder.manifest, folder.children)
+
+async def rotate_subtree_keys(
+    drive: Drive, path: str
+) -> dict[bytes, tuple[FolderKey, FolderKey, str]]:
+    """Give the folder at ``path`` and every folder below it a new random key: every child's
+    record re-wrapped and re-sealed under its parent's new key (node version +1), the top
+    folder's record re-wrapped in its parent, new manifests. Folders go top-down in batches that
+    fit one folder transaction each, so the tree is consistent after every batch. Returns, per
+    rotated folder id, the old key, the new key and the folder's name."""
+    rotated: dict[bytes, tuple[FolderKey, FolderKey, str]] = {}
+
+    async def attempt() -> bool:
+        chain, top = await drive.walk(path)
+        assert top is not None and top.is_folder
+        # Every folder of the subtree as it stands now, top-down: (parent, node, listing).
+        order: list[tuple[Folder, Node, Folder]] = [
+            (chain[-1], top, await drive.open_folder(chain[-1], top))
+        ]
+        for _, _, folder in order:
+            for child in folder.children:
+                if child.is_folder:
+                    order.append((folder, child, await drive.open_folder(folder, child)))
+        pending = [entry for entry in order if entry[1].node_id not in rotated]
+        if not pending:
+            return False
+        batch: dict[bytes, tuple[Folder, Node, Folder]] = {}
+        puts = manifests = 0
+        for entry in pending:
+            parent, node, folder = entry
+            more_puts = len(folder.children) + (0 if parent.folder_id in batch else 1)
+            more_manifests = 1 + (0 if parent.folder_id in batch else 1)
+            if batch and (
+                puts + more_puts > BATCH_PUTS or manifests + more_manifests > BATCH_MANIFESTS
+            ):
+                break
+            batch[node.node_id] = entry
+            puts, manifests = puts + more_puts, manifests + more_manifests
+        new_keys = {folder_id: FolderKey.generate(drive.rng) for folder_id in batch}
+        rekeyed = {
+            folder_id: Folder(folder_id, new_keys[folder_id], f.manifest, f.children)
+            for folder_id, (_, _, f) in batch.items()
+        }
         change = Change()
-        record = drive.record_for(
-            parent, node.node_id, new_key, node.metadata, node.record.node_version + 1
-        )
-        change.puts.append(
-            m.NodePut(
-                node_id=node.node_id, parent_id=parent.folder_id, node_type="folder", record=record
-            )
-        )
-        change.place(parent, record, node.metadata)
-        for child in folder.children:
-            child_key = child.record.open_key(folder.key)
-            version = child.record.node_version + 1
-            child_record = drive.record_for(
-                rekeyed, child.node_id, child_key, child.metadata, version
-            )
-            is_file = isinstance(child_key, FileKey)
-            metadata = child.metadata
-            change.puts.append(
-                m.NodePut(
-                    node_id=child.node_id,
-                    parent_id=folder.folder_id,
-                    node_type="file" if is_file else "folder",
-                    record=child_record,
-                    content_id=metadata.content_id if isinstance(metadata, FileMetadata) else None,
-                )
-            )
-            change.place(rekeyed, child_record, metadata)
+        for folder_id, (parent, node, folder) in batch.items():
+            if parent.folder_id not in batch:
+                # The folder's own record, in a parent that keeps its key in this batch.
+                _put(drive, change, parent, node, new_keys[folder_id])
+            for child in folder.children:
+                new = new_keys.get(child.node_id)
+                key = new if new is not None else child.record.open_key(folder.key)
+                _put(drive, change, rekeyed[folder_id], child, key)
         await drive.commit(change)
-        return folder.key, new_key
+        for folder_id, (_, node, folder) in batch.items():
+            rotated[folder_id] = (folder.key, new_keys[folder_id], node.name)
+        return True
 
-    return await drive.retrying(attempt)
+    while await drive.retrying(attempt):
+        pass
+    return rotated
+
+
+def _put(
+    drive: Drive, change: Change, parent: Folder, node: Node, key: FolderKey | FileKey
+) -> None:
+    """Re-put ``node`` in ``parent`` with ``key`` wrapped and its metadata sealed under the
+    parent's key (which may be new), node version +1."""
+    record = drive.record_for(
+        parent, node.node_id, key, node.metadata, node.record.node_version + 1
+    )
+    metadata = node.metadata
+    change.puts.append(
+        m.NodePut(
+            node_id=node.node_id,
+            parent_id=parent.folder_id,
+            node_type="file" if isinstance(key, FileKey) else "folder",
+            record=record,
+            content_id=metadata.content_id if isinstance(metadata, FileMetadata) else None,
+        )
+    )
+    change.place(parent, record, metadata)

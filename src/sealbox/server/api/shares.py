@@ -40,6 +40,14 @@ async def set_roster(
     return Response(status_code=204)
 
 
+@router.put(routes.SHARE_ENVELOPE, status_code=204)
+async def replace_envelope(
+    share_id: str, req: m.EnvelopeUpdate, caller: CallerDep, svc: ServicesDep
+) -> Response:
+    await svc.shares.replace_envelope(caller.user_id, path_id(share_id, "share id"), req.envelope)
+    return Response(status_code=204)
+
+
 @router.delete(routes.SHARE, status_code=204)
 async def remove_share(share_id: str, caller: CallerDep, svc: ServicesDep) -> Response:
     await svc.shares.remove(caller.user_id, path_id(share_id, "share id"))

@@ -216,6 +216,21 @@ class ShareService:
     async def list(self, user_id: bytes) -> m.ShareList:
         return await to_thread.run_sync(partial(self._list, user_id))
 
+    def _replace_envelope(self, user_id: bytes, share_id: bytes, envelope: bytes) -> None:
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                update(shares)
+                .where((shares.c.share_id == share_id) & (shares.c.owner_id == user_id))
+                .values(envelope=envelope)
+            ).rowcount
+        if changed == 0:
+            raise not_found("share")
+
+    async def replace_envelope(self, user_id: bytes, share_id: bytes, envelope: bytes) -> None:
+        """The owner sends a member the folder's new key after a rotation. The share (and the
+        contact check made when it was created) stays as it is."""
+        await to_thread.run_sync(partial(self._replace_envelope, user_id, share_id, envelope))
+
     def _remove(self, user_id: bytes, share_id: bytes) -> None:
         with self._engine.begin() as conn:
             gone = conn.execute(
