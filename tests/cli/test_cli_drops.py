@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 from sealbox.testing.server_process import ServerProcess
@@ -56,3 +57,18 @@ def test_drop_link_upload_accept_and_no_listing(
     alice("request", "delete", url)
     late = guest("put", str(files / "spam.txt"), url, check=False, **env)
     assert late.returncode == 4
+
+
+def test_drop_link_expiry(alice: Cli, server: ServerProcess, tmp_path: Path) -> None:
+    alice("mkdir", "/inbox")
+    assert alice("request", "create", "/inbox", "--expires", "soon", check=False).returncode == 2
+    url = alice("request", "create", "/inbox", "--expires", "2s").stdout.strip()
+    (listed,) = json.loads(alice("request", "ls", "--json").stdout)
+    assert isinstance(listed["expires_at"], int)
+    assert "expires 20" in alice("request", "ls").stdout
+    guest = Cli(server, tmp_path / "anonymous-home")
+    (tmp_path / "late.txt").write_text("too late")
+    env = {"SEALBOX_SERVER": "http://127.0.0.1:9", "SEALBOX_PASSWORD": ""}
+    time.sleep(2.5)
+    late = guest("put", str(tmp_path / "late.txt"), url, check=False, **env)
+    assert late.returncode == 4 and "expired" in late.stderr

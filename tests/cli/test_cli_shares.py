@@ -30,6 +30,28 @@ def test_read_share_write_share_and_unshare(
     carol("signup", "carol")
     alice("mkdir", "/team")
     alice("put", str(write(tmp_path, "plan.txt", "the plan")), "/team/plan.txt")
+    # Only contacts share: a share to a stranger is refused, with what to do about it.
+    refused = alice("share", "/team", "bob", "--read", check=False)
+    assert refused.returncode == 1 and "sealbox contacts invite bob" in refused.stderr
+    alice("contacts", "invite", "bob")
+    alice("contacts", "invite", "carol")
+    assert json.loads(bob("contacts", "ls", "--json").stdout) == [
+        {"username": "alice", "user_id": json.loads(bob("contacts", "--json").stdout)[0]["user_id"],
+         "state": "invites you", "pinned": False, "verified": False, "key_changed": False}
+    ]  # fmt: skip
+    assert (
+        alice("contacts").stdout == "bob (unverified)  [invited]\ncarol (unverified)  [invited]\n"
+    )
+    bob("contacts", "accept", "alice")
+    carol("contacts", "accept", "alice")
+    # bob invites carol, who declines; withdrawing with --forget-key drops bob's pin of carol.
+    bob("contacts", "invite", "carol")
+    carol("contacts", "decline", "bob")
+    assert "carol (unverified)  [pinned]" in bob("contacts").stdout
+    bob("contacts", "invite", "carol")
+    bob("contacts", "remove", "carol", "--forget-key")
+    assert bob("contacts").stdout == "alice (unverified)\n"
+    assert alice("contacts", "ls").stdout == "bob (unverified)\ncarol (unverified)\n"
     alice("share", "/team", "bob", "--read")
     alice("share", "/team", "carol", "--write")
     assert alice("share", "/team", "bob", check=False).returncode == 2  # neither --read nor --write
@@ -85,7 +107,8 @@ def test_a_swapped_identity_bundle_is_refused(
 ) -> None:
     alice("mkdir", "/one")
     alice("mkdir", "/two")
-    alice("contacts", "add", "bob")  # alice pins bob's key on first sight
+    alice("contacts", "invite", "bob")  # alice pins bob's key on first sight
+    bob("contacts", "accept", "alice")
     assert alice("contacts").stdout == "bob (unverified)\n"
     alice("share", "/one", "bob", "--read")
     bob_id = from_b64url(json.loads(bob("df", "--json").stdout)["user_id"])
@@ -104,12 +127,19 @@ def test_a_swapped_identity_bundle_is_refused(
     assert "contacts verify bob" in refused.stderr
     shared = json.loads(alice("shares", "--json").stdout)
     assert [r["folder"] for r in shared] == ["/one"]
+    assert "bob (KEY CHANGED" in alice("contacts").stdout
+    assert json.loads(alice("contacts", "--json").stdout)[0]["key_changed"] is True
     warned = alice("contacts", "verify", "bob")
     assert "changed" in warned.stderr
     # Only an explicit confirmation (after comparing safety numbers) accepts the new key.
     alice("contacts", "verify", "bob", "--confirm")
     assert alice("contacts").stdout == "bob\n"
     alice("share", "/two", "bob", "--read")
+    # Removing the contact leaves the shares (and, without --forget-key, the pin) in place.
     alice("contacts", "remove", "bob")
-    assert alice("contacts").stdout == ""
+    assert alice("contacts").stdout == "bob  [pinned]\n"
+    assert sorted(r["folder"] for r in json.loads(alice("shares", "--json").stdout)) == [
+        "/one",
+        "/two",
+    ]
     assert alice("contacts", "remove", "bob", check=False).returncode == 4

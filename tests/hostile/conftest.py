@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sealbox.client.sdk import contacts
 from sealbox.client.sdk.account import signup
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.state import LocalState
@@ -40,6 +41,13 @@ class Arena:
     async def user(self, name: str) -> Drive:
         session, _ = await signup(Api(self.http), self.state(name), SERVER, name, PASSWORD, **FAST)
         return Drive(session)
+
+
+async def contacts_of(inviter: Drive, *invitees: Drive) -> None:
+    """Make accepted contacts, which sharing requires."""
+    for invitee in invitees:
+        await contacts.invite(inviter.session, invitee.session.username)
+        await contacts.accept(invitee.session, inviter.session.username)
 
 
 @pytest.fixture

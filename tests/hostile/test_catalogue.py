@@ -11,21 +11,25 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from sealbox.client.sdk import account, files, transfers
+from sealbox.client.sdk import shares as sdk_shares
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.tree import Drive
 from sealbox.crypto import content
 from sealbox.crypto.errors import ErrorCode, IntegrityError
+from sealbox.crypto.identity import IdentityKeys
 from sealbox.crypto.layout import b64url, from_b64url
+from sealbox.crypto.roster import Roster, RosterMember, make_roster
 from sealbox.protocol.listing import BinaryListing, ListedChild, encode_listing, parse_listing
 from sealbox.testing.hostile import Exchange
 
-from .conftest import PASSWORD, SERVER, Arena
+from .conftest import PASSWORD, SERVER, Arena, contacts_of
 
 pytestmark = pytest.mark.anyio
 FOLDER = r"/v1/folders/.+"
@@ -597,3 +601,131 @@ async def test_A18_wrong_link_password_fails_locally(arena: Arena, tmp_path: Pat
     assert excinfo.value.code == ErrorCode.COMMITMENT_MISMATCH
     assert arena.hostile.requests[mark:] == []  # nothing was sent for the failed attempt
     assert links.link_key(links.parse_link(url), lambda: "right password")
+
+
+# A22: provider-controlled sharing paths. Members take the writer set from the owner's signed
+# roster; the server's member list and its copy of the roster cannot add a writer or go back.
+
+SHARES = "/v1/shares"
+
+
+def incoming_rewrite(change: object) -> object:
+    """A rule body that rewrites every incoming share of a GET /v1/shares answer."""
+
+    def rewrite(exchange: Exchange) -> bytes | None:
+        if exchange.status != 200:
+            return None
+        body = json.loads(exchange.body)
+        for view in body["incoming"]:
+            change(view)  # type: ignore[operator]
+        return json.dumps(body).encode()
+
+    return rewrite
+
+
+def server_db(arena: Arena) -> sqlite3.Connection:
+    return sqlite3.connect(arena.tmp / "server" / "sealbox.db")
+
+
+async def test_A22_server_adds_writer_to_share(arena: Arena, tmp_path: Path) -> None:
+    alice, bob, carol = [await arena.user(n) for n in ("alice", "bob", "carol")]
+    await alice.mkdir("/team")
+    await put_bytes(alice, tmp_path, "/team/plan.txt", b"the plan")
+    await contacts_of(alice, bob, carol)
+    await sdk_shares.share_folder(alice, "/team", "bob", sdk_shares.READ)
+    await sdk_shares.share_folder(alice, "/team", "carol", sdk_shares.READ)
+    assert [n.name for n in (await (await sdk_shares.open_shared(bob, "team")).root()).children] \
+        == ["plan.txt"]  # fmt: skip
+    carol_view = await sdk_shares.open_shared(carol, "team")
+    # The server makes carol (a read member it colludes with) a writer: in its access rules, so
+    # that her transaction goes through, and in the member list every member is sent.
+    db = server_db(arena)
+    with db:
+        db.execute("UPDATE shares SET rights = 2 WHERE recipient_id = ?", (carol.session.user_id,))
+    db.close()
+
+    def promote(view: dict[str, object]) -> None:
+        for member in view["members"]:  # type: ignore[attr-defined]
+            member["rights"] = 2
+
+    arena.hostile.on("GET", SHARES, incoming_rewrite(promote))
+    try:
+        await put_bytes(carol_view, tmp_path, "/evil.txt", b"planted by carol")
+    except IntegrityError:
+        pass  # carol's own client may refuse to list what she wrote: she is no writer
+    _, team = await alice.walk("/team")
+    assert team is not None
+    db = server_db(arena)
+    planted = db.execute(
+        "SELECT COUNT(*) FROM nodes WHERE parent_id = ?", (team.node_id,)
+    ).fetchone()[0]
+    db.close()
+    assert planted == 2  # the planted file is really there, signed by carol
+    bob_view = await sdk_shares.open_shared(bob, "team")
+    with pytest.raises(IntegrityError) as refused:
+        await bob_view.root()
+    assert refused.value.code == ErrorCode.BAD_SIGNATURE
+
+
+async def test_A22_server_swaps_or_replays_the_roster(arena: Arena, tmp_path: Path) -> None:
+    alice, bob, carol = [await arena.user(n) for n in ("alice", "bob", "carol")]
+    await alice.mkdir("/team")
+    await alice.mkdir("/other")
+    await contacts_of(alice, bob, carol)
+    await sdk_shares.share_folder(alice, "/team", "bob", sdk_shares.READ)
+    first = (await bob.api.shares()).incoming[0].roster
+    await sdk_shares.share_folder(alice, "/other", "carol", sdk_shares.WRITE)
+    other = (await carol.api.shares()).incoming[0].roster
+    await sdk_shares.share_folder(alice, "/team", "carol", sdk_shares.WRITE)
+    await sdk_shares.open_shared(bob, "team")  # bob has now seen roster version 2
+    assert first is not None and other is not None
+    _, team = await alice.walk("/team")
+    assert team is not None
+
+    def serve(roster: bytes | None) -> object:
+        def change(view: dict[str, object]) -> None:
+            view["roster"] = None if roster is None else b64url(roster)
+
+        return incoming_rewrite(change)
+
+    mallory = IdentityKeys.generate()
+    forged = make_roster(
+        mallory,
+        Roster(
+            team.node_id,
+            9,
+            alice.session.user_id,
+            (RosterMember(bob.session.user_id, bob.session.identity.public.sign_public, 1),),
+        ),
+    )
+    for served, code in (
+        (first, ErrorCode.ROLLBACK),  # replay of the version before carol joined
+        (other, ErrorCode.CONTEXT_MISMATCH),  # another folder's roster
+        (None, ErrorCode.ROLLBACK),  # withheld after one was seen
+        (forged, ErrorCode.BAD_SIGNATURE),  # signed by someone other than the owner
+    ):
+        arena.hostile.clear()
+        arena.hostile.on("GET", SHARES, serve(served))
+        with pytest.raises(IntegrityError) as refused:
+            await sdk_shares.open_shared(bob, "team")
+        assert refused.value.code == code, served
+    arena.hostile.clear()
+
+    # After bob is removed, the server keeps serving him the share: the owner's current roster
+    # does not list him, so his client refuses it.
+    kept = (await bob.api.shares()).model_dump_json().encode()
+    await sdk_shares.unshare(alice, "/team", "bob")
+    current = (await carol.api.shares()).incoming
+    roster_now = next(v.roster for v in current if v.folder_id == team.node_id)
+    assert roster_now is not None
+
+    def resurrect(exchange: Exchange) -> bytes:
+        body = json.loads(kept)
+        body["incoming"][0]["roster"] = b64url(roster_now)
+        return json.dumps(body).encode()
+
+    arena.hostile.on("GET", SHARES, resurrect)
+    with pytest.raises(IntegrityError) as refused:
+        await sdk_shares.open_shared(bob, "team")
+    assert refused.value.code == ErrorCode.CONTEXT_MISMATCH
+    assert "does not list you" in str(refused.value)

@@ -35,7 +35,7 @@ from sealbox.crypto.shares import ENVELOPE_LABEL, open_share_envelope
 from sealbox.crypto.tree import FileMetadata
 from sealbox.testing.hostile import Exchange
 
-from .conftest import PASSWORD, SERVER, Arena
+from .conftest import PASSWORD, SERVER, Arena, contacts_of
 
 pytestmark = pytest.mark.anyio
 SHARES = r"/v1/shares"
@@ -75,6 +75,7 @@ async def shared_folder(arena: Arena) -> tuple[Drive, Drive, bytes]:
     """alice shares /team with bob; returns both drives and the honest envelope."""
     alice, bob = await arena.user("alice"), await arena.user("bob")
     await alice.mkdir("/team")
+    await contacts_of(alice, bob)
     await shares.share_folder(alice, "/team", "bob", shares.READ)
     (incoming,) = await shares.incoming(bob)  # bob pins alice on first sight
     return alice, bob, incoming.view.envelope
@@ -425,6 +426,7 @@ async def test_A6_client_never_encrypts_or_signs_what_the_server_sent(
     await alice.move("/local/a.txt", "/team/a.txt")
     await alice.copy("/team/a.txt", "/team/copy.txt")
     await alice.remove("/local/sub/b.bin")
+    await contacts_of(alice, bob)
     await shares.share_folder(alice, "/team", "bob", shares.WRITE)
     bob_view = await shares.open_shared(bob, "team")
     (tmp_path / "from-bob.txt").write_text("bob writes")

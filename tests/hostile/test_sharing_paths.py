@@ -8,6 +8,7 @@ else shared. Each of these is a change to what the owner signed, so the member's
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 
 import pytest
@@ -18,7 +19,7 @@ from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.layout import b64url
 from sealbox.testing.hostile import Exchange
 
-from .conftest import Arena
+from .conftest import Arena, contacts_of
 
 pytestmark = pytest.mark.anyio
 
@@ -38,6 +39,8 @@ async def two_shares(arena: Arena) -> tuple[Drive, Drive, Drive]:
     alice, bob, carol = [await arena.user(n) for n in ("alice", "bob", "carol")]
     for folder in ("/public", "/private"):
         await alice.mkdir(folder)
+    await contacts_of(alice, bob)
+    await contacts_of(carol, bob)
     await shares.share_folder(alice, "/public", "bob", shares.READ)
     await carol.mkdir("/carols")
     await shares.share_folder(carol, "/carols", "bob", shares.READ)
@@ -73,7 +76,7 @@ async def test_A22_server_raises_a_reader_to_a_writer(arena: Arena) -> None:
 
 
 async def test_A22_server_claims_someone_else_shared(arena: Arena) -> None:
-    _, bob, carol = await two_shares(arena)
+    _, bob, _ = await two_shares(arena)
 
     def reattribute(view: dict[str, object]) -> None:
         # carol's envelope, presented as alice's share: the names and ids are the server's to set.
@@ -96,3 +99,48 @@ async def test_A22_server_claims_someone_else_shared(arena: Arena) -> None:
     with pytest.raises(IntegrityError) as excinfo:
         await shares.incoming(bob)
     assert excinfo.value.code in (ErrorCode.BAD_SIGNATURE, ErrorCode.CONTEXT_MISMATCH)
+
+
+async def test_A22_server_adds_a_member_before_the_owner_rotates(arena: Arena) -> None:
+    """The server lists one more share of alice's folder, for an account it controls. alice's
+    client takes the members from the roster it signed itself: the invented member is left out of
+    the next roster and gets no new key when alice removes bob."""
+    alice, bob, carol, mallory = [await arena.user(n) for n in ("alice", "bob", "carol", "mallory")]
+    await contacts_of(alice, bob, carol)
+    await alice.mkdir("/team/sub", parents=True)
+    await shares.share_folder(alice, "/team", "bob", shares.WRITE)
+    invented = os.urandom(16)
+
+    def add_mallory(exchange: Exchange) -> bytes | None:
+        body = json.loads(exchange.body)
+        for view in list(body["outgoing"]):
+            if view["recipient_username"] == "bob":
+                body["outgoing"].append(
+                    dict(
+                        view,
+                        share_id=b64url(invented),
+                        recipient_id=b64url(mallory.session.user_id),
+                        recipient_username="mallory",
+                    )
+                )
+        return json.dumps(body).encode()
+
+    arena.hostile.on("GET", "/v1/shares", add_mallory)
+    start = len(arena.hostile.requests)
+    await shares.share_folder(alice, "/team", "carol", shares.READ)
+    mark = len(arena.hostile.requests)
+    await shares.unshare(alice, "/team", "bob")
+    sent = [f"{r.method} {r.path}" for r in arena.hostile.requests[mark:]]
+    assert not any(b64url(invented) in line for line in sent), sent
+    # Nothing alice sent from then on names mallory: no envelope, no roster entry, no bundle fetch.
+    for request in arena.hostile.requests[start:]:
+        assert mallory.session.user_id not in request.body, request.path
+        assert b64url(mallory.session.user_id).encode() not in request.wire_bytes(), request.path
+        assert "mallory" not in request.path
+    arena.hostile.clear()
+    # carol, the real remaining member, got the new key and her roster names only her.
+    carols = await shares.open_shared(carol, "team")
+    roster = shares.verified_roster(carol, carols.share, alice.session.bundle.pin())
+    assert roster is not None
+    assert [m.user_id for m in roster.members] == [carol.session.user_id]
+    await carols.root()

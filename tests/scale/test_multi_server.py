@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import insert, update
 
-from sealbox.client.sdk import account, files, shares
+from sealbox.client.sdk import account, contacts, files, shares
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.tree import Drive
@@ -89,6 +89,12 @@ async def test_alice_uploads_through_one_server_and_bob_downloads_the_share_thro
         alice = Drive(session)
         await alice.mkdir("/team")
         await files.put(alice, [source], "/team/photo.bin", files.Reporter())
+        await contacts.invite(session, "bob")
+    async with api_at(b) as api:
+        # bob accepts alice's invitation through B: only contacts share.
+        await contacts.accept(await account.resume(api, LocalState(tmp_path / "bob")), "alice")
+    async with api_at(a) as api:
+        alice = Drive(await account.resume(api, LocalState(tmp_path / "alice-a")))
         await shares.share_folder(alice, "/team", "bob", shares.READ)
     async with api_at(b) as api:
         # alice again, with a fresh login through the other server.

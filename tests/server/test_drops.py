@@ -121,3 +121,55 @@ async def test_drop_rules(server: Server) -> None:
         "content_id": e(new_id()), "header": "", "chunk_size": 1024, "chunk_count": 1,
         "total_size": 20})  # fmt: skip
     assert unknown.status_code == 404
+
+
+async def test_drop_expiry_is_enforced_at_once_and_collected(server: Server) -> None:
+    alice = await server.api.signup("alice")
+    folder = await server.api.mkdir(alice, alice.root_id)
+    drop_id = new_id()
+    body = {"drop_id": e(drop_id), "folder_id": e(folder), "public_key": e(os.urandom(32)),
+            "key_wrap": e(os.urandom(78)), "expires_in": 60}  # fmt: skip
+    created = ok(await server.client.post("/v1/drops", json=body, headers=alice.headers))
+    assert created["expires_at"] == int(server.clock.now()) + 60
+    lasting = await make_drop(server, alice, folder)
+    waiting, delivered = await anonymous_upload(server, drop_id, b"b" * 100)
+    assert delivered.status_code == 204, delivered.text
+    listed = ok(await server.client.get("/v1/drops", headers=alice.headers))["drops"]
+    assert {d["drop_id"]: d["expires_at"] for d in listed} == {
+        e(drop_id): created["expires_at"],
+        e(lasting): None,
+    }
+
+    server.clock.advance(61)
+    # Refused from the moment it expires, before any collection.
+    _, refused = await anonymous_upload(server, drop_id, b"t" * 100)
+    assert refused.status_code == 410 and refused.json()["error"] == "link_expired"
+    _, still = await anonymous_upload(server, lasting, b"n" * 100)
+    assert still.status_code == 204
+
+    # An expired link goes with the same collection.
+    link = {"link_id": e(new_id()), "node_id": e(folder), "secret": e(os.urandom(80)),
+            "expires_in": 10}  # fmt: skip
+    assert (
+        await server.client.post("/v1/links", json=link, headers=alice.headers)
+    ).status_code == 201
+    server.clock.advance(11)
+    report = await server.services.collector.collect()
+    assert report.expired_links == 1  # the link; the drop still holds a file that arrived in time
+    assert ok(await server.client.get("/v1/links", headers=alice.headers))["links"] == []
+    listed = ok(await server.client.get("/v1/drops", headers=alice.headers))["drops"]
+    assert sorted(d["drop_id"] for d in listed) == sorted([e(drop_id), e(lasting)])
+    # The owner can still see and take what waits in the expired drop.
+    files = ok(await server.client.get(f"/v1/drops/{e(drop_id)}/files", headers=alice.headers))
+    assert [f["content_id"] for f in files["files"]] == [e(waiting)]
+    got = await server.client.get(f"/v1/contents/{e(waiting)}", headers=alice.headers)
+    assert got.status_code == 200
+    # Once nothing waits, the expired drop goes at the next collection.
+    rejected = await server.client.delete(
+        f"/v1/drops/{e(drop_id)}/files/{e(waiting)}", headers=alice.headers
+    )
+    assert rejected.status_code == 204, rejected.text
+    report = await server.services.collector.collect()
+    assert report.expired_links == 1
+    listed = ok(await server.client.get("/v1/drops", headers=alice.headers))["drops"]
+    assert [d["drop_id"] for d in listed] == [e(lasting)]

@@ -14,9 +14,22 @@ pytestmark = pytest.mark.anyio
 e = b64encode
 
 
+async def befriend(server: Server, inviter: Account, invitee: Account) -> None:
+    """Make two accounts contacts: only contacts can share."""
+    invited = await server.client.post(
+        "/v1/contacts", json={"username": invitee.username}, headers=inviter.headers
+    )
+    assert invited.status_code == 204, invited.text
+    accepted = await server.client.post(
+        f"/v1/contacts/{inviter.username}/accept", headers=invitee.headers
+    )
+    assert accepted.status_code == 204, accepted.text
+
+
 async def share(
     server: Server, owner: Account, folder: bytes, recipient: Account, rights: int
 ) -> tuple[bytes, Any]:
+    await befriend(server, owner, recipient)
     share_id = new_id()
     body = {
         "share_id": e(share_id),

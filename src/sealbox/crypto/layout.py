@@ -40,6 +40,7 @@ class ObjectType(IntEnum):
     SHARE_ENVELOPE = 0x0D
     DROP_KEY = 0x0E
     DROP_UPLOAD = 0x0F
+    SHARE_ROSTER = 0x10
 
 
 def prefix(object_type: ObjectType) -> bytes:

@@ -31,6 +31,7 @@ class ErrorCode(StrEnum):
     CURSOR_EXPIRED = "cursor_expired"
     LINK_EXPIRED = "link_expired"
     LINK_EXHAUSTED = "link_exhausted"
+    NOT_A_CONTACT = "not_a_contact"
     INTERNAL = "internal_error"
     UNAVAILABLE = "unavailable"
 
@@ -59,6 +60,7 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.CURSOR_EXPIRED: 410,
     ErrorCode.LINK_EXPIRED: 410,
     ErrorCode.LINK_EXHAUSTED: 410,
+    ErrorCode.NOT_A_CONTACT: 403,
     ErrorCode.INTERNAL: 500,
     ErrorCode.UNAVAILABLE: 503,
 }

@@ -11,6 +11,8 @@ MAX_NODE_RECORD = 64 * 1024
 MAX_LINK_SECRET = 64 * 1024
 # A share envelope: 75 bytes of ids and lengths, a sealed box of at most 64 KiB, a signature.
 MAX_SHARE_ENVELOPE = 75 + 65536 + 64
+# A signed share roster of at most 1000 members (spec/sharing.md, "Share roster").
+MAX_SHARE_ROSTER = 6 + 16 + 8 + 16 + 4 + 1000 * 49 + 64
 # A drop upload object: prefix, drop id, a sealed box of the file key and metadata.
 MAX_DROP_UPLOAD = 64 * 1024
 # Links may live at most ten years; a longer expiry is almost certainly a unit mistake.

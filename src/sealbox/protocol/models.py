@@ -69,6 +69,7 @@ Manifest = Annotated[bytes, _IN, Field(max_length=limits.MAX_MANIFEST), _OUT, _S
 Header = Annotated[bytes, _IN, Field(max_length=limits.MAX_HEADER), _OUT, _SCHEMA]
 LinkSecretBlob = Annotated[bytes, _IN, Field(max_length=limits.MAX_LINK_SECRET), _OUT, _SCHEMA]
 ShareEnvelope = Annotated[bytes, _IN, Field(max_length=limits.MAX_SHARE_ENVELOPE), _OUT, _SCHEMA]
+ShareRoster = Annotated[bytes, _IN, Field(max_length=limits.MAX_SHARE_ROSTER), _OUT, _SCHEMA]
 DropUploadBlob = Annotated[bytes, _IN, Field(max_length=limits.MAX_DROP_UPLOAD), _OUT, _SCHEMA]
 PublicKey = Annotated[bytes, _IN, Field(min_length=32, max_length=32), _OUT, _SCHEMA]
 InlineBytes = Annotated[bytes, _IN, Field(max_length=limits.MAX_INLINE_CHUNK), _OUT, _SCHEMA]
@@ -356,6 +357,8 @@ class ShareCreateRequest(Wire):
     recipient_id: Id
     rights: Literal[1, 2]  # 1 read, 2 write (spec/sharing.md)
     envelope: ShareEnvelope
+    # The owner's new signed roster of the folder, stored with the share in one transaction.
+    roster: ShareRoster | None = None
 
 
 class ShareMember(Wire):
@@ -373,9 +376,11 @@ class ShareView(Wire):
     recipient_username: str
     rights: Literal[1, 2]
     envelope: ShareEnvelope
-    # Everyone the owner shares this folder with, so that clients know the writers (format
-    # version 1 has no signed roster; spec/sharing.md, "Planned for a later version").
+    # Everyone the owner shares this folder with, as the server knows it. Informational only:
+    # members take the writer set from the owner's signed roster (spec/sharing.md).
     members: list[ShareMember]
+    # The latest roster the owner stored for the folder; None before the owner wrote one.
+    roster: ShareRoster | None = None
 
 
 class ShareList(Wire):
@@ -383,11 +388,38 @@ class ShareList(Wire):
     incoming: list[ShareView]
 
 
+class EnvelopeUpdate(Wire):
+    envelope: ShareEnvelope
+
+
+class RosterUpdate(Wire):
+    roster: ShareRoster
+
+
+class ContactInvite(Wire):
+    username: str = Field(min_length=1, max_length=64)
+
+
+class ContactView(Wire):
+    user_id: Id
+    username: str
+
+
+class ContactList(Wire):
+    """Invitations this account received and sent, and the accepted contacts."""
+
+    incoming: list[ContactView]
+    outgoing: list[ContactView]
+    accepted: list[ContactView]
+
+
 class DropCreateRequest(Wire):
     drop_id: Id
     folder_id: Id
     public_key: PublicKey
     key_wrap: AccountBlob
+    # Seconds from now, on the server's clock; None for a drop link that does not expire.
+    expires_in: int | None = Field(default=None, ge=1, le=limits.MAX_LINK_LIFETIME_SECONDS)
 
 
 class DropKeyUpdate(Wire):
@@ -400,6 +432,7 @@ class DropView(Wire):
     public_key: PublicKey
     key_wrap: AccountBlob
     pending: int
+    expires_at: int | None = None
 
 
 class DropList(Wire):

@@ -38,6 +38,14 @@ LINK_FOLDER = f"{PREFIX}/links/{{link_id}}/folders/{{node_id}}"
 LINK_CONTENT = f"{PREFIX}/links/{{link_id}}/contents/{{content_id}}"
 # Shares between accounts: the members' view of the owner's shared folder goes through the share.
 USER_BUNDLE = f"{PREFIX}/users/{{username}}/bundle"
+# Contacts: invitations between accounts; shares go only to accepted contacts.
+CONTACTS = f"{PREFIX}/contacts"
+CONTACT = f"{PREFIX}/contacts/{{username}}"
+CONTACT_ACCEPT = f"{PREFIX}/contacts/{{username}}/accept"
+CONTACT_DECLINE = f"{PREFIX}/contacts/{{username}}/decline"
+# The owner's latest signed roster of a shared folder.
+SHARE_ROSTER = f"{PREFIX}/rosters/{{folder_id}}"
+SHARE_ENVELOPE = f"{PREFIX}/shares/{{share_id}}/envelope"
 SHARES = f"{PREFIX}/shares"
 SHARE = f"{PREFIX}/shares/{{share_id}}"
 SHARE_FOLDER = f"{PREFIX}/shares/{{share_id}}/folders/{{node_id}}"

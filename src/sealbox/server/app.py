@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from sealbox.protocol import models as m
 from sealbox.protocol import routes
-from sealbox.server.api import accounts, drive, drops, links, probes, shares, transfers
+from sealbox.server.api import accounts, contacts, drive, drops, links, probes, shares, transfers
 from sealbox.server.api.body_limit import BodyLimitMiddleware
 from sealbox.server.api.errors import install_error_handlers
 from sealbox.server.api.request_metrics import RequestMetricsMiddleware
@@ -24,6 +24,7 @@ from sealbox.server.db.migrate import upgrade
 from sealbox.server.server_keys import ServerKeys, load_or_create_secret
 from sealbox.server.services.accounts import AccountService
 from sealbox.server.services.collector import Collector
+from sealbox.server.services.contacts import ContactService
 from sealbox.server.services.contents import ContentService
 from sealbox.server.services.drive import DriveService
 from sealbox.server.services.drops import DropService
@@ -76,7 +77,8 @@ def build_services(
         contents=ContentService(engine, blobs, link_service, share_service),
         links=link_service,
         shares=share_service,
-        drops=DropService(engine),
+        contacts=ContactService(engine),
+        drops=DropService(engine, clock),
         feed=FeedService(engine),
         collector=Collector(
             engine, blobs, clock, settings.upload_ttl_seconds, settings.session_idle_days
@@ -133,6 +135,7 @@ def create_app(services: Services, *, background_jobs: bool = True) -> FastAPI:
     app.include_router(transfers.router)
     app.include_router(links.router)
     app.include_router(shares.router)
+    app.include_router(contacts.router)
     app.include_router(drops.router)
     app.include_router(probes.router)
 

@@ -12,7 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sealbox.crypto import content, drops, identity, links, manifest, password, recovery, shares
+from sealbox.crypto import (
+    content,
+    drops,
+    identity,
+    links,
+    manifest,
+    password,
+    recovery,
+    roster,
+    shares,
+)
 from sealbox.crypto import tree as tree_mod
 from sealbox.crypto.errors import IntegrityError
 from sealbox.crypto.keys import (
@@ -580,6 +590,38 @@ def _open_share(i: Inputs, obj: bytes | None) -> Outputs:
         "rights": int(grant.rights),
         "folder_key": x(grant.folder_key.secret_bytes()),
         "folder_name": grant.folder_name,
+    }
+
+
+def _make_roster(i: Inputs) -> bytes:
+    members = tuple(
+        roster.RosterMember(
+            h(m["user_id"]), _identity(m["sign_seed"]).public.sign_public, m["rights"]
+        )
+        for m in i["members"]
+    )
+    return roster.make_roster(
+        _identity(i["owner_sign_seed"]),
+        roster.Roster(h(i["folder_id"]), i["version"], h(i["owner_id"]), members),
+    )
+
+
+@operation("share_roster", _make_roster)
+def _open_roster(i: Inputs, obj: bytes | None) -> Outputs:
+    owner = identity.Pin(
+        h(i["pinned_owner_id"] if "pinned_owner_id" in i else i["owner_id"]),
+        _identity(i["owner_sign_seed"]).public.sign_public,
+        1,
+    )
+    opened = roster.open_roster(_obj(obj), owner, h(i["folder_id"]))
+    return {
+        "folder_id": x(opened.folder_id),
+        "version": opened.version,
+        "owner_id": x(opened.owner_id),
+        "members": [
+            {"user_id": x(m.user_id), "sign_public": x(m.sign_public), "rights": m.rights}
+            for m in opened.members
+        ],
     }
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +19,7 @@ from sealbox.client.cli.context import (
     run,
     with_drive,
 )
+from sealbox.client.cli.link_commands import parse_duration
 from sealbox.client.cli.output import emit_json, human_size, progress_reporter
 from sealbox.client.sdk import drops
 from sealbox.client.sdk.tree import Drive
@@ -38,13 +40,23 @@ def register(app: typer.Typer) -> None:
     app.add_typer(request_app, name="request")
 
 
+def utc_time(seconds: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(seconds))
+
+
 def request_create(
     ctx: typer.Context,
     path: Annotated[str, typer.Argument(help="Remote folder that receives the files.")],
+    expires: Annotated[
+        str | None,
+        typer.Option("--expires", help="Lifetime, such as 30m, 12h, 7d or 2w (default: none)."),
+    ] = None,
 ) -> None:
-    """Make a drop link: anyone who has it can upload into PATH, and list or read nothing."""
+    """Make a drop link: anyone who has it can upload into PATH, and list or read nothing. The
+    server refuses uploads once it expires; files that arrived in time keep waiting for you."""
     opts = options(ctx)
-    url = run(lambda: with_drive(opts, lambda drive: drops.create_drop(drive, path)))[0]
+    expires_in = parse_duration(expires) if expires is not None else None
+    url = run(lambda: with_drive(opts, lambda d: drops.create_drop(d, path, expires_in)))[0]
     typer.echo(url)
     note(opts, "Files sent through it wait for you: `sealbox request ls`, then `accept`.")
 
@@ -63,6 +75,7 @@ def _rows(owned: list[drops.OwnedDrop]) -> list[dict[str, Any]]:
         {
             "drop_id": b64url(d.view.drop_id),
             "folder": d.folder_path,
+            "expires_at": d.view.expires_at,
             "url": d.url,
             "pending": [_pending_row(p) for p in d.pending],
         }
@@ -81,7 +94,11 @@ def request_ls(
         emit_json(rows)
         return
     for row in rows:
-        typer.echo(f"{row['drop_id']}  into {row['folder']}  {len(row['pending'])} waiting")
+        expiry = "never" if row["expires_at"] is None else utc_time(row["expires_at"])
+        typer.echo(
+            f"{row['drop_id']}  into {row['folder']}  expires {expiry}  "
+            f"{len(row['pending'])} waiting"
+        )
         for item in row["pending"]:
             if item["damaged"]:
                 typer.echo(f"    {item['content_id']}  {'?':>10}  {drops.DAMAGED}; reject it")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sealbox.client.cli.context import Exit, fail, note, options, run, with_drive
+from sealbox.client.cli.context import Exit, Options, fail, note, options, run, with_drive
 from sealbox.client.cli.output import emit_json, format_mtime, human_size, progress_reporter
 from sealbox.client.sdk import contacts, files, shares
 from sealbox.client.sdk.account import normalize_username
@@ -22,13 +22,16 @@ UNVERIFIED = " (unverified)"
 
 def register(app: typer.Typer) -> None:
     contacts_app = typer.Typer(
-        help="People you share with: their pinned keys and safety numbers.",
+        help="People you share with: invitations, pinned keys and safety numbers.",
         invoke_without_command=True,
     )
     contacts_app.callback()(contacts_list)
-    contacts_app.command("add")(contacts_add)
-    contacts_app.command("verify")(contacts_verify)
+    contacts_app.command("ls")(contacts_ls)
+    contacts_app.command("invite")(contacts_invite)
+    contacts_app.command("accept")(contacts_accept)
+    contacts_app.command("decline")(contacts_decline)
     contacts_app.command("remove")(contacts_remove)
+    contacts_app.command("verify")(contacts_verify)
     app.add_typer(contacts_app, name="contacts")
     app.command()(share)
     app.command()(unshare)
@@ -45,15 +48,29 @@ def register(app: typer.Typer) -> None:
 
 
 def contacts_list(ctx: typer.Context, json_out: Json = False) -> None:
-    """List the people whose identity keys this device has pinned."""
+    """List contacts, invitations (sent and received) and pinned keys, with verification state."""
     if ctx.invoked_subcommand is not None:
         return
-    opts = options(ctx)
+    _print_contacts(options(ctx), json_out)
 
+
+def contacts_ls(ctx: typer.Context, json_out: Json = False) -> None:
+    """List contacts, invitations (sent and received) and pinned keys, with verification state."""
+    _print_contacts(options(ctx), json_out)
+
+
+def _print_contacts(opts: Options, json_out: bool) -> None:
     async def work(drive: Drive) -> list[dict[str, Any]]:
         return [
-            {"username": c.username, "user_id": b64url(c.pin.user_id), "verified": c.verified}
-            for c in contacts.contacts(drive.session)
+            {
+                "username": c.username,
+                "user_id": b64url(c.user_id),
+                "state": c.state,
+                "pinned": c.pinned,
+                "verified": c.verified,
+                "key_changed": c.key_changed,
+            }
+            for c in await contacts.listing(drive.session)
         ]
 
     rows = run(lambda: with_drive(opts, work))
@@ -61,32 +78,54 @@ def contacts_list(ctx: typer.Context, json_out: Json = False) -> None:
         emit_json(rows)
         return
     for row in rows:
-        typer.echo(row["username"] + ("" if row["verified"] else UNVERIFIED))
+        if row["key_changed"]:
+            mark = " (KEY CHANGED: compare safety numbers with `contacts verify`)"
+        else:
+            mark = "" if row["verified"] else UNVERIFIED
+        state = "" if row["state"] == "contact" else f"  [{row['state']}]"
+        typer.echo(f"{row['username']}{mark}{state}")
 
 
-def contacts_add(
-    ctx: typer.Context, username: Annotated[str, typer.Argument(help="Their username.")]
-) -> None:
-    """Fetch USER's identity key and pin it (unverified until you compare safety numbers)."""
+User = Annotated[str, typer.Argument(help="Their username.")]
+
+
+def contacts_invite(ctx: typer.Context, username: User) -> None:
+    """Invite USER to be your contact (pinning their key, unverified until you compare safety
+    numbers). Only contacts can share folders with each other."""
     opts = options(ctx)
-    found = run(lambda: with_drive(opts, lambda drive: contacts.identity(drive.session, username)))
+    found = run(lambda: with_drive(opts, lambda drive: contacts.invite(drive.session, username)))
     state = "verified" if found.verified else "unverified: compare with `contacts verify`"
-    note(opts, f"{found.username} added ({state}).")
+    note(opts, f"invited {found.username} ({state}); they accept with `contacts accept`.")
+
+
+def contacts_accept(ctx: typer.Context, username: User) -> None:
+    """Accept USER's invitation (pinning their key on first sight)."""
+    opts = options(ctx)
+    found = run(lambda: with_drive(opts, lambda drive: contacts.accept(drive.session, username)))
+    state = "verified" if found.verified else "unverified: compare with `contacts verify`"
+    note(opts, f"{found.username} is now your contact ({state}).")
+
+
+def contacts_decline(ctx: typer.Context, username: User) -> None:
+    """Decline USER's invitation."""
+    opts = options(ctx)
+    run(lambda: with_drive(opts, lambda drive: contacts.decline(drive.session, username)))
+    note(opts, f"declined the invitation from {normalize_username(username)}.")
 
 
 def contacts_remove(
-    ctx: typer.Context, username: Annotated[str, typer.Argument(help="Their username.")]
+    ctx: typer.Context,
+    username: User,
+    forget_key: Annotated[
+        bool,
+        typer.Option("--forget-key", help="Also forget their pinned key (start again from TOFU)."),
+    ] = False,
 ) -> None:
-    """Forget USER's pinned key. The next time their key is fetched it is accepted as new, so
-    verify them again then."""
+    """End the contact with USER (or withdraw your invitation). Folders already shared between
+    you stay shared: unshare them with `sealbox unshare` (which also replaces the keys)."""
     opts = options(ctx)
-
-    async def work(drive: Drive) -> bool:
-        return contacts.forget(drive.session, username)
-
-    if not run(lambda: with_drive(opts, work)):
-        fail(f"no contact called {username}", Exit.NOT_FOUND)
-    note(opts, f"{username} removed.")
+    run(lambda: with_drive(opts, lambda d: contacts.remove(d.session, username, forget_key)))
+    note(opts, f"{normalize_username(username)} removed; existing shares are unchanged.")
 
 
 def contacts_verify(
@@ -147,11 +186,11 @@ def unshare(
     path: Annotated[str, typer.Argument(help="Remote shared folder.")],
     username: Annotated[str, typer.Argument(help="Who loses access.")],
 ) -> None:
-    """Stop sharing a folder with USER and give the folder a new key for what is written next.
-    They keep what they already downloaded."""
+    """Stop sharing a folder with USER and give the folder and every folder below it new keys
+    for what is written next. They keep what they already downloaded."""
     opts = options(ctx)
     run(lambda: with_drive(opts, lambda drive: shares.unshare(drive, path, username)))
-    note(opts, f"{path} is no longer shared with {username}; its key was replaced.")
+    note(opts, f"{path} is no longer shared with {username}; its folder keys were replaced.")
 
 
 def shares_list(ctx: typer.Context, json_out: Json = False) -> None:

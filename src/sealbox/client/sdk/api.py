@@ -155,6 +155,35 @@ class Api:
         path = routes.USER_BUNDLE.format(username=quote(username, safe=""))
         return await self._call("GET", path, m.UserBundle)
 
+    async def invite_contact(self, username: str) -> None:
+        await self._send("POST", routes.CONTACTS, json={"username": username})
+
+    async def contacts(self) -> m.ContactList:
+        return await self._call("GET", routes.CONTACTS, m.ContactList)
+
+    async def accept_contact(self, username: str) -> None:
+        await self._send("POST", routes.CONTACT_ACCEPT.format(username=quote(username, safe="")))
+
+    async def decline_contact(self, username: str) -> None:
+        await self._send("POST", routes.CONTACT_DECLINE.format(username=quote(username, safe="")))
+
+    async def remove_contact(self, username: str) -> None:
+        await self._send("DELETE", routes.CONTACT.format(username=quote(username, safe="")))
+
+    async def replace_envelope(self, share_id: bytes, envelope: bytes) -> None:
+        await self._send(
+            "PUT",
+            routes.SHARE_ENVELOPE.format(share_id=_id(share_id)),
+            json={"envelope": m.b64encode(envelope)},
+        )
+
+    async def set_roster(self, folder_id: bytes, roster: bytes) -> None:
+        await self._send(
+            "PUT",
+            routes.SHARE_ROSTER.format(folder_id=_id(folder_id)),
+            json={"roster": m.b64encode(roster)},
+        )
+
     async def create_share(self, request: m.ShareCreateRequest) -> m.ShareView:
         return await self._call("POST", routes.SHARES, m.ShareView, request)
 

@@ -1,5 +1,6 @@
-"""Other people's identities: fetched from the server, checked against pins, pinned on first
-sight, and verified by comparing safety numbers (spec/sharing.md, "Pinning identities").
+"""Other people's identities and contacts: bundles fetched from the server, checked against pins,
+pinned on first sight, verified by comparing safety numbers (spec/sharing.md, "Pinning
+identities"), and the invitations that make two accounts contacts (only contacts can share).
 
 The server supplies bundles but never decides which key is trusted: every key used to seal or to
 verify comes from a bundle accepted against the local pin. A key change is refused until the
@@ -11,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sealbox.client.sdk.account import Session, normalize_username
+from sealbox.client.sdk.errors import SealboxError
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.identity import IdentityBundle, Pin, safety_number, verify_bundle
+from sealbox.crypto.roster import open_roster
 
 
 @dataclass(frozen=True)
@@ -115,23 +118,110 @@ def forget(session: Session, username: str) -> bool:
 
 
 async def write_members(session: Session) -> dict[bytes, dict[bytes, bytes]]:
-    """For each folder this account shares, the signing keys of its write members, from their
-    pins. A member whose key changed is left out, so their signatures stop verifying until they
-    are verified again."""
+    """For each folder this account shares, the signing keys of its write members, from the
+    account's own signed roster (verified with its own key and refused if older than the last it
+    wrote), never from the server's member list. The roster holds the keys this account had
+    pinned, so a member whose key changed since signs with a key that does not verify."""
     members: dict[bytes, dict[bytes, bytes]] = {}
-    keys: dict[bytes, bytes | None] = {}
     for share in (await session.api.shares()).outgoing:
-        for member in share.members:
-            if member.rights != 2:
-                continue
-            if member.user_id not in keys:
-                try:
-                    found = await identity(session, member.username)
-                    ok = found.bundle.user_id == member.user_id
-                    keys[member.user_id] = found.bundle.keys.sign_public if ok else None
-                except IntegrityError:
-                    keys[member.user_id] = None
-            key = keys[member.user_id]
-            if key is not None:
-                members.setdefault(share.folder_id, {})[member.user_id] = key
-    return members
+        if share.roster is None or share.folder_id in members:
+            continue
+        roster = open_roster(share.roster, session.bundle.pin(), share.folder_id)
+        mark = session.state.roster_mark(session.user_id, session.user_id, share.folder_id)
+        if mark is not None and roster.version < mark.version:
+            raise IntegrityError(ErrorCode.ROLLBACK, "the server sent an older roster of yours")
+        members[share.folder_id] = roster.writers()
+    return {folder: writers for folder, writers in members.items() if writers}
+
+
+# Invitations ------------------------------------------------------------------------------------
+
+
+async def invite(session: Session, username: str) -> Identity:
+    """Invite ``username`` to be a contact, pinning their key on first sight. Inviting someone
+    who already invited you accepts their invitation."""
+    found = await identity(session, username)
+    if found.bundle.user_id == session.user_id:
+        raise SealboxError("you cannot invite yourself")
+    await session.api.invite_contact(found.username)
+    return found
+
+
+async def accept(session: Session, username: str) -> Identity:
+    """Accept the invitation from ``username``, pinning the inviter's key on first sight (or
+    refusing with ``key_changed`` if it differs from the pin)."""
+    found = await identity(session, username)
+    await session.api.accept_contact(found.username)
+    return found
+
+
+async def decline(session: Session, username: str) -> None:
+    await session.api.decline_contact(normalize_username(username))
+
+
+async def remove(session: Session, username: str, forget_key: bool = False) -> None:
+    """End the contact (or withdraw an invitation). Shares between the two stay as they are:
+    unshare them separately. The pin stays too, unless ``forget_key``, so that a later contact
+    with the same person is still checked against the key seen before."""
+    name = normalize_username(username)
+    await session.api.remove_contact(name)
+    if forget_key:
+        forget(session, name)
+
+
+@dataclass(frozen=True)
+class ContactEntry:
+    """One line of the contact list: the relation the server records and the local pin state."""
+
+    username: str
+    user_id: bytes
+    # "contact" (accepted), "invited" (you invited them), "invites you", or "pinned" (a key
+    # this device pinned with no contact relation on the server).
+    state: str
+    pinned: bool
+    verified: bool
+    key_changed: bool
+
+
+async def listing(session: Session) -> list[ContactEntry]:
+    """Every contact and invitation, with each person's pin checked against the bundle the
+    server offers now, so that a changed key shows in the listing."""
+    reply = await session.api.contacts()
+    out: list[ContactEntry] = []
+    seen: set[bytes] = set()
+    for state, views in (
+        ("contact", reply.accepted),
+        ("invited", reply.outgoing),
+        ("invites you", reply.incoming),
+    ):
+        for view in views:
+            seen.add(view.user_id)
+            out.append(await _entry(session, view.username, view.user_id, state))
+    for pin, name, verified in session.state.pins(session.user_id):
+        if pin.user_id not in seen and pin.user_id != session.user_id:
+            out.append(ContactEntry(name, pin.user_id, "pinned", True, verified, False))
+    return sorted(out, key=lambda e: e.username)
+
+
+async def _entry(session: Session, name: str, user_id: bytes, state: str) -> ContactEntry:
+    pinned = session.state.pin(session.user_id, user_id)
+    if pinned is None:
+        # Not pinned yet: nothing to compare; the key is pinned on accept or first use.
+        return ContactEntry(name, user_id, state, False, False, False)
+    try:
+        found = await identity(session, name)
+    except IntegrityError as exc:
+        if exc.code != ErrorCode.KEY_CHANGED:
+            raise
+        return ContactEntry(name, user_id, state, True, False, True)
+    return ContactEntry(name, user_id, state, True, found.verified, False)
+
+
+async def require_contact(session: Session, user_id: bytes, username: str) -> None:
+    """Refuse (before anything is sealed) unless ``username`` is an accepted contact."""
+    accepted = {v.user_id for v in (await session.api.contacts()).accepted}
+    if user_id not in accepted:
+        raise SealboxError(
+            f"{username} is not your contact: run `sealbox contacts invite {username}` and wait "
+            "for them to accept before sharing"
+        )

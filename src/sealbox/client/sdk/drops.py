@@ -104,14 +104,21 @@ async def _folder_and_key(drive: Drive, path: str) -> tuple[bytes, FolderKey, st
     return node.node_id, key, path
 
 
-async def create_drop(drive: Drive, path: str) -> tuple[str, m.DropView]:
-    """Make a drop link into the folder at ``path``; returns its URL."""
+async def create_drop(
+    drive: Drive, path: str, expires_in: int | None = None
+) -> tuple[str, m.DropView]:
+    """Make a drop link into the folder at ``path``, which the server refuses after
+    ``expires_in`` seconds if given; returns its URL."""
     folder_id, key, _ = await _folder_and_key(drive, path)
     keys, drop_id = DropKeys.generate(drive.rng), drive.rng(16)
     wrap = wrap_drop_keys(key, keys, drop_id, folder_id, drive.rng)
     view = await drive.api.create_drop(
         m.DropCreateRequest(
-            drop_id=drop_id, folder_id=folder_id, public_key=keys.public, key_wrap=wrap
+            drop_id=drop_id,
+            folder_id=folder_id,
+            public_key=keys.public,
+            key_wrap=wrap,
+            expires_in=expires_in,
         )
     )
     return drop_url(drive.session.server, drop_id, keys.fragment()), view

@@ -2,9 +2,9 @@
 granted, working inside a shared folder, and unsharing with rotation of the folder key.
 
 A member reads the owner's folder through the share with the folder key from the owner's signed
-envelope, and verifies every listing against the writers: the owner and the write members, each
-taken from a pinned bundle. In format version 1 the member list itself comes from the server
-(spec/sharing.md, "Planned for a later version").
+envelope, and verifies every listing against the writers: the owner (from the member's pin) and the
+write members of the owner's signed roster (spec/sharing.md, "Share roster"). The server's member
+list only supplies usernames to show; a writer the roster does not list is no writer.
 """
 
 from __future__ import annotations
@@ -18,9 +18,13 @@ from sealbox.client.sdk.errors import NotFoundError, SealboxError
 from sealbox.client.sdk.tree import Change, Drive, Folder, Node
 from sealbox.crypto.drops import unwrap_drop_keys, wrap_drop_keys
 from sealbox.crypto.errors import ErrorCode, IntegrityError
+from sealbox.crypto.identity import Pin
 from sealbox.crypto.keys import FileKey, FolderKey, RandomSource, system_random
+from sealbox.crypto.manifest import Seen
+from sealbox.crypto.roster import Roster, RosterMember, make_roster, open_roster, roster_digest
 from sealbox.crypto.shares import Rights, ShareGrant, make_share_envelope, open_share_envelope
 from sealbox.crypto.tree import FileMetadata
+from sealbox.protocol import limits
 from sealbox.protocol import models as m
 
 READ, WRITE = 1, 2
@@ -35,9 +39,70 @@ async def share_folder(drive: Drive, path: str, username: str, rights: int) -> m
     recipient = await contacts.identity(drive.session, username)
     if recipient.bundle.user_id == drive.session.user_id:
         raise SealboxError("a folder cannot be shared with yourself")
+    await contacts.require_contact(drive.session, recipient.bundle.user_id, recipient.username)
     key = node.record.open_key(chain[-1].key)
     assert isinstance(key, FolderKey)
-    return await _send_share(drive, node.node_id, node.name, key, recipient, rights)
+    views = [v for v in (await drive.api.shares()).outgoing if v.folder_id == node.node_id]
+    current = own_roster(drive, node.node_id, views)
+    members = [
+        member
+        for member in (current.members if current else ())
+        if member.user_id != recipient.bundle.user_id
+    ]
+    members.append(
+        RosterMember(recipient.bundle.user_id, recipient.bundle.keys.sign_public, rights)
+    )
+    # The new roster travels with the share, so the server stores both in one transaction.
+    roster = _next_roster(drive, node.node_id, current, members)
+    return await _send_share(drive, node.node_id, node.name, key, recipient, rights, roster)
+
+
+def own_roster(drive: Drive, folder_id: bytes, views: list[m.ShareView]) -> Roster | None:
+    """The latest roster this account signed for one of its folders, checked against the mark
+    this device keeps. It, not the server's share list, says who the members are: a share the
+    server lists for someone the roster does not name is the server's invention, and gets no key
+    (threat catalogue A22). None for a folder this device never shared and the server shows no
+    roster for."""
+    s = drive.session
+    stored = next((v.roster for v in views if v.roster is not None), None)
+    return _checked_roster(drive, s.bundle.pin(), folder_id, stored)
+
+
+def _checked_roster(
+    drive: Drive, owner: Pin, folder_id: bytes, data: bytes | None
+) -> Roster | None:
+    """Verify ``data`` as ``owner``'s roster of the folder and hold it to the high-water mark:
+    never older than, nor different at the same version from, one accepted before."""
+    s = drive.session
+    mark = s.state.roster_mark(s.user_id, owner.user_id, folder_id)
+    if data is None:
+        if mark is not None:
+            raise IntegrityError(ErrorCode.ROLLBACK, "the server withheld the folder's roster")
+        return None
+    roster = open_roster(data, owner, folder_id)
+    digest = roster_digest(data)
+    if mark is not None and roster.version < mark.version:
+        raise IntegrityError(
+            ErrorCode.ROLLBACK, "the server sent an older roster of this folder than one seen"
+        )
+    if mark is not None and roster.version == mark.version and digest != mark.hash:
+        raise IntegrityError(ErrorCode.FORK, "two different rosters of this folder, one version")
+    s.state.save_roster_mark(s.user_id, owner.user_id, folder_id, Seen(roster.version, digest))
+    return roster
+
+
+def _next_roster(
+    drive: Drive, folder_id: bytes, current: Roster | None, members: list[RosterMember]
+) -> bytes:
+    """Sign the folder's next roster, one version above the current one, which members (who
+    refuse older versions) therefore accept."""
+    s = drive.session
+    version = current.version if current else 0
+    data = make_roster(s.identity, Roster(folder_id, version + 1, s.user_id, tuple(members)))
+    s.state.save_roster_mark(
+        s.user_id, s.user_id, folder_id, Seen(version + 1, roster_digest(data))
+    )
+    return data
 
 
 async def _send_share(
@@ -47,6 +112,7 @@ async def _send_share(
     key: FolderKey,
     recipient: contacts.Identity,
     rights: int,
+    roster: bytes | None = None,
 ) -> m.ShareView:
     s = drive.session
     grant = ShareGrant(
@@ -66,6 +132,7 @@ async def _send_share(
             recipient_id=grant.recipient_id,
             rights=rights,  # type: ignore[arg-type]  # Rights is 1 or 2
             envelope=envelope,
+            roster=roster,
         )
     )
 
@@ -162,23 +229,51 @@ async def open_shared(drive: Drive, which: str) -> SharedDrive:
     if len(found) > 1:
         raise SealboxError(f"several shares are called {which}; use the share id")
     share = found[0]
-    writers: dict[bytes, bytes] = {}
-    names: dict[bytes, str] = {}
     owner = await contacts.identity(drive.session, share.view.owner_username)
-    writers[owner.bundle.user_id] = owner.bundle.keys.sign_public
-    names[owner.bundle.user_id] = _shown(owner)
-    for member in share.view.members:
-        if member.rights != WRITE:
-            continue
-        try:
-            found_member = await contacts.identity(drive.session, member.username)
-        except IntegrityError:
-            # A member whose key changed is not trusted to sign until verified again.
-            continue
-        if found_member.bundle.user_id == member.user_id:
-            writers[member.user_id] = found_member.bundle.keys.sign_public
-            names[member.user_id] = _shown(found_member)
+    roster = verified_roster(drive, share, owner.bundle.pin())
+    writers: dict[bytes, bytes] = {owner.bundle.user_id: owner.bundle.keys.sign_public}
+    names: dict[bytes, str] = {owner.bundle.user_id: _shown(owner)}
+    usernames = {member.user_id: member.username for member in share.view.members}
+    for user_id, key in (roster.writers() if roster else {}).items():
+        writers[user_id] = key
+        names[user_id] = await _writer_name(drive, user_id, key, usernames.get(user_id))
     return SharedDrive(drive, share, writers, names, drive.rng)
+
+
+def verified_roster(drive: Drive, share: Incoming, owner: Pin) -> Roster | None:
+    """The owner's roster of the shared folder, verified with the owner's pin, newer than or
+    equal to the last one seen, and listing this account with the rights of its envelope.
+
+    None only for a share made before rosters existed and never seen with one: its writer set is
+    then the owner alone.
+    """
+    s = drive.session
+    roster = _checked_roster(drive, owner, share.grant.folder_id, share.view.roster)
+    if roster is None:
+        return None
+    me = roster.member(s.user_id)
+    if me is None:
+        raise IntegrityError(
+            ErrorCode.CONTEXT_MISMATCH, "the owner's signed roster of this folder does not list you"
+        )
+    if me.rights != share.grant.rights:
+        raise IntegrityError(
+            ErrorCode.CONTEXT_MISMATCH, "your rights in the owner's roster differ from your share"
+        )
+    return roster
+
+
+async def _writer_name(drive: Drive, user_id: bytes, key: bytes, username: str | None) -> str:
+    """How to show a writer: the username the server gives, only if that user's bundle (checked
+    against the pin) has the key the owner's roster lists; marked unverified unless verified."""
+    if username is not None:
+        try:
+            found = await contacts.identity(drive.session, username)
+        except IntegrityError:
+            found = None
+        if found and found.bundle.user_id == user_id and found.bundle.keys.sign_public == key:
+            return _shown(found)
+    return "a member the server did not name (unverified)"
 
 
 def _shown(found: contacts.Identity) -> str:
@@ -186,85 +281,160 @@ def _shown(found: contacts.Identity) -> str:
 
 
 async def unshare(drive: Drive, path: str, username: str) -> None:
-    """End ``username``'s access to the folder at ``path``, then rotate the folder's key so that
-    what is written from now on is sealed under a key the former member never had.
+    """End ``username``'s access to the folder at ``path``, then give the folder and every folder
+    below it a new key, so that what is written from now on anywhere in the subtree is sealed
+    under keys the former member never had.
 
     The server refuses the former member at once. What they already downloaded, and the keys of
-    files and subfolders that existed before, stay known to them (spec/sharing.md, "Removing a
-    member"); subfolders keep their keys in this version.
+    file versions that existed before, stay known to them (spec/sharing.md, "Removing a member").
     """
     _, node = await drive.walk(path)
     if node is None or not node.is_folder:
         raise SealboxError(f"not a shared folder: {path}")
     name = normalize_username(username)
-    views = [v for v in (await drive.api.shares()).outgoing if v.folder_id == node.node_id]
+    outgoing = (await drive.api.shares()).outgoing
+    views = [v for v in outgoing if v.folder_id == node.node_id]
     leaving = [v for v in views if v.recipient_username == name]
     if not leaving:
         raise NotFoundError(f"{path} is not shared with {name}")
     await drive.api.remove_share(leaving[0].share_id)
-    old_key, key = await rotate_folder_key(drive, path)
+    # A new roster without them first, so members stop accepting their writes at once.
+    # Who stays comes from the roster this account signed, never from the server's list.
+    rosters = {node.node_id: own_roster(drive, node.node_id, views)}
+    current = rosters[node.node_id]
+    leaving_id = leaving[0].recipient_id
+    staying = [m for m in (current.members if current else ()) if m.user_id != leaving_id]
+    data = _next_roster(drive, node.node_id, current, staying)
+    await drive.api.set_roster(node.node_id, data)
+    rosters[node.node_id] = open_roster(data, drive.session.bundle.pin(), node.node_id)
+    rotated = await rotate_subtree_keys(drive, path)
     for drop in (await drive.api.drops()).drops:
-        # Drop key wraps were made under the old key: wrap the same drop keys under the new one.
-        if drop.folder_id == node.node_id:
+        # Drop key wraps were made under old keys: wrap the same drop keys under the new ones.
+        if drop.folder_id in rotated:
+            old, new, _ = rotated[drop.folder_id]
             keys = unwrap_drop_keys(
-                old_key, drop.key_wrap, drop.drop_id, drop.folder_id, drop.public_key
+                old, drop.key_wrap, drop.drop_id, drop.folder_id, drop.public_key
             )
-            wrap = wrap_drop_keys(key, keys, drop.drop_id, drop.folder_id, drive.rng)
+            wrap = wrap_drop_keys(new, keys, drop.drop_id, drop.folder_id, drive.rng)
             await drive.api.rewrap_drop(drop.drop_id, wrap)
-    for view in views:
-        if view.recipient_username == name:
+    for view in outgoing:
+        # Remaining members of this share, and of any share of a folder below it, get the new
+        # key in a new envelope under the same share id.
+        # Only members the folder's own roster lists get one, with the rights it gives them; a
+        # share the server added to the list gets nothing (threat catalogue A22).
+        if view.folder_id not in rotated or view.share_id == leaving[0].share_id:
             continue
-        # The remaining members get the new key in new envelopes.
-        member = await contacts.identity(drive.session, view.recipient_username)
-        await drive.api.remove_share(view.share_id)
-        await _send_share(drive, node.node_id, node.name, key, member, view.rights)
+        if view.folder_id not in rosters:
+            same = [v for v in outgoing if v.folder_id == view.folder_id]
+            rosters[view.folder_id] = own_roster(drive, view.folder_id, same)
+        roster = rosters[view.folder_id]
+        listed = roster.member(view.recipient_id) if roster else None
+        if listed is not None:
+            _, new, folder_name = rotated[view.folder_id]
+            member = await contacts.identity(drive.session, view.recipient_username)
+            if member.bundle.user_id != view.recipient_id:
+                raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the bundle names another account")
+            grant = ShareGrant(
+                share_id=view.share_id,
+                folder_id=view.folder_id,
+                sender_id=drive.session.user_id,
+                recipient_id=view.recipient_id,
+                rights=Rights(listed.rights),
+                folder_key=new,
+                folder_name=folder_name,
+            )
+            envelope = make_share_envelope(
+                drive.session.identity, grant, member.bundle.keys.box_public, drive.rng
+            )
+            await drive.api.replace_envelope(view.share_id, envelope)
     for link in (await drive.api.links()).links:
-        # Link secrets hold the old key; a link to the folder must be made again.
-        if link.node_id == node.node_id:
+        # Link secrets of folders hold their old keys: those links must be made again. Links to
+        # files stay valid (file keys do not change).
+        if link.node_id in rotated:
             await drive.api.revoke_link(link.link_id)
 
 
-async def rotate_folder_key(drive: Drive, path: str) -> tuple[FolderKey, FolderKey]:
-    """Give the folder at ``path`` a new random key in one transaction: every child's key and
-    metadata re-wrapped under it, the folder's own key re-wrapped in its parent, new manifests.
-    Returns the old key and the new one."""
+# One transaction carries at most this many node puts and manifests (spec/http-api.md §9).
+BATCH_PUTS = limits.MAX_NODE_PUTS
+BATCH_MANIFESTS = limits.MAX_MANIFEST_UPDATES
 
-    async def attempt() -> tuple[FolderKey, FolderKey]:
-        chain, node = await drive.walk(path)
-        assert node is not None and node.is_folder
-        parent = chain[-1]
-        folder = await drive.open_folder(parent, node)
-        new_key = FolderKey.generate(drive.rng)
-        rekeyed = Folder(folder.folder_id, new_key, folder.manifest, folder.children)
+
+async def rotate_subtree_keys(
+    drive: Drive, path: str
+) -> dict[bytes, tuple[FolderKey, FolderKey, str]]:
+    """Give the folder at ``path`` and every folder below it a new random key: every child's
+    record re-wrapped and re-sealed under its parent's new key (node version +1), the top
+    folder's record re-wrapped in its parent, new manifests. Folders go top-down in batches that
+    fit one folder transaction each, so the tree is consistent after every batch. Returns, per
+    rotated folder id, the old key, the new key and the folder's name."""
+    rotated: dict[bytes, tuple[FolderKey, FolderKey, str]] = {}
+
+    async def attempt() -> bool:
+        chain, top = await drive.walk(path)
+        assert top is not None and top.is_folder
+        # Every folder of the subtree as it stands now, top-down: (parent, node, listing).
+        order: list[tuple[Folder, Node, Folder]] = [
+            (chain[-1], top, await drive.open_folder(chain[-1], top))
+        ]
+        for _, _, folder in order:
+            for child in folder.children:
+                if child.is_folder:
+                    order.append((folder, child, await drive.open_folder(folder, child)))
+        pending = [entry for entry in order if entry[1].node_id not in rotated]
+        if not pending:
+            return False
+        batch: dict[bytes, tuple[Folder, Node, Folder]] = {}
+        puts = manifests = 0
+        for entry in pending:
+            parent, node, folder = entry
+            more_puts = len(folder.children) + (0 if parent.folder_id in batch else 1)
+            more_manifests = 1 + (0 if parent.folder_id in batch else 1)
+            if batch and (
+                puts + more_puts > BATCH_PUTS or manifests + more_manifests > BATCH_MANIFESTS
+            ):
+                break
+            batch[node.node_id] = entry
+            puts, manifests = puts + more_puts, manifests + more_manifests
+        new_keys = {folder_id: FolderKey.generate(drive.rng) for folder_id in batch}
+        rekeyed = {
+            folder_id: Folder(folder_id, new_keys[folder_id], f.manifest, f.children)
+            for folder_id, (_, _, f) in batch.items()
+        }
         change = Change()
-        record = drive.record_for(
-            parent, node.node_id, new_key, node.metadata, node.record.node_version + 1
-        )
-        change.puts.append(
-            m.NodePut(
-                node_id=node.node_id, parent_id=parent.folder_id, node_type="folder", record=record
-            )
-        )
-        change.place(parent, record, node.metadata)
-        for child in folder.children:
-            child_key = child.record.open_key(folder.key)
-            version = child.record.node_version + 1
-            child_record = drive.record_for(
-                rekeyed, child.node_id, child_key, child.metadata, version
-            )
-            is_file = isinstance(child_key, FileKey)
-            metadata = child.metadata
-            change.puts.append(
-                m.NodePut(
-                    node_id=child.node_id,
-                    parent_id=folder.folder_id,
-                    node_type="file" if is_file else "folder",
-                    record=child_record,
-                    content_id=metadata.content_id if isinstance(metadata, FileMetadata) else None,
-                )
-            )
-            change.place(rekeyed, child_record, metadata)
+        for folder_id, (parent, node, folder) in batch.items():
+            if parent.folder_id not in batch:
+                # The folder's own record, in a parent that keeps its key in this batch.
+                _put(drive, change, parent, node, new_keys[folder_id])
+            for child in folder.children:
+                new = new_keys.get(child.node_id)
+                key = new if new is not None else child.record.open_key(folder.key)
+                _put(drive, change, rekeyed[folder_id], child, key)
         await drive.commit(change)
-        return folder.key, new_key
+        for folder_id, (_, node, folder) in batch.items():
+            rotated[folder_id] = (folder.key, new_keys[folder_id], node.name)
+        return True
 
-    return await drive.retrying(attempt)
+    while await drive.retrying(attempt):
+        pass
+    return rotated
+
+
+def _put(
+    drive: Drive, change: Change, parent: Folder, node: Node, key: FolderKey | FileKey
+) -> None:
+    """Re-put ``node`` in ``parent`` with ``key`` wrapped and its metadata sealed under the
+    parent's key (which may be new), node version +1."""
+    record = drive.record_for(
+        parent, node.node_id, key, node.metadata, node.record.node_version + 1
+    )
+    metadata = node.metadata
+    change.puts.append(
+        m.NodePut(
+            node_id=node.node_id,
+            parent_id=parent.folder_id,
+            node_type="file" if isinstance(key, FileKey) else "folder",
+            record=record,
+            content_id=metadata.content_id if isinstance(metadata, FileMetadata) else None,
+        )
+    )
+    change.place(parent, record, metadata)

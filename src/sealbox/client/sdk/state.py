@@ -1,9 +1,9 @@
 """What a client remembers between runs, in ``SEALBOX_HOME`` (spec/metadata.md, "Freshness").
 
 One SQLite file holds the pins of other users' identities, the high-water mark of every folder
-manifest seen, the strongest KDF parameters seen per account, and the journals that let an
-interrupted transfer resume. A separate file holds the logged-in session. Both are created with
-mode 0600: they hold keys that open the user's drive, so only the user may read them.
+manifest and share roster seen, the strongest KDF parameters seen per account, and the journals
+that let an interrupted transfer resume. A separate file holds the logged-in session. Both are
+created with mode 0600: they hold keys that open the user's drive, so only the user may read them.
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ CREATE TABLE IF NOT EXISTS pins (
 CREATE TABLE IF NOT EXISTS marks (
     owner BLOB NOT NULL, folder_id BLOB NOT NULL, version INTEGER NOT NULL, hash BLOB NOT NULL,
     PRIMARY KEY (owner, folder_id));
+CREATE TABLE IF NOT EXISTS roster_marks (
+    owner BLOB NOT NULL, folder_owner BLOB NOT NULL, folder_id BLOB NOT NULL,
+    version INTEGER NOT NULL, hash BLOB NOT NULL,
+    PRIMARY KEY (owner, folder_owner, folder_id));
 CREATE TABLE IF NOT EXISTS kdf_floor (
     server TEXT NOT NULL, username TEXT NOT NULL, opslimit INTEGER NOT NULL,
     memlimit INTEGER NOT NULL, PRIMARY KEY (server, username));
@@ -144,6 +148,23 @@ class LocalState:
     def forget_marks(self, owner: bytes, folder_ids: list[bytes]) -> None:
         self._db.executemany(
             "DELETE FROM marks WHERE owner = ? AND folder_id = ?", [(owner, f) for f in folder_ids]
+        )
+
+    def roster_mark(self, owner: bytes, folder_owner: bytes, folder_id: bytes) -> Seen | None:
+        """The highest version (and its hash) of a shared folder's roster seen so far."""
+        row = self._db.execute(
+            "SELECT version, hash FROM roster_marks "
+            "WHERE owner = ? AND folder_owner = ? AND folder_id = ?",
+            (owner, folder_owner, folder_id),
+        ).fetchone()
+        return Seen(row[0], row[1]) if row else None
+
+    def save_roster_mark(
+        self, owner: bytes, folder_owner: bytes, folder_id: bytes, seen: Seen
+    ) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO roster_marks VALUES (?, ?, ?, ?, ?)",
+            (owner, folder_owner, folder_id, seen.version, seen.hash),
         )
 
     def kdf_floor(self, server: str, username: str) -> tuple[int, int] | None:

@@ -32,6 +32,22 @@ async def list_shares(caller: CallerDep, svc: ServicesDep) -> m.ShareList:
     return await svc.shares.list(caller.user_id)
 
 
+@router.put(routes.SHARE_ROSTER, status_code=204)
+async def set_roster(
+    folder_id: str, req: m.RosterUpdate, caller: CallerDep, svc: ServicesDep
+) -> Response:
+    await svc.shares.set_roster(caller.user_id, path_id(folder_id, "folder id"), req.roster)
+    return Response(status_code=204)
+
+
+@router.put(routes.SHARE_ENVELOPE, status_code=204)
+async def replace_envelope(
+    share_id: str, req: m.EnvelopeUpdate, caller: CallerDep, svc: ServicesDep
+) -> Response:
+    await svc.shares.replace_envelope(caller.user_id, path_id(share_id, "share id"), req.envelope)
+    return Response(status_code=204)
+
+
 @router.delete(routes.SHARE, status_code=204)
 async def remove_share(share_id: str, caller: CallerDep, svc: ServicesDep) -> Response:
     await svc.shares.remove(caller.user_id, path_id(share_id, "share id"))

@@ -243,6 +243,45 @@ shares = Table(
     Index("ix_shares_owner_folder", "owner_id", "folder_id"),
 )
 
+share_rosters = Table(
+    "share_rosters",
+    metadata,
+    # The latest roster the owner wrote for a shared folder: signed by the owner, opaque to the
+    # server, handed to members with their incoming shares (spec/sharing.md, "Share roster").
+    Column("owner_id", LargeBinary(16), primary_key=True),
+    Column("folder_id", LargeBinary(16), primary_key=True),
+    Column("roster", LargeBinary, nullable=False),
+    ForeignKeyConstraint(
+        ["owner_id", "folder_id"],
+        ["nodes.owner_id", "nodes.node_id"],
+        ondelete="CASCADE",
+        name="fk_share_rosters_node",
+    ),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    # One row per pair of accounts: an invitation from inviter to invitee until the invitee
+    # accepts it (accepted = 1). Only accepted contacts can share with each other, so nobody
+    # receives shares from strangers.
+    Column(
+        "inviter_id",
+        LargeBinary(16),
+        ForeignKey("accounts.user_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "invitee_id",
+        LargeBinary(16),
+        ForeignKey("accounts.user_id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    # No time is kept: nothing needs it, and the server keeps no times of what people do.
+    Column("accepted", Integer, nullable=False),
+)
+
 drops = Table(
     "drops",
     metadata,
@@ -253,6 +292,9 @@ drops = Table(
     # folder key: opaque to the server.
     Column("public_key", LargeBinary(32), nullable=False),
     Column("key_wrap", LargeBinary, nullable=False),
+    # Unix seconds on the server's clock; NULL for a drop link that does not expire. The collector
+    # deletes expired drops (and their waiting files).
+    Column("expires_at", BigInteger, nullable=True),
     ForeignKeyConstraint(
         ["owner_id", "folder_id"],
         ["nodes.owner_id", "nodes.node_id"],

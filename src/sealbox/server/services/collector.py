@@ -28,7 +28,9 @@ from sealbox.server.db.engine import read_only
 from sealbox.server.db.schema import (
     contents,
     drop_files,
+    drops,
     job_leases,
+    links,
     nodes,
     sessions,
     upload_chunks,
@@ -48,6 +50,7 @@ LEASE_SECONDS = 3600
 class CollectReport:
     expired_uploads: int = 0
     idle_sessions: int = 0
+    expired_links: int = 0
     deleted_contents: int = 0
     orphan_blobs: int = 0
     skipped: bool = False
@@ -119,6 +122,28 @@ class Collector:
                 conn.execute(delete(upload_chunks).where(upload_chunks.c.content_id.in_(batch)))
                 conn.execute(delete(uploads).where(uploads.c.content_id.in_(batch)))
         return [(r.content_id, r.chunk_count) for r in rows]
+
+    # Expired links and drop links
+
+    def _expire_links(self) -> int:
+        # The services already refuse them from the moment they expire; this deletes the rows.
+        # An expired drop stays while files wait in it: they were sent to the owner in good time,
+        # and deleting them unseen would lose someone's upload. The owner can still list, accept
+        # and reject them; once none wait, the drop goes too.
+        now = int(self._clock.now())
+        with self._engine.begin() as conn:
+            gone = conn.execute(
+                delete(links).where(links.c.expires_at.is_not(None) & (links.c.expires_at <= now))
+            ).rowcount
+            waiting = select(drop_files.c.drop_id).where(drop_files.c.drop_id == drops.c.drop_id)
+            gone += conn.execute(
+                delete(drops).where(
+                    drops.c.expires_at.is_not(None)
+                    & (drops.c.expires_at <= now)
+                    & ~waiting.exists()
+                )
+            ).rowcount
+        return gone
 
     # Idle sessions
 
@@ -229,6 +254,7 @@ class Collector:
             await self.delete_upload_blobs(expired)
             report.expired_uploads = len(expired)
             report.idle_sessions = await to_thread.run_sync(self._end_idle_sessions)
+            report.expired_links = await to_thread.run_sync(self._expire_links)
             report.deleted_contents = await self.drop_unreferenced()
             report.orphan_blobs = await self.sweep_orphans()
             log.info(

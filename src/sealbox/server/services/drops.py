@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, up
 
 from sealbox.protocol import models as m
 from sealbox.protocol.errors import ErrorCode
+from sealbox.server.clock import Clock
 from sealbox.server.db.engine import read_only
 from sealbox.server.db.schema import accounts, contents, drop_files, drops, nodes
 from sealbox.server.errors import ServiceError, not_found
@@ -31,8 +32,9 @@ class OpenDrop:
 
 
 class DropService:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Clock) -> None:
         self._engine = engine
+        self._clock = clock
 
     # The owner's side
 
@@ -49,6 +51,7 @@ class DropService:
                 raise ServiceError(ErrorCode.BAD_REQUEST, "the trash cannot receive drops")
             if conn.execute(select(drops.c.drop_id).where(drops.c.drop_id == req.drop_id)).first():
                 raise ServiceError(ErrorCode.ID_TAKEN, "drop id already in use")
+            expires_at = None if req.expires_in is None else int(self._clock.now()) + req.expires_in
             conn.execute(
                 insert(drops).values(
                     drop_id=req.drop_id,
@@ -56,6 +59,7 @@ class DropService:
                     folder_id=req.folder_id,
                     public_key=req.public_key,
                     key_wrap=req.key_wrap,
+                    expires_at=expires_at,
                 )
             )
         return m.DropView(
@@ -64,6 +68,7 @@ class DropService:
             public_key=req.public_key,
             key_wrap=req.key_wrap,
             pending=0,
+            expires_at=expires_at,
         )
 
     async def create(self, user_id: bytes, req: m.DropCreateRequest) -> m.DropView:
@@ -170,14 +175,23 @@ class DropService:
     # The uploader's side
 
     def usable(self, conn: Connection, drop_id: bytes) -> OpenDrop:
-        """The drop if it exists and its folder is not in the trash."""
+        """The drop if it exists, has not expired, and its folder is not in the trash."""
         row = conn.execute(
-            select(drops.c.drop_id, drops.c.owner_id, drops.c.folder_id, accounts.c.trash_id)
+            select(
+                drops.c.drop_id,
+                drops.c.owner_id,
+                drops.c.folder_id,
+                drops.c.expires_at,
+                accounts.c.trash_id,
+            )
             .select_from(drops.join(accounts, accounts.c.user_id == drops.c.owner_id))
             .where(drops.c.drop_id == drop_id)
         ).first()
         if row is None or within(conn, row.owner_id, row.folder_id, row.trash_id):
             raise not_found("drop")
+        # Expiry takes effect at once, whatever the collector has got round to deleting.
+        if row.expires_at is not None and self._clock.now() >= row.expires_at:
+            raise ServiceError(ErrorCode.LINK_EXPIRED, "this drop link has expired")
         return OpenDrop(row.drop_id, row.owner_id, row.folder_id)
 
     def _owner(self, drop_id: bytes) -> bytes:
@@ -224,4 +238,5 @@ def _view(row: Row[Any]) -> m.DropView:
         public_key=row.public_key,
         key_wrap=row.key_wrap,
         pending=row.pending,
+        expires_at=row.expires_at,
     )

@@ -8,6 +8,7 @@ from sealbox.server.blobs.base import BlobStore
 from sealbox.server.clock import Clock
 from sealbox.server.services.accounts import AccountService
 from sealbox.server.services.collector import Collector
+from sealbox.server.services.contacts import ContactService
 from sealbox.server.services.contents import ContentService
 from sealbox.server.services.drive import DriveService
 from sealbox.server.services.drops import DropService
@@ -32,6 +33,7 @@ class Services:
     contents: ContentService
     links: LinkService
     shares: ShareService
+    contacts: ContactService
     drops: DropService
     feed: FeedService
     collector: Collector

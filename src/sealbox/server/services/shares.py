@@ -12,15 +12,16 @@ from functools import partial
 from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import Connection, Engine, Row, delete, insert, or_, select
+from sqlalchemy import Connection, Engine, Row, delete, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from sealbox.protocol import models as m
 from sealbox.protocol.errors import ErrorCode
 from sealbox.server.db.engine import read_only
-from sealbox.server.db.schema import accounts, nodes, shares
+from sealbox.server.db.schema import accounts, nodes, share_rosters, shares
 from sealbox.server.errors import ServiceError, not_found
 from sealbox.server.services.accounts import normalise_username
+from sealbox.server.services.contacts import are_contacts
 from sealbox.server.services.subtrees import reaches_content, within
 
 READ, WRITE = 1, 2
@@ -85,6 +86,11 @@ class ShareService:
             ).first()
             if recipient is None:
                 raise not_found("user")
+            if not are_contacts(conn, user_id, req.recipient_id):
+                raise ServiceError(
+                    ErrorCode.NOT_A_CONTACT,
+                    "you can share only with accepted contacts: invite them first",
+                )
             taken = conn.execute(
                 select(shares.c.share_id).where(
                     (shares.c.share_id == req.share_id)
@@ -109,6 +115,8 @@ class ShareService:
                     envelope=req.envelope,
                 )
             )
+            if req.roster is not None:
+                self._store_roster(conn, user_id, req.folder_id, req.roster)
             return self._views(conn, shares.c.share_id == req.share_id)[0]
 
     async def create(self, user_id: bytes, req: m.ShareCreateRequest) -> m.ShareView:
@@ -131,8 +139,54 @@ class ShareService:
             .where(where)
             .order_by(shares.c.share_id)
         ).all()
-        members = self._members(conn, {(r.owner_id, r.folder_id) for r in rows})
-        return [_view(r, members[(r.owner_id, r.folder_id)]) for r in rows]
+        folders = {(r.owner_id, r.folder_id) for r in rows}
+        members = self._members(conn, folders)
+        rosters = self._rosters(conn, folders)
+        return [
+            _view(r, members[(r.owner_id, r.folder_id)], rosters.get((r.owner_id, r.folder_id)))
+            for r in rows
+        ]
+
+    def _rosters(
+        self, conn: Connection, folders: set[tuple[bytes, bytes]]
+    ) -> dict[tuple[bytes, bytes], bytes]:
+        out: dict[tuple[bytes, bytes], bytes] = {}
+        for owner_id, folder_id in folders:
+            row = conn.execute(
+                select(share_rosters.c.roster).where(
+                    (share_rosters.c.owner_id == owner_id)
+                    & (share_rosters.c.folder_id == folder_id)
+                )
+            ).first()
+            if row is not None:
+                out[(owner_id, folder_id)] = bytes(row.roster)
+        return out
+
+    def _store_roster(
+        self, conn: Connection, owner_id: bytes, folder_id: bytes, roster: bytes
+    ) -> None:
+        # The server cannot check the owner's signature or the roster version; members do, and
+        # refuse an older roster than one they saw (spec/sharing.md, "Share roster").
+        where = (share_rosters.c.owner_id == owner_id) & (share_rosters.c.folder_id == folder_id)
+        if conn.execute(update(share_rosters).where(where).values(roster=roster)).rowcount == 0:
+            conn.execute(
+                insert(share_rosters).values(owner_id=owner_id, folder_id=folder_id, roster=roster)
+            )
+
+    def _set_roster(self, user_id: bytes, folder_id: bytes, roster: bytes) -> None:
+        with self._engine.begin() as conn:
+            folder = conn.execute(
+                select(nodes.c.node_type).where(
+                    (nodes.c.owner_id == user_id) & (nodes.c.node_id == folder_id)
+                )
+            ).first()
+            if folder is None or folder.node_type != "folder":
+                raise not_found("folder")
+            self._store_roster(conn, user_id, folder_id, roster)
+
+    async def set_roster(self, user_id: bytes, folder_id: bytes, roster: bytes) -> None:
+        """Store the owner's new signed roster of one of their folders."""
+        await to_thread.run_sync(partial(self._set_roster, user_id, folder_id, roster))
 
     def _members(
         self, conn: Connection, folders: set[tuple[bytes, bytes]]
@@ -161,6 +215,21 @@ class ShareService:
 
     async def list(self, user_id: bytes) -> m.ShareList:
         return await to_thread.run_sync(partial(self._list, user_id))
+
+    def _replace_envelope(self, user_id: bytes, share_id: bytes, envelope: bytes) -> None:
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                update(shares)
+                .where((shares.c.share_id == share_id) & (shares.c.owner_id == user_id))
+                .values(envelope=envelope)
+            ).rowcount
+        if changed == 0:
+            raise not_found("share")
+
+    async def replace_envelope(self, user_id: bytes, share_id: bytes, envelope: bytes) -> None:
+        """The owner sends a member the folder's new key after a rotation. The share (and the
+        contact check made when it was created) stays as it is."""
+        await to_thread.run_sync(partial(self._replace_envelope, user_id, share_id, envelope))
 
     def _remove(self, user_id: bytes, share_id: bytes) -> None:
         with self._engine.begin() as conn:
@@ -230,7 +299,7 @@ class ShareService:
         return await to_thread.run_sync(partial(self._writable, user_id, share_id))
 
 
-def _view(row: Row[Any], members: list[m.ShareMember]) -> m.ShareView:
+def _view(row: Row[Any], members: list[m.ShareMember], roster: bytes | None) -> m.ShareView:
     return m.ShareView(
         share_id=row.share_id,
         folder_id=row.folder_id,
@@ -241,4 +310,5 @@ def _view(row: Row[Any], members: list[m.ShareMember]) -> m.ShareView:
         rights=row.rights,
         envelope=row.envelope,
         members=members,
+        roster=roster,
     )
