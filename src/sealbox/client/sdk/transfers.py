@@ -14,7 +14,7 @@ import contextlib
 import hashlib
 import mimetypes
 import os
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +35,8 @@ INLINE_MAX = 1024 * 1024
 """Files up to this size travel inside the folder transaction, many to a request."""
 
 DEFAULT_CONCURRENCY = 4
-SYNC_EVERY = 8  # downloaded chunks between journal checkpoints (each preceded by an fdatasync)
+SPAN_CHUNKS = 16  # the most chunks one download request covers
+SYNC_EVERY = 16  # downloaded chunks between journal checkpoints (each preceded by an fdatasync)
 
 
 def _ignore(_: int) -> None:
@@ -193,7 +194,13 @@ async def download(
     progress: Progress = _ignore,
 ) -> None:
     """Download, verify and write one file. Nothing appears at ``dest`` unless every chunk
-    verified; on tampering the partial file is deleted, on other failures kept for a rerun."""
+    verified; on tampering the partial file is deleted, on other failures kept for a rerun.
+
+    ``concurrency`` workers each stream one ranged request at a time covering a span of chunks,
+    receive each chunk into a buffer of their own, and open and write it in a worker thread
+    (libsodium and the write release the GIL) in place in that buffer, so nothing is allocated
+    or copied per chunk beyond the network's own pieces.
+    """
     content_id, size = metadata.content_id, metadata.size
     if size <= INLINE_MAX:
         await _download_whole(api, file_key, metadata, dest, progress)
@@ -207,12 +214,15 @@ async def download(
     if not done:
         temp.unlink(missing_ok=True)
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT, 0o600)
+    # Chunk writes still running in worker threads: the descriptor stays open until they end.
+    writing: set[asyncio.Future[int]] = set()
     try:
         os.ftruncate(fd, size)
         for index in done:
             progress(decryptor.chunk_plaintext_size(index))
-        gate = asyncio.Semaphore(concurrency)
         pending: list[int] = []
+        missing = [i for i in range(decryptor.chunks) if i not in done]
+        spans = iter(_spans(missing, concurrency, SPAN_CHUNKS))
 
         def checkpoint() -> None:
             os.fdatasync(fd)
@@ -228,26 +238,44 @@ async def download(
             done.update(batch)
             state.save_journal(key, {"done": sorted(done)})
 
-        async def fetch(index: int) -> None:
-            async with gate:
-                start, end = decryptor.chunk_range(index)
-                sealed = await api.content_range(content_id, start, end)
-                if len(sealed) != end - start:
-                    raise IntegrityError(ErrorCode.CHUNK_LENGTH, f"chunk {index}")
-                plain = await asyncio.to_thread(decryptor.decrypt_chunk, index, sealed)
-                await asyncio.to_thread(os.pwrite, fd, plain, index * decryptor.chunk_size)
-                pending.append(index)
-                progress(len(plain))
-                if len(pending) >= SYNC_EVERY:
-                    await checkpoint_soon()
+        def open_and_write(index: int, sealed: memoryview) -> int:
+            size = decryptor.decrypt_chunk_in_place(index, sealed)
+            _pwrite_all(fd, sealed[:size], index * decryptor.chunk_size)
+            return size
+
+        async def worker() -> None:
+            buffer = memoryview(bytearray(decryptor.chunk_size + content.TAG_BYTES))
+            for span in spans:  # shared by the workers: each takes the next span
+                start = decryptor.chunk_range(span[0])[0]
+                end = decryptor.chunk_range(span[-1])[1]
+                async with api.content_range_stream(content_id, start, end) as pieces:
+                    filler = _Filler(pieces)
+                    for index in span:
+                        first, last = decryptor.chunk_range(index)
+                        sealed = buffer[: last - first]
+                        if await filler.fill(sealed) != len(sealed):
+                            raise IntegrityError(ErrorCode.CHUNK_LENGTH, f"chunk {index}")
+                        job = asyncio.get_running_loop().run_in_executor(
+                            None, open_and_write, index, sealed
+                        )
+                        writing.add(job)
+                        job.add_done_callback(writing.discard)
+                        # Shielded: a cancelled worker must not forget a write still running.
+                        written = await asyncio.shield(job)
+                        pending.append(index)
+                        progress(written)
+                        if len(pending) >= SYNC_EVERY:
+                            await checkpoint_soon()
 
         tampered = False
         try:
-            await _all([fetch(i) for i in range(decryptor.chunks) if i not in done])
+            await _all([worker() for _ in range(max(1, concurrency))])
         except IntegrityError:
             tampered = True
             raise
         finally:
+            if writing:
+                await asyncio.wait(set(writing))
             if tampered:
                 _discard(fd, temp)
                 state.drop_journal(key)
@@ -264,6 +292,53 @@ async def download(
     os.replace(temp, dest)
     _fsync_dir(dest.parent)
     state.drop_journal(key)
+
+
+def _spans(indexes: list[int], workers: int, most: int) -> list[list[int]]:
+    """Cut the chunks still missing into runs of consecutive indexes, one request each: at most
+    ``most`` chunks, and short enough that every worker gets a share of a small file."""
+    size = max(1, min(most, -(-len(indexes) // max(1, workers))))
+    spans: list[list[int]] = []
+    run: list[int] = []
+    for index in indexes:
+        if run and (index != run[-1] + 1 or len(run) == size):
+            spans.append(run)
+            run = []
+        run.append(index)
+    if run:
+        spans.append(run)
+    return spans
+
+
+class _Filler:
+    """Fills buffers from a response's pieces, which need not line up with chunk boundaries."""
+
+    def __init__(self, pieces: AsyncIterator[bytes]) -> None:
+        self._pieces = pieces
+        self._left = memoryview(b"")
+
+    async def fill(self, target: memoryview) -> int:
+        """Copy into ``target`` until it is full or the response ends; returns bytes copied."""
+        filled, want = 0, len(target)
+        left = self._left
+        while filled < want:
+            if not left:
+                try:
+                    left = memoryview(await anext(self._pieces))
+                except StopAsyncIteration:
+                    break
+            take = min(len(left), want - filled)
+            target[filled : filled + take] = left[:take]
+            left = left[take:]
+            filled += take
+        self._left = left
+        return filled
+
+
+def _pwrite_all(fd: int, data: memoryview, offset: int) -> None:
+    while data:
+        written = os.pwrite(fd, data, offset)
+        data, offset = data[written:], offset + written
 
 
 async def _download_whole(
