@@ -128,16 +128,24 @@ async def upload(
     for index in present:
         progress(min(chunk_size, size - index * chunk_size))
     gate = asyncio.Semaphore(concurrency)
+    # One buffer per chunk in flight, reused: each chunk is read into one and sealed in place.
+    free = [memoryview(bytearray(chunk_size + content.TAG_BYTES)) for _ in range(concurrency)]
     fd = os.open(path, os.O_RDONLY)
 
-    def seal_chunk(index: int) -> bytearray:
-        plain = os.pread(fd, chunk_size, index * chunk_size)
-        return encryptor.encrypt_chunk(index, plain, final=index == count - 1)
+    def seal_chunk(index: int, buffer: memoryview) -> memoryview:
+        want = min(chunk_size, size - index * chunk_size)
+        read = _pread_into(fd, buffer[:want], index * chunk_size)
+        sealed = encryptor.encrypt_chunk_in_place(index, buffer, read, final=index == count - 1)
+        return buffer[:sealed]
 
     async def send(index: int) -> None:
         async with gate:
-            sealed = await asyncio.to_thread(seal_chunk, index)
-            await api.put_chunk(content_id, index, sealed)
+            buffer = free.pop()
+            try:
+                sealed = await asyncio.to_thread(seal_chunk, index, buffer)
+                await api.put_chunk(content_id, index, sealed)
+            finally:
+                free.append(buffer)
             progress(len(sealed) - content.TAG_BYTES)
 
     try:
@@ -154,6 +162,17 @@ async def upload(
         encryptor.header_hash,
     )  # fmt: skip
     return Sealed(file_key, metadata, journal_key=key)
+
+
+def _pread_into(fd: int, target: memoryview, offset: int) -> int:
+    """Read into ``target`` until it is full or the file ends; returns the bytes read."""
+    filled = 0
+    while filled < len(target):
+        got = os.preadv(fd, [target[filled:]], offset + filled)
+        if got == 0:
+            break
+        filled += got
+    return filled
 
 
 async def _all(tasks: list[Coroutine[object, object, None]]) -> None:
