@@ -1,10 +1,12 @@
 """Resumable, parallel, constant-memory transfers of content objects (spec/object-format.md).
 
-Uploads seal chunks in worker threads (libsodium releases the GIL) and send a bounded number at
-once; a journal in the local state remembers the file key, content id and nonce prefix, so a rerun
-re-seals exactly the same chunks and sends only those the server does not have. Downloads fetch
-chunks by range, open each on its own and write it at its offset in a temporary file beside the
-destination, which is renamed into place only after every chunk has verified.
+Uploads seal chunks in place in reusable buffers on worker threads (libsodium releases the GIL)
+and send a bounded number at once; a journal in the local state remembers the file key, content id
+and nonce prefix, so a rerun re-seals exactly the same chunks and sends only those the server does
+not have. Downloads stream ranges that each cover a run of chunks, open every chunk on its own, in
+place, and write it at its offset in a temporary file beside the destination, which is renamed
+into place only after every chunk has verified. Where profiles showed the time going, and why, is
+in docs/benchmarks.md ("Changes for issue 8").
 """
 
 from __future__ import annotations
