@@ -91,6 +91,38 @@ def test_decryptor_ranges_and_bounds() -> None:
         decryptor.chunk_plaintext_size(-1)
 
 
+@pytest.mark.parametrize("size", [1, content.MIN_CHUNK_SIZE - 1, content.MIN_CHUNK_SIZE])
+def test_in_place_chunks_match_the_allocating_calls(size: int) -> None:
+    key, content_id = FileKey.generate(), new_id()
+    prefix_bytes = os.urandom(content.NONCE_PREFIX_BYTES)
+    encryptor = content.ContentEncryptor(
+        key, content_id, content.MIN_CHUNK_SIZE, rng=lambda _: prefix_bytes
+    )
+    plain = os.urandom(size)
+    expected = encryptor.encrypt_chunk(0, plain, final=True)
+    buffer = bytearray(content.MIN_CHUNK_SIZE + content.TAG_BYTES)
+    buffer[:size] = plain
+    sealed_size = encryptor.encrypt_chunk_in_place(0, buffer, size, final=True)
+    assert buffer[:sealed_size] == expected
+    decryptor = content.ContentDecryptor(
+        key, encryptor.header, content_id, encryptor.header_hash, size
+    )
+    view = memoryview(buffer)[:sealed_size]
+    assert decryptor.decrypt_chunk_in_place(0, view) == size
+    assert view[:size] == plain
+    # Tampering raises, and the buffer's plaintext area is cleared rather than half-written.
+    tampered = bytearray(expected)
+    tampered[0] ^= 1
+    with pytest.raises(IntegrityError) as excinfo:
+        decryptor.decrypt_chunk_in_place(0, tampered)
+    assert excinfo.value.code == ErrorCode.DECRYPT_FAILED
+    assert tampered[:size] == bytes(size)
+    with pytest.raises(IntegrityError):
+        decryptor.decrypt_chunk_in_place(0, bytearray(size))  # one tag short
+    with pytest.raises(ValueError):
+        encryptor.encrypt_chunk_in_place(0, bytearray(size + 15), size, final=True)
+
+
 def _peak_rss_mib(size: int) -> int:
     """Peak RSS of a fresh process that seals and opens ``size`` bytes through the streaming API."""
     import subprocess

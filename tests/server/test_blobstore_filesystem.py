@@ -1,10 +1,15 @@
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from sealbox.server.blobs.base import BlobStore
-from sealbox.server.blobs.filesystem import STALE_TEMP_SECONDS, FilesystemBlobStore
+from sealbox.server.blobs.filesystem import (
+    STALE_TEMP_SECONDS,
+    WRITE_BATCH,
+    FilesystemBlobStore,
+)
 from sealbox.testing.blobstore import BlobStoreConformance
 
 
@@ -37,6 +42,33 @@ class TestFilesystemBlobStore(BlobStoreConformance):
         os.utime(leftover, (old, old))
         FilesystemBlobStore(tmp_path / "s")
         assert leftover.exists() is survives
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("direct", [True, False], ids=["o_direct", "page_cache"])
+@pytest.mark.parametrize(
+    "size", [1, 4095, 4096, WRITE_BATCH - 1, WRITE_BATCH, 3 * WRITE_BATCH + 4099]
+)
+async def test_streamed_blobs_of_awkward_sizes_round_trip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, direct: bool, size: int
+) -> None:
+    if not direct:
+        monkeypatch.delattr(os, "O_DIRECT", raising=False)
+    store = FilesystemBlobStore(tmp_path / "s")
+    data = os.urandom(size)
+
+    async def pieces() -> AsyncIterator[bytes]:
+        # Piece sizes that never line up with the store's buffer or any block.
+        position, step = 0, 1
+        while position < size:
+            yield data[position : position + step]
+            position += step
+            step = step * 7 % 100_003 + 1
+
+    info = await store.put("k", pieces())
+    assert info.size == size
+    assert b"".join([p async for p in store.get("k")]) == data
+    assert list((tmp_path / "s" / "tmp").iterdir()) == []
 
 
 def test_temporary_files_of_dead_writers_are_removed_on_open(tmp_path: Path) -> None:

@@ -72,6 +72,47 @@ def aead_decrypt(key: bytes, nonce: bytes, ciphertext: Buffer, ad: bytes) -> byt
     return plaintext
 
 
+def aead_decrypt_in_place(
+    key: bytes, nonce: bytes, buffer: bytearray | memoryview, ad: bytes
+) -> int:
+    """Open ``buffer`` (ciphertext followed by the tag) where it lies: the plaintext overwrites
+    the ciphertext's first bytes. Returns the plaintext's length.
+
+    libsodium verifies the tag over the ciphertext before it decrypts anything, and its stream
+    cipher reads each block before writing it back, so the output may be the input itself. This
+    lets a download decrypt into the buffer it received into, with no allocation per chunk. On a
+    failure libsodium clears the plaintext area, so the buffer holds nothing of use.
+    """
+    _check_aead_sizes(key, nonce)
+    size = len(buffer)
+    if size < TAG_BYTES:
+        raise IntegrityError(ErrorCode.DECRYPT_FAILED)
+    # Released on leaving the block: a pointer left to the garbage collector keeps the buffer
+    # exported, and a traceback holding both can crash the interpreter as it clears them.
+    with _ffi.from_buffer(buffer, require_writable=True) as pointer:
+        status = _lib.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            pointer, _ffi.NULL, _ffi.NULL, pointer, size, ad, len(ad), nonce, key
+        )
+    if status != 0:
+        raise IntegrityError(ErrorCode.DECRYPT_FAILED)
+    return size - TAG_BYTES
+
+
+def aead_encrypt_in_place(
+    key: bytes, nonce: bytes, buffer: bytearray | memoryview, size: int, ad: bytes
+) -> int:
+    """Seal the ``size`` plaintext bytes at the start of ``buffer`` where they lie; the tag
+    follows them, so ``buffer`` needs ``size + TAG_BYTES`` bytes. Returns the sealed length."""
+    _check_aead_sizes(key, nonce)
+    if len(buffer) < size + TAG_BYTES:
+        raise ValueError("the buffer has no room for the tag")
+    with _ffi.from_buffer(buffer, require_writable=True) as pointer:
+        _lib.crypto_aead_xchacha20poly1305_ietf_encrypt(
+            pointer, _ffi.NULL, pointer, size, ad, len(ad), _ffi.NULL, nonce, key
+        )
+    return size + TAG_BYTES
+
+
 def blake2b(data: bytes, *, size: int = 32, key: bytes = b"") -> bytes:
     return bytes(_b.crypto_generichash_blake2b_salt_personal(data, digest_size=size, key=key))
 

@@ -95,6 +95,19 @@ class ContentEncryptor:
         nonce = _nonce(self._nonce_prefix, index, final)
         return _sodium.aead_encrypt(self._keys.content_key, nonce, plaintext, self.header_hash)
 
+    def encrypt_chunk_in_place(
+        self, index: int, buffer: bytearray | memoryview, size: int, final: bool
+    ) -> int:
+        """Seal chunk ``index`` from the first ``size`` bytes of ``buffer`` where they lie, for
+        callers that reuse one buffer per chunk in flight. Returns the sealed length."""
+        full = size == self.chunk_size
+        if not (full or (final and (size > 0 or index == 0) and size < self.chunk_size)):
+            raise ValueError("chunk has the wrong length for its position")
+        nonce = _nonce(self._nonce_prefix, index, final)
+        return _sodium.aead_encrypt_in_place(
+            self._keys.content_key, nonce, buffer, size, self.header_hash
+        )
+
     def encrypt_stream(self, read: Read) -> Iterator[bytes | bytearray]:
         """Yield the header, then every sealed chunk of the data ``read`` returns.
 
@@ -194,6 +207,14 @@ class ContentDecryptor:
             raise IntegrityError(ErrorCode.CHUNK_LENGTH, f"chunk {index}")
         nonce = _nonce(self._nonce_prefix, index, index == self.chunks - 1)
         return _sodium.aead_decrypt(self._content_key, nonce, sealed, self._header_hash)
+
+    def decrypt_chunk_in_place(self, index: int, sealed: bytearray | memoryview) -> int:
+        """Open chunk ``index`` where it lies: the plaintext overwrites the start of ``sealed``.
+        Returns the plaintext's length. Same checks as ``decrypt_chunk``."""
+        if len(sealed) != self.chunk_plaintext_size(index) + TAG_BYTES:
+            raise IntegrityError(ErrorCode.CHUNK_LENGTH, f"chunk {index}")
+        nonce = _nonce(self._nonce_prefix, index, index == self.chunks - 1)
+        return _sodium.aead_decrypt_in_place(self._content_key, nonce, sealed, self._header_hash)
 
     def decrypt_stream(self, read: Read) -> Iterator[bytearray]:
         """Yield plaintext chunks read from the sealed chunks that follow the header.

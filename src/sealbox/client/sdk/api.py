@@ -7,6 +7,7 @@ treat it like any other tampering.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -231,11 +232,14 @@ class Api:
         path = routes.UPLOAD.format(content_id=_id(content_id))
         return await self._call("GET", path, m.UploadView)
 
-    async def put_chunk(self, content_id: bytes, index: int, data: bytes | bytearray) -> None:
+    async def put_chunk(
+        self, content_id: bytes, index: int, data: bytes | bytearray | memoryview
+    ) -> None:
         path = self._chunk_path(content_id, index)
-        await self._send(
-            "PUT", path, content=bytes(data), headers={"Content-Type": "application/octet-stream"}
-        )
+        headers = {"Content-Type": "application/octet-stream", "Content-Length": str(len(data))}
+        # Sent as pieces of the caller's buffer with the length declared up front, rather than
+        # as one bytes copy of the whole chunk: the HTTP layer copies a piece at a time.
+        await self._send("PUT", path, content=_pieces(data), headers=headers)
 
     async def content_range(self, content_id: bytes, start: int, end: int) -> bytes:
         """Bytes ``[start, end)`` of a content object; exactly that many or an error."""
@@ -247,6 +251,25 @@ class Api:
         if response.status_code == 200:
             data = data[start:end]
         return data
+
+    @contextlib.asynccontextmanager
+    async def content_range_stream(
+        self, content_id: bytes, start: int, end: int
+    ) -> AsyncIterator[AsyncIterator[bytes]]:
+        """Bytes ``[start, end)`` of a content object as they arrive, for a download that spans
+        many chunks in one request. The pieces may stop short of ``end``; callers check lengths.
+        """
+        path = self._content_path(content_id)
+        headers = {**self._headers(), "Range": f"bytes={start}-{end - 1}"}
+        async with self.http.stream("GET", path, headers=headers) as response:
+            if response.status_code >= 400:
+                await response.aread()
+                raise _api_error(response)
+            if response.status_code not in (200, 206):
+                raise IntegrityError(ErrorCode.MALFORMED, "unexpected download status")
+            # A server may ignore Range and send the whole object (RFC 9110): skip to ``start``.
+            skip = start if response.status_code == 200 else 0
+            yield _skipping(response.aiter_bytes(), skip)
 
     async def content_stream(self, content_id: bytes) -> AsyncIterator[bytes]:
         path = self._content_path(content_id)
@@ -294,6 +317,24 @@ class ShareApi(Api):
 
     def _transactions_path(self) -> str:
         return routes.SHARE_TRANSACTIONS.format(share_id=_id(self.share_id))
+
+
+BODY_PIECE = 1024 * 1024
+
+
+async def _pieces(data: bytes | bytearray | memoryview) -> AsyncIterator[memoryview]:
+    view = memoryview(data)
+    for start in range(0, len(view), BODY_PIECE):
+        yield view[start : start + BODY_PIECE]
+
+
+async def _skipping(pieces: AsyncIterator[bytes], skip: int) -> AsyncIterator[bytes]:
+    async for piece in pieces:
+        if skip >= len(piece):
+            skip -= len(piece)
+            continue
+        yield piece[skip:] if skip else piece
+        skip = 0
 
 
 def parse(model: type[M], content: bytes) -> M:

@@ -6,7 +6,9 @@ fsyncs it, renames it over the final name and fsyncs the directory, so a crash l
 blob or the new one, never a prefix. File I/O runs in worker threads so the event loop never blocks.
 """
 
+import errno
 import hashlib
+import mmap
 import os
 import secrets
 import time
@@ -19,9 +21,12 @@ from anyio import to_thread
 
 from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStoreError
 
-READ_PIECE = 256 * 1024
+# Reads of a blob being served: large, so a 4 MiB chunk costs few thread hops.
+READ_PIECE = 1024 * 1024
 # Incoming pieces are gathered up to this size before one write, to keep thread hops few.
 WRITE_BATCH = 1024 * 1024
+DIRECT_ALIGN = 4096  # offsets and lengths of O_DIRECT writes: a multiple of any block size
+IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16
 # Temporary files are named after their writer's process id, so one whose process is gone is known
 # to be abandoned; files older than this are abandoned whatever their name says.
 STALE_TEMP_SECONDS = 24 * 3600
@@ -60,6 +65,11 @@ class FilesystemBlobStore:
             if isinstance(data, bytes):
                 await to_thread.run_sync(_write_all, fd, data)
                 size = len(data)
+            elif (direct := await to_thread.run_sync(_open_direct, tmp)) is not None:
+                try:
+                    size = await _write_direct(fd, direct, data)
+                finally:
+                    os.close(direct)
             else:
                 pending: list[bytes] = []
                 pending_len = 0
@@ -67,11 +77,11 @@ class FilesystemBlobStore:
                     pending.append(piece)
                     pending_len += len(piece)
                     if pending_len >= WRITE_BATCH:
-                        await to_thread.run_sync(_write_all, fd, b"".join(pending))
+                        await to_thread.run_sync(_write_pieces, fd, pending)
                         size += pending_len
                         pending, pending_len = [], 0
                 if pending:
-                    await to_thread.run_sync(_write_all, fd, b"".join(pending))
+                    await to_thread.run_sync(_write_pieces, fd, pending)
                     size += pending_len
         except BaseException:
             await to_thread.run_sync(_abandon, fd, tmp)
@@ -161,11 +171,86 @@ def _open_read(path: Path) -> BinaryIO:
     return open(path, "rb")
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, data: bytes | memoryview) -> None:
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
         view = view[written:]
+
+
+def _open_direct(path: Path) -> int | None:
+    """A second descriptor that bypasses the page cache, or None where the filesystem has none
+    (tmpfs, some network filesystems)."""
+    if not hasattr(os, "O_DIRECT"):
+        return None
+    try:
+        return os.open(path, os.O_WRONLY | os.O_DIRECT)
+    except OSError:
+        return None
+
+
+async def _write_direct(fd: int, direct: int, data: AsyncIterable[bytes]) -> int:
+    """Gather the stream into one page-aligned buffer and write each full buffer with O_DIRECT.
+
+    Buffered writes cost this project's machine about 2 CPU seconds per GB in the kernel (the
+    copy into the page cache and its reclaim), direct ones about 0.1; gathering costs one memory
+    copy (docs/decisions/0801-direct-writes-for-bulk-data.md). The unaligned tail goes through
+    ``fd`` and the page cache, and the caller's fsync makes everything durable as before.
+    """
+    buffer = memoryview(mmap.mmap(-1, WRITE_BATCH))  # anonymous memory is page-aligned
+    filled = offset = 0
+    async for piece in data:
+        view = memoryview(piece)
+        while view:
+            take = min(len(view), WRITE_BATCH - filled)
+            buffer[filled : filled + take] = view[:take]
+            filled += take
+            view = view[take:]
+            if filled == WRITE_BATCH:
+                await to_thread.run_sync(_write_at, fd, direct, buffer, offset)
+                offset += filled
+                filled = 0
+    if filled:
+        await to_thread.run_sync(_write_at, fd, direct, buffer[:filled], offset)
+        offset += filled
+    return offset
+
+
+def _write_at(fd: int, direct: int, data: memoryview, offset: int) -> None:
+    aligned = len(data) - len(data) % DIRECT_ALIGN
+    if aligned:
+        try:
+            _pwrite_all(direct, data[:aligned], offset)
+        except OSError as exc:
+            if exc.errno != errno.EINVAL:
+                raise
+            # Accepted at open but refused on write: the page cache takes it instead.
+            _pwrite_all(fd, data[:aligned], offset)
+    if aligned < len(data):
+        _pwrite_all(fd, data[aligned:], offset + aligned)
+
+
+def _pwrite_all(fd: int, data: memoryview, offset: int) -> None:
+    while data:
+        written = os.pwrite(fd, data, offset)
+        data, offset = data[written:], offset + written
+
+
+def _write_pieces(fd: int, pieces: list[bytes]) -> None:
+    """One gathered write for the pieces, so they are never joined into a copy first."""
+    if len(pieces) > IOV_MAX:  # many tiny pieces (a slow or odd client): join them after all
+        pieces = [b"".join(pieces)]
+    written = os.writev(fd, pieces)
+    total = sum(len(piece) for piece in pieces)
+    if written == total:
+        return
+    # A short write (rare on regular files): finish piece by piece from where it stopped.
+    for piece in pieces:
+        if written >= len(piece):
+            written -= len(piece)
+            continue
+        _write_all(fd, memoryview(piece)[written:])
+        written = 0
 
 
 def _fsync_dir(path: Path) -> None:

@@ -4,10 +4,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 READ_ONLY = "sealbox_read_only"
 CONNECT_TIMEOUT_SECONDS = 10
+SQLITE_KEPT_CONNECTIONS = 8
 
 
 def read_only(engine: Engine) -> Connection:
@@ -48,11 +49,19 @@ def make_engine(url: str) -> Engine:
 
 
 def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(
-        url,
-        connect_args={"check_same_thread": False, "timeout": 60},
-        poolclass=NullPool if ":memory:" not in url else None,
-    )
+    if ":memory:" in url:
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 60})
+    else:
+        # Connections are kept between requests: opening one and setting its pragmas cost more
+        # than the queries of a chunk upload (bench/profile_transfer.py). Overflow is unbounded
+        # so a burst of requests never waits for the pool; only the kept ones stay open.
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 60},
+            poolclass=QueuePool,
+            pool_size=SQLITE_KEPT_CONNECTIONS,
+            max_overflow=-1,
+        )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

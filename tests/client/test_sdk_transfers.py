@@ -1,0 +1,78 @@
+"""Large transfers through the SDK, with and without writes that bypass the page cache."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sealbox.client.sdk import files, transfers
+from sealbox.client.sdk.api import Api
+from sealbox.crypto import content
+from sealbox.crypto.keys import FileKey
+from sealbox.crypto.tree import FileMetadata
+
+from .conftest import World
+
+pytestmark = pytest.mark.anyio
+
+CHUNK = content.DEFAULT_CHUNK_SIZE
+
+
+@pytest.mark.parametrize("direct", [True, False], ids=["o_direct", "page_cache"])
+async def test_large_file_round_trips_whatever_the_filesystem_allows(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, direct: bool
+) -> None:
+    if not direct:
+        # What a filesystem without O_DIRECT looks like to both the client and the blob store.
+        monkeypatch.delattr(os, "O_DIRECT", raising=False)
+    drive = await world.user("frank")
+    # Whole chunks, then a tail whose length is no multiple of any block size.
+    data = os.urandom(5 * CHUNK + 12345)
+    source = tmp_path / "big.bin"
+    source.write_bytes(data)
+    await files.put(drive, [source], "/big.bin", files.Reporter())
+    out = tmp_path / "out.bin"
+    await files.get(drive, ["/big.bin"], out, files.Reporter())
+    assert out.read_bytes() == data
+    assert not list(tmp_path.glob(".sealbox-*.part"))
+
+
+class _IgnoresRange(httpx.AsyncBaseTransport):
+    """A server (or proxy) that answers every content request with the whole object and 200, as
+    RFC 9110 allows; it also counts the content requests."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.content_requests = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if "/contents/" in request.url.path:
+            self.content_requests += 1
+            if "range" in request.headers:
+                del request.headers["range"]
+        return await self.inner.handle_async_request(request)
+
+
+async def test_download_copes_with_a_server_that_ignores_ranges(
+    world: World, tmp_path: Path
+) -> None:
+    drive = await world.user("grace")
+    data = os.urandom(9 * CHUNK + 777)
+    source = tmp_path / "big.bin"
+    source.write_bytes(data)
+    await files.put(drive, [source], "/big.bin", files.Reporter())
+    root = await drive.root()
+    node = root.children[0]
+    key, metadata = node.record.open_key(root.key), node.metadata
+    assert isinstance(key, FileKey) and isinstance(metadata, FileMetadata)
+    proxy = _IgnoresRange(world.http._transport)
+    async with httpx.AsyncClient(transport=proxy, base_url=str(world.http.base_url)) as http:
+        api = Api(http, drive.api.token)
+        out = tmp_path / "out.bin"
+        await transfers.download(api, world.state("grace"), "s", key, metadata, out)
+    assert out.read_bytes() == data
+    # The header, then one request per span of chunks: four workers share ten chunks.
+    assert proxy.content_requests == 1 + 4
