@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from anyio import to_thread
-from sqlalchemy import Engine, exists, select
+from sqlalchemy import Connection, Engine, exists, select
 
 from sealbox.protocol.content_layout import ContentLayout
 from sealbox.server.blobs.base import BlobStore
@@ -51,36 +51,58 @@ class ContentService:
         via_share: bytes | None,
     ) -> ContentInfo:
         with read_only(self._engine) as conn:
-            if via_link is not None:
-                if not self._links.reaches_content(conn, via_link, content_id):
-                    raise not_found("content")
-                where = contents.c.content_id == content_id
-            elif via_share is not None:
-                assert user_id is not None
-                if not self._shares.reaches_content(conn, user_id, via_share, content_id):
-                    raise not_found("content")
-                where = contents.c.content_id == content_id
-            else:
-                # The owner may also read files waiting in its drops, to check them first.
-                dropped = (
-                    select(drop_files.c.content_id)
-                    .select_from(drop_files.join(drops, drops.c.drop_id == drop_files.c.drop_id))
-                    .where((drops.c.owner_id == user_id) & (drop_files.c.content_id == content_id))
-                )
-                referenced = (
-                    exists().where(
-                        (nodes.c.owner_id == user_id) & (nodes.c.content_id == content_id)
-                    )
-                    | exists().where(
-                        (versions.c.owner_id == user_id) & (versions.c.content_id == content_id)
-                    )
-                    | exists(dropped)
-                )
-                where = (contents.c.content_id == content_id) & referenced
-            row = conn.execute(select(contents).where(where)).first()
-        if row is None:
+            info = self._lookup(conn, user_id, content_id, via_link, via_share)
+        if info is None:
             raise not_found("content")
+        return info
+
+    def _lookup(
+        self,
+        conn: Connection,
+        user_id: bytes | None,
+        content_id: bytes,
+        via_link: bytes | None,
+        via_share: bytes | None,
+    ) -> ContentInfo | None:
+        if via_link is not None:
+            if not self._links.reaches_content(conn, via_link, content_id):
+                return None
+            where = contents.c.content_id == content_id
+        elif via_share is not None:
+            assert user_id is not None
+            if not self._shares.reaches_content(conn, user_id, via_share, content_id):
+                return None
+            where = contents.c.content_id == content_id
+        else:
+            # The owner may also read files waiting in its drops, to check them first.
+            dropped = (
+                select(drop_files.c.content_id)
+                .select_from(drop_files.join(drops, drops.c.drop_id == drop_files.c.drop_id))
+                .where((drops.c.owner_id == user_id) & (drop_files.c.content_id == content_id))
+            )
+            referenced = (
+                exists().where((nodes.c.owner_id == user_id) & (nodes.c.content_id == content_id))
+                | exists().where(
+                    (versions.c.owner_id == user_id) & (versions.c.content_id == content_id)
+                )
+                | exists(dropped)
+            )
+            where = (contents.c.content_id == content_id) & referenced
+        row = conn.execute(select(contents).where(where)).first()
+        if row is None:
+            return None
         return ContentInfo(content_id=content_id, header=row.header, layout=layout_of(row))
+
+    def _readable_contents(self, user_id: bytes, ids: list[bytes]) -> list[ContentInfo | None]:
+        with read_only(self._engine) as conn:
+            return [self._lookup(conn, user_id, content_id, None, None) for content_id in ids]
+
+    async def readable_contents(
+        self, user_id: bytes, content_ids: list[bytes]
+    ) -> list[ContentInfo | None]:
+        """For each id, the content if ``user_id`` may read it through its own nodes, versions or
+        drops (exactly the single-content rule), else None; one snapshot for the whole batch."""
+        return await to_thread.run_sync(partial(self._readable_contents, user_id, content_ids))
 
     async def readable_content(
         self,
