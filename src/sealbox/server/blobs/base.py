@@ -9,6 +9,8 @@ from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol
 
+import anyio
+
 
 class BlobStoreError(Exception):
     """The store could not complete an operation (unreachable, refused, or failed mid-way)."""
@@ -33,6 +35,12 @@ class BlobStore(Protocol):
         """
         ...
 
+    async def put_many(self, items: list[tuple[str, bytes]]) -> None:
+        """Store many small blobs under distinct keys, each with ``put``'s guarantee; a store may
+        make them durable together. A failure may leave some stored and others not, never a
+        prefix of one."""
+        ...
+
     def get(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         """Stream bytes ``[start, end)`` of the blob (``end=None`` means to the end).
 
@@ -55,3 +63,16 @@ class BlobStore(Protocol):
     async def close(self) -> None:
         """Release connections and other resources."""
         ...
+
+
+async def put_each(store: BlobStore, items: list[tuple[str, bytes]], concurrency: int = 16) -> None:
+    """``put_many`` for a store with no cheaper way: one ``put`` per blob, several at once."""
+    limiter = anyio.CapacityLimiter(concurrency)
+
+    async def one(key: str, data: bytes) -> None:
+        async with limiter:
+            await store.put(key, data)
+
+    async with anyio.create_task_group() as group:
+        for key, data in items:
+            group.start_soon(one, key, data)
