@@ -20,6 +20,7 @@ from sealbox.server.db.schema import contents, drop_files, drops, nodes, version
 from sealbox.server.errors import not_found
 from sealbox.server.services.links import LinkService
 from sealbox.server.services.shares import ShareService
+from sealbox.server.services.sql import batched
 from sealbox.server.services.uploads import layout_of
 
 
@@ -74,28 +75,40 @@ class ContentService:
                 return None
             where = contents.c.content_id == content_id
         else:
-            # The owner may also read files waiting in its drops, to check them first.
-            dropped = (
-                select(drop_files.c.content_id)
-                .select_from(drop_files.join(drops, drops.c.drop_id == drop_files.c.drop_id))
-                .where((drops.c.owner_id == user_id) & (drop_files.c.content_id == content_id))
-            )
-            referenced = (
-                exists().where((nodes.c.owner_id == user_id) & (nodes.c.content_id == content_id))
-                | exists().where(
-                    (versions.c.owner_id == user_id) & (versions.c.content_id == content_id)
-                )
-                | exists(dropped)
-            )
-            where = (contents.c.content_id == content_id) & referenced
+            return self._owned(conn, user_id, [content_id]).get(content_id)
         row = conn.execute(select(contents).where(where)).first()
         if row is None:
             return None
         return ContentInfo(content_id=content_id, header=row.header, layout=layout_of(row))
 
+    def _owned(
+        self, conn: Connection, user_id: bytes | None, ids: list[bytes]
+    ) -> dict[bytes, ContentInfo]:
+        """The contents among ``ids`` that ``user_id`` may read as the owner: referenced by one
+        of its nodes or versions, or waiting in one of its drops (to check them first)."""
+        content_id = contents.c.content_id
+        dropped = (
+            select(drop_files.c.content_id)
+            .select_from(drop_files.join(drops, drops.c.drop_id == drop_files.c.drop_id))
+            .where((drops.c.owner_id == user_id) & (drop_files.c.content_id == content_id))
+        )
+        referenced = (
+            exists().where((nodes.c.owner_id == user_id) & (nodes.c.content_id == content_id))
+            | exists().where(
+                (versions.c.owner_id == user_id) & (versions.c.content_id == content_id)
+            )
+            | exists(dropped)
+        )
+        found = {}
+        for batch in batched(ids):
+            for row in conn.execute(select(contents).where(content_id.in_(batch) & referenced)):
+                found[row.content_id] = ContentInfo(row.content_id, row.header, layout_of(row))
+        return found
+
     def _readable_contents(self, user_id: bytes, ids: list[bytes]) -> list[ContentInfo | None]:
         with read_only(self._engine) as conn:
-            return [self._lookup(conn, user_id, content_id, None, None) for content_id in ids]
+            owned = self._owned(conn, user_id, ids)
+        return [owned.get(content_id) for content_id in ids]
 
     async def readable_contents(
         self, user_id: bytes, content_ids: list[bytes]
