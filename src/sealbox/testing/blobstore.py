@@ -63,6 +63,10 @@ class BlobStoreConformance:
         for key, data in items:
             assert await _collect(store.get(key)) == data
         assert await store.stat("chunks/many0/0") == BlobInfo(key="chunks/many0/0", size=0)
+        keys = [key for key, _ in items]
+        assert await store.get_many(keys[::-1]) == [data for _, data in items][::-1]
+        with pytest.raises(BlobNotFound):
+            await store.get_many([keys[3], "chunks/never-stored/0"])
 
     async def test_put_from_a_stream(self, store: BlobStore) -> None:
         parts = [os.urandom(n) for n in (1, 65536, 3, 2_000_000)]

@@ -42,7 +42,7 @@ import aiohttp
 from aiobotocore.config import AioConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
-from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStoreError, put_each
+from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStoreError, get_each, put_each
 
 MiB = 1024 * 1024
 # S3 refuses parts under 5 MiB (except the last) and uploads of more than 10 000 parts.
@@ -276,6 +276,9 @@ class S3BlobStore:
 
     async def put_many(self, items: list[tuple[str, bytes]]) -> None:
         await put_each(self, items)
+
+    async def get_many(self, keys: list[str]) -> list[bytes]:
+        return await get_each(self, keys)
 
     async def delete(self, key: str) -> None:
         # S3 answers 204 for a missing key too, which is exactly the interface's promise.

@@ -106,6 +106,13 @@ class MeteredBlobStore:
             self._count("put", error)
             raise
 
+    async def get_many(self, keys: list[str]) -> list[bytes]:
+        try:
+            return await self.inner.get_many(keys)
+        except Exception as error:
+            self._count("get", error)
+            raise
+
     async def get(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         try:
             async for piece in self.inner.get(key, start, end):
