@@ -5,8 +5,9 @@ ciphertext here, so a blob store needs no knowledge of formats: it must store by
 byte ranges, and never expose a half-written blob under its final key.
 """
 
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 import anyio
@@ -72,27 +73,38 @@ class BlobStore(Protocol):
 
 async def put_each(store: BlobStore, items: list[tuple[str, bytes]], concurrency: int = 16) -> None:
     """``put_many`` for a store with no cheaper way: one ``put`` per blob, several at once."""
-    limiter = anyio.CapacityLimiter(concurrency)
 
     async def one(key: str, data: bytes) -> None:
-        async with limiter:
-            await store.put(key, data)
+        await store.put(key, data)
 
-    async with anyio.create_task_group() as group:
-        for key, data in items:
-            group.start_soon(one, key, data)
+    await _bounded([partial(one, key, data) for key, data in items], concurrency)
 
 
 async def get_each(store: BlobStore, keys: list[str], concurrency: int = 16) -> list[bytes]:
     """``get_many`` for a store with no cheaper way: one ``get`` per blob, several at once."""
-    limiter = anyio.CapacityLimiter(concurrency)
     found: list[bytes] = [b""] * len(keys)
 
     async def one(index: int, key: str) -> None:
-        async with limiter:
-            found[index] = b"".join([piece async for piece in store.get(key)])
+        found[index] = b"".join([piece async for piece in store.get(key)])
 
-    async with anyio.create_task_group() as group:
-        for index, key in enumerate(keys):
-            group.start_soon(one, index, key)
+    await _bounded([partial(one, index, key) for index, key in enumerate(keys)], concurrency)
     return found
+
+
+async def _bounded(calls: list[Callable[[], Awaitable[None]]], concurrency: int) -> None:
+    limiter = anyio.CapacityLimiter(concurrency)
+
+    async def run(call: Callable[[], Awaitable[None]]) -> None:
+        async with limiter:
+            await call()
+
+    try:
+        async with anyio.create_task_group() as group:
+            for call in calls:
+                group.start_soon(run, call)
+    except BaseExceptionGroup as failures:
+        # Callers expect the store's own errors (BlobNotFound, BlobStoreError), not a group.
+        first: BaseException = failures
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None
