@@ -218,9 +218,11 @@ def _id_field(value: object) -> bytes:
 
 def _well_typed(metadata: Metadata) -> bool:
     # bool is an int in Python but never a valid number here.
-    numbers = [metadata.mtime] + ([metadata.size] if isinstance(metadata, FileMetadata) else [])
-    strings = [metadata.name] + ([metadata.mime] if isinstance(metadata, FileMetadata) else [])
-    return all(type(n) is int for n in numbers) and all(type(s) is str for s in strings)
+    if type(metadata.mtime) is not int or type(metadata.name) is not str:
+        return False
+    if isinstance(metadata, FileMetadata):
+        return type(metadata.size) is int and type(metadata.mime) is str
+    return True
 
 
 def check_name(name: str) -> None:
