@@ -212,3 +212,74 @@ def test_canonical_json_is_stable(value: dict[str, object]) -> None:
 
     encoded = canonical_json(value)
     assert parse_canonical_json(encoded) == value
+
+
+def _parse_outcome(parse: object, data: bytes) -> object:
+    try:
+        return parse(data)  # type: ignore[operator]
+    except IntegrityError as exc:
+        return exc.code
+
+
+@FAST
+@given(data=st.data())
+def test_fast_record_parser_agrees_with_the_field_reader(data: st.DataObject) -> None:
+    """The one-struct fast path of parse_node_record accepts exactly what the field-by-field
+    reader accepts, with the same fields, and refuses the rest with the reader's error."""
+    alice = identity.IdentityKeys.generate()
+    record = tree.make_node_record(
+        alice, os.urandom(16), os.urandom(16), os.urandom(16), tree.NodeType.FILE,
+        data.draw(st.integers(min_value=0, max_value=2**64 - 1)),
+        data.draw(st.binary(max_size=80)), data.draw(st.binary(max_size=80)),
+    )  # fmt: skip
+    mutated = bytearray(record)
+    for _ in range(data.draw(st.integers(min_value=0, max_value=3))):
+        if not mutated:
+            break
+        at = data.draw(st.integers(min_value=0, max_value=len(mutated) - 1))
+        action = data.draw(st.sampled_from(["flip", "cut", "grow", "length"]))
+        if action == "flip":
+            mutated[at] ^= data.draw(st.integers(min_value=1, max_value=255))
+        elif action == "cut":
+            del mutated[at:]
+        elif action == "grow":
+            mutated[at:at] = data.draw(st.binary(min_size=1, max_size=8))
+        else:  # a length field or the node type: where the fast path does its own arithmetic
+            target = data.draw(st.sampled_from([38, 63, 67 + record[63]]))
+            if target < len(mutated):
+                mutated[target] = data.draw(st.integers(min_value=0, max_value=255))
+    blob = bytes(mutated)
+    assert _parse_outcome(tree.parse_node_record, blob) == _parse_outcome(
+        tree._read_node_record, blob
+    )
+    assert tree.parse_node_record(record) == tree._read_node_record(record)
+
+
+@FAST
+@given(name=st.text(min_size=1, max_size=30).filter(lambda n: "/" not in n and "\x00" not in n))
+def test_metadata_opener_matches_opening_one_by_one(name: str) -> None:
+    folder_key, parent = FolderKey.generate(), os.urandom(16)
+    if name in (".", ".."):
+        return
+    opener = tree.MetadataOpener(folder_key)
+    for version, node_type in ((1, tree.NodeType.FOLDER), (7, tree.NodeType.FILE)):
+        node = os.urandom(16)
+        meta: tree.Metadata = (
+            tree.FolderMetadata(name, 5)
+            if node_type == tree.NodeType.FOLDER
+            else tree.FileMetadata(name, 5, 10, "text/plain", os.urandom(16), os.urandom(32))
+        )
+        sealed = tree.seal_metadata(folder_key, meta, node, parent, version)
+        record = tree.parse_node_record(
+            tree.make_node_record(
+                identity.IdentityKeys.generate(), os.urandom(16), node, parent, node_type,
+                version, b"", sealed,
+            )
+        )  # fmt: skip
+        assert opener.open(record) == record.open_metadata(folder_key) == meta
+        try:
+            tree.MetadataOpener(FolderKey.generate()).open(record)
+        except IntegrityError:
+            pass
+        else:
+            raise AssertionError("another folder's key opened the metadata")

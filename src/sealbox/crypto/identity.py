@@ -41,23 +41,24 @@ class IdentityPublicKeys:
 class IdentityKeys:
     """The secret halves of an identity; ``repr`` never shows them."""
 
-    __slots__ = ("_box_secret", "_sign_seed", "public")
+    __slots__ = ("_box_secret", "_sign_secret", "_sign_seed", "public")
 
     def __init__(self, sign_seed: bytes, box_secret: bytes) -> None:
         if len(sign_seed) != _sodium.KEY_BYTES or len(box_secret) != _sodium.KEY_BYTES:
             raise ValueError("identity secrets are 32 bytes each")
         self._sign_seed = sign_seed
         self._box_secret = box_secret
-        self.public = IdentityPublicKeys(
-            _sodium.sign_public_key(sign_seed), _sodium.box_public_key(box_secret)
-        )
+        # Expanded once: deriving the key pair from the seed costs as much as a signature, and a
+        # batch of files signs one record each.
+        sign_public, self._sign_secret = _sodium.sign_keypair(sign_seed)
+        self.public = IdentityPublicKeys(sign_public, _sodium.box_public_key(box_secret))
 
     @classmethod
     def generate(cls, rng: RandomSource = system_random) -> IdentityKeys:
         return cls(rng(_sodium.KEY_BYTES), rng(_sodium.KEY_BYTES))
 
     def sign(self, label: bytes, body: bytes) -> bytes:
-        return _sodium.sign(self._sign_seed, signed_message(label, body))
+        return _sodium.sign(self._sign_secret, signed_message(label, body))
 
     def open_sealed_box(self, sealed: bytes) -> bytes:
         return _sodium.box_seal_open(sealed, self.public.box_public, self._box_secret)

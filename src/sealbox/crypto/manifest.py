@@ -7,6 +7,7 @@ inject, swap, withhold nor roll back children without the client noticing.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -29,6 +30,8 @@ from sealbox.crypto.tree import NodeRecord, NodeType, parse_node_record, record_
 MANIFEST_LABEL = b"sealbox manifest v1"
 ENTRY_BYTES = ID_BYTES + 1 + HASH_BYTES
 NO_PREVIOUS = bytes(HASH_BYTES)
+_ENTRY = struct.Struct(f"<{ID_BYTES}sB{HASH_BYTES}s")
+_NODE_TYPES = {NodeType.FOLDER.value: NodeType.FOLDER, NodeType.FILE.value: NodeType.FILE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,12 +92,12 @@ def parse_manifest(data: bytes) -> Manifest:
     if count * ENTRY_BYTES > len(data):
         raise IntegrityError(ErrorCode.MALFORMED, "object is truncated")
     entries = []
-    for _ in range(count):
-        node_id = reader.take(ID_BYTES)
-        type_byte = reader.u8()
-        if type_byte not in (NodeType.FOLDER, NodeType.FILE):
+    # One struct pass over the entries: a large folder's manifest has one per child.
+    for node_id, type_byte, entry_hash in _ENTRY.iter_unpack(reader.take(count * ENTRY_BYTES)):
+        node_type = _NODE_TYPES.get(type_byte)
+        if node_type is None:
             raise IntegrityError(ErrorCode.MALFORMED, "unknown node type")
-        entries.append(ManifestEntry(node_id, NodeType(type_byte), reader.take(HASH_BYTES)))
+        entries.append(ManifestEntry(node_id, node_type, entry_hash))
     signature = reader.take(_sodium.SIGNATURE_BYTES)
     reader.end()
     if any(a.node_id >= b.node_id for a, b in pairwise(entries)):

@@ -38,6 +38,12 @@ MAX_REMOVALS = 5000
 MAX_JSON_BODY = 1024 * 1024
 MAX_TRANSACTION_BODY = 48 * 1024 * 1024
 
+# The batch content download (spec/http-api.md §6.4): ids per request, the largest object it
+# includes (an inline-sized one: header, one 4 MiB chunk and its tag) and content bytes per answer.
+MAX_BATCH_CONTENTS = 256
+MAX_BATCH_OBJECT = MAX_HEADER + MAX_INLINE_CHUNK
+MAX_BATCH_BYTES = 16 * 1024 * 1024
+
 MAX_FEED_WAIT_SECONDS = 60
 MAX_FEED_PAGE = 1000
 

@@ -9,6 +9,7 @@ import binascii
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -216,6 +217,22 @@ class InlineContent(Wire):
     header: Header
     chunk_size: int = Field(ge=1, le=limits.MAX_CHUNK_SIZE)
     chunk: InlineBytes
+
+
+def _distinct(ids: list[bytes]) -> list[bytes]:
+    if len(set(ids)) != len(ids):
+        raise ValueError("each content id is asked for once")
+    return ids
+
+
+class ContentBatchRequest(Wire):
+    """Many small content objects in one download (spec/http-api.md §6.4)."""
+
+    content_ids: Annotated[
+        list[Id],
+        Field(min_length=1, max_length=limits.MAX_BATCH_CONTENTS),
+        AfterValidator(_distinct),
+    ]
 
 
 class NodePut(Wire):

@@ -29,6 +29,7 @@ UPLOAD = f"{PREFIX}/uploads/{{content_id}}"
 UPLOAD_CHUNK = f"{PREFIX}/uploads/{{content_id}}/chunks/{{index}}"
 CONTENT = f"{PREFIX}/contents/{{content_id}}"
 CONTENT_CHUNK = f"{PREFIX}/contents/{{content_id}}/chunks/{{index}}"
+CONTENTS_BATCH = f"{PREFIX}/contents:batch"
 FEED = f"{PREFIX}/feed"
 # Links: the owner's routes (session) and the visitor's (no session; the link id authorises).
 LINKS = f"{PREFIX}/links"
@@ -66,3 +67,5 @@ AUTH_SCHEME = "Bearer"
 
 # Media type of the compact listing framing (see spec/http-api.md, "Binary listing").
 LISTING_MEDIA_TYPE = "application/vnd.sealbox.listing"
+# Media type of the batch content download's answer (spec/http-api.md §6.4).
+CONTENTS_MEDIA_TYPE = "application/vnd.sealbox.contents"

@@ -10,7 +10,17 @@ from sqlalchemy import Engine
 
 from sealbox.protocol import models as m
 from sealbox.protocol import routes
-from sealbox.server.api import accounts, contacts, drive, drops, links, probes, shares, transfers
+from sealbox.server.api import (
+    accounts,
+    contacts,
+    content_batch,
+    drive,
+    drops,
+    links,
+    probes,
+    shares,
+    transfers,
+)
 from sealbox.server.api.body_limit import BodyLimitMiddleware
 from sealbox.server.api.errors import install_error_handlers
 from sealbox.server.api.request_metrics import RequestMetricsMiddleware
@@ -133,6 +143,7 @@ def create_app(services: Services, *, background_jobs: bool = True) -> FastAPI:
     app.include_router(accounts.router)
     app.include_router(drive.router)
     app.include_router(transfers.router)
+    app.include_router(content_batch.router)
     app.include_router(links.router)
     app.include_router(shares.router)
     app.include_router(contacts.router)

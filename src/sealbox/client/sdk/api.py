@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from sealbox.client.sdk.errors import ApiError
 from sealbox.crypto.errors import ErrorCode, IntegrityError
+from sealbox.protocol import content_batch as cb
 from sealbox.protocol import models as m
 from sealbox.protocol import routes
 from sealbox.protocol.listing import BinaryListing, parse_listing
@@ -270,6 +271,24 @@ class Api:
             # A server may ignore Range and send the whole object (RFC 9110): skip to ``start``.
             skip = start if response.status_code == 200 else 0
             yield _skipping(response.aiter_bytes(), skip)
+
+    @property
+    def batches_contents(self) -> bool:
+        """Whether this tree's contents can be fetched many to a request (§6.4): an account's
+        own drive can; links and shares fetch one content per request."""
+        return type(self)._content_path is Api._content_path
+
+    async def contents_batch(self, content_ids: list[bytes]) -> list[cb.BatchItem]:
+        """Many small content objects in one request, one item per id in the order asked."""
+        body = m.ContentBatchRequest(content_ids=content_ids).model_dump(mode="json")
+        response = await self._send("POST", routes.CONTENTS_BATCH, json=body)
+        try:
+            items = cb.parse_batch(response.content)
+        except ValueError as exc:
+            raise IntegrityError(ErrorCode.MALFORMED, f"server content batch: {exc}") from None
+        if [item.content_id for item in items] != content_ids:
+            raise IntegrityError(ErrorCode.MALFORMED, "the server answered for other contents")
+        return items
 
     async def content_stream(self, content_id: bytes) -> AsyncIterator[bytes]:
         path = self._content_path(content_id)

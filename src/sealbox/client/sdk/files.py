@@ -8,6 +8,7 @@ exactly, so names that differ only in case are different files, as on Linux.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Protocol
 from sealbox.client.sdk import transfers
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.errors import ConflictError, NotFoundError, SealboxError
+from sealbox.client.sdk.small_files import Hooks, SmallFile, download_each, download_small
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.tree import Change, Drive, Folder, Node, join_path, split_path
 from sealbox.crypto.keys import FileKey
@@ -24,6 +26,7 @@ from sealbox.crypto.tree import FileMetadata
 
 BATCH_FILES = 500
 BATCH_BYTES = 12 * 1024 * 1024  # inline bytes per transaction, under the server's 16 MiB
+SEAL_GROUP = 64  # small files sealed per worker-thread hop
 
 
 @dataclass
@@ -36,29 +39,69 @@ class Reporter:
 
 
 class _Batch:
-    """Small files waiting to be committed together into one folder."""
+    """Small files waiting to be committed together into one folder.
+
+    Batches are pipelined: once a batch is staged (its manifest signed against the folder as the
+    previous batch leaves it), it is sent while the next one is sealed. Each transaction waits for
+    the one before it, since each names the manifest version the previous one creates.
+    """
 
     def __init__(self, drive: Drive, folder: Folder) -> None:
         self.drive, self.folder = drive, folder
         self.change, self.bytes, self.files = Change(), 0, 0
+        self.in_flight: asyncio.Task[object] | None = None
 
-    def add(self, sealed: transfers.Sealed, existing: Node | None) -> None:
-        assert sealed.inline is not None
-        self.drive.add_file(
-            self.change, self.folder, sealed.metadata, sealed.file_key,
-            existing=existing, inline=sealed.inline,
-        )  # fmt: skip
-        self.bytes += len(sealed.inline.chunk)
-        self.files += 1
+    def seal_until_full(self, queue: list[tuple[Path, str]]) -> list[tuple[str, int]]:
+        """Seal files from the front of ``queue`` into this batch until it is full (run in a
+        worker thread: libsodium and file reads release the GIL). Returns (name, size) of each
+        file taken, in order."""
+        taken = []
+        for path, name in queue:
+            if self.full():
+                break
+            existing = self.folder.child(name)
+            if existing is not None and existing.is_folder:
+                raise ConflictError(f"a folder is in the way: {name}")
+            sealed = transfers.seal_small(path, name, self.drive.rng)
+            assert sealed.inline is not None
+            self.drive.add_file(
+                self.change, self.folder, sealed.metadata, sealed.file_key,
+                existing=existing, inline=sealed.inline,
+            )  # fmt: skip
+            self.bytes += len(sealed.inline.chunk)
+            self.files += 1
+            taken.append((name, sealed.metadata.size))
+        return taken
 
     def full(self) -> bool:
         return self.files >= BATCH_FILES or self.bytes >= BATCH_BYTES
 
+    async def send(self) -> None:
+        """Stage the files gathered so far and send them once the batch before has landed."""
+        if not self.files:
+            return
+        staged = self.drive.stage(self.change)
+        await self.wait()
+        self.in_flight = asyncio.create_task(self.drive.send(staged))
+        self.folder = staged.after[self.folder.folder_id]
+        self.change, self.bytes, self.files = Change(), 0, 0
+
+    async def wait(self) -> None:
+        if self.in_flight is not None:
+            task, self.in_flight = self.in_flight, None
+            await task
+
     async def flush(self) -> Folder:
-        if self.files:
-            self.folder = (await self.drive.commit(self.change))[self.folder.folder_id]
-            self.change, self.bytes, self.files = Change(), 0, 0
+        await self.send()
+        await self.wait()
         return self.folder
+
+    async def abandon(self) -> None:
+        if self.in_flight is not None:
+            self.in_flight.cancel()
+            with contextlib.suppress(BaseException):
+                await self.in_flight
+            self.in_flight = None
 
 
 async def put(drive: Drive, sources: list[Path], remote: str, report: Reporter) -> None:
@@ -113,19 +156,33 @@ async def _put_files(
     session = drive.session
     scope = f"{session.server}:{session.username}"
     batch = _Batch(drive, folder)
-    for path, name in files:
-        existing = batch.folder.child(name)
-        if existing is not None and existing.is_folder:
-            raise ConflictError(f"a folder is in the way: {name}")
-        size = path.stat().st_size
-        report.start_file(name, size)
-        if size <= transfers.INLINE_MAX:
-            sealed = await asyncio.to_thread(transfers.seal_small, path, name, drive.rng)
-            batch.add(sealed, existing)
-            report.advance(size)
+    queue: list[tuple[Path, str]] = []
+
+    async def seal_queued() -> None:
+        nonlocal queue
+        while queue:
+            taken = await asyncio.to_thread(batch.seal_until_full, queue)
+            for name, size in taken:
+                report.start_file(name, size)
+                report.advance(size)
+                report.finish_file(name)
+            queue = queue[len(taken) :]
             if batch.full():
-                await batch.flush()
-        else:
+                await batch.send()
+
+    try:
+        for path, name in files:
+            size = path.stat().st_size
+            if size <= transfers.INLINE_MAX:
+                queue.append((path, name))
+                if len(queue) >= SEAL_GROUP:
+                    await seal_queued()
+                continue
+            await seal_queued()
+            existing = batch.folder.child(name)
+            if existing is not None and existing.is_folder:
+                raise ConflictError(f"a folder is in the way: {name}")
+            report.start_file(name, size)
             sealed = await transfers.upload(
                 drive.api, session.state, scope, path, name, progress=report.advance,
                 rng=drive.rng,
@@ -134,8 +191,12 @@ async def _put_files(
             batch.folder = await _commit_uploaded(drive, folder, sealed)
             if sealed.journal_key:
                 session.state.drop_journal(sealed.journal_key)
-        report.finish_file(name)
-    return await batch.flush()
+            report.finish_file(name)
+        await seal_queued()
+        return await batch.flush()
+    except BaseException:
+        await batch.abandon()
+        raise
 
 
 async def _commit_uploaded(drive: Drive, folder: Folder, sealed: transfers.Sealed) -> Folder:
@@ -214,16 +275,19 @@ async def get_tree(drive: TreeReader, folder: Folder, dest: Path, report: Report
 
 async def _get_tree(drive: TreeReader, folder: Folder, dest: Path, report: Reporter) -> None:
     dest.mkdir(parents=True, exist_ok=True)
-    small = [n for n in folder.children if not n.is_folder and n.size <= transfers.INLINE_MAX]
-    gate = asyncio.Semaphore(8)
-
-    async def one(node: Node) -> None:
-        async with gate:
-            await _get_file(drive, folder, node, dest / node.name, report)
-
-    # Small files are latency-bound, so several are fetched at once; large ones already keep
-    # several chunk requests in flight each.
-    await asyncio.gather(*(one(n) for n in small))
+    small = []
+    for node in folder.children:
+        if not node.is_folder and node.size <= transfers.INLINE_MAX:
+            key = node.record.open_key(folder.key)
+            assert isinstance(key, FileKey) and isinstance(node.metadata, FileMetadata)
+            small.append(SmallFile(key, node.metadata, dest / node.name))
+    # Small files are latency-bound: many go in one request where the API allows it, several
+    # requests at once; large ones already keep several chunk requests in flight each.
+    hooks = Hooks(report.start_file, report.advance, report.finish_file)
+    if drive.api.batches_contents:
+        await download_small(drive.api, small, hooks)
+    else:
+        await download_each(drive.api, small, hooks)
     for node in sorted(folder.children, key=lambda n: n.name):
         if node.is_folder:
             await _get_tree(drive, await drive.open_folder(folder, node), dest / node.name, report)

@@ -191,6 +191,9 @@ async def _all(tasks: list[Coroutine[object, object, None]]) -> None:
         raise next((e for e in leaves if isinstance(e, IntegrityError)), leaves[0]) from None
 
 
+run_all = _all  # for the small-file downloads in small_files.py
+
+
 def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
     out: list[BaseException] = []
     for exc in group.exceptions:

@@ -24,6 +24,7 @@ from sealbox.crypto.tree import (
     FileMetadata,
     FolderMetadata,
     Metadata,
+    MetadataOpener,
     NodeRecord,
     NodeType,
     check_name,
@@ -109,6 +110,17 @@ class Change:
             entries = {e.node_id: e for e in folder.manifest.entries}
             self.folders[folder.folder_id] = (folder, entries)
         return self.folders[folder.folder_id][1]
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A change signed and ready to send: the request, the folders as they will stand after it,
+    and the high-water marks to store once the server has accepted it."""
+
+    request: m.TransactionRequest
+    after: dict[bytes, Folder]
+    marks: list[tuple[bytes, mf.Seen]]
+    removes: list[bytes]
 
 
 def now_ms() -> int:
@@ -318,6 +330,11 @@ class Drive:
 
     async def commit(self, change: Change) -> dict[bytes, Folder]:
         """Apply ``change`` in one transaction; returns each touched folder as it now stands."""
+        return await self.send(self.stage(change))
+
+    def stage(self, change: Change) -> Staged:
+        """Sign the new manifests of ``change`` and work out the folders as they will stand, so a
+        caller can build the next change on them while this one is on its way."""
         s = self.session
         updates = []
         marks = []
@@ -341,16 +358,21 @@ class Drive:
             after[folder_id] = Folder(
                 folder_id, folder.key, mf.parse_manifest(signed), children + added
             )
-        request = m.TransactionRequest(manifests=updates, puts=change.puts, removes=change.removes)
-        await self.api.transaction(request)
-        for folder_id, seen in marks:
-            s.state.save_mark(s.user_id, folder_id, seen)
         for put in change.puts:
             if put.manifest is not None:
                 first = mf.parse_manifest(put.manifest)
-                s.state.save_mark(s.user_id, put.node_id, mf.Seen(1, first.hash))
-        s.state.forget_marks(s.user_id, change.removes)
-        return after
+                marks.append((put.node_id, mf.Seen(1, first.hash)))
+        request = m.TransactionRequest(manifests=updates, puts=change.puts, removes=change.removes)
+        return Staged(request, after, marks, list(change.removes))
+
+    async def send(self, staged: Staged) -> dict[bytes, Folder]:
+        """Send a staged change; the high-water marks move only once the server accepted it."""
+        s = self.session
+        await self.api.transaction(staged.request)
+        for folder_id, seen in staged.marks:
+            s.state.save_mark(s.user_id, folder_id, seen)
+        s.state.forget_marks(s.user_id, staged.removes)
+        return staged.after
 
     async def retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
         """Run a read-modify-commit ``attempt`` again when a manifest went stale under it."""
@@ -610,6 +632,7 @@ def verify_listing(
     mark = mf.check_freshness(manifest, seen)
     reconciled = mf.reconcile(manifest, [c.record for c in listing.children])
     reported = {c.node_id: c for c in listing.children}
+    opener = MetadataOpener(key)
     children = []
     for record in reconciled.records:
         # A record by the manifest's own signer is vouched for by that signature (its hash is
@@ -619,7 +642,7 @@ def verify_listing(
             if writer_key is None:
                 raise IntegrityError(ErrorCode.BAD_SIGNATURE, "a record by an unknown writer")
             record.verify(writer_key)
-        metadata = record.open_metadata(key)
+        metadata = opener.open(record)
         server_view = reported[record.node_id]
         if isinstance(metadata, FileMetadata) and server_view.content_id != metadata.content_id:
             raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the server names other content")

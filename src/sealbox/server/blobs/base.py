@@ -5,9 +5,12 @@ ciphertext here, so a blob store needs no knowledge of formats: it must store by
 byte ranges, and never expose a half-written blob under its final key.
 """
 
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
+
+import anyio
 
 
 class BlobStoreError(Exception):
@@ -33,6 +36,17 @@ class BlobStore(Protocol):
         """
         ...
 
+    async def put_many(self, items: list[tuple[str, bytes]]) -> None:
+        """Store many small blobs under distinct keys, each with ``put``'s guarantee; a store may
+        make them durable together. A failure may leave some stored and others not, never a
+        prefix of one."""
+        ...
+
+    async def get_many(self, keys: list[str]) -> list[bytes]:
+        """Whole small blobs, in the order asked; BlobNotFound when one is absent. For answers
+        that carry many small blobs at once (the batch content download)."""
+        ...
+
     def get(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         """Stream bytes ``[start, end)`` of the blob (``end=None`` means to the end).
 
@@ -55,3 +69,42 @@ class BlobStore(Protocol):
     async def close(self) -> None:
         """Release connections and other resources."""
         ...
+
+
+async def put_each(store: BlobStore, items: list[tuple[str, bytes]], concurrency: int = 16) -> None:
+    """``put_many`` for a store with no cheaper way: one ``put`` per blob, several at once."""
+
+    async def one(key: str, data: bytes) -> None:
+        await store.put(key, data)
+
+    await _bounded([partial(one, key, data) for key, data in items], concurrency)
+
+
+async def get_each(store: BlobStore, keys: list[str], concurrency: int = 16) -> list[bytes]:
+    """``get_many`` for a store with no cheaper way: one ``get`` per blob, several at once."""
+    found: list[bytes] = [b""] * len(keys)
+
+    async def one(index: int, key: str) -> None:
+        found[index] = b"".join([piece async for piece in store.get(key)])
+
+    await _bounded([partial(one, index, key) for index, key in enumerate(keys)], concurrency)
+    return found
+
+
+async def _bounded(calls: list[Callable[[], Awaitable[None]]], concurrency: int) -> None:
+    limiter = anyio.CapacityLimiter(concurrency)
+
+    async def run(call: Callable[[], Awaitable[None]]) -> None:
+        async with limiter:
+            await call()
+
+    try:
+        async with anyio.create_task_group() as group:
+            for call in calls:
+                group.start_soon(run, call)
+    except BaseExceptionGroup as failures:
+        # Callers expect the store's own errors (BlobNotFound, BlobStoreError), not a group.
+        first: BaseException = failures
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None

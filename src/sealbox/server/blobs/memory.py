@@ -22,6 +22,16 @@ class MemoryBlobStore:
         self._blobs[key] = value
         return BlobInfo(key=key, size=len(value))
 
+    async def put_many(self, items: list[tuple[str, bytes]]) -> None:
+        for key, data in items:
+            await self.put(key, data)
+
+    async def get_many(self, keys: list[str]) -> list[bytes]:
+        try:
+            return [self._blobs[key] for key in keys]
+        except KeyError as exc:
+            raise BlobNotFound(str(exc)) from exc
+
     async def get(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         try:
             value = self._blobs[key]

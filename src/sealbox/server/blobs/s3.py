@@ -42,7 +42,7 @@ import aiohttp
 from aiobotocore.config import AioConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
-from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStoreError
+from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStoreError, get_each, put_each
 
 MiB = 1024 * 1024
 # S3 refuses parts under 5 MiB (except the last) and uploads of more than 10 000 parts.
@@ -273,6 +273,12 @@ class S3BlobStore:
         except BlobNotFound:
             return None
         return BlobInfo(key=key, size=int(response["ContentLength"]))
+
+    async def put_many(self, items: list[tuple[str, bytes]]) -> None:
+        await put_each(self, items)
+
+    async def get_many(self, keys: list[str]) -> list[bytes]:
+        return await get_each(self, keys)
 
     async def delete(self, key: str) -> None:
         # S3 answers 204 for a missing key too, which is exactly the interface's promise.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from anyio import to_thread
-from sqlalchemy import Engine, exists, select
+from sqlalchemy import Connection, Engine, exists, select
 
 from sealbox.protocol.content_layout import ContentLayout
 from sealbox.server.blobs.base import BlobStore
@@ -20,6 +20,7 @@ from sealbox.server.db.schema import contents, drop_files, drops, nodes, version
 from sealbox.server.errors import not_found
 from sealbox.server.services.links import LinkService
 from sealbox.server.services.shares import ShareService
+from sealbox.server.services.sql import batched
 from sealbox.server.services.uploads import layout_of
 
 
@@ -51,36 +52,70 @@ class ContentService:
         via_share: bytes | None,
     ) -> ContentInfo:
         with read_only(self._engine) as conn:
-            if via_link is not None:
-                if not self._links.reaches_content(conn, via_link, content_id):
-                    raise not_found("content")
-                where = contents.c.content_id == content_id
-            elif via_share is not None:
-                assert user_id is not None
-                if not self._shares.reaches_content(conn, user_id, via_share, content_id):
-                    raise not_found("content")
-                where = contents.c.content_id == content_id
-            else:
-                # The owner may also read files waiting in its drops, to check them first.
-                dropped = (
-                    select(drop_files.c.content_id)
-                    .select_from(drop_files.join(drops, drops.c.drop_id == drop_files.c.drop_id))
-                    .where((drops.c.owner_id == user_id) & (drop_files.c.content_id == content_id))
-                )
-                referenced = (
-                    exists().where(
-                        (nodes.c.owner_id == user_id) & (nodes.c.content_id == content_id)
-                    )
-                    | exists().where(
-                        (versions.c.owner_id == user_id) & (versions.c.content_id == content_id)
-                    )
-                    | exists(dropped)
-                )
-                where = (contents.c.content_id == content_id) & referenced
-            row = conn.execute(select(contents).where(where)).first()
-        if row is None:
+            info = self._lookup(conn, user_id, content_id, via_link, via_share)
+        if info is None:
             raise not_found("content")
+        return info
+
+    def _lookup(
+        self,
+        conn: Connection,
+        user_id: bytes | None,
+        content_id: bytes,
+        via_link: bytes | None,
+        via_share: bytes | None,
+    ) -> ContentInfo | None:
+        if via_link is not None:
+            if not self._links.reaches_content(conn, via_link, content_id):
+                return None
+            where = contents.c.content_id == content_id
+        elif via_share is not None:
+            assert user_id is not None
+            if not self._shares.reaches_content(conn, user_id, via_share, content_id):
+                return None
+            where = contents.c.content_id == content_id
+        else:
+            return self._owned(conn, user_id, [content_id]).get(content_id)
+        row = conn.execute(select(contents).where(where)).first()
+        if row is None:
+            return None
         return ContentInfo(content_id=content_id, header=row.header, layout=layout_of(row))
+
+    def _owned(
+        self, conn: Connection, user_id: bytes | None, ids: list[bytes]
+    ) -> dict[bytes, ContentInfo]:
+        """The contents among ``ids`` that ``user_id`` may read as the owner: referenced by one
+        of its nodes or versions, or waiting in one of its drops (to check them first)."""
+        content_id = contents.c.content_id
+        dropped = (
+            select(drop_files.c.content_id)
+            .select_from(drop_files.join(drops, drops.c.drop_id == drop_files.c.drop_id))
+            .where((drops.c.owner_id == user_id) & (drop_files.c.content_id == content_id))
+        )
+        referenced = (
+            exists().where((nodes.c.owner_id == user_id) & (nodes.c.content_id == content_id))
+            | exists().where(
+                (versions.c.owner_id == user_id) & (versions.c.content_id == content_id)
+            )
+            | exists(dropped)
+        )
+        found = {}
+        for batch in batched(ids):
+            for row in conn.execute(select(contents).where(content_id.in_(batch) & referenced)):
+                found[row.content_id] = ContentInfo(row.content_id, row.header, layout_of(row))
+        return found
+
+    def _readable_contents(self, user_id: bytes, ids: list[bytes]) -> list[ContentInfo | None]:
+        with read_only(self._engine) as conn:
+            owned = self._owned(conn, user_id, ids)
+        return [owned.get(content_id) for content_id in ids]
+
+    async def readable_contents(
+        self, user_id: bytes, content_ids: list[bytes]
+    ) -> list[ContentInfo | None]:
+        """For each id, the content if ``user_id`` may read it through its own nodes, versions or
+        drops (exactly the single-content rule), else None; one snapshot for the whole batch."""
+        return await to_thread.run_sync(partial(self._readable_contents, user_id, content_ids))
 
     async def readable_content(
         self,
@@ -114,6 +149,16 @@ class ContentService:
             ):
                 yield piece
             pos = offset + stop
+
+    async def read_whole(self, infos: list[ContentInfo]) -> list[bytes]:
+        """Small content objects read whole (``header ‖ chunks``), all chunks in one request to
+        the blob store: the batch download's answers."""
+        keys = [chunk_key(i.content_id, n) for i in infos for n in range(i.layout.chunk_count)]
+        chunks = iter(await self._blobs.get_many(keys))
+        return [
+            b"".join([info.header, *(next(chunks) for _ in range(info.layout.chunk_count))])
+            for info in infos
+        ]
 
     def chunk(self, info: ContentInfo, index: int) -> AsyncIterator[bytes]:
         return self._blobs.get(chunk_key(info.content_id, index))

@@ -25,7 +25,7 @@ from sealbox.server.services.drops import take_dropped
 from sealbox.server.services.links import LinkService, record_import
 from sealbox.server.services.sql import batched, lock_account
 from sealbox.server.services.subtrees import reaches_content, within
-from sealbox.server.services.uploads import UploadService, commit_upload
+from sealbox.server.services.uploads import UploadService, commit_inline, commit_upload
 from sealbox.server.settings import Settings
 
 # Deeper trees than this are refused; it bounds the walk that detects cycles.
@@ -227,6 +227,7 @@ class DriveService:
             # Content ids already accepted in this transaction: a batch of copies of one object
             # costs one check, and two new nodes may share a content committed here.
             accepted: set[bytes] = set()
+            inline_ids: list[bytes] = []
             for put in tx.puts:
                 if put.node_type != "file":
                     continue
@@ -238,7 +239,7 @@ class DriveService:
                     continue
                 accepted.add(content_id)
                 if put.inline is not None:
-                    commit_upload(conn, uploader, content_id, inline=True)
+                    inline_ids.append(content_id)
                     added_content = True
                 elif self._is_upload(conn, uploader, content_id):
                     commit_upload(conn, uploader, content_id)
@@ -260,6 +261,8 @@ class DriveService:
                     added_content = True
                 else:
                     raise not_found("content")
+
+            commit_inline(conn, uploader, inline_ids)
 
             outcome = TransactionOutcome(seq=account.feed_seq + 1, manifest_versions={})
             changes: dict[bytes, str] = {}

@@ -99,6 +99,20 @@ class MeteredBlobStore:
             self._count("put", error)
             raise
 
+    async def put_many(self, items: list[tuple[str, bytes]]) -> None:
+        try:
+            await self.inner.put_many(items)
+        except Exception as error:
+            self._count("put", error)
+            raise
+
+    async def get_many(self, keys: list[str]) -> list[bytes]:
+        try:
+            return await self.inner.get_many(keys)
+        except Exception as error:
+            self._count("get", error)
+            raise
+
     async def get(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         try:
             async for piece in self.inner.get(key, start, end):

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterable, AsyncIterator
 from functools import partial
 from typing import Any
 
-import anyio
 from anyio import to_thread
 from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +29,6 @@ from sealbox.server.services.sql import batched, lock_account
 from sealbox.server.settings import Settings
 
 # Inline files of one transaction are written this many at a time.
-INLINE_WRITERS = 16
 
 
 class WrongLength(ServiceError):
@@ -183,15 +181,7 @@ class UploadService:
     async def store_inline(self, user_id: bytes, items: list[m.InlineContent]) -> None:
         """Reserve and write inline contents; the folder transaction then commits them."""
         await to_thread.run_sync(partial(self._reserve_inline, user_id, items))
-        limiter = anyio.CapacityLimiter(INLINE_WRITERS)
-
-        async def write(item: m.InlineContent) -> None:
-            async with limiter:
-                await self._blobs.put(chunk_key(item.content_id, 0), item.chunk)
-
-        async with anyio.create_task_group() as group:
-            for item in items:
-                group.start_soon(write, item)
+        await self._blobs.put_many([(chunk_key(i.content_id, 0), i.chunk) for i in items])
 
     async def open(self, user_id: bytes, req: m.UploadOpenRequest) -> m.UploadView:
         return await to_thread.run_sync(partial(self._open, user_id, req))
@@ -377,3 +367,33 @@ def commit_upload(
         )
     )
     return int(row.total_size)
+
+
+def commit_inline(conn: Connection, user_id: bytes, content_ids: list[bytes]) -> None:
+    """Turn ``user_id``'s inline reservations into content objects inside the caller's
+    transaction, a few statements per batch of ids rather than per file (a folder transaction may
+    carry thousands of small files). The same rule as :func:`commit_upload` with ``inline=True``:
+    every id must be a reservation of the caller's, or the whole transaction is NOT_FOUND."""
+    for batch in batched(content_ids):
+        rows = conn.execute(
+            select(uploads)
+            .where((uploads.c.content_id.in_(batch)) & (uploads.c.owner_id == user_id))
+            .with_for_update()
+        ).all()
+        if len(rows) != len(set(batch)):
+            raise not_found("upload")
+        conn.execute(delete(upload_chunks).where(upload_chunks.c.content_id.in_(batch)))
+        conn.execute(delete(uploads).where(uploads.c.content_id.in_(batch)))
+        conn.execute(
+            insert(contents),
+            [
+                {
+                    "content_id": row.content_id,
+                    "header": row.header,
+                    "chunk_size": row.chunk_size,
+                    "chunk_count": row.chunk_count,
+                    "total_size": row.total_size,
+                }
+                for row in rows
+            ],
+        )
