@@ -52,7 +52,7 @@ def test_drop_link_upload_accept_and_no_listing(
     (files / "spam.txt").write_text("spam")
     guest("put", str(files / "spam.txt"), url, **env)
     spam = json.loads(alice("request", "ls", "--json").stdout)[0]["pending"][0]["content_id"]
-    alice("request", "reject", spam)
+    alice("request", "reject", "--", spam)  # ids can start with "-"
     assert json.loads(alice("request", "ls", "--json").stdout)[0]["pending"] == []
     alice("request", "delete", url)
     late = guest("put", str(files / "spam.txt"), url, check=False, **env)

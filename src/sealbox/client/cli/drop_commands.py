@@ -120,7 +120,11 @@ def _select(owned: list[drops.OwnedDrop], which: str | None) -> list[drops.Pendi
 def request_accept(
     ctx: typer.Context,
     which: Annotated[
-        str | None, typer.Argument(help="A file's content id or a drop id (default: all).")
+        str | None,
+        typer.Argument(
+            help="A file's content id or a drop id (default: all); an id that starts"
+            " with - goes after --."
+        ),
     ] = None,
 ) -> None:
     """Check waiting files and add them to their folders, signed by you."""
@@ -145,7 +149,12 @@ def request_accept(
 
 def request_reject(
     ctx: typer.Context,
-    which: Annotated[str, typer.Argument(help="A file's content id, or a drop id for all.")],
+    which: Annotated[
+        str,
+        typer.Argument(
+            help="A file's content id, or a drop id for all; put an id that starts with - after --."
+        ),
+    ],
 ) -> None:
     """Delete waiting files without adding them."""
     opts = options(ctx)
