@@ -16,9 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import Engine, delete, exists, insert, select, update
+from sqlalchemy import ColumnElement, Engine, Row, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sealbox.server.blobs.base import BlobStore
@@ -172,11 +173,33 @@ class Collector:
                 rows = []
                 for batch in batched(candidates):
                     rows += conn.execute(query.where(contents.c.content_id.in_(batch))).all()
+        dropped: list[tuple[bytes, int]] = []
+        for group in batched(rows):
+            # One transaction per batch, not per content: each commit is a durable write, and
+            # deleting a folder of 10,000 small files paid one for every file.
+            try:
+                with self._engine.begin() as conn:
+                    # Re-checked inside the delete: a reference may have appeared since the select.
+                    gone = conn.execute(
+                        delete(contents)
+                        .where(contents.c.content_id.in_([r.content_id for r in group]))
+                        .where(unreferenced)
+                        .returning(contents.c.content_id, contents.c.chunk_count)
+                    ).all()
+                dropped += [(r.content_id, r.chunk_count) for r in gone]
+            except IntegrityError:
+                # Something still points at one of them (a row the checks above do not cover):
+                # delete the rest one at a time and keep that one.
+                dropped += self._drop_each(group, unreferenced)
+        return dropped
+
+    def _drop_each(
+        self, rows: list[Row[Any]], unreferenced: ColumnElement[bool]
+    ) -> list[tuple[bytes, int]]:
         dropped = []
         for row in rows:
             try:
                 with self._engine.begin() as conn:
-                    # Re-checked inside the delete: a reference may have appeared since the select.
                     gone = conn.execute(
                         delete(contents).where(
                             (contents.c.content_id == row.content_id) & unreferenced
