@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from sealbox.crypto import content
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.keys import FileKey
 from sealbox.crypto.tree import FileMetadata
+from sealbox.durability import sync_filesystem
 from sealbox.protocol import content_batch as cb
 from sealbox.protocol import limits
 
@@ -156,30 +156,3 @@ def _verify_and_write(items: list[tuple[SmallFile, bytes]], hooks: Hooks) -> Non
     for _, small in temps:
         hooks.advance(small.metadata.size)
         hooks.finish_file(small.metadata.name)
-
-
-def _load_syncfs() -> Callable[[int], int] | None:
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        syncfs: Callable[[int], int] = libc.syncfs
-    except (OSError, AttributeError):
-        return None
-    return syncfs
-
-
-_syncfs = _load_syncfs()
-
-
-def sync_filesystem(directory: Path) -> None:
-    """Make every file written so far on ``directory``'s filesystem durable: ``syncfs`` where the
-    C library has it (Linux), else ``sync``, which covers every filesystem."""
-    if _syncfs is None:
-        os.sync()
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        if _syncfs(fd) != 0:
-            error = ctypes.get_errno()
-            raise OSError(error, os.strerror(error))
-    finally:
-        os.close(fd)

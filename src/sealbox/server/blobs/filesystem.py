@@ -6,20 +6,20 @@ fsyncs it, renames it over the final name and fsyncs the directory, so a crash l
 blob or the new one, never a prefix. File I/O runs in worker threads so the event loop never blocks.
 """
 
-import ctypes
 import errno
 import hashlib
 import mmap
 import os
 import secrets
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote, unquote
 
 from anyio import to_thread
 
+from sealbox.durability import sync_filesystem
 from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStoreError
 
 # Reads of a blob being served: large, so a 4 MiB chunk costs few thread hops.
@@ -110,7 +110,7 @@ class FilesystemBlobStore:
                     _write_all(fd, data)
                 finally:
                     os.close(fd)
-            _sync_filesystem(self._tmp)
+            sync_filesystem(self._tmp)
             for tmp, final in temps:
                 if not final.parent.is_dir():
                     final.parent.mkdir(parents=True, exist_ok=True)
@@ -119,7 +119,7 @@ class FilesystemBlobStore:
             for tmp, _ in temps:
                 tmp.unlink(missing_ok=True)
             raise
-        _sync_filesystem(self._blobs)
+        sync_filesystem(self._blobs)
 
     async def get_many(self, keys: list[str]) -> list[bytes]:
         # One worker thread for the lot: for small blobs the hops to and from a thread cost more
@@ -304,32 +304,6 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-
-
-def _load_syncfs() -> Callable[[int], int] | None:
-    try:
-        syncfs: Callable[[int], int] = ctypes.CDLL(None, use_errno=True).syncfs
-    except (OSError, AttributeError):
-        return None
-    return syncfs
-
-
-_syncfs = _load_syncfs()
-
-
-def _sync_filesystem(directory: Path) -> None:
-    """Make everything written on ``directory``'s filesystem durable, new directory entries
-    included: ``syncfs`` where the C library has it (Linux), else ``sync``."""
-    if _syncfs is None:
-        os.sync()
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        if _syncfs(fd) != 0:
-            error = ctypes.get_errno()
-            raise OSError(error, os.strerror(error))
-    finally:
-        os.close(fd)
 
 
 def _commit(fd: int, tmp: Path, final: Path) -> None:

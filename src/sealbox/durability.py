@@ -1,0 +1,38 @@
+"""Making many written files durable at once, for the server's blob store and the client's
+downloads alike (it imports nothing of Sealbox's, so both sides may use it).
+
+One ``fsync`` per small file costs more than writing it; ``syncfs`` makes everything written on
+a filesystem durable with one call. The C library exposes it on Linux only; elsewhere ``sync``
+does the same for every filesystem.
+"""
+
+import ctypes
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+
+def _load_syncfs() -> Callable[[int], int] | None:
+    try:
+        syncfs: Callable[[int], int] = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    return syncfs
+
+
+_syncfs = _load_syncfs()
+
+
+def sync_filesystem(directory: Path) -> None:
+    """Make everything written so far on ``directory``'s filesystem durable, new directory
+    entries included."""
+    if _syncfs is None:
+        os.sync()
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        if _syncfs(fd) != 0:
+            error = ctypes.get_errno()
+            raise OSError(error, os.strerror(error))
+    finally:
+        os.close(fd)
