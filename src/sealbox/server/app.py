@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -110,9 +111,21 @@ async def _collect_forever(services: Services) -> None:
             log.exception("background collection failed")
 
 
+def _loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A lost connection in a task nobody awaits (the S3 client's body writer, when the store
+    goes away mid-request) is an expected outage, already answered with 503: log it as one line,
+    not as a traceback. Anything else keeps asyncio's full report."""
+    exc = context.get("exception")
+    if isinstance(exc, ConnectionError):
+        log.warning("connection lost in a background task: %s", type(exc).__name__)
+        return
+    loop.default_exception_handler(context)
+
+
 def create_app(services: Services, *, background_jobs: bool = True) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        asyncio.get_running_loop().set_exception_handler(_loop_exception)
         task = asyncio.create_task(_collect_forever(services)) if background_jobs else None
         try:
             yield
