@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,7 +19,7 @@ from sealbox.client.sdk.tree import Drive
 from sealbox.crypto.password import FLOOR_MEMLIMIT, FLOOR_OPSLIMIT
 from sealbox.server.app import build_services, create_app
 from sealbox.server.settings import Settings
-from sealbox.testing.hostile import HostileServer
+from sealbox.testing.hostile import Exchange, HostileServer
 
 SERVER = "http://sealbox.test"
 FAST = {"opslimit": FLOOR_OPSLIMIT, "memlimit": FLOOR_MEMLIMIT}
@@ -41,6 +43,22 @@ class Arena:
     async def user(self, name: str) -> Drive:
         session, _ = await signup(Api(self.http), self.state(name), SERVER, name, PASSWORD, **FAST)
         return Drive(session)
+
+
+def incoming_rewrite(
+    change: Callable[[dict[str, Any]], None],
+) -> Callable[[Exchange], bytes | None]:
+    """A rule body that rewrites every incoming share of a GET /v1/shares answer."""
+
+    def rewrite(exchange: Exchange) -> bytes | None:
+        if exchange.status != 200:
+            return None
+        body = json.loads(exchange.body)
+        for view in body["incoming"]:
+            change(view)
+        return json.dumps(body).encode()
+
+    return rewrite
 
 
 async def contacts_of(inviter: Drive, *invitees: Drive) -> None:

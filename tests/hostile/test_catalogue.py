@@ -29,7 +29,7 @@ from sealbox.crypto.roster import Roster, RosterMember, make_roster
 from sealbox.protocol.listing import BinaryListing, ListedChild, encode_listing, parse_listing
 from sealbox.testing.hostile import Exchange
 
-from .conftest import PASSWORD, SERVER, Arena, contacts_of
+from .conftest import PASSWORD, SERVER, Arena, contacts_of, incoming_rewrite
 
 pytestmark = pytest.mark.anyio
 FOLDER = r"/v1/folders/.+"
@@ -607,20 +607,6 @@ async def test_A18_wrong_link_password_fails_locally(arena: Arena, tmp_path: Pat
 # roster; the server's member list and its copy of the roster cannot add a writer or go back.
 
 SHARES = "/v1/shares"
-
-
-def incoming_rewrite(change: object) -> object:
-    """A rule body that rewrites every incoming share of a GET /v1/shares answer."""
-
-    def rewrite(exchange: Exchange) -> bytes | None:
-        if exchange.status != 200:
-            return None
-        body = json.loads(exchange.body)
-        for view in body["incoming"]:
-            change(view)  # type: ignore[operator]
-        return json.dumps(body).encode()
-
-    return rewrite
 
 
 def server_db(arena: Arena) -> sqlite3.Connection:

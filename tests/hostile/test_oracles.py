@@ -39,6 +39,10 @@ from .conftest import PASSWORD, SERVER, Arena, contacts_of
 
 pytestmark = pytest.mark.anyio
 SHARES = r"/v1/shares"
+# Where the fields of a share envelope lie (spec/sharing.md, "Share envelope").
+IDS = slice(6, 70)
+RIGHTS_AT = 70
+SEALED_AT = 75
 # A few points of small order on Curve25519 (all-zero, one, and the order-8 point), which make the
 # X25519 shared secret degenerate. libsodium refuses them; the sender knows it chose them.
 LOW_ORDER = [
@@ -91,10 +95,9 @@ def server_forgeries(envelope: bytes, rng: random.Random) -> Iterator[bytes]:
         yield envelope[: rng.randrange(len(envelope))]
     for _ in range(50):
         yield envelope + rng.randbytes(rng.randrange(1, 64))
-    head = 6 + 4 * 16 + 1 + 4
-    sealed_len = len(envelope) - head - 64
+    sealed_len = len(envelope) - SEALED_AT - 64
     for _ in range(100):
-        yield envelope[:head] + rng.randbytes(sealed_len) + envelope[-64:]
+        yield envelope[:SEALED_AT] + rng.randbytes(sealed_len) + envelope[-64:]
     for _ in range(50):
         yield envelope[:6] + rng.randbytes(rng.randrange(0, 400))
 
@@ -105,17 +108,13 @@ def signed_envelope(alice: Drive, grant_ids: bytes, rights: int, sealed: bytes) 
     return body + alice.session.identity.sign(ENVELOPE_LABEL, body)
 
 
-def sender_forgeries(
-    alice: Drive, bob: Drive, honest: bytes, rng: random.Random
-) -> dict[str, list[bytes]]:
+def sender_forgeries(alice: Drive, honest: bytes, rng: random.Random) -> dict[str, list[bytes]]:
     """What a malicious sender can make: validly signed envelopes around crafted sealed boxes.
 
     This is the GaP-Bleichenbacher position: the attacker chooses ciphertexts for the victim's
     private key and watches the victim's behaviour. Each category aims at a different stage of the
     sealed-box opening (key agreement, the MAC, the ciphertext)."""
-    head = 6 + 4 * 16 + 1 + 4
-    ids, sealed = honest[6 : 6 + 64], honest[head:-64]
-    rights = honest[6 + 64]
+    ids, sealed, rights = honest[IDS], honest[SEALED_AT:-64], honest[RIGHTS_AT]
 
     def flipped(lo: int, hi: int) -> bytes:
         out = bytearray(sealed)
@@ -180,9 +179,9 @@ async def test_A5_sender_crafted_sealed_boxes_fail_alike(
 ) -> None:
     alice, bob, honest = await shared_folder(arena)
     rng = random.Random(55)
-    categories = sender_forgeries(alice, bob, honest, rng)
+    categories = sender_forgeries(alice, honest, rng)
     openings = BoxOpenings(monkeypatch)
-    ids, rights = honest[6:70], honest[70]
+    ids, rights = honest[IDS], honest[RIGHTS_AT]
     pin, me, my_id = alice.session.bundle.pin(), bob.session.identity, bob.session.user_id
     outcomes: set[tuple[ErrorCode, str]] = set()
     after: set[tuple[str, ...]] = set()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 
 import pytest
 
@@ -19,19 +18,9 @@ from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.layout import b64url
 from sealbox.testing.hostile import Exchange
 
-from .conftest import Arena, contacts_of
+from .conftest import Arena, contacts_of, incoming_rewrite
 
 pytestmark = pytest.mark.anyio
-
-
-def rewrite_incoming(change: Callable[[dict[str, object]], None]) -> Callable[[Exchange], bytes]:
-    def rewrite(exchange: Exchange) -> bytes:
-        body = json.loads(exchange.body)
-        for view in body["incoming"]:
-            change(view)
-        return json.dumps(body).encode()
-
-    return rewrite
 
 
 async def two_shares(arena: Arena) -> tuple[Drive, Drive, Drive]:
@@ -57,7 +46,7 @@ async def test_A22_server_points_a_share_at_another_folder(arena: Arena) -> None
         if view["owner_username"] == "alice":
             view["folder_id"] = b64url(private.node_id)
 
-    arena.hostile.on("GET", "/v1/shares", rewrite_incoming(redirect))
+    arena.hostile.on("GET", "/v1/shares", incoming_rewrite(redirect))
     with pytest.raises(IntegrityError) as excinfo:
         await shares.open_shared(bob, "public")
     assert excinfo.value.code == ErrorCode.CONTEXT_MISMATCH
@@ -69,7 +58,7 @@ async def test_A22_server_raises_a_reader_to_a_writer(arena: Arena) -> None:
     def promote(view: dict[str, object]) -> None:
         view["rights"] = shares.WRITE
 
-    arena.hostile.on("GET", "/v1/shares", rewrite_incoming(promote))
+    arena.hostile.on("GET", "/v1/shares", incoming_rewrite(promote))
     with pytest.raises(IntegrityError) as excinfo:
         await shares.incoming(bob)
     assert excinfo.value.code == ErrorCode.CONTEXT_MISMATCH
@@ -83,7 +72,7 @@ async def test_A22_server_claims_someone_else_shared(arena: Arena) -> None:
         if view["owner_username"] == "carol":
             view["owner_username"] = "alice"
 
-    arena.hostile.on("GET", "/v1/shares", rewrite_incoming(reattribute))
+    arena.hostile.on("GET", "/v1/shares", incoming_rewrite(reattribute))
     with pytest.raises(IntegrityError) as excinfo:
         await shares.incoming(bob)
     assert excinfo.value.code == ErrorCode.CONTEXT_MISMATCH

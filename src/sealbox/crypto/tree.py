@@ -252,6 +252,11 @@ def _metadata_context(
     return _node_key_context(node_id, parent_id, node_type) + u64(node_version)
 
 
+def _metadata_key(parent_key: FolderKey) -> bytes:
+    """The subkey of a folder's key that seals its children's metadata (spec/metadata.md)."""
+    return derive(parent_key, 1, b"sbmetaky")
+
+
 def seal_metadata(
     parent_key: FolderKey,
     metadata: Metadata,
@@ -262,7 +267,7 @@ def seal_metadata(
 ) -> bytes:
     node_type = NodeType.FOLDER if isinstance(metadata, FolderMetadata) else NodeType.FILE
     return seal(
-        derive(parent_key, 1, b"sbmetaky"),
+        _metadata_key(parent_key),
         ObjectType.METADATA,
         encode_metadata(metadata),
         _metadata_context(node_id, parent_id, node_type, node_version),
@@ -279,7 +284,7 @@ def open_metadata(
     node_version: int,
 ) -> Metadata:
     return _open_metadata(
-        derive(parent_key, 1, b"sbmetaky"), sealed, node_id, parent_id, node_type, node_version
+        _metadata_key(parent_key), sealed, node_id, parent_id, node_type, node_version
     )
 
 
@@ -311,7 +316,7 @@ class MetadataOpener:
     __slots__ = ("_key",)
 
     def __init__(self, parent_key: FolderKey) -> None:
-        self._key = derive(parent_key, 1, b"sbmetaky")
+        self._key = _metadata_key(parent_key)
 
     def open(self, record: NodeRecord) -> Metadata:
         return _open_metadata(

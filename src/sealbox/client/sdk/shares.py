@@ -53,7 +53,7 @@ async def share_folder(drive: Drive, path: str, username: str, rights: int) -> m
         RosterMember(recipient.bundle.user_id, recipient.bundle.keys.sign_public, rights)
     )
     # The new roster travels with the share, so the server stores both in one transaction.
-    roster = _next_roster(drive, node.node_id, current, members)
+    _, roster = _next_roster(drive, node.node_id, current, members)
     return await _send_share(drive, node.node_id, node.name, key, recipient, rights, roster)
 
 
@@ -93,16 +93,17 @@ def _checked_roster(
 
 def _next_roster(
     drive: Drive, folder_id: bytes, current: Roster | None, members: list[RosterMember]
-) -> bytes:
+) -> tuple[Roster, bytes]:
     """Sign the folder's next roster, one version above the current one, which members (who
-    refuse older versions) therefore accept."""
+    refuse older versions) therefore accept. Returns the roster and its signed bytes."""
     s = drive.session
     version = current.version if current else 0
-    data = make_roster(s.identity, Roster(folder_id, version + 1, s.user_id, tuple(members)))
+    roster = Roster(folder_id, version + 1, s.user_id, tuple(members))
+    data = make_roster(s.identity, roster)
     s.state.save_roster_mark(
         s.user_id, s.user_id, folder_id, Seen(version + 1, roster_digest(data))
     )
-    return data
+    return roster, data
 
 
 async def _send_share(
@@ -304,9 +305,8 @@ async def unshare(drive: Drive, path: str, username: str) -> None:
     current = rosters[node.node_id]
     leaving_id = leaving[0].recipient_id
     staying = [m for m in (current.members if current else ()) if m.user_id != leaving_id]
-    data = _next_roster(drive, node.node_id, current, staying)
+    rosters[node.node_id], data = _next_roster(drive, node.node_id, current, staying)
     await drive.api.set_roster(node.node_id, data)
-    rosters[node.node_id] = open_roster(data, drive.session.bundle.pin(), node.node_id)
     rotated = await rotate_subtree_keys(drive, path)
     for drop in (await drive.api.drops()).drops:
         # Drop key wraps were made under old keys: wrap the same drop keys under the new ones.
