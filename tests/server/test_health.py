@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import pytest
 
+import sealbox
 from sealbox.server.blobs.filesystem import FilesystemBlobStore
 from sealbox.server.blobs.s3 import S3BlobStore
 from sealbox.server.db.engine import make_engine
@@ -45,7 +46,12 @@ async def break_blob_store(server: Server) -> None:
 
 
 async def test_healthz_and_readyz_answer_when_everything_is_up(server: Server) -> None:
-    assert (await server.client.get("/healthz")).json() == {"status": "ok"}
+    assert (await server.client.get("/healthz")).json() == {
+        "status": "ok",
+        "version": sealbox.__version__,
+        "license": "AGPL-3.0-or-later",
+        "source": "/v1/source",
+    }
     response = await server.client.get("/readyz")
     assert response.status_code == 200, response.text
     assert response.json() == {"status": "ready"}

@@ -10,6 +10,8 @@ METRICS = "/metrics"
 # Probes for load balancers and orchestrators; outside the versioned API like /metrics.
 HEALTHZ = "/healthz"
 READYZ = "/readyz"
+# The source code of the running server, which AGPL-3.0 §13 obliges it to offer its users.
+SOURCE = f"{PREFIX}/source"
 ACCOUNTS = f"{PREFIX}/accounts"
 PRELOGIN = f"{PREFIX}/prelogin"
 RECOVERY = f"{PREFIX}/recovery"

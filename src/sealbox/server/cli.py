@@ -19,8 +19,21 @@ from sealbox.server.db.migrate import upgrade
 from sealbox.server.errors import ServiceError
 from sealbox.server.settings import Settings
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Sealbox operator commands.")
-admin = typer.Typer(no_args_is_help=True, help="Maintenance: migrations, collection, quotas.")
+# Help texts are plain text: rich markup would read "s3://bucket[/prefix]" as a closing tag.
+HELP_SETTINGS = {"help_option_names": ["-h", "--help"]}
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings=HELP_SETTINGS,
+    help="Sealbox operator commands.",
+)
+admin = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings=HELP_SETTINGS,
+    help="Maintenance: migrations, collection, quotas.",
+)
 app.add_typer(admin, name="admin")
 console = Console(stderr=True)
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+import sealbox
 from sealbox.client.cli import (
     account_commands,
     drive_commands,
@@ -16,12 +17,14 @@ from sealbox.client.cli import (
     share_commands,
 )
 from sealbox.client.cli.context import make_options
+from sealbox.protocol import routes
 
 app = typer.Typer(
     name="sealbox",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
     help=(
         "Sealbox: a zero-knowledge cloud drive. Everything is encrypted here, before it leaves "
         "this device. Operators: `sealbox server --help` and `sealbox admin --help`."
@@ -29,9 +32,30 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if not value:
+        return
+    typer.echo(
+        f"sealbox {sealbox.__version__}\n"
+        f"licence: {sealbox.LICENSE}; no warranty (see the LICENSE file)\n"
+        f"source: the files of this installation ({Path(sealbox.__file__).parent}); every "
+        f"Sealbox server hands out the code it runs at {routes.SOURCE}"
+    )
+    raise typer.Exit()
+
+
 @app.callback()
 def main_options(
     ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_version,
+            help="Print the version, the licence and where the source is, and exit.",
+        ),
+    ] = False,
     server: Annotated[
         str | None, typer.Option("--server", help="Server URL (default: $SEALBOX_SERVER).")
     ] = None,

@@ -1,8 +1,9 @@
-"""Probes for load balancers and orchestrators, and the Prometheus scrape endpoint.
+"""Probes for load balancers and orchestrators, the Prometheus scrape endpoint, and the source.
 
-``/healthz`` says only that the process answers; ``/readyz`` says whether this server can do
-useful work now (its database and its blob store both answer), so that a load balancer stops
-sending requests to a server whose dependencies are gone without restarting it.
+``/healthz`` says that the process answers and which code it runs; ``/readyz`` says whether this
+server can do useful work now (its database and its blob store both answer), so that a load
+balancer stops sending requests to a server whose dependencies are gone without restarting it.
+``/v1/source`` hands out the code the server runs, as the AGPL asks of a server on a network.
 """
 
 import contextlib
@@ -12,15 +13,17 @@ from functools import partial
 import anyio
 from anyio import to_thread
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import Engine, text
 
+import sealbox
 from sealbox.protocol import routes
 from sealbox.protocol.errors import ErrorCode
 from sealbox.server.api.auth import ServicesDep
 from sealbox.server.api.errors import error_response
 from sealbox.server.blobs.base import BlobStore
 from sealbox.server.services.metrics import count_open_uploads
+from sealbox.server.source import archive_name, source_archive
 
 router = APIRouter(tags=["health"])
 
@@ -55,7 +58,25 @@ async def _blobs_answer(blobs: BlobStore) -> bool:
 
 @router.get(routes.HEALTHZ)
 async def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+    """Says the process answers, and which code it runs: its version, its licence and where its
+    users get its source (AGPL-3.0 §13)."""
+    return {
+        "status": "ok",
+        "version": sealbox.__version__,
+        "license": sealbox.LICENSE,
+        "source": routes.SOURCE,
+    }
+
+
+@router.get(routes.SOURCE, response_class=Response)
+async def source() -> Response:
+    """The corresponding source of this server: a tar.gz of the code the process runs."""
+    data = await to_thread.run_sync(source_archive)
+    return Response(
+        data,
+        media_type="application/gzip",
+        headers={"Content-Disposition": f'attachment; filename="{archive_name()}"'},
+    )
 
 
 @router.get(routes.READYZ)
