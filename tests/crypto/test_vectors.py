@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from sealbox.testing import framing_vectors  # registers the framing operations too
 from sealbox.testing.vectors import OPERATIONS, open_or_code
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +36,7 @@ def test_vector_files_exist() -> None:
         "content.json",
         "links.json",
         "sharing.json",
+        "framing.json",
     }
 
 
@@ -48,8 +50,8 @@ def test_vector(vector: dict[str, Any]) -> None:
     if operation.make is not None:
         assert operation.make(vector["inputs"]).hex() == vector["object"]
     assert open_or_code(vector, obj) == vector["outputs"]
-    if obj is None:
-        return
+    if obj is None or vector["operation"] in framing_vectors.MAKERS:
+        return  # the framings carry no authentication: a flipped byte may well parse
     # Every single-byte change of the stored object fails with the error the vector names.
     covered = 0
     for start, end, code in vector["mutations"]:

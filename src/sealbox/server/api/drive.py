@@ -1,6 +1,5 @@
 """Routes for the drive: the folder transaction, listings, nodes, versions and the change feed."""
 
-import struct
 from collections.abc import Iterator, Sequence
 from typing import Annotated, Any
 
@@ -8,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy import Row
 
-from sealbox.protocol import limits, routes
+from sealbox.protocol import limits, listing, routes
 from sealbox.protocol import models as m
 from sealbox.server.api.auth import CallerDep, ServicesDep
 from sealbox.server.api.errors import ERROR_RESPONSES
@@ -16,9 +15,6 @@ from sealbox.server.api.ids import path_id
 
 router = APIRouter(tags=["drive"], responses=ERROR_RESPONSES)
 
-LISTING_MAGIC = b"SBL1"
-FILE, FOLDER = 0, 1
-HAS_CONTENT = 1
 NO_ID = bytes(16)
 
 
@@ -35,23 +31,20 @@ async def transaction(
     )
 
 
-CHILD = struct.Struct(">16sBB16sQQI")
-
-
 def binary_listing(folder: Row[Any], children: Sequence[Sequence[Any]]) -> Iterator[bytes]:
     """The compact listing framing (spec/http-api.md, "Binary listing"), produced in pieces."""
-    yield LISTING_MAGIC + struct.pack(">QI", folder.manifest_version, len(folder.manifest))
+    yield listing.HEAD.pack(listing.MAGIC, folder.manifest_version, len(folder.manifest))
     yield folder.manifest
-    yield struct.pack(">I", len(children))
-    pack = CHILD.pack
+    yield listing.COUNT.pack(len(children))
+    pack = listing.CHILD.pack
     batch: list[bytes] = []
     for node_id, _parent, node_type, record, content_id, version, size in children:
         record = record or b""
         batch.append(
             pack(
                 node_id,
-                FOLDER if node_type == "folder" else FILE,
-                HAS_CONTENT if content_id is not None else 0,
+                listing.FOLDER if node_type == "folder" else listing.FILE,
+                listing.HAS_CONTENT if content_id is not None else 0,
                 content_id or NO_ID,
                 size or 0,
                 version or 0,

@@ -1,0 +1,41 @@
+"""The server's streamed binary listing is byte for byte the framing of the vectors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
+
+import pytest
+
+from sealbox.server.api.drive import binary_listing
+
+VECTORS = Path(__file__).resolve().parents[2] / "spec" / "vectors" / "framing.json"
+LISTINGS = [
+    v
+    for v in json.loads(VECTORS.read_text())["vectors"]
+    if v["operation"] == "binary_listing" and "outputs" in v
+]
+
+
+@pytest.mark.parametrize("vector", LISTINGS, ids=[v["name"] for v in LISTINGS])
+def test_the_server_writes_the_listing_of_the_vectors(vector: dict[str, Any]) -> None:
+    inputs = vector["inputs"]
+    folder = SimpleNamespace(
+        manifest_version=inputs["manifest_version"], manifest=bytes.fromhex(inputs["manifest"])
+    )
+    children = [
+        (
+            bytes.fromhex(c["node_id"]),
+            None,  # the parent id, which the framing does not carry
+            c["node_type"],
+            bytes.fromhex(c["record"]),
+            None if c["content_id"] is None else bytes.fromhex(c["content_id"]),
+            c["manifest_version"],
+            c["size"],
+        )
+        for c in inputs["children"]
+    ]
+    streamed = b"".join(binary_listing(cast(Any, folder), children))
+    assert streamed.hex() == vector["object"]
