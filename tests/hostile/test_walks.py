@@ -183,7 +183,7 @@ async def test_A25_server_withholds_a_file_from_a_link_visitor(
     assert found == [("/sub", 1)]
 
 
-async def test_A25_server_withholds_trash_entries_that_trash_empty_still_purges(
+async def test_trash_empty_still_purges_withheld_trash_entries(
     arena: Arena, tmp_path: Path
 ) -> None:
     """Deliberate: emptying the trash removes what the server withholds from it too, since
