@@ -19,6 +19,8 @@ MAX_DROP_UPLOAD = 64 * 1024
 MAX_LINK_LIFETIME_SECONDS = 10 * 366 * 86400
 MAX_MANIFEST = 16 * 1024 * 1024
 MAX_HEADER = 1024
+# Folders nest at most this many below a top folder (spec/metadata.md, "Walking a tree").
+MAX_FOLDER_DEPTH = 256
 
 # An AEAD tag follows every chunk's ciphertext.
 CHUNK_OVERHEAD = 16

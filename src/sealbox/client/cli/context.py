@@ -22,6 +22,7 @@ from sealbox.client.sdk.errors import (
     NotFoundError,
     NotLoggedIn,
     SealboxError,
+    WithheldError,
 )
 from sealbox.client.sdk.state import LocalState, default_home
 from sealbox.client.sdk.tree import Drive
@@ -93,6 +94,15 @@ def fail(message: str, code: int = Exit.ERROR) -> NoReturn:
 def note(opts: Options, message: str) -> None:
     if not opts.quiet:
         typer.echo(message, err=True)
+
+
+def exit_if_withheld(withheld: list[tuple[str, int]]) -> None:
+    """After a reading command did what it could: name each folder whose listing the server cut
+    short, and exit 3 (spec/metadata.md, "Walking a tree")."""
+    for path, count in withheld:
+        typer.echo(f"sealbox: warning: the server withheld {count} item(s) of {path}", err=True)
+    if withheld:
+        raise typer.Exit(Exit.INTEGRITY)
 
 
 _stdin_lines: list[str] | None = None
@@ -169,6 +179,8 @@ def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
             fail(f"refused: {exc}", Exit.INTEGRITY)
         fail(f"integrity check failed, the server returned data that was tampered with: {exc}",
              Exit.INTEGRITY)  # fmt: skip
+    except WithheldError as exc:
+        fail(str(exc), Exit.INTEGRITY)
     except NotLoggedIn as exc:
         fail(str(exc), Exit.AUTH)
     except NotFoundError as exc:

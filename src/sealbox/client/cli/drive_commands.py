@@ -10,12 +10,21 @@ from typing import Annotated, Any
 import typer
 
 from sealbox.client.cli import drop_commands, link_commands
-from sealbox.client.cli.context import Exit, fail, note, options, run, with_drive
+from sealbox.client.cli.context import (
+    Exit,
+    exit_if_withheld,
+    fail,
+    note,
+    options,
+    run,
+    with_drive,
+)
 from sealbox.client.cli.output import emit_json, format_mtime, human_size, progress_reporter
-from sealbox.client.sdk import files
+from sealbox.client.sdk import files, walks
 from sealbox.client.sdk.drops import is_drop_link
 from sealbox.client.sdk.links import is_link
-from sealbox.client.sdk.tree import Drive, Folder, Node, join_path, split_path
+from sealbox.client.sdk.tree import Drive, Node, join_path, split_path
+from sealbox.client.sdk.walks import Withheld
 from sealbox.crypto import content
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.keys import FileKey
@@ -61,15 +70,6 @@ def _print_rows(rows: list[dict[str, Any]], long: bool) -> None:
             typer.echo(name)
 
 
-def _warn_withheld(folder: Folder, path: str) -> bool:
-    if folder.withheld:
-        typer.echo(
-            f"sealbox: warning: the server withheld {len(folder.withheld)} item(s) of {path}",
-            err=True,
-        )
-    return bool(folder.withheld)
-
-
 def ls(
     ctx: typer.Context,
     path: Annotated[str, typer.Argument(help="Remote folder or file, or a link URL.")] = "/",
@@ -80,69 +80,75 @@ def ls(
     """List a folder, or what a link opens (no account needed for links). Names, sizes and dates
     come from authenticated metadata only."""
     opts = options(ctx)
-    if is_link(path):
-        link_rows = link_commands.ls_link(opts, path, recursive)
-        if json_out:
-            emit_json([{k: v for k, v in r.items() if k != "recursive"} for r in link_rows])
-        else:
-            _print_rows(link_rows, long)
-        return
+    withheld: Withheld = []
 
-    async def work(drive: Drive) -> tuple[list[dict[str, Any]], bool]:
+    async def work(drive: Drive) -> list[dict[str, Any]]:
         chain, node = await drive.walk(path)
         if node is not None and not node.is_folder:
-            return [_row(path, node)], False
+            return [_row(path, node)]
         folder = chain[0] if node is None else await drive.open_folder(chain[-1], node)
         base = "" if path.rstrip("/") == "" else "/" + "/".join(split_path(path))
-        withheld = _warn_withheld(folder, path)
         if recursive:
-            rows = []
-            for sub, _parent, child in await drive.iter_tree(folder, base):
-                rows.append(_row(sub, child) | {"recursive": True})
-            return rows, withheld
+            tree = await drive.iter_tree(folder, base, withheld)
+            return [_row(sub, child) | {"recursive": True} for sub, _, child in tree]
+        walks.note_withheld(folder, base, withheld)
         children = sorted(folder.children, key=lambda n: n.name)
-        return [_row(f"{base}/{c.name}", c) for c in children], withheld
+        return [_row(f"{base}/{c.name}", c) for c in children]
 
-    rows, withheld = run(lambda: with_drive(opts, work))
+    if is_link(path):
+        rows = link_commands.ls_link(opts, path, recursive, withheld)
+    else:
+        rows = run(lambda: with_drive(opts, work))
     if json_out:
         emit_json([{k: v for k, v in r.items() if k != "recursive"} for r in rows])
     else:
         _print_rows(rows, long)
-    if withheld:
-        raise typer.Exit(Exit.INTEGRITY)
+    exit_if_withheld(withheld)
 
 
 def tree(ctx: typer.Context, path: RemotePath = "/", json_out: Json = False) -> None:
     """Show a folder and everything below it as a tree."""
     opts = options(ctx)
+    withheld: Withheld = []
 
     async def work(drive: Drive) -> dict[str, Any]:
-        async def walk(folder: Folder, name: str) -> dict[str, Any]:
-            children = []
-            for child in sorted(folder.children, key=lambda n: n.name):
-                if child.is_folder:
-                    children.append(await walk(await drive.open_folder(folder, child), child.name))
-                else:
-                    children.append({"name": child.name, "type": "file", "size": child.size})
-            return {"name": name, "type": "folder", "children": children}
-
-        return await walk(await drive.folder_at(path), path)
+        top = await drive.folder_at(path)
+        shape: dict[str, Any] = {"name": path, "type": "folder", "children": []}
+        # Each listing's place in the shape, by the listing object (names may repeat).
+        shapes = {id(top): shape}
+        base = "" if path.rstrip("/") == "" else join_path(split_path(path))
+        async for step in walks.walk_tree(drive, top, base, withheld):
+            if step.opened is None:
+                item = {"name": step.node.name, "type": "file", "size": step.node.size}
+            else:
+                item = {"name": step.node.name, "type": "folder", "children": []}
+                shapes[id(step.opened)] = item
+            shapes[id(step.parent)]["children"].append(item)
+        return shape
 
     shape = run(lambda: with_drive(opts, work))
     if json_out:
         emit_json(shape)
-        return
+    else:
+        typer.echo(path)
+        _draw(shape)
+    exit_if_withheld(withheld)
 
-    def draw(node: dict[str, Any], indent: str) -> None:
-        children = node.get("children", [])
-        for i, child in enumerate(children):
-            last = i == len(children) - 1
-            typer.echo(f"{indent}{'└── ' if last else '├── '}{child['name']}")
-            if child["type"] == "folder":
-                draw(child, indent + ("    " if last else "│   "))
 
-    typer.echo(path)
-    draw(shape, "")
+def _draw(shape: dict[str, Any]) -> None:
+    """Print a tree shape with box-drawing lines, from an explicit stack (no recursion)."""
+    stack: list[tuple[dict[str, Any], str, bool]] = []
+
+    def push(children: list[dict[str, Any]], indent: str) -> None:
+        for i in reversed(range(len(children))):
+            stack.append((children[i], indent, i == len(children) - 1))
+
+    push(shape["children"], "")
+    while stack:
+        child, indent, last = stack.pop()
+        typer.echo(f"{indent}{'└── ' if last else '├── '}{child['name']}")
+        if child["type"] == "folder":
+            push(child["children"], indent + ("    " if last else "│   "))
 
 
 def mkdir(
@@ -276,9 +282,11 @@ def trash_ls(ctx: typer.Context, json_out: Json = False) -> None:
     """List what is in the trash."""
     opts = options(ctx)
 
+    withheld: Withheld = []
+
     async def work(drive: Drive) -> list[dict[str, Any]]:
         folder = await drive.trash()
-        _warn_withheld(folder, "the trash")
+        walks.note_withheld(folder, "the trash", withheld)
         return [_row(f"/{c.name}", c) for c in sorted(folder.children, key=lambda n: n.name)]
 
     rows = run(lambda: with_drive(opts, work))
@@ -286,6 +294,7 @@ def trash_ls(ctx: typer.Context, json_out: Json = False) -> None:
         emit_json(rows)
     else:
         _print_rows(rows, long=True)
+    exit_if_withheld(withheld)
 
 
 def trash_restore(
@@ -337,13 +346,14 @@ def find(
 ) -> None:
     """Find files and folders whose name matches a pattern."""
     opts = options(ctx)
+    withheld: Withheld = []
 
     async def work(drive: Drive) -> list[dict[str, Any]]:
         folder = await drive.folder_at(path)
         base = "" if path.rstrip("/") == "" else join_path(split_path(path))
         return [
             _row(sub, node)
-            for sub, _parent, node in await drive.iter_tree(folder, base)
+            for sub, _parent, node in await drive.iter_tree(folder, base, withheld)
             if fnmatch.fnmatchcase(node.name, pattern)
         ]
 
@@ -353,15 +363,18 @@ def find(
     else:
         for row in rows:
             typer.echo(row["path"])
+    exit_if_withheld(withheld)
 
 
 def du(ctx: typer.Context, path: RemotePath = "/", json_out: Json = False) -> None:
     """Total size and count of the files below a folder."""
     opts = options(ctx)
+    withheld: Withheld = []
 
     async def work(drive: Drive) -> dict[str, Any]:
         folder = await drive.folder_at(path)
-        nodes = [n for _, _, n in await drive.iter_tree(folder)]
+        base = "" if path.rstrip("/") == "" else join_path(split_path(path))
+        nodes = [n for _, _, n in await drive.iter_tree(folder, base, withheld)]
         return {
             "path": path,
             "size": sum(n.size for n in nodes),
@@ -376,6 +389,7 @@ def du(ctx: typer.Context, path: RemotePath = "/", json_out: Json = False) -> No
         typer.echo(
             f"{human_size(info['size'])}  {info['files']} files  {info['folders']} folders  {path}"
         )
+    exit_if_withheld(withheld)
 
 
 def df(ctx: typer.Context, json_out: Json = False) -> None:

@@ -18,6 +18,7 @@ import typer
 from sealbox.client.cli.context import (
     Exit,
     Options,
+    exit_if_withheld,
     fail,
     http_client,
     kdf_settings,
@@ -28,8 +29,9 @@ from sealbox.client.cli.context import (
     with_drive,
 )
 from sealbox.client.cli.output import emit_json, progress_reporter
-from sealbox.client.sdk import files, links
+from sealbox.client.sdk import files, links, walks
 from sealbox.client.sdk.tree import Drive, Node
+from sealbox.client.sdk.walks import Withheld
 from sealbox.crypto.keys import LinkKey
 from sealbox.crypto.layout import b64url
 from sealbox.crypto.password import DEFAULT_MEMLIMIT, DEFAULT_OPSLIMIT
@@ -120,7 +122,8 @@ def export(
 
 
 def _list(opts: Options, json_out: bool) -> None:
-    owned = run(lambda: with_drive(opts, links.list_links))
+    withheld: Withheld = []
+    owned = run(lambda: with_drive(opts, lambda drive: links.list_links(drive, withheld)))
     rows: list[dict[str, Any]] = [
         {
             "link_id": b64url(o.view.link_id),
@@ -134,14 +137,16 @@ def _list(opts: Options, json_out: bool) -> None:
     ]
     if json_out:
         emit_json(rows)
-        return
-    for row in rows:
-        expiry = "never" if row["expires_at"] is None else _utc(row["expires_at"])
-        limit = "" if row["max_downloads"] is None else f"/{row['max_downloads']}"
-        where = row["path"] or "(not in the drive)"
-        typer.echo(
-            f"{row['link_id']}  expires {expiry}  downloads {row['downloads']}{limit}  {where}"
-        )
+    else:
+        for row in rows:
+            expiry = "never" if row["expires_at"] is None else _utc(row["expires_at"])
+            limit = "" if row["max_downloads"] is None else f"/{row['max_downloads']}"
+            where = row["path"] or "(not in the drive)"
+            typer.echo(
+                f"{row['link_id']}  expires {expiry}  downloads {row['downloads']}{limit}  {where}"
+            )
+    # A link to a withheld node shows as not in the drive: say why.
+    exit_if_withheld(withheld)
 
 
 def _utc(seconds: int) -> str:
@@ -221,8 +226,9 @@ def get_link(opts: Options, url: str, local: Path | None) -> None:
     run(lambda: _visit(opts, address, key, work))
 
 
-def ls_link(opts: Options, url: str, recursive: bool) -> list[dict[str, Any]]:
-    """Rows for `ls` of a link: the file itself, or the linked folder's children."""
+def ls_link(opts: Options, url: str, recursive: bool, withheld: Withheld) -> list[dict[str, Any]]:
+    """Rows for `ls` of a link: the file itself, or the linked folder's children. Folders whose
+    items the server withheld go into ``withheld`` for the caller to report."""
     address, key = _unlock(opts, url)
 
     async def work(visitor: links.OpenedLink) -> list[dict[str, Any]]:
@@ -231,23 +237,12 @@ def ls_link(opts: Options, url: str, recursive: bool) -> list[dict[str, Any]]:
             return [_row(f"/{metadata.name}", metadata.name, "file", metadata)]
         root = await visitor.root()
         if recursive:
-            out = []
-            for sub, _parent, child in await _iter(visitor, root, ""):
-                out.append(_node_row(sub, child) | {"recursive": True})
-            return out
+            tree = await visitor.iter_tree(root, "", withheld)
+            return [_node_row(sub, child) | {"recursive": True} for sub, _, child in tree]
+        walks.note_withheld(root, "/", withheld)
         return [_node_row(f"/{c.name}", c) for c in sorted(root.children, key=lambda n: n.name)]
 
     return run(lambda: _visit(opts, address, key, work))
-
-
-async def _iter(visitor: links.OpenedLink, folder: Any, prefix: str) -> list[tuple[str, Any, Node]]:
-    out: list[tuple[str, Any, Node]] = []
-    for node in sorted(folder.children, key=lambda n: n.name):
-        path = f"{prefix}/{node.name}"
-        out.append((path, folder, node))
-        if node.is_folder:
-            out.extend(await _iter(visitor, await visitor.open_folder(folder, node), path))
-    return out
 
 
 def _node_row(path: str, node: Node) -> dict[str, Any]:

@@ -26,3 +26,21 @@ class ConflictError(SealboxError):
 
 class NotLoggedIn(SealboxError):
     """No session is stored locally."""
+
+
+class WithheldError(SealboxError):
+    """The server left out items that a folder's signed manifest lists (spec/metadata.md,
+    "Walking a tree"): tampering, reported as such (exit 3), but not a failed check of an object.
+    ``folders`` names each folder with how many of its items were left out."""
+
+    READING = "everything else was done; run the command again later to get the rest"
+    REFUSED = (
+        "nothing was signed or changed, since a change now would drop or vouch for items this "
+        "device has not seen; try again later"
+    )
+
+    def __init__(self, folders: list[tuple[str, int]], outcome: str) -> None:
+        self.folders = folders
+        shown = ", ".join(f"{count} item(s) of {path}" for path, count in folders[:5])
+        more = f" and {len(folders) - 5} more folder(s)" if len(folders) > 5 else ""
+        super().__init__(f"the server withheld {shown}{more}; {outcome}")

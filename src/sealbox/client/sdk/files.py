@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from sealbox.client.sdk import transfers
+from sealbox.client.sdk import transfers, walks
 from sealbox.client.sdk.api import Api
-from sealbox.client.sdk.errors import ConflictError, NotFoundError, SealboxError
+from sealbox.client.sdk.errors import ConflictError, NotFoundError, SealboxError, WithheldError
 from sealbox.client.sdk.small_files import Hooks, SmallFile, download_each, download_small
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.tree import Change, Drive, Folder, Node, join_path, split_path
+from sealbox.client.sdk.walks import Withheld
 from sealbox.crypto.keys import FileKey
 from sealbox.crypto.tree import FileMetadata
 
@@ -130,7 +131,7 @@ async def put(drive: Drive, sources: list[Path], remote: str, report: Reporter) 
         if source.is_dir():
             folder = await drive.ensure_folder(target, name)
             await _put_tree(drive, source, folder, report)
-            target = await drive.folder(target.folder_id, target.key)
+            target = await drive.reload(target)
         else:
             target = await _put_files(drive, target, [(source, name)], report)
 
@@ -146,7 +147,7 @@ async def _put_tree(drive: Drive, local: Path, folder: Folder, report: Reporter)
     folder = await _put_files(drive, folder, files, report)
     for entry in folders:
         child = await drive.ensure_folder(folder, entry.name)
-        folder = await drive.folder(folder.folder_id, folder.key)
+        folder = await drive.reload(folder)
         await _put_tree(drive, Path(entry.path), child, report)
 
 
@@ -203,7 +204,7 @@ async def _commit_uploaded(drive: Drive, folder: Folder, sealed: transfers.Seale
     """Put a file whose content finished uploading, retrying if the folder changed meanwhile."""
 
     async def attempt() -> Folder:
-        current = await drive.folder(folder.folder_id, folder.key)
+        current = await drive.reload(folder)
         change = Change()
         drive.add_file(
             change, current, sealed.metadata, sealed.file_key,
@@ -215,21 +216,26 @@ async def _commit_uploaded(drive: Drive, folder: Folder, sealed: transfers.Seale
 
 
 async def get(drive: Drive, sources: list[str], local: Path, report: Reporter) -> None:
-    """Download files and folders, like ``cp -r SOURCES... LOCAL``."""
+    """Download files and folders, like ``cp -r SOURCES... LOCAL``. Items the server withholds
+    are reported once everything else is down (WithheldError)."""
     into_dir = local.is_dir()
     if len(sources) > 1 and not into_dir:
         raise SealboxError(f"{local} is not a folder")
+    withheld: Withheld = []
     for source in sources:
         chain, node = await drive.walk(source)
         if node is None:
             target = local if not into_dir else local / "root"
-            await _get_tree(drive, chain[0], target, report)
+            await _get_tree(drive, chain[0], target, report, withheld)
             continue
         target = local / node.name if into_dir else local
         if node.is_folder:
-            await _get_tree(drive, await drive.open_folder(chain[-1], node), target, report)
+            folder = await drive.open_folder(chain[-1], node)
+            await _get_tree(drive, folder, target, report, withheld)
         else:
             await _get_file(drive, chain[-1], node, target, report)
+    if withheld:
+        raise WithheldError(withheld, WithheldError.READING)
 
 
 class TreeReader(Protocol):
@@ -269,11 +275,28 @@ async def _get_file(
 
 
 async def get_tree(drive: TreeReader, folder: Folder, dest: Path, report: Reporter) -> None:
-    """Download a verified folder and everything below it into ``dest``."""
-    await _get_tree(drive, folder, dest, report)
+    """Download a verified folder and everything below it into ``dest``; items the server
+    withholds are reported once everything else is down (WithheldError)."""
+    withheld: Withheld = []
+    await _get_tree(drive, folder, dest, report, withheld)
+    if withheld:
+        raise WithheldError(withheld, WithheldError.READING)
 
 
-async def _get_tree(drive: TreeReader, folder: Folder, dest: Path, report: Reporter) -> None:
+async def _get_tree(
+    drive: TreeReader, top: Folder, dest: Path, report: Reporter, withheld: Withheld
+) -> None:
+    """Every folder below ``top``, one at a time, parents first (walks.py: no recursion, no
+    cycle, bounded depth); paths in ``withheld`` are the remote ones."""
+    base = top.path.rstrip("/")
+    async for path, folder in walks.folders_below(drive, top, base, withheld):
+        local = dest.joinpath(*path[len(base) :].split("/")[1:])
+        await _get_folder_files(drive, folder, local, report)
+
+
+async def _get_folder_files(
+    drive: TreeReader, folder: Folder, dest: Path, report: Reporter
+) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     small = []
     for node in folder.children:
@@ -289,7 +312,5 @@ async def _get_tree(drive: TreeReader, folder: Folder, dest: Path, report: Repor
     else:
         await download_each(drive.api, small, hooks)
     for node in sorted(folder.children, key=lambda n: n.name):
-        if node.is_folder:
-            await _get_tree(drive, await drive.open_folder(folder, node), dest / node.name, report)
-        elif node.size > transfers.INLINE_MAX:
+        if not node.is_folder and node.size > transfers.INLINE_MAX:
             await _get_file(drive, folder, node, dest / node.name, report)

@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from sealbox.client.sdk import walks
 from sealbox.client.sdk.api import LinkApi
-from sealbox.client.sdk.errors import ConflictError, NotFoundError, SealboxError
+from sealbox.client.sdk.errors import ConflictError, NotFoundError, SealboxError, WithheldError
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.tree import (
     Change,
@@ -27,6 +28,7 @@ from sealbox.client.sdk.tree import (
     verify_listing,
     walk_path,
 )
+from sealbox.client.sdk.walks import Ancestry, Withheld, ancestry_of
 from sealbox.crypto import links as crypto_links
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.identity import verify_bundle
@@ -151,12 +153,15 @@ class OwnedLink:
     path: str | None  # None when the node is no longer in the drive's tree (e.g. in the trash)
 
 
-async def list_links(drive: Drive) -> list[OwnedLink]:
-    """The account's links, each with the path of the node it opens."""
+async def list_links(drive: Drive, withheld: Withheld | None = None) -> list[OwnedLink]:
+    """The account's links, each with the path of the node it opens. Folders whose items the
+    server withheld go into ``withheld`` (or raise, without it: see walks.iter_tree), since a
+    link to a withheld node would show as not in the drive."""
     views = (await drive.api.links()).links
     if not views:
         return []
-    paths = {node.node_id: path for path, _, node in await drive.iter_tree(await drive.root())}
+    tree = await drive.iter_tree(await drive.root(), withheld=withheld)
+    paths = {node.node_id: path for path, _, node in tree}
     return [OwnedLink(v, paths.get(v.node_id)) for v in views]
 
 
@@ -239,10 +244,14 @@ class OpenedLink:
             raise SealboxError("this link opens a folder, not a file")
         return key, metadata
 
-    async def folder(self, folder_id: bytes, key: FolderKey) -> Folder:
+    async def folder(
+        self, folder_id: bytes, key: FolderKey, ancestry: Ancestry | None = None
+    ) -> Folder:
         listing = await self.api.folder(folder_id)
-        # No freshness mark: a visitor keeps no state about the owner's tree.
+        # No freshness mark: a visitor keeps no state about the owner's tree. That is why the
+        # walks' cycle check matters most here (threat catalogue A26).
         folder, _ = verify_listing(listing, folder_id, key, self.writers, None)
+        folder.ancestry = ancestry or Ancestry(folder_id)
         return folder
 
     async def root(self) -> Folder:
@@ -252,9 +261,16 @@ class OpenedLink:
         return await self.folder(self.node_id, key)
 
     async def open_folder(self, parent: Folder, node: Node) -> Folder:
+        ancestry = ancestry_of(parent).below(node.node_id, node.name)
         key = node.record.open_key(parent.key)
         assert isinstance(key, FolderKey)
-        return await self.folder(node.node_id, key)
+        return await self.folder(node.node_id, key, ancestry)
+
+    async def iter_tree(
+        self, folder: Folder, prefix: str = "", withheld: Withheld | None = None
+    ) -> list[tuple[str, Folder, Node]]:
+        """Every node below ``folder``, as Drive.iter_tree."""
+        return await walks.iter_tree(self, folder, prefix, withheld)
 
     async def walk(self, path: str) -> tuple[list[Folder], Node | None]:
         """Resolve a path inside a folder link ("/" is the linked folder itself)."""
@@ -302,15 +318,25 @@ async def import_link(drive: Drive, link: OpenedLink, target_path: str) -> str:
         )  # fmt: skip
         await drive.commit(change)
         return base
+    # The whole linked tree first: complete at every level, no cycle, within the depth limit,
+    # since the new manifests are made from these listings (threat catalogue A25).
+    withheld: Withheld = []
     source = await link.root()
-    change = Change()
-    node_id, key_of_folder = drive.add_new_folder(change, target, name)
-    await drive.commit(change)
-    await _import_tree(drive, link, source, await drive.folder(node_id, key_of_folder))
+    originals = [f async for _, f in walks.folders_below(link, source, "", withheld)]
+    if withheld:
+        raise WithheldError(withheld, WithheldError.REFUSED)
+    copies = {source.folder_id: await drive.new_folder(target, name)}
+    for original in originals:
+        await _import_folder(drive, link, original, copies)
     return base
 
 
-async def _import_tree(drive: Drive, link: OpenedLink, source: Folder, target: Folder) -> None:
+async def _import_folder(
+    drive: Drive, link: OpenedLink, source: Folder, copies: dict[bytes, Folder]
+) -> None:
+    """Import the files of one linked folder into its copy and make its sub-folders, which are
+    noted in ``copies`` to be filled in their turn."""
+    target = copies.pop(source.folder_id)
     change = Change()
     for node in source.children:
         if node.is_folder:
@@ -322,9 +348,7 @@ async def _import_tree(drive: Drive, link: OpenedLink, source: Folder, target: F
     if change.puts:
         target = (await drive.commit(change))[target.folder_id]
     for node in sorted(source.children, key=lambda n: n.name):
-        if not node.is_folder:
-            continue
-        assert isinstance(node.metadata, FolderMetadata)
-        sub = await drive.ensure_folder(target, node.name)
-        target = await drive.folder(target.folder_id, target.key)
-        await _import_tree(drive, link, await link.open_folder(source, node), sub)
+        if node.is_folder:
+            assert isinstance(node.metadata, FolderMetadata)
+            copies[node.node_id] = await drive.ensure_folder(target, node.name)
+            target = await drive.reload(target)

@@ -11,12 +11,20 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal, TypeVar
+from typing import Literal, NoReturn, TypeVar
 
+from sealbox.client.sdk import walks
 from sealbox.client.sdk.account import Session
 from sealbox.client.sdk.contacts import write_members
-from sealbox.client.sdk.errors import ApiError, ConflictError, NotFoundError, SealboxError
+from sealbox.client.sdk.errors import (
+    ApiError,
+    ConflictError,
+    NotFoundError,
+    SealboxError,
+    WithheldError,
+)
 from sealbox.client.sdk.state import LocalState
+from sealbox.client.sdk.walks import Ancestry, Withheld, ancestry_of
 from sealbox.crypto import manifest as mf
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.keys import FileKey, FolderKey, RandomSource, system_random
@@ -39,7 +47,7 @@ from sealbox.protocol.listing import BinaryListing
 
 T = TypeVar("T")
 RETRIES = 8
-MAX_DEPTH = 10_000  # bounds the walk up parent links, as the server bounds trees
+COPY_BATCH = 1000  # node puts per transaction when a folder's copy is filled
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,9 @@ class Folder:
     children: list[Node]
     withheld: tuple[bytes, ...] = ()
     injected: int = 0
+    # The verified path the client walked to this folder (walks.py); None for a folder made up
+    # locally, which counts as a top of its own.
+    ancestry: Ancestry | None = None
     _by_name: dict[str, Node] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -85,6 +96,11 @@ class Folder:
 
     def entries(self) -> list[mf.ManifestEntry]:
         return list(self.manifest.entries)
+
+    @property
+    def path(self) -> str:
+        """Where the walk found this folder, for messages."""
+        return ancestry_of(self).path
 
 
 @dataclass
@@ -133,34 +149,27 @@ class Drive:
         self.api = session.api
         self.rng = rng
         # Write members of this account's shares by shared folder, learnt (and checked against
-        # pins) only once a listing is signed by someone other than the account itself.
+        # the account's own signed rosters) only once a listing is signed by someone else.
         self._members: dict[bytes, dict[bytes, bytes]] | None = None
-        self._parents: dict[bytes, bytes | None] = {}
 
     @property
     def writers(self) -> dict[bytes, bytes]:
         """Who may sign manifests and records in a folder nobody else writes: the account."""
         return self.session.writers
 
-    async def writers_for(self, folder_id: bytes) -> dict[bytes, bytes]:
-        """Who may sign in ``folder_id``: the account and the write members of every share of a
-        folder at or above it (spec/sharing.md, "Writers sign"). The way up follows the server's
-        parent links, which can only leave writers out, never add members of other folders'
-        shares than those the server already names."""
+    async def writers_on(self, ancestry: Ancestry) -> dict[bytes, bytes]:
+        """Who may sign in the folder at the end of ``ancestry``: the account, and in its own
+        drive the write members of every share of a folder on that verified path (spec/sharing.md,
+        "Writers sign"). The path is the one this client walked and verified, never the server's
+        parent links (threat catalogue A30)."""
+        if not ancestry.account_shares:
+            return self.writers
         if self._members is None:
             self._members = await write_members(self.session)
         extra: dict[bytes, bytes] = {}
-        current: bytes | None = folder_id
-        for _ in range(MAX_DEPTH):
-            if current is None or not self._members:
-                break
-            extra.update(self._members.get(current, {}))
-            if current in (self.session.root_id, self.session.trash_id):
-                break
-            if current not in self._parents:
-                self._parents[current] = (await self.api.node(current)).parent_id
-            current = self._parents[current]
-        return {**extra, **self.session.writers}
+        for folder_id in ancestry.ids():
+            extra.update(self._members.get(folder_id, {}))
+        return {**extra, **self.writers}
 
     # Reading ----------------------------------------------------------------------------------
 
@@ -173,34 +182,48 @@ class Drive:
         """Names this account's transfer journals apart from other accounts' and servers'."""
         return f"{self.session.server}:{self.session.username}"
 
-    async def folder(self, folder_id: bytes, key: FolderKey) -> Folder:
-        """List a folder and verify it (spec/metadata.md, "Listing a folder")."""
+    async def folder(
+        self, folder_id: bytes, key: FolderKey, ancestry: Ancestry | None = None
+    ) -> Folder:
+        """List a folder and verify it (spec/metadata.md, "Listing a folder"). ``ancestry`` is
+        the verified path to it; without one the folder is a top of its own."""
         s = self.session
+        ancestry = ancestry or Ancestry(folder_id)
         listing = await self.api.folder(folder_id)
         seen = s.state.mark(s.user_id, folder_id)
         try:
             folder, mark = verify_listing(listing, folder_id, key, self.writers, seen)
         except IntegrityError as exc:
-            # Signed by someone else: a write member of a share above this folder, if anyone.
+            # Signed by someone else: a write member of a share on the path to this folder.
             if exc.code != ErrorCode.BAD_SIGNATURE:
                 raise
-            writers = await self.writers_for(folder_id)
+            writers = await self.writers_on(ancestry)
             if writers == self.writers:
                 raise
             folder, mark = verify_listing(listing, folder_id, key, writers, seen)
         s.state.save_mark(s.user_id, folder_id, mark)
+        folder.ancestry = ancestry
         return folder
 
+    async def reload(self, folder: Folder) -> Folder:
+        """List ``folder`` again, found where it was found before."""
+        return await self.folder(folder.folder_id, folder.key, folder.ancestry)
+
     async def root(self) -> Folder:
-        return await self.folder(self.session.root_id, self.session.root_key)
+        s = self.session
+        return await self.folder(s.root_id, s.root_key, Ancestry(s.root_id, account_shares=True))
 
     async def trash(self) -> Folder:
-        return await self.folder(self.session.trash_id, self.session.trash_key)
+        s = self.session
+        top = Ancestry(s.trash_id, "trash:", account_shares=True)
+        return await self.folder(s.trash_id, s.trash_key, top)
 
     async def open_folder(self, parent: Folder, node: Node) -> Folder:
+        """A child folder, verified; refused if it is already on the path here or too deep."""
+        ancestry = ancestry_of(parent).below(node.node_id, node.name)
         key = node.record.open_key(parent.key)
         assert isinstance(key, FolderKey)  # the record's type is FOLDER, so the key is one
-        return await self.folder(node.node_id, key)
+        return await self.folder(node.node_id, key, ancestry)
 
     async def walk(self, path: str) -> tuple[list[Folder], Node | None]:
         """Resolve an absolute path: the folders on the way (the root first) and the final node
@@ -340,6 +363,7 @@ class Drive:
         marks = []
         after: dict[bytes, Folder] = {}
         for folder_id, (folder, entries) in change.folders.items():
+            _require_seen(folder, entries, change.added.get(folder_id, []))
             version = folder.manifest.version + 1
             signed = mf.make_manifest(
                 s.identity, s.user_id, folder_id, version, folder.manifest.hash, entries.values()
@@ -356,8 +380,9 @@ class Drive:
                 c for c in folder.children if c.node_id in entries and c.node_id not in replaced
             ]
             after[folder_id] = Folder(
-                folder_id, folder.key, mf.parse_manifest(signed), children + added
-            )
+                folder_id, folder.key, mf.parse_manifest(signed), children + added,
+                ancestry=folder.ancestry,
+            )  # fmt: skip
         for put in change.puts:
             if put.manifest is not None:
                 first = mf.parse_manifest(put.manifest)
@@ -406,11 +431,8 @@ class Drive:
                     folder = await self.open_folder(folder, node)
                     continue
                 if not (last or parents):
-                    raise NotFoundError(f"no such folder: {join_path(parts[: depth + 1])}")
-                change = Change()
-                node_id, key = self.add_new_folder(change, folder, name)
-                await self.commit(change)
-                folder = await self.folder(node_id, key)
+                    _missing(folder, f"no such folder: {join_path(parts[: depth + 1])}")
+                folder = await self.new_folder(folder, name)
 
         await self.retrying(attempt)
 
@@ -421,10 +443,14 @@ class Drive:
             if not node.is_folder:
                 raise ConflictError(f"a file is in the way: {name}")
             return await self.open_folder(parent, node)
+        return await self.new_folder(parent, name)
+
+    async def new_folder(self, parent: Folder, name: str) -> Folder:
+        """Make the folder ``name`` in ``parent`` (one transaction) and return its listing."""
         change = Change()
-        node_id, key = self.add_new_folder(change, parent, name)
-        await self.commit(change)
-        return await self.folder(node_id, key)
+        self.add_new_folder(change, parent, name)
+        after = await self.commit(change)
+        return await self.open_folder(after[parent.folder_id], change.added[parent.folder_id][-1])
 
     async def move(self, source_path: str, target_path: str) -> None:
         """Move or rename, like ``mv``: into ``target`` when it is a folder, else to that name."""
@@ -437,7 +463,8 @@ class Drive:
             target, name = await self._destination(target_path, node.name)
             if target.folder_id == source.folder_id:
                 target = source
-            elif node.is_folder and await self._inside(target, node):
+            elif node.is_folder and node.node_id in ancestry_of(target):
+                # Decided on the path this client walked to the target, not the server's links.
                 raise ConflictError("cannot move a folder into itself")
             existing = target.child(name)
             if existing is not None and existing.node_id != node.node_id:
@@ -464,18 +491,6 @@ class Drive:
             return await self.open_folder(chain[-1], node), default_name
         return chain[-1], node.name
 
-    async def _inside(self, folder: Folder, node: Node) -> bool:
-        """Whether ``folder`` is ``node`` or lies beneath it (asked of the server's parent links,
-        which can only make the check stricter: the server refuses cycles itself)."""
-        current: bytes | None = folder.folder_id
-        while current is not None:
-            if current == node.node_id:
-                return True
-            if current in (self.session.root_id, self.session.trash_id):
-                return False
-            current = (await self.api.node(current)).parent_id
-        return False
-
     async def copy(self, source_path: str, target_path: str) -> None:
         """Copy files and folders without moving any content: new nodes share the content."""
 
@@ -492,20 +507,49 @@ class Drive:
 
     async def _copy_into(self, source: Folder, node: Node, target: Folder, name: str) -> None:
         key = node.record.open_key(source.key)
-        change = Change()
         if isinstance(key, FileKey):
+            change = Change()
             metadata = replace(node.metadata, name=name, trashed_from=None)
             assert isinstance(metadata, FileMetadata)
             self.add_file(change, target, metadata, key)
             await self.commit(change)
             return
-        node_id, new_key = self.add_new_folder(change, target, name)
-        await self.commit(change)
-        copied = await self.folder(node_id, new_key)
-        original = await self.folder(node.node_id, key)
-        for child in original.children:
-            await self._copy_into(original, child, copied, child.name)
-            copied = await self.folder(node_id, new_key)
+        # The whole source first: every level complete, no cycle, within the depth limit. The
+        # copy's manifests are made from these listings, so one with withheld items would sign
+        # their loss (threat catalogue A25).
+        withheld: Withheld = []
+        top = await self.open_folder(source, node)
+        originals = [f async for _, f in walks.folders_below(self, top, top.path, withheld)]
+        if withheld:
+            raise WithheldError(withheld, WithheldError.REFUSED)
+        height = max(ancestry_of(f).depth for f in originals) - ancestry_of(top).depth
+        if ancestry_of(target).depth + 1 + height > walks.MAX_DEPTH:
+            raise ConflictError(f"the copy would nest folders deeper than {walks.MAX_DEPTH}")
+        copies = {top.folder_id: await self.new_folder(target, name)}
+        for original in originals:
+            await self._fill_copy(original, copies)
+
+    async def _fill_copy(self, original: Folder, copies: dict[bytes, Folder]) -> None:
+        """Copy the children of ``original`` into its copy, a batch per transaction; sub-folders
+        are made empty and noted in ``copies`` to be filled in their turn."""
+        copy = copies.pop(original.folder_id)
+        children = original.children
+        for start in range(0, len(children), COPY_BATCH):
+            change, made = Change(), []
+            for child in children[start : start + COPY_BATCH]:
+                key = child.record.open_key(original.key)
+                if isinstance(key, FileKey):
+                    metadata = replace(child.metadata, trashed_from=None)
+                    assert isinstance(metadata, FileMetadata)
+                    self.add_file(change, copy, metadata, key)
+                else:
+                    made.append((child.node_id, self.add_new_folder(change, copy, child.name)[0]))
+            if not change.puts:
+                continue
+            copy = (await self.commit(change))[copy.folder_id]
+            for original_id, copy_id in made:
+                node = next(n for n in change.added[copy.folder_id] if n.node_id == copy_id)
+                copies[original_id] = await self.open_folder(copy, node)
 
     async def remove(self, path: str, permanent: bool = False) -> None:
         """Move to the trash, or delete permanently with ``permanent``."""
@@ -546,12 +590,17 @@ class Drive:
         return await self.retrying(attempt)
 
     async def _folder_by_id(self, folder_id: bytes) -> tuple[Folder, list[str]]:
-        """Find a folder by id through the server's parent links, verifying each level on the way
-        down; the root when it no longer exists."""
-        ids = []
+        """Find a folder by id, verifying each level on the way down from the root; the root when
+        it no longer exists. The server's parent links only suggest which verified child to open
+        next: the folder found is the one whose id the signed metadata names, reached through
+        verified listings, so a lie can only send the item back to the root instead."""
+        ids: list[bytes] = []
         current: bytes | None = folder_id
         try:
             while current is not None and current != self.session.root_id:
+                if len(ids) > walks.MAX_DEPTH:
+                    current = None
+                    break
                 ids.append(current)
                 current = (await self.api.node(current)).parent_id
         except ApiError:
@@ -584,14 +633,28 @@ class Drive:
         return await self.retrying(attempt)
 
     async def versions(self, path: str) -> list[tuple[int, Node]]:
-        """Earlier versions of a file, newest first, each verified like the current one."""
+        """Earlier versions of a file, each verified like the current one, as (node version,
+        node), newest first. The number and the order are the signed node version's; a server
+        that numbers a version otherwise, or lists one twice, is refused."""
         chain, node = await self.walk(path)
         if node is None or node.is_folder:
             raise SealboxError(f"not a file: {path}")
         parent = chain[-1]
-        found = []
+        found: dict[int, Node] = {}
+        numbers: set[int] = set()
         for version in (await self.api.versions(node.node_id)).versions:
             record = parse_node_record(version.record)
+            if version.version != record.node_version:
+                raise IntegrityError(
+                    ErrorCode.CONTEXT_MISMATCH, "the server numbers a version unlike its record"
+                )
+            if record.node_version in numbers or record.node_version >= node.record.node_version:
+                raise IntegrityError(
+                    ErrorCode.CONTEXT_MISMATCH,
+                    f"the server lists version {record.node_version} twice or as earlier "
+                    "than the current one",
+                )
+            numbers.add(record.node_version)
             if record.node_id != node.node_id or record.parent_id != parent.folder_id:
                 # A version written before a move names the old parent; its metadata cannot be
                 # opened with this folder's key, so it is skipped rather than trusted.
@@ -602,18 +665,15 @@ class Drive:
             metadata = record.open_metadata(parent.key)
             if not isinstance(metadata, FileMetadata) or metadata.content_id != version.content_id:
                 raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "version names other content")
-            found.append((version.version, Node(record, metadata, version.size)))
-        return found
+            found[record.node_version] = Node(record, metadata, version.size)
+        return sorted(found.items(), key=lambda item: item[0], reverse=True)
 
-    async def iter_tree(self, folder: Folder, prefix: str = "") -> list[tuple[str, Folder, Node]]:
-        """Every node below ``folder`` as (path, parent, node), depth first, verified."""
-        out: list[tuple[str, Folder, Node]] = []
-        for node in sorted(folder.children, key=lambda n: n.name):
-            path = f"{prefix}/{node.name}"
-            out.append((path, folder, node))
-            if node.is_folder:
-                out.extend(await self.iter_tree(await self.open_folder(folder, node), path))
-        return out
+    async def iter_tree(
+        self, folder: Folder, prefix: str = "", withheld: Withheld | None = None
+    ) -> list[tuple[str, Folder, Node]]:
+        """Every node below ``folder`` as (path, parent, node), depth first, verified; see
+        walks.iter_tree for ``withheld``."""
+        return await walks.iter_tree(self, folder, prefix, withheld)
 
 
 def verify_listing(
@@ -653,6 +713,28 @@ def verify_listing(
     return folder, mark
 
 
+def _require_seen(
+    folder: Folder, entries: Mapping[bytes, mf.ManifestEntry], added: list[Node]
+) -> None:
+    """Refuse to sign a manifest of ``folder`` that keeps an entry this device did not verify:
+    an item the server withheld from its listing (threat catalogue A25). Dropping such entries
+    is allowed: that is what emptying the trash does, on purpose."""
+    seen = {c.node_id for c in folder.children} | {n.node_id for n in added}
+    unseen = [node_id for node_id in entries if node_id not in seen]
+    if unseen:
+        raise WithheldError([(folder.path, len(unseen))], WithheldError.REFUSED)
+
+
+def _missing(folder: Folder, message: str) -> NoReturn:
+    """A name is not among a folder's children: withheld, if the listing left anything out."""
+    if folder.withheld:
+        raise WithheldError(
+            [(folder.path, len(folder.withheld))],
+            "what you asked for may be one of them; run the command again later",
+        )
+    raise NotFoundError(message)
+
+
 def _free_name(folder: Folder, name: str) -> str:
     """``name``, or a variant that does not collide inside ``folder`` (for the trash)."""
     if folder.child(name) is None:
@@ -680,7 +762,7 @@ async def walk_path(
     for depth, name in enumerate(parts):
         node = chain[-1].child(name)
         if node is None:
-            raise NotFoundError(f"no such file or folder{where}: {join_path(parts[: depth + 1])}")
+            _missing(chain[-1], f"no such file or folder{where}: {join_path(parts[: depth + 1])}")
         if depth < len(parts) - 1:
             if not node.is_folder:
                 raise NotFoundError(f"not a folder: {join_path(parts[: depth + 1])}")

@@ -28,8 +28,10 @@ from sealbox.server.services.subtrees import reaches_content, within
 from sealbox.server.services.uploads import UploadService, commit_inline, commit_upload
 from sealbox.server.settings import Settings
 
-# Deeper trees than this are refused; it bounds the walk that detects cycles.
-MAX_DEPTH = 10_000
+# Folders nest at most this deep below a top folder; clients refuse deeper trees too.
+MAX_DEPTH = limits.MAX_FOLDER_DEPTH
+# Where a node record carries its node version (spec/metadata.md, "Node records": a public field).
+RECORD_NODE_VERSION = slice(39, 47)
 
 
 def invalid(message: str) -> ServiceError:
@@ -167,6 +169,11 @@ class DriveService:
                 if folder_id not in covered and folder_id not in new_folders:
                     raise invalid(f"{why}: the parent folder's manifest must be updated too")
 
+            # A member's reach first, so that nothing below tells them about folders outside
+            # their share (not even a manifest version in a stale_manifest answer).
+            if scope is not None:
+                self._check_scope(conn, user_id, tx, known, scope)
+
             # Manifest updates: the optimistic-concurrency check.
             for u in tx.manifests:
                 row = known.get(u.folder_id)
@@ -218,9 +225,7 @@ class DriveService:
                     if row.parent_id != put.parent_id:
                         require_covered(row.parent_id, "moving a node")
                         require_covered(put.parent_id, "moving a node")
-            self._check_cycles(conn, user_id, tx, known)
-            if scope is not None:
-                self._check_scope(conn, user_id, tx, known, scope)
+            self._check_tree_shape(conn, user_id, tx, known)
 
             # Contents referenced by file puts.
             added_content = False
@@ -447,37 +452,70 @@ class DriveService:
             if put.parent_id not in new_ids and not is_inside(put.parent_id):
                 raise not_found("parent folder")
 
-    def _check_cycles(
+    def _check_tree_shape(
         self,
         conn: Connection,
         user_id: bytes,
         tx: m.TransactionRequest,
         known: dict[bytes, Row[Any]],
     ) -> None:
-        """Refuse moves that would put a folder inside its own subtree."""
+        """Refuse moves that would put a folder inside its own subtree (``cycle``), and folders
+        that would lie more than MAX_DEPTH below their top folder, a moved folder's subtree
+        included (spec/metadata.md, "Walking a tree")."""
         final_parent = {p.node_id: p.parent_id for p in tx.puts}
+        depths: dict[bytes, int] = {}
+
+        def parent_of(node_id: bytes) -> bytes | None:
+            if node_id in final_parent:
+                return final_parent[node_id]
+            return conn.execute(
+                select(nodes.c.parent_id).where(
+                    (nodes.c.owner_id == user_id) & (nodes.c.node_id == node_id)
+                )
+            ).scalar()
+
+        def depth(node_id: bytes) -> int:
+            chain: list[bytes] = []
+            current: bytes | None = node_id
+            while current is not None and current not in depths:
+                if current in chain:
+                    raise ServiceError(ErrorCode.CYCLE, "a folder cannot move into its own subtree")
+                if len(chain) > MAX_DEPTH + 1:
+                    break  # deep enough to refuse; the rest of the way up does not matter
+                chain.append(current)
+                current = parent_of(current)
+            base = -1 if current is None else depths.get(current, MAX_DEPTH)
+            for i, step in enumerate(reversed(chain)):
+                depths[step] = base + 1 + i
+            return depths[node_id]
+
         for put in tx.puts:
             if put.node_type != "folder":
                 continue
             row = known.get(put.node_id)
             if row is not None and row.parent_id == put.parent_id:
                 continue
-            current: bytes | None = put.parent_id
-            for _ in range(MAX_DEPTH):
-                if current is None:
-                    break
-                if current == put.node_id:
-                    raise ServiceError(ErrorCode.CYCLE, "a folder cannot move into its own subtree")
-                if current in final_parent:
-                    current = final_parent[current]
-                    continue
-                current = conn.execute(
-                    select(nodes.c.parent_id).where(
-                        (nodes.c.owner_id == user_id) & (nodes.c.node_id == current)
-                    )
-                ).scalar()
-            else:
+            below = 0 if row is None else self._height(conn, user_id, put.node_id)
+            if depth(put.node_id) + below > MAX_DEPTH:
                 raise invalid(f"folders may nest at most {MAX_DEPTH} deep")
+
+    def _height(self, conn: Connection, user_id: bytes, folder_id: bytes) -> int:
+        """How many folders deep the subtree below ``folder_id`` goes (0: no sub-folders),
+        counted no further than one past the limit."""
+        tree = (
+            select(nodes.c.node_id, literal(0).label("level"))
+            .where((nodes.c.owner_id == user_id) & (nodes.c.node_id == folder_id))
+            .cte("tree", recursive=True)
+        )
+        tree = tree.union_all(
+            select(nodes.c.node_id, (tree.c.level + 1).label("level")).where(
+                (nodes.c.owner_id == user_id)
+                & (nodes.c.parent_id == tree.c.node_id)
+                & (nodes.c.node_type == "folder")
+                & (tree.c.level <= MAX_DEPTH)
+            )
+        )
+        return int(conn.execute(select(func.max(tree.c.level))).scalar() or 0)
 
     def _subtree(self, conn: Connection, user_id: bytes, roots: list[bytes]) -> set[bytes]:
         if not roots:
@@ -590,7 +628,10 @@ class DriveService:
         return m.VersionList(
             versions=[
                 m.VersionView(
-                    version=r.version, record=r.record, content_id=r.content_id, size=r.total_size
+                    version=int.from_bytes(r.record[RECORD_NODE_VERSION], "little"),
+                    record=r.record,
+                    content_id=r.content_id,
+                    size=r.total_size,
                 )
                 for r in rows
             ]
