@@ -26,3 +26,7 @@ class ConflictError(SealboxError):
 
 class NotLoggedIn(SealboxError):
     """No session is stored locally."""
+
+
+class ServerTimeout(SealboxError):
+    """The server did not finish an answer within the per-request deadline."""
