@@ -89,7 +89,9 @@ def make_options(
         home=home or default_home(),
         quiet=quiet,
         password_stdin=password_stdin,
-        timeout=timeout if timeout is not None else deadline_from_environment(),
+        timeout=_seconds(timeout, "--timeout")
+        if timeout is not None
+        else deadline_from_environment(),
     )
 
 
@@ -102,8 +104,12 @@ def deadline_from_environment() -> float:
         value = float(text)
     except ValueError:
         value = 0.0
+    return _seconds(value, "SEALBOX_TIMEOUT")
+
+
+def _seconds(value: float, what: str) -> float:
     if not 0 < value < 1e9:
-        fail("SEALBOX_TIMEOUT is a number of seconds above 0", Exit.USAGE)
+        fail(f"{what} is a number of seconds above 0", Exit.USAGE)
     return value
 
 

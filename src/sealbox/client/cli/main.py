@@ -55,7 +55,7 @@ def main_options(
         float | None,
         typer.Option(
             "--timeout",
-            min=0.001,
+            metavar="SECONDS",
             help=(
                 "Seconds the server may take to answer one request whole, or to deliver one "
                 "chunk of a file (default: $SEALBOX_TIMEOUT or 300)."

@@ -143,8 +143,13 @@ def _verify_and_write(items: list[tuple[SmallFile, bytes]], hooks: Hooks) -> Non
                 temp.unlink()
         raise
     parents = set()
-    for temp, small in temps:
-        transfers.place(temp, small.dest)
+    for placed, (temp, small) in enumerate(temps):
+        try:
+            transfers.place(temp, small.dest)
+        except BaseException:
+            for left, _ in temps[placed:]:
+                left.unlink(missing_ok=True)
+            raise
         parents.add(small.dest.parent)
     for parent in parents:
         fd = os.open(parent, os.O_RDONLY)
