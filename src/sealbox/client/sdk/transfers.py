@@ -19,7 +19,7 @@ import mmap
 import os
 import tempfile
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 
@@ -283,11 +283,32 @@ def _check_geometry(decryptor: content.ContentDecryptor, stated: int | None) -> 
 
 @dataclass
 class _Partial:
-    """The partial file of one download, and the chunks durably written to it."""
+    """The partial file of one download, and the chunks durably written to it: ``done`` is
+    journaled at checkpoints, ``pending`` are written but not yet synced."""
 
+    state: LocalState
+    key: str
     fd: int
     path: Path
     done: set[int]
+    pending: list[int] = field(default_factory=list)
+
+    def journal(self) -> None:
+        self.state.save_journal(self.key, {"done": sorted(self.done), "temp": self.path.name})
+
+    def checkpoint(self) -> None:
+        os.fdatasync(self.fd)
+        self.done.update(self.pending)
+        self.pending.clear()
+        self.journal()
+
+    async def checkpoint_soon(self) -> None:
+        # Only chunks written before the sync may be recorded as done, so take them first.
+        batch = self.pending[:]
+        del self.pending[:]
+        await asyncio.to_thread(os.fdatasync, self.fd)
+        self.done.update(batch)
+        self.journal()
 
 
 def _open_partial(state: LocalState, key: str, dest: Path, chunks: int) -> _Partial:
@@ -298,10 +319,12 @@ def _open_partial(state: LocalState, key: str, dest: Path, chunks: int) -> _Part
         path = dest.parent / str(journal["temp"])
         fd = _reopen_partial(path)
         if fd is not None:
-            return _Partial(fd, path, {i for i in journal.get("done", []) if 0 <= i < chunks})
+            done = {i for i in journal.get("done", []) if 0 <= i < chunks}
+            return _Partial(state, key, fd, path, done)
     fd, path = create_partial(dest)
-    state.save_journal(key, {"done": [], "temp": path.name})
-    return _Partial(fd, path, set())
+    partial = _Partial(state, key, fd, path, set())
+    partial.journal()
+    return partial
 
 
 async def download(
@@ -334,98 +357,95 @@ async def download(
     # The destination's own name, not what a symlink planted there points to.
     key = f"down:{scope}:{b64url(content_id)}:{dest.parent.resolve() / dest.name}"
     partial = _open_partial(state, key, dest, decryptor.chunks)
-    fd, done = partial.fd, partial.done
-    # Chunk writes still running in worker threads: the descriptor stays open until they end.
-    writing: set[asyncio.Future[int]] = set()
     writer: _ChunkWriter | None = None
     try:
-        writer = _ChunkWriter(partial.path, fd)
-        for index in done:
+        writer = _ChunkWriter(partial.path, partial.fd)
+        for index in partial.done:
             progress(decryptor.chunk_plaintext_size(index))
-        pending: list[int] = []
-        spans = _spans(decryptor.chunks, done, concurrency, SPAN_CHUNKS)
-
-        def journal() -> None:
-            state.save_journal(key, {"done": sorted(done), "temp": partial.path.name})
-
-        def checkpoint() -> None:
-            os.fdatasync(fd)
-            done.update(pending)
-            pending.clear()
-            journal()
-
-        async def checkpoint_soon() -> None:
-            # Only chunks written before the sync may be recorded as done, so take them first.
-            batch = pending[:]
-            del pending[:]
-            await asyncio.to_thread(os.fdatasync, fd)
-            done.update(batch)
-            journal()
-
-        def settled(job: asyncio.Future[int]) -> None:
-            writing.discard(job)
-            # The shield below hands any failure to the worker; mark this copy as seen.
-            if not job.cancelled():
-                job.exception()
-
-        def open_and_write(index: int, sealed: memoryview) -> int:
-            size = decryptor.decrypt_chunk_in_place(index, sealed)
-            writer.write(sealed[:size], index * decryptor.chunk_size)
-            return size
-
-        async def worker() -> None:
-            # Anonymous memory is page-aligned, as writes that bypass the page cache need.
-            buffer = memoryview(mmap.mmap(-1, decryptor.chunk_size + content.TAG_BYTES))
-            for span in spans:  # shared by the workers: each takes the next span
-                start = decryptor.chunk_range(span[0])[0]
-                end = decryptor.chunk_range(span[-1])[1]
-                async with api.content_range_stream(content_id, start, end) as (pieces, _):
-                    filler = _Filler(pieces)
-                    for index in span:
-                        first, last = decryptor.chunk_range(index)
-                        sealed = buffer[: last - first]
-                        async with api.deadline_for(f"chunk {index} of a download"):
-                            received = await filler.fill(sealed)
-                        if received != len(sealed):
-                            raise IntegrityError(ErrorCode.CHUNK_LENGTH, f"chunk {index}")
-                        job = asyncio.get_running_loop().run_in_executor(
-                            None, open_and_write, index, sealed
-                        )
-                        writing.add(job)
-                        job.add_done_callback(settled)
-                        # Shielded: a cancelled worker must not forget a write still running.
-                        written = await asyncio.shield(job)
-                        pending.append(index)
-                        progress(written)
-                        if len(pending) >= SYNC_EVERY:
-                            await checkpoint_soon()
-
-        tampered = False
-        try:
-            await _all([worker() for _ in range(max(1, concurrency))])
-        except IntegrityError:
-            tampered = True
-            raise
-        finally:
-            if writing:
-                await asyncio.wait(set(writing))
-            if tampered:
-                _discard(fd, partial.path)
-                state.drop_journal(key)
-            elif pending or len(done) < decryptor.chunks:
-                # Interrupted or complete: either way, record what is durably written.
-                with contextlib.suppress(OSError):
-                    checkpoint()
-        set_mtime(fd, metadata.mtime)
-        os.fsync(fd)
+        await _fetch(api, content_id, decryptor, partial, writer, concurrency, progress)
+        set_mtime(partial.fd, metadata.mtime)
+        os.fsync(partial.fd)
         place(partial.path, dest)
     finally:
         with contextlib.suppress(OSError):
-            os.close(fd)
+            os.close(partial.fd)
         if writer is not None:
             writer.close()
     _fsync_dir(dest.parent)
     state.drop_journal(key)
+
+
+async def _fetch(
+    api: Api,
+    content_id: bytes,
+    decryptor: content.ContentDecryptor,
+    partial: _Partial,
+    writer: _ChunkWriter,
+    concurrency: int,
+    progress: Progress,
+) -> None:
+    """Fetch, open and write every chunk not yet done, ``concurrency`` spans at a time. On
+    tampering the partial file is deleted; on any other end, what is durably written is
+    journaled for a rerun."""
+    # Chunk writes still running in worker threads: the descriptor stays open until they end.
+    writing: set[asyncio.Future[int]] = set()
+    spans = _spans(decryptor.chunks, partial.done, concurrency, SPAN_CHUNKS)
+
+    def settled(job: asyncio.Future[int]) -> None:
+        writing.discard(job)
+        # The shield below hands any failure to the worker; mark this copy as seen.
+        if not job.cancelled():
+            job.exception()
+
+    def open_and_write(index: int, sealed: memoryview) -> int:
+        size = decryptor.decrypt_chunk_in_place(index, sealed)
+        writer.write(sealed[:size], index * decryptor.chunk_size)
+        return size
+
+    async def worker() -> None:
+        # Anonymous memory is page-aligned, as writes that bypass the page cache need.
+        buffer = memoryview(mmap.mmap(-1, decryptor.chunk_size + content.TAG_BYTES))
+        for span in spans:  # shared by the workers: each takes the next span
+            start = decryptor.chunk_range(span[0])[0]
+            end = decryptor.chunk_range(span[-1])[1]
+            async with api.content_range_stream(content_id, start, end) as (pieces, _):
+                filler = _Filler(pieces)
+                for index in span:
+                    first, last = decryptor.chunk_range(index)
+                    sealed = buffer[: last - first]
+                    async with api.deadline_for(f"chunk {index} of a download"):
+                        received = await filler.fill(sealed)
+                    if received != len(sealed):
+                        raise IntegrityError(ErrorCode.CHUNK_LENGTH, f"chunk {index}")
+                    job = asyncio.get_running_loop().run_in_executor(
+                        None, open_and_write, index, sealed
+                    )
+                    writing.add(job)
+                    job.add_done_callback(settled)
+                    # Shielded: a cancelled worker must not forget a write still running.
+                    written = await asyncio.shield(job)
+                    partial.pending.append(index)
+                    progress(written)
+                    if len(partial.pending) >= SYNC_EVERY:
+                        await partial.checkpoint_soon()
+
+    tampered = False
+    try:
+        await _all([worker() for _ in range(max(1, concurrency))])
+    except IntegrityError:
+        tampered = True
+        raise
+    finally:
+        if writing:
+            await asyncio.wait(set(writing))
+        if tampered:
+            # Deleted by name only: the caller closes the descriptor, once.
+            partial.path.unlink(missing_ok=True)
+            partial.state.drop_journal(partial.key)
+        elif partial.pending or len(partial.done) < decryptor.chunks:
+            # Interrupted or complete: either way, record what is durably written.
+            with contextlib.suppress(OSError):
+                partial.checkpoint()
 
 
 def _spans(chunks: int, done: set[int], workers: int, most: int) -> Iterator[list[int]]:
@@ -554,12 +574,6 @@ def write_all(fd: int, data: bytes | bytearray) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
-
-
-def _discard(fd: int, temp: Path) -> None:
-    with contextlib.suppress(OSError):
-        os.close(fd)
-    temp.unlink(missing_ok=True)
 
 
 def _fsync_dir(directory: Path) -> None:
