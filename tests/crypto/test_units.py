@@ -75,6 +75,19 @@ def test_encryptor_refuses_noncanonical_chunking() -> None:
             encryptor.encrypt_chunk(index, data, final)
 
 
+def test_a_resumed_encryptor_seals_as_the_first_one_did() -> None:
+    key, content_id = FileKey.generate(), new_id()
+    first = content.ContentEncryptor(key, content_id, content.MIN_CHUNK_SIZE)
+    resumed = content.ContentEncryptor.resume(
+        key, content_id, first.nonce_prefix, content.MIN_CHUNK_SIZE
+    )
+    assert resumed.header == first.header and resumed.nonce_prefix == first.nonce_prefix
+    chunk = os.urandom(content.MIN_CHUNK_SIZE)
+    assert resumed.encrypt_chunk(3, chunk, False) == first.encrypt_chunk(3, chunk, False)
+    with pytest.raises(ValueError):
+        content.ContentEncryptor.resume(key, content_id, first.nonce_prefix[:14])
+
+
 def test_decryptor_ranges_and_bounds() -> None:
     key, content_id = FileKey.generate(), new_id()
     encryptor = content.ContentEncryptor(key, content_id, content.MIN_CHUNK_SIZE)

@@ -85,6 +85,32 @@ class ContentEncryptor:
         self.header = committed + self._keys.commitment(committed)
         self.header_hash = _sodium.blake2b(self.header)
 
+    @classmethod
+    def resume(
+        cls,
+        file_key: FileKey,
+        content_id: bytes,
+        nonce_prefix: bytes,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> ContentEncryptor:
+        """Go on sealing an object begun earlier (an interrupted upload), under the same file key,
+        content id and nonce prefix, so chunks already stored still belong to it.
+
+        One (key, nonce) must never seal two different plaintexts (spec/object-format.md,
+        "Resuming an upload"). The caller MUST seal through this only chunks it has never sealed
+        before, or a chunk it did seal whose new sealing it compares with the earlier one's tag
+        before sending it (equal tags: the same bytes), and start over with a new file key,
+        content id and nonce prefix otherwise.
+        """
+        if len(nonce_prefix) != NONCE_PREFIX_BYTES:
+            raise ValueError("a nonce prefix is 15 bytes")
+        return cls(file_key, content_id, chunk_size, rng=lambda _: nonce_prefix)
+
+    @property
+    def nonce_prefix(self) -> bytes:
+        """The prefix of every chunk's nonce, which an upload's journal keeps to resume."""
+        return self._nonce_prefix
+
     def encrypt_chunk(self, index: int, plaintext: _sodium.Buffer, final: bool) -> bytearray:
         """Seal chunk ``index``. Every chunk but the last is exactly ``chunk_size`` bytes; the last
         has 1 to ``chunk_size`` bytes, or 0 when it is the only one (the empty file)."""

@@ -9,7 +9,12 @@ order they arrive:
   ``match``) itself with an S3-style error;
 * ``reset_next(n)``: drop the next ``n`` connections with a TCP reset, without answering;
 * ``cut_next_response(after)``: forward the next response but break the connection after
-  ``after`` bytes of it (headers included), as a server crashing mid-download would.
+  ``after`` bytes of it (headers included), as a server crashing mid-download would;
+* ``reply_next(match, status, body, every)``: answer the next request whose request line has
+  ``match`` with a response of its own, sent a byte at a time every ``every`` seconds when that is
+  positive (a server that trickles);
+* ``flood_next(match, size)``: answer the next matching request with a 200 JSON answer of
+  ``size`` bytes, made up as it is sent (a server that answers without end).
 
 With ``record=True`` it also keeps every byte clients sent (request lines, headers and bodies) in
 ``sent``, so a test can show that something secret never went over the wire.
@@ -33,6 +38,17 @@ class _Faults:
     match: str = ""
     reset: int = 0
     cut_after: list[int] = field(default_factory=list)
+    replies: list[_Reply] = field(default_factory=list)
+
+
+@dataclass
+class _Reply:
+    match: str
+    status: int
+    body: bytes
+    every: float = 0.0  # seconds between bytes; 0 sends the answer at once
+    skip: int = 0  # matching requests to forward untouched first
+    flood: int = 0  # when positive, a made-up body of this many bytes instead of ``body``
 
 
 class FaultProxy:
@@ -60,6 +76,19 @@ class FaultProxy:
 
     def cut_next_response(self, after: int) -> None:
         self._faults.cut_after.append(after)
+
+    def reply_next(
+        self, match: str, status: int, body: bytes, every: float = 0.0, skip: int = 0
+    ) -> None:
+        """Answer the next request whose request line has ``match`` (after forwarding ``skip``
+        such requests) with ``status`` and a JSON ``body``; with ``every`` > 0, one byte of the
+        whole answer every ``every`` seconds."""
+        self._faults.replies.append(_Reply(match, status, body, every, skip))
+
+    def flood_next(self, match: str, size: int) -> None:
+        """Answer the next request whose request line has ``match`` with 200 and ``size`` bytes
+        of a JSON string that never ends, generated piece by piece (the proxy holds none of it)."""
+        self._faults.replies.append(_Reply(match, 200, b"", flood=size))
 
     async def start(self) -> FaultProxy:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -110,6 +139,14 @@ class FaultProxy:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             writer.transport.abort()
             return
+        reply = next((r for r in faults.replies if r.match in lines[0]), None)
+        if reply is not None and reply.skip > 0:
+            reply.skip -= 1
+        elif reply is not None:
+            faults.replies.remove(reply)
+            await self._read_body(reader, headers)
+            await self._answer(writer, reply)
+            return
         if faults.fail > 0 and faults.match in lines[0]:
             faults.fail -= 1
             await self._answer_error(reader, writer, headers, faults.status)
@@ -159,15 +196,7 @@ class FaultProxy:
         headers: list[str],
         status: int,
     ) -> None:
-        fields = {}
-        for line in headers:
-            name, _, value = line.partition(":")
-            fields[name.strip().lower()] = value.strip()
-        # Read the request body first (unless the client waits for "100 Continue" or streams
-        # it chunked), so the client sees our answer rather than a broken pipe.
-        length = int(fields.get("content-length", "0") or 0)
-        if length and fields.get("expect", "").lower() != "100-continue":
-            await reader.readexactly(length)
+        await FaultProxy._read_body(reader, headers)
         body = (
             b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code>'
             b"<Message>fault injected by the test proxy</Message></Error>"
@@ -179,3 +208,42 @@ class FaultProxy:
             + body
         )
         await writer.drain()
+
+    @staticmethod
+    async def _read_body(reader: asyncio.StreamReader, headers: list[str]) -> None:
+        """Read the request body first (unless the client waits for "100 Continue" or streams
+        it chunked), so the client sees our answer rather than a broken pipe."""
+        fields = {}
+        for line in headers:
+            name, _, value = line.partition(":")
+            fields[name.strip().lower()] = value.strip()
+        length = int(fields.get("content-length", "0") or 0)
+        if length and fields.get("expect", "").lower() != "100-continue":
+            await reader.readexactly(length)
+
+    @staticmethod
+    async def _answer(writer: asyncio.StreamWriter, reply: _Reply) -> None:
+        length = reply.flood or len(reply.body)
+        head = (
+            f"HTTP/1.1 {reply.status} {REASONS.get(reply.status, 'Answer')}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {length}\r\n"
+            "Connection: close\r\n\r\n"
+        ).encode()
+        if reply.flood:
+            writer.write(head + b'{"user_id": "')
+            piece = b"A" * 65536
+            left = reply.flood - len(b'{"user_id": "')
+            while left > 0:
+                writer.write(piece[:left])
+                left -= min(left, len(piece))
+                await writer.drain()
+            return
+        answer = head + reply.body
+        if reply.every <= 0:
+            writer.write(answer)
+            await writer.drain()
+            return
+        for index in range(len(answer)):
+            writer.write(answer[index : index + 1])
+            await writer.drain()
+            await asyncio.sleep(reply.every)

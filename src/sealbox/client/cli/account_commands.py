@@ -56,7 +56,7 @@ def signup(
     async def work() -> str:
         state = opts.state()
         try:
-            async with http_client(opts.server_url()) as http:
+            async with http_client(opts.server_url(), opts.timeout) as http:
                 _, text = await account.signup(
                     Api(http), state, opts.server_url(), username, password, email=email,
                     **kdf_settings(),
@@ -80,7 +80,7 @@ def login(ctx: typer.Context, username: Annotated[str, typer.Argument()]) -> Non
         state = opts.state()
         try:
             server = opts.server_url()
-            async with http_client(server) as http:
+            async with http_client(server, opts.timeout) as http:
                 await account.login(Api(http), state, server, username, password)
         finally:
             state.close()
@@ -151,7 +151,7 @@ def recover(ctx: typer.Context, username: Annotated[str, typer.Argument()]) -> N
         state = opts.state()
         try:
             server = opts.server_url()
-            async with http_client(server) as http:
+            async with http_client(server, opts.timeout) as http:
                 await account.recover(
                     Api(http), state, server, username, recovery_text, new, **kdf_settings()
                 )

@@ -14,8 +14,9 @@ from typing import NoReturn, TypedDict, TypeVar
 import httpx
 import typer
 
+from sealbox.client.cli.output import terminal_safe
 from sealbox.client.sdk import account
-from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.api import DEFAULT_DEADLINE, Api, Http
 from sealbox.client.sdk.errors import (
     ApiError,
     ConflictError,
@@ -23,6 +24,7 @@ from sealbox.client.sdk.errors import (
     NotLoggedIn,
     SealboxError,
     WithheldError,
+    ServerTimeout,
 )
 from sealbox.client.sdk.state import LocalState, default_home
 from sealbox.client.sdk.tree import Drive
@@ -50,6 +52,7 @@ class Options:
     home: Path
     quiet: bool
     password_stdin: bool
+    timeout: float = DEFAULT_DEADLINE
 
     def state(self) -> LocalState:
         return LocalState(self.home)
@@ -76,18 +79,45 @@ def options(ctx: typer.Context) -> Options:
 
 
 def make_options(
-    server: str | None, home: Path | None, quiet: bool, password_stdin: bool
+    server: str | None,
+    home: Path | None,
+    quiet: bool,
+    password_stdin: bool,
+    timeout: float | None = None,
 ) -> Options:
     return Options(
         server=server or os.environ.get("SEALBOX_SERVER"),
         home=home or default_home(),
         quiet=quiet,
         password_stdin=password_stdin,
+        timeout=_seconds(timeout, "--timeout")
+        if timeout is not None
+        else deadline_from_environment(),
     )
 
 
+def deadline_from_environment() -> float:
+    """``SEALBOX_TIMEOUT``: seconds a request may take (for content, per chunk)."""
+    text = os.environ.get("SEALBOX_TIMEOUT", "")
+    if not text:
+        return DEFAULT_DEADLINE
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    return _seconds(value, "SEALBOX_TIMEOUT")
+
+
+def _seconds(value: float, what: str) -> float:
+    if not 0 < value < 1e9:
+        fail(f"{what} is a number of seconds above 0", Exit.USAGE)
+    return value
+
+
 def fail(message: str, code: int = Exit.ERROR) -> NoReturn:
-    typer.echo(f"sealbox: {message}", err=True)
+    # Messages carry what a server or another writer chose (an error's text, a name): escaped,
+    # so they cannot drive the terminal or pass for a line of our own.
+    typer.echo(f"sealbox: {terminal_safe(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -151,10 +181,14 @@ def kdf_settings() -> KdfSettings:
     return out
 
 
-def http_client(server: str) -> httpx.AsyncClient:
+def http_client(server: str, deadline: float | None = None) -> Http:
+    """The connection pool for one command. ``deadline`` bounds every request whole (for
+    content, every chunk); httpx's own timeouts bound each connect and each read within it."""
     limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
-    timeout = httpx.Timeout(60.0, connect=10.0)
-    return httpx.AsyncClient(base_url=server, limits=limits, timeout=timeout)
+    deadline = deadline if deadline is not None else deadline_from_environment()
+    read = min(60.0, deadline)
+    timeout = httpx.Timeout(read, connect=min(10.0, deadline))
+    return Http(base_url=server, limits=limits, timeout=timeout, deadline=deadline)
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
@@ -183,6 +217,9 @@ def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
         fail(str(exc), Exit.INTEGRITY)
     except NotLoggedIn as exc:
         fail(str(exc), Exit.AUTH)
+    except ServerTimeout as exc:
+        fail(f"{exc}; run the command again to resume, or allow more with --timeout",
+             Exit.UNAVAILABLE)  # fmt: skip
     except NotFoundError as exc:
         fail(str(exc), Exit.NOT_FOUND)
     except ConflictError as exc:
@@ -217,7 +254,7 @@ async def _awaited(factory: Callable[[], Awaitable[T]]) -> T:
 async def with_drive(opts: Options, work: Callable[[Drive], Awaitable[T]]) -> T:
     state = opts.state()
     try:
-        async with http_client(opts.server_url(state)) as http:
+        async with http_client(opts.server_url(state), opts.timeout) as http:
             session = await account.resume(Api(http), state)
             return await work(Drive(session))
     finally:

@@ -192,7 +192,7 @@ def put_to_drop(opts: Options, sources: list[Path], url: str) -> None:
     async def work() -> int:
         state = opts.state()
         try:
-            async with http_client(address.server) as http:
+            async with http_client(address.server, opts.timeout) as http:
                 with progress_reporter(opts, None, "upload") as report:
                     return await drops.drop_files(
                         http, state, address, sources, progress=report.advance

@@ -165,7 +165,7 @@ def import_(
     async def work(drive: Drive) -> str:
         if address.server.rstrip("/") != drive.session.server.rstrip("/"):
             fail("the link is on another server than your account; use `get` instead")
-        async with http_client(address.server) as http:
+        async with http_client(address.server, opts.timeout) as http:
             visitor = await links.open_link(http, opts.state(), address, key)
             return await links.import_link(drive, visitor, remote)
 
@@ -202,7 +202,7 @@ async def _visit(
 ) -> T:
     state = opts.state()
     try:
-        async with http_client(address.server) as http:
+        async with http_client(address.server, opts.timeout) as http:
             return await work(await links.open_link(http, state, address, key))
     finally:
         state.close()

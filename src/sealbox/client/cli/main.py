@@ -75,8 +75,19 @@ def main_options(
             help="Read passwords from standard input, one per line, instead of prompting.",
         ),
     ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            help=(
+                "Seconds the server may take to answer one request whole, or to deliver one "
+                "chunk of a file (default: $SEALBOX_TIMEOUT or 300)."
+            ),
+        ),
+    ] = None,
 ) -> None:
-    ctx.obj = make_options(server, home, quiet, password_stdin)
+    ctx.obj = make_options(server, home, quiet, password_stdin, timeout)
 
 
 account_commands.register(app)

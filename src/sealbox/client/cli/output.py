@@ -6,7 +6,7 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.progress import (
@@ -19,8 +19,36 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from sealbox.client.cli.context import Options
 from sealbox.client.sdk.files import Reporter
+
+if TYPE_CHECKING:  # context imports this module, for terminal_safe
+    from sealbox.client.cli.context import Options
+
+_NAMED_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` as a terminal may show it when someone else chose it: a server's message, a name
+    another writer gave. Control characters (which move the cursor, clear the screen, retitle the
+    window or start a line that looks like our own), bidirectional overrides, zero-width and
+    other invisible characters, and every separator but the plain space, are shown escaped
+    (``\\x1b``, ``\\u202e``); a backslash is doubled, so an escape cannot be forged by the text
+    itself. ``--json`` output keeps exact strings: this is for terminals and logs only.
+    """
+    if text.isprintable() and "\\" not in text:
+        return text  # the common case, at C speed
+    return "".join(
+        _NAMED_ESCAPES.get(ch) or (ch if ch.isprintable() else _escape(ch)) for ch in text
+    )
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
 
 
 def human_size(size: int) -> str:

@@ -3,30 +3,73 @@
 Responses are validated against the protocol models before anything uses them: a response that
 does not match its schema is a server misbehaving, reported as IntegrityError so that callers
 treat it like any other tampering.
+
+No answer is trusted to end (spec/http-api.md §9.1): each is read as a stream against a bound for
+its route, so a server that answers without end costs at most that bound, and each request must
+finish within the deadline, so a server that sends a byte now and then cannot hold a command
+forever. Content is never read whole: ranges stream, and callers hold one chunk at a time.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from sealbox.client.sdk.errors import ApiError
+from sealbox.client.sdk.errors import ApiError, ServerTimeout
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.protocol import content_batch as cb
+from sealbox.protocol import limits, routes
 from sealbox.protocol import models as m
-from sealbox.protocol import routes
 from sealbox.protocol.listing import BinaryListing, parse_listing
 
 M = TypeVar("M", bound=BaseModel)
 
+KIB, MIB = 1024, 1024 * 1024
+DEFAULT_DEADLINE = 300.0
+"""Seconds a request may take, from sending it to the last byte of its answer; for content, per
+chunk (spec/http-api.md §9.1). Generous: only a server that stalls on purpose, or a dead
+network, comes near it."""
+
+# The largest answer read for each kind of route (spec/http-api.md §9.1). Larger is a server lie.
+REPLY_JSON = 1 * MIB
+REPLY_LIST = 64 * MIB
+REPLY_LISTING = 256 * MIB
+REPLY_ERROR = 64 * KIB
+REPLY_BATCH = limits.MAX_BATCH_BYTES + limits.MAX_BATCH_CONTENTS * (16 + 1 + 8) + 4
+SHOWN_MESSAGE = 500  # characters of a server's error message worth showing anyone
+
 
 def _id(value: bytes) -> str:
     return m.b64encode(value)
+
+
+class Http(httpx.AsyncClient):
+    """The HTTP client for the SDK's calls: httpx's, carrying the per-request ``deadline`` in
+    seconds that every Api made on it enforces (``DEFAULT_DEADLINE`` on a plain httpx client)."""
+
+    def __init__(self, *args: Any, deadline: float = DEFAULT_DEADLINE, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.deadline = deadline
+
+
+def deadline_of(http: httpx.AsyncClient) -> float:
+    return http.deadline if isinstance(http, Http) else DEFAULT_DEADLINE
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A whole answer, read within its bound."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
 
 
 class Api:
@@ -35,28 +78,56 @@ class Api:
     def __init__(self, http: httpx.AsyncClient, token: str | None = None) -> None:
         self.http = http
         self.token = token
+        self.deadline = deadline_of(http)
 
     def _headers(self) -> dict[str, str]:
         if self.token is None:
             return {}
         return {routes.AUTH_HEADER: f"{routes.AUTH_SCHEME} {self.token}"}
 
+    @contextlib.asynccontextmanager
+    async def deadline_for(self, what: str) -> AsyncIterator[None]:
+        """Run the body within the deadline, or raise ServerTimeout naming ``what``."""
+        try:
+            async with asyncio.timeout(self.deadline):
+                yield
+        except TimeoutError:
+            raise ServerTimeout(
+                f"the server did not answer within {self.deadline:g} s ({what})"
+            ) from None
+
     async def _send(
-        self, method: str, path: str, *, json: Any = None, content: Any = None, **kw: Any
-    ) -> httpx.Response:
+        self, method: str, path: str, *, json: Any = None, content: Any = None,
+        limit: int = REPLY_JSON, **kw: Any,
+    ) -> Reply:  # fmt: skip
+        """Send a request and read its whole answer, at most ``limit`` bytes of it."""
         headers = {**self._headers(), **kw.pop("headers", {})}
-        response = await self.http.request(
+        request = self.http.build_request(
             method, path, json=json, content=content, headers=headers, **kw
         )
-        if response.status_code >= 400:
-            raise _api_error(response)
-        return response
+        what = f"{method} {path}"
+        async with self.deadline_for(what):
+            response = await self.http.send(request, stream=True)
+            try:
+                if response.status_code >= 400:
+                    raise _api_error(
+                        response.status_code, await _read_within(response, REPLY_ERROR)
+                    )
+                body = await _read_within(response, limit)
+            finally:
+                await response.aclose()
+        if body is None:
+            raise IntegrityError(
+                ErrorCode.MALFORMED,
+                f"the server sent a reply larger than {_size(limit)} for {what}; refused",
+            )
+        return Reply(response.status_code, response.headers, body)
 
     async def _call(self, method: str, path: str, model: type[M], body: BaseModel | None = None,
                     **kw: Any) -> M:  # fmt: skip
         json = body.model_dump(mode="json", exclude_none=True) if body is not None else None
-        response = await self._send(method, path, json=json, **kw)
-        return parse(model, response.content)
+        reply = await self._send(method, path, json=json, **kw)
+        return parse(model, reply.body)
 
     # Accounts and sessions ------------------------------------------------------------------
 
@@ -75,7 +146,7 @@ class Api:
         return await self._call("GET", routes.ACCOUNT, m.AccountView)
 
     async def sessions(self) -> m.SessionList:
-        return await self._call("GET", routes.SESSIONS, m.SessionList)
+        return await self._call("GET", routes.SESSIONS, m.SessionList, limit=REPLY_LIST)
 
     async def revoke_session(self, session_id: bytes) -> None:
         await self._send("DELETE", routes.SESSION.format(session_id=_id(session_id)))
@@ -115,11 +186,12 @@ class Api:
         return routes.CONTENT.format(content_id=_id(content_id))
 
     async def folder(self, folder_id: bytes) -> BinaryListing:
-        response = await self._send(
-            "GET", self._folder_path(folder_id), headers={"Accept": routes.LISTING_MEDIA_TYPE}
-        )
+        reply = await self._send(
+            "GET", self._folder_path(folder_id), headers={"Accept": routes.LISTING_MEDIA_TYPE},
+            limit=REPLY_LISTING,
+        )  # fmt: skip
         try:
-            return parse_listing(response.content)
+            return parse_listing(reply.body)
         except ValueError as exc:
             raise IntegrityError(ErrorCode.MALFORMED, f"server listing: {exc}") from None
 
@@ -131,11 +203,11 @@ class Api:
 
     async def versions(self, node_id: bytes) -> m.VersionList:
         path = routes.NODE_VERSIONS.format(node_id=_id(node_id))
-        return await self._call("GET", path, m.VersionList)
+        return await self._call("GET", path, m.VersionList, limit=REPLY_LIST)
 
     async def feed(self, cursor: int, wait: int = 0) -> m.FeedPage:
         params = {"cursor": cursor, "wait": wait}
-        return await self._call("GET", routes.FEED, m.FeedPage, params=params)
+        return await self._call("GET", routes.FEED, m.FeedPage, params=params, limit=REPLY_LIST)
 
     # Links ------------------------------------------------------------------------------------
 
@@ -143,7 +215,7 @@ class Api:
         return await self._call("POST", routes.LINKS, m.LinkView, request)
 
     async def links(self) -> m.LinkList:
-        return await self._call("GET", routes.LINKS, m.LinkList)
+        return await self._call("GET", routes.LINKS, m.LinkList, limit=REPLY_LIST)
 
     async def revoke_link(self, link_id: bytes) -> None:
         await self._send("DELETE", routes.LINK.format(link_id=_id(link_id)))
@@ -161,7 +233,7 @@ class Api:
         await self._send("POST", routes.CONTACTS, json={"username": username})
 
     async def contacts(self) -> m.ContactList:
-        return await self._call("GET", routes.CONTACTS, m.ContactList)
+        return await self._call("GET", routes.CONTACTS, m.ContactList, limit=REPLY_LIST)
 
     async def accept_contact(self, username: str) -> None:
         await self._send("POST", routes.CONTACT_ACCEPT.format(username=quote(username, safe="")))
@@ -190,7 +262,7 @@ class Api:
         return await self._call("POST", routes.SHARES, m.ShareView, request)
 
     async def shares(self) -> m.ShareList:
-        return await self._call("GET", routes.SHARES, m.ShareList)
+        return await self._call("GET", routes.SHARES, m.ShareList, limit=REPLY_LIST)
 
     async def remove_share(self, share_id: bytes) -> None:
         await self._send("DELETE", routes.SHARE.format(share_id=_id(share_id)))
@@ -201,7 +273,7 @@ class Api:
         return await self._call("POST", routes.DROPS, m.DropView, request)
 
     async def drops(self) -> m.DropList:
-        return await self._call("GET", routes.DROPS, m.DropList)
+        return await self._call("GET", routes.DROPS, m.DropList, limit=REPLY_LIST)
 
     async def delete_drop(self, drop_id: bytes) -> None:
         await self._send("DELETE", routes.DROP.format(drop_id=_id(drop_id)))
@@ -212,7 +284,7 @@ class Api:
 
     async def drop_files(self, drop_id: bytes) -> m.DroppedFileList:
         path = routes.DROP_FILES.format(drop_id=_id(drop_id))
-        return await self._call("GET", path, m.DroppedFileList)
+        return await self._call("GET", path, m.DroppedFileList, limit=REPLY_LIST)
 
     async def reject_dropped(self, drop_id: bytes, content_id: bytes) -> None:
         path = routes.DROP_FILE.format(drop_id=_id(drop_id), content_id=_id(content_id))
@@ -227,11 +299,23 @@ class Api:
         return routes.UPLOAD_CHUNK.format(content_id=_id(content_id), index=index)
 
     async def open_upload(self, request: m.UploadOpenRequest) -> m.UploadView:
-        return await self._call("POST", self._uploads_path(), m.UploadView, request)
+        # The view lists the chunks present: at most the chunk count this client declared.
+        limit = 4 * KIB + 12 * request.chunk_count
+        return await self._call("POST", self._uploads_path(), m.UploadView, request, limit=limit)
 
     async def upload_state(self, content_id: bytes) -> m.UploadView:
         path = routes.UPLOAD.format(content_id=_id(content_id))
-        return await self._call("GET", path, m.UploadView)
+        return await self._call("GET", path, m.UploadView, limit=REPLY_LIST)
+
+    def _upload_path(self, content_id: bytes) -> str | None:
+        return routes.UPLOAD.format(content_id=_id(content_id))
+
+    async def abandon_upload(self, content_id: bytes) -> None:
+        """Delete an upload and its chunks, where the API has a route for it (otherwise the
+        server lets it expire)."""
+        path = self._upload_path(content_id)
+        if path is not None:
+            await self._send("DELETE", path)
 
     async def put_chunk(
         self, content_id: bytes, index: int, data: bytes | bytearray | memoryview
@@ -243,34 +327,55 @@ class Api:
         await self._send("PUT", path, content=_pieces(data), headers=headers)
 
     async def content_range(self, content_id: bytes, start: int, end: int) -> bytes:
-        """Bytes ``[start, end)`` of a content object; exactly that many or an error."""
-        path = self._content_path(content_id)
-        response = await self._send("GET", path, headers={"Range": f"bytes={start}-{end - 1}"})
-        if response.status_code not in (200, 206):
-            raise IntegrityError(ErrorCode.MALFORMED, "unexpected download status")
-        data = response.content
-        if response.status_code == 200:
-            data = data[start:end]
-        return data
+        """Bytes ``[start, end)`` of a content object, or fewer if it ends first; never more."""
+        return (await self.content_range_sized(content_id, start, end))[0]
+
+    async def content_range_sized(
+        self, content_id: bytes, start: int, end: int
+    ) -> tuple[bytes, int | None]:
+        """Bytes ``[start, end)`` of a content object, and the object's whole length as the
+        server states it (None if it does not). Nothing past ``end`` is read."""
+        async with self.content_range_stream(content_id, start, end) as (pieces, total):
+            async with self.deadline_for(f"GET {self._content_path(content_id)}"):
+                data = bytearray()
+                async for piece in pieces:
+                    data += piece[: end - start - len(data)]
+                    if len(data) == end - start:
+                        break
+        return bytes(data), total
 
     @contextlib.asynccontextmanager
     async def content_range_stream(
         self, content_id: bytes, start: int, end: int
-    ) -> AsyncIterator[AsyncIterator[bytes]]:
+    ) -> AsyncIterator[tuple[AsyncIterator[bytes], int | None]]:
         """Bytes ``[start, end)`` of a content object as they arrive, for a download that spans
-        many chunks in one request. The pieces may stop short of ``end``; callers check lengths.
+        many chunks in one request, and the object's length as the server states it. The pieces
+        may stop short of ``end`` or run past it; callers take what they need and check lengths.
+        The deadline covers the answer's start here; callers bound each chunk's arrival with
+        ``deadline_for``.
         """
         path = self._content_path(content_id)
         headers = {**self._headers(), "Range": f"bytes={start}-{end - 1}"}
-        async with self.http.stream("GET", path, headers=headers) as response:
+        request = self.http.build_request("GET", path, headers=headers)
+        async with self.deadline_for(f"GET {path}"):
+            response = await self.http.send(request, stream=True)
+        try:
+            if response.status_code == 416:
+                # The object ends before a range its authenticated size says it has.
+                raise IntegrityError(
+                    ErrorCode.CONTENT_LENGTH, "the content ends before the size its metadata gives"
+                )
             if response.status_code >= 400:
-                await response.aread()
-                raise _api_error(response)
+                async with self.deadline_for(f"GET {path}"):
+                    body = await _read_within(response, REPLY_ERROR)
+                raise _api_error(response.status_code, body)
             if response.status_code not in (200, 206):
                 raise IntegrityError(ErrorCode.MALFORMED, "unexpected download status")
             # A server may ignore Range and send the whole object (RFC 9110): skip to ``start``.
             skip = start if response.status_code == 200 else 0
-            yield _skipping(response.aiter_bytes(), skip)
+            yield _skipping(response.aiter_bytes(), skip), _stated_length(response)
+        finally:
+            await response.aclose()
 
     @property
     def batches_contents(self) -> bool:
@@ -281,23 +386,14 @@ class Api:
     async def contents_batch(self, content_ids: list[bytes]) -> list[cb.BatchItem]:
         """Many small content objects in one request, one item per id in the order asked."""
         body = m.ContentBatchRequest(content_ids=content_ids).model_dump(mode="json")
-        response = await self._send("POST", routes.CONTENTS_BATCH, json=body)
+        reply = await self._send("POST", routes.CONTENTS_BATCH, json=body, limit=REPLY_BATCH)
         try:
-            items = cb.parse_batch(response.content)
+            items = cb.parse_batch(reply.body)
         except ValueError as exc:
             raise IntegrityError(ErrorCode.MALFORMED, f"server content batch: {exc}") from None
         if [item.content_id for item in items] != content_ids:
             raise IntegrityError(ErrorCode.MALFORMED, "the server answered for other contents")
         return items
-
-    async def content_stream(self, content_id: bytes) -> AsyncIterator[bytes]:
-        path = self._content_path(content_id)
-        async with self.http.stream("GET", path, headers=self._headers()) as response:
-            if response.status_code >= 400:
-                await response.aread()
-                raise _api_error(response)
-            async for part in response.aiter_bytes():
-                yield part
 
 
 class LinkApi(Api):
@@ -365,9 +461,39 @@ def parse(model: type[M], content: bytes) -> M:
         ) from None
 
 
-def _api_error(response: httpx.Response) -> ApiError:
+async def _read_within(response: httpx.Response, limit: int) -> bytes | None:
+    """The whole body, or None as soon as it passes ``limit`` bytes (the rest is never read)."""
+    stated = response.headers.get("content-length", "")
+    if stated.isdigit() and int(stated) > limit:
+        return None
+    body = bytearray()
+    async for piece in response.aiter_bytes():
+        body += piece
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+def _stated_length(response: httpx.Response) -> int | None:
+    """The whole object's length from ``Content-Range: bytes a-b/N`` (206) or the length of a
+    whole-object answer (200); None when the server does not say."""
+    if response.status_code == 206:
+        total = response.headers.get("content-range", "").rpartition("/")[2]
+    else:
+        total = response.headers.get("content-length", "")
+    return int(total) if total.isdigit() else None
+
+
+def _size(n: int) -> str:
+    return f"{n // MIB} MiB" if n >= MIB and n % MIB == 0 else f"{n} bytes"
+
+
+def _api_error(status: int, body: bytes | None) -> ApiError:
     try:
-        body = m.ErrorBody.model_validate_json(response.content)
-        return ApiError(response.status_code, body.error, body.message)
+        error = m.ErrorBody.model_validate_json(body or b"")
     except ValidationError:
-        return ApiError(response.status_code, "http_error", f"HTTP {response.status_code}")
+        return ApiError(status, "http_error", f"HTTP {status}")
+    message = error.message
+    if len(message) > SHOWN_MESSAGE:
+        message = message[:SHOWN_MESSAGE] + "…"
+    return ApiError(status, error.error, message)

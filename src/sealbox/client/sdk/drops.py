@@ -80,6 +80,9 @@ class DropApi(Api):
     def _uploads_path(self) -> str:
         return routes.DROP_UPLOADS.format(drop_id=b64url(self.drop_id))
 
+    def _upload_path(self, content_id: bytes) -> str | None:
+        return None  # an uploader cannot abandon a drop upload; the server lets it expire
+
     def _chunk_path(self, content_id: bytes, index: int) -> str:
         return routes.DROP_UPLOAD_CHUNK.format(
             drop_id=b64url(self.drop_id), content_id=b64url(content_id), index=index

@@ -44,3 +44,7 @@ class WithheldError(SealboxError):
         shown = ", ".join(f"{count} item(s) of {path}" for path, count in folders[:5])
         more = f" and {len(folders) - 5} more folder(s)" if len(folders) > 5 else ""
         super().__init__(f"the server withheld {shown}{more}; {outcome}")
+
+
+class ServerTimeout(SealboxError):
+    """The server did not finish an answer within the per-request deadline."""

@@ -128,15 +128,14 @@ def _verify_and_write(items: list[tuple[SmallFile, bytes]], hooks: Hooks) -> Non
     temps: list[tuple[Path, SmallFile]] = []
     try:
         for small, plain in opened:
-            temp = transfers.partial_path(small.dest, small.metadata.content_id)
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            # Created exclusively under an unpredictable name: nothing planted is written through.
+            fd, temp = transfers.create_partial(small.dest)
             temps.append((temp, small))
             try:
-                os.write(fd, plain)
+                transfers.write_all(fd, plain)
+                transfers.set_mtime(fd, small.metadata.mtime)
             finally:
                 os.close(fd)
-            mtime = small.metadata.mtime / 1000
-            os.utime(temp, (mtime, mtime))
         sync_filesystem(opened[0][0].dest.parent)
     except BaseException:
         for temp, _ in temps:
@@ -144,8 +143,13 @@ def _verify_and_write(items: list[tuple[SmallFile, bytes]], hooks: Hooks) -> Non
                 temp.unlink()
         raise
     parents = set()
-    for temp, small in temps:
-        os.replace(temp, small.dest)
+    for placed, (temp, small) in enumerate(temps):
+        try:
+            transfers.place(temp, small.dest)
+        except BaseException:
+            for left, _ in temps[placed:]:
+                left.unlink(missing_ok=True)
+            raise
         parents.add(small.dest.parent)
     for parent in parents:
         fd = os.open(parent, os.O_RDONLY)

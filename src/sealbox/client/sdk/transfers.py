@@ -14,22 +14,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import hashlib
 import mimetypes
 import mmap
 import os
-from collections.abc import AsyncIterator, Callable, Coroutine
-from dataclasses import dataclass
+import tempfile
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISDIR, S_ISREG
 
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.errors import SealboxError
 from sealbox.client.sdk.state import LocalState
+from sealbox.client.sdk.upload_journal import StartOver, UploadJournal
 from sealbox.crypto import content
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.keys import FileKey, RandomSource, system_random
-from sealbox.crypto.layout import b64url, from_b64url
+from sealbox.crypto.layout import b64url
 from sealbox.crypto.tree import FileMetadata
+from sealbox.protocol import limits
 from sealbox.protocol import models as m
 
 Progress = Callable[[int], None]
@@ -101,23 +104,34 @@ async def upload(
     progress: Progress = _ignore,
     rng: RandomSource = system_random,
 ) -> Sealed:
-    """Upload a file's content in chunks, resuming a journaled earlier attempt."""
+    """Upload a file's content in chunks, resuming a journaled earlier attempt when that cannot
+    seal any chunk twice (upload_journal.py); otherwise starting over under a new key."""
     stat = path.stat()
-    size = stat.st_size
     key = f"up:{scope}:{path.resolve()}:{_identity(stat)}"
-    journal = state.journal(key)
-    if journal is None:
-        journal = {
-            "file_key": b64url(rng(32)),
-            "content_id": b64url(rng(16)),
-            "nonce_prefix": b64url(rng(content.NONCE_PREFIX_BYTES)),
-        }
-        state.save_journal(key, journal)
-    file_key = FileKey(from_b64url(journal["file_key"]))
-    content_id = from_b64url(journal["content_id"])
-    nonce_prefix = from_b64url(journal["nonce_prefix"])
-    encryptor = content.ContentEncryptor(file_key, content_id, rng=lambda _: nonce_prefix)
-    chunk_size = encryptor.chunk_size
+    for _ in range(2):
+        journal = UploadJournal.load(state, key) or UploadJournal.begin(state, key, rng)
+        try:
+            return await _upload_once(api, journal, path, name, stat, concurrency, progress, rng)
+        except StartOver:
+            journal.drop()
+            with contextlib.suppress(SealboxError):
+                await api.abandon_upload(journal.content_id)
+    raise SealboxError(f"{path} changed while it was being uploaded; run the command again")
+
+
+async def _upload_once(
+    api: Api,
+    journal: UploadJournal,
+    path: Path,
+    name: str,
+    stat: os.stat_result,
+    concurrency: int,
+    progress: Progress,
+    rng: RandomSource,
+) -> Sealed:
+    size = stat.st_size
+    encryptor = journal.encryptor(rng)
+    content_id, chunk_size = journal.content_id, encryptor.chunk_size
     count = content.chunk_count(size, chunk_size)
     view = await api.open_upload(
         m.UploadOpenRequest(
@@ -128,12 +142,13 @@ async def upload(
             total_size=content.encrypted_size(size, chunk_size),
         )
     )
-    present = set(view.present)
+    present = {index for index in view.present if 0 <= index < count}
+    journal.check_resumable(present)
     for index in present:
+        journal.acknowledged(index)
         progress(min(chunk_size, size - index * chunk_size))
-    gate = asyncio.Semaphore(concurrency)
-    # One buffer per chunk in flight, reused: each chunk is read into one and sealed in place.
-    free = [memoryview(bytearray(chunk_size + content.TAG_BYTES)) for _ in range(concurrency)]
+    # Shared by the workers, each taking the next chunk: nothing is listed per chunk up front.
+    missing = (index for index in range(count) if index not in present)
     fd = os.open(path, os.O_RDONLY)
 
     def seal_chunk(index: int, buffer: memoryview) -> memoryview:
@@ -142,30 +157,30 @@ async def upload(
         sealed = encryptor.encrypt_chunk_in_place(index, buffer, read, final=index == count - 1)
         return buffer[:sealed]
 
-    async def send(index: int) -> None:
-        async with gate:
-            buffer = free.pop()
-            try:
-                sealed = await asyncio.to_thread(seal_chunk, index, buffer)
-                await api.put_chunk(content_id, index, sealed)
-            finally:
-                free.append(buffer)
+    async def worker() -> None:
+        # One buffer per worker, reused: each chunk is read into it and sealed in place.
+        buffer = memoryview(bytearray(chunk_size + content.TAG_BYTES))
+        for index in missing:
+            sealed = await asyncio.to_thread(seal_chunk, index, buffer)
+            journal.sealing(index, bytes(sealed[-content.TAG_BYTES :]))
+            await api.put_chunk(content_id, index, sealed)
+            journal.acknowledged(index)
             progress(len(sealed) - content.TAG_BYTES)
 
     try:
-        await _all([send(i) for i in range(count) if i not in present])
+        await _all([worker() for _ in range(max(1, concurrency))])
     except ValueError:
         raise SealboxError(f"{path} changed while it was being uploaded") from None
     finally:
         os.close(fd)
     if _identity(path.stat()) != _identity(stat):
-        state.drop_journal(key)
+        journal.drop()
         raise SealboxError(f"{path} changed while it was being uploaded; run the command again")
     metadata = FileMetadata(
         name, stat.st_mtime_ns // 1_000_000, size, guess_mime(name), content_id,
         encryptor.header_hash,
     )  # fmt: skip
-    return Sealed(file_key, metadata, journal_key=key)
+    return Sealed(journal.file_key, metadata, journal_key=journal.key)
 
 
 def _pread_into(fd: int, target: memoryview, offset: int) -> int:
@@ -201,11 +216,115 @@ def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
     return out
 
 
-def partial_path(dest: Path, content_id: bytes) -> Path:
-    """The hidden file a download is written to before it is renamed to ``dest``. Its name has a
-    fixed length, so it fits wherever the destination's name does."""
-    tag = hashlib.blake2b(dest.name.encode("utf-8", "surrogateescape") + content_id, digest_size=12)
-    return dest.with_name(f".sealbox-{b64url(tag.digest())}.part")
+PARTIAL_PREFIX, PARTIAL_SUFFIX = ".sealbox-", ".part"
+
+
+def create_partial(dest: Path) -> tuple[int, Path]:
+    """Create the hidden file a download is written to before it is renamed to ``dest``: in the
+    same folder, under an unpredictable name, created exclusively (``mkstemp``: O_EXCL and
+    O_NOFOLLOW, mode 0600), so nothing anyone planted there, a symlink least of all, is ever
+    opened or written through. Returns its descriptor and path."""
+    fd, name = tempfile.mkstemp(PARTIAL_SUFFIX, PARTIAL_PREFIX, dest.parent)
+    return fd, Path(name)
+
+
+def _reopen_partial(path: Path) -> int | None:
+    """Open a partial file a download journal names, only if it is still the one this client
+    made: a regular file with one link, owned by this user, reached without a symlink."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        fd = None
+    if fd is not None:
+        found = os.fstat(fd)
+        if S_ISREG(found.st_mode) and found.st_nlink == 1 and found.st_uid == os.geteuid():
+            return fd
+        os.close(fd)
+    with contextlib.suppress(OSError):
+        if not S_ISDIR(os.lstat(path).st_mode):
+            path.unlink()  # a symlink or link someone put in its place; unlink never follows
+    return None
+
+
+def set_mtime(fd: int, mtime_ms: int) -> None:
+    """Give a partial file its modification time, through its descriptor (never by name)."""
+    os.utime(fd, (mtime_ms / 1000, mtime_ms / 1000))
+
+
+def place(temp: Path, dest: Path) -> None:
+    """Rename a verified partial file to ``dest``. Rename replaces whatever entry is at ``dest``
+    (a file, or a symlink someone planted) and never follows it; a folder in the way is refused,
+    and the partial file deleted."""
+    with contextlib.suppress(FileNotFoundError):
+        if S_ISDIR(os.lstat(dest).st_mode):
+            temp.unlink(missing_ok=True)
+            raise SealboxError(f"a folder is in the way: {dest}")
+    os.replace(temp, dest)
+
+
+def _check_geometry(decryptor: content.ContentDecryptor, stated: int | None) -> None:
+    """Refuse a size the object cannot have before anything is allocated or scheduled for it:
+    more chunks than a content object may have with the header's chunk size, or an object whose
+    length, as the server states it, differs from the one the size implies. (A server that
+    states the implied length while the object is shorter fails on the first missing chunk.)"""
+    if decryptor.chunks > limits.MAX_CHUNK_COUNT:
+        raise IntegrityError(
+            ErrorCode.CONTENT_LENGTH,
+            f"the file's metadata claims {decryptor.size} bytes, more than a content object "
+            f"with {decryptor.chunk_size}-byte chunks can hold",
+        )
+    implied = content.encrypted_size(decryptor.size, decryptor.chunk_size)
+    if stated is not None and stated != implied:
+        raise IntegrityError(
+            ErrorCode.CONTENT_LENGTH,
+            f"the content object has {stated} bytes; the file's metadata implies {implied}",
+        )
+
+
+@dataclass
+class _Partial:
+    """The partial file of one download, and the chunks durably written to it: ``done`` is
+    journaled at checkpoints, ``pending`` are written but not yet synced."""
+
+    state: LocalState
+    key: str
+    fd: int
+    path: Path
+    done: set[int]
+    pending: list[int] = field(default_factory=list)
+
+    def journal(self) -> None:
+        self.state.save_journal(self.key, {"done": sorted(self.done), "temp": self.path.name})
+
+    def checkpoint(self) -> None:
+        os.fdatasync(self.fd)
+        self.done.update(self.pending)
+        self.pending.clear()
+        self.journal()
+
+    async def checkpoint_soon(self) -> None:
+        # Only chunks written before the sync may be recorded as done, so take them first.
+        batch = self.pending[:]
+        del self.pending[:]
+        await asyncio.to_thread(os.fdatasync, self.fd)
+        self.done.update(batch)
+        self.journal()
+
+
+def _open_partial(state: LocalState, key: str, dest: Path, chunks: int) -> _Partial:
+    """Reopen the partial file a journal names and the chunks it holds, or start a new one (and
+    journal its name at once, so an interruption before the first checkpoint leaves no orphan)."""
+    journal = state.journal(key)
+    if journal and journal.get("temp"):
+        path = dest.parent / str(journal["temp"])
+        fd = _reopen_partial(path)
+        if fd is not None:
+            done = {i for i in journal.get("done", []) if 0 <= i < chunks}
+            return _Partial(state, key, fd, path, done)
+    fd, path = create_partial(dest)
+    partial = _Partial(state, key, fd, path, set())
+    partial.journal()
+    return partial
 
 
 async def download(
@@ -225,126 +344,125 @@ async def download(
     ``concurrency`` workers each stream one ranged request at a time covering a span of chunks,
     receive each chunk into a buffer of their own, and open and write it in a worker thread
     (libsodium and the write release the GIL) in place in that buffer, so nothing is allocated
-    or copied per chunk beyond the network's own pieces.
+    or copied per chunk beyond the network's own pieces. Spans are cut as workers ask for them,
+    so memory does not grow with the file's claimed size.
     """
     content_id, size = metadata.content_id, metadata.size
     if size <= INLINE_MAX:
         await _download_whole(api, file_key, metadata, dest, progress)
         return
-    header = await api.content_range(content_id, 0, content.HEADER_BYTES)
+    header, stated = await api.content_range_sized(content_id, 0, content.HEADER_BYTES)
     decryptor = content.ContentDecryptor(file_key, header, content_id, metadata.header_hash, size)
-    temp = partial_path(dest, content_id)
-    key = f"down:{scope}:{b64url(content_id)}:{dest.resolve()}"
-    journal = state.journal(key)
-    done: set[int] = set(journal["done"]) if journal and temp.exists() else set()
-    if not done:
-        temp.unlink(missing_ok=True)
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT, 0o600)
-    # Chunk writes still running in worker threads: the descriptor stays open until they end.
-    writing: set[asyncio.Future[int]] = set()
+    _check_geometry(decryptor, stated)
+    # The destination's own name, not what a symlink planted there points to.
+    key = f"down:{scope}:{b64url(content_id)}:{dest.parent.resolve() / dest.name}"
+    partial = _open_partial(state, key, dest, decryptor.chunks)
     writer: _ChunkWriter | None = None
     try:
-        os.ftruncate(fd, size)
-        writer = _ChunkWriter(temp, fd)
-        for index in done:
+        writer = _ChunkWriter(partial.path, partial.fd)
+        for index in partial.done:
             progress(decryptor.chunk_plaintext_size(index))
-        pending: list[int] = []
-        missing = [i for i in range(decryptor.chunks) if i not in done]
-        spans = iter(_spans(missing, concurrency, SPAN_CHUNKS))
-
-        def checkpoint() -> None:
-            os.fdatasync(fd)
-            done.update(pending)
-            pending.clear()
-            state.save_journal(key, {"done": sorted(done)})
-
-        async def checkpoint_soon() -> None:
-            # Only chunks written before the sync may be recorded as done, so take them first.
-            batch = pending[:]
-            del pending[:]
-            await asyncio.to_thread(os.fdatasync, fd)
-            done.update(batch)
-            state.save_journal(key, {"done": sorted(done)})
-
-        def settled(job: asyncio.Future[int]) -> None:
-            writing.discard(job)
-            # The shield below hands any failure to the worker; mark this copy as seen.
-            if not job.cancelled():
-                job.exception()
-
-        def open_and_write(index: int, sealed: memoryview) -> int:
-            size = decryptor.decrypt_chunk_in_place(index, sealed)
-            writer.write(sealed[:size], index * decryptor.chunk_size)
-            return size
-
-        async def worker() -> None:
-            # Anonymous memory is page-aligned, as writes that bypass the page cache need.
-            buffer = memoryview(mmap.mmap(-1, decryptor.chunk_size + content.TAG_BYTES))
-            for span in spans:  # shared by the workers: each takes the next span
-                start = decryptor.chunk_range(span[0])[0]
-                end = decryptor.chunk_range(span[-1])[1]
-                async with api.content_range_stream(content_id, start, end) as pieces:
-                    filler = _Filler(pieces)
-                    for index in span:
-                        first, last = decryptor.chunk_range(index)
-                        sealed = buffer[: last - first]
-                        if await filler.fill(sealed) != len(sealed):
-                            raise IntegrityError(ErrorCode.CHUNK_LENGTH, f"chunk {index}")
-                        job = asyncio.get_running_loop().run_in_executor(
-                            None, open_and_write, index, sealed
-                        )
-                        writing.add(job)
-                        job.add_done_callback(settled)
-                        # Shielded: a cancelled worker must not forget a write still running.
-                        written = await asyncio.shield(job)
-                        pending.append(index)
-                        progress(written)
-                        if len(pending) >= SYNC_EVERY:
-                            await checkpoint_soon()
-
-        tampered = False
-        try:
-            await _all([worker() for _ in range(max(1, concurrency))])
-        except IntegrityError:
-            tampered = True
-            raise
-        finally:
-            if writing:
-                await asyncio.wait(set(writing))
-            if tampered:
-                _discard(fd, temp)
-                state.drop_journal(key)
-            elif pending or len(done) < decryptor.chunks:
-                # Interrupted or complete: either way, record what is durably written.
-                with contextlib.suppress(OSError):
-                    checkpoint()
-        os.fsync(fd)
+        await _fetch(api, content_id, decryptor, partial, writer, concurrency, progress)
+        set_mtime(partial.fd, metadata.mtime)
+        os.fsync(partial.fd)
+        place(partial.path, dest)
     finally:
         with contextlib.suppress(OSError):
-            os.close(fd)
+            os.close(partial.fd)
         if writer is not None:
             writer.close()
-    mtime = metadata.mtime / 1000
-    os.utime(temp, (mtime, mtime))
-    os.replace(temp, dest)
     _fsync_dir(dest.parent)
     state.drop_journal(key)
 
 
-def _spans(indexes: list[int], workers: int, most: int) -> list[list[int]]:
-    """Cut the chunks still missing into runs of consecutive indexes, one request each: at most
-    ``most`` chunks, and short enough that every worker gets a share of a small file."""
-    size = max(1, min(most, -(-len(indexes) // max(1, workers))))
-    spans: list[list[int]] = []
+async def _fetch(
+    api: Api,
+    content_id: bytes,
+    decryptor: content.ContentDecryptor,
+    partial: _Partial,
+    writer: _ChunkWriter,
+    concurrency: int,
+    progress: Progress,
+) -> None:
+    """Fetch, open and write every chunk not yet done, ``concurrency`` spans at a time. On
+    tampering the partial file is deleted; on any other end, what is durably written is
+    journaled for a rerun."""
+    # Chunk writes still running in worker threads: the descriptor stays open until they end.
+    writing: set[asyncio.Future[int]] = set()
+    spans = _spans(decryptor.chunks, partial.done, concurrency, SPAN_CHUNKS)
+
+    def settled(job: asyncio.Future[int]) -> None:
+        writing.discard(job)
+        # The shield below hands any failure to the worker; mark this copy as seen.
+        if not job.cancelled():
+            job.exception()
+
+    def open_and_write(index: int, sealed: memoryview) -> int:
+        size = decryptor.decrypt_chunk_in_place(index, sealed)
+        writer.write(sealed[:size], index * decryptor.chunk_size)
+        return size
+
+    async def worker() -> None:
+        # Anonymous memory is page-aligned, as writes that bypass the page cache need.
+        buffer = memoryview(mmap.mmap(-1, decryptor.chunk_size + content.TAG_BYTES))
+        for span in spans:  # shared by the workers: each takes the next span
+            start = decryptor.chunk_range(span[0])[0]
+            end = decryptor.chunk_range(span[-1])[1]
+            async with api.content_range_stream(content_id, start, end) as (pieces, _):
+                filler = _Filler(pieces)
+                for index in span:
+                    first, last = decryptor.chunk_range(index)
+                    sealed = buffer[: last - first]
+                    async with api.deadline_for(f"chunk {index} of a download"):
+                        received = await filler.fill(sealed)
+                    if received != len(sealed):
+                        raise IntegrityError(ErrorCode.CHUNK_LENGTH, f"chunk {index}")
+                    job = asyncio.get_running_loop().run_in_executor(
+                        None, open_and_write, index, sealed
+                    )
+                    writing.add(job)
+                    job.add_done_callback(settled)
+                    # Shielded: a cancelled worker must not forget a write still running.
+                    written = await asyncio.shield(job)
+                    partial.pending.append(index)
+                    progress(written)
+                    if len(partial.pending) >= SYNC_EVERY:
+                        await partial.checkpoint_soon()
+
+    tampered = False
+    try:
+        await _all([worker() for _ in range(max(1, concurrency))])
+    except IntegrityError:
+        tampered = True
+        raise
+    finally:
+        if writing:
+            await asyncio.wait(set(writing))
+        if tampered:
+            # Deleted by name only: the caller closes the descriptor, once.
+            partial.path.unlink(missing_ok=True)
+            partial.state.drop_journal(partial.key)
+        elif partial.pending or len(partial.done) < decryptor.chunks:
+            # Interrupted or complete: either way, record what is durably written.
+            with contextlib.suppress(OSError):
+                partial.checkpoint()
+
+
+def _spans(chunks: int, done: set[int], workers: int, most: int) -> Iterator[list[int]]:
+    """Cut the chunks not yet done into runs of consecutive indexes, one request each, as the
+    workers ask for them: at most ``most`` chunks, and short enough that every worker gets a
+    share of a small file. Nothing is listed per chunk up front."""
+    size = max(1, min(most, -(-(chunks - len(done)) // max(1, workers))))
     run: list[int] = []
-    for index in indexes:
+    for index in range(chunks):
+        if index in done:
+            continue
         if run and (index != run[-1] + 1 or len(run) == size):
-            spans.append(run)
+            yield run
             run = []
         run.append(index)
     if run:
-        spans.append(run)
-    return spans
+        yield run
 
 
 class _Filler:
@@ -391,7 +509,10 @@ class _ChunkWriter:
         self._direct: int | None = None
         if hasattr(os, "O_DIRECT"):
             with contextlib.suppress(OSError):
-                self._direct = os.open(path, os.O_WRONLY | os.O_DIRECT)
+                self._direct = os.open(path, os.O_WRONLY | os.O_DIRECT | os.O_NOFOLLOW)
+                if not os.path.samestat(os.fstat(self._direct), os.fstat(fd)):
+                    os.close(self._direct)  # not the file ``fd`` is: the name was replaced
+                    self._direct = None
         self._use_direct = self._direct is not None
 
     def write(self, data: memoryview, offset: int) -> None:
@@ -434,23 +555,25 @@ async def _download_whole(
     if decryptor.chunks != 1 or len(data) != total:
         raise IntegrityError(ErrorCode.CONTENT_LENGTH, "content has the wrong length")
     plain = decryptor.decrypt_chunk(0, memoryview(data)[content.HEADER_BYTES :])
-    temp = partial_path(dest, metadata.content_id)
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd, temp = create_partial(dest)
     try:
-        os.write(fd, plain)
+        write_all(fd, plain)
+        set_mtime(fd, metadata.mtime)
         os.fsync(fd)
+        place(temp, dest)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
     finally:
         os.close(fd)
-    mtime = metadata.mtime / 1000
-    os.utime(temp, (mtime, mtime))
-    os.replace(temp, dest)
     progress(len(plain))
 
 
-def _discard(fd: int, temp: Path) -> None:
-    with contextlib.suppress(OSError):
-        os.close(fd)
-    temp.unlink(missing_ok=True)
+def write_all(fd: int, data: bytes | bytearray) -> None:
+    """Write all of ``data`` at the descriptor's position (a write may be short)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _fsync_dir(directory: Path) -> None:

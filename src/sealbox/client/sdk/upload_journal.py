@@ -1,0 +1,154 @@
+"""What an interrupted upload remembers, so that resuming it never reuses a nonce
+(spec/object-format.md, "Resuming an upload").
+
+A resumed upload seals under the file key and nonce prefix it started with, so that the chunks the
+server already stored still belong to the same object. One (key, nonce) must never seal two
+different plaintexts, and a file can change between two runs while its path, inode, size and times
+stay the same (writes through mmap, coarse timestamps). So the journal records, before a chunk's
+first byte is sent, that its index was sealed and the tag it was sealed with. On a rerun:
+
+- a chunk never sealed is sealed now;
+- a chunk sealed and not yet acknowledged is sealed again and sent only if the new tag equals the
+  recorded one: under one key and nonce, equal tags mean equal bytes (a collision of the 128-bit
+  Poly1305 tag under a key the file's writer never sees is a chance of about 2⁻⁸³ for the largest
+  chunk), so what is sent is what may already have been sent;
+- a chunk sealed and acknowledged that the server now says it lacks cannot be sent again as the
+  same bytes (they are not kept), so the upload starts over under a new file key, content id and
+  nonce prefix. So does a chunk whose new tag differs: the file changed.
+
+Memory and journal size stay small whatever the file's size: sealed indexes are kept as runs, and
+tags only for chunks in flight.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sealbox.client.sdk.state import LocalState
+from sealbox.crypto import content
+from sealbox.crypto.keys import FileKey, RandomSource
+from sealbox.crypto.layout import b64url, from_b64url
+
+
+class StartOver(Exception):
+    """The upload cannot go on under its key and nonce prefix without sealing a chunk twice."""
+
+
+class Runs:
+    """A set of chunk indexes kept as sorted, disjoint half-open runs ``[start, end)``."""
+
+    def __init__(self, runs: list[list[int]] | None = None) -> None:
+        self._starts = [r[0] for r in runs or []]
+        self._ends = [r[1] for r in runs or []]
+
+    def __contains__(self, index: int) -> bool:
+        at = bisect.bisect_right(self._starts, index) - 1
+        return at >= 0 and index < self._ends[at]
+
+    def add(self, index: int) -> None:
+        if index in self:
+            return
+        at = bisect.bisect_right(self._starts, index)
+        joins_left = at > 0 and self._ends[at - 1] == index
+        joins_right = at < len(self._starts) and self._starts[at] == index + 1
+        if joins_left and joins_right:
+            self._ends[at - 1] = self._ends[at]
+            del self._starts[at], self._ends[at]
+        elif joins_left:
+            self._ends[at - 1] = index + 1
+        elif joins_right:
+            self._starts[at] = index
+        else:
+            self._starts.insert(at, index)
+            self._ends.insert(at, index + 1)
+
+    def __iter__(self) -> Iterator[int]:
+        for start, end in zip(self._starts, self._ends, strict=True):
+            yield from range(start, end)
+
+    def dump(self) -> list[list[int]]:
+        return [[s, e] for s, e in zip(self._starts, self._ends, strict=True)]
+
+
+@dataclass
+class UploadJournal:
+    """One upload's key, content id and nonce prefix, and what it has sealed."""
+
+    state: LocalState
+    key: str
+    file_key: FileKey
+    content_id: bytes
+    nonce_prefix: bytes | None  # None until the first encryptor of a new upload chose it
+    sealed: Runs = field(default_factory=Runs)
+    tags: dict[int, bytes] = field(default_factory=dict)  # sealed, not yet acknowledged
+
+    @classmethod
+    def load(cls, state: LocalState, key: str) -> UploadJournal | None:
+        """The journal of an earlier attempt, if it records what it sealed (a journal from before
+        it did cannot be resumed safely, and is ignored)."""
+        body = state.journal(key)
+        if body is None or "sealed" not in body:
+            return None
+        return cls(
+            state,
+            key,
+            FileKey(from_b64url(body["file_key"])),
+            from_b64url(body["content_id"]),
+            from_b64url(body["nonce_prefix"]),
+            Runs(body["sealed"]),
+            {int(i): from_b64url(t) for i, t in body["tags"].items()},
+        )
+
+    @classmethod
+    def begin(cls, state: LocalState, key: str, rng: RandomSource) -> UploadJournal:
+        return cls(state, key, FileKey.generate(rng), rng(16), None)
+
+    def encryptor(self, rng: RandomSource) -> content.ContentEncryptor:
+        if self.nonce_prefix is None:
+            encryptor = content.ContentEncryptor(self.file_key, self.content_id, rng=rng)
+            self.nonce_prefix = encryptor.nonce_prefix
+            self._save()
+            return encryptor
+        return content.ContentEncryptor.resume(self.file_key, self.content_id, self.nonce_prefix)
+
+    def check_resumable(self, present: set[int]) -> None:
+        """Raise StartOver if the server lacks a chunk this client sealed and no longer knows the
+        tag of: it cannot be sent again as the same bytes. Checked before anything is sent."""
+        for index in self.sealed:
+            if index not in present and index not in self.tags:
+                raise StartOver
+
+    def sealing(self, index: int, tag: bytes) -> None:
+        """Record that chunk ``index`` was sealed with ``tag``; call before sending any of it.
+        Raises StartOver if it was sealed before with another tag (the bytes changed): then the
+        new sealing must not be sent."""
+        earlier = self.tags.get(index)
+        if earlier is not None:
+            if earlier != tag:
+                raise StartOver
+            return
+        if index in self.sealed:
+            raise StartOver  # check_resumable let it through only if the server had it
+        self.sealed.add(index)
+        self.tags[index] = tag
+        self._save()
+
+    def acknowledged(self, index: int) -> None:
+        """The server holds chunk ``index``: its tag need not be kept (saved with the next)."""
+        self.tags.pop(index, None)
+
+    def drop(self) -> None:
+        self.state.drop_journal(self.key)
+
+    def _save(self) -> None:
+        body: dict[str, Any] = {
+            "file_key": b64url(self.file_key.secret_bytes()),
+            "content_id": b64url(self.content_id),
+            "nonce_prefix": b64url(self.nonce_prefix or b""),
+            "sealed": self.sealed.dump(),
+            "tags": {str(i): b64url(t) for i, t in self.tags.items()},
+        }
+        self.state.save_journal(self.key, body)
