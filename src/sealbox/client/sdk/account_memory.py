@@ -77,8 +77,8 @@ def check_prelogin(
         raise IntegrityError(
             ErrorCode.CONTEXT_MISMATCH,
             f"the server says {username} is another account than the one this device knows (its "
-            "user id changed); nothing was sent. If the account was deleted and made again, log "
-            "in with --forget-remembered",
+            "user id changed); nothing was sent. Only if the account was deleted (and perhaps made "
+            "again), log in with --forget-remembered",
         )
     if params.opslimit < known.opslimit or params.memlimit < known.memlimit:
         raise IntegrityError(
