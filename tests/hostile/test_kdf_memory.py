@@ -232,6 +232,4 @@ async def test_legacy_salt_account_moves_to_the_derived_salt(
     # the first device also accepts, and a third device needs no exception any more.
     await account.change_password(tablet, PASSWORD, "moved password", **STRONGER)
     for device in ("alice", "alice-desktop"):
-        await account.login(
-            Api(arena.http), arena.state(device), SERVER, "alice", "moved password"
-        )
+        await account.login(Api(arena.http), arena.state(device), SERVER, "alice", "moved password")
