@@ -17,6 +17,7 @@ import pytest
 
 from sealbox.client.sdk import account
 from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.errors import NotLoggedIn
 from sealbox.crypto import password
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.layout import b64url
@@ -233,3 +234,16 @@ async def test_legacy_salt_account_moves_to_the_derived_salt(
     await account.change_password(tablet, PASSWORD, "moved password", **STRONGER)
     for device in ("alice", "alice-desktop"):
         await account.login(Api(arena.http), arena.state(device), SERVER, "alice", "moved password")
+
+
+async def test_a_session_from_an_older_client_asks_for_a_login_before_passwd(arena: Arena) -> None:
+    await signup_alice(arena)
+    # A device upgraded from a client that remembered no salt: its stored session still works.
+    arena.state("alice").forget_account(SERVER, "alice")
+    session = await resume(arena)
+    mark = len(arena.hostile.requests)
+    with pytest.raises(NotLoggedIn, match="log in again"):
+        await account.change_password(session, PASSWORD, "a new password", **STRONGER)
+    with pytest.raises(NotLoggedIn):
+        await account.delete_account(session, PASSWORD)
+    assert no_derived_key_sent(arena, mark)
