@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -49,10 +50,21 @@ async def test_weaker_kdf_than_before_is_refused(world: World) -> None:
     await account.signup(
         world.api(), state, SERVER, "carol", "pw", opslimit=3, memlimit=FAST["memlimit"]
     )
-    state.save_kdf_floor(SERVER, "carol", 4, FAST["memlimit"])
+    known = state.remembered_account(SERVER, "carol")
+    assert known is not None and known.opslimit == 3
+    state.remember_account(SERVER, "carol", replace(known, opslimit=4))
     with pytest.raises(IntegrityError) as excinfo:
         await account.login(world.api(), state, SERVER, "carol", "pw")
     assert excinfo.value.code == ErrorCode.KDF_BELOW_FLOOR
+    # A device upgraded from a client that kept only the strongest costs still applies them.
+    upgraded = world.state("carol-upgraded")
+    upgraded.save_kdf_floor(SERVER, "carol", 4, FAST["memlimit"])
+    with pytest.raises(IntegrityError) as excinfo:
+        await account.login(world.api(), upgraded, SERVER, "carol", "pw")
+    assert excinfo.value.code == ErrorCode.KDF_BELOW_FLOOR
+    upgraded.save_kdf_floor(SERVER, "carol", 3, FAST["memlimit"])
+    await account.login(world.api(), upgraded, SERVER, "carol", "pw")
+    assert upgraded.remembered_account(SERVER, "carol") == known
 
 
 async def test_tree_operations(world: World, tmp_path: Path) -> None:

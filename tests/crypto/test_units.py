@@ -21,7 +21,7 @@ from sealbox.crypto import (
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.keys import FileKey, FolderKey, LinkKey, MasterKey, SecretKey, derive
 from sealbox.crypto.layout import ObjectType, check_id, from_b64url, prefix
-from sealbox.crypto.password import KdfParams
+from sealbox.crypto.password import KdfParams, derive_salt
 from sealbox.crypto.sealed import open_sealed, seal
 
 from .conftest import new_id
@@ -414,6 +414,15 @@ def test_kdf_params_generate_checks() -> None:
     assert params.opslimit == 3 and len(params.salt) == 16
     with pytest.raises(IntegrityError):
         KdfParams.generate(opslimit=1)
+
+
+def test_kdf_params_derived_use_the_derived_salt_and_check() -> None:
+    server_id = bytes(range(16))
+    params = KdfParams.derived(server_id, "alice")
+    assert params.opslimit == 3 and params.salt == derive_salt(server_id, "alice")
+    assert KdfParams.derived(server_id, "bob").salt != params.salt
+    with pytest.raises(IntegrityError):
+        KdfParams.derived(server_id, "alice", opslimit=1)
 
 
 def test_secret_key_subclasses_generate_fresh() -> None:

@@ -224,13 +224,13 @@ async def test_A9_swapped_salt_fails_unwrap(arena: Arena) -> None:
         return json.dumps(body).encode()
 
     arena.hostile.on("POST", "/v1/prelogin", new_salt)
-    arena.hostile.on("POST", "/v1/sessions", lambda ex: None)
-    from sealbox.client.sdk.errors import ApiError
-
-    # With another salt the derived auth key is wrong: an honest server refuses it; a lying one
-    # that accepted it would still fail to open the master key with the wrong KEK.
-    with pytest.raises(ApiError):
+    mark = len(arena.hostile.requests)
+    # A new device accepts only the salt it derives itself (A31), so no auth key is derived under
+    # the server's salt. (Were one accepted, the password wrap would still fail to open.)
+    with pytest.raises(IntegrityError) as excinfo:
         await login(arena, "alice")
+    assert excinfo.value.code == ErrorCode.CONTEXT_MISMATCH
+    assert requests_after(arena, mark) == ["POST /v1/prelogin"]
 
 
 # Contents ---------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Password to keys: Argon2id with a client-enforced floor, and the master-key wrap (spec/keys.md).
 
-The server chooses nothing here. It returns the parameters it was given at sign-up, the client
-refuses any below the floor *before* deriving anything (a weak derivation would hand the server a
-cheap offline guess through the auth key), and the parameters are bound into the master-key wrap.
+The server chooses nothing here. The salt of a new password is derived from the server id and the
+username; the server returns the parameters it was given, the client refuses any below the floor
+*before* deriving anything (a weak derivation would hand the server a cheap offline guess through
+the auth key), and the parameters are bound into the master-key wrap.
 """
 
 from __future__ import annotations
@@ -33,6 +34,22 @@ CEILING_MEMLIMIT = 2048 * MIB
 DEFAULT_OPSLIMIT = 3
 DEFAULT_MEMLIMIT = 256 * MIB
 PARAMS_BYTES = 4 + 8 + SALT_BYTES
+SERVER_ID_BYTES = 16
+SALT_LABEL = b"sealbox password salt v1"
+
+
+def derive_salt(server_id: bytes, username: str) -> bytes:
+    """The salt of a new password: ``H(label ‖ 0x00 ‖ server id ‖ username)[0..16]``.
+
+    The username (normalised, as the server stores it) is inside the hash, so whatever server id a
+    server declares, no two of its accounts share a salt (spec/keys.md, "Derived salt").
+    """
+    if len(server_id) != SERVER_ID_BYTES:
+        raise IntegrityError(ErrorCode.MALFORMED, "the server id is not 16 bytes")
+    if not username:
+        raise ValueError("the username is empty")
+    digest = _sodium.blake2b(SALT_LABEL + b"\x00" + server_id + username.encode("utf-8"))
+    return digest[:SALT_BYTES]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +68,19 @@ class KdfParams:
         memlimit: int = DEFAULT_MEMLIMIT,
     ) -> KdfParams:
         params = cls(opslimit, memlimit, rng(SALT_BYTES))
+        params.check()
+        return params
+
+    @classmethod
+    def derived(
+        cls,
+        server_id: bytes,
+        username: str,
+        opslimit: int = DEFAULT_OPSLIMIT,
+        memlimit: int = DEFAULT_MEMLIMIT,
+    ) -> KdfParams:
+        """Checked parameters for a new password, with the derived salt."""
+        params = cls(opslimit, memlimit, derive_salt(server_id, username))
         params.check()
         return params
 

@@ -125,6 +125,7 @@ class PreloginRequest(Wire):
 
 class PreloginResponse(Wire):
     user_id: Id
+    server_id: Id  # the same in every answer; clients derive salts from it (spec/keys.md)
     kdf: Kdf
 
 

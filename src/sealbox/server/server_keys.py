@@ -46,6 +46,9 @@ class ServerKeys:
         self._auth = _derive(secret, b"auth-key-hash")
         self._token = _derive(secret, b"session-token")
         self._fake = _derive(secret, b"fake-prelogin")
+        # Public: declared in every pre-login answer, and stable while the secret is (spec/keys.md,
+        # "Derived salt"). Rotating the secret already ends every login, so nothing is lost.
+        self.server_id = _derive(secret, b"server-id")[:16]
 
     def auth_hash(self, auth_key: bytes) -> bytes:
         return hashlib.blake2b(auth_key, key=self._auth, digest_size=32).digest()

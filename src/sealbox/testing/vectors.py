@@ -125,6 +125,11 @@ def _password_keys(i: Inputs, _: bytes | None) -> Outputs:
     }
 
 
+@operation("derived_salt")
+def _derived_salt(i: Inputs, _: bytes | None) -> Outputs:
+    return {"salt": x(password.derive_salt(h(i["server_id"]), i["username"]))}
+
+
 # keys.json ------------------------------------------------------------------------------------
 
 

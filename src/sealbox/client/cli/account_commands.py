@@ -18,7 +18,7 @@ from sealbox.client.cli.context import (
     with_drive,
 )
 from sealbox.client.cli.output import emit_json
-from sealbox.client.sdk import account
+from sealbox.client.sdk import account, account_memory
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.tree import Drive
 from sealbox.crypto.layout import b64url, from_b64url
@@ -71,22 +71,53 @@ def signup(
     typer.echo(recovery_text)
 
 
-def login(ctx: typer.Context, username: Annotated[str, typer.Argument()]) -> None:
+LegacySalt = Annotated[
+    bool,
+    typer.Option(
+        "--legacy-salt",
+        help="Accept a password salt this client did not derive: only for an account made by an "
+        "older client. Run `sealbox passwd` afterwards to move it to a derived salt.",
+    ),
+]
+ForgetRemembered = Annotated[
+    bool,
+    typer.Option(
+        "--forget-remembered",
+        help="Check the account as a new device would, and replace the user id and password "
+        "settings this device remembers for it (after the account was deleted and made again).",
+    ),
+]
+
+
+def login(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument()],
+    legacy_salt: LegacySalt = False,
+    forget_remembered: ForgetRemembered = False,
+) -> None:
     """Log in on this device. The password never leaves it; only a derived key does."""
     opts = options(ctx)
     password = secret(opts, "password")
+    name = account.normalize_username(username)
 
-    async def work() -> None:
+    async def work() -> bool:
         state = opts.state()
         try:
             server = opts.server_url()
             async with http_client(server, opts.timeout) as http:
-                await account.login(Api(http), state, server, username, password)
+                await account.login(
+                    Api(http), state, server, name, password,
+                    legacy_salt=legacy_salt, forget_remembered=forget_remembered,
+                )  # fmt: skip
+            return account_memory.uses_derived_salt(state, server, name)
         finally:
             state.close()
 
-    run(work)
-    note(opts, f"Logged in as {account.normalize_username(username)}.")
+    derived = run(work)
+    note(opts, f"Logged in as {name}.")
+    if not derived:
+        note(opts, "This account's password salt predates derived salts, so a new device cannot "
+                   "check it: run `sealbox passwd` (you may keep the same password).")  # fmt: skip
 
 
 def logout(ctx: typer.Context) -> None:

@@ -2,8 +2,8 @@
 
 A session here is an unlocked account: the master key, identity keys and top-folder keys in memory,
 and a server token. Everything read from the server is checked before use: the KDF parameters
-against the floor and against the strongest ones this device saw for the account, the identity
-bundle against the account's own pin, every wrap against its AD.
+against the floor and against what this device remembers of the account (``account_memory``), the
+identity bundle against the account's own pin, every wrap against its AD.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sealbox.client.sdk import account_memory
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.errors import NotLoggedIn
 from sealbox.client.sdk.state import LocalState, StoredSession
@@ -37,10 +38,6 @@ def _kdf_wire(params: password.KdfParams) -> m.Kdf:
     )
 
 
-def _kdf_params(kdf: m.Kdf) -> password.KdfParams:
-    return password.KdfParams(kdf.opslimit, kdf.memlimit, kdf.salt)
-
-
 @dataclass
 class Session:
     """An unlocked account. ``lock()`` drops the keys; the object is useless afterwards."""
@@ -58,7 +55,6 @@ class Session:
     root_key: FolderKey
     trash_id: bytes
     trash_key: FolderKey
-    kdf: password.KdfParams
 
     @property
     def writers(self) -> dict[bytes, bytes]:
@@ -90,7 +86,10 @@ async def signup(
     """Create the account and log in. Returns the session and the recovery key's text, which the
     caller must show once: it is never stored anywhere."""
     name = normalize_username(username)
-    params = password.KdfParams.generate(rng, opslimit, memlimit)
+    # The pre-login answer for a name not taken yet is the server's fake; only its server id is
+    # used, to derive the salt (spec/keys.md, "Derived salt").
+    server_id = (await api.prelogin(name)).server_id
+    params = password.KdfParams.derived(server_id, name, opslimit, memlimit)
     keys = password.derive_password_keys(password_text, params)
     user_id = rng(16)
     master_key = MasterKey.generate(rng)
@@ -128,42 +127,46 @@ async def signup(
     # substituted bundle (A8).
     parsed = identity.verify_bundle(bundle, name, None)
     state.save_pin(user_id, parsed.pin(), name, verified=True)
-    state.save_kdf_floor(server, name, params.opslimit, params.memlimit)
+    account_memory.remember(state, server, name, user_id, server_id, params)
     reply = await api.login(name, keys.auth_key.secret_bytes())
-    session = _open_account(api, state, server, reply, master_key, params)
+    session = _open_account(api, state, server, reply, master_key)
     return session, recovery.format_recovery_key(recovery_key)
 
 
-def _check_not_weaker(
-    state: LocalState, server: str, username: str, params: password.KdfParams
-) -> None:
-    """Refuse parameters weaker than this device has seen for the account (spec/keys.md)."""
-    params.check()
-    floor = state.kdf_floor(server, username)
-    if floor and (params.opslimit < floor[0] or params.memlimit < floor[1]):
-        raise IntegrityError(
-            ErrorCode.KDF_BELOW_FLOOR,
-            "the server offered weaker password settings than this account used before",
-        )
-
-
 async def login(
-    api: Api, state: LocalState, server: str, username: str, password_text: str
+    api: Api,
+    state: LocalState,
+    server: str,
+    username: str,
+    password_text: str,
+    *,
+    legacy_salt: bool = False,
+    forget_remembered: bool = False,
 ) -> Session:
+    """Log in, checking the pre-login answer against what this device remembers before deriving.
+
+    ``legacy_salt`` accepts a salt the client did not derive (accounts made before derived salts);
+    ``forget_remembered`` checks the account as a new device would, and replaces what this device
+    remembered once the login succeeds (spec/keys.md, "Remembered account settings").
+    """
     name = normalize_username(username)
     pre = await api.prelogin(name)
-    params = _kdf_params(pre.kdf)
-    _check_not_weaker(state, server, name, params)
+    params = account_memory.check_prelogin(
+        state, server, name, pre, legacy_salt=legacy_salt, forget_remembered=forget_remembered
+    )
     keys = password.derive_password_keys(password_text, params)
     reply = await api.login(name, keys.auth_key.secret_bytes())
     account = reply.account
-    if account.user_id != pre.user_id or _kdf_params(account.kdf) != params:
+    if account.user_id != pre.user_id or account.kdf != pre.kdf:
         raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the server changed the account mid-login")
     master_key = password.unwrap_master_key(
         keys.key_encryption_key, account.master_key_wrap, params, account.user_id
     )
-    session = _open_account(api, state, server, reply, master_key, params)
-    state.save_kdf_floor(server, name, params.opslimit, params.memlimit)
+    session = _open_account(api, state, server, reply, master_key)
+    if forget_remembered:
+        state.forget_account(server, name)
+    server_id = account_memory.server_id_after_login(state, server, name, pre)
+    account_memory.remember(state, server, name, account.user_id, server_id, params)
     return session
 
 
@@ -173,10 +176,9 @@ def _open_account(
     server: str,
     reply: m.LoginResponse,
     master_key: MasterKey,
-    params: password.KdfParams,
 ) -> Session:
     api.token = reply.token
-    session = unlock(api, state, server, reply.account, reply.session_id, master_key, params)
+    session = unlock(api, state, server, reply.account, reply.session_id, master_key)
     state.save_session(
         StoredSession(
             server=server,
@@ -197,7 +199,6 @@ def unlock(
     account: m.AccountView,
     session_id: bytes,
     master_key: MasterKey,
-    params: password.KdfParams,
 ) -> Session:
     """Open the account's keys with the master key, checking each against its binding."""
     user_id, name = account.user_id, account.username
@@ -230,7 +231,6 @@ def unlock(
         root_key=root_key,
         trash_id=account.trash_id,
         trash_key=trash_key,
-        kdf=params,
     )
 
 
@@ -243,16 +243,9 @@ async def resume(api: Api, state: LocalState) -> Session:
     account = await api.account()
     if b64url(account.user_id) != stored.user_id:
         raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the server returned another account")
+    account_memory.check_resumed(state, stored.server, stored.username, account)
     master_key = MasterKey(from_b64url(stored.master_key))
-    return unlock(
-        api,
-        state,
-        stored.server,
-        account,
-        from_b64url(stored.session_id),
-        master_key,
-        _kdf_params(account.kdf),
-    )
+    return unlock(api, state, stored.server, account, from_b64url(stored.session_id), master_key)
 
 
 async def logout(session: Session) -> None:
@@ -272,12 +265,18 @@ async def change_password(
     memlimit: int | None = None,
     rng: RandomSource = system_random,
 ) -> int:
-    """Re-wrap only the master key under the new password; other sessions end (spec/keys.md)."""
-    old = password.derive_password_keys(old_password, session.kdf)
-    params = password.KdfParams.generate(
-        rng,
-        opslimit or max(session.kdf.opslimit, password.DEFAULT_OPSLIMIT),
-        memlimit or max(session.kdf.memlimit, password.DEFAULT_MEMLIMIT),
+    """Re-wrap only the master key under the new password; other sessions end (spec/keys.md).
+
+    The old auth key is derived under the parameters this device remembers, never under those of
+    ``GET /v1/account``; the new ones take the derived salt (which also moves an account made
+    before derived salts onto it)."""
+    known = account_memory.require(session.state, session.server, session.username, session.user_id)
+    old = password.derive_password_keys(old_password, account_memory.params_of(known))
+    params = password.KdfParams.derived(
+        known.server_id,
+        session.username,
+        opslimit or max(known.opslimit, password.DEFAULT_OPSLIMIT),
+        memlimit or max(known.memlimit, password.DEFAULT_MEMLIMIT),
     )
     new = password.derive_password_keys(new_password, params)
     request = m.PasswordChangeRequest(
@@ -289,8 +288,9 @@ async def change_password(
         ),
     )
     revoked = await session.api.change_password(request)
-    session.kdf = params
-    session.state.save_kdf_floor(session.server, session.username, params.opslimit, params.memlimit)
+    account_memory.remember(
+        session.state, session.server, session.username, session.user_id, known.server_id, params
+    )
     return revoked
 
 
@@ -311,8 +311,15 @@ async def recover(
     recovery_key = recovery.parse_recovery_key(recovery_text)
     recovery_auth = recovery.recovery_auth_key(recovery_key).secret_bytes()
     found = await api.recovery(name, recovery_auth)
+    known = state.remembered_account(server, name)
+    if known is not None and found.user_id != known.user_id:
+        raise IntegrityError(
+            ErrorCode.CONTEXT_MISMATCH,
+            f"the server says {name} is another account than the one this device knows",
+        )
     master_key = recovery.unwrap_master_key(recovery_key, found.recovery_wrap, found.user_id)
-    params = password.KdfParams.generate(rng, opslimit, memlimit)
+    server_id = known.server_id if known else await _server_id_for(api, name, found.user_id)
+    params = password.KdfParams.derived(server_id, name, opslimit, memlimit)
     new = password.derive_password_keys(new_password, params)
     await api.recovery_reset(
         m.RecoveryResetRequest(
@@ -325,12 +332,24 @@ async def recover(
             ),
         )
     )
-    state.save_kdf_floor(server, name, params.opslimit, params.memlimit)
+    # The login below is checked against exactly what this device just set.
+    account_memory.remember(state, server, name, found.user_id, server_id, params)
     return await login(api, state, server, name, new_password)
 
 
+async def _server_id_for(api: Api, name: str, user_id: bytes) -> bytes:
+    """On a device that does not know the account: the server id of a pre-login answer for it."""
+    pre = await api.prelogin(name)
+    if pre.user_id != user_id:
+        raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the server changed the account mid-reset")
+    return pre.server_id
+
+
 async def delete_account(session: Session, password_text: str) -> None:
-    keys = password.derive_password_keys(password_text, session.kdf)
+    """Delete the account; the auth key is derived under the remembered parameters only."""
+    known = account_memory.require(session.state, session.server, session.username, session.user_id)
+    keys = password.derive_password_keys(password_text, account_memory.params_of(known))
     await session.api.delete_account(keys.auth_key.secret_bytes())
+    session.state.forget_account(session.server, session.username)
     session.state.forget_session()
     session.lock()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,26 @@ class StoredSession:
     session_id: str
     token: str
     master_key: str  # base64url; the file is 0600 and deleted on logout
+
+
+@dataclass(frozen=True)
+class RememberedAccount:
+    """What this device checked or chose itself for one account: the user id, the server id its
+    salts are derived from, and the KDF parameters (spec/keys.md, "Remembered account settings")."""
+
+    user_id: bytes
+    server_id: bytes
+    salt: bytes
+    opslimit: int
+    memlimit: int
+
+
+ACCOUNT_MEMORY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS account_memory (
+    server TEXT NOT NULL, username TEXT NOT NULL, user_id BLOB NOT NULL, server_id BLOB NOT NULL,
+    salt BLOB NOT NULL, opslimit INTEGER NOT NULL, memlimit INTEGER NOT NULL,
+    PRIMARY KEY (server, username));
+"""
 
 
 class LocalState:
@@ -179,6 +199,37 @@ class LocalState:
             "INSERT OR REPLACE INTO kdf_floor VALUES (?, ?, ?, ?)",
             (server, username, opslimit, memlimit),
         )
+
+    # Account memory: one row per (server, username), replacing the older kdf_floor ------------
+
+    def _account_memory(self) -> sqlite3.Connection:
+        self._db.executescript(ACCOUNT_MEMORY_SCHEMA)
+        return self._db
+
+    def remembered_account(self, server: str, username: str) -> RememberedAccount | None:
+        row = (
+            self._account_memory()
+            .execute(
+                "SELECT user_id, server_id, salt, opslimit, memlimit FROM account_memory "
+                "WHERE server = ? AND username = ?",
+                (server, username),
+            )
+            .fetchone()
+        )
+        return RememberedAccount(*row) if row else None
+
+    def remember_account(self, server: str, username: str, account: RememberedAccount) -> None:
+        self._account_memory().execute(
+            "INSERT OR REPLACE INTO account_memory VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (server, username, *astuple(account)),
+        )
+
+    def forget_account(self, server: str, username: str) -> None:
+        """Forget what this device remembers of an account, the older floor included."""
+        key = (server, username)
+        db = self._account_memory()
+        db.execute("DELETE FROM account_memory WHERE server = ? AND username = ?", key)
+        db.execute("DELETE FROM kdf_floor WHERE server = ? AND username = ?", key)
 
     # Transfer journals ------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ stores only a keyed hash of the auth key and compares in constant time. Session 
 and stored hashed too, so a copy of the database opens no session.
 """
 
+import hashlib
 import hmac
 import re
 import secrets
@@ -65,6 +66,14 @@ def _kdf_view(row: Row[Any]) -> m.Kdf:
         memlimit=row.kdf_memlimit,
         salt=row.kdf_salt,
     )
+
+
+def _derived_salt(server_id: bytes, username: str) -> bytes:
+    """The salt a client derives for a new password (spec/keys.md, "Derived salt"), for the fake
+    pre-login answer. The server never imports the crypto package, hence this one-line twin of
+    ``sealbox.crypto.password.derive_salt``; a test keeps the two equal."""
+    data = b"sealbox password salt v1\x00" + server_id + username.encode("utf-8")
+    return hashlib.blake2b(data, digest_size=32).digest()[: limits.SALT_BYTES]
 
 
 class AccountService:
@@ -143,16 +152,19 @@ class AccountService:
                     accounts.c.kdf_salt,
                 ).where(accounts.c.username == username)
             ).first()
+        server_id = self._keys.server_id
         if row is not None:
-            return m.PreloginResponse(user_id=row.user_id, kdf=_kdf_view(row))
-        # Unknown names get stable, plausible answers so the endpoint does not reveal who exists.
+            return m.PreloginResponse(user_id=row.user_id, server_id=server_id, kdf=_kdf_view(row))
+        # Unknown names get stable, plausible answers so the endpoint does not reveal who exists:
+        # the salt is the one a client derives for a new account of that name.
         return m.PreloginResponse(
             user_id=self._keys.fake(b"user-id", username, limits.ID_BYTES),
+            server_id=server_id,
             kdf=m.Kdf(
                 alg="argon2id13",
                 opslimit=self._settings.fake_kdf_opslimit,
                 memlimit=self._settings.fake_kdf_memlimit,
-                salt=self._keys.fake(b"salt", username, limits.SALT_BYTES),
+                salt=_derived_salt(server_id, username),
             ),
         )
 
