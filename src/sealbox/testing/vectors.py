@@ -604,9 +604,7 @@ def _make_roster(i: Inputs) -> bytes:
     )
     return roster.make_roster(
         _identity(i["owner_sign_seed"]),
-        roster.Roster(
-            h(i["folder_id"]), i["version"], i["key_epoch"], h(i["owner_id"]), members
-        ),
+        roster.Roster(h(i["folder_id"]), i["version"], i["key_epoch"], h(i["owner_id"]), members),
     )
 
 
