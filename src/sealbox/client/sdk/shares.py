@@ -405,9 +405,9 @@ def _leaving(
 ) -> tuple[Roster, bytes, bytes | None]:
     """This account's current roster of the folder, the user id of the member ``username``
     names through this device's pin, and the share to end (None when the server shows none: an
-    earlier removal ended it). Refuses, before
-    anything is changed, unless this account's own latest roster of the folder lists that user
-    id, and unless the share's envelope, signed by this account, names that user id."""
+    earlier removal ended it). Refuses, before anything is changed, unless this account's own
+    latest roster of the folder lists that user id, and unless the share's envelope, signed by
+    this account, names that user id."""
     s = drive.session
     name = normalize_username(username)
     views = [v for v in outgoing if v.folder_id == folder_id]
