@@ -6,10 +6,12 @@ import json
 import time
 from pathlib import Path
 
+import httpx
 from sqlalchemy import text
 
 from sealbox.crypto.identity import IdentityKeys, make_bundle
 from sealbox.crypto.layout import from_b64url
+from sealbox.protocol.models import b64encode
 from sealbox.server.db.engine import make_engine, sqlite_url
 from sealbox.testing.server_process import ServerProcess
 
@@ -143,3 +145,37 @@ def test_a_swapped_identity_bundle_is_refused(
         "/two",
     ]
     assert alice("contacts", "remove", "bob", check=False).returncode == 4
+
+
+def test_one_damaged_incoming_share_is_left_out_and_reported(
+    alice: Cli, bob: Cli, server: ServerProcess, tmp_path: Path
+) -> None:
+    carol = Cli(server, tmp_path / "carol-home")
+    carol("signup", "carol")
+    alice("mkdir", "/team")
+    carol("mkdir", "/carols")
+    for owner in (alice, carol):
+        owner("contacts", "invite", "bob")
+    bob("contacts", "accept", "alice")
+    bob("contacts", "accept", "carol")
+    alice("share", "/team", "bob", "--read")
+    carol("share", "/carols", "bob", "--read")
+    (carols,) = json.loads(carol("shares", "--json").stdout)
+    # carol's envelope to bob is replaced with one that does not verify (a damaged write, or a
+    # sender or server sending garbage): bob's list keeps alice's share and names carol's.
+    response = httpx.put(
+        f"{server.url}/v1/shares/{carols['share_id']}/envelope",
+        headers={"Authorization": f"Bearer {carol.token()}"},
+        json={"envelope": b64encode(b"SBOX\x01\x0d" + bytes(200))},
+    )
+    assert response.status_code == 204
+    for args in (("shares",), ("shares", "--json")):
+        listed = bob(*args, check=False)
+        assert listed.returncode == 3
+        assert "team" in listed.stdout and "carols" not in listed.stdout
+        assert f"refused a share {carols['share_id']}" in listed.stderr
+        assert "'carol'" in listed.stderr and "1 incoming share(s) did not verify" in listed.stderr
+    assert [r["folder"] for r in json.loads(bob("shares", "--json", check=False).stdout)] == [
+        "team"
+    ]
+    bob("shared", "ls", "team")

@@ -18,9 +18,10 @@ def test_round_trip_and_writers() -> None:
         roster.RosterMember(bob, IdentityKeys.generate().public.sign_public, roster.READ),
         roster.RosterMember(carol, IdentityKeys.generate().public.sign_public, roster.WRITE),
     )
-    data = roster.make_roster(owner, roster.Roster(folder, 7, owner_id, members))
+    data = roster.make_roster(owner, roster.Roster(folder, 7, 4, owner_id, members))
     opened = roster.open_roster(data, Pin(owner_id, owner.public.sign_public, 1), folder)
-    assert (opened.version, opened.owner_id, opened.folder_id) == (7, owner_id, folder)
+    assert (opened.version, opened.key_epoch, opened.owner_id) == (7, 4, owner_id)
+    assert opened.folder_id == folder
     assert set(opened.members) == set(members)
     assert opened.writers() == {carol: members[1].sign_public}
     assert opened.member(bob) == members[0] and opened.member(new_id()) is None
@@ -33,11 +34,13 @@ def test_the_maker_refuses_bad_rosters() -> None:
     owner_id, folder, bob = new_id(), new_id(), new_id()
     key = IdentityKeys.generate().public.sign_public
     bad = [
-        roster.Roster(folder, 1, owner_id, (roster.RosterMember(bob, key, 1),) * 2),
-        roster.Roster(folder, 2**64, owner_id, ()),
-        roster.Roster(folder, 1, owner_id, (roster.RosterMember(bob, key, 3),)),
-        roster.Roster(folder, 1, owner_id, (roster.RosterMember(bob, key[:31], 1),)),
-        roster.Roster(folder, 1, owner_id, (roster.RosterMember(owner_id, key, 2),)),
+        roster.Roster(folder, 1, 1, owner_id, (roster.RosterMember(bob, key, 1),) * 2),
+        roster.Roster(folder, 2**64, 1, owner_id, ()),
+        roster.Roster(folder, 2, 3, owner_id, ()),
+        roster.Roster(folder, 2, 0, owner_id, ()),
+        roster.Roster(folder, 1, 1, owner_id, (roster.RosterMember(bob, key, 3),)),
+        roster.Roster(folder, 1, 1, owner_id, (roster.RosterMember(bob, key[:31], 1),)),
+        roster.Roster(folder, 1, 1, owner_id, (roster.RosterMember(owner_id, key, 2),)),
     ]
     for case in bad:
         with pytest.raises(ValueError):

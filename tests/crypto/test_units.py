@@ -358,13 +358,12 @@ def test_sealed_key_of_wrong_length() -> None:
 def test_share_envelope_malformed_inside(alice: identity.IdentityKeys) -> None:
     bob = identity.IdentityKeys.generate()
     ids = new_id() + new_id() + new_id() + new_id()
-    from sealbox.crypto.layout import u32
+    from sealbox.crypto.layout import u32, u64
 
     def envelope(rights: int, inner_tail: bytes) -> bytes:
-        sealed = _sodium.box_seal(
-            ids + bytes([rights]) + inner_tail, bob.public.box_public, os.urandom(32)
-        )
-        body = prefix(ObjectType.SHARE_ENVELOPE) + ids + bytes([rights]) + u32(len(sealed)) + sealed
+        head = ids + bytes([rights]) + u64(1)
+        sealed = _sodium.box_seal(head + inner_tail, bob.public.box_public, os.urandom(32))
+        body = prefix(ObjectType.SHARE_ENVELOPE) + head + u32(len(sealed)) + sealed
         return body + alice.sign(shares.ENVELOPE_LABEL, body)
 
     sender = identity.Pin(ids[32:48], alice.public.sign_public, 1)
@@ -377,17 +376,36 @@ def test_share_envelope_malformed_inside(alice: identity.IdentityKeys) -> None:
         with pytest.raises(IntegrityError) as excinfo:
             shares.open_share_envelope(bob, ids[48:], envelope(rights, tail), sender)
         assert _code(excinfo) == ErrorCode.MALFORMED
-    with pytest.raises(ValueError):
+    # The sender's own check of the signed head refuses unknown rights without opening anything.
+    with pytest.raises(IntegrityError) as excinfo:
+        shares.envelope_head(envelope(7, b""), sender)
+    assert _code(excinfo) == ErrorCode.MALFORMED
+    for name, epoch in (("..", 1), ("a", -1), ("a", 2**64)):
         grant = shares.ShareGrant(
             ids[:16],
             ids[16:32],
             ids[32:48],
             ids[48:],
             shares.Rights.READ,
+            epoch,
             FolderKey.generate(),
-            "..",
+            name,
         )
-        shares.make_share_envelope(alice, grant, bob.public.box_public)
+        with pytest.raises(ValueError):
+            shares.make_share_envelope(alice, grant, bob.public.box_public)
+
+
+def test_share_envelope_head_is_readable_by_its_sender(alice: identity.IdentityKeys) -> None:
+    bob = identity.IdentityKeys.generate()
+    ids = [new_id() for _ in range(4)]
+    grant = shares.ShareGrant(*ids, shares.Rights.WRITE, 5, FolderKey.generate(), "team")
+    data = shares.make_share_envelope(alice, grant, bob.public.box_public)
+    head = shares.envelope_head(data, identity.Pin(ids[2], alice.public.sign_public, 1))
+    assert head == shares.EnvelopeHead(*ids, shares.Rights.WRITE, 5)
+    opened = shares.open_share_envelope(
+        bob, ids[3], data, identity.Pin(ids[2], alice.public.sign_public, 1)
+    )
+    assert opened.epoch == 5 and opened == grant
 
 
 def test_aead_refuses_wrong_sizes_before_calling_libsodium() -> None:

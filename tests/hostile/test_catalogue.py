@@ -680,6 +680,7 @@ async def test_A22_server_swaps_or_replays_the_roster(arena: Arena, tmp_path: Pa
         Roster(
             team.node_id,
             9,
+            1,
             alice.session.user_id,
             (RosterMember(bob.session.user_id, bob.session.identity.public.sign_public, 1),),
         ),

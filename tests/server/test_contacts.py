@@ -120,3 +120,37 @@ async def test_the_owner_stores_the_latest_roster(server: Server) -> None:
     assert (incoming[0]["envelope"], incoming[0]["rights"]) == (e(b"y" * 40), 2)
     theirs = await c.put(envelope_path, json=new_envelope, headers=bob.headers)
     assert theirs.status_code == 404
+
+
+async def test_a_roster_and_new_envelopes_are_stored_together(server: Server) -> None:
+    """After a rotation the owner publishes the roster and the members' envelopes in one request:
+    all or nothing, so a member never sees one without the other (spec/sharing.md, "Removing a
+    member", step 6)."""
+    alice = await server.api.signup("alice")
+    bob = await server.api.signup("bob")
+    folder = await server.api.mkdir(alice, alice.root_id)
+    other = await server.api.mkdir(alice, alice.root_id)
+    await befriend(server, bob, alice)
+    c = server.client
+    shares = {}
+    for node in (folder, other):
+        body = {"share_id": e(os.urandom(16)), "folder_id": e(node),
+                "recipient_id": e(bob.user_id), "rights": 1, "envelope": e(b"x" * 40)}  # fmt: skip
+        ok(await c.post("/v1/shares", json=body, headers=alice.headers))
+        shares[node] = body["share_id"]
+    path = f"/v1/rosters/{e(folder)}"
+
+    async def seen() -> dict[str, tuple[str, str | None]]:
+        incoming = ok(await c.get("/v1/shares", headers=bob.headers))["incoming"]
+        return {s["share_id"]: (s["envelope"], s["roster"]) for s in incoming}
+
+    # An envelope for a share of another folder (or an unknown share): nothing changes at all.
+    for share_id in (shares[other], e(os.urandom(16))):
+        update = {"roster": e(b"v2"), "envelopes": [{"share_id": share_id, "envelope": e(b"y")}]}
+        assert (await c.put(path, json=update, headers=alice.headers)).status_code == 404
+        assert (await seen())[shares[folder]] == (e(b"x" * 40), None)
+    update = {"roster": e(b"v2"), "envelopes": [{"share_id": shares[folder], "envelope": e(b"y")}]}
+    assert (await c.put(path, json=update, headers=bob.headers)).status_code == 404
+    assert (await c.put(path, json=update, headers=alice.headers)).status_code == 204
+    assert (await seen())[shares[folder]] == (e(b"y"), e(b"v2"))
+    assert (await seen())[shares[other]] == (e(b"x" * 40), None)

@@ -4,6 +4,11 @@
 Members take the folder's writer set from the roster, not from the server, so a server that adds
 a writer to a member list, swaps in another folder's roster or replays an older one is caught:
 the signature binds the folder id and the version, and members keep the highest version seen.
+
+The key epoch says which folder key is current: the roster version at which the owner last made
+the folder's key (its first share, or the last rotation). Members accept only the envelope of that
+epoch, so a server that replays an envelope from before a rotation is caught by anyone who has
+seen the roster that followed it.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.identity import IdentityKeys, Pin, verify_signature
 from sealbox.crypto.layout import ID_BYTES, ObjectType, Reader, check_id, prefix, u32, u64
 
-ROSTER_LABEL = b"sealbox share roster v1"
+ROSTER_LABEL = b"sealbox share roster v2"
 MAX_MEMBERS = 1000
 MEMBER_BYTES = ID_BYTES + 32 + 1
 READ, WRITE = 1, 2
@@ -32,6 +37,7 @@ class RosterMember:
 class Roster:
     folder_id: bytes
     version: int
+    key_epoch: int
     owner_id: bytes
     members: tuple[RosterMember, ...]
 
@@ -56,10 +62,10 @@ def make_roster(owner: IdentityKeys, roster: Roster) -> bytes:
     members = sorted(roster.members, key=lambda m: m.user_id)
     if len({m.user_id for m in members}) != len(members) or len(members) > MAX_MEMBERS:
         raise ValueError("a roster lists each member once, at most 1000 of them")
-    if not 0 <= roster.version < 2**64:
-        raise ValueError("roster version out of range")
+    if not 1 <= roster.key_epoch <= roster.version < 2**64:
+        raise ValueError("roster version or key epoch out of range")
     body = prefix(ObjectType.SHARE_ROSTER) + check_id(roster.folder_id) + u64(roster.version)
-    body += check_id(roster.owner_id) + u32(len(members))
+    body += u64(roster.key_epoch) + check_id(roster.owner_id) + u32(len(members))
     for member in members:
         if member.rights not in (READ, WRITE) or len(member.sign_public) != 32:
             raise ValueError("bad roster member")
@@ -79,6 +85,7 @@ def open_roster(data: bytes, owner: Pin, folder_id: bytes) -> Roster:
     reader.prefix(ObjectType.SHARE_ROSTER)
     folder = reader.take(ID_BYTES)
     version = reader.u64()
+    key_epoch = reader.u64()
     owner_id = reader.take(ID_BYTES)
     count = reader.u32()
     if count > MAX_MEMBERS:
@@ -92,6 +99,8 @@ def open_roster(data: bytes, owner: Pin, folder_id: bytes) -> Roster:
         raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the roster names another owner")
     if folder != check_id(folder_id):
         raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the roster is for another folder")
+    if not 1 <= key_epoch <= version:
+        raise IntegrityError(ErrorCode.MALFORMED, "the roster's key epoch is out of range")
     members: list[RosterMember] = []
     for start in range(0, len(raw), MEMBER_BYTES):
         user_id = raw[start : start + ID_BYTES]
@@ -103,4 +112,4 @@ def open_roster(data: bytes, owner: Pin, folder_id: bytes) -> Roster:
         members.append(
             RosterMember(user_id, raw[start + ID_BYTES : start + MEMBER_BYTES - 1], rights)
         )
-    return Roster(folder, version, owner_id, tuple(members))
+    return Roster(folder, version, key_epoch, owner_id, tuple(members))

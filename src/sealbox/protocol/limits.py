@@ -9,10 +9,13 @@ MAX_EMAIL_CHARS = 254
 MAX_ACCOUNT_BLOB = 64 * 1024
 MAX_NODE_RECORD = 64 * 1024
 MAX_LINK_SECRET = 64 * 1024
-# A share envelope: 75 bytes of ids and lengths, a sealed box of at most 64 KiB, a signature.
-MAX_SHARE_ENVELOPE = 75 + 65536 + 64
+# A share envelope: 83 bytes of ids, rights, epoch and lengths, a sealed box of at most 64 KiB,
+# a signature.
+MAX_SHARE_ENVELOPE = 83 + 65536 + 64
 # A signed share roster of at most 1000 members (spec/sharing.md, "Share roster").
-MAX_SHARE_ROSTER = 6 + 16 + 8 + 16 + 4 + 1000 * 49 + 64
+MAX_SHARE_ROSTER = 6 + 16 + 8 + 8 + 16 + 4 + 1000 * 49 + 64
+# New envelopes published with one roster: one per member at most.
+MAX_ROSTER_ENVELOPES = 1000
 # A drop upload object: prefix, drop id, a sealed box of the file key and metadata.
 MAX_DROP_UPLOAD = 64 * 1024
 # Links may live at most ten years; a longer expiry is almost certainly a unit mistake.

@@ -410,8 +410,18 @@ class EnvelopeUpdate(Wire):
     envelope: ShareEnvelope
 
 
+class EnvelopeReplacement(Wire):
+    share_id: Id
+    envelope: ShareEnvelope
+
+
 class RosterUpdate(Wire):
     roster: ShareRoster
+    # Members' new envelopes (after a key rotation), stored with the roster in one transaction,
+    # so that no member ever sees a roster and an envelope of different key epochs.
+    envelopes: list[EnvelopeReplacement] = Field(
+        default_factory=list, max_length=limits.MAX_ROSTER_ENVELOPES
+    )
 
 
 class ContactInvite(Wire):

@@ -564,6 +564,7 @@ def _grant(i: Inputs) -> shares.ShareGrant:
         h(i["sender_id"]),
         h(i["recipient_id"]),
         shares.Rights(i["rights"]),
+        i["epoch"],
         FolderKey(h(i["folder_key"])),
         i["folder_name"],
     )
@@ -593,6 +594,7 @@ def _open_share(i: Inputs, obj: bytes | None) -> Outputs:
         "folder_id": x(grant.folder_id),
         "sender_id": x(grant.sender_id),
         "rights": int(grant.rights),
+        "epoch": grant.epoch,
         "folder_key": x(grant.folder_key.secret_bytes()),
         "folder_name": grant.folder_name,
     }
@@ -607,7 +609,7 @@ def _make_roster(i: Inputs) -> bytes:
     )
     return roster.make_roster(
         _identity(i["owner_sign_seed"]),
-        roster.Roster(h(i["folder_id"]), i["version"], h(i["owner_id"]), members),
+        roster.Roster(h(i["folder_id"]), i["version"], i["key_epoch"], h(i["owner_id"]), members),
     )
 
 
@@ -622,6 +624,7 @@ def _open_roster(i: Inputs, obj: bytes | None) -> Outputs:
     return {
         "folder_id": x(opened.folder_id),
         "version": opened.version,
+        "key_epoch": opened.key_epoch,
         "owner_id": x(opened.owner_id),
         "members": [
             {"user_id": x(m.user_id), "sign_public": x(m.sign_public), "rights": m.rights}

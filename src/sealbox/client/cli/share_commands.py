@@ -197,7 +197,7 @@ def shares_list(ctx: typer.Context, json_out: Json = False) -> None:
     """List folders you share (outgoing) and folders shared with you (incoming)."""
     opts = options(ctx)
 
-    async def work(drive: Drive) -> list[dict[str, Any]]:
+    async def work(drive: Drive) -> tuple[list[dict[str, Any]], list[shares.Refused]]:
         pins = {c.pin.user_id: c.verified for c in contacts.contacts(drive.session)}
         listing = await drive.api.shares()
         paths = {}
@@ -216,7 +216,8 @@ def shares_list(ctx: typer.Context, json_out: Json = False) -> None:
                     "rights": "write" if view.rights == shares.WRITE else "read",
                 }
             )
-        for incoming in await shares.incoming(drive):
+        listed = await shares.incoming(drive)
+        for incoming in listed.shares:
             rows.append(
                 {
                     "direction": "incoming",
@@ -227,16 +228,26 @@ def shares_list(ctx: typer.Context, json_out: Json = False) -> None:
                     "rights": "write" if incoming.grant.rights == shares.WRITE else "read",
                 }
             )
-        return rows
+        return rows, listed.refused
 
-    rows = run(lambda: with_drive(opts, work))
+    rows, refused = run(lambda: with_drive(opts, work))
     if json_out:
         emit_json(rows)
-        return
-    for row in rows:
-        who = row["user"] + ("" if row["verified"] else UNVERIFIED)
-        arrow = "to" if row["direction"] == "outgoing" else "from"
-        typer.echo(f"{row['direction']:<8}  {row['rights']:<5}  {row['folder']}  {arrow} {who}")
+    else:
+        for row in rows:
+            who = row["user"] + ("" if row["verified"] else UNVERIFIED)
+            arrow = "to" if row["direction"] == "outgoing" else "from"
+            typer.echo(f"{row['direction']:<8}  {row['rights']:<5}  {row['folder']}  {arrow} {who}")
+    if refused:
+        # The others are listed; each refused share is named on stderr, and the exit code says
+        # that something the server sent did not verify (docs/cli.md).
+        for bad in refused:
+            typer.echo(
+                f"warning: refused a share {b64url(bad.view.share_id)} that the server says is "
+                f"from {bad.view.owner_username!r}: {bad.error}; it is not listed",
+                err=True,
+            )
+        fail(f"{len(refused)} incoming share(s) did not verify and were left out", Exit.INTEGRITY)
 
 
 def _split(target: str) -> tuple[str, str]:

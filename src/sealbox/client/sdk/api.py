@@ -251,11 +251,20 @@ class Api:
             json={"envelope": m.b64encode(envelope)},
         )
 
-    async def set_roster(self, folder_id: bytes, roster: bytes) -> None:
+    async def set_roster(
+        self, folder_id: bytes, roster: bytes, envelopes: dict[bytes, bytes] | None = None
+    ) -> None:
+        """Publish a roster, and with it (one transaction) new envelopes by share id."""
+        update = m.RosterUpdate(
+            roster=roster,
+            envelopes=[
+                m.EnvelopeReplacement(share_id=k, envelope=v) for k, v in (envelopes or {}).items()
+            ],
+        )
         await self._send(
             "PUT",
             routes.SHARE_ROSTER.format(folder_id=_id(folder_id)),
-            json={"roster": m.b64encode(roster)},
+            json=update.model_dump(mode="json"),
         )
 
     async def create_share(self, request: m.ShareCreateRequest) -> m.ShareView:

@@ -202,17 +202,15 @@ async def list_drops(drive: Drive) -> list[OwnedDrop]:
 
 
 async def accept(drive: Drive, item: Pending) -> str:
-    """Check a dropped file's header against its sealed metadata, then add it to the drop's
-    folder as a new file signed by the owner (under a free name). Returns its path."""
+    """Read the whole dropped file (every chunk decrypted and authenticated, then discarded),
+    then add it to the drop's folder as a new file signed by the owner (under a free name).
+    Returns its path. A file that does not read whole is refused and stays waiting: the owner
+    never signs what it has not read (spec/sharing.md, "Drop links")."""
     dropped = item.opened()
     meta = dropped.metadata
     if meta.content_id != item.content_id:
         raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the drop names other content")
-    if item.size != content.encrypted_size(meta.size):
-        raise IntegrityError(ErrorCode.CONTENT_LENGTH, "dropped content has the wrong length")
-    header = await drive.api.content_range(item.content_id, 0, content.HEADER_BYTES)
-    # Opening the header checks its commitment to the file key, content id and size.
-    content.ContentDecryptor(dropped.file_key, header, item.content_id, meta.header_hash, meta.size)
+    await _read_whole(drive, item, dropped)
 
     async def attempt() -> str:
         folder = await _folder(drive, item.folder_path)
@@ -224,6 +222,34 @@ async def accept(drive: Drive, item: Pending) -> str:
         return f"{item.folder_path.rstrip('/')}/{name}"
 
     return await drive.retrying(attempt)
+
+
+async def _read_whole(drive: Drive, item: Pending, dropped: DroppedFile) -> None:
+    """Authenticate every chunk of a dropped content object, one chunk in memory at a time."""
+    meta = dropped.metadata
+    header = await drive.api.content_range(item.content_id, 0, content.HEADER_BYTES)
+    # Opening the header checks its commitment to the file key, content id and size.
+    reader = content.ContentDecryptor(
+        dropped.file_key, header, item.content_id, meta.header_hash, meta.size
+    )
+    total = content.encrypted_size(meta.size, reader.chunk_size)
+    if item.size != total:
+        raise IntegrityError(ErrorCode.CONTENT_LENGTH, "dropped content has the wrong length")
+    index, buffer = 0, bytearray()
+    async with drive.api.content_range_stream(item.content_id, content.HEADER_BYTES, total) as got:
+        async for piece in got:
+            buffer += piece
+            while index < reader.chunks:
+                want = reader.chunk_range(index)[1] - reader.chunk_range(index)[0]
+                if len(buffer) < want:
+                    break
+                reader.decrypt_chunk(index, buffer[:want])
+                del buffer[:want]
+                index += 1
+            if index == reader.chunks and buffer:
+                raise IntegrityError(ErrorCode.CONTENT_LENGTH, "bytes after the final chunk")
+    if index != reader.chunks:
+        raise IntegrityError(ErrorCode.CONTENT_LENGTH, "dropped content ends early")
 
 
 async def reject(drive: Drive, item: Pending) -> None:

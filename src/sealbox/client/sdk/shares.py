@@ -4,7 +4,12 @@ granted, working inside a shared folder, and unsharing with rotation of the fold
 A member reads the owner's folder through the share with the folder key from the owner's signed
 envelope, and verifies every listing against the writers: the owner (from the member's pin) and the
 write members of the owner's signed roster (spec/sharing.md, "Share roster"). The server's member
-list only supplies usernames to show; a writer the roster does not list is no writer.
+list only supplies usernames to show; a writer the roster does not list is no writer. The
+envelope's epoch must be the key epoch of the newest roster the member accepted, so a replayed
+envelope from before a rotation never hands the member an old folder key.
+
+The owner takes every identity from its pins and its own signed roster, never from the server's
+share list: who leaves on ``unshare``, and who gets the new keys afterwards.
 """
 
 from __future__ import annotations
@@ -22,7 +27,13 @@ from sealbox.crypto.identity import Pin
 from sealbox.crypto.keys import FileKey, FolderKey, RandomSource, system_random
 from sealbox.crypto.manifest import Seen
 from sealbox.crypto.roster import Roster, RosterMember, make_roster, open_roster, roster_digest
-from sealbox.crypto.shares import Rights, ShareGrant, make_share_envelope, open_share_envelope
+from sealbox.crypto.shares import (
+    Rights,
+    ShareGrant,
+    envelope_head,
+    make_share_envelope,
+    open_share_envelope,
+)
 from sealbox.crypto.tree import FileMetadata
 from sealbox.protocol import limits
 from sealbox.protocol import models as m
@@ -52,9 +63,12 @@ async def share_folder(drive: Drive, path: str, username: str, rights: int) -> m
     members.append(
         RosterMember(recipient.bundle.user_id, recipient.bundle.keys.sign_public, rights)
     )
-    # The new roster travels with the share, so the server stores both in one transaction.
-    _, roster = _next_roster(drive, node.node_id, current, members)
-    return await _send_share(drive, node.node_id, node.name, key, recipient, rights, roster)
+    # The new roster travels with the share, so the server stores both in one transaction. A new
+    # member gets the folder's current key, so its envelope carries the current key epoch.
+    roster, data = _next_roster(drive, node.node_id, current, members, rotated=False)
+    view = await _send_share(drive, node.node_id, node.name, key, recipient, roster, data)
+    _published(drive, roster, data)
+    return view
 
 
 def own_roster(drive: Drive, folder_id: bytes, views: list[m.ShareView]) -> Roster | None:
@@ -92,18 +106,28 @@ def _checked_roster(
 
 
 def _next_roster(
-    drive: Drive, folder_id: bytes, current: Roster | None, members: list[RosterMember]
+    drive: Drive,
+    folder_id: bytes,
+    current: Roster | None,
+    members: list[RosterMember],
+    rotated: bool,
 ) -> tuple[Roster, bytes]:
     """Sign the folder's next roster, one version above the current one, which members (who
-    refuse older versions) therefore accept. Returns the roster and its signed bytes."""
+    refuse older versions) therefore accept. Its key epoch is its own version when it goes out
+    with a new folder key (the first share, or a rotation), else the current one. Returns the
+    roster and its signed bytes; the device's mark moves only once the server has it
+    (:func:`_published`)."""
     s = drive.session
-    version = current.version if current else 0
-    roster = Roster(folder_id, version + 1, s.user_id, tuple(members))
-    data = make_roster(s.identity, roster)
-    s.state.save_roster_mark(
-        s.user_id, s.user_id, folder_id, Seen(version + 1, roster_digest(data))
-    )
-    return roster, data
+    version = current.version + 1 if current else 1
+    epoch = current.key_epoch if current and not rotated else version
+    roster = Roster(folder_id, version, epoch, s.user_id, tuple(members))
+    return roster, make_roster(s.identity, roster)
+
+
+def _published(drive: Drive, roster: Roster, data: bytes) -> None:
+    s = drive.session
+    seen = Seen(roster.version, roster_digest(data))
+    s.state.save_roster_mark(s.user_id, s.user_id, roster.folder_id, seen)
 
 
 async def _send_share(
@@ -112,16 +136,19 @@ async def _send_share(
     name: str,
     key: FolderKey,
     recipient: contacts.Identity,
-    rights: int,
-    roster: bytes | None = None,
+    roster: Roster,
+    data: bytes,
 ) -> m.ShareView:
     s = drive.session
+    member = roster.member(recipient.bundle.user_id)
+    assert member is not None
     grant = ShareGrant(
         share_id=drive.rng(16),
         folder_id=folder_id,
         sender_id=s.user_id,
         recipient_id=recipient.bundle.user_id,
-        rights=Rights(rights),
+        rights=Rights(member.rights),
+        epoch=roster.key_epoch,
         folder_key=key,
         folder_name=name,
     )
@@ -131,9 +158,9 @@ async def _send_share(
             share_id=grant.share_id,
             folder_id=folder_id,
             recipient_id=grant.recipient_id,
-            rights=rights,  # type: ignore[arg-type]  # Rights is 1 or 2
+            rights=member.rights,  # type: ignore[arg-type]  # Rights is 1 or 2
             envelope=envelope,
-            roster=roster,
+            roster=data,
         )
     )
 
@@ -151,22 +178,48 @@ class Incoming:
         return self.grant.folder_name
 
 
-async def incoming(drive: Drive) -> list[Incoming]:
-    out = []
+@dataclass(frozen=True)
+class Refused:
+    """A share the server lists for this account whose envelope did not verify. Its owner's name
+    is only what the server says; the folder name is unknown (it is inside the envelope)."""
+
+    view: m.ShareView
+    error: IntegrityError | NotFoundError
+
+
+@dataclass(frozen=True)
+class IncomingShares:
+    """The shares granted to this account: those whose envelopes opened, and those refused. One
+    bad envelope is left out and reported; it does not hide the others."""
+
+    shares: list[Incoming]
+    refused: list[Refused]
+
+
+async def incoming(drive: Drive) -> IncomingShares:
+    shares: list[Incoming] = []
+    refused: list[Refused] = []
     for view in (await drive.api.shares()).incoming:
-        owner = await contacts.identity(drive.session, view.owner_username)
-        if owner.bundle.user_id != view.owner_id:
-            raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the share names another owner")
-        s = drive.session
-        grant = open_share_envelope(s.identity, s.user_id, view.envelope, owner.bundle.pin())
-        if (grant.share_id, grant.folder_id, grant.rights) != (
-            view.share_id,
-            view.folder_id,
-            view.rights,
-        ):
-            raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the server altered the share")
-        out.append(Incoming(view, grant, owner.verified))
-    return out
+        try:
+            shares.append(await _opened(drive, view))
+        except (IntegrityError, NotFoundError) as exc:
+            refused.append(Refused(view, exc))
+    return IncomingShares(shares, refused)
+
+
+async def _opened(drive: Drive, view: m.ShareView) -> Incoming:
+    owner = await contacts.identity(drive.session, view.owner_username)
+    if owner.bundle.user_id != view.owner_id:
+        raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the share names another owner")
+    s = drive.session
+    grant = open_share_envelope(s.identity, s.user_id, view.envelope, owner.bundle.pin())
+    if (grant.share_id, grant.folder_id, grant.rights) != (
+        view.share_id,
+        view.folder_id,
+        view.rights,
+    ):
+        raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the server altered the share")
+    return Incoming(view, grant, owner.verified)
 
 
 class SharedDrive(Drive):
@@ -220,11 +273,18 @@ class SharedDrive(Drive):
 
 async def open_shared(drive: Drive, which: str) -> SharedDrive:
     """The incoming share named ``which`` (the owner's folder name, or the share id)."""
+    listed = await incoming(drive)
     found = [
-        share
-        for share in await incoming(drive)
-        if which in (share.name, m.b64encode(share.view.share_id))
+        share for share in listed.shares if which in (share.name, m.b64encode(share.view.share_id))
     ]
+    if not found and listed.refused:
+        # The folder asked for may be the one whose envelope did not verify (its name is sealed
+        # inside): say so rather than "no such share".
+        bad = next(
+            (r for r in listed.refused if m.b64encode(r.view.share_id) == which),
+            listed.refused[0],
+        )
+        raise bad.error
     if not found:
         raise NotFoundError(f"no folder shared with you is called {which}")
     if len(found) > 1:
@@ -261,6 +321,17 @@ def verified_roster(drive: Drive, share: Incoming, owner: Pin) -> Roster | None:
         raise IntegrityError(
             ErrorCode.CONTEXT_MISMATCH, "your rights in the owner's roster differ from your share"
         )
+    if share.grant.epoch < roster.key_epoch:
+        raise IntegrityError(
+            ErrorCode.ROLLBACK,
+            "the server sent the key this folder had before its owner replaced it (an old share "
+            "envelope); nothing was read or written with it",
+        )
+    if share.grant.epoch > roster.key_epoch:
+        raise IntegrityError(
+            ErrorCode.ROLLBACK,
+            "the server withholds the owner's roster that goes with your share's key",
+        )
     return roster
 
 
@@ -286,27 +357,22 @@ async def unshare(drive: Drive, path: str, username: str) -> None:
     below it a new key, so that what is written from now on anywhere in the subtree is sealed
     under keys the former member never had.
 
+    Who leaves comes from this device's pin of ``username`` and this account's own signed roster,
+    never from the server's share list (threat catalogue A32). The new roster, and the members'
+    envelopes with the new keys, go out together after the rotation, with a new key epoch
+    (spec/sharing.md, "Removing a member"). Run again after an interruption, it resumes: until
+    the new roster is out, the old one still lists the member.
+
     The server refuses the former member at once. What they already downloaded, and the keys of
-    file versions that existed before, stay known to them (spec/sharing.md, "Removing a member").
+    file versions that existed before, stay known to them.
     """
     _, node = await drive.walk(path)
     if node is None or not node.is_folder:
         raise SealboxError(f"not a shared folder: {path}")
-    name = normalize_username(username)
     outgoing = (await drive.api.shares()).outgoing
-    views = [v for v in outgoing if v.folder_id == node.node_id]
-    leaving = [v for v in views if v.recipient_username == name]
-    if not leaving:
-        raise NotFoundError(f"{path} is not shared with {name}")
-    await drive.api.remove_share(leaving[0].share_id)
-    # A new roster without them first, so members stop accepting their writes at once.
-    # Who stays comes from the roster this account signed, never from the server's list.
-    rosters = {node.node_id: own_roster(drive, node.node_id, views)}
-    current = rosters[node.node_id]
-    leaving_id = leaving[0].recipient_id
-    staying = [m for m in (current.members if current else ()) if m.user_id != leaving_id]
-    rosters[node.node_id], data = _next_roster(drive, node.node_id, current, staying)
-    await drive.api.set_roster(node.node_id, data)
+    roster, leaving_id, share_id = _leaving(drive, path, node.node_id, username, outgoing)
+    if share_id is not None:
+        await drive.api.remove_share(share_id)
     rotated = await rotate_subtree_keys(drive, path)
     for drop in (await drive.api.drops()).drops:
         # Drop key wraps were made under old keys: wrap the same drop keys under the new ones.
@@ -317,41 +383,125 @@ async def unshare(drive: Drive, path: str, username: str) -> None:
             )
             wrap = wrap_drop_keys(new, keys, drop.drop_id, drop.folder_id, drive.rng)
             await drive.api.rewrap_drop(drop.drop_id, wrap)
-    for view in outgoing:
-        # Remaining members of this share, and of any share of a folder below it, get the new
-        # key in a new envelope under the same share id.
-        # Only members the folder's own roster lists get one, with the rights it gives them; a
-        # share the server added to the list gets nothing (threat catalogue A22).
-        if view.folder_id not in rotated or view.share_id == leaving[0].share_id:
-            continue
-        if view.folder_id not in rosters:
-            same = [v for v in outgoing if v.folder_id == view.folder_id]
-            rosters[view.folder_id] = own_roster(drive, view.folder_id, same)
-        roster = rosters[view.folder_id]
-        listed = roster.member(view.recipient_id) if roster else None
-        if listed is not None:
-            _, new, folder_name = rotated[view.folder_id]
-            member = await contacts.identity(drive.session, view.recipient_username)
-            if member.bundle.user_id != view.recipient_id:
-                raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the bundle names another account")
-            grant = ShareGrant(
-                share_id=view.share_id,
-                folder_id=view.folder_id,
-                sender_id=drive.session.user_id,
-                recipient_id=view.recipient_id,
-                rights=Rights(listed.rights),
-                folder_key=new,
-                folder_name=folder_name,
-            )
-            envelope = make_share_envelope(
-                drive.session.identity, grant, member.bundle.keys.box_public, drive.rng
-            )
-            await drive.api.replace_envelope(view.share_id, envelope)
     for link in (await drive.api.links()).links:
         # Link secrets of folders hold their old keys: those links must be made again. Links to
         # files stay valid (file keys do not change).
         if link.node_id in rotated:
             await drive.api.revoke_link(link.link_id)
+    # Deepest folders first and the shared folder last: until its new roster is out, running
+    # unshare again finds the member still listed and resumes.
+    for folder_id in reversed(rotated):
+        views = [v for v in outgoing if v.folder_id == folder_id and v.share_id != share_id]
+        if folder_id == node.node_id:
+            await _publish_rotation(drive, rotated[folder_id], views, roster, leaving_id)
+        elif views:
+            below = own_roster(drive, folder_id, views)
+            if below is not None:
+                await _publish_rotation(drive, rotated[folder_id], views, below, None)
+
+
+def _leaving(
+    drive: Drive, path: str, folder_id: bytes, username: str, outgoing: list[m.ShareView]
+) -> tuple[Roster, bytes, bytes | None]:
+    """This account's current roster of the folder, the user id of the member ``username``
+    names through this device's pin, and the share to end (None when the server shows none: an
+    earlier removal ended it). Refuses, before anything is changed, unless this account's own
+    latest roster of the folder lists that user id, and unless the share's envelope, signed by
+    this account, names that user id."""
+    s = drive.session
+    name = normalize_username(username)
+    views = [v for v in outgoing if v.folder_id == folder_id]
+    roster = own_roster(drive, folder_id, views)
+    pinned = s.state.pin_by_username(s.user_id, name)
+    user_id = pinned[0].user_id if pinned else None
+    if user_id is None or roster is None or roster.member(user_id) is None:
+        if any(v.recipient_username == name or v.recipient_id == user_id for v in views):
+            raise IntegrityError(
+                ErrorCode.CONTEXT_MISMATCH,
+                f"the server lists {path} as shared with {name}, but your own signed list of "
+                "the folder's members does not name them: the server invented that share. "
+                "Nothing was changed",
+            )
+        raise NotFoundError(f"{path} is not shared with {name}")
+    share_id = None
+    for view in views:
+        if view.recipient_id == user_id:
+            _check_sent(drive, view, folder_id, user_id)
+            share_id = view.share_id
+    return roster, user_id, share_id
+
+
+def _check_sent(drive: Drive, view: m.ShareView, folder_id: bytes, recipient_id: bytes) -> None:
+    """The share id, folder and recipient the server lists must be those this account signed
+    into the share's envelope."""
+    head = envelope_head(view.envelope, drive.session.bundle.pin())
+    if (head.share_id, head.folder_id, head.recipient_id) != (
+        view.share_id,
+        folder_id,
+        recipient_id,
+    ):
+        raise IntegrityError(
+            ErrorCode.CONTEXT_MISMATCH,
+            "the server's share does not match the envelope you signed for it; nothing was changed",
+        )
+
+
+async def _publish_rotation(
+    drive: Drive,
+    keys: tuple[FolderKey, FolderKey, str],
+    views: list[m.ShareView],
+    current: Roster,
+    gone: bytes | None,
+) -> None:
+    """After the folder's key was replaced: its next roster (``current`` without ``gone``),
+    with a new key epoch, and a new envelope with the new key for every member that roster
+    lists, sent in one request that the server applies in one transaction. Members and their
+    rights come from the roster this account signed; a share the server lists for anyone else
+    gets nothing (threat catalogue A22)."""
+    s = drive.session
+    folder_id = current.folder_id
+    members = [m for m in current.members if m.user_id != gone]
+    roster, data = _next_roster(drive, folder_id, current, members, rotated=True)
+    if gone is not None and roster.member(gone) is not None:
+        raise SealboxError("the new roster still lists the member who left")
+    envelopes: dict[bytes, bytes] = {}
+    for member in roster.members:
+        view = next((v for v in views if v.recipient_id == member.user_id), None)
+        if view is None:
+            raise IntegrityError(
+                ErrorCode.ROLLBACK,
+                "the server withholds the share of a member of this folder; run unshare again",
+            )
+        _check_sent(drive, view, folder_id, member.user_id)
+        recipient = await _member_identity(drive, member.user_id)
+        grant = ShareGrant(
+            share_id=view.share_id,
+            folder_id=folder_id,
+            sender_id=s.user_id,
+            recipient_id=member.user_id,
+            rights=Rights(member.rights),
+            epoch=roster.key_epoch,
+            folder_key=keys[1],
+            folder_name=keys[2],
+        )
+        envelopes[view.share_id] = make_share_envelope(
+            s.identity, grant, recipient.bundle.keys.box_public, drive.rng
+        )
+    await drive.api.set_roster(folder_id, data, envelopes)
+    _published(drive, roster, data)
+
+
+async def _member_identity(drive: Drive, user_id: bytes) -> contacts.Identity:
+    """A member's bundle, found through this device's pin of their user id (not a username the
+    server gives) and accepted against that pin."""
+    s = drive.session
+    pinned = s.state.pin(s.user_id, user_id)
+    if pinned is None:
+        raise SealboxError("a member of this folder has no pinned key on this device")
+    found = await contacts.identity(s, pinned[1])
+    if found.bundle.user_id != user_id:
+        raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the bundle names another account")
+    return found
 
 
 # One transaction carries at most this many node puts and manifests (spec/http-api.md §9).

@@ -36,7 +36,7 @@ async def list_shares(caller: CallerDep, svc: ServicesDep) -> m.ShareList:
 async def set_roster(
     folder_id: str, req: m.RosterUpdate, caller: CallerDep, svc: ServicesDep
 ) -> Response:
-    await svc.shares.set_roster(caller.user_id, path_id(folder_id, "folder id"), req.roster)
+    await svc.shares.set_roster(caller.user_id, path_id(folder_id, "folder id"), req)
     return Response(status_code=204)
 
 

@@ -173,7 +173,7 @@ class ShareService:
                 insert(share_rosters).values(owner_id=owner_id, folder_id=folder_id, roster=roster)
             )
 
-    def _set_roster(self, user_id: bytes, folder_id: bytes, roster: bytes) -> None:
+    def _set_roster(self, user_id: bytes, folder_id: bytes, req: m.RosterUpdate) -> None:
         with self._engine.begin() as conn:
             folder = conn.execute(
                 select(nodes.c.node_type).where(
@@ -182,11 +182,24 @@ class ShareService:
             ).first()
             if folder is None or folder.node_type != "folder":
                 raise not_found("folder")
-            self._store_roster(conn, user_id, folder_id, roster)
+            self._store_roster(conn, user_id, folder_id, req.roster)
+            for new in req.envelopes:
+                changed = conn.execute(
+                    update(shares)
+                    .where(
+                        (shares.c.share_id == new.share_id)
+                        & (shares.c.owner_id == user_id)
+                        & (shares.c.folder_id == folder_id)
+                    )
+                    .values(envelope=new.envelope)
+                ).rowcount
+                if changed == 0:
+                    raise not_found("share")  # rolls back the roster too
 
-    async def set_roster(self, user_id: bytes, folder_id: bytes, roster: bytes) -> None:
-        """Store the owner's new signed roster of one of their folders."""
-        await to_thread.run_sync(partial(self._set_roster, user_id, folder_id, roster))
+    async def set_roster(self, user_id: bytes, folder_id: bytes, req: m.RosterUpdate) -> None:
+        """Store the owner's new signed roster of one of their folders, with the new envelopes
+        of its members if the folder's key changed, in one transaction."""
+        await to_thread.run_sync(partial(self._set_roster, user_id, folder_id, req))
 
     def _members(
         self, conn: Connection, folders: set[tuple[bytes, bytes]]
