@@ -30,6 +30,7 @@ import pytest
 from sealbox.client.sdk import files, links, transfers
 from sealbox.client.sdk.account import signup
 from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.errors import SealboxError
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.tree import Change, Drive
 from sealbox.crypto import content
@@ -399,6 +400,27 @@ async def test_A35_symlinks_planted_at_the_temp_name_and_destination_of_a_small_
     assert os.listdir(outside) == []
     for dest in (out / "a.txt", out / "inner" / "a.txt"):
         assert not dest.is_symlink() and dest.read_bytes() == secret
+
+
+async def test_A35_symlink_planted_at_a_subfolder_name_is_refused(
+    arena: Arena, tmp_path: Path
+) -> None:
+    """``get`` of a folder into a shared place: someone plants ``out/inner`` as a symlink to a
+    folder of theirs (or the victim's) before the walk reaches it."""
+    drive = await arena.user("alice")
+    source = tmp_path / "a.txt"
+    source.write_bytes(b"the plaintext that must stay inside the target folder")
+    await drive.mkdir("/top")
+    await drive.mkdir("/top/inner")
+    await files.put(drive, [source], "/top/inner/a.txt", files.Reporter())
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    out = tmp_path / "out"
+    (out / "top").mkdir(parents=True)
+    (out / "top" / "inner").symlink_to(outside)
+    with pytest.raises(SealboxError, match="symbolic link"):
+        await files.get(drive, ["/top"], out, files.Reporter())
+    assert os.listdir(outside) == []
 
 
 async def test_A35_symlink_replaces_the_partial_file_of_an_interrupted_large_get(

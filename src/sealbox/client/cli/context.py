@@ -23,8 +23,8 @@ from sealbox.client.sdk.errors import (
     NotFoundError,
     NotLoggedIn,
     SealboxError,
-    WithheldError,
     ServerTimeout,
+    WithheldError,
 )
 from sealbox.client.sdk.state import LocalState, default_home
 from sealbox.client.sdk.tree import Drive

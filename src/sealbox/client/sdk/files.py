@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISDIR
 from typing import Protocol
 
 from sealbox.client.sdk import transfers, walks
@@ -294,10 +295,26 @@ async def _get_tree(
         await _get_folder_files(drive, folder, local, report)
 
 
+def make_local_folder(path: Path) -> None:
+    """Create (or reuse) a folder a download writes into. A folder the walk enters must be a real
+    folder of this user's: a symlink planted at a subfolder's name (in a shared /tmp, say) would
+    carry verified plaintext somewhere else, so it is refused, and nothing is written through it
+    (threat catalogue A35). The folders above the first one the walk makes are the user's choice."""
+    if not path.is_symlink():
+        path.mkdir(parents=True, exist_ok=True)
+    found = os.lstat(path)
+    if not S_ISDIR(found.st_mode) or found.st_uid != os.geteuid():
+        raise SealboxError(
+            f"refused to write into {path}: it is a symbolic link or a folder of another user, "
+            "so files put there could end up somewhere else; nothing was written into it. "
+            "Remove it, or download to another folder"
+        )
+
+
 async def _get_folder_files(
     drive: TreeReader, folder: Folder, dest: Path, report: Reporter
 ) -> None:
-    dest.mkdir(parents=True, exist_ok=True)
+    make_local_folder(dest)
     small = []
     for node in folder.children:
         if not node.is_folder and node.size <= transfers.INLINE_MAX:

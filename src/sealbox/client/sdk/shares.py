@@ -243,9 +243,6 @@ class SharedDrive(Drive):
     def writers(self) -> dict[bytes, bytes]:
         return self._writers
 
-    async def writers_for(self, folder_id: bytes) -> dict[bytes, bytes]:
-        return self._writers
-
     @property
     def can_write(self) -> bool:
         return self.share.grant.rights == WRITE
@@ -255,17 +252,6 @@ class SharedDrive(Drive):
 
     async def trash(self) -> Folder:
         raise SealboxError("a shared folder has no trash for its members; use rm --permanent")
-
-    async def _inside(self, folder: Folder, node: Node) -> bool:
-        # As for the drive, but the walk up ends at the shared folder, the member's top.
-        current: bytes | None = folder.folder_id
-        while current is not None:
-            if current == node.node_id:
-                return True
-            if current == self.share.grant.folder_id:
-                return False
-            current = (await self.api.node(current)).parent_id
-        return False
 
     def author(self, node: Node) -> str:
         return self.names.get(node.record.writer_id, "an unknown writer")
