@@ -319,7 +319,7 @@ async def test_server_damages_a_dropped_chunk_before_accept(arena: Arena, tmp_pa
             return None
         return exchange.body[: content.DEFAULT_CHUNK_SIZE + content.TAG_BYTES]
 
-    for rule, code in ((flip, ErrorCode.DECRYPT_FAILED), (cut, ErrorCode.CONTENT_LENGTH)):
+    for rule, code in ((flip, ErrorCode.DECRYPT_FAILED), (cut, ErrorCode.CHUNK_LENGTH)):
         arena.hostile.clear()
         arena.hostile.on("GET", f"/v1/contents/{b64url(item.content_id)}", rule)
         mark = len(arena.hostile.requests)

@@ -47,7 +47,8 @@ class ServerKeys:
         self._token = _derive(secret, b"session-token")
         self._fake = _derive(secret, b"fake-prelogin")
         # Public: declared in every pre-login answer, and stable while the secret is (spec/keys.md,
-        # "Derived salt"). Rotating the secret already ends every login, so nothing is lost.
+        # "Derived salt"). The secret cannot be rotated anyway: the stored auth-key hashes are
+        # keyed with it, so a new secret would lock every account out, derived salts or not.
         self.server_id = _derive(secret, b"server-id")[:16]
 
     def auth_hash(self, auth_key: bytes) -> bytes:

@@ -235,21 +235,19 @@ async def _read_whole(drive: Drive, item: Pending, dropped: DroppedFile) -> None
     total = content.encrypted_size(meta.size, reader.chunk_size)
     if item.size != total:
         raise IntegrityError(ErrorCode.CONTENT_LENGTH, "dropped content has the wrong length")
-    index, buffer = 0, bytearray()
-    async with drive.api.content_range_stream(item.content_id, content.HEADER_BYTES, total) as got:
-        async for piece in got:
-            buffer += piece
-            while index < reader.chunks:
-                want = reader.chunk_range(index)[1] - reader.chunk_range(index)[0]
-                if len(buffer) < want:
-                    break
-                reader.decrypt_chunk(index, buffer[:want])
-                del buffer[:want]
-                index += 1
-            if index == reader.chunks and buffer:
-                raise IntegrityError(ErrorCode.CONTENT_LENGTH, "bytes after the final chunk")
-    if index != reader.chunks:
-        raise IntegrityError(ErrorCode.CONTENT_LENGTH, "dropped content ends early")
+    stream = drive.api.content_range_stream(item.content_id, content.HEADER_BYTES, total)
+    async with stream as (pieces, _):
+        filler = transfers.ChunkFiller(pieces)
+        for index in range(reader.chunks):
+            first, last = reader.chunk_range(index)
+            sealed = memoryview(bytearray(last - first))
+            async with drive.api.deadline_for(f"chunk {index} of a dropped file"):
+                received = await filler.fill(sealed)
+            if received != len(sealed):
+                raise IntegrityError(ErrorCode.CHUNK_LENGTH, f"chunk {index} of a dropped file")
+            reader.decrypt_chunk(index, bytes(sealed))
+        if await filler.fill(memoryview(bytearray(1))):
+            raise IntegrityError(ErrorCode.CONTENT_LENGTH, "bytes after the final chunk")
 
 
 async def reject(drive: Drive, item: Pending) -> None:

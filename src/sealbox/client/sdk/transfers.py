@@ -409,7 +409,7 @@ async def _fetch(
             start = decryptor.chunk_range(span[0])[0]
             end = decryptor.chunk_range(span[-1])[1]
             async with api.content_range_stream(content_id, start, end) as (pieces, _):
-                filler = _Filler(pieces)
+                filler = ChunkFiller(pieces)
                 for index in span:
                     first, last = decryptor.chunk_range(index)
                     sealed = buffer[: last - first]
@@ -465,7 +465,7 @@ def _spans(chunks: int, done: set[int], workers: int, most: int) -> Iterator[lis
         yield run
 
 
-class _Filler:
+class ChunkFiller:
     """Fills buffers from a response's pieces, which need not line up with chunk boundaries."""
 
     def __init__(self, pieces: AsyncIterator[bytes]) -> None:
