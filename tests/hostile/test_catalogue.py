@@ -1,4 +1,4 @@
-"""One test per attack of the catalogue (shared/research/security.md §2) that the drive, accounts
+"""One test per attack of the catalogue (spec/threat-model.md) that the drive, accounts
 and transfers can face; the rows about sharing and links join when sharing lands (issue 5).
 
 Each test lets an honest operation happen, turns a hostile rule on, repeats the operation, and

@@ -32,3 +32,17 @@ def test_every_row_has_tests_or_is_knowingly_pending() -> None:
     assert named <= tests, f"named in the doc but missing: {named - tests}"
     assert tests <= named, f"tests missing from the doc: {tests - named}"
     assert pending == PENDING
+
+
+def test_the_catalogue_lives_in_the_spec_with_one_paragraph_per_row() -> None:
+    """spec/threat-model.md holds the catalogue itself, so every id used anywhere resolves inside
+    the repository: one anchored paragraph per row of docs/security.md, in the same order."""
+    model = (ROOT / "spec" / "threat-model.md").read_text()
+    doc = (ROOT / "docs" / "security.md").read_text()
+    paragraphs = re.findall(r'^<a id="a(\d+)"></a>\*\*A(\d+)\. ', model, re.MULTILINE)
+    assert all(anchor == number for anchor, number in paragraphs)
+    ids = [f"A{number}" for _, number in paragraphs]
+    assert ids == re.findall(r"^\| (A\d+) \|", doc, re.MULTILINE)
+    spec = "\n".join(p.read_text() for p in sorted((ROOT / "spec").glob("*.md")))
+    assert set(re.findall(r"\bA\d+\b", spec)) <= set(ids)
+    assert "/work/" not in spec and "shared/research" not in spec
