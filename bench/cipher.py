@@ -9,17 +9,14 @@ once per round and rounds repeat, so load from other processes falls on all case
 shared machine read the CPU columns, which waiting for a core does not inflate.
 
 Cases:
-- the raw ciphers with no allocation per chunk: libsodium's XChaCha20-Poly1305 in place through
-  ``sealbox.crypto._sodium`` (what transfers use today), pyca/cryptography's ``AESGCM``
+- the raw ciphers with no allocation per chunk: libsodium's XChaCha20-Poly1305 in place (what
+  content chunks used before docs/decisions/0901-content-cipher.md; called through PyNaCl's cffi
+  module as ``sealbox.crypto._sodium`` calls it), pyca/cryptography's ``AESGCM``
   ``encrypt_into``/``decrypt_into`` into a preallocated buffer (its documented use), and
   libsodium's own AES-256-GCM for context (it exists only on CPUs with AES-NI and CLMUL);
 - the same ciphers through their allocating calls (a new buffer per chunk);
-- the content format end to end: ``ContentEncryptor``/``ContentDecryptor`` in place (what
-  transfers call) and through their streams, and a sketch of the same framing over AES-256-GCM
-  (12-byte nonce: 7 random bytes, u32 index, final flag; header hash as AD), which is what the
-  format would cost after the switch proposed in docs/decisions/0901-content-cipher.md.
-
-pyca/cryptography is optional here: without it the AES-GCM pyca rows are left out.
+- the content format end to end (AES-256-GCM since the decision): ``ContentEncryptor`` /
+  ``ContentDecryptor`` in place (what transfers call per chunk) and through their streams.
 """
 
 from __future__ import annotations
@@ -33,17 +30,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from cryptography.hazmat.backends.openssl import backend as _openssl
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from nacl._sodium import ffi, lib
 
 from sealbox.crypto import _sodium, content
 from sealbox.crypto.keys import FileKey
-
-try:
-    from cryptography.hazmat.backends.openssl import backend as _openssl
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-except ImportError:  # pragma: no cover - reported in the output
-    AESGCM = None
-    _openssl = None
 
 TAG = 16
 GCM_NONCE = 12
@@ -66,8 +58,20 @@ def measure(step: Step) -> tuple[float, float]:
     return time.perf_counter() - wall, time.thread_time() - cpu
 
 
-def gcm_nonce(prefix: bytes, index: int, final: bool) -> bytes:
-    return prefix + index.to_bytes(4, "big") + (b"\x01" if final else b"\x00")
+def xchacha_in_place(seal: bool, key: bytes, nonce: bytes, buf: bytearray, ad: bytes) -> None:
+    """libsodium's XChaCha20-Poly1305 in place, as the content format called it before the
+    switch (the in-place calls left ``sealbox.crypto._sodium`` with it)."""
+    with ffi.from_buffer(buf, require_writable=True) as pointer:
+        if seal:
+            lib.crypto_aead_xchacha20poly1305_ietf_encrypt(
+                pointer, ffi.NULL, pointer, len(buf) - TAG, ad, len(ad), ffi.NULL, nonce, key
+            )
+            return
+        status = lib.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            pointer, ffi.NULL, ffi.NULL, pointer, len(buf), ad, len(ad), nonce, key
+        )
+    if status != 0:
+        raise ValueError("XChaCha20-Poly1305 did not open")
 
 
 def build_cases(size: int, chunk: int) -> list[Case]:
@@ -84,31 +88,30 @@ def build_cases(size: int, chunk: int) -> list[Case]:
 
     def x_seal_in_place() -> None:
         for buf in inplace:
-            _sodium.aead_encrypt_in_place(key, xnonce, buf, chunk, ad)
+            xchacha_in_place(True, key, xnonce, buf, ad)
 
     def x_open_in_place() -> None:
         for buf in inplace:
-            _sodium.aead_decrypt_in_place(key, xnonce, buf, ad)
+            xchacha_in_place(False, key, xnonce, buf, ad)
 
-    cases.append(Case("XChaCha20-Poly1305, libsodium, in place (today)", x_seal_in_place,
+    cases.append(Case("XChaCha20-Poly1305, libsodium, in place (before)", x_seal_in_place,
                       x_open_in_place))  # fmt: skip
 
-    if AESGCM is not None:
-        aes = AESGCM(key)
-        gnonce = os.urandom(GCM_NONCE)
-        out = bytearray(chunk + TAG)
-        back = bytearray(chunk)
-        g_sealed = [aes.encrypt(gnonce, p, ad) for p in plain]
+    aes = AESGCM(key)
+    gnonce = os.urandom(GCM_NONCE)
+    out = bytearray(chunk + TAG)
+    back = bytearray(chunk)
+    g_sealed = [aes.encrypt(gnonce, p, ad) for p in plain]
 
-        def g_seal_into() -> None:
-            for p in plain:
-                aes.encrypt_into(gnonce, p, ad, out)
+    def g_seal_into() -> None:
+        for p in plain:
+            aes.encrypt_into(gnonce, p, ad, out)
 
-        def g_open_into() -> None:
-            for s in g_sealed:
-                aes.decrypt_into(gnonce, s, ad, back)
+    def g_open_into() -> None:
+        for s in g_sealed:
+            aes.decrypt_into(gnonce, s, ad, back)
 
-        cases.append(Case("AES-256-GCM, pyca, into a reused buffer", g_seal_into, g_open_into))
+    cases.append(Case("AES-256-GCM, pyca, into a reused buffer", g_seal_into, g_open_into))
 
     lib.sodium_init()
     if lib.crypto_aead_aes256gcm_is_available():
@@ -155,17 +158,15 @@ def build_cases(size: int, chunk: int) -> list[Case]:
 
     cases.append(Case("XChaCha20-Poly1305, libsodium, new buffer", x_seal_new, x_open_new))
 
-    if AESGCM is not None:
+    def g_seal_new() -> None:
+        for p in plain:
+            aes.encrypt(gnonce, p, ad)
 
-        def g_seal_new() -> None:
-            for p in plain:
-                aes.encrypt(gnonce, p, ad)
+    def g_open_new() -> None:
+        for s in g_sealed:
+            aes.decrypt(gnonce, s, ad)
 
-        def g_open_new() -> None:
-            for s in g_sealed:
-                aes.decrypt(gnonce, s, ad)
-
-        cases.append(Case("AES-256-GCM, pyca, new bytes", g_seal_new, g_open_new))
+    cases.append(Case("AES-256-GCM, pyca, new bytes", g_seal_new, g_open_new))
 
     # The content format end to end, in place (what client/sdk/transfers.py calls per chunk).
     file_key, content_id = FileKey.generate(), os.urandom(16)
@@ -183,7 +184,7 @@ def build_cases(size: int, chunk: int) -> list[Case]:
         for i, buf in enumerate(inplace):
             decryptor.decrypt_chunk_in_place(i, buf)
 
-    cases.append(Case("Sealbox format (XChaCha), in place", f_seal_in_place, f_open_in_place))
+    cases.append(Case("Sealbox format (AES-256-GCM), in place", f_seal_in_place, f_open_in_place))
 
     # ... and through its streams (encrypt_stream/decrypt_stream: reads, one buffer per chunk).
     def reader(buffer: bytes) -> Callable[[int], memoryview]:
@@ -210,34 +211,8 @@ def build_cases(size: int, chunk: int) -> list[Case]:
         for _ in opener.decrypt_stream(reader(body)):
             pass
 
-    cases.append(Case("Sealbox format (XChaCha), streams", f_seal_stream, f_open_stream))
+    cases.append(Case("Sealbox format (AES-256-GCM), streams", f_seal_stream, f_open_stream))
 
-    if AESGCM is not None:
-        # The same framing over AES-256-GCM: per-chunk nonce from a 7-byte random prefix, the
-        # index and the final flag; the header hash as AD; the content key as the AES key.
-        prefix7 = os.urandom(7)
-        header_hash = encryptor.header_hash
-        content_aes = AESGCM(os.urandom(32))
-        a_out = bytearray(chunk + TAG)
-        a_back = bytearray(chunk)
-        a_sealed = [
-            content_aes.encrypt(gcm_nonce(prefix7, i, i == last), p, header_hash)
-            for i, p in enumerate(plain)
-        ]
-
-        def a_seal() -> None:
-            for i, p in enumerate(plain):
-                nonce = gcm_nonce(prefix7, i, i == last)
-                content_aes.encrypt_into(nonce, p, header_hash, a_out)
-
-        def a_open() -> None:
-            for i, s in enumerate(a_sealed):
-                if len(s) != chunk + TAG:
-                    raise ValueError("chunk length")
-                nonce = gcm_nonce(prefix7, i, i == last)
-                content_aes.decrypt_into(nonce, s, header_hash, a_back)
-
-        cases.append(Case("format sketch over AES-256-GCM (pyca), reused buffer", a_seal, a_open))
     return cases
 
 
@@ -299,7 +274,7 @@ def main() -> None:
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, CPU flags: {cpu_flags()}; "
         f"Python {platform.python_version()}; "
-        f"{_openssl.openssl_version_text() if _openssl else 'pyca/cryptography not installed'}"
+        f"{_openssl.openssl_version_text()}"
     )
     print(f"load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     for kib in (int(part) for part in args.chunks.split(",")):

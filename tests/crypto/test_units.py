@@ -85,7 +85,7 @@ def test_a_resumed_encryptor_seals_as_the_first_one_did() -> None:
     chunk = os.urandom(content.MIN_CHUNK_SIZE)
     assert resumed.encrypt_chunk(3, chunk, False) == first.encrypt_chunk(3, chunk, False)
     with pytest.raises(ValueError):
-        content.ContentEncryptor.resume(key, content_id, first.nonce_prefix[:14])
+        content.ContentEncryptor.resume(key, content_id, first.nonce_prefix[:-1])
 
 
 def test_decryptor_ranges_and_bounds() -> None:
@@ -136,14 +136,6 @@ def test_in_place_chunks_match_the_allocating_calls(size: int) -> None:
         encryptor.encrypt_chunk_in_place(0, bytearray(size + 15), size, final=True)
     with pytest.raises(ValueError):  # a short chunk that is not the last one
         encryptor.encrypt_chunk_in_place(0, buffer, content.MIN_CHUNK_SIZE - 1, final=False)
-
-
-def test_in_place_open_refuses_a_buffer_shorter_than_a_tag() -> None:
-    from sealbox.crypto import _sodium
-
-    with pytest.raises(IntegrityError) as excinfo:
-        _sodium.aead_decrypt_in_place(bytes(32), bytes(24), bytearray(content.TAG_BYTES - 1), b"")
-    assert excinfo.value.code == ErrorCode.DECRYPT_FAILED
 
 
 def _peak_rss_mib(size: int) -> int:

@@ -525,6 +525,19 @@ def test_A23_no_libsodium_call_outside_the_wrapper() -> None:
     assert offenders == []
 
 
+def test_A23_no_aes_gcm_call_outside_its_wrapper() -> None:
+    """pyca/cryptography (AES-256-GCM for content chunks) has one wrapper too, which raises and
+    clears the output of a failed open (spec/object-format.md, "Reading")."""
+    src = Path(__file__).resolve().parents[2] / "src" / "sealbox"
+    offenders = [
+        str(p)
+        for p in src.rglob("*.py")
+        if re.search(r"^\s*(from|import) cryptography\b", p.read_text(), re.MULTILINE)
+        and p.name != "_aesgcm.py"
+    ]
+    assert offenders == []
+
+
 async def test_A24_withheld_child_is_reported(arena: Arena, tmp_path: Path) -> None:
     drive = await arena.user("alice")
     await put_bytes(drive, tmp_path, "/keep.txt", b"k")

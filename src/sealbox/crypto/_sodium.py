@@ -35,9 +35,11 @@ Buffer = bytes | bytearray | memoryview
 
 
 # The AEAD calls go to libsodium through PyNaCl's own cffi module rather than its Python wrappers:
-# the wrappers zero a fresh output buffer and then copy it into a new bytes object, which halves
-# throughput on 4 MiB chunks (docs/decisions/0001-libsodium-through-pynacl.md). Writing straight
-# into a bytearray keeps one allocation per chunk and no copy.
+# the wrappers zero a fresh output buffer and then copy it into a new bytes object
+# (docs/decisions/0001-libsodium-through-pynacl.md). Writing straight into a bytearray keeps one
+# allocation per object and no copy. XChaCha20-Poly1305 seals the small objects (sealed.py, the
+# tree's metadata); content chunks are AES-256-GCM, in _aesgcm.py
+# (docs/decisions/0901-content-cipher.md).
 
 
 def _check_aead_sizes(key: bytes, nonce: bytes) -> None:
@@ -71,47 +73,6 @@ def aead_decrypt(key: bytes, nonce: bytes, ciphertext: Buffer, ad: bytes) -> byt
     if status != 0:
         raise IntegrityError(ErrorCode.DECRYPT_FAILED)
     return plaintext
-
-
-def aead_decrypt_in_place(
-    key: bytes, nonce: bytes, buffer: bytearray | memoryview, ad: bytes
-) -> int:
-    """Open ``buffer`` (ciphertext followed by the tag) where it lies: the plaintext overwrites
-    the ciphertext's first bytes. Returns the plaintext's length.
-
-    libsodium verifies the tag over the ciphertext before it decrypts anything, and its stream
-    cipher reads each block before writing it back, so the output may be the input itself. This
-    lets a download decrypt into the buffer it received into, with no allocation per chunk. On a
-    failure libsodium clears the plaintext area, so the buffer holds nothing of use.
-    """
-    _check_aead_sizes(key, nonce)
-    size = len(buffer)
-    if size < TAG_BYTES:
-        raise IntegrityError(ErrorCode.DECRYPT_FAILED)
-    # Released on leaving the block: a pointer left to the garbage collector keeps the buffer
-    # exported, and a traceback holding both can crash the interpreter as it clears them.
-    with _ffi.from_buffer(buffer, require_writable=True) as pointer:
-        status = _lib.crypto_aead_xchacha20poly1305_ietf_decrypt(
-            pointer, _ffi.NULL, _ffi.NULL, pointer, size, ad, len(ad), nonce, key
-        )
-    if status != 0:
-        raise IntegrityError(ErrorCode.DECRYPT_FAILED)
-    return size - TAG_BYTES
-
-
-def aead_encrypt_in_place(
-    key: bytes, nonce: bytes, buffer: bytearray | memoryview, size: int, ad: bytes
-) -> int:
-    """Seal the ``size`` plaintext bytes at the start of ``buffer`` where they lie; the tag
-    follows them, so ``buffer`` needs ``size + TAG_BYTES`` bytes. Returns the sealed length."""
-    _check_aead_sizes(key, nonce)
-    if len(buffer) < size + TAG_BYTES:
-        raise ValueError("the buffer has no room for the tag")
-    with _ffi.from_buffer(buffer, require_writable=True) as pointer:
-        _lib.crypto_aead_xchacha20poly1305_ietf_encrypt(
-            pointer, _ffi.NULL, pointer, size, ad, len(ad), _ffi.NULL, nonce, key
-        )
-    return size + TAG_BYTES
 
 
 # BLAKE2b goes through Python's hashlib, which is the same function (RFC 7693, with libsodium's

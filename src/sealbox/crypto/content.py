@@ -1,7 +1,8 @@
-"""File contents: STREAM over XChaCha20-Poly1305 with a committed header (spec/object-format.md).
+"""File contents: STREAM over AES-256-GCM with a committed header (spec/object-format.md).
 
-A content object is a header followed by chunks. Chunk *i* is sealed with the nonce
-``nonce_prefix ‖ le64(i) ‖ final`` and the header's hash as AD, so chunks cannot be reordered,
+A content object is a header followed by chunks. Chunk *i* is sealed under the key of its
+segment (4096 chunks share one key, derived from the content key) with the nonce
+``nonce_prefix (7) ‖ u32(i) ‖ final`` and the header's hash as AD, so chunks cannot be reordered,
 dropped, duplicated, truncated or moved to another object, and any chunk can be encrypted or
 decrypted on its own, in parallel or for an HTTP range. The header commits to the file key, so
 one object cannot decrypt to different files for different readers.
@@ -12,22 +13,39 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sealbox.crypto import _sodium
+from sealbox.crypto import _aesgcm, _sodium
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.identity import signed_message
 from sealbox.crypto.keys import FileKey, RandomSource, derive, system_random
-from sealbox.crypto.layout import ID_BYTES, ObjectType, Reader, check_id, prefix, u32, u64
+from sealbox.crypto.layout import (
+    FORMAT_VERSION,
+    ID_BYTES,
+    MAGIC,
+    ObjectType,
+    Reader,
+    check_id,
+    prefix,
+    u32,
+)
 
 COMMITMENT_LABEL = b"sealbox content commitment v1"
-NONCE_PREFIX_BYTES = 15
+NONCE_PREFIX_BYTES = 7
 COMMITMENT_BYTES = 32
 HEADER_BYTES = 6 + ID_BYTES + 4 + NONCE_PREFIX_BYTES + COMMITMENT_BYTES
 DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024
 MIN_CHUNK_SIZE = 4 * 1024
 MAX_CHUNK_SIZE = 16 * 1024 * 1024
-TAG_BYTES = _sodium.TAG_BYTES
+TAG_BYTES = _aesgcm.TAG_BYTES
+SEGMENT_CHUNKS = 4096
+"""Chunks sealed under one AES key: at most 64 GiB of plaintext at the largest chunk size."""
+MAX_CHUNKS = 2**32
+"""The chunk index is a u32 in the nonce."""
+SEGMENT_CONTEXT = b"sbaesseg"
+RETIRED_HEADER = MAGIC + bytes([FORMAT_VERSION, 0x09])
+"""The prefix of the XChaCha20-Poly1305 content header of earlier drafts, no longer read."""
 
-Read = Callable[[int], "_sodium.Buffer"]
+Buffer = _aesgcm.Buffer
+Read = Callable[[int], Buffer]
 """Returns up to n bytes, fewer only at the end of the data (like a binary file's ``read``)."""
 
 
@@ -57,8 +75,48 @@ class _ContentKeys:
         return _sodium.blake2b(message, key=self.commit_key)
 
 
+def segment_key(content_key: bytes, segment: int) -> bytes:
+    """The AES key of segment ``segment`` (chunks ``4096·s`` to ``4096·s + 4095``)."""
+    return _sodium.kdf_derive(content_key, segment, SEGMENT_CONTEXT)
+
+
+class _Segments:
+    """The cipher of each chunk's segment, derived when first needed.
+
+    Only the last segment's cipher is kept: transfers move through a file in order, so a new key
+    is derived once per 4096 chunks (16 GiB at the default chunk size). Workers sealing chunks in
+    parallel across a segment boundary at worst derive a key twice; the tuple is swapped whole,
+    so no thread ever sees one segment's number with another's cipher.
+    """
+
+    __slots__ = ("_content_key", "_last")
+
+    def __init__(self, content_key: bytes) -> None:
+        self._content_key = content_key
+        self._last: tuple[int, _aesgcm.ChunkCipher] | None = None
+
+    def cipher(self, index: int) -> _aesgcm.ChunkCipher:
+        segment = index // SEGMENT_CHUNKS
+        last = self._last
+        if last is not None and last[0] == segment:
+            return last[1]
+        cipher = _aesgcm.ChunkCipher(segment_key(self._content_key, segment))
+        self._last = (segment, cipher)
+        return cipher
+
+
 def _nonce(nonce_prefix: bytes, index: int, final: bool) -> bytes:
-    return nonce_prefix + u64(index) + (b"\x01" if final else b"\x00")
+    return nonce_prefix + u32(index) + (b"\x01" if final else b"\x00")
+
+
+def _check_chunk(index: int, size: int, chunk_size: int, final: bool) -> None:
+    """A writer's own mistake (ValueError): every chunk but the last is full, the last holds 1 to
+    ``chunk_size`` bytes (0 only as the single chunk of the empty file), and the index fits."""
+    full = size == chunk_size
+    if not (full or (final and (size > 0 or index == 0) and size < chunk_size)):
+        raise ValueError("chunk has the wrong length for its position")
+    if not 0 <= index < MAX_CHUNKS:
+        raise ValueError("a content object has at most 2**32 chunks")
 
 
 class ContentEncryptor:
@@ -74,6 +132,7 @@ class ContentEncryptor:
         if not _check_chunk_size(chunk_size):
             raise ValueError("chunk sizes are powers of two from 4 KiB to 16 MiB")
         self._keys = _ContentKeys(file_key)
+        self._segments = _Segments(self._keys.content_key)
         self.chunk_size = chunk_size
         self._nonce_prefix = rng(NONCE_PREFIX_BYTES)
         committed = (
@@ -103,7 +162,7 @@ class ContentEncryptor:
         content id and nonce prefix otherwise.
         """
         if len(nonce_prefix) != NONCE_PREFIX_BYTES:
-            raise ValueError("a nonce prefix is 15 bytes")
+            raise ValueError(f"a nonce prefix is {NONCE_PREFIX_BYTES} bytes")
         return cls(file_key, content_id, chunk_size, rng=lambda _: nonce_prefix)
 
     @property
@@ -111,28 +170,21 @@ class ContentEncryptor:
         """The prefix of every chunk's nonce, which an upload's journal keeps to resume."""
         return self._nonce_prefix
 
-    def encrypt_chunk(self, index: int, plaintext: _sodium.Buffer, final: bool) -> bytearray:
+    def encrypt_chunk(self, index: int, plaintext: Buffer, final: bool) -> bytearray:
         """Seal chunk ``index``. Every chunk but the last is exactly ``chunk_size`` bytes; the last
         has 1 to ``chunk_size`` bytes, or 0 when it is the only one (the empty file)."""
-        size = len(plaintext)
-        full = size == self.chunk_size
-        if not (full or (final and (size > 0 or index == 0) and size < self.chunk_size)):
-            raise ValueError("chunk has the wrong length for its position")
+        _check_chunk(index, len(plaintext), self.chunk_size, final)
         nonce = _nonce(self._nonce_prefix, index, final)
-        return _sodium.aead_encrypt(self._keys.content_key, nonce, plaintext, self.header_hash)
+        return self._segments.cipher(index).seal(nonce, plaintext, self.header_hash)
 
     def encrypt_chunk_in_place(
         self, index: int, buffer: bytearray | memoryview, size: int, final: bool
     ) -> int:
         """Seal chunk ``index`` from the first ``size`` bytes of ``buffer`` where they lie, for
         callers that reuse one buffer per chunk in flight. Returns the sealed length."""
-        full = size == self.chunk_size
-        if not (full or (final and (size > 0 or index == 0) and size < self.chunk_size)):
-            raise ValueError("chunk has the wrong length for its position")
+        _check_chunk(index, size, self.chunk_size, final)
         nonce = _nonce(self._nonce_prefix, index, final)
-        return _sodium.aead_encrypt_in_place(
-            self._keys.content_key, nonce, buffer, size, self.header_hash
-        )
+        return self._segments.cipher(index).seal_in_place(nonce, buffer, size, self.header_hash)
 
     def encrypt_stream(self, read: Read) -> Iterator[bytes | bytearray]:
         """Yield the header, then every sealed chunk of the data ``read`` returns.
@@ -152,7 +204,7 @@ class ContentEncryptor:
             current, index = following, index + 1
 
 
-def _read_exactly(read: Read, size: int) -> _sodium.Buffer:
+def _read_exactly(read: Read, size: int) -> Buffer:
     """Read until ``size`` bytes or the end, since a pipe may return short reads mid-stream."""
     first = read(size)
     if len(first) == size or not first:
@@ -177,7 +229,20 @@ class ContentHeader:
     encoded: bytes
 
 
+def _refuse_retired(data: bytes) -> None:
+    """A header of the XChaCha20-Poly1305 chunk format of earlier drafts (type 0x09) is refused
+    with a message that says so. The bytes are not authenticated yet: a server that fakes this
+    prefix only changes the message of a refusal (spec/object-format.md, "Reading")."""
+    if data[: len(RETIRED_HEADER)] == RETIRED_HEADER:
+        raise IntegrityError(
+            ErrorCode.UNSUPPORTED_VERSION,
+            "the file's contents are in the XChaCha20-Poly1305 format of an earlier draft, "
+            "which this client no longer reads; upload the file again",
+        )
+
+
 def parse_header(data: bytes) -> ContentHeader:
+    _refuse_retired(data)
     reader = Reader(data)
     reader.prefix(ObjectType.CONTENT_HEADER)
     content_id = reader.take(ID_BYTES)
@@ -201,6 +266,7 @@ class ContentDecryptor:
     def __init__(
         self, file_key: FileKey, header: bytes, content_id: bytes, header_hash: bytes, size: int
     ) -> None:
+        _refuse_retired(header)  # before the hash: only the message differs from a mismatch
         if not _sodium.equal(_sodium.blake2b(header), header_hash):
             raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "header is not the file's header")
         parsed = parse_header(header)
@@ -210,12 +276,14 @@ class ContentDecryptor:
         expected = keys.commitment(header[: HEADER_BYTES - COMMITMENT_BYTES])
         if not _sodium.equal(expected, parsed.commitment):
             raise IntegrityError(ErrorCode.COMMITMENT_MISMATCH)
-        self._content_key = keys.content_key
+        self._segments = _Segments(keys.content_key)
         self._header_hash = header_hash
         self._nonce_prefix = parsed.nonce_prefix
         self.chunk_size = parsed.chunk_size
         self.size = size
         self.chunks = chunk_count(size, parsed.chunk_size)
+        if self.chunks > MAX_CHUNKS:
+            raise IntegrityError(ErrorCode.MALFORMED, "more chunks than a nonce can number")
 
     def chunk_plaintext_size(self, index: int) -> int:
         if not 0 <= index < self.chunks:
@@ -227,20 +295,21 @@ class ContentDecryptor:
         start = HEADER_BYTES + index * (self.chunk_size + TAG_BYTES)
         return start, start + self.chunk_plaintext_size(index) + TAG_BYTES
 
-    def decrypt_chunk(self, index: int, sealed: _sodium.Buffer) -> bytearray:
+    def decrypt_chunk(self, index: int, sealed: Buffer) -> bytearray:
         """Open chunk ``index`` alone; its position decides the nonce, never the server."""
         if len(sealed) != self.chunk_plaintext_size(index) + TAG_BYTES:
             raise IntegrityError(ErrorCode.CHUNK_LENGTH, f"chunk {index}")
         nonce = _nonce(self._nonce_prefix, index, index == self.chunks - 1)
-        return _sodium.aead_decrypt(self._content_key, nonce, sealed, self._header_hash)
+        return self._segments.cipher(index).open(nonce, sealed, self._header_hash)
 
     def decrypt_chunk_in_place(self, index: int, sealed: bytearray | memoryview) -> int:
         """Open chunk ``index`` where it lies: the plaintext overwrites the start of ``sealed``.
-        Returns the plaintext's length. Same checks as ``decrypt_chunk``."""
+        Returns the plaintext's length. Same checks as ``decrypt_chunk``; on a failure ``sealed``
+        is cleared, so it holds nothing unauthenticated."""
         if len(sealed) != self.chunk_plaintext_size(index) + TAG_BYTES:
             raise IntegrityError(ErrorCode.CHUNK_LENGTH, f"chunk {index}")
         nonce = _nonce(self._nonce_prefix, index, index == self.chunks - 1)
-        return _sodium.aead_decrypt_in_place(self._content_key, nonce, sealed, self._header_hash)
+        return self._segments.cipher(index).open_in_place(nonce, sealed, self._header_hash)
 
     def decrypt_stream(self, read: Read) -> Iterator[bytearray]:
         """Yield plaintext chunks read from the sealed chunks that follow the header.

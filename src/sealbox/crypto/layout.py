@@ -32,7 +32,8 @@ class ObjectType(IntEnum):
     METADATA = 0x06
     LINK_SECRET = 0x07
     PASSWORD_LINK = 0x08
-    CONTENT_HEADER = 0x09
+    # 0x09 was the content header of the XChaCha20-Poly1305 chunk format of earlier drafts:
+    # retired, never written, refused by name (crypto/content.py).
     NODE_RECORD = 0x0A
     MANIFEST = 0x0B
     IDENTITY_BUNDLE = 0x0C
@@ -40,6 +41,7 @@ class ObjectType(IntEnum):
     DROP_KEY = 0x0E
     DROP_UPLOAD = 0x0F
     SHARE_ROSTER = 0x10
+    CONTENT_HEADER = 0x11  # AES-256-GCM chunks (spec/object-format.md)
 
 
 def prefix(object_type: ObjectType) -> bytes:

@@ -444,6 +444,35 @@ def _open_content_chunk(i: Inputs, obj: bytes | None) -> Outputs:
     return {"chunk": x(decryptor.decrypt_chunk(index, data[content.HEADER_BYTES :]))}
 
 
+def _make_lone_chunk(i: Inputs) -> bytes:
+    """The header and one chunk sealed on its own, as a writer seals chunk ``chunk_index`` of an
+    object of ``size`` bytes (any chunk, in any order: here one in a later segment)."""
+    encryptor = content.ContentEncryptor(
+        FileKey(h(i["file_key"])),
+        h(i["content_id"]),
+        i["chunk_size"],
+        Scripted(h(i["nonce_prefix"])),
+    )
+    index = i["chunk_index"]
+    final = index == content.chunk_count(i["size"], i["chunk_size"]) - 1
+    return encryptor.header + encryptor.encrypt_chunk(index, h(i["plaintext"]), final)
+
+
+@operation("content_lone_chunk", _make_lone_chunk)
+def _open_lone_chunk(i: Inputs, obj: bytes | None) -> Outputs:
+    return _open_content_chunk(i, obj)
+
+
+@operation("content_segment_key")
+def _content_segment_key(i: Inputs, _: bytes | None) -> Outputs:
+    """The key that seals the chunks of segment ``segment`` (chunks 4096·s to 4096·s + 4095)."""
+    content_key = derive(FileKey(h(i["file_key"])), 1, b"sbcontnt")
+    return {
+        "content_key": x(content_key),
+        "segment_key": x(content.segment_key(content_key, i["segment"])),
+    }
+
+
 # links.json -----------------------------------------------------------------------------------
 
 

@@ -88,9 +88,12 @@ class UploadJournal:
     @classmethod
     def load(cls, state: LocalState, key: str) -> UploadJournal | None:
         """The journal of an earlier attempt, if it records what it sealed (a journal from before
-        it did cannot be resumed safely, and is ignored)."""
+        it did cannot be resumed safely, and is ignored), and if its nonce prefix is of the
+        current content format (one of the XChaCha20-Poly1305 format is ignored too)."""
         body = state.journal(key)
         if body is None or "sealed" not in body:
+            return None
+        if len(from_b64url(body["nonce_prefix"])) != content.NONCE_PREFIX_BYTES:
             return None
         return cls(
             state,
