@@ -36,3 +36,13 @@ def sync_filesystem(directory: Path) -> None:
             raise OSError(error, os.strerror(error))
     finally:
         os.close(fd)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make ``directory``'s entries (a file renamed or created in it) durable: one ``fsync`` of
+    the directory itself."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -2,6 +2,7 @@
 accept and reject; nothing is ever listed or readable through a drop."""
 
 import os
+import re
 from typing import Any
 
 import pytest
@@ -173,3 +174,23 @@ async def test_drop_expiry_is_enforced_at_once_and_collected(server: Server) -> 
     assert report.expired_links == 1
     listed = ok(await server.client.get("/v1/drops", headers=alice.headers))["drops"]
     assert [d["drop_id"] for d in listed] == [e(lasting)]
+
+
+async def test_drop_chunks_are_metered_like_the_owners_own(server: Server) -> None:
+    """Chunks sent through a drop count in the chunk metrics, as chunks on the owner's own route
+    do: both routes store them through the one upload service, which counts them."""
+
+    async def counted() -> tuple[float, float]:
+        text = (await server.client.get("/metrics")).text
+        return tuple(  # type: ignore[return-value]
+            float(re.search(rf"^{name}_total (\S+)$", text, re.MULTILINE).group(1))  # type: ignore[union-attr]
+            for name in ("sealbox_chunks_received", "sealbox_chunk_bytes_received")
+        )
+
+    alice = await server.api.signup("alice")
+    inbox = await server.api.mkdir(alice, alice.root_id)
+    drop_id = await make_drop(server, alice, inbox)
+    before = await counted()
+    _content, delivered = await anonymous_upload(server, drop_id, b"x" * 100)
+    assert delivered.status_code == 204, delivered.text
+    assert await counted() == (before[0] + 1, before[1] + 100)

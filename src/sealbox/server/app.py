@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import Engine
 
 from sealbox.protocol import models as m
 from sealbox.protocol import routes
@@ -28,9 +27,10 @@ from sealbox.server.api.request_metrics import RequestMetricsMiddleware
 from sealbox.server.api.response_headers import ResponseHeadersMiddleware
 from sealbox.server.blobs.base import BlobStore
 from sealbox.server.blobs.filesystem import FilesystemBlobStore
+from sealbox.server.blobs.metered import MeteredBlobStore
 from sealbox.server.blobs.url import open_blob_store
 from sealbox.server.clock import Clock, SystemClock
-from sealbox.server.db.engine import make_engine
+from sealbox.server.db.engine import Engine, make_engine
 from sealbox.server.db.migrate import upgrade
 from sealbox.server.server_keys import ServerKeys, load_or_create_secret
 from sealbox.server.services.accounts import AccountService
@@ -41,10 +41,11 @@ from sealbox.server.services.drive import DriveService
 from sealbox.server.services.drops import DropService
 from sealbox.server.services.feed import FeedService
 from sealbox.server.services.links import LinkService
-from sealbox.server.services.metrics import MeteredBlobStore, Metrics
+from sealbox.server.services.metrics import Metrics
 from sealbox.server.services.registry import Services
 from sealbox.server.services.shares import ShareService
 from sealbox.server.services.throttle import LoginThrottle
+from sealbox.server.services.transaction import TransactionService
 from sealbox.server.services.uploads import UploadService
 from sealbox.server.settings import Settings
 
@@ -72,28 +73,31 @@ def build_services(
     metrics = Metrics()
     # Every service sees the counting wrapper, so failures in requests and in background jobs
     # alike show up in sealbox_blob_store_errors.
-    blobs = MeteredBlobStore(blobs, metrics.blob_store_errors)
+    blobs = MeteredBlobStore(blobs, metrics.blob_store_failed)
     keys = ServerKeys(settings.secret or load_or_create_secret(settings.data_dir))
-    uploads = UploadService(engine, blobs, clock, settings)
+    collector = Collector(
+        engine, blobs, clock, settings.upload_ttl_seconds, settings.session_idle_days
+    )
+    uploads = UploadService(engine, blobs, clock, settings, metrics)
     link_service = LinkService(engine, clock)
     share_service = ShareService(engine)
+    feed = FeedService(engine)
     return Services(
         settings=settings,
         engine=engine,
         blobs=blobs,
         clock=clock,
-        accounts=AccountService(engine, keys, clock, settings),
+        accounts=AccountService(engine, keys, clock, settings, collector),
         uploads=uploads,
-        drive=DriveService(engine, uploads, link_service, settings),
+        drive=DriveService(engine),
+        transactions=TransactionService(engine, uploads, link_service, feed, collector, settings),
         contents=ContentService(engine, blobs, link_service, share_service),
         links=link_service,
         shares=share_service,
         contacts=ContactService(engine),
-        drops=DropService(engine, clock),
-        feed=FeedService(engine),
-        collector=Collector(
-            engine, blobs, clock, settings.upload_ttl_seconds, settings.session_idle_days
-        ),
+        drops=DropService(engine, clock, collector),
+        feed=feed,
+        collector=collector,
         throttle=LoginThrottle(
             clock, settings.login_failures_allowed, settings.login_window_seconds
         ),

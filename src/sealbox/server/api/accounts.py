@@ -99,7 +99,12 @@ async def recovery_reset(
 async def delete_account(
     req: m.AccountDeleteRequest, request: Request, caller: CallerDep, svc: ServicesDep
 ) -> Response:
-    gone = await _throttled(request, svc, svc.accounts.delete_account, caller, req.auth_key)
-    await svc.collector.delete_upload_blobs(gone.upload_ids)
-    await svc.collector.drop_unreferenced(gone.content_ids)
+    address = _address(request)
+    svc.throttle.check(address)
+    try:
+        await svc.accounts.close(caller, req.auth_key)
+    except ServiceError as exc:
+        if exc.code == ErrorCode.BAD_CREDENTIALS:
+            svc.throttle.failed(address)
+        raise
     return Response(status_code=204)

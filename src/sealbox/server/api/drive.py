@@ -1,17 +1,17 @@
 """Routes for the drive: the folder transaction, listings, nodes, versions and the change feed."""
 
 from collections.abc import Iterator, Sequence
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from sqlalchemy import Row
 
 from sealbox.protocol import limits, listing, routes
 from sealbox.protocol import models as m
 from sealbox.server.api.auth import CallerDep, ServicesDep
 from sealbox.server.api.errors import ERROR_RESPONSES
 from sealbox.server.api.ids import path_id
+from sealbox.server.services.drive import ListedFolder, ListedNode, Listing
 
 router = APIRouter(tags=["drive"], responses=ERROR_RESPONSES)
 
@@ -22,17 +22,16 @@ NO_ID = bytes(16)
 async def transaction(
     tx: m.TransactionRequest, caller: CallerDep, svc: ServicesDep
 ) -> m.TransactionResponse:
-    outcome = await svc.drive.apply(caller.user_id, tx)
-    svc.feed.notify(caller.user_id)
-    await svc.collector.drop_unreferenced(outcome.released)
+    outcome = await svc.transactions.apply(caller.user_id, tx)
     return m.TransactionResponse(
         seq=outcome.seq,
         manifest_versions={m.b64encode(k): v for k, v in outcome.manifest_versions.items()},
     )
 
 
-def binary_listing(folder: Row[Any], children: Sequence[Sequence[Any]]) -> Iterator[bytes]:
-    """The compact listing framing (spec/http-api.md, "Binary listing"), produced in pieces."""
+def binary_listing(folder: ListedFolder, children: Sequence[ListedNode]) -> Iterator[bytes]:
+    """The compact listing framing (spec/http-api.md, "Binary listing"), produced in pieces.
+    Each child is unpacked in the order of ``ListedNode``'s fields."""
     yield listing.HEAD.pack(listing.MAGIC, folder.manifest_version, len(folder.manifest))
     yield folder.manifest
     yield listing.COUNT.pack(len(children))
@@ -64,16 +63,23 @@ def binary_listing(folder: Row[Any], children: Sequence[Sequence[Any]]) -> Itera
     responses={200: {"content": {routes.LISTING_MEDIA_TYPE: {}}}},
 )
 async def folder(node_id: str, request: Request, caller: CallerDep, svc: ServicesDep) -> Response:
-    row, children = await svc.drive.listing(caller.user_id, path_id(node_id, "folder id"))
-    headers = {"ETag": f'"{row.manifest_version}"', "Vary": "Accept"}
+    found = await svc.drive.listing(caller.user_id, path_id(node_id, "folder id"))
+    return listing_response(found, request)
+
+
+def listing_response(
+    found: Listing, request: Request, headers: dict[str, str] | None = None
+) -> Response:
+    """A folder listing in the framing the client asked for: binary (SBL1) or JSON."""
+    headers = {"ETag": f'"{found.folder.manifest_version}"', "Vary": "Accept", **(headers or {})}
     if routes.LISTING_MEDIA_TYPE in request.headers.get("accept", ""):
         return StreamingResponse(
-            binary_listing(row, children),
+            binary_listing(found.folder, found.children),
             media_type=routes.LISTING_MEDIA_TYPE,
             headers=headers,
         )
-    listing = svc.drive.listing_json(row, children)
-    return Response(listing.model_dump_json(), media_type="application/json", headers=headers)
+    body = found.json().model_dump_json()
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.get(routes.NODE)

@@ -11,7 +11,7 @@ from sealbox.protocol import routes
 from sealbox.server.api.auth import CallerDep, ServicesDep
 from sealbox.server.api.errors import ERROR_RESPONSES
 from sealbox.server.api.ids import path_id
-from sealbox.server.api.transfers import ChunkIndex
+from sealbox.server.api.transfers import CHUNK_BODY, ChunkIndex, receive_chunk
 
 router = APIRouter(tags=["drops"], responses=ERROR_RESPONSES)
 
@@ -28,8 +28,7 @@ async def list_drops(caller: CallerDep, svc: ServicesDep) -> m.DropList:
 
 @router.delete(routes.DROP, status_code=204)
 async def delete_drop(drop_id: str, caller: CallerDep, svc: ServicesDep) -> Response:
-    released = await svc.drops.remove(caller.user_id, path_id(drop_id, "drop id"))
-    await svc.collector.drop_unreferenced(released)
+    await svc.drops.remove(caller.user_id, path_id(drop_id, "drop id"))
     return Response(status_code=204)
 
 
@@ -52,7 +51,6 @@ async def reject_dropped(
 ) -> Response:
     content = path_id(content_id, "content id")
     await svc.drops.reject(caller.user_id, path_id(drop_id, "drop id"), content)
-    await svc.collector.drop_unreferenced([content])
     return Response(status_code=204)
 
 
@@ -64,29 +62,12 @@ async def open_drop_upload(
     return await svc.uploads.open(owner, req)
 
 
-@router.put(
-    routes.DROP_UPLOAD_CHUNK,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-            },
-        }
-    },
-)
+@router.put(routes.DROP_UPLOAD_CHUNK, openapi_extra=CHUNK_BODY)
 async def put_drop_chunk(
     drop_id: str, content_id: str, index: ChunkIndex, request: Request, svc: ServicesDep
 ) -> m.ChunkReceipt:
     owner = await svc.drops.owner(path_id(drop_id, "drop id"))
-    declared = request.headers.get("content-length")
-    return await svc.uploads.put_chunk(
-        owner,
-        path_id(content_id, "content id"),
-        index,
-        request.stream(),
-        declared_length=int(declared) if declared is not None else None,
-    )
+    return await receive_chunk(owner, content_id, index, request, svc)
 
 
 @router.post(routes.DROP_FILES, status_code=204)

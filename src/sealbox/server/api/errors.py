@@ -9,13 +9,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from sealbox.protocol.errors import STATUS_OF, ErrorCode
 from sealbox.protocol.models import ErrorBody
 from sealbox.server.blobs.base import BlobStoreError
+from sealbox.server.db.engine import DBAPIError, OperationalError
 from sealbox.server.errors import ServiceError
 
 log = logging.getLogger("sealbox.server")

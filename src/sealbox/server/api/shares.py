@@ -7,7 +7,7 @@ from fastapi.responses import StreamingResponse
 from sealbox.protocol import models as m
 from sealbox.protocol import routes
 from sealbox.server.api.auth import CallerDep, ServicesDep
-from sealbox.server.api.drive import binary_listing
+from sealbox.server.api.drive import listing_response
 from sealbox.server.api.errors import ERROR_RESPONSES
 from sealbox.server.api.ids import path_id
 from sealbox.server.api.transfers import serve_content
@@ -60,14 +60,7 @@ async def share_folder(
 ) -> Response:
     folder_id = path_id(node_id, "folder id")
     owner = await svc.shares.folder_owner(caller.user_id, path_id(share_id, "share id"), folder_id)
-    row, children = await svc.drive.listing(owner, folder_id)
-    headers = {"ETag": f'"{row.manifest_version}"', "Vary": "Accept"}
-    if routes.LISTING_MEDIA_TYPE in request.headers.get("accept", ""):
-        return StreamingResponse(
-            binary_listing(row, children), media_type=routes.LISTING_MEDIA_TYPE, headers=headers
-        )
-    listing = svc.drive.listing_json(row, children)
-    return Response(listing.model_dump_json(), media_type="application/json", headers=headers)
+    return listing_response(await svc.drive.listing(owner, folder_id), request)
 
 
 @router.get(routes.SHARE_NODE)
@@ -107,9 +100,9 @@ async def share_transaction(
     share_id: str, tx: m.TransactionRequest, caller: CallerDep, svc: ServicesDep
 ) -> m.TransactionResponse:
     share = await svc.shares.writable(caller.user_id, path_id(share_id, "share id"))
-    outcome = await svc.drive.apply(share.owner_id, tx, actor=caller.user_id, scope=share.folder_id)
-    svc.feed.notify(share.owner_id)
-    await svc.collector.drop_unreferenced(outcome.released)
+    outcome = await svc.transactions.apply(
+        share.owner_id, tx, actor=caller.user_id, scope=share.folder_id
+    )
     return m.TransactionResponse(
         seq=outcome.seq,
         manifest_versions={m.b64encode(k): v for k, v in outcome.manifest_versions.items()},

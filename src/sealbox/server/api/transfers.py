@@ -21,6 +21,13 @@ router = APIRouter(tags=["transfers"], responses=ERROR_RESPONSES)
 
 ChunkIndex = Annotated[int, Path(ge=0, lt=limits.MAX_CHUNK_COUNT)]
 SINGLE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# A chunk's body is raw bytes, streamed; the OpenAPI document says so.
+CHUNK_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
 
 
 @router.post(routes.UPLOADS)
@@ -35,31 +42,25 @@ async def upload_status(content_id: str, caller: CallerDep, svc: ServicesDep) ->
     return await svc.uploads.status(caller.user_id, path_id(content_id, "content id"))
 
 
-@router.put(
-    routes.UPLOAD_CHUNK,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-            },
-        }
-    },
-)
+@router.put(routes.UPLOAD_CHUNK, openapi_extra=CHUNK_BODY)
 async def put_chunk(
     content_id: str, index: ChunkIndex, request: Request, caller: CallerDep, svc: ServicesDep
 ) -> m.ChunkReceipt:
+    return await receive_chunk(caller.user_id, content_id, index, request, svc)
+
+
+async def receive_chunk(
+    owner: bytes, content_id: str, index: int, request: Request, svc: Services
+) -> m.ChunkReceipt:
+    """Stream a chunk's body into ``owner``'s upload: the account's own route and a drop's."""
     declared = request.headers.get("content-length")
-    receipt = await svc.uploads.put_chunk(
-        caller.user_id,
+    return await svc.uploads.put_chunk(
+        owner,
         path_id(content_id, "content id"),
         index,
         request.stream(),
         declared_length=int(declared) if declared is not None else None,
     )
-    svc.metrics.chunks_received.inc()
-    svc.metrics.chunk_bytes_received.inc(receipt.size)
-    return receipt
 
 
 @router.delete(routes.UPLOAD, status_code=204)

@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote
 
 from anyio import to_thread
 
-from sealbox.durability import sync_filesystem
+from sealbox.durability import fsync_dir, sync_filesystem
 from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStoreError
 
 # Reads of a blob being served: large, so a 4 MiB chunk costs few thread hops.
@@ -298,14 +298,6 @@ def _write_pieces(fd: int, pieces: list[bytes]) -> None:
         written = 0
 
 
-def _fsync_dir(path: Path) -> None:
-    dir_fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
 def _commit(fd: int, tmp: Path, final: Path) -> None:
     try:
         try:
@@ -314,13 +306,13 @@ def _commit(fd: int, tmp: Path, final: Path) -> None:
             os.close(fd)
         if not final.parent.is_dir():
             final.parent.mkdir(parents=True, exist_ok=True)
-            _fsync_dir(final.parent.parent)
-            _fsync_dir(final.parent.parent.parent)
+            fsync_dir(final.parent.parent)
+            fsync_dir(final.parent.parent.parent)
         os.replace(tmp, final)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(final.parent)
+    fsync_dir(final.parent)
 
 
 def _abandon(fd: int, tmp: Path) -> None:

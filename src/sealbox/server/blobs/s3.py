@@ -1,3 +1,4 @@
+# Over 400 lines: one S3 client and its whole reliability policy, kept together.
 """A blob store on any S3-compatible object store (AWS S3, Ceph radosgw, ...), through aiobotocore.
 
 Reliability policy, in one place:
@@ -58,6 +59,26 @@ ChecksumPolicy = Literal["when_supported", "when_required"]
 
 class BlobAlreadyExists(BlobStoreError):
     """A create-only put found a blob already stored under the key."""
+
+
+def _credentials(env: Mapping[str, str]) -> dict[str, Any]:
+    """The first complete family of credentials in ``env`` (SEALBOX_S3_*, then AWS_*), or none
+    (botocore's default chain then applies)."""
+    for family in ("SEALBOX_S3_", "AWS_"):
+        key_id = env.get(f"{family}ACCESS_KEY_ID")
+        secret = env.get(f"{family}SECRET_ACCESS_KEY")
+        if key_id or secret:
+            if not (key_id and secret):
+                raise ValueError(
+                    f"S3 credentials: {family}ACCESS_KEY_ID and {family}SECRET_ACCESS_KEY "
+                    "must be set together"
+                )
+            return {
+                "access_key_id": key_id,
+                "secret_access_key": secret,
+                "session_token": env.get(f"{family}SESSION_TOKEN") or None,
+            }
+    return {}
 
 
 def _seconds(name: str, value: str) -> float:
@@ -190,20 +211,7 @@ class S3Settings:
                 raise ValueError("S3 URL: checksums must be when_supported or when_required")
             kwargs["checksums"] = options["checksums"]
 
-        for family in ("SEALBOX_S3_", "AWS_"):
-            key_id = env.get(f"{family}ACCESS_KEY_ID")
-            secret = env.get(f"{family}SECRET_ACCESS_KEY")
-            if key_id or secret:
-                if not (key_id and secret):
-                    raise ValueError(
-                        f"S3 credentials: {family}ACCESS_KEY_ID and {family}SECRET_ACCESS_KEY "
-                        "must be set together"
-                    )
-                kwargs["access_key_id"] = key_id
-                kwargs["secret_access_key"] = secret
-                kwargs["session_token"] = env.get(f"{family}SESSION_TOKEN") or None
-                break
-        return cls(**kwargs)
+        return cls(**kwargs, **_credentials(env))
 
     @property
     def where(self) -> str:

@@ -1,10 +1,32 @@
-"""Creating the database engine for SQLite (embedded) or PostgreSQL (``postgresql://`` URLs)."""
+"""Creating the database engine for SQLite (embedded) or PostgreSQL (``postgresql://`` URLs), and
+the two ways a service opens a unit of work on it: ``read_only`` and ``writing``.
 
+Services hold an ``Engine`` and pass ``Connection``s to the repositories (the other modules of
+``sealbox.server.db``), which hold every SQL statement. They name these types through this module,
+never through SQLAlchemy; ``IntegrityError`` is here for the few places that turn a lost race into
+a refusal, and the database errors for the handler that answers them with 503.
+"""
+
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import QueuePool
+
+__all__ = [
+    "Connection",
+    "DBAPIError",
+    "Engine",
+    "IntegrityError",
+    "OperationalError",
+    "make_engine",
+    "normalise_url",
+    "read_only",
+    "sqlite_url",
+    "writing",
+]
 
 READ_ONLY = "sealbox_read_only"
 CONNECT_TIMEOUT_SECONDS = 10
@@ -19,6 +41,12 @@ def read_only(engine: Engine) -> Connection:
     connection.
     """
     return engine.connect().execution_options(**{READ_ONLY: True})
+
+
+def writing(engine: Engine) -> AbstractContextManager[Connection]:
+    """A connection inside a transaction that commits when the block ends, or rolls back when it
+    raises."""
+    return engine.begin()
 
 
 def normalise_url(url: str) -> str:
@@ -84,3 +112,8 @@ def _sqlite_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def fields(row: Any) -> tuple[Any, ...]:
+    """A result row's values in the order of its SELECT, to build a repository's dataclass."""
+    return tuple(row)

@@ -10,28 +10,19 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
 
-from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, union, update
-from sqlalchemy.exc import IntegrityError
+from anyio import to_thread
 
 from sealbox.protocol import limits
 from sealbox.protocol import models as m
 from sealbox.protocol.errors import ErrorCode
 from sealbox.server.clock import Clock, day_of
-from sealbox.server.db.engine import read_only
-from sealbox.server.db.schema import (
-    accounts,
-    contents,
-    drop_files,
-    drops,
-    nodes,
-    sessions,
-    uploads,
-    versions,
-)
+from sealbox.server.db import accounts
+from sealbox.server.db.engine import Connection, Engine, IntegrityError, read_only, writing
 from sealbox.server.errors import ServiceError, not_found
 from sealbox.server.server_keys import ServerKeys
+from sealbox.server.services.collector import Collector
 from sealbox.server.settings import Settings
 
 USERNAME = re.compile(limits.USERNAME_PATTERN)
@@ -59,15 +50,6 @@ def normalise_username(raw: str) -> str:
     return username
 
 
-def _kdf_view(row: Row[Any]) -> m.Kdf:
-    return m.Kdf(
-        alg="argon2id13",
-        opslimit=row.kdf_opslimit,
-        memlimit=row.kdf_memlimit,
-        salt=row.kdf_salt,
-    )
-
-
 def _derived_salt(server_id: bytes, username: str) -> bytes:
     """The salt a client derives for a new password (spec/keys.md, "Derived salt"), for the fake
     pre-login answer. The server never imports the crypto package, hence this one-line twin of
@@ -77,11 +59,19 @@ def _derived_salt(server_id: bytes, username: str) -> bytes:
 
 
 class AccountService:
-    def __init__(self, engine: Engine, keys: ServerKeys, clock: Clock, settings: Settings) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        keys: ServerKeys,
+        clock: Clock,
+        settings: Settings,
+        collector: Collector,
+    ) -> None:
         self._engine = engine
         self._keys = keys
         self._clock = clock
         self._settings = settings
+        self._collector = collector
 
     # Signup and pre-login
 
@@ -89,53 +79,35 @@ class AccountService:
         username = normalise_username(req.username)
         if req.root.node_id == req.trash.node_id:
             raise ServiceError(ErrorCode.BAD_REQUEST, "root and trash need different node ids")
+        values = {
+            "user_id": req.user_id,
+            "username": username,
+            "email": req.email,
+            "kdf_alg": req.kdf.alg,
+            "kdf_opslimit": req.kdf.opslimit,
+            "kdf_memlimit": req.kdf.memlimit,
+            "kdf_salt": req.kdf.salt,
+            "auth_hash": self._keys.auth_hash(req.auth_key),
+            "recovery_auth_hash": self._keys.auth_hash(req.recovery_auth_key),
+            "master_key_wrap": req.master_key_wrap,
+            "recovery_wrap": req.recovery_wrap,
+            "private_keys_wrap": req.private_keys_wrap,
+            "identity_bundle": req.identity_bundle,
+            "root_key_wrap": req.root_key_wrap,
+            "trash_key_wrap": req.trash_key_wrap,
+            "root_id": req.root.node_id,
+            "trash_id": req.trash.node_id,
+            "quota_bytes": None,
+            "feed_seq": 0,
+        }
         try:
-            with self._engine.begin() as conn:
-                taken = conn.execute(
-                    select(accounts.c.username, accounts.c.user_id).where(
-                        (accounts.c.username == username) | (accounts.c.user_id == req.user_id)
-                    )
-                ).first()
+            with writing(self._engine) as conn:
+                taken = accounts.taken_by(conn, username, req.user_id)
+                if taken == "username":
+                    raise ServiceError(ErrorCode.USERNAME_TAKEN, "username is taken")
                 if taken is not None:
-                    if taken.username == username:
-                        raise ServiceError(ErrorCode.USERNAME_TAKEN, "username is taken")
                     raise ServiceError(ErrorCode.USER_ID_TAKEN, "user id is taken")
-                conn.execute(
-                    insert(accounts).values(
-                        user_id=req.user_id,
-                        username=username,
-                        email=req.email,
-                        kdf_alg=req.kdf.alg,
-                        kdf_opslimit=req.kdf.opslimit,
-                        kdf_memlimit=req.kdf.memlimit,
-                        kdf_salt=req.kdf.salt,
-                        auth_hash=self._keys.auth_hash(req.auth_key),
-                        recovery_auth_hash=self._keys.auth_hash(req.recovery_auth_key),
-                        master_key_wrap=req.master_key_wrap,
-                        recovery_wrap=req.recovery_wrap,
-                        private_keys_wrap=req.private_keys_wrap,
-                        identity_bundle=req.identity_bundle,
-                        root_key_wrap=req.root_key_wrap,
-                        trash_key_wrap=req.trash_key_wrap,
-                        root_id=req.root.node_id,
-                        trash_id=req.trash.node_id,
-                        quota_bytes=None,
-                        feed_seq=0,
-                    )
-                )
-                for folder in (req.root, req.trash):
-                    conn.execute(
-                        insert(nodes).values(
-                            owner_id=req.user_id,
-                            node_id=folder.node_id,
-                            parent_id=None,
-                            node_type="folder",
-                            record=None,
-                            content_id=None,
-                            manifest=folder.manifest,
-                            manifest_version=1,
-                        )
-                    )
+                accounts.create(conn, values, [req.root, req.trash])
         except IntegrityError as exc:
             # A concurrent signup took the name or id between our check and the insert.
             raise ServiceError(ErrorCode.USERNAME_TAKEN, "username or user id is taken") from exc
@@ -144,17 +116,10 @@ class AccountService:
     def prelogin(self, raw_username: str) -> m.PreloginResponse:
         username = raw_username.strip().lower()
         with read_only(self._engine) as conn:
-            row = conn.execute(
-                select(
-                    accounts.c.user_id,
-                    accounts.c.kdf_opslimit,
-                    accounts.c.kdf_memlimit,
-                    accounts.c.kdf_salt,
-                ).where(accounts.c.username == username)
-            ).first()
+            found = accounts.kdf_of(conn, username)
         server_id = self._keys.server_id
-        if row is not None:
-            return m.PreloginResponse(user_id=row.user_id, server_id=server_id, kdf=_kdf_view(row))
+        if found is not None:
+            return m.PreloginResponse(user_id=found[0], server_id=server_id, kdf=found[1])
         # Unknown names get stable, plausible answers so the endpoint does not reveal who exists:
         # the salt is the one a client derives for a new account of that name.
         return m.PreloginResponse(
@@ -179,32 +144,29 @@ class AccountService:
 
     def login(self, req: m.LoginRequest) -> m.LoginResponse:
         username = req.username.strip().lower()
-        with self._engine.begin() as conn:
-            row = conn.execute(
-                select(accounts.c.user_id, accounts.c.auth_hash).where(
-                    accounts.c.username == username
-                )
-            ).first()
-            if row is None:
+        with writing(self._engine) as conn:
+            found = accounts.login_credential(conn, username)
+            if found is None:
                 self._check_auth(None, req.auth_key)  # spends the same time, then raises
                 raise ServiceError(ErrorCode.BAD_CREDENTIALS, "wrong username or auth key")
-            self._check_auth(row.auth_hash, req.auth_key)
-            session_id, token = self._new_session(conn, row.user_id)
-            account = self._account_view(conn, row.user_id)
+            self._check_auth(found.auth_hash, req.auth_key)
+            session_id, token = self._new_session(conn, found.user_id)
+            account = self._account_view(conn, found.user_id)
         return m.LoginResponse(session_id=session_id, token=token, account=account)
 
     def _new_session(self, conn: Connection, user_id: bytes) -> tuple[bytes, str]:
         token_bytes = secrets.token_bytes(TOKEN_BYTES)
         session_id = secrets.token_bytes(limits.ID_BYTES)
         today = day_of(self._clock)
-        conn.execute(
-            insert(sessions).values(
-                session_id=session_id,
-                token_hash=self._keys.token_hash(token_bytes),
-                user_id=user_id,
-                created_day=today,
-                last_used_day=today,
-            )
+        accounts.add_session(
+            conn,
+            {
+                "session_id": session_id,
+                "token_hash": self._keys.token_hash(token_bytes),
+                "user_id": user_id,
+                "created_day": today,
+                "last_used_day": today,
+            },
         )
         return session_id, m.b64encode(token_bytes)
 
@@ -218,135 +180,74 @@ class AccountService:
         token_hash = self._keys.token_hash(token_bytes)
         today = day_of(self._clock)
         with read_only(self._engine) as conn:
-            row = conn.execute(
-                select(sessions.c.session_id, sessions.c.user_id, sessions.c.last_used_day).where(
-                    sessions.c.token_hash == token_hash
-                )
-            ).first()
-        if row is None:
+            session = accounts.session_by_token(conn, token_hash)
+        if session is None:
             raise ServiceError(ErrorCode.UNAUTHORIZED, "missing or invalid session token")
-        if row.last_used_day != today:
+        if session.last_used_day != today:
             # At most one write per session per day.
-            with self._engine.begin() as conn:
-                conn.execute(
-                    update(sessions)
-                    .where(sessions.c.session_id == row.session_id)
-                    .values(last_used_day=today)
-                )
-        return Caller(user_id=row.user_id, session_id=row.session_id)
+            with writing(self._engine) as conn:
+                accounts.touch_session(conn, session.session_id, today)
+        return Caller(user_id=session.user_id, session_id=session.session_id)
 
     def list_sessions(self, caller: Caller) -> m.SessionList:
         with read_only(self._engine) as conn:
-            rows = conn.execute(
-                select(sessions)
-                .where(sessions.c.user_id == caller.user_id)
-                .order_by(sessions.c.created_day, sessions.c.session_id)
-            ).all()
-        return m.SessionList(
-            sessions=[
-                m.SessionView(
-                    session_id=r.session_id,
-                    created_day=r.created_day,
-                    last_used_day=r.last_used_day,
-                    current=r.session_id == caller.session_id,
-                )
-                for r in rows
-            ]
-        )
+            found = accounts.session_list(conn, caller.user_id, caller.session_id)
+        return m.SessionList(sessions=found)
 
     def revoke(self, caller: Caller, session_id: bytes) -> None:
-        with self._engine.begin() as conn:
-            gone = conn.execute(
-                delete(sessions).where(
-                    (sessions.c.session_id == session_id) & (sessions.c.user_id == caller.user_id)
-                )
-            ).rowcount
-        if gone == 0:
+        with writing(self._engine) as conn:
+            gone = accounts.end_session(conn, caller.user_id, session_id)
+        if not gone:
             raise not_found("session")
 
     def revoke_others(self, caller: Caller) -> m.RevokedCount:
-        with self._engine.begin() as conn:
-            gone = conn.execute(
-                delete(sessions).where(
-                    (sessions.c.user_id == caller.user_id)
-                    & (sessions.c.session_id != caller.session_id)
-                )
-            ).rowcount
+        with writing(self._engine) as conn:
+            gone = accounts.end_sessions(conn, caller.user_id, keep=caller.session_id)
         return m.RevokedCount(revoked=gone)
 
     # The account itself
 
     def _account_view(self, conn: Connection, user_id: bytes) -> m.AccountView:
-        row = conn.execute(select(accounts).where(accounts.c.user_id == user_id)).first()
-        if row is None:
+        view = accounts.view(conn, user_id, self._settings.default_quota)
+        if view is None:
             raise not_found("account")
-        return m.AccountView(
-            user_id=row.user_id,
-            username=row.username,
-            email=row.email,
-            kdf=_kdf_view(row),
-            master_key_wrap=row.master_key_wrap,
-            recovery_wrap=row.recovery_wrap,
-            private_keys_wrap=row.private_keys_wrap,
-            identity_bundle=row.identity_bundle,
-            root_key_wrap=row.root_key_wrap,
-            trash_key_wrap=row.trash_key_wrap,
-            root_id=row.root_id,
-            trash_id=row.trash_id,
-            used_bytes=usage(conn, user_id),
-            quota_bytes=(
-                row.quota_bytes if row.quota_bytes is not None else self._settings.default_quota
-            ),
-        )
+        return view
 
     def account(self, caller: Caller) -> m.AccountView:
         with read_only(self._engine) as conn:
             return self._account_view(conn, caller.user_id)
 
     def change_password(self, caller: Caller, req: m.PasswordChangeRequest) -> m.RevokedCount:
-        with self._engine.begin() as conn:
-            stored: bytes = conn.execute(
-                select(accounts.c.auth_hash)
-                .where(accounts.c.user_id == caller.user_id)
-                .with_for_update()
-            ).scalar_one()
-            self._check_auth(stored, req.old_auth_key)
+        with writing(self._engine) as conn:
+            self._check_auth(accounts.auth_hash_locked(conn, caller.user_id), req.old_auth_key)
             self._swap_credentials(conn, caller.user_id, req.kdf, req.auth_key, req.master_key_wrap)
-            gone = conn.execute(
-                delete(sessions).where(
-                    (sessions.c.user_id == caller.user_id)
-                    & (sessions.c.session_id != caller.session_id)
-                )
-            ).rowcount
+            gone = accounts.end_sessions(conn, caller.user_id, keep=caller.session_id)
         return m.RevokedCount(revoked=gone)
 
     def _swap_credentials(
         self, conn: Connection, user_id: bytes, kdf: m.Kdf, auth_key: bytes, master_key_wrap: bytes
     ) -> None:
-        conn.execute(
-            update(accounts)
-            .where(accounts.c.user_id == user_id)
-            .values(
-                kdf_alg=kdf.alg,
-                kdf_opslimit=kdf.opslimit,
-                kdf_memlimit=kdf.memlimit,
-                kdf_salt=kdf.salt,
-                auth_hash=self._keys.auth_hash(auth_key),
-                master_key_wrap=master_key_wrap,
-            )
+        accounts.update_columns(
+            conn,
+            user_id,
+            {
+                "kdf_alg": kdf.alg,
+                "kdf_opslimit": kdf.opslimit,
+                "kdf_memlimit": kdf.memlimit,
+                "kdf_salt": kdf.salt,
+                "auth_hash": self._keys.auth_hash(auth_key),
+                "master_key_wrap": master_key_wrap,
+            },
         )
 
     def recovery(self, req: m.RecoveryRequest) -> m.RecoveryResponse:
         """Hand out the recovery wrap to whoever proves the recovery key (no session needed)."""
         username = req.username.strip().lower()
-        with self._engine.connect() as conn:
-            row = conn.execute(
-                select(
-                    accounts.c.user_id, accounts.c.recovery_auth_hash, accounts.c.recovery_wrap
-                ).where(accounts.c.username == username)
-            ).first()
+        with read_only(self._engine) as conn:
+            row = accounts.recovery_credential(conn, username)
         self._check_auth(None if row is None else row.recovery_auth_hash, req.recovery_auth_key)
-        assert row is not None  # _check_auth raised otherwise
+        if row is None:  # _check_auth raised already
+            raise ServiceError(ErrorCode.BAD_CREDENTIALS, "wrong username or auth key")
         return m.RecoveryResponse(user_id=row.user_id, recovery_wrap=row.recovery_wrap)
 
     def recovery_reset(self, req: m.RecoveryResetRequest) -> m.RevokedCount:
@@ -356,99 +257,40 @@ class AccountService:
                 "new_recovery_auth_key and new_recovery_wrap go together",
             )
         username = req.username.strip().lower()
-        with self._engine.begin() as conn:
-            row = conn.execute(
-                select(accounts.c.user_id, accounts.c.recovery_auth_hash)
-                .where(accounts.c.username == username)
-                .with_for_update()
-            ).first()
+        with writing(self._engine) as conn:
+            row = accounts.recovery_credential(conn, username, lock=True)
             if row is None:
                 self._check_auth(None, req.recovery_auth_key)  # spends the same time, then raises
                 raise ServiceError(ErrorCode.BAD_CREDENTIALS, "wrong username or auth key")
             self._check_auth(row.recovery_auth_hash, req.recovery_auth_key)
             self._swap_credentials(conn, row.user_id, req.kdf, req.auth_key, req.master_key_wrap)
             if req.new_recovery_auth_key is not None and req.new_recovery_wrap is not None:
-                conn.execute(
-                    update(accounts)
-                    .where(accounts.c.user_id == row.user_id)
-                    .values(
-                        recovery_auth_hash=self._keys.auth_hash(req.new_recovery_auth_key),
-                        recovery_wrap=req.new_recovery_wrap,
-                    )
+                accounts.update_columns(
+                    conn,
+                    row.user_id,
+                    {
+                        "recovery_auth_hash": self._keys.auth_hash(req.new_recovery_auth_key),
+                        "recovery_wrap": req.new_recovery_wrap,
+                    },
                 )
             # Whoever forgot the password may have lost a device too: every session ends.
-            gone = conn.execute(delete(sessions).where(sessions.c.user_id == row.user_id)).rowcount
+            gone = accounts.end_sessions(conn, row.user_id)
         return m.RevokedCount(revoked=gone)
 
     def delete_account(self, caller: Caller, auth_key: bytes) -> DeletedAccount:
         """Delete the account and everything it owns; returns what the collector must look at."""
-        with self._engine.begin() as conn:
-            stored: bytes = conn.execute(
-                select(accounts.c.auth_hash)
-                .where(accounts.c.user_id == caller.user_id)
-                .with_for_update()
-            ).scalar_one()
-            self._check_auth(stored, auth_key)
-            content_ids: set[bytes] = set(
-                conn.execute(
-                    select(nodes.c.content_id).where(
-                        (nodes.c.owner_id == caller.user_id) & nodes.c.content_id.is_not(None)
-                    )
-                ).scalars()
-            )
-            content_ids.update(
-                conn.execute(
-                    select(versions.c.content_id).where(versions.c.owner_id == caller.user_id)
-                ).scalars()
-            )
-            content_ids.update(
-                conn.execute(
-                    select(drop_files.c.content_id)
-                    .select_from(drop_files.join(drops, drops.c.drop_id == drop_files.c.drop_id))
-                    .where(drops.c.owner_id == caller.user_id)
-                ).scalars()
-            )
-            upload_ids = [
-                (r.content_id, r.chunk_count)
-                for r in conn.execute(
-                    select(uploads.c.content_id, uploads.c.chunk_count).where(
-                        uploads.c.owner_id == caller.user_id
-                    )
-                )
-            ]
-            conn.execute(delete(versions).where(versions.c.owner_id == caller.user_id))
-            conn.execute(delete(nodes).where(nodes.c.owner_id == caller.user_id))
-            conn.execute(delete(uploads).where(uploads.c.owner_id == caller.user_id))
-            conn.execute(delete(sessions).where(sessions.c.user_id == caller.user_id))
-            conn.execute(delete(accounts).where(accounts.c.user_id == caller.user_id))
-        return DeletedAccount(content_ids=sorted(content_ids), upload_ids=upload_ids)
+        with writing(self._engine) as conn:
+            self._check_auth(accounts.auth_hash_locked(conn, caller.user_id), auth_key)
+            owned = accounts.delete_all(conn, caller.user_id)
+        return DeletedAccount(content_ids=sorted(owned.content_ids), upload_ids=owned.uploads)
+
+    async def close(self, caller: Caller, auth_key: bytes) -> None:
+        """Delete the account (``delete_account``), then collect what it held alone."""
+        gone = await to_thread.run_sync(partial(self.delete_account, caller, auth_key))
+        await self._collector.release(gone.content_ids, gone.upload_ids)
 
     def set_quota(self, username: str, quota_bytes: int | None) -> None:
-        with self._engine.begin() as conn:
-            changed = conn.execute(
-                update(accounts)
-                .where(accounts.c.username == normalise_username(username))
-                .values(quota_bytes=quota_bytes)
-            ).rowcount
-        if changed == 0:
+        with writing(self._engine) as conn:
+            changed = accounts.set_quota(conn, normalise_username(username), quota_bytes)
+        if not changed:
             raise not_found("account")
-
-
-def usage(conn: Connection, user_id: bytes) -> int:
-    """Ciphertext bytes the account references: each distinct content object counted once."""
-    # Files waiting in the account's drops count too, so drops cannot fill a server unmetered.
-    referenced = union(
-        select(nodes.c.content_id.label("cid")).where(
-            (nodes.c.owner_id == user_id) & nodes.c.content_id.is_not(None)
-        ),
-        select(versions.c.content_id).where(versions.c.owner_id == user_id),
-        select(drop_files.c.content_id)
-        .select_from(drop_files.join(drops, drops.c.drop_id == drop_files.c.drop_id))
-        .where(drops.c.owner_id == user_id),
-    ).subquery()
-    total: int = conn.execute(
-        select(func.coalesce(func.sum(contents.c.total_size), 0)).where(
-            contents.c.content_id.in_(select(referenced.c.cid))
-        )
-    ).scalar_one()
-    return int(total)

@@ -16,29 +16,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import ColumnElement, Engine, Row, delete, exists, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from sealbox.server.blobs.base import BlobStore
 from sealbox.server.blobs.keys import CHUNK_PREFIX, content_of_chunk_key
 from sealbox.server.clock import Clock
-from sealbox.server.db.engine import read_only
-from sealbox.server.db.schema import (
-    contents,
-    drop_files,
-    drops,
-    job_leases,
-    links,
-    nodes,
-    sessions,
-    upload_chunks,
-    uploads,
-    versions,
-)
-from sealbox.server.services.sql import batched
+from sealbox.server.db import collection, uploads
+from sealbox.server.db.batching import batched
+from sealbox.server.db.engine import Engine, read_only, writing
 from sealbox.server.services.uploads import delete_chunks
 
 log = logging.getLogger("sealbox.collector")
@@ -78,51 +64,19 @@ class Collector:
 
     def _take_lease(self) -> bool:
         now = int(self._clock.now())
-        with self._engine.begin() as conn:
-            taken = conn.execute(
-                update(job_leases)
-                .where((job_leases.c.name == LEASE_NAME) & (job_leases.c.until < now))
-                .values(holder=self._holder, until=now + LEASE_SECONDS)
-            ).rowcount
-            if taken:
-                return True
-            if conn.execute(
-                select(job_leases.c.name).where(job_leases.c.name == LEASE_NAME)
-            ).first():
-                return False
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        insert(job_leases).values(
-                            name=LEASE_NAME, holder=self._holder, until=now + LEASE_SECONDS
-                        )
-                    )
-            except IntegrityError:
-                return False
-            return True
+        with writing(self._engine) as conn:
+            return collection.take_lease(conn, LEASE_NAME, self._holder, now, LEASE_SECONDS)
 
     def _release_lease(self) -> None:
-        with self._engine.begin() as conn:
-            conn.execute(
-                update(job_leases)
-                .where((job_leases.c.name == LEASE_NAME) & (job_leases.c.holder == self._holder))
-                .values(until=0)
-            )
+        with writing(self._engine) as conn:
+            collection.release_lease(conn, LEASE_NAME, self._holder)
 
     # Expired uploads
 
     def _expire_uploads(self) -> list[tuple[bytes, int]]:
         now = int(self._clock.now())
-        with self._engine.begin() as conn:
-            rows = conn.execute(
-                select(uploads.c.content_id, uploads.c.chunk_count).where(
-                    uploads.c.touched_at < now - self._upload_ttl
-                )
-            ).all()
-            for batch in batched([r.content_id for r in rows]):
-                conn.execute(delete(upload_chunks).where(upload_chunks.c.content_id.in_(batch)))
-                conn.execute(delete(uploads).where(uploads.c.content_id.in_(batch)))
-        return [(r.content_id, r.chunk_count) for r in rows]
+        with writing(self._engine) as conn:
+            return uploads.expired(conn, now - self._upload_ttl)
 
     # Expired links and drop links
 
@@ -131,20 +85,8 @@ class Collector:
         # An expired drop stays while files wait in it: they were sent to the owner in good time,
         # and deleting them unseen would lose someone's upload. The owner can still list, accept
         # and reject them; once none wait, the drop goes too.
-        now = int(self._clock.now())
-        with self._engine.begin() as conn:
-            gone = conn.execute(
-                delete(links).where(links.c.expires_at.is_not(None) & (links.c.expires_at <= now))
-            ).rowcount
-            waiting = select(drop_files.c.drop_id).where(drop_files.c.drop_id == drops.c.drop_id)
-            gone += conn.execute(
-                delete(drops).where(
-                    drops.c.expires_at.is_not(None)
-                    & (drops.c.expires_at <= now)
-                    & ~waiting.exists()
-                )
-            ).rowcount
-        return gone
+        with writing(self._engine) as conn:
+            return collection.expire_links(conn, int(self._clock.now()))
 
     # Idle sessions
 
@@ -152,63 +94,19 @@ class Collector:
         cutoff = datetime.fromtimestamp(self._clock.now(), UTC) - timedelta(
             days=self._session_idle_days
         )
-        with self._engine.begin() as conn:
-            return conn.execute(
-                delete(sessions).where(sessions.c.last_used_day < cutoff.strftime("%Y-%m-%d"))
-            ).rowcount
+        with writing(self._engine) as conn:
+            return collection.end_sessions_idle_since(conn, cutoff)
 
     # Unreferenced contents
 
     def _drop_unreferenced(self, candidates: list[bytes] | None) -> list[tuple[bytes, int]]:
-        unreferenced = (
-            ~exists().where(nodes.c.content_id == contents.c.content_id)
-            & ~exists().where(versions.c.content_id == contents.c.content_id)
-            & ~exists().where(drop_files.c.content_id == contents.c.content_id)
-        )
-        query = select(contents.c.content_id, contents.c.chunk_count).where(unreferenced)
         with read_only(self._engine) as conn:
-            if candidates is None:
-                rows = conn.execute(query).all()
-            else:
-                rows = []
-                for batch in batched(candidates):
-                    rows += conn.execute(query.where(contents.c.content_id.in_(batch))).all()
+            found = collection.unreferenced(conn, candidates)
         dropped: list[tuple[bytes, int]] = []
-        for group in batched(rows):
+        for group in batched(found):
             # One transaction per batch, not per content: each commit is a durable write, and
             # deleting a folder of 10,000 small files paid one for every file.
-            try:
-                with self._engine.begin() as conn:
-                    # Re-checked inside the delete: a reference may have appeared since the select.
-                    gone = conn.execute(
-                        delete(contents)
-                        .where(contents.c.content_id.in_([r.content_id for r in group]))
-                        .where(unreferenced)
-                        .returning(contents.c.content_id, contents.c.chunk_count)
-                    ).all()
-                dropped += [(r.content_id, r.chunk_count) for r in gone]
-            except IntegrityError:
-                # Something still points at one of them (a row the checks above do not cover):
-                # delete the rest one at a time and keep that one.
-                dropped += self._drop_each(group, unreferenced)
-        return dropped
-
-    def _drop_each(
-        self, rows: list[Row[Any]], unreferenced: ColumnElement[bool]
-    ) -> list[tuple[bytes, int]]:
-        dropped = []
-        for row in rows:
-            try:
-                with self._engine.begin() as conn:
-                    gone = conn.execute(
-                        delete(contents).where(
-                            (contents.c.content_id == row.content_id) & unreferenced
-                        )
-                    ).rowcount
-            except IntegrityError:
-                continue
-            if gone:
-                dropped.append((row.content_id, row.chunk_count))
+            dropped += collection.delete_unreferenced(self._engine, group)
         return dropped
 
     async def drop_unreferenced(self, candidates: Iterable[bytes] | None = None) -> int:
@@ -225,23 +123,15 @@ class Collector:
         for content_id, count in uploads_gone:
             await delete_chunks(self._blobs, content_id, count)
 
-    # Orphan blobs
+    async def release(
+        self, content_ids: Iterable[bytes], uploads_gone: Iterable[tuple[bytes, int]] = ()
+    ) -> None:
+        """After a removal committed: delete the blobs of the uploads it ended, and the contents
+        it released that nothing references any more. Every "remove, then collect" ends here."""
+        await self.delete_upload_blobs(uploads_gone)
+        await self.drop_unreferenced(content_ids)
 
-    def _known(self, content_ids: list[bytes]) -> set[bytes]:
-        known: set[bytes] = set()
-        with read_only(self._engine) as conn:
-            for batch in batched(content_ids):
-                known.update(
-                    conn.execute(
-                        select(contents.c.content_id).where(contents.c.content_id.in_(batch))
-                    ).scalars()
-                )
-                known.update(
-                    conn.execute(
-                        select(uploads.c.content_id).where(uploads.c.content_id.in_(batch))
-                    ).scalars()
-                )
-        return known
+    # Orphan blobs
 
     async def sweep_orphans(self) -> int:
         """Delete chunk blobs whose content id is neither an upload nor a content object.
@@ -256,7 +146,7 @@ class Collector:
                 found.setdefault(content_id, []).append(info.key)
         if not found:
             return 0
-        known = await to_thread.run_sync(partial(self._known, list(found)))
+        known = await to_thread.run_sync(partial(collection.known, self._engine, list(found)))
         removed = 0
         for content_id, keys in found.items():
             if content_id in known:

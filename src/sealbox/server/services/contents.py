@@ -10,18 +10,15 @@ from dataclasses import dataclass
 from functools import partial
 
 from anyio import to_thread
-from sqlalchemy import Connection, Engine, exists, select
 
 from sealbox.protocol.content_layout import ContentLayout
 from sealbox.server.blobs.base import BlobStore
 from sealbox.server.blobs.keys import chunk_key
-from sealbox.server.db.engine import read_only
-from sealbox.server.db.schema import contents, drop_files, drops, nodes, versions
+from sealbox.server.db import contents
+from sealbox.server.db.engine import Connection, Engine, read_only
 from sealbox.server.errors import not_found
 from sealbox.server.services.links import LinkService
 from sealbox.server.services.shares import ShareService
-from sealbox.server.services.sql import batched
-from sealbox.server.services.uploads import layout_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +30,10 @@ class ContentInfo:
     @property
     def size(self) -> int:
         return self.layout.total_size
+
+
+def _info(stored: contents.StoredContent) -> ContentInfo:
+    return ContentInfo(content_id=stored.content_id, header=stored.header, layout=stored.layout)
 
 
 class ContentService:
@@ -68,47 +69,21 @@ class ContentService:
         if via_link is not None:
             if not self._links.reaches_content(conn, via_link, content_id):
                 return None
-            where = contents.c.content_id == content_id
         elif via_share is not None:
-            assert user_id is not None
-            if not self._shares.reaches_content(conn, user_id, via_share, content_id):
+            if user_id is None or not self._shares.reaches_content(
+                conn, user_id, via_share, content_id
+            ):
                 return None
-            where = contents.c.content_id == content_id
         else:
-            return self._owned(conn, user_id, [content_id]).get(content_id)
-        row = conn.execute(select(contents).where(where)).first()
-        if row is None:
-            return None
-        return ContentInfo(content_id=content_id, header=row.header, layout=layout_of(row))
-
-    def _owned(
-        self, conn: Connection, user_id: bytes | None, ids: list[bytes]
-    ) -> dict[bytes, ContentInfo]:
-        """The contents among ``ids`` that ``user_id`` may read as the owner: referenced by one
-        of its nodes or versions, or waiting in one of its drops (to check them first)."""
-        content_id = contents.c.content_id
-        dropped = (
-            select(drop_files.c.content_id)
-            .select_from(drop_files.join(drops, drops.c.drop_id == drop_files.c.drop_id))
-            .where((drops.c.owner_id == user_id) & (drop_files.c.content_id == content_id))
-        )
-        referenced = (
-            exists().where((nodes.c.owner_id == user_id) & (nodes.c.content_id == content_id))
-            | exists().where(
-                (versions.c.owner_id == user_id) & (versions.c.content_id == content_id)
-            )
-            | exists(dropped)
-        )
-        found = {}
-        for batch in batched(ids):
-            for row in conn.execute(select(contents).where(content_id.in_(batch) & referenced)):
-                found[row.content_id] = ContentInfo(row.content_id, row.header, layout_of(row))
-        return found
+            found = contents.owned(conn, user_id, [content_id]).get(content_id)
+            return None if found is None else _info(found)
+        stored = contents.find(conn, content_id)
+        return None if stored is None else _info(stored)
 
     def _readable_contents(self, user_id: bytes, ids: list[bytes]) -> list[ContentInfo | None]:
         with read_only(self._engine) as conn:
-            owned = self._owned(conn, user_id, ids)
-        return [owned.get(content_id) for content_id in ids]
+            owned = contents.owned(conn, user_id, ids)
+        return [_info(owned[i]) if i in owned else None for i in ids]
 
     async def readable_contents(
         self, user_id: bytes, content_ids: list[bytes]

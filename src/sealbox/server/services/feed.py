@@ -7,18 +7,15 @@ second).
 """
 
 import asyncio
-from collections.abc import Sequence
 from functools import partial
-from typing import Any
 
 import anyio
 from anyio import to_thread
-from sqlalchemy import Engine, Row, select
 
 from sealbox.protocol import limits
 from sealbox.protocol import models as m
-from sealbox.server.db.engine import read_only
-from sealbox.server.db.schema import accounts, feed
+from sealbox.server.db import feed
+from sealbox.server.db.engine import Engine, read_only
 
 POLL_SECONDS = 1.0
 
@@ -30,36 +27,11 @@ class FeedService:
 
     def _page(self, user_id: bytes, cursor: int, limit: int) -> m.FeedPage:
         with read_only(self._engine) as conn:
-            # Whole transactions only: take the sequence numbers first, then all their entries.
-            seqs: list[int] = list(
-                conn.execute(
-                    select(feed.c.seq)
-                    .where((feed.c.owner_id == user_id) & (feed.c.seq > cursor))
-                    .group_by(feed.c.seq)
-                    .order_by(feed.c.seq)
-                    .limit(limit + 1)
-                ).scalars()
-            )
-            more = len(seqs) > limit
-            seqs = seqs[:limit]
-            entries: Sequence[Row[Any]] = []
-            if seqs:
-                entries = conn.execute(
-                    select(feed.c.seq, feed.c.node_id, feed.c.change)
-                    .where(
-                        (feed.c.owner_id == user_id)
-                        & (feed.c.seq >= seqs[0])
-                        & (feed.c.seq <= seqs[-1])
-                    )
-                    .order_by(feed.c.seq, feed.c.node_id)
-                ).all()
-            latest: int = conn.execute(
-                select(accounts.c.feed_seq).where(accounts.c.user_id == user_id)
-            ).scalar_one()
+            found = feed.after(conn, user_id, cursor, limit)
         return m.FeedPage(
-            entries=[m.FeedEntry(seq=e.seq, node_id=e.node_id, change=e.change) for e in entries],
-            cursor=seqs[-1] if seqs else min(cursor, latest),
-            more=more,
+            entries=found.entries,
+            cursor=found.seqs[-1] if found.seqs else min(cursor, found.latest),
+            more=found.more,
         )
 
     async def page(

@@ -9,18 +9,16 @@ once, and a linked node moved to the trash closes the link.
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import Connection, Engine, Row, delete, insert, select, update
 
 from sealbox.protocol import models as m
 from sealbox.protocol.errors import ErrorCode
 from sealbox.server.clock import Clock
-from sealbox.server.db.engine import read_only
-from sealbox.server.db.schema import accounts, content_imports, links, nodes
+from sealbox.server.db import links
+from sealbox.server.db.engine import Connection, Engine, read_only, writing
+from sealbox.server.db.subtrees import reaches_content, within
 from sealbox.server.errors import ServiceError, not_found
-from sealbox.server.services.subtrees import reaches_content, within
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,39 +39,23 @@ class LinkService:
     # The owner's side
 
     def _create(self, user_id: bytes, req: m.LinkCreateRequest) -> m.LinkView:
-        with self._engine.begin() as conn:
-            row = conn.execute(
-                select(nodes.c.node_type, accounts.c.root_id, accounts.c.trash_id)
-                .select_from(nodes.join(accounts, accounts.c.user_id == nodes.c.owner_id))
-                .where((nodes.c.owner_id == user_id) & (nodes.c.node_id == req.node_id))
-            ).first()
-            if row is None:
+        with writing(self._engine) as conn:
+            found = links.node_and_specials(conn, user_id, req.node_id)
+            if found is None:
                 raise not_found("node")
-            if req.node_id in (row.root_id, row.trash_id) or within(
-                conn, user_id, req.node_id, row.trash_id
-            ):
+            node_type, root_id, trash_id = found
+            if req.node_id in (root_id, trash_id) or within(conn, user_id, req.node_id, trash_id):
                 raise ServiceError(
                     ErrorCode.BAD_REQUEST, "the root folder and the trash cannot be linked"
                 )
-            if conn.execute(select(links.c.link_id).where(links.c.link_id == req.link_id)).first():
+            if links.exists(conn, req.link_id):
                 raise ServiceError(ErrorCode.ID_TAKEN, "link id already in use")
             expires_at = None if req.expires_in is None else int(self._clock.now()) + req.expires_in
-            conn.execute(
-                insert(links).values(
-                    link_id=req.link_id,
-                    owner_id=user_id,
-                    node_id=req.node_id,
-                    node_type=row.node_type,
-                    secret=req.secret,
-                    expires_at=expires_at,
-                    max_downloads=req.max_downloads,
-                    downloads=0,
-                )
-            )
+            links.add(conn, user_id, req, node_type, expires_at)
         return m.LinkView(
             link_id=req.link_id,
             node_id=req.node_id,
-            node_type=row.node_type,
+            node_type=node_type,
             expires_at=expires_at,
             max_downloads=req.max_downloads,
             downloads=0,
@@ -84,20 +66,15 @@ class LinkService:
 
     def _list(self, user_id: bytes) -> m.LinkList:
         with read_only(self._engine) as conn:
-            rows = conn.execute(
-                select(links).where(links.c.owner_id == user_id).order_by(links.c.link_id)
-            ).all()
-        return m.LinkList(links=[_view(r) for r in rows])
+            return m.LinkList(links=links.list_views(conn, user_id))
 
     async def list(self, user_id: bytes) -> m.LinkList:
         return await to_thread.run_sync(partial(self._list, user_id))
 
     def _revoke(self, user_id: bytes, link_id: bytes) -> None:
-        with self._engine.begin() as conn:
-            gone = conn.execute(
-                delete(links).where((links.c.link_id == link_id) & (links.c.owner_id == user_id))
-            ).rowcount
-        if gone == 0:
+        with writing(self._engine) as conn:
+            gone = links.revoke(conn, user_id, link_id)
+        if not gone:
             raise not_found("link")
 
     async def revoke(self, user_id: bytes, link_id: bytes) -> None:
@@ -106,15 +83,8 @@ class LinkService:
 
     # The visitor's side
 
-    def usable(self, conn: Connection, link_id: bytes, *, opening: bool = False) -> OpenLink:
-        """The link if it may be used now. Opening counts against the download limit; the
-        requests that follow an opening (listings, content) pass while the count is within it.
-        """
-        row = conn.execute(
-            select(links, accounts.c.trash_id)
-            .select_from(links.join(accounts, accounts.c.user_id == links.c.owner_id))
-            .where(links.c.link_id == link_id)
-        ).first()
+    def _check(self, conn: Connection, link_id: bytes, *, opening: bool) -> links.LinkRow:
+        row = links.find(conn, link_id)
         if row is None or within(conn, row.owner_id, row.node_id, row.trash_id):
             raise not_found("link")
         if row.expires_at is not None and self._clock.now() >= row.expires_at:
@@ -125,41 +95,34 @@ class LinkService:
                 raise ServiceError(
                     ErrorCode.LINK_EXHAUSTED, "this link has reached its download limit"
                 )
+        return row
+
+    def usable(self, conn: Connection, link_id: bytes, *, opening: bool = False) -> OpenLink:
+        """The link if it may be used now. Opening counts against the download limit; the
+        requests that follow an opening (listings, content) pass while the count is within it.
+        """
+        row = self._check(conn, link_id, opening=opening)
         return OpenLink(row.link_id, row.owner_id, row.node_id, row.node_type)
 
     def _open(self, link_id: bytes) -> m.LinkOpened:
-        with self._engine.begin() as conn:
-            link = self.usable(conn, link_id, opening=True)
-            # The guard repeats the limit so that two concurrent openings cannot both take the
-            # last download.
-            counted = conn.execute(
-                update(links)
-                .where(
-                    (links.c.link_id == link_id)
-                    & (
-                        links.c.max_downloads.is_(None)
-                        | (links.c.downloads < links.c.max_downloads)
-                    )
-                )
-                .values(downloads=links.c.downloads + 1)
-            ).rowcount
-            if counted == 0:
+        with writing(self._engine) as conn:
+            self._check(conn, link_id, opening=True)
+            if not links.count_download(conn, link_id):
                 raise ServiceError(
                     ErrorCode.LINK_EXHAUSTED, "this link has reached its download limit"
                 )
-            row = conn.execute(
-                select(links, accounts.c.username, accounts.c.identity_bundle)
-                .select_from(links.join(accounts, accounts.c.user_id == links.c.owner_id))
-                .where(links.c.link_id == link_id)
-            ).one()
+            row = links.find(conn, link_id)
+            owner = links.owner_of(conn, link_id)
+        if row is None:  # the row is locked by the count above; it cannot vanish
+            raise not_found("link")
         left = None if row.max_downloads is None else row.max_downloads - row.downloads
         return m.LinkOpened(
-            link_id=link.link_id,
-            node_id=link.node_id,
+            link_id=row.link_id,
+            node_id=row.node_id,
             node_type=row.node_type,
             secret=row.secret,
-            owner_username=row.username,
-            owner_bundle=row.identity_bundle,
+            owner_username=owner.username,
+            owner_bundle=owner.identity_bundle,
             expires_at=row.expires_at,
             downloads_left=left,
         )
@@ -188,31 +151,3 @@ class LinkService:
         return reaches_content(
             conn, link.owner_id, link.node_id, link.node_type == "folder", content_id
         )
-
-
-def record_import(conn: Connection, importer_id: bytes, link_id: bytes, content_id: bytes) -> None:
-    """Remember that ``importer_id`` took ``content_id`` from ``link_id`` (once)."""
-    seen = conn.execute(
-        select(content_imports.c.content_id).where(
-            (content_imports.c.content_id == content_id)
-            & (content_imports.c.importer_id == importer_id)
-            & (content_imports.c.link_id == link_id)
-        )
-    ).first()
-    if seen is None:
-        conn.execute(
-            insert(content_imports).values(
-                content_id=content_id, importer_id=importer_id, link_id=link_id
-            )
-        )
-
-
-def _view(row: Row[Any]) -> m.LinkView:
-    return m.LinkView(
-        link_id=row.link_id,
-        node_id=row.node_id,
-        node_type=row.node_type,
-        expires_at=row.expires_at,
-        max_downloads=row.max_downloads,
-        downloads=row.downloads,
-    )

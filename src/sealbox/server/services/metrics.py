@@ -7,15 +7,9 @@ client sent, which would carry ids. Each app gets its own registry, so several s
 test process do not share counters.
 """
 
-from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from sqlalchemy import Engine, func, select
-
-from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStore
-from sealbox.server.db.engine import read_only
-from sealbox.server.db.schema import uploads
 
 # Request latencies from a fast listing to a large chunk over a slow link.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
@@ -73,81 +67,13 @@ class Metrics:
             registry=self.registry,
         )
 
+    def chunk_received(self, size: int) -> None:
+        """One upload chunk accepted and stored, through whichever route it came."""
+        self.chunks_received.inc()
+        self.chunk_bytes_received.inc(size)
+
+    def blob_store_failed(self, operation: str) -> None:
+        self.blob_store_errors.labels(operation).inc()
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
-
-
-class MeteredBlobStore:
-    """A blob store that counts the failures of the store it wraps, then re-raises them.
-
-    Any exception counts, not only BlobStoreError: a store that fails in an unforeseen way (a
-    local disk error, say) is exactly what operators need to see.
-    """
-
-    def __init__(self, inner: BlobStore, errors: Counter) -> None:
-        self.inner = inner
-        self._errors = errors
-
-    def _count(self, operation: str, error: Exception) -> None:
-        if not isinstance(error, BlobNotFound):
-            self._errors.labels(operation).inc()
-
-    async def put(self, key: str, data: AsyncIterable[bytes] | bytes) -> BlobInfo:
-        try:
-            return await self.inner.put(key, data)
-        except Exception as error:
-            self._count("put", error)
-            raise
-
-    async def put_many(self, items: list[tuple[str, bytes]]) -> None:
-        try:
-            await self.inner.put_many(items)
-        except Exception as error:
-            self._count("put", error)
-            raise
-
-    async def get_many(self, keys: list[str]) -> list[bytes]:
-        try:
-            return await self.inner.get_many(keys)
-        except Exception as error:
-            self._count("get", error)
-            raise
-
-    async def get(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
-        try:
-            async for piece in self.inner.get(key, start, end):
-                yield piece
-        except Exception as error:
-            self._count("get", error)
-            raise
-
-    async def stat(self, key: str) -> BlobInfo | None:
-        try:
-            return await self.inner.stat(key)
-        except Exception as error:
-            self._count("stat", error)
-            raise
-
-    async def delete(self, key: str) -> None:
-        try:
-            await self.inner.delete(key)
-        except Exception as error:
-            self._count("delete", error)
-            raise
-
-    async def list(self, prefix: str = "") -> AsyncIterator[BlobInfo]:
-        try:
-            async for info in self.inner.list(prefix):
-                yield info
-        except Exception as error:
-            self._count("list", error)
-            raise
-
-    async def close(self) -> None:
-        await self.inner.close()
-
-
-def count_open_uploads(engine: Engine) -> int:
-    """Uploads in the shared database, so every server reports the same service-wide figure."""
-    with read_only(engine) as conn:
-        return int(conn.execute(select(func.count()).select_from(uploads)).scalar_one())

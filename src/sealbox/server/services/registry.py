@@ -2,10 +2,9 @@
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
-
 from sealbox.server.blobs.base import BlobStore
 from sealbox.server.clock import Clock
+from sealbox.server.db.engine import Engine
 from sealbox.server.services.accounts import AccountService
 from sealbox.server.services.collector import Collector
 from sealbox.server.services.contacts import ContactService
@@ -17,6 +16,7 @@ from sealbox.server.services.links import LinkService
 from sealbox.server.services.metrics import Metrics
 from sealbox.server.services.shares import ShareService
 from sealbox.server.services.throttle import LoginThrottle
+from sealbox.server.services.transaction import TransactionService
 from sealbox.server.services.uploads import UploadService
 from sealbox.server.settings import Settings
 
@@ -30,6 +30,7 @@ class Services:
     accounts: AccountService
     uploads: UploadService
     drive: DriveService
+    transactions: TransactionService
     contents: ContentService
     links: LinkService
     shares: ShareService

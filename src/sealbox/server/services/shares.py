@@ -6,23 +6,18 @@ and write members change it with folder transactions confined to it. Whether a s
 genuine is the clients' business (spec/sharing.md, "Writers sign").
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import Connection, Engine, Row, delete, insert, or_, select, update
-from sqlalchemy.orm import aliased
 
 from sealbox.protocol import models as m
 from sealbox.protocol.errors import ErrorCode
-from sealbox.server.db.engine import read_only
-from sealbox.server.db.schema import accounts, nodes, share_rosters, shares
+from sealbox.server.db import accounts, contacts, nodes, shares
+from sealbox.server.db.engine import Connection, Engine, read_only, writing
+from sealbox.server.db.subtrees import reaches_content, within
 from sealbox.server.errors import ServiceError, not_found
 from sealbox.server.services.accounts import normalise_username
-from sealbox.server.services.contacts import are_contacts
-from sealbox.server.services.subtrees import reaches_content, within
 
 READ, WRITE = 1, 2
 
@@ -45,16 +40,10 @@ class ShareService:
 
     def _bundle(self, username: str) -> m.UserBundle:
         with read_only(self._engine) as conn:
-            row = conn.execute(
-                select(accounts.c.user_id, accounts.c.username, accounts.c.identity_bundle).where(
-                    accounts.c.username == normalise_username(username)
-                )
-            ).first()
-        if row is None:
+            found = accounts.bundle(conn, normalise_username(username))
+        if found is None:
             raise not_found("user")
-        return m.UserBundle(
-            user_id=row.user_id, username=row.username, identity_bundle=row.identity_bundle
-        )
+        return found
 
     async def bundle(self, username: str) -> m.UserBundle:
         """Another account's public identity bundle, which clients verify against their pins."""
@@ -63,16 +52,13 @@ class ShareService:
     # The owner's side
 
     def _create(self, user_id: bytes, req: m.ShareCreateRequest) -> m.ShareView:
-        with self._engine.begin() as conn:
-            folder = conn.execute(
-                select(nodes.c.node_type, accounts.c.root_id, accounts.c.trash_id)
-                .select_from(nodes.join(accounts, accounts.c.user_id == nodes.c.owner_id))
-                .where((nodes.c.owner_id == user_id) & (nodes.c.node_id == req.folder_id))
-            ).first()
-            if folder is None or folder.node_type != "folder":
+        with writing(self._engine) as conn:
+            folder = shares.folder_and_specials(conn, user_id, req.folder_id)
+            if folder is None or folder[0] != "folder":
                 raise not_found("folder")
-            if req.folder_id in (folder.root_id, folder.trash_id) or within(
-                conn, user_id, req.folder_id, folder.trash_id
+            _node_type, root_id, trash_id = folder
+            if req.folder_id in (root_id, trash_id) or within(
+                conn, user_id, req.folder_id, trash_id
             ):
                 raise ServiceError(
                     ErrorCode.BAD_REQUEST, "the root folder and the trash cannot be shared"
@@ -81,119 +67,32 @@ class ShareService:
                 raise ServiceError(
                     ErrorCode.BAD_REQUEST, "a folder cannot be shared with its owner"
                 )
-            recipient = conn.execute(
-                select(accounts.c.user_id).where(accounts.c.user_id == req.recipient_id)
-            ).first()
-            if recipient is None:
+            if not accounts.exists(conn, req.recipient_id):
                 raise not_found("user")
-            if not are_contacts(conn, user_id, req.recipient_id):
+            if not contacts.are_contacts(conn, user_id, req.recipient_id):
                 raise ServiceError(
                     ErrorCode.NOT_A_CONTACT,
                     "you can share only with accepted contacts: invite them first",
                 )
-            taken = conn.execute(
-                select(shares.c.share_id).where(
-                    (shares.c.share_id == req.share_id)
-                    | (
-                        (shares.c.owner_id == user_id)
-                        & (shares.c.folder_id == req.folder_id)
-                        & (shares.c.recipient_id == req.recipient_id)
-                    )
-                )
-            ).first()
-            if taken is not None:
+            if shares.taken(conn, user_id, req):
                 raise ServiceError(
                     ErrorCode.ID_TAKEN, "the share id is taken or the folder is already shared"
                 )
-            conn.execute(
-                insert(shares).values(
-                    share_id=req.share_id,
-                    owner_id=user_id,
-                    folder_id=req.folder_id,
-                    recipient_id=req.recipient_id,
-                    rights=req.rights,
-                    envelope=req.envelope,
-                )
-            )
+            shares.add(conn, user_id, req)
             if req.roster is not None:
-                self._store_roster(conn, user_id, req.folder_id, req.roster)
-            return self._views(conn, shares.c.share_id == req.share_id)[0]
+                shares.store_roster(conn, user_id, req.folder_id, req.roster)
+            return shares.view(conn, req.share_id)
 
     async def create(self, user_id: bytes, req: m.ShareCreateRequest) -> m.ShareView:
         return await to_thread.run_sync(partial(self._create, user_id, req))
 
-    def _views(self, conn: Connection, where: Any) -> list[m.ShareView]:
-        owner = aliased(accounts)
-        recipient = aliased(accounts)
-        rows = conn.execute(
-            select(
-                shares,
-                owner.c.username.label("owner_username"),
-                recipient.c.username.label("recipient_username"),
-            )
-            .select_from(
-                shares.join(owner, owner.c.user_id == shares.c.owner_id).join(
-                    recipient, recipient.c.user_id == shares.c.recipient_id
-                )
-            )
-            .where(where)
-            .order_by(shares.c.share_id)
-        ).all()
-        folders = {(r.owner_id, r.folder_id) for r in rows}
-        members = self._members(conn, folders)
-        rosters = self._rosters(conn, folders)
-        return [
-            _view(r, members[(r.owner_id, r.folder_id)], rosters.get((r.owner_id, r.folder_id)))
-            for r in rows
-        ]
-
-    def _rosters(
-        self, conn: Connection, folders: set[tuple[bytes, bytes]]
-    ) -> dict[tuple[bytes, bytes], bytes]:
-        out: dict[tuple[bytes, bytes], bytes] = {}
-        for owner_id, folder_id in folders:
-            row = conn.execute(
-                select(share_rosters.c.roster).where(
-                    (share_rosters.c.owner_id == owner_id)
-                    & (share_rosters.c.folder_id == folder_id)
-                )
-            ).first()
-            if row is not None:
-                out[(owner_id, folder_id)] = bytes(row.roster)
-        return out
-
-    def _store_roster(
-        self, conn: Connection, owner_id: bytes, folder_id: bytes, roster: bytes
-    ) -> None:
-        # The server cannot check the owner's signature or the roster version; members do, and
-        # refuse an older roster than one they saw (spec/sharing.md, "Share roster").
-        where = (share_rosters.c.owner_id == owner_id) & (share_rosters.c.folder_id == folder_id)
-        if conn.execute(update(share_rosters).where(where).values(roster=roster)).rowcount == 0:
-            conn.execute(
-                insert(share_rosters).values(owner_id=owner_id, folder_id=folder_id, roster=roster)
-            )
-
     def _set_roster(self, user_id: bytes, folder_id: bytes, req: m.RosterUpdate) -> None:
-        with self._engine.begin() as conn:
-            folder = conn.execute(
-                select(nodes.c.node_type).where(
-                    (nodes.c.owner_id == user_id) & (nodes.c.node_id == folder_id)
-                )
-            ).first()
-            if folder is None or folder.node_type != "folder":
+        with writing(self._engine) as conn:
+            if nodes.node_type(conn, user_id, folder_id) != "folder":
                 raise not_found("folder")
-            self._store_roster(conn, user_id, folder_id, req.roster)
+            shares.store_roster(conn, user_id, folder_id, req.roster)
             for new in req.envelopes:
-                changed = conn.execute(
-                    update(shares)
-                    .where(
-                        (shares.c.share_id == new.share_id)
-                        & (shares.c.owner_id == user_id)
-                        & (shares.c.folder_id == folder_id)
-                    )
-                    .values(envelope=new.envelope)
-                ).rowcount
-                if changed == 0:
+                if not shares.set_envelope(conn, user_id, new.share_id, new.envelope, folder_id):
                     raise not_found("share")  # rolls back the roster too
 
     async def set_roster(self, user_id: bytes, folder_id: bytes, req: m.RosterUpdate) -> None:
@@ -201,42 +100,19 @@ class ShareService:
         of its members if the folder's key changed, in one transaction."""
         await to_thread.run_sync(partial(self._set_roster, user_id, folder_id, req))
 
-    def _members(
-        self, conn: Connection, folders: set[tuple[bytes, bytes]]
-    ) -> dict[tuple[bytes, bytes], list[m.ShareMember]]:
-        out: dict[tuple[bytes, bytes], list[m.ShareMember]] = defaultdict(list)
-        for owner_id, folder_id in folders:
-            for row in conn.execute(
-                select(shares.c.recipient_id, shares.c.rights, accounts.c.username)
-                .select_from(shares.join(accounts, accounts.c.user_id == shares.c.recipient_id))
-                .where((shares.c.owner_id == owner_id) & (shares.c.folder_id == folder_id))
-                .order_by(shares.c.recipient_id)
-            ):
-                out[(owner_id, folder_id)].append(
-                    m.ShareMember(
-                        user_id=row.recipient_id, username=row.username, rights=row.rights
-                    )
-                )
-        return out
-
     def _list(self, user_id: bytes) -> m.ShareList:
         with read_only(self._engine) as conn:
             return m.ShareList(
-                outgoing=self._views(conn, shares.c.owner_id == user_id),
-                incoming=self._views(conn, shares.c.recipient_id == user_id),
+                outgoing=shares.outgoing(conn, user_id), incoming=shares.incoming(conn, user_id)
             )
 
     async def list(self, user_id: bytes) -> m.ShareList:
         return await to_thread.run_sync(partial(self._list, user_id))
 
     def _replace_envelope(self, user_id: bytes, share_id: bytes, envelope: bytes) -> None:
-        with self._engine.begin() as conn:
-            changed = conn.execute(
-                update(shares)
-                .where((shares.c.share_id == share_id) & (shares.c.owner_id == user_id))
-                .values(envelope=envelope)
-            ).rowcount
-        if changed == 0:
+        with writing(self._engine) as conn:
+            changed = shares.set_envelope(conn, user_id, share_id, envelope)
+        if not changed:
             raise not_found("share")
 
     async def replace_envelope(self, user_id: bytes, share_id: bytes, envelope: bytes) -> None:
@@ -245,14 +121,9 @@ class ShareService:
         await to_thread.run_sync(partial(self._replace_envelope, user_id, share_id, envelope))
 
     def _remove(self, user_id: bytes, share_id: bytes) -> None:
-        with self._engine.begin() as conn:
-            gone = conn.execute(
-                delete(shares).where(
-                    (shares.c.share_id == share_id)
-                    & or_(shares.c.owner_id == user_id, shares.c.recipient_id == user_id)
-                )
-            ).rowcount
-        if gone == 0:
+        with writing(self._engine) as conn:
+            gone = shares.remove(conn, user_id, share_id)
+        if not gone:
             raise not_found("share")
 
     async def remove(self, user_id: bytes, share_id: bytes) -> None:
@@ -266,11 +137,7 @@ class ShareService:
     ) -> ShareAccess:
         """The caller's access through the share; NOT_FOUND unless it is theirs. Writing needs
         write rights: a read member gets NOT_FOUND too, as for anything that is not theirs."""
-        row = conn.execute(
-            select(shares, accounts.c.trash_id)
-            .select_from(shares.join(accounts, accounts.c.user_id == shares.c.owner_id))
-            .where((shares.c.share_id == share_id) & (shares.c.recipient_id == user_id))
-        ).first()
+        row = shares.member_access(conn, user_id, share_id)
         if row is None or within(conn, row.owner_id, row.folder_id, row.trash_id):
             raise not_found("share")
         if write and row.rights != WRITE:
@@ -310,18 +177,3 @@ class ShareService:
 
     async def writable(self, user_id: bytes, share_id: bytes) -> ShareAccess:
         return await to_thread.run_sync(partial(self._writable, user_id, share_id))
-
-
-def _view(row: Row[Any], members: list[m.ShareMember], roster: bytes | None) -> m.ShareView:
-    return m.ShareView(
-        share_id=row.share_id,
-        folder_id=row.folder_id,
-        owner_id=row.owner_id,
-        owner_username=row.owner_username,
-        recipient_id=row.recipient_id,
-        recipient_username=row.recipient_username,
-        rights=row.rights,
-        envelope=row.envelope,
-        members=members,
-        roster=roster,
-    )

@@ -9,11 +9,8 @@ the collector deletes them.
 
 from collections.abc import AsyncIterable, AsyncIterator
 from functools import partial
-from typing import Any
 
 from anyio import to_thread
-from sqlalchemy import Connection, Engine, Row, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from sealbox.protocol import models as m
 from sealbox.protocol.content_layout import ContentLayout
@@ -21,14 +18,12 @@ from sealbox.protocol.errors import ErrorCode
 from sealbox.server.blobs.base import BlobStore
 from sealbox.server.blobs.keys import chunk_key
 from sealbox.server.clock import Clock
-from sealbox.server.db.engine import read_only
-from sealbox.server.db.schema import contents, upload_chunks, uploads
+from sealbox.server.db import accounts, uploads
+from sealbox.server.db.batching import batched
+from sealbox.server.db.engine import Connection, Engine, read_only, writing
 from sealbox.server.errors import ServiceError, not_found
-from sealbox.server.services.accounts import usage
-from sealbox.server.services.sql import batched, lock_account
+from sealbox.server.services.metrics import Metrics
 from sealbox.server.settings import Settings
-
-# Inline files of one transaction are written this many at a time.
 
 
 class WrongLength(ServiceError):
@@ -48,21 +43,24 @@ async def _exactly(stream: AsyncIterable[bytes], expected: int) -> AsyncIterator
         raise WrongLength(expected)
 
 
-def layout_of(row: Row[Any]) -> ContentLayout:
-    return ContentLayout(
-        header_size=len(row.header),
-        chunk_size=row.chunk_size,
-        chunk_count=row.chunk_count,
-        total_size=row.total_size,
-    )
+def _id_taken() -> ServiceError:
+    return ServiceError(ErrorCode.ID_TAKEN, "content id is already in use")
 
 
 class UploadService:
-    def __init__(self, engine: Engine, blobs: BlobStore, clock: Clock, settings: Settings) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        blobs: BlobStore,
+        clock: Clock,
+        settings: Settings,
+        metrics: Metrics | None = None,
+    ) -> None:
         self._engine = engine
         self._blobs = blobs
         self._clock = clock
         self._settings = settings
+        self._metrics = metrics or Metrics()
 
     def _now(self) -> int:
         return int(self._clock.now())
@@ -74,44 +72,39 @@ class UploadService:
             ContentLayout(len(req.header), req.chunk_size, req.chunk_count, req.total_size)
         except ValueError as exc:
             raise ServiceError(ErrorCode.BAD_REQUEST, str(exc)) from exc
-        with self._engine.begin() as conn:
-            account = lock_account(conn, user_id)
-            existing = conn.execute(
-                select(uploads).where(uploads.c.content_id == req.content_id)
-            ).first()
+        new = uploads.Upload(
+            content_id=req.content_id,
+            owner_id=user_id,
+            header=req.header,
+            chunk_size=req.chunk_size,
+            chunk_count=req.chunk_count,
+            total_size=req.total_size,
+            received_bytes=0,
+            touched_at=self._now(),
+        )
+        with writing(self._engine) as conn:
+            account = accounts.lock(conn, user_id)
+            existing = uploads.find(conn, req.content_id)
             if existing is not None:
-                same = (
-                    existing.owner_id == user_id
-                    and existing.header == req.header
-                    and existing.chunk_size == req.chunk_size
-                    and existing.chunk_count == req.chunk_count
-                    and existing.total_size == req.total_size
+                same = (existing.owner_id, existing.header, existing.chunk_size) == (
+                    user_id,
+                    req.header,
+                    req.chunk_size,
+                ) and (existing.chunk_count, existing.total_size) == (
+                    req.chunk_count,
+                    req.total_size,
                 )
                 if not same:
-                    raise ServiceError(ErrorCode.ID_TAKEN, "content id is already in use")
+                    raise _id_taken()
                 # Opening the same upload again is how a client resumes: report what is there.
                 return self._view(conn, user_id, req.content_id)
-            if conn.execute(
-                select(contents.c.content_id).where(contents.c.content_id == req.content_id)
-            ).first():
-                raise ServiceError(ErrorCode.ID_TAKEN, "content id is already in use")
+            if uploads.content_exists(conn, req.content_id):
+                raise _id_taken()
             self._check_quota(conn, user_id, account.quota_bytes, req.total_size)
             try:
-                with conn.begin_nested():
-                    conn.execute(
-                        insert(uploads).values(
-                            content_id=req.content_id,
-                            owner_id=user_id,
-                            header=req.header,
-                            chunk_size=req.chunk_size,
-                            chunk_count=req.chunk_count,
-                            total_size=req.total_size,
-                            received_bytes=0,
-                            touched_at=self._now(),
-                        )
-                    )
-            except IntegrityError as exc:
-                raise ServiceError(ErrorCode.ID_TAKEN, "content id is already in use") from exc
+                uploads.add(conn, [new], guarded=True)
+            except uploads.IdTaken as exc:
+                raise _id_taken() from exc
             return self._view(conn, user_id, req.content_id)
 
     def _check_quota(
@@ -121,12 +114,8 @@ class UploadService:
         quota = own_quota if own_quota is not None else self._settings.default_quota
         if quota is None:
             return
-        pending: int = conn.execute(
-            select(func.coalesce(func.sum(uploads.c.total_size), 0)).where(
-                uploads.c.owner_id == user_id
-            )
-        ).scalar_one()
-        if usage(conn, user_id) + int(pending) + adding > quota:
+        pending = uploads.pending_bytes(conn, user_id)
+        if accounts.usage(conn, user_id) + pending + adding > quota:
             raise ServiceError(
                 ErrorCode.QUOTA_EXCEEDED,
                 f"this upload would exceed the account's quota of {quota} bytes",
@@ -147,33 +136,25 @@ class UploadService:
         ids = [item.content_id for item in items]
         if len(set(ids)) != len(ids):
             raise ServiceError(ErrorCode.INVALID_TRANSACTION, "duplicate inline content ids")
-        with self._engine.begin() as conn:
-            account = lock_account(conn, user_id)
-            for batch in batched(ids):
-                taken = (
-                    conn.execute(
-                        select(contents.c.content_id).where(contents.c.content_id.in_(batch))
-                    ).first()
-                    or conn.execute(
-                        select(uploads.c.content_id).where(uploads.c.content_id.in_(batch))
-                    ).first()
-                )
-                if taken:
-                    raise ServiceError(ErrorCode.ID_TAKEN, "content id is already in use")
+        now = self._now()
+        with writing(self._engine) as conn:
+            account = accounts.lock(conn, user_id)
+            if uploads.any_taken(conn, ids):
+                raise _id_taken()
             self._check_quota(conn, user_id, account.quota_bytes, sum(map(_inline_size, items)))
-            conn.execute(
-                insert(uploads),
+            uploads.add(
+                conn,
                 [
-                    {
-                        "content_id": item.content_id,
-                        "owner_id": user_id,
-                        "header": item.header,
-                        "chunk_size": item.chunk_size,
-                        "chunk_count": 1,
-                        "total_size": _inline_size(item),
-                        "received_bytes": len(item.chunk),
-                        "touched_at": self._now(),
-                    }
+                    uploads.Upload(
+                        content_id=item.content_id,
+                        owner_id=user_id,
+                        header=item.header,
+                        chunk_size=item.chunk_size,
+                        chunk_count=1,
+                        total_size=_inline_size(item),
+                        received_bytes=len(item.chunk),
+                        touched_at=now,
+                    )
                     for item in items
                 ],
             )
@@ -189,28 +170,17 @@ class UploadService:
     # Inspecting
 
     def _view(self, conn: Connection, user_id: bytes, content_id: bytes) -> m.UploadView:
-        row = conn.execute(
-            select(uploads).where(
-                (uploads.c.content_id == content_id) & (uploads.c.owner_id == user_id)
-            )
-        ).first()
-        if row is None:
+        found = uploads.find_own(conn, user_id, content_id)
+        if found is None:
             raise not_found("upload")
-        present: list[int] = list(
-            conn.execute(
-                select(upload_chunks.c.chunk_index)
-                .where(upload_chunks.c.content_id == content_id)
-                .order_by(upload_chunks.c.chunk_index)
-            ).scalars()
-        )
         return m.UploadView(
             content_id=content_id,
-            chunk_size=row.chunk_size,
-            chunk_count=row.chunk_count,
-            total_size=row.total_size,
-            present=present,
-            received_bytes=row.received_bytes,
-            expires_at=row.touched_at + self._settings.upload_ttl_seconds,
+            chunk_size=found.chunk_size,
+            chunk_count=found.chunk_count,
+            total_size=found.total_size,
+            present=uploads.present(conn, content_id),
+            received_bytes=found.received_bytes,
+            expires_at=found.touched_at + self._settings.upload_ttl_seconds,
         )
 
     def _status(self, user_id: bytes, content_id: bytes) -> m.UploadView:
@@ -225,52 +195,20 @@ class UploadService:
     def _chunk_state(self, user_id: bytes, content_id: bytes, index: int) -> tuple[int, bool]:
         """The chunk's required length and whether it is already stored."""
         with read_only(self._engine) as conn:
-            row = conn.execute(
-                select(
-                    uploads.c.header,
-                    uploads.c.chunk_size,
-                    uploads.c.chunk_count,
-                    uploads.c.total_size,
-                ).where((uploads.c.content_id == content_id) & (uploads.c.owner_id == user_id))
-            ).first()
-            if row is None:
+            found = uploads.find_own(conn, user_id, content_id)
+            if found is None:
                 raise not_found("upload")
-            stored = conn.execute(
-                select(upload_chunks.c.chunk_index).where(
-                    (upload_chunks.c.content_id == content_id)
-                    & (upload_chunks.c.chunk_index == index)
-                )
-            ).first()
+            stored = uploads.has_chunk(conn, content_id, index)
         try:
-            return layout_of(row).chunk_length(index), stored is not None
+            return found.layout.chunk_length(index), stored
         except ValueError as exc:
             raise ServiceError(ErrorCode.BAD_REQUEST, str(exc)) from exc
 
     def _record_chunk(self, user_id: bytes, content_id: bytes, index: int, size: int) -> None:
-        with self._engine.begin() as conn:
-            changed = conn.execute(
-                update(uploads)
-                .where((uploads.c.content_id == content_id) & (uploads.c.owner_id == user_id))
-                .values(
-                    received_bytes=uploads.c.received_bytes + size,
-                    touched_at=self._now(),
-                )
-            ).rowcount
-            if changed == 0:
+        with writing(self._engine) as conn:
+            if not uploads.record_chunk(conn, user_id, content_id, index, size, self._now()):
                 # Committed, aborted or expired meanwhile; a stray blob is the collector's job.
                 raise not_found("upload")
-            known = conn.execute(
-                select(upload_chunks.c.chunk_index).where(
-                    (upload_chunks.c.content_id == content_id)
-                    & (upload_chunks.c.chunk_index == index)
-                )
-            ).first()
-            if known is None:
-                conn.execute(
-                    insert(upload_chunks).values(
-                        content_id=content_id, chunk_index=index, size=size
-                    )
-                )
 
     async def put_chunk(
         self,
@@ -280,6 +218,8 @@ class UploadService:
         body: AsyncIterable[bytes] | bytes,
         declared_length: int | None = None,
     ) -> m.ChunkReceipt:
+        """Store one chunk of ``user_id``'s upload, whichever route it came through (the
+        account's own or a drop's), and count it in the metrics."""
         expected, stored = await to_thread.run_sync(
             partial(self._chunk_state, user_id, content_id, index)
         )
@@ -298,22 +238,18 @@ class UploadService:
         else:
             await self._blobs.put(chunk_key(content_id, index), _exactly(body, expected))
         await to_thread.run_sync(partial(self._record_chunk, user_id, content_id, index, expected))
+        self._metrics.chunk_received(expected)
         return m.ChunkReceipt(index=index, size=expected)
 
     # Aborting
 
     def _forget(self, user_id: bytes, content_id: bytes) -> int:
-        with self._engine.begin() as conn:
-            count = conn.execute(
-                select(uploads.c.chunk_count).where(
-                    (uploads.c.content_id == content_id) & (uploads.c.owner_id == user_id)
-                )
-            ).scalar()
+        with writing(self._engine) as conn:
+            count = uploads.chunk_count_of_own(conn, user_id, content_id)
             if count is None:
                 raise not_found("upload")
-            conn.execute(delete(upload_chunks).where(upload_chunks.c.content_id == content_id))
-            conn.execute(delete(uploads).where(uploads.c.content_id == content_id))
-        return int(count)
+            uploads.forget(conn, [content_id])
+        return count
 
     async def abort(self, user_id: bytes, content_id: bytes) -> None:
         count = await to_thread.run_sync(partial(self._forget, user_id, content_id))
@@ -329,71 +265,33 @@ def _inline_size(item: m.InlineContent) -> int:
     return len(item.header) + len(item.chunk)
 
 
-def commit_upload(
-    conn: Connection, user_id: bytes, content_id: bytes, *, inline: bool = False
-) -> int:
+def commit_upload(conn: Connection, user_id: bytes, content_id: bytes) -> int:
     """Turn a complete upload of ``user_id`` into a content object inside the caller's transaction.
 
     Returns the content's size. Raises NOT_FOUND for an upload that is not the caller's and
     UPLOAD_INCOMPLETE while chunks are missing.
     """
-    row = conn.execute(
-        select(uploads)
-        .where((uploads.c.content_id == content_id) & (uploads.c.owner_id == user_id))
-        .with_for_update()
-    ).first()
-    if row is None:
+    found = uploads.find_own(conn, user_id, content_id, lock=True)
+    if found is None:
         raise not_found("upload")
-    present = conn.execute(
-        select(func.count()).where(upload_chunks.c.content_id == content_id)
-    ).scalar_one()
-    # An inline reservation has no chunk rows; its one chunk was written before this transaction.
-    if inline:
-        present = row.chunk_count
-    if present != row.chunk_count:
+    present = uploads.stored_chunks(conn, content_id)
+    if present != found.chunk_count:
         raise ServiceError(
             ErrorCode.UPLOAD_INCOMPLETE,
-            f"upload has {present} of {row.chunk_count} chunks",
+            f"upload has {present} of {found.chunk_count} chunks",
         )
-    conn.execute(delete(upload_chunks).where(upload_chunks.c.content_id == content_id))
-    conn.execute(delete(uploads).where(uploads.c.content_id == content_id))
-    conn.execute(
-        insert(contents).values(
-            content_id=content_id,
-            header=row.header,
-            chunk_size=row.chunk_size,
-            chunk_count=row.chunk_count,
-            total_size=row.total_size,
-        )
-    )
-    return int(row.total_size)
+    uploads.make_contents(conn, [found])
+    return found.total_size
 
 
 def commit_inline(conn: Connection, user_id: bytes, content_ids: list[bytes]) -> None:
     """Turn ``user_id``'s inline reservations into content objects inside the caller's
     transaction, a few statements per batch of ids rather than per file (a folder transaction may
-    carry thousands of small files). The same rule as :func:`commit_upload` with ``inline=True``:
-    every id must be a reservation of the caller's, or the whole transaction is NOT_FOUND."""
+    carry thousands of small files). An inline reservation has no chunk rows: its one chunk was
+    written before the transaction. Every id must be a reservation of the caller's, or the whole
+    transaction is NOT_FOUND."""
     for batch in batched(content_ids):
-        rows = conn.execute(
-            select(uploads)
-            .where((uploads.c.content_id.in_(batch)) & (uploads.c.owner_id == user_id))
-            .with_for_update()
-        ).all()
-        if len(rows) != len(set(batch)):
+        found = uploads.own_many_locked(conn, user_id, batch)
+        if len(found) != len(set(batch)):
             raise not_found("upload")
-        conn.execute(delete(upload_chunks).where(upload_chunks.c.content_id.in_(batch)))
-        conn.execute(delete(uploads).where(uploads.c.content_id.in_(batch)))
-        conn.execute(
-            insert(contents),
-            [
-                {
-                    "content_id": row.content_id,
-                    "header": row.header,
-                    "chunk_size": row.chunk_size,
-                    "chunk_count": row.chunk_count,
-                    "total_size": row.total_size,
-                }
-                for row in rows
-            ],
-        )
+        uploads.make_contents(conn, found)

@@ -1,0 +1,77 @@
+"""A blob store that reports the failures of the store it wraps, then re-raises them.
+
+A wrapper store in the restic style: it has the store's interface and adds one concern, so any
+store (filesystem, S3, memory) is metered the same way. It knows nothing of Prometheus: it calls
+``count_failure`` with the operation's name and the caller decides where that goes.
+"""
+
+from collections.abc import AsyncIterable, AsyncIterator, Callable
+
+from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStore
+
+
+class MeteredBlobStore:
+    """Any exception counts, not only BlobStoreError: a store that fails in an unforeseen way (a
+    local disk error, say) is exactly what operators need to see. A missing blob is no failure."""
+
+    def __init__(self, inner: BlobStore, count_failure: Callable[[str], None]) -> None:
+        self.inner = inner
+        self._count_failure = count_failure
+
+    def _count(self, operation: str, error: Exception) -> None:
+        if not isinstance(error, BlobNotFound):
+            self._count_failure(operation)
+
+    async def put(self, key: str, data: AsyncIterable[bytes] | bytes) -> BlobInfo:
+        try:
+            return await self.inner.put(key, data)
+        except Exception as error:
+            self._count("put", error)
+            raise
+
+    async def put_many(self, items: list[tuple[str, bytes]]) -> None:
+        try:
+            await self.inner.put_many(items)
+        except Exception as error:
+            self._count("put", error)
+            raise
+
+    async def get_many(self, keys: list[str]) -> list[bytes]:
+        try:
+            return await self.inner.get_many(keys)
+        except Exception as error:
+            self._count("get", error)
+            raise
+
+    async def get(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        try:
+            async for piece in self.inner.get(key, start, end):
+                yield piece
+        except Exception as error:
+            self._count("get", error)
+            raise
+
+    async def stat(self, key: str) -> BlobInfo | None:
+        try:
+            return await self.inner.stat(key)
+        except Exception as error:
+            self._count("stat", error)
+            raise
+
+    async def delete(self, key: str) -> None:
+        try:
+            await self.inner.delete(key)
+        except Exception as error:
+            self._count("delete", error)
+            raise
+
+    async def list(self, prefix: str = "") -> AsyncIterator[BlobInfo]:
+        try:
+            async for info in self.inner.list(prefix):
+                yield info
+        except Exception as error:
+            self._count("list", error)
+            raise
+
+    async def close(self) -> None:
+        await self.inner.close()

@@ -1,0 +1,216 @@
+"""Uploads, their stored chunks, and the content objects a complete upload becomes."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, update
+
+from sealbox.protocol.content_layout import ContentLayout
+from sealbox.server.db.batching import batched
+from sealbox.server.db.engine import IntegrityError
+from sealbox.server.db.schema import contents, upload_chunks, uploads
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    content_id: bytes
+    owner_id: bytes
+    header: bytes
+    chunk_size: int
+    chunk_count: int
+    total_size: int
+    received_bytes: int
+    touched_at: int
+
+    @property
+    def layout(self) -> ContentLayout:
+        return ContentLayout(
+            header_size=len(self.header),
+            chunk_size=self.chunk_size,
+            chunk_count=self.chunk_count,
+            total_size=self.total_size,
+        )
+
+
+class IdTaken(Exception):
+    """The content id was taken by a concurrent upload between the check and the insert."""
+
+
+def _mine(user_id: bytes, content_id: bytes) -> ColumnElement[bool]:
+    return (uploads.c.content_id == content_id) & (uploads.c.owner_id == user_id)
+
+
+def find(conn: Connection, content_id: bytes) -> Upload | None:
+    row = conn.execute(select(uploads).where(uploads.c.content_id == content_id)).first()
+    return None if row is None else Upload(**row._mapping)
+
+
+def find_own(
+    conn: Connection, user_id: bytes, content_id: bytes, *, lock: bool = False
+) -> Upload | None:
+    query = select(uploads).where(_mine(user_id, content_id))
+    row = conn.execute(query.with_for_update() if lock else query).first()
+    return None if row is None else Upload(**row._mapping)
+
+
+def is_own(conn: Connection, user_id: bytes, content_id: bytes) -> bool:
+    return (
+        conn.execute(select(uploads.c.content_id).where(_mine(user_id, content_id))).first()
+        is not None
+    )
+
+
+def content_exists(conn: Connection, content_id: bytes) -> bool:
+    return (
+        conn.execute(
+            select(contents.c.content_id).where(contents.c.content_id == content_id)
+        ).first()
+        is not None
+    )
+
+
+def any_taken(conn: Connection, content_ids: list[bytes]) -> bool:
+    """Whether any of the ids names a content object or an upload already."""
+    for batch in batched(content_ids):
+        if (
+            conn.execute(
+                select(contents.c.content_id).where(contents.c.content_id.in_(batch))
+            ).first()
+            or conn.execute(
+                select(uploads.c.content_id).where(uploads.c.content_id.in_(batch))
+            ).first()
+        ):
+            return True
+    return False
+
+
+def pending_bytes(conn: Connection, user_id: bytes) -> int:
+    """The declared sizes of the account's open uploads."""
+    pending: int = conn.execute(
+        select(func.coalesce(func.sum(uploads.c.total_size), 0)).where(
+            uploads.c.owner_id == user_id
+        )
+    ).scalar_one()
+    return int(pending)
+
+
+def add(conn: Connection, new: list[Upload], *, guarded: bool = False) -> None:
+    """Insert uploads. ``guarded`` (one upload): in a savepoint, raising IdTaken if its id was
+    taken meanwhile, so the caller's transaction can go on to answer."""
+    rows = [
+        {
+            "content_id": u.content_id,
+            "owner_id": u.owner_id,
+            "header": u.header,
+            "chunk_size": u.chunk_size,
+            "chunk_count": u.chunk_count,
+            "total_size": u.total_size,
+            "received_bytes": u.received_bytes,
+            "touched_at": u.touched_at,
+        }
+        for u in new
+    ]
+    if not guarded:
+        conn.execute(insert(uploads), rows)
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(uploads).values(**rows[0]))
+    except IntegrityError as exc:
+        raise IdTaken from exc
+
+
+def present(conn: Connection, content_id: bytes) -> list[int]:
+    """The indexes of the chunks stored so far, in order."""
+    return list(
+        conn.execute(
+            select(upload_chunks.c.chunk_index)
+            .where(upload_chunks.c.content_id == content_id)
+            .order_by(upload_chunks.c.chunk_index)
+        ).scalars()
+    )
+
+
+def has_chunk(conn: Connection, content_id: bytes, index: int) -> bool:
+    return (
+        conn.execute(
+            select(upload_chunks.c.chunk_index).where(
+                (upload_chunks.c.content_id == content_id) & (upload_chunks.c.chunk_index == index)
+            )
+        ).first()
+        is not None
+    )
+
+
+def record_chunk(
+    conn: Connection, user_id: bytes, content_id: bytes, index: int, size: int, now: int
+) -> bool:
+    """Count the chunk's bytes and remember it stored; False if the upload is gone."""
+    changed = conn.execute(
+        update(uploads)
+        .where(_mine(user_id, content_id))
+        .values(received_bytes=uploads.c.received_bytes + size, touched_at=now)
+    ).rowcount
+    if changed == 0:
+        return False
+    if not has_chunk(conn, content_id, index):
+        conn.execute(
+            insert(upload_chunks).values(content_id=content_id, chunk_index=index, size=size)
+        )
+    return True
+
+
+def chunk_count_of_own(conn: Connection, user_id: bytes, content_id: bytes) -> int | None:
+    count = conn.execute(select(uploads.c.chunk_count).where(_mine(user_id, content_id))).scalar()
+    return None if count is None else int(count)
+
+
+def forget(conn: Connection, content_ids: list[bytes]) -> None:
+    """Delete the uploads and their chunk rows (not their blobs)."""
+    for batch in batched(content_ids):
+        conn.execute(delete(upload_chunks).where(upload_chunks.c.content_id.in_(batch)))
+        conn.execute(delete(uploads).where(uploads.c.content_id.in_(batch)))
+
+
+def stored_chunks(conn: Connection, content_id: bytes) -> int:
+    return int(
+        conn.execute(
+            select(func.count()).where(upload_chunks.c.content_id == content_id)
+        ).scalar_one()
+    )
+
+
+def own_many_locked(conn: Connection, user_id: bytes, content_ids: list[bytes]) -> list[Upload]:
+    rows = conn.execute(
+        select(uploads)
+        .where(uploads.c.content_id.in_(content_ids) & (uploads.c.owner_id == user_id))
+        .with_for_update()
+    )
+    return [Upload(**row._mapping) for row in rows]
+
+
+def make_contents(conn: Connection, done: list[Upload]) -> None:
+    """Turn the uploads into content objects: their rows go, the contents' rows come."""
+    forget(conn, [u.content_id for u in done])
+    for group in batched(done):
+        conn.execute(
+            insert(contents),
+            [
+                {
+                    "content_id": u.content_id,
+                    "header": u.header,
+                    "chunk_size": u.chunk_size,
+                    "chunk_count": u.chunk_count,
+                    "total_size": u.total_size,
+                }
+                for u in group
+            ],
+        )
+
+
+def expired(conn: Connection, before: int) -> list[tuple[bytes, int]]:
+    """Delete the uploads untouched since ``before``; returns (content id, chunk count) of each."""
+    rows = conn.execute(
+        select(uploads.c.content_id, uploads.c.chunk_count).where(uploads.c.touched_at < before)
+    ).all()
+    forget(conn, [r.content_id for r in rows])
+    return [(r.content_id, r.chunk_count) for r in rows]
