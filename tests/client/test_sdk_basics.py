@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from sealbox.client.sdk import account, files
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import ApiError, ConflictError, NotFoundError
-from sealbox.client.sdk.tree import Drive
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 
 from .conftest import FAST, SERVER, World

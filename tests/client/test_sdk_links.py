@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from sealbox.client.sdk import files, links
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import ApiError, SealboxError
-from sealbox.client.sdk.tree import Drive
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 
 from .conftest import FAST, SERVER, World

@@ -153,6 +153,13 @@ class FileMetadata:
 Metadata = FolderMetadata | FileMetadata
 
 
+def as_file_metadata(metadata: Metadata) -> FileMetadata:
+    """``metadata`` as a file's; a folder's is refused (IntegrityError)."""
+    if not isinstance(metadata, FileMetadata):
+        raise IntegrityError(ErrorCode.WRONG_TYPE, "a folder where a file was expected")
+    return metadata
+
+
 def encode_metadata(metadata: Metadata) -> bytes:
     check_metadata(metadata)
     fields: dict[str, Any] = {"name": metadata.name, "mtime": metadata.mtime}
@@ -367,6 +374,20 @@ class NodeRecord:
         return unwrap_node_key(
             parent_key, self.wrapped_key, self.node_id, self.parent_id, self.node_type
         )
+
+    def open_file_key(self, parent_key: FolderKey) -> FileKey:
+        """The key of a file; a record of another type is refused (IntegrityError)."""
+        key = self.open_key(parent_key)
+        if not isinstance(key, FileKey):
+            raise IntegrityError(ErrorCode.WRONG_TYPE, "a folder where a file was expected")
+        return key
+
+    def open_folder_key(self, parent_key: FolderKey) -> FolderKey:
+        """The key of a folder; a record of another type is refused (IntegrityError)."""
+        key = self.open_key(parent_key)
+        if not isinstance(key, FolderKey):
+            raise IntegrityError(ErrorCode.WRONG_TYPE, "a file where a folder was expected")
+        return key
 
 
 def make_node_record(

@@ -16,9 +16,11 @@ import httpx
 
 from sealbox.client.sdk import transfers
 from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.changes import Change
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import NotFoundError, SealboxError
 from sealbox.client.sdk.state import LocalState
-from sealbox.client.sdk.tree import Change, Drive, Folder
+from sealbox.client.sdk.tree import Folder
 from sealbox.crypto import content
 from sealbox.crypto.drops import (
     DropKeys,

@@ -16,18 +16,11 @@ import httpx
 
 from sealbox.client.sdk import walks
 from sealbox.client.sdk.api import LinkApi
+from sealbox.client.sdk.changes import Change
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import ConflictError, NotFoundError, SealboxError, WithheldError
 from sealbox.client.sdk.state import LocalState
-from sealbox.client.sdk.tree import (
-    Change,
-    Drive,
-    Folder,
-    Node,
-    join_path,
-    split_path,
-    verify_listing,
-    walk_path,
-)
+from sealbox.client.sdk.tree import Folder, Node, join_path, split_path, verify_listing, walk_path
 from sealbox.client.sdk.walks import Ancestry, Withheld, ancestry_of
 from sealbox.crypto import links as crypto_links
 from sealbox.crypto.errors import ErrorCode, IntegrityError

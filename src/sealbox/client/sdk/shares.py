@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from sealbox.client.sdk import contacts
 from sealbox.client.sdk.account import normalize_username
 from sealbox.client.sdk.api import ShareApi
+from sealbox.client.sdk.changes import Change
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import NotFoundError, SealboxError
-from sealbox.client.sdk.tree import Change, Drive, Folder, Node
+from sealbox.client.sdk.tree import Folder, Node
 from sealbox.crypto.drops import unwrap_drop_keys, wrap_drop_keys
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.identity import Pin
