@@ -1,3 +1,4 @@
+# Over 400 lines: node key wraps, sealed metadata and node records are one format (metadata.md).
 """The drive tree: folder and file keys, sealed metadata and signed node records (spec/metadata.md).
 
 Each node's key is wrapped under its parent folder's key and its metadata is sealed under a key

@@ -74,7 +74,8 @@ class Options:
 
 def options(ctx: typer.Context) -> Options:
     opts = ctx.find_root().obj
-    assert isinstance(opts, Options)
+    if not isinstance(opts, Options):  # the app's callback sets them before any command runs
+        raise TypeError("a command ran without the options the app's callback sets")
     return opts
 
 

@@ -1,3 +1,4 @@
+# Over 400 lines: uploads and downloads share chunk geometry, journals, buffers and workers.
 """Resumable, parallel, constant-memory transfers of content objects (spec/object-format.md).
 
 Uploads seal chunks in place in reusable buffers on worker threads (libsodium releases the GIL)
