@@ -139,8 +139,9 @@ async def test_stream_file_yields_only_verified_chunks(world: World, tmp_path: P
     assert b"".join([piece async for piece in files.stream_file(drive, "/big.bin")]) == data
     with pytest.raises(SealboxError, match="not a file"):
         await anext(files.stream_file(drive, "/"))
-    # Damage the second chunk where the server keeps it: the first arrives, then the refusal.
-    blob = max((p for p in (tmp_path / "server").rglob("*") if p.is_file()), key=_size)
+    # Damage the second chunk where the server keeps it (the filesystem store names each chunk's
+    # file after its key, chunks/<content id>/<index>): the first arrives, then the refusal.
+    (blob,) = [p for p in (tmp_path / "server").rglob("chunks%2F*%2F1") if p.is_file()]
     raw = bytearray(blob.read_bytes())
     raw[len(raw) // 2] ^= 0x01
     blob.write_bytes(raw)
@@ -163,7 +164,3 @@ async def test_the_injected_clock_stamps_folders_and_trash_names(world: World) -
     await drive.remove("/b/a")
     stamp = time.strftime("%Y-%m-%d %H%M%S", time.localtime(1_700_000_000.25))
     assert sorted(c.name for c in (await drive.trash()).children) == ["a", f"a (deleted {stamp})"]
-
-
-def _size(path: Path) -> int:
-    return path.stat().st_size
