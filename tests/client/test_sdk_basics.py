@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from sealbox.client.sdk import account, files
-from sealbox.client.sdk.errors import ApiError, ConflictError, NotFoundError
-from sealbox.client.sdk.tree import Drive
+from sealbox.client.sdk.drive import Drive
+from sealbox.client.sdk.errors import ApiError, ConflictError, NotFoundError, SealboxError
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 
 from .conftest import FAST, SERVER, World
@@ -128,3 +129,38 @@ async def test_rollback_of_a_folder_is_detected(world: World, tmp_path: Path) ->
     with pytest.raises(IntegrityError) as excinfo:
         await drive.root()
     assert excinfo.value.code == ErrorCode.ROLLBACK
+
+
+async def test_stream_file_yields_only_verified_chunks(world: World, tmp_path: Path) -> None:
+    drive = await world.user("grace")
+    data = os.urandom(9 * 1024 * 1024 + 5)  # three chunks
+    (tmp_path / "big.bin").write_bytes(data)
+    await files.put(drive, [tmp_path / "big.bin"], "/big.bin", files.Reporter())
+    assert b"".join([piece async for piece in files.stream_file(drive, "/big.bin")]) == data
+    with pytest.raises(SealboxError, match="not a file"):
+        await anext(files.stream_file(drive, "/"))
+    # Damage the second chunk where the server keeps it (the filesystem store names each chunk's
+    # file after its key, chunks/<content id>/<index>): the first arrives, then the refusal.
+    (blob,) = [p for p in (tmp_path / "server").rglob("chunks%2F*%2F1") if p.is_file()]
+    raw = bytearray(blob.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    blob.write_bytes(raw)
+    pieces = []
+    with pytest.raises(IntegrityError):
+        async for piece in files.stream_file(drive, "/big.bin"):
+            pieces.append(piece)
+    assert pieces == [data[: 4 * 1024 * 1024]]
+
+
+async def test_the_injected_clock_stamps_folders_and_trash_names(world: World) -> None:
+    session = (await world.user("heidi")).session
+    drive = Drive(session, clock=lambda: 1_700_000_000.25)
+    await drive.mkdir("/a")
+    await drive.mkdir("/b/a", parents=True)
+    root = await drive.root()
+    made = root.child("a")
+    assert made is not None and made.metadata.mtime == 1_700_000_000_250
+    await drive.remove("/a")
+    await drive.remove("/b/a")
+    stamp = time.strftime("%Y-%m-%d %H%M%S", time.localtime(1_700_000_000.25))
+    assert sorted(c.name for c in (await drive.trash()).children) == ["a", f"a (deleted {stamp})"]

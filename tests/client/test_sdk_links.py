@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from sealbox.client.sdk import files, links
+from sealbox.client.sdk import drops, files, links
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import ApiError, SealboxError
-from sealbox.client.sdk.tree import Drive
 from sealbox.crypto.errors import ErrorCode, IntegrityError
+from sealbox.crypto.layout import b64url
 
 from .conftest import FAST, SERVER, World
 
@@ -105,6 +106,24 @@ async def test_damaged_urls_are_input_errors(world: World) -> None:
     assert address.server == "https://host/base" and "kAAAA" not in repr(address)
     with pytest.raises(ValueError):
         links.link_key(address)
+
+
+def test_link_and_drop_urls_are_parsed_alike() -> None:
+    some_id, public = bytes(range(16)), bytes(range(32))
+    link = links.link_url("https://host/base/", some_id, "kAAAA")
+    assert link == "https://host/base/l/AAECAwQFBgcICQoLDA0ODw#kAAAA"
+    assert links.parse_link(link) == links.LinkAddress("https://host/base", some_id, "kAAAA")
+    drop = drops.drop_url("https://host/base", some_id, "d" + b64url(public))
+    assert drops.parse_drop_link(drop) == drops.DropAddress("https://host/base", some_id, public)
+    for parse, what in ((links.parse_link, "link"), (drops.parse_drop_link, "drop link")):
+        path = "/l/" if parse is links.parse_link else "/d/"
+        with pytest.raises(ValueError, match=f"^a {what} starts with https://"):
+            parse(f"ftp://host{path}AAECAwQFBgcICQoLDA0ODw#k")
+        with pytest.raises(ValueError, match=f"^this is not a complete Sealbox {what} "):
+            parse(f"https://host{path}AAECAwQFBgcICQoLDA0ODw")
+        with pytest.raises(ValueError, match=f"^the {what}'s id part is damaged"):
+            parse(f"https://host{path}AAECAw#k")
+        assert not (links.is_link if what == "link" else drops.is_drop_link)("/l/d/ a path")
 
 
 async def test_import_then_original_deleted(world: World) -> None:

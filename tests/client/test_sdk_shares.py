@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from sealbox.client.sdk import contacts, drops, files, shares
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import ApiError, ConflictError, NotFoundError, SealboxError
-from sealbox.client.sdk.tree import Drive
 from sealbox.crypto import manifest as mf
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.identity import IdentityKeys, make_bundle

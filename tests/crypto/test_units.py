@@ -302,10 +302,40 @@ def test_node_record_opens_its_key_and_metadata(alice: identity.IdentityKeys) ->
     )
     assert record.open_key(parent_key) == child_key
     assert record.open_metadata(parent_key) == meta
+    assert record.open_folder_key(parent_key) == child_key
+    with pytest.raises(IntegrityError) as excinfo:
+        record.open_file_key(parent_key)
+    assert _code(excinfo) == ErrorCode.WRONG_TYPE
+    with pytest.raises(IntegrityError) as excinfo:
+        tree.as_file_metadata(meta)
+    assert _code(excinfo) == ErrorCode.WRONG_TYPE
     with pytest.raises(ValueError):
         tree.make_node_record(
             alice, writer, node, parent, tree.NodeType.FOLDER, 1, b"x" * 70000, b""
         )
+
+
+def test_typed_openers_accept_a_file(alice: identity.IdentityKeys) -> None:
+    parent_key, parent, node, writer = FolderKey.generate(), new_id(), new_id(), new_id()
+    file_key = FileKey.generate()
+    meta = tree.FileMetadata("a.txt", 0, 1, "text/plain", new_id(), bytes(32))
+    record = tree.parse_node_record(
+        tree.make_node_record(
+            alice,
+            writer,
+            node,
+            parent,
+            tree.NodeType.FILE,
+            1,
+            tree.wrap_node_key(parent_key, file_key, node, parent),
+            tree.seal_metadata(parent_key, meta, node, parent, 1),
+        )
+    )
+    assert record.open_file_key(parent_key) == file_key
+    assert tree.as_file_metadata(record.open_metadata(parent_key)) == meta
+    with pytest.raises(IntegrityError) as excinfo:
+        record.open_folder_key(parent_key)
+    assert _code(excinfo) == ErrorCode.WRONG_TYPE
 
 
 def test_unknown_node_type_in_record(alice: identity.IdentityKeys) -> None:

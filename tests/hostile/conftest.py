@@ -14,8 +14,8 @@ import pytest
 from sealbox.client.sdk import contacts
 from sealbox.client.sdk.account import signup
 from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.state import LocalState
-from sealbox.client.sdk.tree import Drive
 from sealbox.crypto.password import FLOOR_MEMLIMIT, FLOOR_OPSLIMIT
 from sealbox.server.app import build_services, create_app
 from sealbox.server.settings import Settings

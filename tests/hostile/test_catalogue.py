@@ -20,7 +20,7 @@ import pytest
 from sealbox.client.sdk import account, files, transfers
 from sealbox.client.sdk import shares as sdk_shares
 from sealbox.client.sdk.api import Api
-from sealbox.client.sdk.tree import Drive
+from sealbox.client.sdk.drive import Drive
 from sealbox.crypto import content
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.identity import IdentityKeys

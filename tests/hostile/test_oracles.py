@@ -25,7 +25,7 @@ import pytest
 
 from sealbox.client.sdk import account, drops, files, links, shares
 from sealbox.client.sdk.api import Api
-from sealbox.client.sdk.tree import Drive
+from sealbox.client.sdk.drive import Drive
 from sealbox.crypto import _sodium
 from sealbox.crypto.drops import seal_drop_upload
 from sealbox.crypto.errors import ErrorCode, IntegrityError

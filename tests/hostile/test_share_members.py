@@ -19,8 +19,8 @@ import pytest
 
 from sealbox.client.sdk import drops, files
 from sealbox.client.sdk import shares as sdk_shares
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import NotFoundError
-from sealbox.client.sdk.tree import Drive
 from sealbox.crypto import content
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.keys import FolderKey

@@ -13,7 +13,7 @@ import os
 import pytest
 
 from sealbox.client.sdk import shares
-from sealbox.client.sdk.tree import Drive
+from sealbox.client.sdk.drive import Drive
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.layout import b64url
 from sealbox.testing.hostile import Exchange

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from sealbox.client.sdk import files
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import ApiError
-from sealbox.client.sdk.tree import Drive
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.protocol import content_batch as cb
 from sealbox.protocol import routes

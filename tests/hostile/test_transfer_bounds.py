@@ -30,9 +30,10 @@ import pytest
 from sealbox.client.sdk import files, links, transfers
 from sealbox.client.sdk.account import signup
 from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.changes import Change
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import SealboxError
 from sealbox.client.sdk.state import LocalState
-from sealbox.client.sdk.tree import Change, Drive
 from sealbox.crypto import content
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.keys import FileKey

@@ -28,9 +28,10 @@ import uvicorn
 from sealbox.client.sdk import account, files, links
 from sealbox.client.sdk import shares as sdk_shares
 from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import ApiError, WithheldError
 from sealbox.client.sdk.state import LocalState
-from sealbox.client.sdk.tree import Drive, Folder
+from sealbox.client.sdk.tree import Folder
 from sealbox.crypto import manifest as mf
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.keys import FolderKey

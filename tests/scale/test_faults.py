@@ -20,9 +20,9 @@ import pytest
 
 from sealbox.client.sdk import account
 from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import ApiError
 from sealbox.client.sdk.state import LocalState
-from sealbox.client.sdk.tree import Drive
 from sealbox.crypto.password import FLOOR_MEMLIMIT, FLOOR_OPSLIMIT
 from sealbox.protocol.models import b64encode
 from sealbox.testing import ceph

@@ -19,8 +19,8 @@ from sqlalchemy import insert, update
 
 from sealbox.client.sdk import account, contacts, files, shares
 from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.state import LocalState
-from sealbox.client.sdk.tree import Drive
 from sealbox.crypto.password import FLOOR_MEMLIMIT, FLOOR_OPSLIMIT
 from sealbox.protocol.models import b64encode
 from sealbox.server.blobs.memory import MemoryBlobStore

@@ -19,11 +19,11 @@ from sealbox.crypto import _sodium
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.identity import IdentityKeys, Pin, verify_signature
 from sealbox.crypto.layout import ID_BYTES, ObjectType, Reader, check_id, prefix, u32, u64
+from sealbox.rights import READ, WRITE
 
 ROSTER_LABEL = b"sealbox share roster v2"
 MAX_MEMBERS = 1000
 MEMBER_BYTES = ID_BYTES + 32 + 1
-READ, WRITE = 1, 2
 
 
 @dataclass(frozen=True, slots=True)

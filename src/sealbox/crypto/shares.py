@@ -13,7 +13,6 @@ old key (spec/sharing.md, "Share envelope").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
 
 from sealbox.crypto import _sodium
 from sealbox.crypto.errors import ErrorCode, IntegrityError
@@ -31,17 +30,13 @@ from sealbox.crypto.layout import (
     u64,
 )
 from sealbox.crypto.tree import check_name
+from sealbox.rights import Rights as Rights  # the type of ShareGrant.rights
 
 ENVELOPE_LABEL = b"sealbox share envelope v2"
 MAX_SEALED = 64 * 1024
 # share id, folder id, sender id, recipient id, rights (u8), epoch (u64): signed outside, and
 # repeated at the start of the sealed box.
 HEAD_BYTES = 4 * ID_BYTES + 1 + 8
-
-
-class Rights(IntEnum):
-    READ = 1
-    WRITE = 2
 
 
 @dataclass(frozen=True, slots=True)

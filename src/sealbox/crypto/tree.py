@@ -1,3 +1,4 @@
+# Over 400 lines: node key wraps, sealed metadata and node records are one format (metadata.md).
 """The drive tree: folder and file keys, sealed metadata and signed node records (spec/metadata.md).
 
 Each node's key is wrapped under its parent folder's key and its metadata is sealed under a key
@@ -151,6 +152,13 @@ class FileMetadata:
 
 
 Metadata = FolderMetadata | FileMetadata
+
+
+def as_file_metadata(metadata: Metadata) -> FileMetadata:
+    """``metadata`` as a file's; a folder's is refused (IntegrityError)."""
+    if not isinstance(metadata, FileMetadata):
+        raise IntegrityError(ErrorCode.WRONG_TYPE, "a folder where a file was expected")
+    return metadata
 
 
 def encode_metadata(metadata: Metadata) -> bytes:
@@ -367,6 +375,20 @@ class NodeRecord:
         return unwrap_node_key(
             parent_key, self.wrapped_key, self.node_id, self.parent_id, self.node_type
         )
+
+    def open_file_key(self, parent_key: FolderKey) -> FileKey:
+        """The key of a file; a record of another type is refused (IntegrityError)."""
+        key = self.open_key(parent_key)
+        if not isinstance(key, FileKey):
+            raise IntegrityError(ErrorCode.WRONG_TYPE, "a folder where a file was expected")
+        return key
+
+    def open_folder_key(self, parent_key: FolderKey) -> FolderKey:
+        """The key of a folder; a record of another type is refused (IntegrityError)."""
+        key = self.open_key(parent_key)
+        if not isinstance(key, FolderKey):
+            raise IntegrityError(ErrorCode.WRONG_TYPE, "a file where a folder was expected")
+        return key
 
 
 def make_node_record(

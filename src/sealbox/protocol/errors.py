@@ -19,7 +19,6 @@ class ErrorCode(StrEnum):
     USER_ID_TAKEN = "user_id_taken"
     ID_TAKEN = "id_taken"
     STALE_MANIFEST = "stale_manifest"
-    UPLOAD_MISMATCH = "upload_mismatch"
     UPLOAD_INCOMPLETE = "upload_incomplete"
     INVALID_TRANSACTION = "invalid_transaction"
     CYCLE = "cycle"
@@ -48,7 +47,6 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.USER_ID_TAKEN: 409,
     ErrorCode.ID_TAKEN: 409,
     ErrorCode.STALE_MANIFEST: 409,
-    ErrorCode.UPLOAD_MISMATCH: 409,
     ErrorCode.UPLOAD_INCOMPLETE: 409,
     ErrorCode.INVALID_TRANSACTION: 400,
     ErrorCode.CYCLE: 400,

@@ -1,3 +1,4 @@
+# Over 400 lines: every wire model of the HTTP API in one place, as spec/http-api.md lists them.
 """Pydantic wire models of the Sealbox HTTP API.
 
 Ids and opaque blobs travel as base64url without padding. ``B64`` and ``Id`` turn them into
@@ -373,7 +374,7 @@ class ShareCreateRequest(Wire):
     share_id: Id
     folder_id: Id
     recipient_id: Id
-    rights: Literal[1, 2]  # 1 read, 2 write (spec/sharing.md)
+    rights: Literal[1, 2]  # sealbox.rights: 1 read, 2 write (spec/sharing.md)
     envelope: ShareEnvelope
     # The owner's new signed roster of the folder, stored with the share in one transaction.
     roster: ShareRoster | None = None

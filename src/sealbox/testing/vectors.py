@@ -561,8 +561,9 @@ def _open_drop_key_wrap(i: Inputs, obj: bytes | None) -> Outputs:
 
 
 def _make_drop_upload(i: Inputs) -> bytes:
-    metadata = tree_mod.decode_metadata(i["metadata"].encode(), tree_mod.NodeType.FILE)
-    assert isinstance(metadata, tree_mod.FileMetadata)
+    metadata = tree_mod.as_file_metadata(
+        tree_mod.decode_metadata(i["metadata"].encode(), tree_mod.NodeType.FILE)
+    )
     return drops.seal_drop_upload(
         drops.DropKeys(h(i["drop_secret"])).public,
         h(i["drop_id"]),

@@ -20,7 +20,7 @@ from sealbox.client.cli.context import (
 from sealbox.client.cli.output import emit_json
 from sealbox.client.sdk import account, account_memory
 from sealbox.client.sdk.api import Api
-from sealbox.client.sdk.tree import Drive
+from sealbox.client.sdk.drive import Drive
 from sealbox.crypto.layout import b64url, from_b64url
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]

@@ -17,6 +17,7 @@ import typer
 from sealbox.client.cli.output import terminal_safe
 from sealbox.client.sdk import account
 from sealbox.client.sdk.api import DEFAULT_DEADLINE, Api, Http
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import (
     ApiError,
     ConflictError,
@@ -27,7 +28,6 @@ from sealbox.client.sdk.errors import (
     WithheldError,
 )
 from sealbox.client.sdk.state import LocalState, default_home
-from sealbox.client.sdk.tree import Drive
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 
 T = TypeVar("T")
@@ -74,7 +74,8 @@ class Options:
 
 def options(ctx: typer.Context) -> Options:
     opts = ctx.find_root().obj
-    assert isinstance(opts, Options)
+    if not isinstance(opts, Options):  # the app's callback sets them before any command runs
+        raise TypeError("a command ran without the options the app's callback sets")
     return opts
 
 

@@ -21,13 +21,11 @@ from sealbox.client.cli.context import (
 )
 from sealbox.client.cli.output import emit_json, format_mtime, human_size, progress_reporter
 from sealbox.client.sdk import files, walks
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.drops import is_drop_link
 from sealbox.client.sdk.links import is_link
-from sealbox.client.sdk.tree import Drive, Node, join_path, split_path
+from sealbox.client.sdk.tree import Node, join_path, split_path
 from sealbox.client.sdk.walks import Withheld
-from sealbox.crypto import content
-from sealbox.crypto.errors import ErrorCode, IntegrityError
-from sealbox.crypto.keys import FileKey
 from sealbox.crypto.layout import b64url
 from sealbox.crypto.tree import FileMetadata
 
@@ -228,22 +226,8 @@ def cat(ctx: typer.Context, path: RemotePath) -> None:
     out = sys.stdout.buffer
 
     async def work(drive: Drive) -> None:
-        chain, node = await drive.walk(path)
-        if node is None or node.is_folder or not isinstance(node.metadata, FileMetadata):
-            fail(f"not a file: {path}")
-        key = node.record.open_key(chain[-1].key)
-        assert isinstance(key, FileKey)
-        meta = node.metadata
-        header = await drive.api.content_range(meta.content_id, 0, content.HEADER_BYTES)
-        decryptor = content.ContentDecryptor(
-            key, header, meta.content_id, meta.header_hash, meta.size
-        )
-        for index in range(decryptor.chunks):
-            start, end = decryptor.chunk_range(index)
-            sealed = await drive.api.content_range(meta.content_id, start, end)
-            if len(sealed) != end - start:
-                raise IntegrityError(ErrorCode.CHUNK_LENGTH, f"chunk {index}")
-            out.write(decryptor.decrypt_chunk(index, sealed))
+        async for piece in files.stream_file(drive, path):
+            out.write(piece)
         out.flush()
 
     run(lambda: with_drive(opts, work))

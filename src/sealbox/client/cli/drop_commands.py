@@ -22,7 +22,7 @@ from sealbox.client.cli.context import (
 from sealbox.client.cli.link_commands import parse_duration
 from sealbox.client.cli.output import emit_json, human_size, progress_reporter
 from sealbox.client.sdk import drops
-from sealbox.client.sdk.tree import Drive
+from sealbox.client.sdk.drive import Drive
 from sealbox.crypto.errors import IntegrityError
 from sealbox.crypto.layout import b64url, from_b64url
 

@@ -30,7 +30,8 @@ from sealbox.client.cli.context import (
 )
 from sealbox.client.cli.output import emit_json, progress_reporter
 from sealbox.client.sdk import files, links, walks
-from sealbox.client.sdk.tree import Drive, Node
+from sealbox.client.sdk.drive import Drive
+from sealbox.client.sdk.tree import Node
 from sealbox.client.sdk.walks import Withheld
 from sealbox.crypto.keys import LinkKey
 from sealbox.crypto.layout import b64url

@@ -12,7 +12,8 @@ from sealbox.client.cli.context import Exit, Options, fail, note, options, run, 
 from sealbox.client.cli.output import emit_json, format_mtime, human_size, progress_reporter
 from sealbox.client.sdk import contacts, files, shares
 from sealbox.client.sdk.account import normalize_username
-from sealbox.client.sdk.tree import Drive, join_path, split_path
+from sealbox.client.sdk.drive import Drive
+from sealbox.client.sdk.tree import join_path, split_path
 from sealbox.crypto.layout import b64url
 from sealbox.crypto.tree import FileMetadata
 

@@ -8,12 +8,11 @@ identity bundle against the account's own pin, every wrap against its AD.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sealbox.client.sdk import account_memory
 from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.clock import Clock, system_clock
 from sealbox.client.sdk.errors import NotLoggedIn
 from sealbox.client.sdk.state import LocalState, StoredSession
 from sealbox.crypto import identity, manifest, password, recovery
@@ -23,8 +22,6 @@ from sealbox.crypto.keys import FolderKey, MasterKey, RandomSource, RecoveryKey,
 from sealbox.crypto.layout import b64url, from_b64url
 from sealbox.crypto.tree import TopFolder, unwrap_top_folder_key, wrap_top_folder_key
 from sealbox.protocol import models as m
-
-Clock = Callable[[], float]
 
 
 def normalize_username(username: str) -> str:
@@ -81,7 +78,7 @@ async def signup(
     opslimit: int = password.DEFAULT_OPSLIMIT,
     memlimit: int = password.DEFAULT_MEMLIMIT,
     rng: RandomSource = system_random,
-    clock: Clock = time.time,
+    clock: Clock = system_clock,
 ) -> tuple[Session, str]:
     """Create the account and log in. Returns the session and the recovery key's text, which the
     caller must show once: it is never stored anywhere."""

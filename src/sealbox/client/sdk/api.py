@@ -1,3 +1,4 @@
+# Over 400 lines: one typed method per HTTP route, all on the same request and deadline plumbing.
 """Typed calls to the Sealbox HTTP API (spec/http-api.md).
 
 Responses are validated against the protocol models before anything uses them: a response that

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 
-from sealbox.client.sdk import transfers
+from sealbox.client.sdk import addresses, transfers
+from sealbox.client.sdk.addresses import DROP_PATH
 from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.changes import Change
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import NotFoundError, SealboxError
 from sealbox.client.sdk.state import LocalState
-from sealbox.client.sdk.tree import Change, Drive, Folder
+from sealbox.client.sdk.tree import Folder
 from sealbox.crypto import content
 from sealbox.crypto.drops import (
     DropKeys,
@@ -31,11 +33,9 @@ from sealbox.crypto.drops import (
 )
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.keys import FolderKey, RandomSource, system_random
-from sealbox.crypto.layout import b64url, from_b64url
+from sealbox.crypto.layout import b64url
 from sealbox.protocol import models as m
 from sealbox.protocol import routes
-
-DROP_PATH = "/d/"
 
 
 @dataclass(frozen=True)
@@ -46,28 +46,18 @@ class DropAddress:
 
 
 def is_drop_link(text: str) -> bool:
-    return "://" in text and DROP_PATH in text
+    return addresses.looks_like(text, DROP_PATH)
 
 
 def parse_drop_link(url: str) -> DropAddress:
     """Split ``<server>/d/<drop id>#d<public key>``; a damaged URL is a ValueError."""
-    base, _, fragment = url.strip().partition("#")
-    parts = urlsplit(base)
-    prefix, marker, rest = parts.path.rpartition(DROP_PATH)
-    if parts.scheme not in ("http", "https") or not parts.netloc or not marker:
-        raise ValueError("this is not a Sealbox drop link (<server>/d/<id>#d<key>)")
-    try:
-        drop_id = from_b64url(rest.rstrip("/"))
-    except ValueError:
-        drop_id = b""
-    if len(drop_id) != 16:
-        raise ValueError("the drop link's id part is damaged")
-    public = parse_drop_fragment(fragment)
-    return DropAddress(f"{parts.scheme}://{parts.netloc}{prefix}", drop_id, public)
+    shape = "<server>/d/<id>#d<key>"
+    server, drop_id, fragment = addresses.split_url(url, DROP_PATH, "drop link", shape)
+    return DropAddress(server, drop_id, parse_drop_fragment(fragment))
 
 
 def drop_url(server: str, drop_id: bytes, fragment: str) -> str:
-    return f"{server.rstrip('/')}{DROP_PATH}{b64url(drop_id)}#{fragment}"
+    return addresses.make_url(server, DROP_PATH, drop_id, fragment)
 
 
 class DropApi(Api):
@@ -102,9 +92,7 @@ async def _folder_and_key(drive: Drive, path: str) -> tuple[bytes, FolderKey, st
         return drive.session.root_id, drive.session.root_key, "/"
     if not node.is_folder:
         raise SealboxError(f"not a folder: {path}")
-    key = node.record.open_key(chain[-1].key)
-    assert isinstance(key, FolderKey)
-    return node.node_id, key, path
+    return node.node_id, node.record.open_folder_key(chain[-1].key), path
 
 
 async def create_drop(
@@ -180,9 +168,7 @@ async def list_drops(drive: Drive) -> list[OwnedDrop]:
     }
     for path, parent, node in await drive.iter_tree(await drive.root()):
         if node.is_folder:
-            key = node.record.open_key(parent.key)
-            assert isinstance(key, FolderKey)
-            folders[node.node_id] = (key, path)
+            folders[node.node_id] = (node.record.open_folder_key(parent.key), path)
     out = []
     for view in views:
         found = folders.get(view.folder_id)

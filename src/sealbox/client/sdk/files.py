@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from stat import S_ISDIR
@@ -18,13 +18,17 @@ from typing import Protocol
 
 from sealbox.client.sdk import transfers, walks
 from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.changes import Change
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import ConflictError, NotFoundError, SealboxError, WithheldError
 from sealbox.client.sdk.small_files import Hooks, SmallFile, download_each, download_small
 from sealbox.client.sdk.state import LocalState
-from sealbox.client.sdk.tree import Change, Drive, Folder, Node, join_path, split_path
+from sealbox.client.sdk.tree import Folder, Node, join_path, split_path
 from sealbox.client.sdk.walks import Withheld
+from sealbox.crypto import content
+from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.keys import FileKey
-from sealbox.crypto.tree import FileMetadata
+from sealbox.crypto.tree import FileMetadata, as_file_metadata
 
 BATCH_FILES = 500
 BATCH_BYTES = 12 * 1024 * 1024  # inline bytes per transaction, under the server's 16 MiB
@@ -254,6 +258,31 @@ class TreeReader(Protocol):
 
     async def open_folder(self, parent: Folder, node: Node) -> Folder: ...
 
+    async def walk(self, path: str) -> tuple[list[Folder], Node | None]: ...
+
+
+async def stream_file(reader: TreeReader, path: str) -> AsyncIterator[bytes]:
+    """The plaintext of the file at ``path``, a chunk at a time, each yielded only once it
+    verified: a server that tampers with a chunk stops the stream there (IntegrityError), after
+    only verified bytes. For writing to a pipe; ``get`` writes files and resumes."""
+    chain, node = await reader.walk(path)
+    if node is None or node.is_folder:
+        raise SealboxError(f"not a file: {path}")
+    key = node.record.open_file_key(chain[-1].key)
+    metadata = as_file_metadata(node.metadata)
+    content_id = metadata.content_id
+    header, stated = await reader.api.content_range_sized(content_id, 0, content.HEADER_BYTES)
+    decryptor = content.ContentDecryptor(
+        key, header, content_id, metadata.header_hash, metadata.size
+    )
+    transfers.check_geometry(decryptor, stated)
+    for index in range(decryptor.chunks):
+        start, end = decryptor.chunk_range(index)
+        sealed = await reader.api.content_range(content_id, start, end)
+        if len(sealed) != end - start:
+            raise IntegrityError(ErrorCode.CHUNK_LENGTH, f"chunk {index}")
+        yield bytes(decryptor.decrypt_chunk(index, sealed))
+
 
 async def get_file(
     reader: TreeReader, key: FileKey, metadata: FileMetadata, dest: Path, report: Reporter
@@ -268,11 +297,8 @@ async def get_file(
 async def _get_file(
     drive: TreeReader, parent: Folder, node: Node, dest: Path, report: Reporter
 ) -> None:
-    metadata = node.metadata
-    assert isinstance(metadata, FileMetadata)
-    key = node.record.open_key(parent.key)
-    assert isinstance(key, FileKey)
-    await get_file(drive, key, metadata, dest, report)
+    metadata = as_file_metadata(node.metadata)
+    await get_file(drive, node.record.open_file_key(parent.key), metadata, dest, report)
 
 
 async def get_tree(drive: TreeReader, folder: Folder, dest: Path, report: Reporter) -> None:
@@ -318,9 +344,8 @@ async def _get_folder_files(
     small = []
     for node in folder.children:
         if not node.is_folder and node.size <= transfers.INLINE_MAX:
-            key = node.record.open_key(folder.key)
-            assert isinstance(key, FileKey) and isinstance(node.metadata, FileMetadata)
-            small.append(SmallFile(key, node.metadata, dest / node.name))
+            key = node.record.open_file_key(folder.key)
+            small.append(SmallFile(key, as_file_metadata(node.metadata), dest / node.name))
     # Small files are latency-bound: many go in one request where the API allows it, several
     # requests at once; large ones already keep several chunk requests in flight each.
     hooks = Hooks(report.start_file, report.advance, report.finish_file)

@@ -10,24 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from urllib.parse import urlsplit
 
 import httpx
 
-from sealbox.client.sdk import walks
+from sealbox.client.sdk import addresses, walks
+from sealbox.client.sdk.addresses import LINK_PATH
 from sealbox.client.sdk.api import LinkApi
+from sealbox.client.sdk.changes import Change
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import ConflictError, NotFoundError, SealboxError, WithheldError
 from sealbox.client.sdk.state import LocalState
-from sealbox.client.sdk.tree import (
-    Change,
-    Drive,
-    Folder,
-    Node,
-    join_path,
-    split_path,
-    verify_listing,
-    walk_path,
-)
+from sealbox.client.sdk.tree import Folder, Node, join_path, split_path, verify_listing, walk_path
 from sealbox.client.sdk.walks import Ancestry, Withheld, ancestry_of
 from sealbox.crypto import links as crypto_links
 from sealbox.crypto.errors import ErrorCode, IntegrityError
@@ -35,11 +28,8 @@ from sealbox.crypto.identity import verify_bundle
 from sealbox.crypto.keys import FileKey, FolderKey, LinkKey
 from sealbox.crypto.layout import b64url, from_b64url
 from sealbox.crypto.password import KdfParams
-from sealbox.crypto.tree import FileMetadata, FolderMetadata, NodeType
+from sealbox.crypto.tree import FileMetadata, NodeType, as_file_metadata
 from sealbox.protocol import models as m
-
-LINK_PATH = "/l/"
-ID_CHARS = 22
 
 
 @dataclass(frozen=True)
@@ -57,29 +47,16 @@ class LinkAddress:
 
 def is_link(text: str) -> bool:
     """Whether a command argument is a link URL rather than a remote path."""
-    return "://" in text and LINK_PATH in text
+    return addresses.looks_like(text, LINK_PATH)
 
 
 def parse_link(url: str) -> LinkAddress:
     """Split ``<server>/l/<link id>#<fragment>``; a damaged URL is a ValueError (input error)."""
-    base, hash_mark, fragment = url.strip().partition("#")
-    parts = urlsplit(base)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("a link starts with https:// (or http://) and the server's address")
-    prefix, marker, rest = parts.path.rpartition(LINK_PATH)
-    if not marker or not hash_mark or not fragment:
-        raise ValueError("this is not a complete Sealbox link (<server>/l/<id>#<key>)")
-    try:
-        link_id = from_b64url(rest.rstrip("/"))
-    except ValueError:
-        link_id = b""
-    if len(link_id) != 16:
-        raise ValueError("the link's id part is damaged")
-    return LinkAddress(f"{parts.scheme}://{parts.netloc}{prefix}", link_id, fragment)
+    return LinkAddress(*addresses.split_url(url, LINK_PATH, "link", "<server>/l/<id>#<key>"))
 
 
 def link_url(server: str, link_id: bytes, fragment: str) -> str:
-    return f"{server.rstrip('/')}{LINK_PATH}{b64url(link_id)}#{fragment}"
+    return addresses.make_url(server, LINK_PATH, link_id, fragment)
 
 
 def link_key(address: LinkAddress, password: Callable[[], str] | None = None) -> LinkKey:
@@ -262,9 +239,7 @@ class OpenedLink:
 
     async def open_folder(self, parent: Folder, node: Node) -> Folder:
         ancestry = ancestry_of(parent).below(node.node_id, node.name)
-        key = node.record.open_key(parent.key)
-        assert isinstance(key, FolderKey)
-        return await self.folder(node.node_id, key, ancestry)
+        return await self.folder(node.node_id, node.record.open_folder_key(parent.key), ancestry)
 
     async def iter_tree(
         self, folder: Folder, prefix: str = "", withheld: Withheld | None = None
@@ -341,14 +316,12 @@ async def _import_folder(
     for node in source.children:
         if node.is_folder:
             continue
-        key = node.record.open_key(source.key)
-        assert isinstance(key, FileKey) and isinstance(node.metadata, FileMetadata)
-        metadata = replace(node.metadata, trashed_from=None)
+        key = node.record.open_file_key(source.key)
+        metadata = as_file_metadata(replace(node.metadata, trashed_from=None))
         drive.add_file(change, target, metadata, key, via_link=link.link_id)
     if change.puts:
         target = (await drive.commit(change))[target.folder_id]
     for node in sorted(source.children, key=lambda n: n.name):
         if node.is_folder:
-            assert isinstance(node.metadata, FolderMetadata)
             copies[node.node_id] = await drive.ensure_folder(target, node.name)
             target = await drive.reload(target)

@@ -1,3 +1,4 @@
+# Over 400 lines: granting, opening and unsharing all read and write the same rosters and envelopes.
 """Shares between accounts (spec/sharing.md, "Shares"): granting a folder, opening what others
 granted, working inside a shared folder, and unsharing with rotation of the folder key.
 
@@ -19,8 +20,10 @@ from dataclasses import dataclass
 from sealbox.client.sdk import contacts
 from sealbox.client.sdk.account import normalize_username
 from sealbox.client.sdk.api import ShareApi
+from sealbox.client.sdk.changes import Change
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import NotFoundError, SealboxError
-from sealbox.client.sdk.tree import Change, Drive, Folder, Node
+from sealbox.client.sdk.tree import Folder, Node
 from sealbox.crypto.drops import unwrap_drop_keys, wrap_drop_keys
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.identity import Pin
@@ -28,7 +31,6 @@ from sealbox.crypto.keys import FileKey, FolderKey, RandomSource, system_random
 from sealbox.crypto.manifest import Seen
 from sealbox.crypto.roster import Roster, RosterMember, make_roster, open_roster, roster_digest
 from sealbox.crypto.shares import (
-    Rights,
     ShareGrant,
     envelope_head,
     make_share_envelope,
@@ -37,8 +39,9 @@ from sealbox.crypto.shares import (
 from sealbox.crypto.tree import FileMetadata
 from sealbox.protocol import limits
 from sealbox.protocol import models as m
-
-READ, WRITE = 1, 2
+from sealbox.rights import READ as READ  # READ and WRITE: what callers pass to share_folder
+from sealbox.rights import WRITE as WRITE
+from sealbox.rights import Rights
 
 
 async def share_folder(drive: Drive, path: str, username: str, rights: int) -> m.ShareView:
@@ -51,8 +54,7 @@ async def share_folder(drive: Drive, path: str, username: str, rights: int) -> m
     if recipient.bundle.user_id == drive.session.user_id:
         raise SealboxError("a folder cannot be shared with yourself")
     await contacts.require_contact(drive.session, recipient.bundle.user_id, recipient.username)
-    key = node.record.open_key(chain[-1].key)
-    assert isinstance(key, FolderKey)
+    key = node.record.open_folder_key(chain[-1].key)
     views = [v for v in (await drive.api.shares()).outgoing if v.folder_id == node.node_id]
     current = own_roster(drive, node.node_id, views)
     members = [
@@ -233,7 +235,7 @@ class SharedDrive(Drive):
         names: dict[bytes, str],
         rng: RandomSource = system_random,
     ) -> None:
-        super().__init__(drive.session, rng)
+        super().__init__(drive.session, rng, drive.clock)
         self.api = ShareApi(drive.api.http, drive.api.token, share.view.share_id)
         self.share = share
         self._writers = writers

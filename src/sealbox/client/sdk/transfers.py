@@ -1,3 +1,4 @@
+# Over 400 lines: uploads and downloads share chunk geometry, journals, buffers and workers.
 """Resumable, parallel, constant-memory transfers of content objects (spec/object-format.md).
 
 Uploads seal chunks in place in reusable buffers on worker threads (libsodium releases the GIL)
@@ -262,7 +263,7 @@ def place(temp: Path, dest: Path) -> None:
     os.replace(temp, dest)
 
 
-def _check_geometry(decryptor: content.ContentDecryptor, stated: int | None) -> None:
+def check_geometry(decryptor: content.ContentDecryptor, stated: int | None) -> None:
     """Refuse a size the object cannot have before anything is allocated or scheduled for it:
     more chunks than a content object may have with the header's chunk size, or an object whose
     length, as the server states it, differs from the one the size implies. (A server that
@@ -353,7 +354,7 @@ async def download(
         return
     header, stated = await api.content_range_sized(content_id, 0, content.HEADER_BYTES)
     decryptor = content.ContentDecryptor(file_key, header, content_id, metadata.header_hash, size)
-    _check_geometry(decryptor, stated)
+    check_geometry(decryptor, stated)
     # The destination's own name, not what a symlink planted there points to.
     key = f"down:{scope}:{b64url(content_id)}:{dest.parent.resolve() / dest.name}"
     partial = _open_partial(state, key, dest, decryptor.chunks)
