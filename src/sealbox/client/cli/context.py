@@ -278,7 +278,7 @@ def local_failure(exc: OSError, local: Path | None) -> str:
         shown = str(local)
     if shown is None and names:
         shown = str(Path(os.fsdecode(names[0])).parent)  # the folder the file was going to
-    return f"{shown}: {reason}" if shown else f"a local file: {reason}"
+    return f"{shown}: {reason}" if shown else reason
 
 
 def _is_partial(name: object) -> bool:
