@@ -252,10 +252,10 @@ def shares_list(ctx: typer.Context, json_out: Json = False) -> None:
         # The others are listed; each refused share is named on stderr, and the exit code says
         # that something the server sent did not verify (docs/cli.md).
         for bad in refused:
+            owner, why = terminal_safe(bad.view.owner_username), terminal_safe(str(bad.error))
             typer.echo(
                 f"warning: refused a share {b64url(bad.view.share_id)} that the server says is "
-                f"from {terminal_safe(bad.view.owner_username)}: {terminal_safe(str(bad.error))}; "
-                "it is not listed",
+                f"from '{owner}': {why}; it is not listed",
                 err=True,
             )
         fail(f"{len(refused)} incoming share(s) did not verify and were left out", Exit.INTEGRITY)
