@@ -31,7 +31,7 @@ EXPECTED = {
     sealbox.client.sdk: {
         "Api", "ApiError", "Change", "Clock", "ConflictError", "Drive", "Folder", "LocalState",
         "Node", "NotFoundError", "NotLoggedIn", "Reporter", "SealboxError", "ServerTimeout",
-        "Session", "WithheldError", "account", "contacts", "drops", "files", "links", "login",
+        "Session", "WithheldError", "WrongLink", "account", "contacts", "drops", "files", "links", "login",
         "resume", "shares", "signup", "stream_file", "system_clock",
     },
 }  # fmt: skip

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from sealbox.testing.server_process import ServerProcess
-from tests.conftest import S3Blobs
+from tests.conftest import S3Blobs, raw_client
 
 
 @dataclass
@@ -90,6 +90,24 @@ def metric(server: ServerProcess, name: str) -> float:
 
 EMBEDDED = "embedded"
 SCALE_OUT = "postgresql+s3"
+
+
+def flip_a_bit_in_the_largest_blob(alice: Cli, stack: str, request: pytest.FixtureRequest) -> None:
+    """What a hostile or broken store does: one bit of a stored full 4 MiB chunk changes."""
+    if stack == EMBEDDED:
+        blobs = [p for p in (alice.server.data_dir / "blobs").rglob("*") if p.is_file()]
+        target = max(blobs, key=lambda p: p.stat().st_size)
+        raw = bytearray(target.read_bytes())
+        raw[len(raw) // 2] ^= 0x01
+        target.write_bytes(bytes(raw))
+        return
+    s3: S3Blobs = request.getfixturevalue("s3_blobs")
+    client = raw_client(s3.cluster)
+    listed = client.list_objects_v2(Bucket=s3.bucket, Prefix=s3.prefix)["Contents"]
+    key = max(listed, key=lambda item: item["Size"])["Key"]
+    raw = bytearray(client.get_object(Bucket=s3.bucket, Key=key)["Body"].read())
+    raw[len(raw) // 2] ^= 0x01
+    client.put_object(Bucket=s3.bucket, Key=key, Body=bytes(raw))
 
 
 @pytest.fixture(params=[EMBEDDED, SCALE_OUT])

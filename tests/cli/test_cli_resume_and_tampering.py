@@ -12,9 +12,8 @@ import pytest
 
 from sealbox.crypto import content
 from sealbox.protocol.models import b64encode
-from tests.conftest import S3Blobs, raw_client
 
-from .conftest import EMBEDDED, Cli, metric
+from .conftest import Cli, flip_a_bit_in_the_largest_blob, metric
 
 MIB = 1024 * 1024
 SIZE = 160 * MIB + 12345  # 41 chunks of 4 MiB
@@ -89,31 +88,13 @@ def test_killed_get_resumes_without_refetching_verified_chunks(alice: Cli, tmp_p
     assert not list(tmp_path.glob(".sealbox-*.part"))
 
 
-def _flip_a_bit_in_the_largest_blob(alice: Cli, stack: str, request: pytest.FixtureRequest) -> None:
-    """What a hostile or broken store does: one bit of a stored full 4 MiB chunk changes."""
-    if stack == EMBEDDED:
-        blobs = [p for p in (alice.server.data_dir / "blobs").rglob("*") if p.is_file()]
-        target = max(blobs, key=lambda p: p.stat().st_size)
-        raw = bytearray(target.read_bytes())
-        raw[len(raw) // 2] ^= 0x01
-        target.write_bytes(bytes(raw))
-        return
-    s3: S3Blobs = request.getfixturevalue("s3_blobs")
-    client = raw_client(s3.cluster)
-    listed = client.list_objects_v2(Bucket=s3.bucket, Prefix=s3.prefix)["Contents"]
-    key = max(listed, key=lambda item: item["Size"])["Key"]
-    raw = bytearray(client.get_object(Bucket=s3.bucket, Key=key)["Body"].read())
-    raw[len(raw) // 2] ^= 0x01
-    client.put_object(Bucket=s3.bucket, Key=key, Body=bytes(raw))
-
-
 def test_tampered_chunk_fails_get_with_integrity_code_and_no_file(
     alice: Cli, tmp_path: Path, stack: str, request: pytest.FixtureRequest
 ) -> None:
     local = tmp_path / "victim.bin"
     local.write_bytes(os.urandom(6 * MIB))
     alice("put", str(local), "/victim.bin")
-    _flip_a_bit_in_the_largest_blob(alice, stack, request)
+    flip_a_bit_in_the_largest_blob(alice, stack, request)
     out = tmp_path / "victim-out.bin"
     result = alice("get", "/victim.bin", str(out), check=False)
     assert result.returncode == 3, result.stderr

@@ -74,7 +74,7 @@ def test_read_share_write_share_and_unshare(
     bob("shared", "get", "team/plan.txt", str(out / "plan.txt"))
     assert (out / "plan.txt").read_text() == "the plan"
     refused = bob("shared", "put", str(write(tmp_path, "b.txt", "bob")), "team", check=False)
-    assert refused.returncode == 6 and "read-only" in refused.stderr
+    assert refused.returncode == 8 and "read-only" in refused.stderr
 
     # Write share: carol writes; alice sees the file, signed by carol; bob sees who wrote it.
     carol("shared", "put", str(write(tmp_path, "notes.txt", "carol's notes")), "team")

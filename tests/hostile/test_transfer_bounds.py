@@ -556,7 +556,7 @@ def test_server_messages_reach_the_terminal_escaped(server: ServerProcess, tmp_p
         body = json.dumps({"error": "forbidden", "message": hostile})
         proxy.reply_next("GET /v1/account ", 403, body.encode())
         result = alice("ls", "/", check=False, SEALBOX_SERVER=proxy.endpoint)
-    assert result.returncode == 6, result.stderr
+    assert result.returncode == 8, result.stderr  # forbidden: not allowed (docs/cli.md)
     for raw in ("\x1b", "\x07", "\u202e", "\u200b", "\r"):
         assert raw not in result.stderr
     assert result.stderr.count("\n") == 1  # one line: the server cannot forge a second

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
+from sealbox.client.cli import exits
 from sealbox.client.cli.context import (
-    Exit,
     fail,
     http_client,
     kdf_settings,
@@ -17,7 +17,8 @@ from sealbox.client.cli.context import (
     secret,
     with_drive,
 )
-from sealbox.client.cli.output import emit_json
+from sealbox.client.cli.exits import Exit
+from sealbox.client.cli.output import emit_json, terminal_safe
 from sealbox.client.sdk import account, account_memory
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.drive import Drive
@@ -148,7 +149,8 @@ def whoami(ctx: typer.Context, json_out: Json = False) -> None:
     if json_out:
         emit_json(info)
     else:
-        typer.echo(f"{info['username']} on {info['server']} (signing key {info['signing_key']})")
+        who, server = terminal_safe(str(info["username"])), terminal_safe(str(info["server"]))
+        typer.echo(f"{who} on {server} (signing key {info['signing_key']})")
 
 
 def passwd(ctx: typer.Context) -> None:
@@ -189,7 +191,7 @@ def recover(ctx: typer.Context, username: Annotated[str, typer.Argument()]) -> N
         finally:
             state.close()
 
-    run(work)
+    run(work, credentials=exits.WRONG_RECOVERY_KEY)
     note(opts, f"New password set; logged in as {account.normalize_username(username)}.")
 
 

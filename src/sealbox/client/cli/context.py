@@ -14,6 +14,8 @@ from typing import NoReturn, TypedDict, TypeVar
 import httpx
 import typer
 
+from sealbox.client.cli import exits
+from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.output import terminal_safe
 from sealbox.client.sdk import account
 from sealbox.client.sdk.api import DEFAULT_DEADLINE, Api, Http
@@ -26,24 +28,14 @@ from sealbox.client.sdk.errors import (
     SealboxError,
     ServerTimeout,
     WithheldError,
+    WrongLink,
 )
 from sealbox.client.sdk.state import LocalState, default_home
+from sealbox.client.sdk.transfers import PARTIAL_PREFIX, PARTIAL_SUFFIX
 from sealbox.crypto.errors import ErrorCode, IntegrityError
+from sealbox.protocol.errors import ErrorCode as Wire
 
 T = TypeVar("T")
-
-
-class Exit:
-    """Exit codes (docs/cli.md). Scripts can tell tampering apart from every other failure."""
-
-    OK = 0
-    ERROR = 1
-    USAGE = 2
-    INTEGRITY = 3
-    NOT_FOUND = 4
-    CONFLICT = 5
-    AUTH = 6
-    UNAVAILABLE = 7
 
 
 @dataclass
@@ -124,14 +116,15 @@ def fail(message: str, code: int = Exit.ERROR) -> NoReturn:
 
 def note(opts: Options, message: str) -> None:
     if not opts.quiet:
-        typer.echo(message, err=True)
+        typer.echo(terminal_safe(message), err=True)
 
 
 def exit_if_withheld(withheld: list[tuple[str, int]]) -> None:
     """After a reading command did what it could: name each folder whose listing the server cut
     short, and exit 3 (spec/metadata.md, "Walking a tree")."""
     for path, count in withheld:
-        typer.echo(f"sealbox: warning: the server withheld {count} item(s) of {path}", err=True)
+        shown = terminal_safe(path)
+        typer.echo(f"sealbox: warning: the server withheld {count} item(s) of {shown}", err=True)
     if withheld:
         raise typer.Exit(Exit.INTEGRITY)
 
@@ -202,18 +195,42 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
-def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
-    """Run one command's coroutine and map every failure to a message and an exit code."""
+# What the server's refusals mean here, by wire code: the exit code, and our own words where the
+# server's would be jargon (its text is unauthenticated anyway). Codes not listed exit 1.
+_REFUSALS: dict[str, tuple[int, str | None]] = {
+    Wire.UNAUTHORIZED: (Exit.AUTH, exits.SESSION_ENDED),
+    Wire.BAD_CREDENTIALS: (Exit.AUTH, exits.WRONG_CREDENTIALS),
+    Wire.NOT_FOUND: (Exit.NOT_FOUND, None),
+    Wire.LINK_EXPIRED: (Exit.NOT_FOUND, None),
+    Wire.LINK_EXHAUSTED: (Exit.NOT_FOUND, None),
+    Wire.FORBIDDEN: (Exit.DENIED, None),
+    Wire.STALE_MANIFEST: (Exit.CONFLICT, None),
+    Wire.USERNAME_TAKEN: (Exit.CONFLICT, None),
+    Wire.USER_ID_TAKEN: (Exit.CONFLICT, None),
+    Wire.ID_TAKEN: (Exit.CONFLICT, None),
+}
+
+
+def run(
+    coro_factory: Callable[[], Awaitable[T]],
+    *,
+    local: Path | None = None,
+    credentials: str = exits.WRONG_CREDENTIALS,
+) -> T:
+    """Run one command's coroutine and map every failure to a message and an exit code.
+    ``local`` is the local path the command writes or reads, named when the system refuses it
+    without a name of its own; ``credentials`` is what "wrong credentials" means here."""
     try:
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:
             return runner.run(_awaited(coro_factory))
+    except WrongLink:
+        fail(exits.WRONG_LINK, Exit.USAGE)
     except IntegrityError as exc:
         if exc.code == ErrorCode.COMMITMENT_MISMATCH:
-            fail("wrong password for this link (nothing was sent to the server)", Exit.AUTH)
+            fail(exits.WRONG_LINK_PASSWORD, Exit.AUTH)
         if exc.code == ErrorCode.KEY_CHANGED:
             fail(f"refused: {exc}", Exit.INTEGRITY)
-        fail(f"integrity check failed, the server returned data that was tampered with: {exc}",
-             Exit.INTEGRITY)  # fmt: skip
+        fail(f"{exits.TAMPERED}: {exc}", Exit.INTEGRITY)
     except WithheldError as exc:
         fail(str(exc), Exit.INTEGRITY)
     except NotLoggedIn as exc:
@@ -226,26 +243,48 @@ def run(coro_factory: Callable[[], Awaitable[T]]) -> T:
     except ConflictError as exc:
         fail(str(exc), Exit.CONFLICT)
     except ApiError as exc:
-        if exc.code in ("unauthorized", "bad_credentials"):
-            fail(str(exc), Exit.AUTH)
-        if exc.code in ("not_found", "link_expired", "link_exhausted"):
-            fail(str(exc), Exit.NOT_FOUND)
-        if exc.code == "forbidden":
-            fail(str(exc), Exit.AUTH)
-        if exc.code in ("stale_manifest", "username_taken", "id_taken"):
-            fail(str(exc), Exit.CONFLICT)
-        if exc.code == "unavailable":
-            # The server is up but its database or storage is not: as good as unreachable.
-            fail(f"{exc}; run the command again to resume", Exit.UNAVAILABLE)
-        fail(str(exc))
+        _refused(exc, credentials)
     except httpx.HTTPError as exc:
         fail(f"cannot reach the server: {exc}; run the command again to resume", Exit.UNAVAILABLE)
     except (SealboxError, ValueError) as exc:
         fail(str(exc))
     except OSError as exc:
-        fail(str(exc))
+        fail(local_failure(exc, local))
     except KeyboardInterrupt:
-        fail("interrupted; run the same command again to resume", 130)
+        fail(exits.INTERRUPTED, Exit.INTERRUPTED)
+
+
+def _refused(exc: ApiError, credentials: str) -> NoReturn:
+    if exc.code == Wire.TOO_MANY_ATTEMPTS:
+        seconds = exc.retry_after if exc.retry_after is not None else "a few"
+        fail(exits.THROTTLED.format(seconds=seconds), Exit.THROTTLED)
+    if exc.code == Wire.UNAVAILABLE:
+        # The server is up but its database or storage is not: as good as unreachable.
+        fail(f"{exc}; run the command again to resume", Exit.UNAVAILABLE)
+    code, words = _REFUSALS.get(exc.code, (Exit.ERROR, None))
+    if exc.code == Wire.BAD_CREDENTIALS:
+        words = credentials
+    fail(words or str(exc), code)
+
+
+def local_failure(exc: OSError, local: Path | None) -> str:
+    """An operating-system error in plain words, naming the path the person gave: never the
+    hidden partial file a download writes first (transfers.py), whose name means nothing to
+    them."""
+    reason = (exc.strerror or str(exc)).rstrip(".")
+    reason = reason[:1].lower() + reason[1:]
+    names = [n for n in (exc.filename2, exc.filename) if n is not None]
+    shown = next((str(n) for n in names if not _is_partial(n)), None)
+    if shown is None and local is not None:
+        shown = str(local)
+    if shown is None and names:
+        shown = str(Path(os.fsdecode(names[0])).parent)  # the folder the file was going to
+    return f"{shown}: {reason}" if shown else reason
+
+
+def _is_partial(name: object) -> bool:
+    text = Path(os.fsdecode(name)).name if isinstance(name, (str, bytes)) else ""
+    return text.startswith(PARTIAL_PREFIX) and text.endswith(PARTIAL_SUFFIX)
 
 
 async def _awaited(factory: Callable[[], Awaitable[T]]) -> T:

@@ -11,7 +11,6 @@ import typer
 
 from sealbox.client.cli import drop_commands, link_commands
 from sealbox.client.cli.context import (
-    Exit,
     exit_if_withheld,
     fail,
     note,
@@ -19,7 +18,14 @@ from sealbox.client.cli.context import (
     run,
     with_drive,
 )
-from sealbox.client.cli.output import emit_json, format_mtime, human_size, progress_reporter
+from sealbox.client.cli.exits import Exit
+from sealbox.client.cli.output import (
+    emit_json,
+    format_mtime,
+    human_size,
+    progress_reporter,
+    terminal_safe,
+)
 from sealbox.client.sdk import files, walks
 from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.drops import is_drop_link
@@ -57,7 +63,7 @@ def _row(path: str, node: Node) -> dict[str, Any]:
 
 def _print_rows(rows: list[dict[str, Any]], long: bool) -> None:
     for row in rows:
-        name = row["path"] if row.get("recursive") else row["name"]
+        name = terminal_safe(row["path"] if row.get("recursive") else row["name"])
         if row["type"] == "folder":
             name += "/"
         if long:
@@ -128,7 +134,7 @@ def tree(ctx: typer.Context, path: RemotePath = "/", json_out: Json = False) -> 
     if json_out:
         emit_json(shape)
     else:
-        typer.echo(path)
+        typer.echo(terminal_safe(path))
         _draw(shape)
     exit_if_withheld(withheld)
 
@@ -144,7 +150,7 @@ def _draw(shape: dict[str, Any]) -> None:
     push(shape["children"], "")
     while stack:
         child, indent, last = stack.pop()
-        typer.echo(f"{indent}{'└── ' if last else '├── '}{child['name']}")
+        typer.echo(f"{indent}{'└── ' if last else '├── '}{terminal_safe(child['name'])}")
         if child["type"] == "folder":
             push(child["children"], indent + ("    " if last else "│   "))
 
@@ -217,7 +223,7 @@ def get(
         with progress_reporter(opts, None, "download") as report:
             await files.get(drive, sources, local, report)
 
-    run(lambda: with_drive(opts, work))
+    run(lambda: with_drive(opts, work), local=local)
 
 
 def cat(ctx: typer.Context, path: RemotePath) -> None:
@@ -346,7 +352,7 @@ def find(
         emit_json(rows)
     else:
         for row in rows:
-            typer.echo(row["path"])
+            typer.echo(terminal_safe(row["path"]))
     exit_if_withheld(withheld)
 
 
@@ -371,7 +377,8 @@ def du(ctx: typer.Context, path: RemotePath = "/", json_out: Json = False) -> No
         emit_json(info)
     else:
         typer.echo(
-            f"{human_size(info['size'])}  {info['files']} files  {info['folders']} folders  {path}"
+            f"{human_size(info['size'])}  {info['files']} files  {info['folders']} folders  "
+            f"{terminal_safe(path)}"
         )
     exit_if_withheld(withheld)
 

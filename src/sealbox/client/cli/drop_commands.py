@@ -10,7 +10,6 @@ from typing import Annotated, Any
 import typer
 
 from sealbox.client.cli.context import (
-    Exit,
     Options,
     fail,
     http_client,
@@ -19,8 +18,9 @@ from sealbox.client.cli.context import (
     run,
     with_drive,
 )
+from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.link_commands import parse_duration
-from sealbox.client.cli.output import emit_json, human_size, progress_reporter
+from sealbox.client.cli.output import emit_json, human_size, progress_reporter, terminal_safe
 from sealbox.client.sdk import drops
 from sealbox.client.sdk.drive import Drive
 from sealbox.crypto.errors import IntegrityError
@@ -96,7 +96,7 @@ def request_ls(
     for row in rows:
         expiry = "never" if row["expires_at"] is None else utc_time(row["expires_at"])
         typer.echo(
-            f"{row['drop_id']}  into {row['folder']}  expires {expiry}  "
+            f"{row['drop_id']}  into {terminal_safe(row['folder'])}  expires {expiry}  "
             f"{len(row['pending'])} waiting"
         )
         for item in row["pending"]:
@@ -104,7 +104,8 @@ def request_ls(
                 typer.echo(f"    {item['content_id']}  {'?':>10}  {drops.DAMAGED}; reject it")
                 continue
             size = human_size(item["size"])
-            typer.echo(f"    {item['content_id']}  {size:>10}  {item['name']!r} (anonymous)")
+            name = terminal_safe(item["name"])
+            typer.echo(f"    {item['content_id']}  {size:>10}  {name} (anonymous)")
 
 
 def _select(owned: list[drops.OwnedDrop], which: str | None) -> list[drops.Pending]:

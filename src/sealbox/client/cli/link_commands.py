@@ -15,8 +15,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from sealbox.client.cli import exits
 from sealbox.client.cli.context import (
-    Exit,
     Options,
     exit_if_withheld,
     fail,
@@ -28,11 +28,14 @@ from sealbox.client.cli.context import (
     secret,
     with_drive,
 )
-from sealbox.client.cli.output import emit_json, progress_reporter
+from sealbox.client.cli.exits import Exit
+from sealbox.client.cli.output import emit_json, progress_reporter, terminal_safe
 from sealbox.client.sdk import files, links, walks
 from sealbox.client.sdk.drive import Drive
+from sealbox.client.sdk.errors import WrongLink
 from sealbox.client.sdk.tree import Node
 from sealbox.client.sdk.walks import Withheld
+from sealbox.crypto.errors import ErrorCode
 from sealbox.crypto.keys import LinkKey
 from sealbox.crypto.layout import b64url
 from sealbox.crypto.password import DEFAULT_MEMLIMIT, DEFAULT_OPSLIMIT
@@ -142,7 +145,7 @@ def _list(opts: Options, json_out: bool) -> None:
         for row in rows:
             expiry = "never" if row["expires_at"] is None else _utc(row["expires_at"])
             limit = "" if row["max_downloads"] is None else f"/{row['max_downloads']}"
-            where = row["path"] or "(not in the drive)"
+            where = terminal_safe(row["path"]) if row["path"] else "(not in the drive)"
             typer.echo(
                 f"{row['link_id']}  expires {expiry}  downloads {row['downloads']}{limit}  {where}"
             )
@@ -181,14 +184,20 @@ def _unlock(opts: Options, url: str) -> tuple[links.LinkAddress, LinkKey]:
     try:
         address = links.parse_link(url)
     except ValueError as exc:
-        fail(str(exc), Exit.USAGE)
+        fail(f"{exits.WRONG_LINK} ({exc})", Exit.USAGE)
     ask = None
     if address.needs_password:
 
         def ask() -> str:
             return secret(opts, "link password", env=LINK_PASSWORD_ENV)
 
-    return address, run(_immediate(lambda: links.link_key(address, ask)))
+    def unlock() -> LinkKey:
+        try:
+            return links.link_key(address, ask)
+        except ValueError as exc:  # a key part of the wrong length, or not base64url
+            raise WrongLink(ErrorCode.MALFORMED, str(exc)) from exc
+
+    return address, run(_immediate(unlock))
 
 
 def _immediate(make: Callable[[], T]) -> Callable[[], Awaitable[T]]:
@@ -224,7 +233,7 @@ def get_link(opts: Options, url: str, local: Path | None) -> None:
                 file_key, metadata = visitor.file()
                 await files.get_file(visitor, file_key, metadata, dest, report)
 
-    run(lambda: _visit(opts, address, key, work))
+    run(lambda: _visit(opts, address, key, work), local=local)
 
 
 def ls_link(opts: Options, url: str, recursive: bool, withheld: Withheld) -> list[dict[str, Any]]:

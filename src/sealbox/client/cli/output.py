@@ -76,7 +76,8 @@ def progress_reporter(opts: Options, total: int | None, label: str) -> Iterator[
         yield Reporter()
         return
     columns = (
-        TextColumn("{task.description}"),
+        # Descriptions carry names: shown as text, never read as Rich markup ("[bold]").
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         DownloadColumn(binary_units=True),
         TransferSpeedColumn(),
@@ -87,7 +88,7 @@ def progress_reporter(opts: Options, total: int | None, label: str) -> Iterator[
         current: dict[str, TaskID] = {}
 
         def start(name: str, size: int) -> None:
-            current["task"] = bar.add_task(f"  {name[:40]}", total=size)
+            current["task"] = bar.add_task(f"  {terminal_safe(name[:40])}", total=size)
 
         def advance(n: int) -> None:
             bar.advance(overall, n)

@@ -8,8 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
-from sealbox.client.cli.context import Exit, Options, fail, note, options, run, with_drive
-from sealbox.client.cli.output import emit_json, format_mtime, human_size, progress_reporter
+from sealbox.client.cli import exits
+from sealbox.client.cli.context import Options, fail, note, options, run, with_drive
+from sealbox.client.cli.exits import Exit
+from sealbox.client.cli.output import (
+    emit_json,
+    format_mtime,
+    human_size,
+    progress_reporter,
+    terminal_safe,
+)
 from sealbox.client.sdk import contacts, files, shares
 from sealbox.client.sdk.account import normalize_username
 from sealbox.client.sdk.drive import Drive
@@ -84,7 +92,7 @@ def _print_contacts(opts: Options, json_out: bool) -> None:
         else:
             mark = "" if row["verified"] else UNVERIFIED
         state = "" if row["state"] == "contact" else f"  [{row['state']}]"
-        typer.echo(f"{row['username']}{mark}{state}")
+        typer.echo(f"{terminal_safe(row['username'])}{mark}{state}")
 
 
 User = Annotated[str, typer.Argument(help="Their username.")]
@@ -146,8 +154,9 @@ def contacts_verify(
     )
     if check.key_changed:
         typer.echo(
-            f"WARNING: the identity key of {check.username} changed since you first saw it. "
-            "Someone may be impersonating them. Compare the number below before --confirm.",
+            f"WARNING: the identity key of {terminal_safe(check.username)} changed since you "
+            "first saw it. Someone may be impersonating them. Compare the number below before "
+            "--confirm.",
             err=True,
         )
     typer.echo(check.safety_number)
@@ -236,16 +245,18 @@ def shares_list(ctx: typer.Context, json_out: Json = False) -> None:
         emit_json(rows)
     else:
         for row in rows:
-            who = row["user"] + ("" if row["verified"] else UNVERIFIED)
+            who = terminal_safe(row["user"]) + ("" if row["verified"] else UNVERIFIED)
             arrow = "to" if row["direction"] == "outgoing" else "from"
-            typer.echo(f"{row['direction']:<8}  {row['rights']:<5}  {row['folder']}  {arrow} {who}")
+            folder = terminal_safe(row["folder"])
+            typer.echo(f"{row['direction']:<8}  {row['rights']:<5}  {folder}  {arrow} {who}")
     if refused:
         # The others are listed; each refused share is named on stderr, and the exit code says
         # that something the server sent did not verify (docs/cli.md).
         for bad in refused:
+            owner, why = terminal_safe(bad.view.owner_username), terminal_safe(str(bad.error))
             typer.echo(
                 f"warning: refused a share {b64url(bad.view.share_id)} that the server says is "
-                f"from {bad.view.owner_username!r}: {bad.error}; it is not listed",
+                f"from '{owner}': {why}; it is not listed",
                 err=True,
             )
         fail(f"{len(refused)} incoming share(s) did not verify and were left out", Exit.INTEGRITY)
@@ -257,6 +268,14 @@ def _split(target: str) -> tuple[str, str]:
     if not name:
         fail("name the shared folder: SHARE or SHARE/PATH (see `sealbox shares`)", Exit.USAGE)
     return name, join_path(split_path("/" + rest))
+
+
+async def _writable(drive: Drive, name: str) -> shares.SharedDrive:
+    """The shared folder ``name``, refused here (exit 8) when it is shared read-only."""
+    inside = await shares.open_shared(drive, name)
+    if not inside.can_write:
+        fail(exits.READ_ONLY.format(share=name), Exit.DENIED)
+    return inside
 
 
 def shared_ls(
@@ -290,11 +309,11 @@ def shared_ls(
         emit_json(rows)
         return
     for row in rows:
-        shown = row["name"] + ("/" if row["type"] == "folder" else "")
+        shown = terminal_safe(row["name"]) + ("/" if row["type"] == "folder" else "")
         if long:
             size = human_size(row["size"]) if "size" in row else "-"
             when = format_mtime(row["mtime"])
-            typer.echo(f"{size:>10}  {when}  {shown}  by {row['author']}")
+            typer.echo(f"{size:>10}  {when}  {shown}  by {terminal_safe(row['author'])}")
         else:
             typer.echo(shown)
 
@@ -313,7 +332,7 @@ def shared_get(
         with progress_reporter(opts, None, "download") as report:
             await files.get(inside, [path], local, report)
 
-    run(lambda: with_drive(opts, work))
+    run(lambda: with_drive(opts, work), local=local)
 
 
 def shared_put(
@@ -328,9 +347,7 @@ def shared_put(
     sources = [Path(p) for p in paths[:-1]]
 
     async def work(drive: Drive) -> None:
-        inside = await shares.open_shared(drive, name)
-        if not inside.can_write:
-            fail(f"{name} is shared with you read-only", Exit.AUTH)
+        inside = await _writable(drive, name)
         with progress_reporter(opts, None, "upload") as report:
             await files.put(inside, sources, path, report)
 
@@ -352,7 +369,7 @@ def shared_mv(
         fail("moves stay inside one shared folder", Exit.USAGE)
 
     async def work(drive: Drive) -> None:
-        inside = await shares.open_shared(drive, name)
+        inside = await _writable(drive, name)
         await inside.move(path, to)
 
     run(lambda: with_drive(opts, work))
@@ -367,7 +384,7 @@ def shared_rm(
     name, path = _split(target)
 
     async def work(drive: Drive) -> None:
-        inside = await shares.open_shared(drive, name)
+        inside = await _writable(drive, name)
         await inside.remove(path, permanent=True)
 
     run(lambda: with_drive(opts, work))

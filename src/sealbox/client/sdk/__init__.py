@@ -22,6 +22,7 @@ from sealbox.client.sdk.errors import (
     SealboxError,
     ServerTimeout,
     WithheldError,
+    WrongLink,
 )
 from sealbox.client.sdk.files import Reporter, stream_file
 from sealbox.client.sdk.state import LocalState
@@ -44,6 +45,7 @@ __all__ = [
     "ServerTimeout",
     "Session",
     "WithheldError",
+    "WrongLink",
     "account",
     "contacts",
     "drops",

@@ -112,7 +112,9 @@ class Api:
             try:
                 if response.status_code >= 400:
                     raise _api_error(
-                        response.status_code, await _read_within(response, REPLY_ERROR)
+                        response.status_code,
+                        await _read_within(response, REPLY_ERROR),
+                        response.headers.get("retry-after"),
                     )
                 body = await _read_within(response, limit)
             finally:
@@ -498,7 +500,7 @@ def _size(n: int) -> str:
     return f"{n // MIB} MiB" if n >= MIB and n % MIB == 0 else f"{n} bytes"
 
 
-def _api_error(status: int, body: bytes | None) -> ApiError:
+def _api_error(status: int, body: bytes | None, retry_after: str | None = None) -> ApiError:
     try:
         error = m.ErrorBody.model_validate_json(body or b"")
     except ValidationError:
@@ -506,4 +508,5 @@ def _api_error(status: int, body: bytes | None) -> ApiError:
     message = error.message
     if len(message) > SHOWN_MESSAGE:
         message = message[:SHOWN_MESSAGE] + "…"
-    return ApiError(status, error.error, message)
+    wait = int(retry_after) if retry_after and retry_after.isdecimal() else None
+    return ApiError(status, error.error, message, min(wait, 86400) if wait else None)

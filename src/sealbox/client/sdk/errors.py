@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sealbox.crypto.errors import IntegrityError
+
 
 class SealboxError(Exception):
     """Something a person can fix or retry: a wrong path, a conflict, a refused request."""
@@ -10,9 +12,12 @@ class SealboxError(Exception):
 class ApiError(SealboxError):
     """The server refused a request with a well-formed error body."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, retry_after: int | None = None
+    ) -> None:
         self.status = status
         self.code = code
+        self.retry_after = retry_after  # seconds, from Retry-After (too_many_attempts)
         super().__init__(f"{message} ({code})")
 
 
@@ -48,3 +53,11 @@ class WithheldError(SealboxError):
 
 class ServerTimeout(SealboxError):
     """The server did not finish an answer within the per-request deadline."""
+
+
+class WrongLink(IntegrityError):
+    """A link's own key does not open it: a password-link object that does not parse or open, or
+    a link key that does not open the link secret (spec/sharing.md, "Links"). Most likely the link
+    was mistyped or cut short, and it is reported so. A server that swapped the link secret fails
+    the same way, and gains nothing by it: it could refuse the link outright, and nothing was
+    accepted from it. Checks after the link secret opened raise plain IntegrityError."""

@@ -18,7 +18,13 @@ from sealbox.client.sdk.addresses import LINK_PATH
 from sealbox.client.sdk.api import LinkApi
 from sealbox.client.sdk.changes import Change
 from sealbox.client.sdk.drive import Drive
-from sealbox.client.sdk.errors import ConflictError, NotFoundError, SealboxError, WithheldError
+from sealbox.client.sdk.errors import (
+    ConflictError,
+    NotFoundError,
+    SealboxError,
+    WithheldError,
+    WrongLink,
+)
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.tree import Folder, Node, join_path, split_path, verify_listing, walk_path
 from sealbox.client.sdk.walks import Ancestry, Withheld, ancestry_of
@@ -62,12 +68,20 @@ def link_url(server: str, link_id: bytes, fragment: str) -> str:
 def link_key(address: LinkAddress, password: Callable[[], str] | None = None) -> LinkKey:
     """The link key, unlocked locally. A wrong password raises COMMITMENT_MISMATCH here, before
     any request that could depend on it."""
-    parsed = crypto_links.parse_fragment(address.fragment)
+    try:
+        parsed = crypto_links.parse_fragment(address.fragment)
+    except IntegrityError as exc:  # a password-link object that does not parse: mistyped
+        raise WrongLink(exc.code, str(exc)) from exc
     if isinstance(parsed, LinkKey):
         return parsed
     if password is None:
         raise SealboxError("this link is protected by a password")
-    return crypto_links.unlock(parsed, password(), address.link_id)
+    try:
+        return crypto_links.unlock(parsed, password(), address.link_id)
+    except IntegrityError as exc:
+        if is_wrong_password(exc):
+            raise
+        raise WrongLink(exc.code, str(exc)) from exc
 
 
 def is_wrong_password(exc: IntegrityError) -> bool:
@@ -258,7 +272,12 @@ async def open_link(
     """Fetch and open the link secret (this counts one download of the link)."""
     api = LinkApi(http, address.link_id)
     opened = await api.open_link(address.link_id)
-    secret = crypto_links.open_link_secret(key, opened.secret, address.link_id, opened.node_id)
+    try:
+        secret = crypto_links.open_link_secret(key, opened.secret, address.link_id, opened.node_id)
+    except IntegrityError as exc:
+        if exc.code != ErrorCode.DECRYPT_FAILED:
+            raise  # the key opened it: what it holds is the server's or the owner's doing
+        raise WrongLink(exc.code, str(exc)) from exc
     if (opened.node_type == "folder") != (secret.node_type == NodeType.FOLDER):
         raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the server names another node type")
     bundle = verify_bundle(opened.owner_bundle, opened.owner_username, None)
@@ -275,7 +294,10 @@ async def import_link(drive: Drive, link: OpenedLink, target_path: str) -> str:
     lets this account reference the content. Returns the new path."""
     parts = split_path(target_path)
     try:
-        target = await drive.folder_at(target_path)
+        chain, found = await drive.walk(target_path)
+        if found is not None and not found.is_folder:
+            raise ConflictError(f"already exists: {join_path(parts)}")
+        target = chain[0] if found is None else await drive.open_folder(chain[-1], found)
         name = link.name
         base = join_path([*parts, name])
     except NotFoundError:

@@ -1,0 +1,87 @@
+"""Exit codes, and the words for the failures people meet most: the one source of the table in
+docs/cli.md (scripts/gen-cli-docs) and of what ``context.run`` prints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class Exit:
+    """Exit codes. Scripts can tell tampering apart from every other failure."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    INTEGRITY = 3
+    NOT_FOUND = 4
+    CONFLICT = 5
+    AUTH = 6
+    UNAVAILABLE = 7
+    DENIED = 8
+    THROTTLED = 9
+    INTERRUPTED = 130
+
+
+WRONG_LINK = "this link is wrong or incomplete: check you copied all of it"
+WRONG_LINK_PASSWORD = "wrong password for this link (nothing was sent to the server)"  # noqa: S105
+WRONG_CREDENTIALS = "wrong username or password"
+WRONG_RECOVERY_KEY = "wrong username or recovery key"
+SESSION_ENDED = (
+    "your session has ended (a password change or a logout on another device ends it): "
+    "log in again with `sealbox login`"
+)
+TAMPERED = "integrity check failed, the server returned data that was tampered with"
+READ_ONLY = "{share} is shared with you read-only"
+THROTTLED = "too many attempts: wait {seconds} seconds, then try again"
+INTERRUPTED = "interrupted; run the same command again to resume"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One row of the table: what happened, what is printed (after ``sealbox: ``), the code."""
+
+    code: int
+    situation: str
+    message: str
+
+
+OUTCOMES = (
+    Outcome(Exit.OK, "success", "nothing, or what was asked for"),
+    Outcome(Exit.ERROR, "an error a person can fix that has no code of its own (a refused "
+            "request, a file that is not a folder, a full quota)", "the reason"),
+    Outcome(Exit.ERROR, "a local file or folder cannot be read or written",
+            "PATH: no space left on device (the path you gave, never a temporary file)"),
+    Outcome(Exit.USAGE, "wrong arguments, or no password source", "what is missing"),
+    Outcome(Exit.USAGE, "a link whose key part (after #) is damaged or cut short, or does not "
+            "open the link: a mistyped link, not tampering", WRONG_LINK),
+    Outcome(Exit.INTEGRITY, "**the server returned data that does not verify** (tampering, "
+            "rollback, withheld items); nothing unverified was written", TAMPERED + ": …"),
+    Outcome(Exit.NOT_FOUND, "no such file, folder, link, contact or share; an expired or "
+            "used-up link", "what was not found"),
+    Outcome(Exit.CONFLICT, "exists already (also `import` onto an existing name), not empty, "
+            "or changed concurrently", "already exists: PATH, …"),
+    Outcome(Exit.AUTH, "not logged in on this device", "not logged in …"),
+    Outcome(Exit.AUTH, "wrong username or password (or recovery key)", WRONG_CREDENTIALS),
+    Outcome(Exit.AUTH, "a wrong password for a password link (checked here, nothing is sent)",
+            WRONG_LINK_PASSWORD),
+    Outcome(Exit.AUTH, "the session was ended elsewhere (password change, logout, "
+            "`sessions revoke`)", SESSION_ENDED),
+    Outcome(Exit.UNAVAILABLE, "the server cannot be reached, is too slow, or its database or "
+            "storage is unavailable; rerun the command to resume", "cannot reach the server: …"),
+    Outcome(Exit.DENIED, "not allowed: writing into a folder shared with you read-only, or "
+            "anything else the server forbids this account",
+            READ_ONLY.format(share="SHARE")),
+    Outcome(Exit.THROTTLED, "too many failed logins (or password checks) from here",
+            THROTTLED.format(seconds="N")),
+    Outcome(Exit.INTERRUPTED, "interrupted (Ctrl-C); rerun the same command to resume",
+            INTERRUPTED),
+)  # fmt: skip
+
+
+def markdown_table() -> str:
+    """The exit-code table of docs/cli.md."""
+    lines = ["| code | when | message |", "|---|---|---|"]
+    for row in OUTCOMES:
+        message = row.message.replace("|", "\\|")
+        lines.append(f"| {row.code} | {row.situation} | {message} |")
+    return "\n".join(lines) + "\n"
