@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The loopback HTTP ceiling: the server's own stack (uvicorn, same settings) with no crypto, no
 database and no blob store, streaming request bodies to a file (with fsync) and files back.
 

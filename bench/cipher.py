@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The content cipher in Python: XChaCha20-Poly1305 (libsodium) against AES-256-GCM (pyca).
 
 Usage: .venv/bin/python bench/cipher.py [--mib 256] [--runs 7] [--chunks 4096,64]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Crypto throughput against the raw content cipher on the same bytes, measured in the same run.
 
 Usage: .venv/bin/python bench/crypto.py [--mib 512] [--runs 5]

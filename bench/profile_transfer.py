@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Where the CPU goes in a large put and get: py-spy on both the CLI and the server process.
 
     .venv/bin/python bench/profile_transfer.py --size-mib 1024 --out /tmp/sealbox-profile

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Put/get throughput of a large blob through S3BlobStore, next to raw boto3 as the ceiling.
 
     .venv/bin/python bench/s3_blobstore.py [--size-mib 256] [--rounds 3]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Benchmark: listing a folder with many children, as JSON and as the binary framing.
 
 Creates the children in folder transactions of 5000 puts (copies of one small file, so no bytes

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Benchmark: many concurrent chunked uploads against a real ``sealbox server`` process.
 
 Measures the server's peak resident memory (sampled from /proc every 50 ms) and the aggregate upload

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Profile the small-file and wide-listing cases: CPU seconds of the CLI and the server, and
 optionally py-spy flame data for both (issue 8). A driver for iterating, not part of the table.
 

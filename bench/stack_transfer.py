@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Benchmark: put and get of one large file through the real CLI, on both deployment stacks.
 
 * embedded: ``sealbox server`` with SQLite and the filesystem blob store under --data;

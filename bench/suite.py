@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Sealbox's benchmark suite: one table, every figure next to a ceiling measured in the same run.
 
     scripts/bench            # full sizes (about 15 minutes on 2 cores)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Services shared by the server and CLI suites: one PostgreSQL cluster per xdist worker and one
 Ceph cluster (real radosgw S3) per test run, shared by all workers.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The stated public API of each package, in the style of httpx's tests/test_exports.py: every name
 in ``__all__`` exists, and the set is exactly the one agreed on, so a name cannot be dropped or
 added to the public surface by accident."""
@@ -31,8 +32,8 @@ EXPECTED = {
     sealbox.client.sdk: {
         "Api", "ApiError", "Change", "Clock", "ConflictError", "Drive", "Folder", "LocalState",
         "Node", "NotFoundError", "NotLoggedIn", "Reporter", "SealboxError", "ServerTimeout",
-        "Session", "WithheldError", "WrongLink", "account", "contacts", "drops", "files", "links", "login",
-        "resume", "shares", "signup", "stream_file", "system_clock",
+        "Session", "WithheldError", "WrongLink", "account", "contacts", "drops", "files", "links",
+        "login", "resume", "shares", "signup", "stream_file", "system_clock",
     },
 }  # fmt: skip
 

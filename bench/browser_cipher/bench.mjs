@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // In the page: seal and open chunks with libsodium.js XChaCha20-Poly1305 and WebCrypto
 // AES-256-GCM. run.mjs drives it: prepare() once per chunk size, then step() per case and
 // operation, many times, reading the renderer's CPU time around each step over CDP.

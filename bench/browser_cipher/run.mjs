@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Runs bench.mjs in Debian's Chromium under Playwright and prints one table per chunk size.
 //
 //   cd bench/browser_cipher && npm ci && node run.mjs [--mib 64] [--runs 15] [--chunks 4096,64]

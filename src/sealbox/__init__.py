@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Sealbox: a zero-knowledge cloud drive. The normative description lives in ``spec/``."""
 
 __version__ = "0.1.0"

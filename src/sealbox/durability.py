@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Making many written files durable at once, for the server's blob store and the client's
 downloads alike (it imports nothing of Sealbox's, so both sides may use it).
 

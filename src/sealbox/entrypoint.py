@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The ``sealbox`` console script.
 
 Operator commands (``server``, ``admin``) and user commands live in packages that must never import

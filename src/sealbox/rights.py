@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Share rights: what a member of a share may do (spec/sharing.md, "Shares").
 
 The values are one byte in share envelopes and signed rosters and an integer in the HTTP API's

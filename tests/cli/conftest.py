@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """End-to-end fixtures: a real `sealbox server` process and the real `sealbox` CLI in subprocesses,
 driven the way a script would (passwords from the environment, standard input closed).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Account commands through the real CLI, scripted with passwords from the environment."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Drop links end to end: alice makes a file request, an anonymous visitor uploads through it
 (and can list nothing), and alice checks and accepts what arrived."""
 

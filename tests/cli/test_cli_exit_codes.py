@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """docs/cli.md's table of exit codes, each triggered through the real CLI against a real server:
 the code, and words a person can act on (cli/exits.py is the one source of both)."""
 

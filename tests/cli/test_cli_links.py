@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Links end to end: the real CLI for alice, bob and an anonymous visitor (no account, no session,
 the server taken from the link), against a real server process."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Names others chose reach the terminal escaped (spec/metadata.md: clients SHOULD make control,
 bidirectional and invisible characters visible), and scripts get them exactly with --json."""
 

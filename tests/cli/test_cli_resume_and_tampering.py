@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Interrupted transfers resume without re-sending, and tampering leaves nothing behind."""
 
 from __future__ import annotations

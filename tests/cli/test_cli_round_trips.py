@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The real CLI against a real server process: trees, names, sizes, two users."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Shares end to end: alice, bob and carol with the real CLI against a real server process."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Zero-knowledge audit: after a corpus goes up through the real CLI, nothing the server holds
 (database, write-ahead log, every blob, its log) contains any secret, in any common encoding."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Fixtures for SDK tests: a real server app in-process (SQLite + filesystem blobs) reached
 through httpx's ASGI transport, and a fresh local state directory per test."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """docs/cli.md is generated from the CLI's own help, and documents every command."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The CLI's own surface: version, short help, operator help (issues 14 and 15)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The SDK against a real server app: accounts, the tree, and transfers round trip."""
 
 from __future__ import annotations

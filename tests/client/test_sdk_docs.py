@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """docs/sdk.md's example runs, unchanged, against a real ``sealbox server`` process."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Links through the SDK against a real server app: making, opening without an account (files,
 folders, passwords), verification of what the server returns, and importing."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Shares through the SDK against a real server app: pinning, safety numbers, read and write
 members, writers' signatures, unsharing with key rotation, and a swapped identity bundle."""
 

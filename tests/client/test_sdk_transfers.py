@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Large transfers through the SDK, with and without writes that bypass the page cache."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """An upload journal resumes only an upload of the current content format."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Shared fixtures for the crypto tests: a cheap but floor-respecting KDF and a test identity."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """AES-256-GCM content chunks: the wrapper, the segment keys, the index limit and the retired
 XChaCha20-Poly1305 header (spec/object-format.md; docs/decisions/0901-content-cipher.md)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Hypothesis properties: round trips for any size, canonical encodings, and tamper detection."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Share rosters: round trip, the writer set, and what the maker refuses (the vectors in
 spec/vectors/sharing.json cover the parser's refusals)."""
 

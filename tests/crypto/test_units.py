@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Unit tests for the checks the vectors and properties do not reach on their own."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """spec/vectors/*.json hold, and the generator still produces exactly the committed files."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """A real server app behind the hostile wrapper, and SDK clients that talk to it in-process."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """One test per attack of the catalogue (spec/threat-model.md) that the drive, accounts
 and transfers can face; the rows about sharing and links join when sharing lands (issue 5).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Schemathesis against the server's own OpenAPI description: no input gives a 500, and every
 response, errors included, has the documented shape. The budget is bounded for CI."""
 

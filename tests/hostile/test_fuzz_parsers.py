@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Hypothesis over every parser of sealed objects and server responses: arbitrary bytes either
 parse or raise the one documented error, never anything else (and never hang or crash)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """A31: the server chooses the salt or the costs of a password derivation outside a checked login.
 
 Each test lets alice sign up honestly, then has the server lie about her salt, costs or user id on

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Threat catalogue A5 and A6: error oracles.
 
 MEGA's RSA share keys gave a padding oracle (A5), and the sanity checks added against it became

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """docs/security.md and the catalogue tests stay in step."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Threat catalogue A32 and A33: the server lies about who a member is when the owner removes
 one, and replays the keys, rosters and manifests from before a rotation to a member who stayed.
 Also: a drop whose content the server damaged is never signed, and one bad share envelope does

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Threat catalogue A22: sharing paths that the provider controls (the SpiderOak assessment).
 
 A server that runs the sharing machinery can try to widen a share without breaking any

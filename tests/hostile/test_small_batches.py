@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """A hostile server against the batch download of small files (spec/http-api.md §6.4).
 
 Each test lets the server lie in its batch answer and checks the client refuses with a specific

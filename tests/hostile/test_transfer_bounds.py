@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Transfers against hostile sizes, answers, clocks and download folders (issue 12, items 4, 5,
 10, 11 and two of item 12): catalogue rows A28, A29, A34 and A35.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Threat catalogue A25-A27 and A30: what a server (or a colluding writer) does to the walks that
 go over many folders, and to the facts those walks must not take from it (issue 12).
 

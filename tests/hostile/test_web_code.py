@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Threat catalogue A20: a server that delivers code can deliver a backdoor. Sealbox's server
 delivers none, so a hostile operator has no page or script through which to reach a user's keys or
 a link's fragment; this test shows the precondition cannot arise. The headers are the second line:

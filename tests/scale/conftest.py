@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Fixtures for scale-out tests: several real `sealbox server` processes sharing one PostgreSQL
 database and one Ceph S3 bucket prefix, as in the production layout of docs/deploy.md."""
 

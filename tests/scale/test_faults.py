@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Faults in the scale-out stack (issue 7, part 5): the S3 gateway frozen or killed in the middle
 of an upload, and PostgreSQL connections dropped under load. Clients see clean 503 JSON errors in
 bounded time, retries complete the work, and nothing is lost or half visible afterwards."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Two `sealbox server` processes on different ports, one PostgreSQL database, one S3 bucket:
 they behave as one service (issue 7, part 3)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """`sealbox server --blobs URL` / SEALBOX_BLOBS choose the blob store of a real server process."""
 
 from __future__ import annotations

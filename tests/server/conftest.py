@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Fixtures for the server tests: every app-level test runs on two stacks, SQLite with the
 filesystem blob store and PostgreSQL with the S3 blob store on a real Ceph radosgw.
 

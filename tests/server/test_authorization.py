@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """User A can neither read, list, change nor learn of user B's nodes, uploads, contents or sessions.
 
 Every probe must answer exactly like the same request for an id that exists nowhere: 404 with the

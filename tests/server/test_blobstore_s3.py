@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The S3 blob store against a real Ceph radosgw, started once per test run (sealbox.testing.ceph).
 
 The cluster fixture is in tests/conftest.py: on CI (CI=true) a cluster that cannot be installed or

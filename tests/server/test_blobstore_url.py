@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Blob store URLs: the s3:// settings parser and the URL -> store factory (no network here)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Blob collection never deletes an object still referenced, and removes every unreferenced one
 (issue 7 acceptance): Hypothesis drives random sequences of uploads, copies, new versions,
 deletions, trash and empty-trash, abandoned uploads, and imports of alice's files into bob's drive

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Contacts on the server: invitations, accepting, declining, removing, the three-way listing, and
 shares refused between accounts that are not contacts."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The batch content download (spec/http-api.md §6.4): per-id authorisation, order, bounds."""
 
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Drop links on the server: anonymous uploads into the owner's quota, delivery, and the owner's
 accept and reject; nothing is ever listed or readable through a drop."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Every error is JSON {"error", "message"} with the right status; hostile input never gets 500."""
 
 import os

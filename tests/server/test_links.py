@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Public links on the server: creation, anonymous reads confined to the linked subtree, expiry,
 download limits, revocation, and imports that reference another account's content."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The server's streamed binary listing is byte for byte the framing of the vectors."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Exceptions from tasks nobody awaits: a lost connection is one log line, a bug keeps its
 traceback."""
 

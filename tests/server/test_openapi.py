@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """spec/openapi.json is the server's own OpenAPI description, committed so that a second
 implementer can read it without running the server, and kept equal to what the app serves."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Nothing about the client's network address or software reaches the database."""
 
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """End-to-end tests against a real ``sealbox server`` process.
 
 The crash test kills the server with SIGKILL in the middle of a 1 GiB upload, restarts it, resumes

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Shares on the server: identities by username, share rows, members' reads confined to the shared
 subtree, writes only by write members and only inside it, and unsharing that ends access."""
 

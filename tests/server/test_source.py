@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The server offers its users the source of the code it runs (AGPL-3.0 §13; issue 15)."""
 
 from __future__ import annotations

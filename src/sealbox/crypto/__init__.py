@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Pure cryptography over bytes.
 
 It follows spec/keys.md, spec/object-format.md, spec/metadata.md and spec/sharing.md, does no I/O,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The only module that touches pyca/cryptography: AES-256-GCM for content chunks.
 
 Content chunks are the one place Sealbox uses AES-256-GCM (spec/object-format.md, "Chunks";

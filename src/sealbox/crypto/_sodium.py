@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The only module that touches PyNaCl (libsodium).
 
 Every primitive the rest of the package uses is wrapped here so that each failure surfaces as

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """File contents: STREAM over AES-256-GCM with a committed header (spec/object-format.md).
 
 A content object is a header followed by chunks. Chunk *i* is sealed under the key of its

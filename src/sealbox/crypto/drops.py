@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Upload-only drop links (file requests) (spec/sharing.md, "Drop links").
 
 The owner makes an X25519 key pair per drop link: the public key travels in the link's fragment

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The one exception every failed check in this package raises.
 
 Clients act on what the server returns only after it authenticates, so every failure to parse,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Identity keys, their wrap, the signed bundle and safety numbers (spec/keys.md, spec/sharing.md).
 
 Each account has an Ed25519 signing key and a separate X25519 encryption key. The public halves

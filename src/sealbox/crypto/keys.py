@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Typed secret keys and the source of randomness.
 
 Keys are distinct types so that a folder key cannot be passed where a file key is expected, and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Byte layouts shared by every object: the common prefix, integers, and strict parsing.
 
 Every stored object starts with ``magic ‖ format version ‖ object type`` (spec/README.md,

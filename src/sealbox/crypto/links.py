@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Public links and password-protected links (spec/sharing.md, "Links").
 
 A link's key lives only in the URL fragment, which browsers and the CLI never send. The server

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Folder manifests: the signed, versioned list of a folder's children (spec/metadata.md).
 
 A client shows only children the latest manifest lists, with exactly the record the manifest

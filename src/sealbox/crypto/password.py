@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Password to keys: Argon2id with a client-enforced floor, and the master-key wrap (spec/keys.md).
 
 The server chooses nothing here. The salt of a new password is derived from the server id and the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The recovery key: a second, independent way to open the master key (spec/keys.md, "Recovery").
 
 Unlike MEGA's, the recovery key is not the master key: it only wraps a copy of it, so it can be

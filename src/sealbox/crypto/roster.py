@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Share rosters: the owner's signed list of a shared folder's members and their rights
 (spec/sharing.md, "Share roster").
 

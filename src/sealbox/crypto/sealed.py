@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Sealed objects: the one AEAD construction every wrap and every encrypted blob uses.
 
 Layout: ``prefix ‖ public fields ‖ nonce(24) ‖ ciphertext ‖ tag(16)``; associated data:

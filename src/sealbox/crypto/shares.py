@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Share envelopes: a folder key sent to another user (spec/sharing.md, "Shares").
 
 The folder key is sealed to the recipient's X25519 key taken from a bundle the sender pinned, and

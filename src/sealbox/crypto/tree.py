@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Over 400 lines: node key wraps, sealed metadata and node records are one format (metadata.md).
 """The drive tree: folder and file keys, sealed metadata and signed node records (spec/metadata.md).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The wire contract shared by server and clients: routes, models and error codes.
 
 spec/http-api.md is the normative description. The public surface: the modules ``routes``,

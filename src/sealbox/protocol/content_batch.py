@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The answer framing of the batch content download (spec/http-api.md §6.4), shared by server
 and clients. All integers are big-endian; the parser is strict, like the listing's."""
 

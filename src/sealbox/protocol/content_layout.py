@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Where the header and each chunk sit inside a content object, from its declared geometry.
 
 A content object is ``header ‖ chunk_0 ‖ … ‖ chunk_{n-1}``. Every chunk but the last carries

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Error codes every Sealbox error response carries, shared by the server and its clients.
 
 Every error body is ``{"error": code, "message": text}``; clients branch on ``code`` and show

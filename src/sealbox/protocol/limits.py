@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Size limits both sides check. The server enforces them; clients check first to fail early."""
 
 ID_BYTES = 16

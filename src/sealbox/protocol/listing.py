@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The binary listing framing of spec/http-api.md ("Reading"), shared by server and clients.
 
 All integers are big-endian. The parser is strict: a short or over-long body raises ValueError,
@@ -7,6 +8,7 @@ since a client must not act on a listing it could only half read.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 MAGIC = b"SBL1"
@@ -15,6 +17,7 @@ HAS_CONTENT = 1
 HEAD = struct.Struct(">4sQI")
 CHILD = struct.Struct(">16sBB16sQQI")
 COUNT = struct.Struct(">I")
+NO_CONTENT = bytes(16)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,19 +76,34 @@ def parse_listing(data: bytes) -> BinaryListing:
 
 def encode_listing(listing: BinaryListing) -> bytes:
     """The inverse of :func:`parse_listing` (tests use it to play a server that lies)."""
-    parts = [HEAD.pack(MAGIC, listing.manifest_version, len(listing.manifest)), listing.manifest]
-    parts.append(COUNT.pack(len(listing.children)))
-    for child in listing.children:
-        parts.append(
-            CHILD.pack(
+    return b"".join(iter_encoded(listing.manifest_version, listing.manifest, listing.children))
+
+
+def iter_encoded(
+    manifest_version: int, manifest: bytes, children: Sequence[ListedChild]
+) -> Iterator[bytes]:
+    """The listing framing produced in pieces of about 2000 children, for a server that streams
+    a large folder's listing without building it whole."""
+    yield HEAD.pack(MAGIC, manifest_version, len(manifest))
+    yield manifest
+    yield COUNT.pack(len(children))
+    pack = CHILD.pack
+    batch: list[bytes] = []
+    for child in children:
+        batch.append(
+            pack(
                 child.node_id,
                 FOLDER if child.node_type == "folder" else FILE,
                 HAS_CONTENT if child.content_id is not None else 0,
-                child.content_id or bytes(16),
+                child.content_id or NO_CONTENT,
                 child.size,
                 child.manifest_version,
                 len(child.record),
             )
         )
-        parts.append(child.record)
-    return b"".join(parts)
+        batch.append(child.record)
+        if len(batch) >= 4000:
+            yield b"".join(batch)
+            batch = []
+    if batch:
+        yield b"".join(batch)

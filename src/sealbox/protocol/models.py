@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Over 400 lines: every wire model of the HTTP API in one place, as spec/http-api.md lists them.
 """Pydantic wire models of the Sealbox HTTP API.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """URL paths of the Sealbox HTTP API (spec/http-api.md is the normative description).
 
 Paths with ``{...}`` placeholders take base64url ids (16 bytes, 22 characters, no padding).

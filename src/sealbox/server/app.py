@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The application factory: settings in, a wired FastAPI app out."""
 
 import asyncio

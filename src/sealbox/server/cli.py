@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Operator commands: ``sealbox server`` runs the server, ``sealbox admin ...`` maintains it."""
 
 import asyncio

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Time as the server sees it; tests inject their own clock to drive expiry and day changes."""
 
 import time

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The one exception services raise to refuse a request; the API turns it into a JSON error."""
 
 from sealbox.protocol.errors import STATUS_OF, ErrorCode

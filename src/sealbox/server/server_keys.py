@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The server's own secret and the keyed hashes derived from it.
 
 The secret never leaves the server. It keys the hashes of auth keys and session tokens (so a stolen

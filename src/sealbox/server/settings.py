@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Operator settings of one server process."""
 
 from dataclasses import dataclass

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The corresponding source of the running server, offered to its users (AGPL-3.0 §13).
 
 Python runs its source, so the archive is built from the very files this process imports: the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The conformance suite every BlobStore implementation must pass.
 
 Subclass ``BlobStoreConformance`` in a test module and implement ``create_store`` (a factory that

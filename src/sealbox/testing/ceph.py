@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """A real S3 service for tests and benchmarks: a throw-away Ceph cluster with radosgw on loopback.
 
 scripts/ceph-up does the work (one monitor, one in-RAM OSD, one gateway); this module picks free

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """An HTTP/1.1 proxy that misbehaves on request, to test how clients survive a flaky upstream.
 
 It sits between a client and a real server on loopback. Every request it forwards gets

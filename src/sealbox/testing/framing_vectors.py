@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Vector operations for the two binary framings of spec/http-api.md: the folder listing (SBL1,
 §5.4) and the batch content download (SBC1, §6.4). They carry no cryptography, but a second client
 must parse them exactly as strictly as this one, so they have known answers and malformed cases

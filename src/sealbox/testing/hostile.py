@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """A hostile server for tests: the real app, wrapped so a test can rewrite any response and see
 every request the client sent (issue 6; spec/threat-model.md).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """A thin client of the raw HTTP API for tests and benchmarks (no crypto: blobs are random bytes).
 
 It speaks the wire format directly so tests exercise exactly what the spec says, independent of the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """A throw-away PostgreSQL cluster for tests, started from the installed server binaries.
 
 initdb refuses to run as root, so as root the cluster runs as the ``postgres`` system user in a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Running ``sealbox server`` as a real process for end-to-end tests and benchmarks."""
 
 import os

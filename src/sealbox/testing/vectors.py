@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# Over 400 lines: one generator per vector file, all sharing the fixed keys and RNG of the set.
 """The operations behind spec/vectors/*.json, shared by the generator and the tests.
 
 Each operation has a ``make`` direction (inputs → the stored object, with randomness taken from

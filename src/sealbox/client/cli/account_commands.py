@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Account commands: signup, login, logout, whoami, passwd, recover, sessions, account delete."""
 
 from __future__ import annotations

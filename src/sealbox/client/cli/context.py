@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Global options, password sources, and turning failures into messages and exit codes."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# Over 400 lines: one typer command per drive operation, each a thin call into the SDK.
 """Drive commands: ls, tree, mkdir, put, get, cat, mv, cp, rm, trash, versions, find, du, df."""
 
 from __future__ import annotations

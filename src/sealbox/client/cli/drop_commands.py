@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """File requests: ``sealbox request create|ls|accept|reject|delete`` for the owner, and
 ``sealbox put FILE... DROP-LINK`` for anyone holding a drop link (no account needed)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Exit codes, and the words for the failures people meet most: the one source of the table in
 docs/cli.md (scripts/gen-cli-docs) and of what ``context.run`` prints."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Link commands: export (make, list, revoke links), import, and ``get``/``ls`` of a link URL.
 
 Visitors need no account and no session: the server comes from the link itself. The fragment (the

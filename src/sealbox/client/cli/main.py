@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The ``sealbox`` command line (docs/cli.md is generated from this file's help texts)."""
 
 from __future__ import annotations

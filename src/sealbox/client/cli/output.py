@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """How results reach people and scripts: tables, JSON, and progress bars on standard error."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Sharing with other accounts: contacts and safety numbers, share/unshare, shares, and working
 inside folders others shared with you (``sealbox shared ...``)."""
 

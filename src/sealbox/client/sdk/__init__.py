@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The Sealbox SDK: accounts, the verified drive tree and resumable transfers.
 
 All encryption and every verification happens here; the server is treated as hostile

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Sign-up, login, unlocking and the account's own keys (spec/keys.md, "Flows").
 
 A session here is an unlocked account: the master key, identity keys and top-folder keys in memory,

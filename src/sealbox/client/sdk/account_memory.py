@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """What this device remembers of each account's password settings, and the checks against it.
 
 Nothing reaches Argon2id unchecked (spec/keys.md, "Derived salt", "Remembered account settings";

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Link and drop URLs (spec/sharing.md): ``<server>/l/<link id>#<fragment>`` for a link and
 ``<server>/d/<drop id>#d<public key>`` for a drop link. One parser for both; what a fragment holds
 is for links.py and drops.py to read. A damaged URL is a ValueError (an input error).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Over 400 lines: one typed method per HTTP route, all on the same request and deadline plumbing.
 """Typed calls to the Sealbox HTTP API (spec/http-api.md).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Changing the drive tree: staging a change, sending it in one transaction, and retrying.
 
 Every change is one folder transaction carrying new signed manifests (spec/metadata.md, "Changing

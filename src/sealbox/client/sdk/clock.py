@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The client's clock, injected like the random source (``RandomSource``): a front end or a test
 passes its own, and the default is the system's.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Other people's identities and contacts: bundles fetched from the server, checked against pins,
 pinned on first sight, verified by comparing safety numbers (spec/sharing.md, "Pinning
 identities"), and the invitations that make two accounts contacts (only contacts can share).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The user's operations on the drive: make folders, move, copy, remove, restore, empty the trash.
 
 Each is a read-modify-commit attempt, run again when a manifest went stale under it

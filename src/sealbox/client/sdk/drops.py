@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Drop links (file requests, spec/sharing.md "Drop links"): the owner makes one for a folder,
 anyone holding it uploads files sealed to the drop's public key, and the owner accepts them into
 the folder after checking them.

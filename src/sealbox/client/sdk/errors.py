@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Errors the SDK raises besides sealbox.crypto's IntegrityError (which means tampering)."""
 
 from __future__ import annotations

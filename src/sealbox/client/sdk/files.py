@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Copying between the local disk and the drive: ``put`` and ``get`` of files and whole trees.
 
 Small files are sealed whole and committed many to a transaction (one manifest update per batch,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Public links (spec/sharing.md, "Links"): making them, opening them without an account, and
 importing what they open into one's own drive.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Over 400 lines: granting, opening and unsharing all read and write the same rosters and envelopes.
 """Shares between accounts (spec/sharing.md, "Shares"): granting a folder, opening what others
 granted, working inside a shared folder, and unsharing with rotation of the folder key.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Downloading many small files at once (spec/http-api.md §6.4).
 
 A folder of small files is fetched in batches of up to 256 content objects per request, several

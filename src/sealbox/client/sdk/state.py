@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """What a client remembers between runs, in ``SEALBOX_HOME`` (spec/metadata.md, "Freshness").
 
 One SQLite file holds the pins of other users' identities, the high-water mark of every folder

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Over 400 lines: uploads and downloads share chunk geometry, journals, buffers and workers.
 """Resumable, parallel, constant-memory transfers of content objects (spec/object-format.md).
 
@@ -33,6 +34,7 @@ from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.keys import FileKey, RandomSource, system_random
 from sealbox.crypto.layout import b64url
 from sealbox.crypto.tree import FileMetadata
+from sealbox.durability import fsync_dir
 from sealbox.protocol import limits
 from sealbox.protocol import models as m
 
@@ -372,7 +374,7 @@ async def download(
             os.close(partial.fd)
         if writer is not None:
             writer.close()
-    _fsync_dir(dest.parent)
+    fsync_dir(dest.parent)
     state.drop_journal(key)
 
 
@@ -575,11 +577,3 @@ def write_all(fd: int, data: bytes | bytearray) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

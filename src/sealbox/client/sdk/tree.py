@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The verified drive tree: reading folders and paths, each listing checked (spec/metadata.md).
 
 Every listing is checked before anything in it is shown: the manifest's signature and freshness,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """What an interrupted upload remembers, so that resuming it never reuses a nonce
 (spec/object-format.md, "Resuming an upload").
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Walking a verified tree (spec/metadata.md, "Walking a tree").
 
 Every command that goes down more than one folder walks here: ``get`` of a folder, ``ls -R``,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The session dependency: every authenticated route takes a ``Caller``."""
 
 from typing import Annotated

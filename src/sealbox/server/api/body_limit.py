@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Request body limits, enforced while the body streams in.
 
 A declared Content-Length over the limit is refused before any byte is read; a body without one is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Routes for contacts: invite another account by username, accept or decline an invitation,
 remove a contact, and list all three states (spec/http-api.md §11.2)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The batch content download: many small content objects in one answer (spec/http-api.md §6.4)."""
 
 from collections.abc import AsyncIterator

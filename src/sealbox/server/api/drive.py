@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Routes for the drive: the folder transaction, listings, nodes, versions and the change feed."""
 
 from collections.abc import Iterator, Sequence
@@ -15,8 +16,6 @@ from sealbox.server.services.drive import ListedFolder, ListedNode, Listing
 
 router = APIRouter(tags=["drive"], responses=ERROR_RESPONSES)
 
-NO_ID = bytes(16)
-
 
 @router.post(routes.TRANSACTIONS)
 async def transaction(
@@ -30,32 +29,13 @@ async def transaction(
 
 
 def binary_listing(folder: ListedFolder, children: Sequence[ListedNode]) -> Iterator[bytes]:
-    """The compact listing framing (spec/http-api.md, "Binary listing"), produced in pieces.
-    Each child is unpacked in the order of ``ListedNode``'s fields."""
-    yield listing.HEAD.pack(listing.MAGIC, folder.manifest_version, len(folder.manifest))
-    yield folder.manifest
-    yield listing.COUNT.pack(len(children))
-    pack = listing.CHILD.pack
-    batch: list[bytes] = []
-    for node_id, _parent, node_type, record, content_id, version, size in children:
-        record = record or b""
-        batch.append(
-            pack(
-                node_id,
-                listing.FOLDER if node_type == "folder" else listing.FILE,
-                listing.HAS_CONTENT if content_id is not None else 0,
-                content_id or NO_ID,
-                size or 0,
-                version or 0,
-                len(record),
-            )
-        )
-        batch.append(record)
-        if len(batch) >= 2000:
-            yield b"".join(batch)
-            batch = []
-    if batch:
-        yield b"".join(batch)
+    """The compact listing framing (spec/http-api.md, "Binary listing"), produced in pieces by
+    the protocol's encoder. Each child is unpacked in the order of ``ListedNode``'s fields."""
+    listed = [
+        listing.ListedChild(node_id, node_type, content_id, size or 0, version or 0, record or b"")
+        for node_id, _parent, node_type, record, content_id, version, size in children
+    ]
+    return listing.iter_encoded(folder.manifest_version, folder.manifest, listed)
 
 
 @router.get(

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Routes for drop links: the owner's (session) and the anonymous uploader's (the drop id alone).
 
 The uploader's routes can open an upload, send chunks and deliver the sealed file; none of them

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """One error shape for every failure: ``{"error": code, "message": text}``.
 
 Messages never echo request bodies: they may hold auth keys.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Ids in URL paths: base64url, 16 bytes. A malformed id is a validation error."""
 
 from sealbox.protocol import limits

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Routes for public links: the owner's (with a session) and the visitor's (the link id alone).
 
 A visitor's requests carry no session and no link key; the link id in the path is what authorises

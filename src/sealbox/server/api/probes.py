@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Probes for load balancers and orchestrators, the Prometheus scrape endpoint, and the source.
 
 ``/healthz`` says that the process answers and which code it runs; ``/readyz`` says whether this

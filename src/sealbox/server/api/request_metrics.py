@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Counting and timing every request for ``/metrics``, labelled by route template, never by path.
 
 A plain ASGI middleware rather than a decorator per route, so that errors raised before a route

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Headers on every response that keep a browser from running anything the server sends.
 
 The server delivers no code: no HTML pages, no scripts, no interactive API explorer. These headers

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Routes for shares between accounts: identities, the owner's shares, and members' access to the
 shared folder (listings, content, and folder transactions for write members)."""
 

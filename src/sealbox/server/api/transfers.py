@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Routes for uploads (chunked, resumable) and downloads (ranged, streamed)."""
 
 import re

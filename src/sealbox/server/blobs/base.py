@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The narrow interface every blob store implements.
 
 A blob is an immutable byte string under a key the server chooses. The server only ever stores

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """A blob store on a local filesystem.
 
 Blobs live in sharded directories (two levels of 256 directories picked by a hash of the key) so no

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Blob keys the server uses. Chunks of an upload keep their key once the upload is committed, so a
 commit moves no bytes.
 

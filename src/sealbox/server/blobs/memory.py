@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """A blob store in process memory, for tests and for trying the server without a disk."""
 
 from collections.abc import AsyncIterable, AsyncIterator

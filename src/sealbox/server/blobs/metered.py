@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """A blob store that reports the failures of the store it wraps, then re-raises them.
 
 A wrapper store in the restic style: it has the store's interface and adds one concern, so any

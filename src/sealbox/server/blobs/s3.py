@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Over 400 lines: one S3 client and its whole reliability policy, kept together.
 """A blob store on any S3-compatible object store (AWS S3, Ceph radosgw, ...), through aiobotocore.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Open a blob store from the URL an operator gives on the command line (``--blobs URL``).
 
 * ``s3://bucket[/prefix]?endpoint=https://...&region=...``: an S3-compatible service (see s3.py

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Accounts and their sessions: every statement on them, the account lock and the usage sum."""
 
 from dataclasses import dataclass

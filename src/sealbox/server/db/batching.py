@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Splitting long lists of ids into batches for ``IN (...)`` clauses."""
 
 from collections.abc import Iterable, Iterator

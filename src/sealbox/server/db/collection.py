@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """What garbage collection asks of the database: the lease, expiries, and unreferenced contents.
 
 A content row is deleted only where no node, version or waiting drop file references it, checked

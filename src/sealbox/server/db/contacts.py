@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Contacts: invitations between accounts and the accepted pairs."""
 
 from sqlalchemy import ColumnElement, Connection, and_, delete, insert, or_, select, update

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Content objects: which exist, and which an account may read as their owner."""
 
 from dataclasses import dataclass

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Drop links and the files delivered through them, waiting for their owner."""
 
 from dataclasses import dataclass

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Creating the database engine for SQLite (embedded) or PostgreSQL (``postgresql://`` URLs), and
 the two ways a service opens a unit of work on it: ``read_only`` and ``writing``.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The per-account change feed: one entry per node a committed transaction touched."""
 
 from dataclasses import dataclass

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The queries the probes and the metrics scrape ask of the database."""
 
 from sqlalchemy import Engine, func, select, text

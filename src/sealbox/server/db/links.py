@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Public links, their download counts, and the imports made through them."""
 
 from dataclasses import dataclass

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Applying the Alembic migrations that ship inside the package."""
 
 from pathlib import Path

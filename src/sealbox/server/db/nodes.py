@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The nodes of each account's tree and the kept versions of its files: every statement on them.
 
 A node's record and a folder's manifest are sealed; the server stores them as they come and reads

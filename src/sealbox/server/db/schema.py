@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The database schema (SQLAlchemy Core). docs/data-inventory.md explains every column.
 
 The same tables serve SQLite and PostgreSQL. Nothing here holds an address, a user agent, a file

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Shares between accounts, their members and the owners' signed rosters."""
 
 from collections import defaultdict

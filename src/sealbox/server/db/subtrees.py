@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Whether a node lies inside a subtree, asked of the server's parent links.
 
 Links open a node and everything below it, so every request through a link must show that what it

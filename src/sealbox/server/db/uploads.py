@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Uploads, their stored chunks, and the content objects a complete upload becomes."""
 
 from dataclasses import dataclass

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Accounts and sessions: signup, pre-login, login, password change, recovery, deletion.
 
 The server never sees a password. Clients derive an auth key from it and send that; the server

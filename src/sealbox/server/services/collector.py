@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Garbage collection: expired uploads, content objects nothing references, and orphan blobs.
 
 Content objects are shared (a copy reuses its source's content id), so one is deleted only when no

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Contacts: invitations between accounts, and the accepted pairs that may share with each other.
 
 A share can only go to an accepted contact (spec/http-api.md §11), so nobody receives folders

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Reading content objects: who may, and streaming their bytes from the blob store.
 
 Authorisation lives in ``readable_content`` alone: a content object is readable by an account that

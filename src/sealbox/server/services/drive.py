@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Reading the drive: nodes, folder listings and the kept versions of files.
 
 Changes go through the folder transaction (services/transaction.py).

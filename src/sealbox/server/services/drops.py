@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Drop links (file requests): anyone holding one uploads into the owner's folder, and can do
 nothing else (spec/sharing.md, "Drop links").
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The per-account change feed: which nodes each committed transaction touched, in order.
 
 Clients keep a cursor (the last sequence they applied) and ask for what came after; with ``wait``

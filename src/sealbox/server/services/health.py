@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Whether this server can do useful work now, and the figures a metrics scrape reads at once.
 
 ``/readyz`` asks both dependencies at the same time, each within one timeout, so the probe answers

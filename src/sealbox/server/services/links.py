@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Public links: the owner creates, lists and revokes them; anyone holding one reads through it.
 
 The server stores a link's sealed secret and the node it opens, and enforces what it can see: the

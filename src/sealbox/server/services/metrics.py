@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Counters the server exposes at ``/metrics`` in Prometheus' text format.
 
 They count bytes and requests, never who: no label carries an account, an id or an address, so

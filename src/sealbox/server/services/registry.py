@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The set of services one server process runs, built once by the app factory."""
 
 from dataclasses import dataclass, field

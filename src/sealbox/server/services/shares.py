@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Shares between accounts: an owner grants a folder (and its subtree) to another account.
 
 The server stores the owner's share envelope (the folder key sealed to the recipient and signed by
@@ -13,13 +14,12 @@ from anyio import to_thread
 
 from sealbox.protocol import models as m
 from sealbox.protocol.errors import ErrorCode
+from sealbox.rights import WRITE
 from sealbox.server.db import accounts, contacts, nodes, shares
 from sealbox.server.db.engine import Connection, Engine, read_only, writing
 from sealbox.server.db.subtrees import reaches_content, within
 from sealbox.server.errors import ServiceError, not_found
 from sealbox.server.services.accounts import normalise_username
-
-READ, WRITE = 1, 2
 
 
 @dataclass(frozen=True, slots=True)

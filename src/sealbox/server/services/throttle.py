@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Login throttling, in memory only.
 
 Failed attempts are counted per network address, but the address itself is never kept: the table

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The folder transaction: every structural change to a tree, applied atomically.
 
 A transaction carries manifest updates (each guarded by the version the client last saw), node

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The checks of a folder transaction, before anything changes: its shape (no database needed),
 a member's reach, manifest versions, removals, puts and the tree's shape afterwards.
 

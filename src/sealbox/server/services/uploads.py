@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Resumable chunked uploads.
 
 An upload reserves a content id and declares the object's geometry. Chunks arrive in any order, in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Alembic environment: migrations run on a connection handed over by sealbox.server.db.migrate."""
 
 from alembic import context

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """initial schema
 
 Revision ID: 0001
@@ -14,6 +15,18 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _create_accounts()
+    _create_contents()
+    _create_job_leases()
+    _create_feed()
+    _create_nodes()
+    _create_sessions()
+    _create_uploads()
+    _create_upload_chunks()
+    _create_versions()
+
+
+def _create_accounts() -> None:
     op.create_table(
         "accounts",
         sa.Column("user_id", sa.LargeBinary(length=16), nullable=False),
@@ -38,6 +51,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_accounts")),
         sa.UniqueConstraint("username", name=op.f("uq_accounts_username")),
     )
+
+
+def _create_contents() -> None:
     op.create_table(
         "contents",
         sa.Column("content_id", sa.LargeBinary(length=16), nullable=False),
@@ -47,6 +63,9 @@ def upgrade() -> None:
         sa.Column("total_size", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("content_id", name=op.f("pk_contents")),
     )
+
+
+def _create_job_leases() -> None:
     op.create_table(
         "job_leases",
         sa.Column("name", sa.String(length=32), nullable=False),
@@ -54,6 +73,9 @@ def upgrade() -> None:
         sa.Column("until", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_job_leases")),
     )
+
+
+def _create_feed() -> None:
     op.create_table(
         "feed",
         sa.Column("owner_id", sa.LargeBinary(length=16), nullable=False),
@@ -68,6 +90,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("owner_id", "seq", "node_id", name=op.f("pk_feed")),
     )
+
+
+def _create_nodes() -> None:
     op.create_table(
         "nodes",
         sa.Column("owner_id", sa.LargeBinary(length=16), nullable=False),
@@ -93,6 +118,8 @@ def upgrade() -> None:
         batch_op.create_index("ix_nodes_content", ["content_id"], unique=False)
         batch_op.create_index("ix_nodes_owner_parent", ["owner_id", "parent_id"], unique=False)
 
+
+def _create_sessions() -> None:
     op.create_table(
         "sessions",
         sa.Column("session_id", sa.LargeBinary(length=16), nullable=False),
@@ -112,6 +139,8 @@ def upgrade() -> None:
     with op.batch_alter_table("sessions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_sessions_user_id"), ["user_id"], unique=False)
 
+
+def _create_uploads() -> None:
     op.create_table(
         "uploads",
         sa.Column("content_id", sa.LargeBinary(length=16), nullable=False),
@@ -134,6 +163,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_uploads_touched_at"), ["touched_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_uploads_owner_id"), ["owner_id"], unique=False)
 
+
+def _create_upload_chunks() -> None:
     op.create_table(
         "upload_chunks",
         sa.Column("content_id", sa.LargeBinary(length=16), nullable=False),
@@ -147,6 +178,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("content_id", "chunk_index", name=op.f("pk_upload_chunks")),
     )
+
+
+def _create_versions() -> None:
     op.create_table(
         "versions",
         sa.Column("owner_id", sa.LargeBinary(length=16), nullable=False),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """links, content imports, shares and drops
 
 Revision ID: 0002
@@ -14,6 +15,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _create_links()
+    _create_content_imports()
+    _create_shares()
+    _create_drops()
+    _create_drop_files()
+
+
+def _create_links() -> None:
     op.create_table(
         "links",
         sa.Column("link_id", sa.LargeBinary(length=16), nullable=False),
@@ -34,6 +43,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("links", schema=None) as batch_op:
         batch_op.create_index("ix_links_owner", ["owner_id"], unique=False)
+
+
+def _create_content_imports() -> None:
     op.create_table(
         "content_imports",
         sa.Column("content_id", sa.LargeBinary(length=16), nullable=False),
@@ -57,6 +69,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("content_imports", schema=None) as batch_op:
         batch_op.create_index("ix_content_imports_link", ["link_id"], unique=False)
+
+
+def _create_shares() -> None:
     op.create_table(
         "shares",
         sa.Column("share_id", sa.LargeBinary(length=16), nullable=False),
@@ -83,6 +98,8 @@ def upgrade() -> None:
         batch_op.create_index("ix_shares_owner_folder", ["owner_id", "folder_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_shares_recipient_id"), ["recipient_id"], unique=False)
 
+
+def _create_drops() -> None:
     op.create_table(
         "drops",
         sa.Column("drop_id", sa.LargeBinary(length=16), nullable=False),
@@ -100,6 +117,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("drops", schema=None) as batch_op:
         batch_op.create_index("ix_drops_owner", ["owner_id"], unique=False)
+
+
+def _create_drop_files() -> None:
     op.create_table(
         "drop_files",
         sa.Column("content_id", sa.LargeBinary(length=16), nullable=False),

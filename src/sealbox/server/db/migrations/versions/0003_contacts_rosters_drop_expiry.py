@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """contacts, share rosters and drop-link expiry
 
 Revision ID: 0003
