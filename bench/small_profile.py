@@ -32,7 +32,7 @@ from sealbox.client.sdk import account
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.transfers import seal_small
-from sealbox.client.sdk.tree import Change, Drive
+from sealbox.client.sdk import Change, Drive
 
 async def main(count, runs, home, sample):
     async with httpx.AsyncClient(base_url=os.environ["SEALBOX_SERVER"], timeout=600) as http:
