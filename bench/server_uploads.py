@@ -84,9 +84,11 @@ async def main() -> None:
                         )
 
                 sampler = asyncio.create_task(sample())
+                cpu_before = server_cpu(server)
                 started = time.monotonic()
                 await asyncio.gather(*(one(content) for content in ids))
                 elapsed = time.monotonic() - started
+                cpu = server_cpu(server) - cpu_before
                 puts = [file_put(new_id(), account.root_id, content) for content in ids]
                 ok(await api.tx(account, manifests=[account.root_id], puts=puts))
                 stop.set()
@@ -110,6 +112,14 @@ async def main() -> None:
     print(f"database: {'SQLite' if args.db is None else args.db.split(':')[0]}")
     print(f"server RSS: baseline {baseline / 2**20:.0f} MiB, peak {peak / 2**20:.0f} MiB")
     print(f"time: {elapsed:.1f} s, aggregate {moved / 2**20 / elapsed:.0f} MiB/s")
+    print(f"server CPU: {cpu:.1f} s, {cpu / (moved / 1e9):.2f} s/GB received")
+
+
+def server_cpu(server: ServerProcess) -> float:
+    """User + system CPU seconds of the server process so far (Linux /proc)."""
+    assert server.process is not None
+    stat = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":
