@@ -25,9 +25,9 @@ from sealbox.client.cli.output import (
     emit_json,
     format_mtime,
     human_size,
-    progress_reporter,
     terminal_safe,
 )
+from sealbox.client.cli.progress import progress_reporter
 from sealbox.client.sdk import files, walks
 from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.drops import is_drop_link

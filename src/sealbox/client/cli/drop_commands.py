@@ -21,7 +21,8 @@ from sealbox.client.cli.context import (
 )
 from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.link_commands import parse_duration
-from sealbox.client.cli.output import emit_json, human_size, progress_reporter, terminal_safe
+from sealbox.client.cli.output import emit_json, human_size, terminal_safe
+from sealbox.client.cli.progress import progress_reporter
 from sealbox.client.sdk import drops
 from sealbox.client.sdk.drive import Drive
 from sealbox.crypto.errors import IntegrityError

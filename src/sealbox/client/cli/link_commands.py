@@ -30,7 +30,8 @@ from sealbox.client.cli.context import (
     with_drive,
 )
 from sealbox.client.cli.exits import Exit
-from sealbox.client.cli.output import emit_json, progress_reporter, terminal_safe
+from sealbox.client.cli.output import emit_json, terminal_safe
+from sealbox.client.cli.progress import progress_reporter
 from sealbox.client.sdk import files, links, walks
 from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import WrongLink

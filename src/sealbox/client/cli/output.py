@@ -5,25 +5,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
-
-from sealbox.client.sdk.files import Reporter
 
 if TYPE_CHECKING:  # context imports this module, for terminal_safe
-    from sealbox.client.cli.context import Options
+    pass
 
 _NAMED_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
@@ -67,38 +54,3 @@ def format_mtime(milliseconds: int) -> str:
 
 def emit_json(value: Any) -> None:
     typer.echo(json.dumps(value, ensure_ascii=False, indent=None))
-
-
-@contextmanager
-def progress_reporter(opts: Options, total: int | None, label: str) -> Iterator[Reporter]:
-    """A Reporter that draws a total bar and one bar for the file in flight, or nothing at all
-    when standard error is not a terminal or -q was given."""
-    if not opts.show_progress():
-        yield Reporter()
-        return
-    columns = (
-        # Descriptions carry names: shown as text, never read as Rich markup ("[bold]").
-        TextColumn("{task.description}", markup=False),
-        BarColumn(),
-        DownloadColumn(binary_units=True),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, transient=True) as bar:
-        overall = bar.add_task(label, total=total)
-        current: dict[str, TaskID] = {}
-
-        def start(name: str, size: int) -> None:
-            current["task"] = bar.add_task(f"  {terminal_safe(name[:40])}", total=size)
-
-        def advance(n: int) -> None:
-            bar.advance(overall, n)
-            if "task" in current:
-                bar.advance(current["task"], n)
-
-        def finish(name: str) -> None:
-            task = current.pop("task", None)
-            if task is not None:
-                bar.remove_task(task)
-
-        yield Reporter(start, advance, finish)

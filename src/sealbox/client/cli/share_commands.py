@@ -16,9 +16,9 @@ from sealbox.client.cli.output import (
     emit_json,
     format_mtime,
     human_size,
-    progress_reporter,
     terminal_safe,
 )
+from sealbox.client.cli.progress import progress_reporter
 from sealbox.client.sdk import contacts, files, shares
 from sealbox.client.sdk.account import normalize_username
 from sealbox.client.sdk.drive import Drive
