@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -182,18 +183,27 @@ class Stack:
         assert self.server.process is not None
         return self.server.process.pid
 
-    def cli(self, *args: str, **env: str) -> tuple[Usage, Usage]:
-        """Run the CLI; return (client usage, server usage) for the run."""
+    def cli(self, *args: str, terminal: bool = False, **env: str) -> tuple[Usage, Usage]:
+        """Run the CLI; return (client usage, server usage) for the run. With ``terminal``, its
+        standard error is a pseudo-terminal and progress is drawn (otherwise ``-q``)."""
         reset_peak_rss(self.server_pid)
         server_cpu = proc_cpu(self.server_pid)
         start = time.perf_counter()
+        master, slave = os.openpty() if terminal else (-1, -1)
         process = subprocess.Popen(
-            [sys.executable, "-m", "sealbox", "-q", *args],
-            env={**self.env, **env},
+            [sys.executable, "-m", "sealbox", *([] if terminal else ["-q"]), *args],
+            env={**self.env, "TERM": "xterm-256color", **env},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
+            stderr=slave if terminal else None,
         )
+        if terminal:
+            os.close(slave)
+            drain = threading.Thread(target=_drain, args=(master,), daemon=True)
+            drain.start()
         _, status, usage = os.wait4(process.pid, 0)
+        if terminal:
+            drain.join()
         elapsed = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
@@ -206,6 +216,17 @@ class Stack:
 
     def stop(self) -> None:
         self.server.stop()
+
+
+def _drain(fd: int) -> None:
+    """Read a pseudo-terminal until its other end closes, as a terminal would."""
+    try:
+        while os.read(fd, 65536):
+            pass
+    except OSError:  # EIO once the child has gone
+        pass
+    finally:
+        os.close(fd)
 
 
 def timed_runs(
@@ -300,10 +321,20 @@ def small_file_cases(stack: Stack, directory: Path, count: int, runs: int) -> No
         lambda: shutil.rmtree(out, ignore_errors=True),
         lambda: stack.cli("get", "/small", str(out)),
     )
+    bars = timed_runs(
+        runs,
+        lambda: shutil.rmtree(out, ignore_errors=True),
+        lambda: stack.cli("get", "/small", str(out), terminal=True),
+    )
     for name, results in (("put", puts), ("get", gets)):
         seconds = median([c.seconds for c, _ in results])
         add(f"{name} {count:,} files of 4 KiB (CLI)", f"{count / seconds:.0f} files/s",
             notes=f"{seconds:.1f} s incl. process start")  # fmt: skip
+    quiet = median([c.cpu for c, _ in gets])
+    drawn = median([c.cpu for c, _ in bars])
+    add(f"get {count:,} files of 4 KiB with progress on a terminal: client CPU",
+        f"{drawn:.1f} s", f"{quiet:.1f} s with -q", f"{drawn / quiet - 1:+.0%}",
+        "the rendering cost (issue 14: under 5 %)")  # fmt: skip
 
 
 def listing_case(stack: Stack, count: int, runs: int) -> None:
