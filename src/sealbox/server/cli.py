@@ -13,11 +13,14 @@ import typer
 import uvicorn
 from rich.console import Console
 
+import sealbox
 from sealbox.server.app import build_services, create_app
 from sealbox.server.blobs.url import open_blob_store
+from sealbox.server.clock import SystemClock
 from sealbox.server.db.engine import make_engine
 from sealbox.server.db.migrate import upgrade
 from sealbox.server.errors import ServiceError
+from sealbox.server.services.disclosure import DisclosureService
 from sealbox.server.settings import Settings
 
 # Help texts are plain text: rich markup would read "s3://bucket[/prefix]" as a closing tag.
@@ -33,7 +36,7 @@ admin = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
     context_settings=HELP_SETTINGS,
-    help="Maintenance: migrations, collection, quotas.",
+    help="Maintenance: migrations, collection, quotas, disclosure packages.",
 )
 app.add_typer(admin, name="admin")
 console = Console(stderr=True)
@@ -220,6 +223,44 @@ def set_quota(
     finally:
         services.engine.dispose()
     console.print(f"quota of {username}: {'default' if value is None else value}")
+
+
+@admin.command()
+def disclose(
+    username: Annotated[str, typer.Argument(help="The account's username.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="A new directory for data.json and manifest.json.")
+    ],
+    data: DataOpt = Path(".sealbox-data"),
+    db: DbOpt = None,
+    with_opaque: Annotated[
+        bool,
+        typer.Option(
+            "--with-opaque",
+            help="Include the bytes of client-sealed values, not only their length and SHA-256 "
+            "(only where an order specifically requires them).",
+        ),
+    ] = False,
+) -> None:
+    """Write exactly what the server holds about one account (a disclosure package)."""
+    if out.exists():
+        console.print(f"{out} exists already: name a new directory, so nothing is overwritten")
+        raise typer.Exit(2)
+    settings = _settings(data, db)
+    engine = make_engine(settings.database_url)
+    service = DisclosureService(engine, SystemClock(), sealbox.__version__)
+    try:
+        package = asyncio.run(service.package(username, with_opaque=with_opaque))
+    except ServiceError as exc:
+        console.print(f"{exc.message}: no account is called {username!r}")
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    out.mkdir(parents=True)
+    (out / "data.json").write_bytes(package.data_json())
+    (out / "manifest.json").write_bytes(package.manifest_json())
+    rows = sum(table["rows"] for table in package.manifest["tables"].values())
+    console.print(f"wrote {out}: {rows} rows about {username} in {len(package.data)} tables")
 
 
 def main() -> None:

@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Every row the server holds about one account, table by table, for a disclosure package
+(spec/compliance.md, "Requests for data"; docs/data-inventory.md).
+
+Rows are tied to a person in two ways: directly, by a column holding their user id
+(``DIRECT``), or through a row that is (``THROUGH``: an upload's chunks, the content objects the
+account's files, versions, uploads and drops name, a drop's waiting files). Tables in neither map
+hold nothing about a person, and docs/data-inventory.md lists them so ("Not about a person");
+a test keeps the three in step with the schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from sealbox.server.db import schema
+from sealbox.server.db.engine import Connection
+
+DIRECT: Mapping[str, tuple[str, ...]] = {
+    "accounts": ("user_id",),
+    "sessions": ("user_id",),
+    "nodes": ("owner_id",),
+    "versions": ("owner_id",),
+    "uploads": ("owner_id",),
+    "feed": ("owner_id",),
+    "links": ("owner_id",),
+    "content_imports": ("importer_id",),
+    "shares": ("owner_id", "recipient_id"),
+    "share_rosters": ("owner_id",),
+    "contacts": ("inviter_id", "invitee_id"),
+    "drops": ("owner_id",),
+}
+# table -> (its column, the table and column whose disclosed rows it follows)
+THROUGH: Mapping[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "upload_chunks": ("content_id", (("uploads", "content_id"),)),
+    "drop_files": ("drop_id", (("drops", "drop_id"),)),
+    "contents": (
+        "content_id",
+        (("nodes", "content_id"), ("versions", "content_id"), ("drop_files", "content_id")),
+    ),
+}
+
+
+def rows_about(conn: Connection, user_id: bytes) -> dict[str, list[dict[str, Any]]]:
+    """The rows of every table that are about ``user_id``, each as a column -> value mapping."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for name, columns in DIRECT.items():
+        table = schema.metadata.tables[name]
+        query = select(table).where(or_(*(table.c[column] == user_id for column in columns)))
+        found[name] = [dict(row._mapping) for row in conn.execute(query)]
+    for name, (column, sources) in THROUGH.items():
+        table = schema.metadata.tables[name]
+        keys = {row[source_column] for source, source_column in sources for row in found[source]}
+        keys.discard(None)
+        rows: list[dict[str, Any]] = []
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), 500):
+            batch = ordered[start : start + 500]
+            query = select(table).where(table.c[column].in_(batch))
+            rows.extend(dict(row._mapping) for row in conn.execute(query))
+        found[name] = rows
+    return found
+
+
+def columns_of(table: str) -> list[str]:
+    return [column.name for column in schema.metadata.tables[table].columns]
+
+
+def all_tables() -> list[str]:
+    return sorted(schema.metadata.tables)
+
+
+def user_id_of(conn: Connection, username: str) -> bytes | None:
+    accounts = schema.accounts
+    row = conn.execute(select(accounts.c.user_id).where(accounts.c.username == username)).first()
+    return None if row is None else bytes(row.user_id)

@@ -1,0 +1,126 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The disclosure package: exactly what the server holds about one account, for an operator
+answering a valid order (issue "Compliance II", item 2; docs/data-inventory.md).
+
+The package is two JSON documents: ``data`` (every row about the account, table by table) and a
+``manifest`` (what the package is, the tables and columns it covers with their row counts, the
+SHA-256 of the data document, and what it cannot contain). What the server cannot read is
+described, not handed over: a client-sealed value (a wrapped key, a node record, a manifest, a
+share envelope, a link secret) appears as its length and SHA-256, which proves what is held
+without giving an order's recipient material for guessing a password offline. The operator can
+add the bytes themselves (``with_opaque``) where an order specifically requires them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from anyio import to_thread
+
+from sealbox.server.clock import Clock
+from sealbox.server.db import disclosure
+from sealbox.server.db.engine import Engine, read_only
+from sealbox.server.errors import not_found
+
+FORMAT = "sealbox-disclosure/1"
+# Values sealed or keyed by a client or by the server's secret: the server cannot read them.
+OPAQUE: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("accounts", "auth_hash"),
+        ("accounts", "recovery_auth_hash"),
+        ("accounts", "master_key_wrap"),
+        ("accounts", "recovery_wrap"),
+        ("accounts", "private_keys_wrap"),
+        ("accounts", "root_key_wrap"),
+        ("accounts", "trash_key_wrap"),
+        ("sessions", "token_hash"),
+        ("contents", "header"),
+        ("nodes", "record"),
+        ("nodes", "manifest"),
+        ("versions", "record"),
+        ("uploads", "header"),
+        ("links", "secret"),
+        ("shares", "envelope"),
+        ("share_rosters", "roster"),
+        ("drops", "key_wrap"),
+        ("drop_files", "sealed"),
+    }
+)
+CANNOT_CONTAIN = (
+    "IP addresses or user agents: the server never stores them",
+    "file or folder names, plaintext sizes or contents: clients seal them before upload",
+    "payment data: the server has none",
+    "a key that opens anything: keys are wrapped under keys only the account holder has",
+)
+
+
+@dataclass(frozen=True)
+class Package:
+    manifest: dict[str, Any]
+    data: dict[str, list[dict[str, Any]]]
+
+    def data_json(self) -> bytes:
+        return _dump(self.data)
+
+    def manifest_json(self) -> bytes:
+        return _dump(self.manifest)
+
+
+class DisclosureService:
+    def __init__(self, engine: Engine, clock: Clock, version: str) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._version = version
+
+    def _package(self, username: str, with_opaque: bool) -> Package:
+        with read_only(self._engine) as conn:
+            user_id = disclosure.user_id_of(conn, username)
+            if user_id is None:
+                raise not_found("account")
+            rows = disclosure.rows_about(conn, user_id)
+        data = {
+            table: [{k: _value(table, k, v, with_opaque) for k, v in r.items()} for r in found]
+            for table, found in rows.items()
+        }
+        manifest = {
+            "format": FORMAT,
+            "account": username,
+            "user_id": _b64(user_id),
+            "generated_day": time.strftime("%Y-%m-%d", time.gmtime(self._clock.now())),
+            "server_version": self._version,
+            "data_sha256": hashlib.sha256(_dump(data)).hexdigest(),
+            "opaque_values": "bytes" if with_opaque else "length and sha256 only",
+            "tables": {
+                table: {"rows": len(found), "columns": disclosure.columns_of(table)}
+                for table, found in rows.items()
+            },
+            "not_about_a_person": [t for t in disclosure.all_tables() if t not in rows],
+            "cannot_contain": list(CANNOT_CONTAIN),
+        }
+        return Package(manifest, data)
+
+    async def package(self, username: str, *, with_opaque: bool = False) -> Package:
+        return await to_thread.run_sync(partial(self._package, username, with_opaque))
+
+
+def _value(table: str, column: str, value: Any, with_opaque: bool) -> Any:
+    if not isinstance(value, bytes | bytearray | memoryview):
+        return value
+    raw = bytes(value)
+    if (table, column) in OPAQUE and not with_opaque:
+        return {"opaque_bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest()}
+    return _b64(raw)
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _dump(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=1).encode() + b"\n"
