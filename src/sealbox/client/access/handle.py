@@ -150,7 +150,6 @@ class DriveHandle:
 
     def open_write(self, path: str) -> StagingWriter:
         """A new file at ``path`` (a new version if one is there), uploaded when closed."""
-        self._check_writable(path)
         return StagingWriter(lambda staged: self.upload(staged, path), path)
 
     def _check_writable(self, path: str) -> None:
@@ -169,28 +168,31 @@ class DriveHandle:
     def upload(self, local: Path, path: str) -> None:
         """Put the local file ``local`` at ``path``, replacing a file there."""
         self._check_writable(path)
-        self._change(path, files.put(self.drive, [local], join_path(split_path(path)),
-                                     files.Reporter()))  # fmt: skip
+        target = join_path(split_path(path))
+        self._change(path, files.put(self.drive, [local], target, files.Reporter()))
 
-    def _change(self, path: str, coro: Coroutine[Any, Any, T]) -> T:
+    def _change(self, path: str, coro: Coroutine[Any, Any, T], *touched: str) -> T:
+        """Run a change; the listings it touches (at ``path`` and ``touched``) are dropped."""
         try:
             return self._run(path, coro)
         finally:
-            self.listings.clear()
+            self.listings.forget(path, *touched)
 
     def mkdir(self, path: str, parents: bool = False) -> None:
-        self._change(path, self.drive.mkdir(path, parents=parents))
+        parts = split_path(path)
+        above = [join_path(parts[:i]) for i in range(1, len(parts))] if parents else []
+        self._change(path, self.drive.mkdir(path, parents=parents), *above)
 
     def move(self, source: str, target: str) -> None:
         """Move or rename ``source`` to exactly ``target``, which must not exist yet."""
         self._free(target)
-        self._change(source, self.drive.move(source, target))
+        self._change(source, self.drive.move(source, target), target)
 
     def copy(self, source: str, target: str) -> None:
         """Copy ``source`` (a file or a whole folder) to exactly ``target``, which must not exist
         yet; the copy shares the content, nothing is uploaded again."""
         self._free(target)
-        self._change(source, self.drive.copy(source, target))
+        self._change(source, self.drive.copy(source, target), target)
 
     def _free(self, target: str) -> None:
         if self.exists(target):

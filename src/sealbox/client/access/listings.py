@@ -33,6 +33,19 @@ class Listings:
     def clear(self) -> None:
         self._kept.clear()
 
+    def forget(self, *paths: str) -> None:
+        """Drop what a change at each of ``paths`` makes stale: the listing of the folder it is
+        in, and its own and every one below it (a folder moved, copied over or removed)."""
+        for path in paths:
+            parts = split_path(path)
+            if not parts:
+                self.clear()
+                return
+            self._kept.pop(join_path(parts[:-1]), None)
+            where = join_path(parts)
+            for kept in [k for k in self._kept if k == where or k.startswith(where + "/")]:
+                del self._kept[kept]
+
     async def folder(self, path: str) -> Folder:
         """The verified listing of the folder at ``path``."""
         parts = split_path(path)
