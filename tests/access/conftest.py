@@ -5,8 +5,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -36,10 +38,29 @@ class Hostile:
 
     handle: DriveHandle
     server: HostileServer
+    where: Path
+
+    def close(self) -> None:
+        self.handle.close()
+        if self.where.is_relative_to(SHM):
+            shutil.rmtree(self.where, ignore_errors=True)
+
+
+SHM = Path("/dev/shm")
+
+
+def in_memory(tmp: Path) -> Path:
+    """A folder for the server's and the client's databases: in memory where the system has a
+    tmpfs, since the client's state database syncs every listing's high-water mark to disk, and
+    those syncs are most of the time a listing-heavy test takes."""
+    if not SHM.is_dir() or not os.access(SHM, os.W_OK):
+        return tmp
+    return Path(tempfile.mkdtemp(prefix="sealbox-access-", dir=SHM))
 
 
 def open_hostile(tmp: Path, watch_feed: bool = False) -> Hostile:
     found: list[HostileServer] = []
+    tmp = in_memory(tmp)
 
     @asynccontextmanager
     async def opener() -> AsyncIterator[Drive]:
@@ -60,7 +81,7 @@ def open_hostile(tmp: Path, watch_feed: bool = False) -> Hostile:
                     state.close()
 
     handle = DriveHandle(opener, watch_feed=watch_feed)
-    return Hostile(handle, found[0])
+    return Hostile(handle, found[0], tmp)
 
 
 @pytest.fixture
@@ -69,7 +90,7 @@ def hostile(tmp_path: Path) -> Iterator[Hostile]:
     try:
         yield opened
     finally:
-        opened.handle.close()
+        opened.close()
 
 
 @dataclass

@@ -60,7 +60,7 @@ def drive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
     try:
         yield opened
     finally:
-        opened.handle.close()
+        opened.close()
 
 
 @pytest.fixture(scope="module")

@@ -42,7 +42,9 @@ class ContentReader:
             view = memoryview(data)[content.HEADER_BYTES :]
             self.first = bytes(self.decryptor.decrypt_chunk(0, view))
             return
-        header, stated = await self.api.content_range_sized(meta.content_id, 0, content.HEADER_BYTES)
+        header, stated = await self.api.content_range_sized(
+            meta.content_id, 0, content.HEADER_BYTES
+        )
         self.decryptor = self._decryptor(header)
         transfers.check_geometry(self.decryptor, stated)
 

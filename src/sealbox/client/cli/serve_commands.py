@@ -19,7 +19,9 @@ from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.output import terminal_safe
 from sealbox.client.webdav import USER, DavServer, DriveProvider, make_app, new_token
 
-TOKEN_ENV = "SEALBOX_WEBDAV_TOKEN"
+TOKEN_ENV = "SEALBOX_WEBDAV_TOKEN"  # noqa: S105 - the variable's name, not a password
+
+HOST_HELP = "Address to listen on; anything but loopback exposes the decrypted drive."
 
 
 def register(app: typer.Typer) -> None:
@@ -33,10 +35,7 @@ def register(app: typer.Typer) -> None:
 def webdav(
     ctx: typer.Context,
     remote: Annotated[str, typer.Argument(help="The drive folder to serve.")] = "/",
-    host: Annotated[
-        str, typer.Option("--host", help="Address to listen on; anything but loopback exposes "
-                          "the decrypted drive to the network.")
-    ] = "127.0.0.1",  # fmt: skip
+    host: Annotated[str, typer.Option("--host", help=HOST_HELP)] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port (0: any free one).")] = 8080,
     read_only: Annotated[
         bool, typer.Option("--read-only", help="Refuse every change (PUT, MKCOL, MOVE, ...).")
