@@ -58,7 +58,7 @@ def in_memory(tmp: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix="sealbox-access-", dir=SHM))
 
 
-def open_hostile(tmp: Path, watch_feed: bool = False) -> Hostile:
+def open_hostile(tmp: Path, watch_feed: bool = False, ttl: float = 2.0) -> Hostile:
     found: list[HostileServer] = []
     tmp = in_memory(tmp)
 
@@ -80,7 +80,7 @@ def open_hostile(tmp: Path, watch_feed: bool = False) -> Hostile:
                 finally:
                     state.close()
 
-    handle = DriveHandle(opener, watch_feed=watch_feed)
+    handle = DriveHandle(opener, ttl=ttl, watch_feed=watch_feed)
     return Hostile(handle, found[0], tmp)
 
 

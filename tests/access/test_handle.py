@@ -7,13 +7,16 @@ from __future__ import annotations
 import errno
 import os
 import re
+import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from sealbox.client.access import Tampered
 from sealbox.crypto import content
 from sealbox.testing.hostile import Exchange
-from tests.access.conftest import Hostile
+from tests.access.conftest import Hostile, open_hostile
 
 CONTENT = r"/v1/contents/[^/]+"
 CHUNK = content.DEFAULT_CHUNK_SIZE
@@ -87,3 +90,28 @@ def test_a_swapped_chunk_raises_and_hands_on_nothing(hostile: Hostile) -> None:
         reader.seek(CHUNK + 10)
         with pytest.raises(Tampered):
             reader.read(10)
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_listings_are_kept_and_dropped_when_the_change_feed_reports(tmp_path: Path) -> None:
+    """Kept for an hour here, yet a change made behind the handle's back shows up as soon as the
+    change feed reports it; without the feed it stays hidden for the hour."""
+    for watch in (True, False):
+        opened = open_hostile(tmp_path / str(watch), watch_feed=watch, ttl=3600)
+        try:
+            handle = opened.handle
+            assert handle.listdir("/") == []
+            handle.submit(handle.drive.mkdir("/elsewhere")).result()
+            seen = wait_for(lambda h=handle: [e.name for e in h.listdir("/")] == ["elsewhere"],
+                            seconds=10 if watch else 3)  # fmt: skip
+            assert seen == watch
+        finally:
+            opened.close()

@@ -168,7 +168,9 @@ class DriveHandle:
     def upload(self, local: Path, path: str) -> None:
         """Put the local file ``local`` at ``path``, replacing a file there."""
         self._check_writable(path)
-        target = join_path(split_path(path))
+        parts = split_path(path)
+        # Under its own name, the file goes straight into the parent folder: one walk, not two.
+        target = join_path(parts[:-1] if local.name == parts[-1] else parts)
         self._change(path, files.put(self.drive, [local], target, files.Reporter()))
 
     def _change(self, path: str, coro: Coroutine[Any, Any, T], *touched: str) -> T:

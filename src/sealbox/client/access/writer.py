@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import posixpath
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -21,8 +22,16 @@ class StagingWriter(io.RawIOBase):
     def __init__(self, upload: Callable[[Path], None], path: str) -> None:
         super().__init__()
         self._upload, self.path = upload, path
-        fd, name = tempfile.mkstemp(prefix="sealbox-staging-")  # mode 0600: plaintext
-        self._staging = Path(name)
+        # A private folder (mode 0700) holding the file under its drive name (mode 0600): the
+        # upload then goes straight into the parent folder, and the plaintext stays private.
+        self._folder = Path(tempfile.mkdtemp(prefix="sealbox-staging-"))
+        name = posixpath.basename(path)
+        try:
+            fd = os.open(self._folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            self._staging = self._folder / name
+        except OSError:  # a name this system cannot hold (too long): any name will do
+            fd, other = tempfile.mkstemp(dir=self._folder)
+            self._staging = Path(other)
         self._file = os.fdopen(fd, "wb")
 
     def writable(self) -> bool:
@@ -45,7 +54,7 @@ class StagingWriter(io.RawIOBase):
             self._file.close()
             self._upload(self._staging)
         finally:
-            self._staging.unlink(missing_ok=True)
+            self._remove()
             super().close()
 
     def discard(self) -> None:
@@ -53,5 +62,9 @@ class StagingWriter(io.RawIOBase):
         if self.closed:
             return
         self._file.close()
-        self._staging.unlink(missing_ok=True)
+        self._remove()
         super().close()
+
+    def _remove(self) -> None:
+        self._staging.unlink(missing_ok=True)
+        self._folder.rmdir()
