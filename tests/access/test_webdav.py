@@ -227,3 +227,17 @@ def test_read_only_refuses_changes(hostile: Hostile) -> None:
         server.stop()
         thread.join()
     assert [e.name for e in hostile.handle.listdir("/")] == ["kept.txt"]
+
+
+def test_serve_webdav_says_what_is_wrong_without_a_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "SEALBOX_HOME": str(tmp_path), "SEALBOX_SERVER": "http://127.0.0.1:9"}
+    for args, code, words in [
+        ((), 6, "not logged in: run `sealbox login USER` first"),
+        (("docs",), 2, "remote paths start with '/': docs"),
+    ]:
+        result = subprocess.run(
+            [sys.executable, "-m", "sealbox", "serve", "webdav", *args], env=env,
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert result.returncode == code, result.stderr
+        assert result.stderr.strip() == f"sealbox: {words}"
