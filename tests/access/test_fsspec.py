@@ -26,7 +26,7 @@ from fsspec.tests.abstract import (
 
 from sealbox.client.access import Tampered
 from sealbox.client.fsspec import SealboxFileSystem
-from tests.access.conftest import Hostile, open_hostile
+from tests.access.conftest import Hostile, LoggedIn, open_hostile
 from tests.access.test_handle import CHUNK, CONTENT, swap_chunks
 
 PYPROJECT = Path(__file__).parents[2] / "pyproject.toml"
@@ -149,3 +149,20 @@ def test_a_swapped_chunk_raises(drive: Hostile, sealbox_fs: SealboxFileSystem) -
         assert sealbox_fs.cat_file("/tampered.bin", start=0, end=100) == data[:100]
     finally:
         drive.server.clear()
+
+
+def test_the_account_logged_in_on_this_device(logged_in: LoggedIn, tmp_path: Path) -> None:
+    """Without a handle, ``sealbox://`` opens the session ``sealbox login`` stored."""
+    pandas = pytest.importorskip("pandas")
+    local = tmp_path / "x.csv"
+    local.write_text("a,b\n1,2\n")
+    logged_in.sealbox("put", str(local), "/x.csv")
+    options = {"home": str(logged_in.home), "skip_instance_cache": True}
+    frame = pandas.read_csv("sealbox:///x.csv", storage_options=options)
+    assert frame.to_dict("list") == {"a": [1], "b": [2]}
+    fs = SealboxFileSystem(**options)
+    try:
+        fs.pipe_file("/y.txt", b"from fsspec")
+        assert logged_in.sealbox("cat", "/y.txt").stdout == "from fsspec"
+    finally:
+        fs.handle.close()

@@ -66,6 +66,7 @@ class DriveHandle:
     def __init__(self, opener: Opener, ttl: float = 2.0, watch_feed: bool = True) -> None:
         self._loop = LoopThread()
         self._stack = AsyncExitStack()
+        self._closed = False
         try:
             self.drive: Drive = self._loop.run(self._stack.enter_async_context(opener()))
         except BaseException:
@@ -83,6 +84,10 @@ class DriveHandle:
         self.close()
 
     def close(self) -> None:
+        """Close the connections and stop the loop; closing again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         if self._watch is not None:
             self._watch.cancel()
             self._watch = None

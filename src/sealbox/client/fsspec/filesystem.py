@@ -10,6 +10,7 @@ returns that does not verify raises ``Tampered`` (an ``OSError``, EIO), never wr
 
 from __future__ import annotations
 
+import atexit
 import errno
 import posixpath
 from datetime import UTC, datetime
@@ -36,7 +37,8 @@ class SealboxFileSystem(AbstractFileSystem):  # type: ignore[misc]
     ) -> None:
         super().__init__(**kwargs)
         if handle is None:
-            handle = DriveHandle(stored_login(Path(home) if home else None, server))
+            handle = DriveHandle(stored_login(Path(home).expanduser() if home else None, server))
+            atexit.register(handle.close)  # its connections close before the interpreter goes
         self.handle = handle
 
     @classmethod
