@@ -27,7 +27,7 @@ from fsspec.tests.abstract import (
 from sealbox.client.access import Tampered
 from sealbox.client.fsspec import SealboxFileSystem
 from tests.access.conftest import Hostile, LoggedIn, open_hostile
-from tests.access.test_handle import CHUNK, CONTENT, swap_chunks
+from tests.access.test_handle import CHUNK, SWAPPED_SIZE, swap_chunks
 
 PYPROJECT = Path(__file__).parents[2] / "pyproject.toml"
 
@@ -137,9 +137,9 @@ def test_pandas_and_pyarrow_round_trip(drive: Hostile, sealbox_fs: SealboxFileSy
 
 
 def test_a_swapped_chunk_raises(drive: Hostile, sealbox_fs: SealboxFileSystem) -> None:
-    data = os.urandom(2 * CHUNK + 1)
+    data = os.urandom(SWAPPED_SIZE)
     sealbox_fs.pipe_file("/tampered.bin", data)
-    drive.server.on("GET", CONTENT, swap_chunks)
+    swap_chunks(drive, "/tampered.bin")
     try:
         with pytest.raises(Tampered):
             sealbox_fs.cat_file("/tampered.bin")

@@ -69,19 +69,33 @@ def test_ranged_reads_fetch_only_the_chunks_they_touch(hostile: Hostile) -> None
     assert hostile.handle.read_bytes("/big.bin") == data
 
 
-def swap_chunks(exchange: Exchange) -> bytes | None:
-    """Answer a request for chunk 1 with the same bytes shifted: a chunk in the wrong place."""
+SEALED = CHUNK + content.TAG_BYTES
+SWAPPED_SIZE = 3 * CHUNK + 1  # chunks 1 and 2 are both full and neither is the final one
+
+
+def range_start(exchange: Exchange) -> int:
     header = dict(exchange.request.headers).get(b"range", b"").decode()
-    start = int(re.fullmatch(r"bytes=(\d+)-\d+", header).group(1))  # type: ignore[union-attr]
-    if start >= content.HEADER_BYTES + CHUNK:
-        return exchange.body[::-1]
-    return None
+    return int(re.fullmatch(r"bytes=(\d+)-\d+", header).group(1))  # type: ignore[union-attr]
+
+
+def swap_chunks(hostile: Hostile, path: str) -> None:
+    """From now on the server answers every request for chunk 1 of the file at ``path`` with its
+    chunk 2: genuine ciphertext of the same file and length, in the wrong place (A12)."""
+    handle = hostile.handle
+    _, node = handle.submit(handle.listings.lookup(path)).result()
+    content_id = node.metadata.content_id  # type: ignore[union-attr]
+    first = content.HEADER_BYTES + SEALED
+    second = handle.submit(
+        handle.drive.api.content_range(content_id, first + SEALED, first + 2 * SEALED)
+    ).result()
+    assert len(second) == SEALED
+    hostile.server.on("GET", CONTENT, lambda ex: second if range_start(ex) == first else None)
 
 
 def test_a_swapped_chunk_raises_and_hands_on_nothing(hostile: Hostile) -> None:
-    data = os.urandom(2 * CHUNK + 1)
+    data = os.urandom(SWAPPED_SIZE)
     write(hostile, "/big.bin", data)
-    hostile.server.on("GET", CONTENT, swap_chunks)
+    swap_chunks(hostile, "/big.bin")
     with hostile.handle.open_read("/big.bin") as reader:
         assert reader.read(100) == data[:100]
         with pytest.raises(Tampered) as raised:
@@ -90,6 +104,8 @@ def test_a_swapped_chunk_raises_and_hands_on_nothing(hostile: Hostile) -> None:
         reader.seek(CHUNK + 10)
         with pytest.raises(Tampered):
             reader.read(10)
+        reader.seek(2 * CHUNK)  # the chunks the server left alone still read
+        assert reader.read(10) == data[2 * CHUNK : 2 * CHUNK + 10]
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> bool:

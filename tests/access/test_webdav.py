@@ -24,7 +24,7 @@ from sealbox.client.webdav import USER, DavServer, DriveProvider, make_app
 from sealbox.crypto import content
 from sealbox.testing.hostile import Exchange
 from tests.access.conftest import Hostile, LoggedIn
-from tests.access.test_handle import CHUNK, CONTENT, swap_chunks, write
+from tests.access.test_handle import CHUNK, CONTENT, SWAPPED_SIZE, swap_chunks, write
 
 TOKEN = "a-token-for-the-tests"
 # The large file of the rclone test: 40 MiB in CI (ten full chunks and a partial one); the
@@ -171,10 +171,10 @@ def flip_small_files(exchange: Exchange) -> bytes | None:
 
 def test_a_swapped_chunk_is_an_error_never_wrong_bytes(hostile_dav: tuple[Hostile, str]) -> None:
     hostile, url = hostile_dav
-    data = os.urandom(2 * CHUNK + 1)
+    data = os.urandom(SWAPPED_SIZE)
     write(hostile, "/big.bin", data)
     write(hostile, "/small.txt", b"small and whole")
-    hostile.server.on("GET", CONTENT, swap_chunks)
+    swap_chunks(hostile, "/big.bin")
     hostile.server.on("GET", CONTENT, flip_small_files)
     auth = (USER, TOKEN)
     with httpx.Client(auth=auth, timeout=60) as client:
