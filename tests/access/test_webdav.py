@@ -207,8 +207,11 @@ def test_every_request_needs_the_token(hostile_dav: tuple[Hostile, str]) -> None
 
 
 def test_read_only_refuses_changes(hostile: Hostile) -> None:
-    write(hostile, "/kept.txt", b"kept")
-    provider = DriveProvider(hostile.handle, read_only=True)
+    """``sealbox serve webdav /sub --read-only``: /sub is the share's root, and nothing changes."""
+    hostile.handle.mkdir("/sub")
+    write(hostile, "/sub/kept.txt", b"kept")
+    write(hostile, "/outside.txt", b"not served")
+    provider = DriveProvider(hostile.handle, "/sub", read_only=True)
     server = DavServer(make_app(provider, TOKEN), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve, daemon=True)
     thread.start()
@@ -223,10 +226,11 @@ def test_read_only_refuses_changes(hostile: Hostile) -> None:
             moved = client.request("MOVE", f"{server.url}kept.txt",
                                    headers={"Destination": f"{server.url}moved.txt"})  # fmt: skip
             assert moved.status_code in refused
+            assert client.get(f"{server.url}outside.txt").status_code == 404
     finally:
         server.stop()
         thread.join()
-    assert [e.name for e in hostile.handle.listdir("/")] == ["kept.txt"]
+    assert [e.name for e in hostile.handle.listdir("/sub")] == ["kept.txt"]
 
 
 def test_serve_webdav_says_what_is_wrong_without_a_traceback(tmp_path: Path) -> None:
