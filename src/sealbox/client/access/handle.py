@@ -209,7 +209,8 @@ class DriveHandle:
             raise NotADirectoryError(errno.ENOTDIR, "the target's parent is not a folder", target)
 
     def delete(self, path: str) -> None:
-        """Move to the trash (``sealbox trash`` lists it, ``sealbox restore`` brings it back)."""
+        """Move to the trash (``sealbox trash ls`` lists it, ``sealbox trash restore`` brings it
+        back)."""
         if not self.exists(path):
             raise not_found(path)
         self._change(path, self.drive.remove(path))
