@@ -15,6 +15,7 @@ from sealbox.client.cli import (
     drive_commands,
     drop_commands,
     link_commands,
+    mount_commands,
     serve_commands,
     share_commands,
 )
@@ -98,6 +99,7 @@ link_commands.register(app)
 share_commands.register(app)
 drop_commands.register(app)
 serve_commands.register(app)
+mount_commands.register(app)
 
 
 def main() -> None:
