@@ -15,6 +15,8 @@ from sealbox.client.cli import (
     drive_commands,
     drop_commands,
     link_commands,
+    mount_commands,
+    serve_commands,
     share_commands,
 )
 from sealbox.client.cli.context import make_options
@@ -96,6 +98,8 @@ drive_commands.register(app)
 link_commands.register(app)
 share_commands.register(app)
 drop_commands.register(app)
+serve_commands.register(app)
+mount_commands.register(app)
 
 
 def main() -> None:

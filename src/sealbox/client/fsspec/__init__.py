@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The drive as the fsspec filesystem ``sealbox://`` (registered through the ``fsspec.specs``
+entry point; docs/access.md)."""
+
+from sealbox.client.fsspec.filesystem import SealboxFileSystem
+
+__all__ = ["SealboxFileSystem"]
