@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(
     not os.path.exists("/dev/fuse") or shutil.which("fusermount3") is None,
     reason="FUSE is missing here (/dev/fuse and fusermount3; scripts/system-deps installs fuse3)",
 )
-BIG = 20 * 1024 * 1024 + 12345  # CI size; bench/mount_read.py reads 1 GiB
+BIG = 20 * 1024 * 1024 + 12345  # CI size; bench/mount_read.py reads 1 GiB through a mount
 
 
 class Mounted:
