@@ -17,7 +17,8 @@ export class HttpError extends Error {
 async function failure(response) {
   let code = "";
   try {
-    code = (await response.json())?.error?.code ?? "";
+    const body = await response.json();
+    code = typeof body?.error === "string" ? body.error : "";
   } catch {
     code = "";
   }
