@@ -3,6 +3,7 @@
 //   <out>/index.html            the entry page, no inline code, every script and style pinned (SRI)
 //   <out>/assets/app.<h>.js     the client and libsodium.js (WebAssembly inside), one bundle
 //   <out>/assets/style.<h>.css  the style sheet
+//   <out>/assets/icon.<h>.svg   the icon (so the browser does not ask for /favicon.ico)
 //   <out>/SHA256SUMS            the SHA-256 of every file, the list a release publishes
 // Asset names carry a hash of their content. Nothing depends on the time, the machine or the
 // path: two builds of the same source and lockfile are byte-identical (tests/web/test_build.py).
@@ -45,6 +46,8 @@ const bundle = await esbuild.build({
 });
 const script = bundle.outputFiles[0].contents;
 const style = readFileSync(join(here, "src", "style.css"));
+const icon = readFileSync(join(here, "src", "icon.svg"));
+const iconName = named("icon", "svg", icon);
 const scriptName = named("app", "js", script);
 const styleName = named("style", "css", style);
 const page = readFileSync(join(here, "src", "index.html"), "utf8")
@@ -52,7 +55,8 @@ const page = readFileSync(join(here, "src", "index.html"), "utf8")
   .replace("{{script}}", `/assets/${scriptName}`)
   .replace("{{script_integrity}}", integrity(script))
   .replace("{{style}}", `/assets/${styleName}`)
-  .replace("{{style_integrity}}", integrity(style));
+  .replace("{{style_integrity}}", integrity(style))
+  .replace("{{icon}}", `/assets/${iconName}`);
 if (/<script(?![^>]*\bsrc=)|\son\w+=|\sstyle=|javascript:/i.test(page)) {
   throw new Error("the entry page must hold no inline code");
 }
@@ -61,6 +65,7 @@ const files = new Map([
   ["index.html", Buffer.from(page, "utf8")],
   [`assets/${scriptName}`, Buffer.from(script)],
   [`assets/${styleName}`, style],
+  [`assets/${iconName}`, icon],
 ]);
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, "assets"), { recursive: true });

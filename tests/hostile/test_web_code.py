@@ -100,7 +100,7 @@ def _assert_client_headers(response: httpx.Response) -> None:
 
 async def test_A20_every_script_is_pinned_and_served_unchanged(arena: Arena) -> None:
     page = (await arena.http.get("/")).text
-    tags = re.findall(r"<(?:script|link)\b[^>]*>", page)
+    tags = re.findall(r"<script\b[^>]*>|<link\b[^>]*stylesheet[^>]*>", page)
     assert len(tags) == 2
     for tag in tags:
         url = re.search(r'(?:src|href)="([^"]+)"', tag)

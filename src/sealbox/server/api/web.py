@@ -93,7 +93,9 @@ def install(app: FastAPI, build: Build | None) -> None:
     async def asset(name: str) -> Response:
         found = build.assets.get(name)
         if found is None:
-            return error_response(ErrorCode.NOT_FOUND, "this build of the web client has no such file")
+            return error_response(
+                ErrorCode.NOT_FOUND, "this build of the web client has no such file"
+            )
         data, kind = found
         return Response(data, media_type=kind, headers={"Cache-Control": ASSET_CACHE})
 

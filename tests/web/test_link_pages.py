@@ -1,0 +1,206 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The link pages in a real browser (issue 18): files uploaded with the SDK open from their links
+in a fresh browser context without an account, verify, decrypt chunk by chunk and save byte for
+byte; the fragment never leaves the page; a tampered chunk saves nothing.
+
+Debian's Chromium runs the committed build under the server's real client policy, so these tests
+also show that the policy (no inline script, 'wasm-unsafe-eval' only, connect-src 'self') leaves
+the client working, and that it makes no request to any other origin.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from sealbox.client.sdk import files, links
+from sealbox.client.sdk.account import signup
+from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.drive import Drive
+from sealbox.client.sdk.state import LocalState
+from sealbox.crypto.password import FLOOR_MEMLIMIT, FLOOR_OPSLIMIT
+from sealbox.testing.hostile import Exchange
+
+from .browser import CHROMIUM, CHROMIUM_ARGS, Live, live_server
+
+playwright = pytest.importorskip("playwright.async_api")
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium: scripts/system-deps"
+    ),
+]
+FAST = {"opslimit": FLOOR_OPSLIMIT, "memlimit": FLOOR_MEMLIMIT}
+BIG = 4 * 1024 * 1024 + 1000  # two chunks at the writers' 4 MiB chunk size
+TAMPERED = "failed verification"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Live]:
+    with live_server(tmp_path / "server") as server:
+        yield server
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    async with playwright.async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        await chromium.close()
+
+
+Owner = tuple[Drive, dict[str, bytes]]
+
+
+@pytest.fixture
+async def alice(live: Live, tmp_path: Path) -> AsyncIterator[Owner]:
+    """alice, with /docs/{big.bin, a.txt, deep/b.bin} uploaded through the SDK."""
+    async with httpx.AsyncClient(base_url=live.url, timeout=60) as http:
+        state = LocalState(tmp_path / "homes" / "alice")
+        session, _ = await signup(Api(http), state, live.url, "alice", "alice's pass", **FAST)
+        local = tmp_path / "src" / "docs"
+        (local / "deep").mkdir(parents=True)
+        data = {"big.bin": os.urandom(BIG), "a.txt": b"alpha\n", "deep/b.bin": os.urandom(3000)}
+        for name, content in data.items():
+            (local / name).write_bytes(content)
+        drive = Drive(session)
+        await files.put(drive, [local], "/", files.Reporter())
+        yield drive, data
+
+
+class Visit:
+    """A fresh browser context (no account, no storage) with a recorder of every request."""
+
+    def __init__(self, context: Any, page: Any) -> None:
+        self.context, self.page = context, page
+        self.urls: list[str] = []
+        self.downloads: list[Any] = []
+        self.errors: list[str] = []
+        page.on("request", lambda request: self.urls.append(request.url))
+        page.on("download", lambda download: self.downloads.append(download))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+
+    async def download(self, button: str) -> bytes:
+        async with self.page.expect_download() as info:
+            await self.page.click(button)
+        download = await info.value
+        return Path(await download.path()).read_bytes()
+
+
+async def visit(browser: Any, url: str) -> Visit:
+    context = await browser.new_context(accept_downloads=True)
+    visit = Visit(context, await context.new_page())
+    await visit.page.goto(url)
+    assert visit.page.url == url.split("#")[0]  # the fragment left the address bar at once
+    return visit
+
+
+def assert_fragment_stayed(live: Live, visit: Visit, url: str) -> None:
+    """No request, of the browser or as the server saw it, carries the fragment or the key."""
+    fragment = url.split("#", 1)[1]
+    secrets = {fragment, fragment[1:], fragment[1:40]}
+    for seen in visit.urls:
+        assert seen.startswith(live.url + "/"), seen  # no other origin, ever
+        assert "#" not in seen and not any(s in seen for s in secrets)
+    assert live.hostile.requests
+    for request in live.hostile.requests:
+        wire = request.wire_bytes()
+        assert not any(s.encode() in wire for s in secrets), request.path
+        assert not any(k.lower() == b"referer" for k, _ in request.headers), request.path
+
+
+async def test_file_link_downloads_in_a_fresh_browser(
+    live: Live, browser: Any, alice: Owner
+) -> None:
+    drive, data = alice
+    url, _ = await links.create_link(drive, "/docs/big.bin")
+    live.hostile.requests.clear()
+    page = await visit(browser, url)
+    await page.page.wait_for_selector("#download")
+    assert await page.page.inner_text("h1") == "big.bin"
+    assert await page.download("#download") == data["big.bin"]
+    assert await page.page.inner_text("[data-state=saved]") == "Saved."
+    assert page.errors == []
+    assert_fragment_stayed(live, page, url)
+    opened = [r for r in live.hostile.requests if r.path.endswith("/open")]
+    assert len(opened) == 1 and opened[0].method == "POST"
+
+
+async def test_folder_link_lists_verifies_and_downloads(
+    live: Live, browser: Any, alice: Owner
+) -> None:
+    drive, data = alice
+    url, _ = await links.create_link(drive, "/docs")
+    live.hostile.requests.clear()
+    page = await visit(browser, url)
+    await page.page.wait_for_selector("#listing")
+    text = await page.page.inner_text("#listing")
+    assert "a.txt" in text and "big.bin" in text and "deep/" in text
+    row = page.page.locator("#listing li", has_text="a.txt")
+    async with page.page.expect_download() as info:
+        await row.locator("button").click()
+    assert Path(await (await info.value).path()).read_bytes() == data["a.txt"]
+    await page.page.click("text=deep/")
+    await page.page.wait_for_selector("nav.crumbs >> text=deep")
+    row = page.page.locator("#listing li", has_text="b.bin")
+    async with page.page.expect_download() as info:
+        await row.locator("button").click()
+    assert Path(await (await info.value).path()).read_bytes() == data["deep/b.bin"]
+    await page.page.click("nav.crumbs >> text=docs")
+    await page.page.wait_for_selector("#listing >> text=big.bin")
+    assert page.errors == []
+    assert_fragment_stayed(live, page, url)
+
+
+async def test_password_link_wrong_then_right(live: Live, browser: Any, alice: Owner) -> None:
+    drive, data = alice
+    secret = links.PasswordSettings("horse battery staple correct", **FAST)
+    url, _ = await links.create_link(drive, "/docs/a.txt", password=secret)
+    live.hostile.requests.clear()
+    page = await visit(browser, url)
+    await page.page.fill("#link-password", "not the password")
+    before = len(live.hostile.requests)
+    await page.page.click("#password-form button")
+    await page.page.wait_for_selector("text=Wrong password")
+    assert len(live.hostile.requests) == before  # checked in the page, nothing sent
+    await page.page.fill("#link-password", "horse battery staple correct")
+    await page.page.click("#password-form button")
+    await page.page.wait_for_selector("#download")
+    assert await page.download("#download") == data["a.txt"]
+    assert_fragment_stayed(live, page, url)
+    for request in live.hostile.requests:
+        assert b"horse battery" not in request.wire_bytes()
+
+
+def flip_in_second_chunk(exchange: Exchange) -> bytes | None:
+    if exchange.status != 200 or len(exchange.body) < BIG:
+        return None
+    body = bytearray(exchange.body)
+    body[-500] ^= 1  # inside chunk 1: chunk 0 has already verified and reached the sink
+    return bytes(body)
+
+
+async def test_tampered_chunk_shows_an_integrity_error_and_saves_nothing(
+    live: Live, browser: Any, alice: Owner
+) -> None:
+    drive, _ = alice
+    url, _ = await links.create_link(drive, "/docs/big.bin")
+    rule = live.hostile.on("GET", r"/v1/links/[^/]+/contents/[^/]+", flip_in_second_chunk)
+    page = await visit(browser, url)
+    await page.page.click("#download")
+    alert = await page.page.wait_for_selector("[data-state=failed]")
+    assert TAMPERED in await alert.inner_text()
+    await page.page.wait_for_timeout(500)
+    assert rule.hits == 1
+    assert page.downloads == []  # nothing saved, not even the chunk that verified
