@@ -204,3 +204,25 @@ async def test_tampered_chunk_shows_an_integrity_error_and_saves_nothing(
     await page.page.wait_for_timeout(500)
     assert rule.hits == 1
     assert page.downloads == []  # nothing saved, not even the chunk that verified
+
+
+def break_last_record(exchange: Exchange) -> bytes | None:
+    """A listing whose last child record is not the one the signed manifest hashes."""
+    if exchange.status != 200:
+        return None
+    body = bytearray(exchange.body)
+    body[-1] ^= 1
+    return bytes(body)
+
+
+async def test_tampered_listing_shows_an_integrity_error(
+    live: Live, browser: Any, alice: Owner
+) -> None:
+    drive, _ = alice
+    url, _ = await links.create_link(drive, "/docs")
+    rule = live.hostile.on("GET", r"/v1/links/[^/]+/folders/[^/]+", break_last_record)
+    page = await visit(browser, url)
+    alert = await page.page.wait_for_selector("#error")
+    assert TAMPERED in await alert.inner_text()
+    assert rule.hits == 1
+    assert await page.page.locator("#listing").count() == 0  # no child shown from that listing
