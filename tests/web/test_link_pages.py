@@ -215,14 +215,30 @@ def break_last_record(exchange: Exchange) -> bytes | None:
     return bytes(body)
 
 
-async def test_tampered_listing_shows_an_integrity_error(
+def break_manifest(exchange: Exchange) -> bytes | None:
+    """A listing whose manifest names another folder (the framing's head is 16 bytes)."""
+    if exchange.status != 200:
+        return None
+    body = bytearray(exchange.body)
+    body[16 + 10] ^= 1
+    return bytes(body)
+
+
+async def test_tampered_listings_are_reported_or_refused(
     live: Live, browser: Any, alice: Owner
 ) -> None:
     drive, _ = alice
     url, _ = await links.create_link(drive, "/docs")
-    rule = live.hostile.on("GET", r"/v1/links/[^/]+/folders/[^/]+", break_last_record)
+    rule = live.hostile.on("GET", r"/v1/links/[^/]+/folders/[^/]+", break_last_record, times=1)
+    page = await visit(browser, url)
+    warning = await page.page.wait_for_selector("#withheld")
+    assert "withheld 1 item" in await warning.inner_text()
+    assert await page.page.locator("#listing li").count() == 2  # the rest stays reachable
+    assert rule.hits == 1
+
+    rule = live.hostile.on("GET", r"/v1/links/[^/]+/folders/[^/]+", break_manifest)
     page = await visit(browser, url)
     alert = await page.page.wait_for_selector("#error")
     assert TAMPERED in await alert.inner_text()
     assert rule.hits == 1
-    assert await page.page.locator("#listing").count() == 0  # no child shown from that listing
+    assert await page.page.locator("#listing").count() == 0  # nothing of that listing shown

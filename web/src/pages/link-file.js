@@ -8,8 +8,8 @@ import { explain } from "./link.js";
 import { sinkFor } from "./sinks.js";
 import { el, formatSize, main } from "./view.js";
 
-/** A download control for a file whose key and metadata are authenticated. */
-export function fileRow(linkIdText, metadata, key, id = "download") {
+/** A download control for a file whose metadata is authenticated; keyOf() opens its key. */
+export function fileRow(linkIdText, metadata, keyOf, id = "download") {
   const progress = el("progress", { max: "1", value: "0", hidden: "" });
   const status = el("span", { class: "meta", role: "status", "aria-live": "polite" });
   const button = el("button", { type: "button", id, text: "Download" });
@@ -20,7 +20,7 @@ export function fileRow(linkIdText, metadata, key, id = "download") {
     try {
       const sink = await sinkFor(metadata.name, metadata.size);
       const response = await content(linkIdText, b64url(metadata.contentId));
-      const file = { key, contentId: metadata.contentId, headerHash: metadata.headerHash, size: metadata.size };
+      const file = { key: keyOf(), contentId: metadata.contentId, headerHash: metadata.headerHash, size: metadata.size };
       await saveContent(file, response, sink, (done, total) => {
         progress.value = total ? done / total : 1;
       });
@@ -46,6 +46,6 @@ export function showFile({ linkIdText, secret }) {
   main().replaceChildren(
     el("h1", { text: secret.metadata.name }),
     el("p", { class: "meta", text: "Shared with you through a link. It is decrypted and checked in this page." }),
-    el("ul", { class: "listing" }, fileRow(linkIdText, secret.metadata, secret.nodeKey)),
+    el("ul", { class: "listing" }, fileRow(linkIdText, secret.metadata, () => secret.nodeKey)),
   );
 }
