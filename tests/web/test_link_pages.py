@@ -10,100 +10,24 @@ the client working, and that it makes no request to any other origin.
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from sealbox.client.sdk import files, links
-from sealbox.client.sdk.account import signup
-from sealbox.client.sdk.api import Api
-from sealbox.client.sdk.drive import Drive
-from sealbox.client.sdk.state import LocalState
-from sealbox.crypto.password import FLOOR_MEMLIMIT, FLOOR_OPSLIMIT
+from sealbox.client.sdk import links
 from sealbox.testing.hostile import Exchange
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, Live, live_server
+from .browser import BIG, CHROMIUM, FAST, Live, Owner, Visit, visit
 
-playwright = pytest.importorskip("playwright.async_api")
+pytest.importorskip("playwright.async_api")
 pytestmark = [
     pytest.mark.anyio,
     pytest.mark.skipif(
         not CHROMIUM.exists(), reason="needs Debian's chromium: scripts/system-deps"
     ),
 ]
-FAST = {"opslimit": FLOOR_OPSLIMIT, "memlimit": FLOOR_MEMLIMIT}
-BIG = 4 * 1024 * 1024 + 1000  # two chunks at the writers' 4 MiB chunk size
 TAMPERED = "failed verification"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def live(tmp_path: Path) -> Iterator[Live]:
-    with live_server(tmp_path / "server") as server:
-        yield server
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    async with playwright.async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        await chromium.close()
-
-
-Owner = tuple[Drive, dict[str, bytes]]
-
-
-@pytest.fixture
-async def alice(live: Live, tmp_path: Path) -> AsyncIterator[Owner]:
-    """alice, with /docs/{big.bin, a.txt, deep/b.bin} uploaded through the SDK."""
-    async with httpx.AsyncClient(base_url=live.url, timeout=60) as http:
-        state = LocalState(tmp_path / "homes" / "alice")
-        session, _ = await signup(Api(http), state, live.url, "alice", "alice's pass", **FAST)
-        local = tmp_path / "src" / "docs"
-        (local / "deep").mkdir(parents=True)
-        data = {"big.bin": os.urandom(BIG), "a.txt": b"alpha\n", "deep/b.bin": os.urandom(3000)}
-        for name, content in data.items():
-            (local / name).write_bytes(content)
-        drive = Drive(session)
-        await files.put(drive, [local], "/", files.Reporter())
-        yield drive, data
-
-
-class Visit:
-    """A fresh browser context (no account, no storage) with a recorder of every request."""
-
-    def __init__(self, context: Any, page: Any) -> None:
-        self.context, self.page = context, page
-        self.urls: list[str] = []
-        self.downloads: list[Any] = []
-        self.errors: list[str] = []
-        page.on("request", lambda request: self.urls.append(request.url))
-        page.on("download", lambda download: self.downloads.append(download))
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-
-    async def download(self, button: str) -> bytes:
-        async with self.page.expect_download() as info:
-            await self.page.click(button)
-        download = await info.value
-        return Path(await download.path()).read_bytes()
-
-
-async def visit(browser: Any, url: str) -> Visit:
-    context = await browser.new_context(accept_downloads=True)
-    visit = Visit(context, await context.new_page())
-    await visit.page.goto(url)
-    assert visit.page.url == url.split("#")[0]  # the fragment left the address bar at once
-    return visit
 
 
 def assert_fragment_stayed(live: Live, visit: Visit, url: str) -> None:

@@ -15,16 +15,13 @@ import subprocess
 from .conftest import ROOT, WEB
 
 # Operations of spec/vectors that no page of the web client performs yet (issue 18: sign-up,
-# log-in, recovery, shares and drops). Remove an entry when its operation lands in
+# recovery, contacts, shares and drops). Remove an entry when its operation lands in
 # web/test/vector-ops.mjs.
 PENDING = {
     "content_batch",
-    "derived_salt",
     "drop_key_wrap",
     "drop_keys",
     "drop_upload",
-    "password_wrap",
-    "private_keys_wrap",
     "recovery_text",
     "recovery_wrap",
     "safety_number",

@@ -11,6 +11,7 @@ import { verifyBundle } from "../src/crypto/identity.js";
 import { openLinkSecret, parseFragment, parsePasswordLink, plainFragment, unlock } from "../src/crypto/links.js";
 import { checkFreshness, reconcile, verifyManifest } from "../src/crypto/manifest.js";
 import { stretch } from "../src/crypto/password.js";
+import { deriveSalt, passwordKeys, unwrapMasterKey, unwrapPrivateKeys } from "../src/crypto/account.js";
 import * as sodium from "../src/crypto/sodium.js";
 import { encodeMetadata, openMetadata, parseNodeRecord, unwrapNodeKey,
          unwrapTopFolderKey } from "../src/crypto/tree.js";
@@ -139,11 +140,6 @@ function openListing(_i, object) {
   };
 }
 
-function passwordKeys(i) {
-  const root = memoStretch(i.password, { opslimit: i.opslimit, memlimit: i.memlimit, salt: h(i.salt) });
-  return { auth_key: x(sodium.kdf(root, 1, "sbpwauth")), key_encryption_key: x(sodium.kdf(root, 2, "sbpwkek_")) };
-}
-
 export const OPS = {
   content: { open: openContent, make: makeContent },
   content_chunk: { open: openChunk },
@@ -155,7 +151,6 @@ export const OPS = {
     },
   },
   subkey: { open: (i) => ({ subkey: x(sodium.kdf(h(i.key), i.subkey_id, i.context)) }) },
-  password_keys: { open: passwordKeys },
   identity_keys: {
     open: (i) => ({
       sign_public: x(sodium.signPublicFromSeed(h(i.sign_seed))),
@@ -189,3 +184,24 @@ export const OPS = {
   binary_listing: { open: openListing, framing: true },
 };
 
+
+// Accounts ---------------------------------------------------------------------------------------
+
+const params = (i) => ({ opslimit: i.opslimit, memlimit: i.memlimit, salt: h(i.salt) });
+
+OPS.password_keys = {
+  open: (i) => {
+    const keys = passwordKeys(i.password, params(i), memoStretch);
+    return { auth_key: x(keys.authKey), key_encryption_key: x(keys.kek) };
+  },
+};
+OPS.derived_salt = { open: (i) => ({ salt: x(deriveSalt(h(i.server_id), i.username)) }) };
+OPS.password_wrap = {
+  open: (i, o) => ({ master_key: x(unwrapMasterKey(h(i.key_encryption_key), need(o), params(i), h(i.user_id))) }),
+};
+OPS.private_keys_wrap = {
+  open: (i, o) => {
+    const keys = unwrapPrivateKeys(h(i.master_key), need(o), h(i.user_id), h(i.sign_public), h(i.box_public));
+    return { sign_seed: x(keys.signSeed), box_secret: x(keys.boxSecret) };
+  },
+};

@@ -14,7 +14,7 @@ export class HttpError extends Error {
   }
 }
 
-async function failure(response) {
+export async function failure(response) {
   let code = "";
   try {
     const body = await response.json();
@@ -25,7 +25,7 @@ async function failure(response) {
   return new HttpError(response.status, code);
 }
 
-async function request(path, init = {}) {
+export async function request(path, init = {}) {
   const response = await fetch(path, { credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer", ...init });
   if (!response.ok) throw await failure(response);
   return response;

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 
-import { showMessage } from "./view.js";
+import { el, main } from "./view.js";
 
 export function showHome() {
-  showMessage("Sealbox: a zero-knowledge drive. Open a link someone sent you to download what it shares; " +
-              "everything is decrypted in this page.");
+  main().replaceChildren(
+    el("h1", { text: "Sealbox" }),
+    el("p", { text: "A zero-knowledge drive: everything is encrypted and decrypted in this page, " +
+                    "and the server stores only what it cannot read." }),
+    el("p", {}, el("a", { href: "/app/login", id: "login-link", text: "Log in to your drive" })),
+    el("p", { class: "meta", text: "Opened a link someone sent you? It works without an account." }),
+  );
 }

@@ -4,12 +4,15 @@
 import { content } from "../api/visitor.js";
 import { b64url } from "../crypto/layout.js";
 import { saveContent } from "./download.js";
-import { explain } from "./link.js";
+import { explain } from "./messages.js";
 import { sinkFor } from "./sinks.js";
 import { el, formatSize, main } from "./view.js";
 
-/** A download control for a file whose metadata is authenticated; keyOf() opens its key. */
-export function fileRow(linkIdText, metadata, keyOf, id = "download") {
+/**
+ * A download control for a file whose metadata is authenticated: keyOf() opens its key and
+ * fetchContent(contentIdText) answers the content object's Response.
+ */
+export function fileRow(metadata, keyOf, fetchContent, id = "download") {
   const progress = el("progress", { max: "1", value: "0", hidden: "" });
   const status = el("span", { class: "meta", role: "status", "aria-live": "polite" });
   const button = el("button", { type: "button", id, text: "Download" });
@@ -19,7 +22,7 @@ export function fileRow(linkIdText, metadata, keyOf, id = "download") {
     status.textContent = "Downloading and verifying…";
     try {
       const sink = await sinkFor(metadata.name, metadata.size);
-      const response = await content(linkIdText, b64url(metadata.contentId));
+      const response = await fetchContent(b64url(metadata.contentId));
       const file = { key: keyOf(), contentId: metadata.contentId, headerHash: metadata.headerHash, size: metadata.size };
       await saveContent(file, response, sink, (done, total) => {
         progress.value = total ? done / total : 1;
@@ -46,6 +49,6 @@ export function showFile({ linkIdText, secret }) {
   main().replaceChildren(
     el("h1", { text: secret.metadata.name }),
     el("p", { class: "meta", text: "Shared with you through a link. It is decrypted and checked in this page." }),
-    el("ul", { class: "listing" }, fileRow(linkIdText, secret.metadata, () => secret.nodeKey)),
+    el("ul", { class: "listing" }, fileRow(secret.metadata, () => secret.nodeKey, (id) => content(linkIdText, id))),
   );
 }

@@ -2,7 +2,7 @@
 // The link page: a file, a folder or a password link, opened without an account
 // (spec/sharing.md, "Links"; web-client.md, "Link and drop pages").
 
-import { HttpError, openLink } from "../api/visitor.js";
+import { openLink } from "../api/visitor.js";
 import { Code, InputError, IntegrityError } from "../crypto/errors.js";
 import { fromB64url } from "../crypto/layout.js";
 import { openLinkSecret, parseFragment, unlock } from "../crypto/links.js";
@@ -10,26 +10,8 @@ import { ready } from "../crypto/sodium.js";
 import { NodeType } from "../crypto/tree.js";
 import { showFile } from "./link-file.js";
 import { showFolder } from "./link-folder.js";
+import { DAMAGED, explain } from "./messages.js";
 import { el, main, showError, showMessage } from "./view.js";
-
-export const TAMPERED =
-  "This item failed verification: the server sent data that is not what the link's owner " +
-  "sealed. Nothing was saved. Try again later, or ask the owner for a new link.";
-const DAMAGED = "This link is wrong or incomplete: the part after # is missing or mistyped. " +
-  "Ask the sender to copy the whole link again.";
-
-/** One place that turns a failure into words a person can act on; no secret is ever shown. */
-export function explain(error) {
-  if (error instanceof IntegrityError) return TAMPERED;
-  if (error instanceof InputError) return DAMAGED;
-  if (error instanceof HttpError) {
-    if (error.status === 404) return "This link does not exist, was revoked, or its item was deleted.";
-    if (error.code === "link_expired") return "This link has expired.";
-    if (error.code === "link_exhausted") return "This link has reached its download limit.";
-    return `The server could not answer (${error.status}). Try again later.`;
-  }
-  return "Something went wrong in this page. Reload it to try again.";
-}
 
 export async function showLink(linkIdText, fragment) {
   showMessage("Opening the link…");

@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Log in and browse in a real browser (issue 18): an account made and filled with the SDK logs in
+from the page, its drive lists and verifies with breadcrumbs, and files download byte for byte.
+The password never leaves the page (only the auth key derived from it is sent), and nothing
+secret is written to the browser's storage."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .browser import CHROMIUM, OWNER_PASSWORD, Live, Owner, visit
+
+pytest.importorskip("playwright.async_api")
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium: scripts/system-deps"
+    ),
+]
+if os.environ.get("SEALBOX_REQUIRE_BROWSER") == "1" and not CHROMIUM.exists():
+    raise RuntimeError("SEALBOX_REQUIRE_BROWSER=1 but /usr/bin/chromium is missing")
+
+
+async def log_in(page: Any, password: str) -> None:
+    await page.fill("#username", " Alice ")  # normalised as the server stores it
+    await page.fill("#password", password)
+    await page.click("#login-form button")
+
+
+async def test_log_in_browse_and_download(live: Live, browser: Any, alice: Owner) -> None:
+    _, data = alice
+    live.hostile.requests.clear()
+    page = await visit(browser, f"{live.url}/")
+    await page.page.click("#login-link")
+    await page.page.wait_for_selector("#login-form")
+    await log_in(page.page, "not the password")
+    await page.page.wait_for_selector("#status.error")
+    assert "Wrong username or password" in await page.page.inner_text("#status")
+    await log_in(page.page, OWNER_PASSWORD)
+    await page.page.wait_for_selector("#listing >> text=docs/")
+    assert page.page.url == f"{live.url}/app/drive"
+    await page.page.click("text=docs/")
+    row = page.page.locator("#listing li", has_text="a.txt")
+    async with page.page.expect_download() as info:
+        await row.locator("button").click()
+    assert Path(await (await info.value).path()).read_bytes() == data["a.txt"]
+    await page.page.click("text=deep/")
+    await page.page.wait_for_selector("nav.crumbs >> text=deep")
+    row = page.page.locator("#listing li", has_text="b.bin")
+    async with page.page.expect_download() as info:
+        await row.locator("button").click()
+    assert Path(await (await info.value).path()).read_bytes() == data["deep/b.bin"]
+    await page.page.click("nav.crumbs >> text=My drive")
+    await page.page.wait_for_selector("#listing >> text=docs/")
+    # The one console error is the browser's note on the refused login (401).
+    assert all("401" in e for e in page.errors)
+    for seen in page.urls:
+        assert seen.startswith(live.url + "/"), seen
+    for request in live.hostile.requests:
+        assert OWNER_PASSWORD.encode() not in request.wire_bytes()
+        assert b"not the password" not in request.wire_bytes()
+    storage = await page.page.evaluate(
+        "() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage),"
+        " document.cookie])"
+    )
+    # Only the remembered account settings (user id, server id, salt, costs: keys.md) are kept.
+    assert "password" not in storage and OWNER_PASSWORD not in storage
+    assert storage.count("sealbox.account.") == 1 and '"salt' in storage
+    assert await page.context.cookies() == []

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Log in, then browse the drive with breadcrumbs and download files (issue 18). Every listing
+// is verified with the account's own signing key and checked for freshness against the marks
+// this page has seen; the session and keys live in memory only.
+
+import { b64url, hex } from "../crypto/layout.js";
+import { ready } from "../crypto/sodium.js";
+import { logIn } from "../drive/login.js";
+import { verifyListing } from "../drive/listing.js";
+import { showFolderView } from "./folder-view.js";
+import { explain } from "./messages.js";
+import { el, main } from "./view.js";
+
+export function showLogin() {
+  const username = el("input", { id: "username", autocomplete: "username", required: "" });
+  const password = el("input", { id: "password", type: "password", autocomplete: "current-password", required: "" });
+  const button = el("button", { type: "submit", text: "Log in" });
+  const status = el("p", { id: "status", role: "status", "aria-live": "polite" });
+  const form = el("form", { id: "login-form" },
+    el("h1", { text: "Log in" }),
+    el("label", { for: "username", text: "Username" }), username,
+    el("label", { for: "password", text: "Password" }), password,
+    el("p", {}, button), status,
+    el("p", { class: "meta", text: "Your password never leaves this page: it unlocks your keys here." }));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    button.disabled = true;
+    status.className = "";
+    status.textContent = "Unlocking your keys…";
+    try {
+      await ready();
+      const session = await logIn(username.value, password.value);
+      password.value = "";
+      window.history.replaceState(null, "", "/app/drive");
+      await showDrive(session);
+    } catch (error) {
+      status.className = "error";
+      status.textContent = explain(error);
+      button.disabled = false;
+    }
+  });
+  main().replaceChildren(form);
+  username.focus();
+}
+
+async function showDrive(session) {
+  const writers = new Map([[hex(session.userId), session.signPublic]]);
+  const marks = new Map(); // high-water marks for this page's life (metadata.md, "Freshness")
+  const list = async (folder) => {
+    const id = hex(folder.id);
+    const verified = verifyListing(await session.api.folder(b64url(folder.id)), folder, writers, marks.get(id) ?? null);
+    marks.set(id, verified.mark);
+    return verified;
+  };
+  const trail = [{ id: session.root.id, key: session.root.key, name: "My drive" }];
+  await showFolderView(trail, list, (id) => session.api.content(id));
+  main().prepend(el("p", { class: "meta", id: "account", text: `Logged in as ${session.username}. Closing this tab logs out.` }));
+}
+
