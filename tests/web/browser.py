@@ -116,3 +116,11 @@ async def visit(browser: Any, url: str) -> Visit:
     await page.page.goto(url)
     assert page.page.url == url.split("#")[0]  # the fragment left the address bar at once
     return page
+
+
+async def screenshot(page: Any, name: str) -> None:
+    """Keep a screenshot as a CI artifact when SEALBOX_ARTIFACTS names a folder (.ci/run sets it)."""
+    folder = os.environ.get("SEALBOX_ARTIFACTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)

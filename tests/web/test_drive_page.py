@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .browser import CHROMIUM, OWNER_PASSWORD, Live, Owner, visit
+from .browser import CHROMIUM, OWNER_PASSWORD, Live, Owner, screenshot, visit
 
 pytest.importorskip("playwright.async_api")
 pytestmark = [
@@ -50,6 +50,7 @@ async def test_log_in_browse_and_download(live: Live, browser: Any, alice: Owner
     assert Path(await (await info.value).path()).read_bytes() == data["a.txt"]
     await page.page.click("text=deep/")
     await page.page.wait_for_selector("nav.crumbs >> text=deep")
+    await screenshot(page.page, "drive")
     row = page.page.locator("#listing li", has_text="b.bin")
     async with page.page.expect_download() as info:
         await row.locator("button").click()

@@ -18,7 +18,7 @@ import pytest
 from sealbox.client.sdk import links
 from sealbox.testing.hostile import Exchange
 
-from .browser import BIG, CHROMIUM, FAST, Live, Owner, Visit, visit
+from .browser import BIG, CHROMIUM, FAST, Live, Owner, Visit, screenshot, visit
 
 pytest.importorskip("playwright.async_api")
 pytestmark = [
@@ -55,6 +55,7 @@ async def test_file_link_downloads_in_a_fresh_browser(
     assert await page.page.inner_text("h1") == "big.bin"
     assert await page.download("#download") == data["big.bin"]
     assert await page.page.inner_text("[data-state=saved]") == "Saved."
+    await screenshot(page.page, "link-file")
     assert page.errors == []
     assert_fragment_stayed(live, page, url)
     opened = [r for r in live.hostile.requests if r.path.endswith("/open")]
@@ -81,6 +82,7 @@ async def test_folder_link_lists_verifies_and_downloads(
     async with page.page.expect_download() as info:
         await row.locator("button").click()
     assert Path(await (await info.value).path()).read_bytes() == data["deep/b.bin"]
+    await screenshot(page.page, "link-folder-deep")
     await page.page.click("nav.crumbs >> text=docs")
     await page.page.wait_for_selector("#listing >> text=big.bin")
     assert page.errors == []
@@ -125,6 +127,7 @@ async def test_tampered_chunk_shows_an_integrity_error_and_saves_nothing(
     await page.page.click("#download")
     alert = await page.page.wait_for_selector("[data-state=failed]")
     assert TAMPERED in await alert.inner_text()
+    await screenshot(page.page, "link-file-tampered")
     await page.page.wait_for_timeout(500)
     assert rule.hits == 1
     assert page.downloads == []  # nothing saved, not even the chunk that verified
