@@ -3,17 +3,22 @@
 // src/sealbox/testing/vectors.py: `open(inputs, object)` returns the outputs or throws,
 // `make(inputs)` (where the client writes that object) returns the object's bytes.
 
+import { parseBatch } from "../src/api/content-batch.js";
 import { parseListing } from "../src/api/listing.js";
 import * as content from "../src/crypto/content.js";
 import { Code, IntegrityError } from "../src/crypto/errors.js";
 import { b64url, checkId, fromHex as h, hex as x } from "../src/crypto/layout.js";
-import { verifyBundle } from "../src/crypto/identity.js";
+import { safetyNumber, verifyBundle } from "../src/crypto/identity.js";
+import { formatRecoveryKey, parseRecoveryKey, recoveryAuthKey,
+         unwrapMasterKeyWithRecovery } from "../src/crypto/recovery.js";
 import { openLinkSecret, parseFragment, parsePasswordLink, plainFragment, unlock } from "../src/crypto/links.js";
 import { checkFreshness, reconcile, verifyManifest } from "../src/crypto/manifest.js";
 import { stretch } from "../src/crypto/password.js";
 import { deriveSalt, passwordKeys, unwrapMasterKey, unwrapPrivateKeys } from "../src/crypto/account.js";
 import * as sodium from "../src/crypto/sodium.js";
-import { encodeMetadata, openMetadata, parseNodeRecord, unwrapNodeKey,
+import { dropFragment, openDropUpload, parseDropFragment, sealDropUpload,
+         unwrapDropSecret } from "../src/crypto/drops.js";
+import { decodeMetadata, encodeMetadata, openMetadata, parseNodeRecord, unwrapNodeKey,
          unwrapTopFolderKey } from "../src/crypto/tree.js";
 
 const need = (object) => {
@@ -203,5 +208,55 @@ OPS.private_keys_wrap = {
   open: (i, o) => {
     const keys = unwrapPrivateKeys(h(i.master_key), need(o), h(i.user_id), h(i.sign_public), h(i.box_public));
     return { sign_seed: x(keys.signSeed), box_secret: x(keys.boxSecret) };
+  },
+};
+OPS.recovery_wrap = {
+  open: (i, o) => ({
+    master_key: x(unwrapMasterKeyWithRecovery(h(i.recovery_key), need(o), h(i.user_id))),
+    recovery_auth_key: x(recoveryAuthKey(h(i.recovery_key))),
+  }),
+};
+OPS.recovery_text = {
+  open: (i) => ("recovery_key" in i
+    ? { text: formatRecoveryKey(h(i.recovery_key)) }
+    : { recovery_key: x(parseRecoveryKey(i.text)) }),
+};
+OPS.safety_number = {
+  open: (i) => ({
+    safety_number: safetyNumber({ userId: h(i.a_user_id), signPublic: h(i.a_sign_public) },
+                                { userId: h(i.b_user_id), signPublic: h(i.b_sign_public) }),
+  }),
+};
+OPS.content_batch = {
+  framing: true,
+  open: (_i, o) => ({
+    items: parseBatch(need(o)).map((item) => ({ content_id: x(item.contentId), status: item.status, data: x(item.data) })),
+  }),
+};
+
+// Drops -------------------------------------------------------------------------------------------
+
+const fileMetadata = (text) => decodeMetadata(new TextEncoder().encode(text), 2);
+const metadataText = (metadata) => new TextDecoder().decode(encodeMetadata(metadata));
+
+OPS.drop_keys = {
+  open: (i) => {
+    if ("fragment" in i) return { drop_public: x(parseDropFragment(i.fragment)) };
+    const dropPublic = sodium.boxPublicFromSecret(h(i.drop_secret));
+    return { drop_public: x(dropPublic), fragment: dropFragment(dropPublic) };
+  },
+};
+OPS.drop_key_wrap = {
+  open: (i, o) => {
+    unwrapDropSecret(h(i.folder_key), need(o), h(i.drop_id), h(i.folder_id), h(i.drop_public));
+    return { drop_public: i.drop_public };
+  },
+};
+OPS.drop_upload = {
+  make: (i) => sealDropUpload(sodium.boxPublicFromSecret(h(i.drop_secret)), h(i.drop_id), h(i.file_key),
+                              fileMetadata(i.metadata), h(i.ephemeral_secret)),
+  open: (i, o) => {
+    const dropped = openDropUpload(h(i.drop_secret), need(o), h(i.drop_id));
+    return { file_key: x(dropped.fileKey), metadata: metadataText(dropped.metadata) };
   },
 };

@@ -4,7 +4,7 @@
 
 import { Code, IntegrityError } from "./errors.js";
 import { ID_BYTES, ObjectType, Reader, bytesEqual, concat, utf8 } from "./layout.js";
-import { PUBLIC_BYTES, SIGNATURE_BYTES, verify } from "./sodium.js";
+import { PUBLIC_BYTES, SIGNATURE_BYTES, blake2b, verify } from "./sodium.js";
 
 const BUNDLE_LABEL = utf8("sealbox identity bundle v1\0");
 const ROTATION_LABEL = utf8("sealbox identity rotation v1\0");
@@ -49,4 +49,23 @@ export function verifyBundle(data, username, pinned = null) {
     throw new IntegrityError(Code.KEY_CHANGED);
   }
   return bundle;
+}
+
+const SAFETY_LABEL = utf8("sealbox safety number v1\0");
+
+function fingerprintDigits(userId, signPublic) {
+  const digest = blake2b(concat(SAFETY_LABEL, userId, signPublic), null, 30);
+  let digits = "";
+  for (let i = 0; i < 30; i += 5) {
+    let value = 0;
+    for (let j = 0; j < 5; j++) value = value * 256 + digest[i + j];
+    digits += String(value % 100000).padStart(5, "0");
+  }
+  return digits;
+}
+
+/** Sixty digits two users compare out of band (sharing.md, "Safety numbers"). */
+export function safetyNumber(a, b) {
+  const digits = [fingerprintDigits(a.userId, a.signPublic), fingerprintDigits(b.userId, b.signPublic)].sort().join("");
+  return digits.match(/.{5}/g).join(" ");
 }

@@ -79,6 +79,28 @@ export function boxPublicFromSecret(secret) {
   return sodium.crypto_scalarmult_base(secret);
 }
 
+/**
+ * crypto_box_seal with the ephemeral secret given by the caller (spec/README.md, "Primitives"):
+ * nonce = BLAKE2b-192(epk ‖ pk), output = epk ‖ crypto_box(m, nonce, pk, esk).
+ */
+export function boxSeal(message, publicKey, ephemeralSecret = randomBytes(KEY_BYTES)) {
+  const ephemeralPublic = sodium.crypto_scalarmult_base(ephemeralSecret);
+  const nonce = blake2b(new Uint8Array([...ephemeralPublic, ...publicKey]), null, 24);
+  const box = sodium.crypto_box_easy(message, nonce, publicKey, ephemeralSecret);
+  const out = new Uint8Array(ephemeralPublic.length + box.length);
+  out.set(ephemeralPublic);
+  out.set(box, ephemeralPublic.length);
+  return out;
+}
+
+export function boxSealOpen(sealed, publicKey, secretKey) {
+  try {
+    return sodium.crypto_box_seal_open(sealed, publicKey, secretKey);
+  } catch {
+    throw new IntegrityError(Code.DECRYPT_FAILED);
+  }
+}
+
 /** Ed25519 verification that throws: the bare primitive answers false to a forgery. */
 export function verify(publicKey, message, signature) {
   let ok = false;
