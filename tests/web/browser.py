@@ -119,7 +119,7 @@ async def visit(browser: Any, url: str) -> Visit:
 
 
 async def screenshot(page: Any, name: str) -> None:
-    """Keep a screenshot as a CI artifact when SEALBOX_ARTIFACTS names a folder (.ci/run sets it)."""
+    """Keep a screenshot as a CI artifact when SEALBOX_ARTIFACTS names a folder (.ci/run)."""
     folder = os.environ.get("SEALBOX_ARTIFACTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ import * as content from "../src/crypto/content.js";
 import { Code, IntegrityError } from "../src/crypto/errors.js";
 import { b64url, checkId, fromHex as h, hex as x } from "../src/crypto/layout.js";
 import { safetyNumber, verifyBundle } from "../src/crypto/identity.js";
+import { openRoster, openShareEnvelope } from "../src/crypto/shares.js";
 import { formatRecoveryKey, parseRecoveryKey, recoveryAuthKey,
          unwrapMasterKeyWithRecovery } from "../src/crypto/recovery.js";
 import { openLinkSecret, parseFragment, parsePasswordLink, plainFragment, unlock } from "../src/crypto/links.js";
@@ -258,5 +259,29 @@ OPS.drop_upload = {
   open: (i, o) => {
     const dropped = openDropUpload(h(i.drop_secret), need(o), h(i.drop_id));
     return { file_key: x(dropped.fileKey), metadata: metadataText(dropped.metadata) };
+  },
+};
+
+// Shares ------------------------------------------------------------------------------------------
+
+const pin = (id, seed) => ({ userId: h(id), signPublic: sodium.signPublicFromSeed(h(seed)) });
+
+OPS.share_envelope = {
+  open: (i, o) => {
+    const sender = pin(i.pinned_sender_id ?? i.sender_id, i.sender_sign_seed);
+    const grant = openShareEnvelope({ userId: h(i.recipient_id), boxSecret: h(i.recipient_box_secret) }, need(o), sender);
+    return {
+      share_id: x(grant.shareId), folder_id: x(grant.folderId), sender_id: x(grant.senderId),
+      rights: grant.rights, epoch: grant.epoch, folder_key: x(grant.folderKey), folder_name: grant.folderName,
+    };
+  },
+};
+OPS.share_roster = {
+  open: (i, o) => {
+    const opened = openRoster(need(o), pin(i.pinned_owner_id ?? i.owner_id, i.owner_sign_seed), h(i.folder_id));
+    return {
+      folder_id: x(opened.folderId), version: opened.version, key_epoch: opened.keyEpoch, owner_id: x(opened.ownerId),
+      members: opened.members.map((m) => ({ user_id: x(m.userId), sign_public: x(m.signPublic), rights: m.rights })),
+    };
   },
 };

@@ -32,7 +32,7 @@ export function unwrapTopFolderKey(masterKey, wrap, userId, folderId, role) {
 
 // Metadata ----------------------------------------------------------------------------------
 
-function validName(name) {
+export function validName(name) {
   if (typeof name !== "string" || !name.isWellFormed()) return false;
   const size = utf8(name).length;
   return size >= 1 && size <= MAX_NAME_BYTES && name !== "." && name !== ".." &&
