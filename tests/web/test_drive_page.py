@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from .browser import CHROMIUM, OWNER_PASSWORD, Live, Owner, screenshot, visit
+from sealbox.client.sdk import files
+
+from .browser import BIG, CHROMIUM, OWNER_PASSWORD, Live, Owner, screenshot, visit
 
 pytest.importorskip("playwright.async_api")
 pytestmark = [
@@ -72,3 +74,31 @@ async def test_log_in_browse_and_download(live: Live, browser: Any, alice: Owner
     assert "password" not in storage and OWNER_PASSWORD not in storage
     assert storage.count("sealbox.account.") == 1 and '"salt' in storage
     assert await page.context.cookies() == []
+
+
+async def test_files_uploaded_in_the_browser_download_with_the_sdk(
+    live: Live, browser: Any, alice: Owner, tmp_path: Path
+) -> None:
+    drive, _ = alice
+    made = {"note.txt": "héllo from the browser\n".encode(), "two-chunks.bin": os.urandom(BIG)}
+    for name, content in made.items():
+        (tmp_path / name).write_bytes(content)
+    page = await visit(browser, f"{live.url}/app/login")
+    await log_in(page.page, OWNER_PASSWORD)
+    await page.page.click("text=docs/")
+    await page.page.wait_for_selector("#upload-input")
+    live.hostile.requests.clear()
+    await page.page.set_input_files("#upload-input", [str(tmp_path / n) for n in made])
+    await page.page.wait_for_selector("#upload-status >> text=Uploaded 2 files.")
+    await page.page.wait_for_selector("#listing >> text=two-chunks.bin")
+    assert page.errors == []
+    for name, content in made.items():
+        got = b"".join([bytes(c) async for c in files.stream_file(drive, f"/docs/{name}")])
+        assert got == content, name
+    # What went to the server is sealed: no byte of either plaintext, no name.
+    for request in live.hostile.requests:
+        wire = request.wire_bytes()
+        assert b"two-chunks" not in wire and made["two-chunks.bin"][:64] not in wire
+        assert "héllo".encode() not in wire
+    puts = [r for r in live.hostile.requests if r.method == "PUT"]
+    assert len(puts) == 3  # one chunk, then two: sealed and sent chunk by chunk

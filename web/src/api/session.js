@@ -62,6 +62,21 @@ export class SessionApi {
     return request(`/v1/contents/${contentIdText}`, this.#auth());
   }
 
+  async openUpload(upload) {
+    const body = { ...upload, content_id: b64url(upload.content_id), header: b64url(upload.header) };
+    return (await request("/v1/uploads", { ...json(body), ...this.#auth({ "Content-Type": "application/json" }) })).json();
+  }
+
+  async putChunk(contentIdText, index, sealed) {
+    await request(`/v1/uploads/${contentIdText}/chunks/${index}`, {
+      method: "PUT", body: sealed, ...this.#auth({ "Content-Type": "application/octet-stream" }),
+    });
+  }
+
+  async transaction(body) {
+    return (await request("/v1/transactions", { ...json(body), ...this.#auth({ "Content-Type": "application/json" }) })).json();
+  }
+
   async logout() {
     await request(`/v1/sessions/${this.#sessionId}`, { method: "DELETE", ...this.#auth() }).catch(() => {});
     this.#token = null;

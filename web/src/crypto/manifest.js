@@ -2,9 +2,9 @@
 // Folder manifests: the signed, versioned list of a folder's children (spec/metadata.md).
 
 import { Code, IntegrityError } from "./errors.js";
-import { HASH_BYTES, ID_BYTES, ObjectType, Reader, bytesEqual, compareBytes, concat, hex,
-         utf8 } from "./layout.js";
-import { SIGNATURE_BYTES, blake2b, verify } from "./sodium.js";
+import { HASH_BYTES, ID_BYTES, ObjectType, Reader, bytesEqual, checkId, compareBytes, concat, hex,
+         prefix, u32, u64, utf8 } from "./layout.js";
+import { SIGNATURE_BYTES, blake2b, sign, verify } from "./sodium.js";
 import { NodeType, parseNodeRecord, recordHash } from "./tree.js";
 
 const MANIFEST_LABEL = utf8("sealbox manifest v1\0");
@@ -88,4 +88,13 @@ export function reconcile(manifest, records) {
   const ordered = manifest.entries.filter((e) => accepted.has(hex(e.nodeId)))
     .map((e) => accepted.get(hex(e.nodeId)));
   return { records: ordered, withheld, injected };
+}
+
+/** The next manifest of a folder: entries sorted by node id, signed by the writer. */
+export function makeManifest(signSeed, writerId, folderId, version, previousHash, entries) {
+  const ordered = [...entries].sort((a, b) => compareBytes(a.nodeId, b.nodeId));
+  if (ordered.some((e, i) => i && bytesEqual(e.nodeId, ordered[i - 1].nodeId))) throw new Error("a node listed twice");
+  const body = concat(prefix(ObjectType.MANIFEST), checkId(folderId), u64(version), previousHash, checkId(writerId),
+    u32(ordered.length), ...ordered.map((e) => concat(checkId(e.nodeId), new Uint8Array([e.nodeType]), e.recordHash)));
+  return concat(body, sign(signSeed, concat(MANIFEST_LABEL, body)));
 }

@@ -101,6 +101,11 @@ export function boxSealOpen(sealed, publicKey, secretKey) {
   }
 }
 
+/** Ed25519 signature of `message` with the key pair of a 32-byte seed. */
+export function sign(seed, message) {
+  return sodium.crypto_sign_detached(message, sodium.crypto_sign_seed_keypair(seed).privateKey);
+}
+
 /** Ed25519 verification that throws: the bare primitive answers false to a forgery. */
 export function verify(publicKey, message, signature) {
   let ok = false;

@@ -3,9 +3,9 @@
 
 import { Code, IntegrityError } from "./errors.js";
 import { HASH_BYTES, ID_BYTES, ObjectType, Reader, b64url, canonicalJson, checkId, concat,
-         fromB64url, parseCanonicalJson, u64, utf8 } from "./layout.js";
-import { openSealed, parseSealed } from "./sealed.js";
-import { SIGNATURE_BYTES, blake2b, kdf, verify } from "./sodium.js";
+         fromB64url, parseCanonicalJson, prefix, u32, u64, utf8 } from "./layout.js";
+import { openSealed, parseSealed, seal } from "./sealed.js";
+import { SIGNATURE_BYTES, blake2b, kdf, sign, verify } from "./sodium.js";
 
 export const NodeType = Object.freeze({ FOLDER: 1, FILE: 2 });
 const RECORD_LABEL = utf8("sealbox node record v1\0");
@@ -115,4 +115,23 @@ export function parseNodeRecord(data) {
     openMetadata: (parentKey) =>
       openMetadata(parentKey, sealedMetadata, nodeId, parentId, nodeType, nodeVersion),
   };
+}
+
+// Writing ------------------------------------------------------------------------------------
+
+export function wrapNodeKey(parentKey, nodeKey, nodeId, parentId, nodeType) {
+  return seal(kdf(parentKey, 1, "sbnodkey"), ObjectType.NODE_KEY, nodeKey, nodeContext(nodeId, parentId, nodeType));
+}
+
+export function sealMetadata(parentKey, metadata, nodeId, parentId, nodeType, nodeVersion) {
+  if (!validName(metadata.name)) throw new Error("names are 1 to 1024 bytes, not '.' or '..', without '/'");
+  const context = concat(nodeContext(nodeId, parentId, nodeType), u64(nodeVersion));
+  return seal(kdf(parentKey, 1, "sbmetaky"), ObjectType.METADATA, encodeMetadata(metadata), context);
+}
+
+/** A node record signed by the writer (the seed of their Ed25519 key). */
+export function makeNodeRecord(signSeed, writerId, nodeId, parentId, nodeType, nodeVersion, wrappedKey, sealedMetadata) {
+  const body = concat(prefix(ObjectType.NODE_RECORD), checkId(nodeId), checkId(parentId), new Uint8Array([nodeType]),
+    u64(nodeVersion), checkId(writerId), u32(wrappedKey.length), wrappedKey, u32(sealedMetadata.length), sealedMetadata);
+  return concat(body, sign(signSeed, concat(RECORD_LABEL, body)));
 }

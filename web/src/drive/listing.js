@@ -40,5 +40,5 @@ export function verifyListing(data, folder, writers, seen = null) {
     return { record, metadata, size: view.size, isFolder, key: () => record.openKey(folder.key) };
   });
   children.sort((a, b) => Number(b.isFolder) - Number(a.isFolder) || a.metadata.name.localeCompare(b.metadata.name));
-  return { children, withheld: reconciled.withheld.length, injected: reconciled.injected.length, mark };
+  return { children, manifest, withheld: reconciled.withheld.length, injected: reconciled.injected.length, mark };
 }

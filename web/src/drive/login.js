@@ -52,7 +52,7 @@ function checkAnswer(username, answer, known) {
   }
 }
 
-/** Log in; returns { api, userId, username, signPublic, root: {id, key}, trash: {id, key} }. */
+/** Log in; returns { api, userId, username, signPublic, signSeed, root: {id, key}, trash: {id, key} }. */
 export async function logIn(rawUsername, password) {
   const username = normalizeUsername(rawUsername);
   if (!username || !password) throw new InputError("enter your username and password");
@@ -66,9 +66,9 @@ export async function logIn(rawUsername, password) {
   const masterKey = unwrapMasterKey(kek, account.masterKeyWrap, answer.params, userId);
   const bundle = verifyBundle(account.identityBundle, username, null);
   if (!bytesEqual(bundle.userId, userId)) throw new IntegrityError(Code.CONTEXT_MISMATCH, "another bundle");
-  unwrapPrivateKeys(masterKey, account.privateKeysWrap, userId, bundle.signPublic, bundle.boxPublic);
+  const identity = unwrapPrivateKeys(masterKey, account.privateKeysWrap, userId, bundle.signPublic, bundle.boxPublic);
   const root = { id: account.rootId, key: unwrapTopFolderKey(masterKey, account.rootKeyWrap, userId, account.rootId, 1) };
   const trash = { id: account.trashId, key: unwrapTopFolderKey(masterKey, account.trashKeyWrap, userId, account.trashId, 2) };
   remember(username, answer, known);
-  return { api, userId, username, signPublic: bundle.signPublic, root, trash };
+  return { api, userId, username, signPublic: bundle.signPublic, signSeed: identity.signSeed, root, trash };
 }

@@ -6,6 +6,7 @@
 import { b64url, hex } from "../crypto/layout.js";
 import { ready } from "../crypto/sodium.js";
 import { logIn } from "../drive/login.js";
+import { uploadFiles } from "../drive/upload.js";
 import { verifyListing } from "../drive/listing.js";
 import { showFolderView } from "./folder-view.js";
 import { explain } from "./messages.js";
@@ -53,7 +54,44 @@ async function showDrive(session) {
     return verified;
   };
   const trail = [{ id: session.root.id, key: session.root.key, name: "My drive" }];
-  await showFolderView(trail, list, (id) => session.api.content(id));
-  main().prepend(el("p", { class: "meta", id: "account", text: `Logged in as ${session.username}. Closing this tab logs out.` }));
+  await showFolderView(trail, list, (id) => session.api.content(id), (folder, verified, reload) =>
+    uploadControls(session, folder, verified, reload));
+}
+
+/** A file picker and a drop zone for the folder shown, with overall progress. */
+function uploadControls(session, folder, verified, reload) {
+  const input = el("input", { type: "file", id: "upload-input", multiple: "" });
+  const progress = el("progress", { max: "1", value: "0", hidden: "", id: "upload-progress" });
+  const status = el("p", { id: "upload-status", role: "status", "aria-live": "polite" });
+  const zone = el("div", { class: "dropzone", id: "dropzone" },
+    el("label", { for: "upload-input", text: "Upload files (or drop them here)" }), input, progress, status);
+  const send = async (files) => {
+    if (!files.length) return;
+    input.disabled = true;
+    progress.hidden = false;
+    status.className = "";
+    try {
+      await uploadFiles(session, folder, verified, files, (done, total, name) => {
+        progress.value = total ? done / total : 1;
+        status.textContent = `Encrypting and uploading ${name}…`;
+      });
+      await reload();
+      document.getElementById("upload-status")?.replaceChildren(`Uploaded ${files.length} file${files.length === 1 ? "" : "s"}.`);
+    } catch (error) {
+      input.disabled = false;
+      progress.hidden = true;
+      status.className = "error";
+      status.textContent = error.name === "Error" ? error.message : explain(error);
+    }
+  };
+  input.addEventListener("change", () => send([...input.files]));
+  zone.addEventListener("dragover", (event) => event.preventDefault());
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    send([...event.dataTransfer.files]);
+  });
+  return el("div", {},
+    el("p", { class: "meta", id: "account", text: `Logged in as ${session.username}. Closing this tab logs out.` }),
+    zone);
 }
 

@@ -8,9 +8,10 @@ import { el, main, showError } from "./view.js";
 
 /**
  * trail: [{ id, key, name }] from the top to the folder shown; list(folder) answers the
- * verified listing (drive/listing.js); fetchContent(contentIdText) a content object's Response.
+ * verified listing (drive/listing.js); fetchContent(contentIdText) a content object's Response;
+ * toolbar(folder, verified, reload), if given, answers controls shown above the listing.
  */
-export async function showFolderView(trail, list, fetchContent) {
+export async function showFolderView(trail, list, fetchContent, toolbar = null) {
   const folder = trail[trail.length - 1];
   let verified;
   try {
@@ -20,7 +21,7 @@ export async function showFolderView(trail, list, fetchContent) {
     showError(explain(error));
     return;
   }
-  const go = (next) => showFolderView(next, list, fetchContent);
+  const go = (next) => showFolderView(next, list, fetchContent, toolbar);
   const crumbs = el("nav", { class: "crumbs", "aria-label": "Folder path" });
   trail.forEach((step, depth) => {
     if (depth) crumbs.append(" / ");
@@ -46,7 +47,9 @@ export async function showFolderView(trail, list, fetchContent) {
     }
   }
   if (!children.length) rows.append(el("li", { class: "meta", text: "This folder is empty." }));
-  main().replaceChildren(el("h1", { text: folder.name }), crumbs, rows);
+  main().replaceChildren(el("h1", { text: folder.name }), crumbs);
+  if (toolbar) main().append(toolbar(folder, verified, () => go(trail)));
+  main().append(rows);
   if (withheld) {
     // Reported, not fatal: the rest of the folder stays reachable (metadata.md, step 7).
     rows.before(el("p", { class: "error", role: "alert", id: "withheld",
