@@ -7,12 +7,18 @@ secret is written to the browser's storage."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from sealbox.client.sdk import files
+from sealbox.client.sdk.account import login
+from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.drive import Drive
+from sealbox.client.sdk.state import LocalState
 
 from .browser import BIG, CHROMIUM, OWNER_PASSWORD, Live, Owner, screenshot, visit
 
@@ -102,3 +108,34 @@ async def test_files_uploaded_in_the_browser_download_with_the_sdk(
         assert "héllo".encode() not in wire
     puts = [r for r in live.hostile.requests if r.method == "PUT"]
     assert len(puts) == 3  # one chunk, then two: sealed and sent chunk by chunk
+
+
+async def test_sign_up_in_the_browser_then_the_sdk_logs_in(
+    live: Live, browser: Any, tmp_path: Path
+) -> None:
+    """Keys made in the page follow the spec byte for byte: the SDK logs in to the account the
+    page made and reads the file the page uploaded. The recovery key is shown once, never sent."""
+    password = "carol's long password"
+    page = await visit(browser, f"{live.url}/")
+    await page.page.click("#signup-link")
+    await page.page.fill("#new-username", "Carol")
+    await page.page.fill("#new-password", password)
+    await page.page.click("#signup-form button")
+    shown = await (await page.page.wait_for_selector("#recovery-key", timeout=60_000)).inner_text()
+    assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){13}", shown)
+    await screenshot(page.page, "signup-recovery-key")
+    await page.page.click("#recovery-done")
+    await page.page.wait_for_selector("#listing >> text=This folder is empty.")
+    (tmp_path / "first.txt").write_bytes(b"made in the browser\n")
+    await page.page.set_input_files("#upload-input", str(tmp_path / "first.txt"))
+    await page.page.wait_for_selector("#listing >> text=first.txt")
+    assert page.errors == []
+    for request in live.hostile.requests:
+        wire = request.wire_bytes()
+        assert password.encode() not in wire and shown.replace("-", "").encode() not in wire
+        assert shown.encode() not in wire
+    async with httpx.AsyncClient(base_url=live.url, timeout=60) as http:
+        state = LocalState(tmp_path / "homes" / "carol")
+        drive = Drive(await login(Api(http), state, live.url, "carol", password))
+        got = b"".join([bytes(c) async for c in files.stream_file(drive, "/first.txt")])
+    assert got == b"made in the browser\n"

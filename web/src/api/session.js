@@ -18,6 +18,11 @@ export async function prelogin(username) {
   return { userId: fromB64url(body.user_id), serverId: fromB64url(body.server_id), params: kdf(body.kdf) };
 }
 
+/** POST /v1/accounts: only wraps, public keys, auth keys and signed objects (keys.md, step 6). */
+export async function signup(account) {
+  await request("/v1/accounts", json(account));
+}
+
 /** POST /v1/sessions with the auth key; the account's wrapped blobs, still unauthenticated. */
 export async function login(username, authKey) {
   const body = await (await request("/v1/sessions", json({ username, auth_key: b64url(authKey) }))).json();

@@ -3,12 +3,13 @@
 // anything is derived from the password, and every object the server returns is opened and
 // verified before the drive is shown. The keys stay in this page's memory.
 
-import { login, prelogin } from "../api/session.js";
+import { login, prelogin, signup } from "../api/session.js";
 import { deriveSalt, passwordKeys, unwrapMasterKey, unwrapPrivateKeys } from "../crypto/account.js";
 import { Code, InputError, IntegrityError } from "../crypto/errors.js";
 import { verifyBundle } from "../crypto/identity.js";
-import { bytesEqual, fromHex, hex } from "../crypto/layout.js";
+import { bytesEqual, fromB64url as fromB64, fromHex, hex } from "../crypto/layout.js";
 import { checkParams } from "../crypto/password.js";
+import { makeAccount } from "../crypto/signup.js";
 import { unwrapTopFolderKey } from "../crypto/tree.js";
 
 /** The form the server stores and the identity bundle signs. */
@@ -71,4 +72,21 @@ export async function logIn(rawUsername, password) {
   const trash = { id: account.trashId, key: unwrapTopFolderKey(masterKey, account.trashKeyWrap, userId, account.trashId, 2) };
   remember(username, answer, known);
   return { api, userId, username, signPublic: bundle.signPublic, signSeed: identity.signSeed, root, trash };
+}
+
+/** The default costs of a new password (keys.md, "KDF parameters"). */
+const DEFAULT_COSTS = { opslimit: 3, memlimit: 256 * 1024 * 1024 };
+
+/** Make the account (keys.md, "Sign-up"); returns the recovery key's text, to show once. */
+export async function signUp(rawUsername, password) {
+  const username = normalizeUsername(rawUsername);
+  if (!username || !password) throw new InputError("choose a username and a password");
+  // The answer for a name not taken yet is the server's fake: only its server id is used.
+  const answer = await prelogin(username);
+  const params = { ...DEFAULT_COSTS, salt: deriveSalt(answer.serverId, username) };
+  checkParams(params);
+  const { request, recoveryText } = makeAccount(username, password, params);
+  await signup(request);
+  remember(username, { userId: fromB64(request.user_id), serverId: answer.serverId, params }, null);
+  return recoveryText;
 }

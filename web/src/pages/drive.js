@@ -44,7 +44,7 @@ export function showLogin() {
   username.focus();
 }
 
-async function showDrive(session) {
+export async function showDrive(session) {
   const writers = new Map([[hex(session.userId), session.signPublic]]);
   const marks = new Map(); // high-water marks for this page's life (metadata.md, "Freshness")
   const list = async (folder) => {

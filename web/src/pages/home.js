@@ -7,7 +7,8 @@ export function showHome() {
     el("h1", { text: "Sealbox" }),
     el("p", { text: "A zero-knowledge drive: everything is encrypted and decrypted in this page, " +
                     "and the server stores only what it cannot read." }),
-    el("p", {}, el("a", { href: "/app/login", id: "login-link", text: "Log in to your drive" })),
+    el("p", {}, el("a", { href: "/app/login", id: "login-link", text: "Log in to your drive" }),
+      " or ", el("a", { href: "/app/signup", id: "signup-link", text: "create an account" })),
     el("p", { class: "meta", text: "Opened a link someone sent you? It works without an account." }),
   );
 }

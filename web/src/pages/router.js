@@ -3,6 +3,7 @@
 
 import { showLogin } from "./drive.js";
 import { showHome } from "./home.js";
+import { showSignup } from "./signup.js";
 import { showLink } from "./link.js";
 import { showMessage } from "./view.js";
 
@@ -12,6 +13,7 @@ export function route(fragment) {
   if (link) return showLink(link[1], fragment);
   // The session lives in memory only: a reload of the drive asks to log in again.
   if (path === "/app/login" || path === "/app/drive") return showLogin();
+  if (path === "/app/signup") return showSignup();
   if (path.startsWith("/d/") || path.startsWith("/app/")) {
     return showMessage("This page is not in this version of the web client yet. Use the sealbox command-line client.");
   }
