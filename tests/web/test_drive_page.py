@@ -139,3 +139,27 @@ async def test_sign_up_in_the_browser_then_the_sdk_logs_in(
         drive = Drive(await login(Api(http), state, live.url, "carol", password))
         got = b"".join([bytes(c) async for c in files.stream_file(drive, "/first.txt")])
     assert got == b"made in the browser\n"
+
+
+async def test_link_made_in_the_page_opens_in_a_fresh_context_then_revoked(
+    live: Live, browser: Any, alice: Owner
+) -> None:
+    _, data = alice
+    owner = await visit(browser, f"{live.url}/app/login")
+    await log_in(owner.page, OWNER_PASSWORD)
+    await owner.page.click("text=docs/")
+    row = owner.page.locator("#listing li", has_text="a.txt")
+    await row.locator("text=Link").click()
+    url = await row.locator("input.link-url").input_value()
+    assert url.startswith(f"{live.url}/l/") and "#k" in url
+    visitor = await visit(browser, url)  # another context: no account, no storage
+    await visitor.page.wait_for_selector("#download")
+    assert await visitor.download("#download") == data["a.txt"]
+    fragment = url.split("#", 1)[1]
+    for request in live.hostile.requests:
+        assert fragment[1:].encode() not in request.wire_bytes()
+    await row.locator("text=Revoke").click()
+    await row.locator("text=Link revoked.").wait_for()
+    again = await visit(browser, url)
+    alert = await again.page.wait_for_selector("#error")
+    assert "revoked" in await alert.inner_text()

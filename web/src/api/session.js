@@ -82,6 +82,14 @@ export class SessionApi {
     return (await request("/v1/transactions", { ...json(body), ...this.#auth({ "Content-Type": "application/json" }) })).json();
   }
 
+  async createLink(body) {
+    return (await request("/v1/links", { ...json(body), ...this.#auth({ "Content-Type": "application/json" }) })).json();
+  }
+
+  async revokeLink(linkIdText) {
+    await request(`/v1/links/${linkIdText}`, { method: "DELETE", ...this.#auth() });
+  }
+
   async logout() {
     await request(`/v1/sessions/${this.#sessionId}`, { method: "DELETE", ...this.#auth() }).catch(() => {});
     this.#token = null;

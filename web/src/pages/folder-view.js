@@ -9,9 +9,11 @@ import { el, main, showError } from "./view.js";
 /**
  * trail: [{ id, key, name }] from the top to the folder shown; list(folder) answers the
  * verified listing (drive/listing.js); fetchContent(contentIdText) a content object's Response;
- * toolbar(folder, verified, reload), if given, answers controls shown above the listing.
+ * extras.toolbar(folder, verified, reload) answers controls shown above the listing, and
+ * extras.rowActions(child) controls added to a child's row (both optional).
  */
-export async function showFolderView(trail, list, fetchContent, toolbar = null) {
+export async function showFolderView(trail, list, fetchContent, extras = {}) {
+  const { toolbar = null, rowActions = null } = extras;
   const folder = trail[trail.length - 1];
   let verified;
   try {
@@ -21,7 +23,7 @@ export async function showFolderView(trail, list, fetchContent, toolbar = null) 
     showError(explain(error));
     return;
   }
-  const go = (next) => showFolderView(next, list, fetchContent, toolbar);
+  const go = (next) => showFolderView(next, list, fetchContent, extras);
   const crumbs = el("nav", { class: "crumbs", "aria-label": "Folder path" });
   trail.forEach((step, depth) => {
     if (depth) crumbs.append(" / ");
@@ -45,6 +47,7 @@ export async function showFolderView(trail, list, fetchContent, toolbar = null) 
     } else {
       rows.append(fileRow(child.metadata, child.key, fetchContent, `download-${id}`));
     }
+    if (rowActions) rows.lastChild.append(...rowActions(child));
   }
   if (!children.length) rows.append(el("li", { class: "meta", text: "This folder is empty." }));
   main().replaceChildren(el("h1", { text: folder.name }), crumbs);
