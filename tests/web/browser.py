@@ -112,6 +112,9 @@ class Visit:
 
 async def visit(browser: Any, url: str) -> Visit:
     context = await browser.new_context(accept_downloads=True)
+    # The machine running the suite may be busy (Argon2id and 4 MiB chunks in WebAssembly):
+    # generous waits keep a slow run from failing, while a real failure still shows at once.
+    context.set_default_timeout(120_000)
     page = Visit(context, await context.new_page())
     await page.page.goto(url)
     assert page.page.url == url.split("#")[0]  # the fragment left the address bar at once

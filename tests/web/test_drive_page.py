@@ -54,14 +54,14 @@ async def test_log_in_browse_and_download(live: Live, browser: Any, alice: Owner
     await page.page.click("text=docs/")
     row = page.page.locator("#listing li", has_text="a.txt")
     async with page.page.expect_download() as info:
-        await row.locator("button").click()
+        await row.locator("text=Download").click()
     assert Path(await (await info.value).path()).read_bytes() == data["a.txt"]
     await page.page.click("text=deep/")
     await page.page.wait_for_selector("nav.crumbs >> text=deep")
     await screenshot(page.page, "drive")
     row = page.page.locator("#listing li", has_text="b.bin")
     async with page.page.expect_download() as info:
-        await row.locator("button").click()
+        await row.locator("text=Download").click()
     assert Path(await (await info.value).path()).read_bytes() == data["deep/b.bin"]
     await page.page.click("nav.crumbs >> text=My drive")
     await page.page.wait_for_selector("#listing >> text=docs/")
