@@ -21,6 +21,7 @@ from sealbox.server.api import (
     probes,
     shares,
     transfers,
+    web,
 )
 from sealbox.server.api.body_limit import BodyLimitMiddleware
 from sealbox.server.api.errors import install_error_handlers
@@ -167,6 +168,7 @@ def create_app(services: Services, *, background_jobs: bool = True) -> FastAPI:
     app.include_router(contacts.router)
     app.include_router(drops.router)
     app.include_router(probes.router)
+    web.install(app, web.load_build())
 
     @app.get(routes.HEALTH, tags=["health"])
     async def health() -> m.Health:

@@ -4,11 +4,14 @@
 The server delivers no code: no HTML pages, no scripts, no interactive API explorer. These headers
 make that hold even if a response is mistaken for a page (threat catalogue A20): a browser that
 renders one runs no script, loads nothing, cannot be framed and does not guess a content type.
-A future web client is served with its own, tighter policy and subresource integrity.
+The web client's pages and assets (api/web.py), and only their successful answers, get the
+client policy of spec/web-client.md instead.
 """
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sealbox.server.api.web import CLIENT_HEADERS, is_client_route
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; sandbox",
@@ -27,10 +30,13 @@ class ResponseHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        client_route = is_client_route(scope["path"])
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                client = client_route and message["status"] < 400
+                for name, value in (CLIENT_HEADERS if client else SECURITY_HEADERS).items():
                     headers[name] = value
             await send(message)
 

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Log in, then browse the drive with breadcrumbs and download files (issue 18). Every listing
+// is verified with the account's own signing key and checked for freshness against the marks
+// this page has seen; the session and keys live in memory only.
+
+import { b64url, hex } from "../crypto/layout.js";
+import { ready } from "../crypto/sodium.js";
+import { logIn } from "../drive/login.js";
+import { createLink } from "../drive/links.js";
+import { uploadFiles } from "../drive/upload.js";
+import { verifyListing } from "../drive/listing.js";
+import { showFolderView } from "./folder-view.js";
+import { explain } from "./messages.js";
+import { el, main } from "./view.js";
+
+export function showLogin() {
+  const username = el("input", { id: "username", autocomplete: "username", required: "" });
+  const password = el("input", { id: "password", type: "password", autocomplete: "current-password", required: "" });
+  const button = el("button", { type: "submit", text: "Log in" });
+  const status = el("p", { id: "status", role: "status", "aria-live": "polite" });
+  const form = el("form", { id: "login-form" },
+    el("h1", { text: "Log in" }),
+    el("label", { for: "username", text: "Username" }), username,
+    el("label", { for: "password", text: "Password" }), password,
+    el("p", {}, button), status,
+    el("p", { class: "meta", text: "Your password never leaves this page: it unlocks your keys here." }));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    button.disabled = true;
+    status.className = "";
+    status.textContent = "Unlocking your keys…";
+    try {
+      await ready();
+      const session = await logIn(username.value, password.value);
+      password.value = "";
+      window.history.replaceState(null, "", "/app/drive");
+      await showDrive(session);
+    } catch (error) {
+      status.className = "error";
+      status.textContent = explain(error);
+      button.disabled = false;
+    }
+  });
+  main().replaceChildren(form);
+  username.focus();
+}
+
+export async function showDrive(session) {
+  const writers = new Map([[hex(session.userId), session.signPublic]]);
+  const marks = new Map(); // high-water marks for this page's life (metadata.md, "Freshness")
+  const list = async (folder) => {
+    const id = hex(folder.id);
+    const verified = verifyListing(await session.api.folder(b64url(folder.id)), folder, writers, marks.get(id) ?? null);
+    marks.set(id, verified.mark);
+    return verified;
+  };
+  const trail = [{ id: session.root.id, key: session.root.key, name: "My drive" }];
+  await showFolderView(trail, list, (id) => session.api.content(id), {
+    toolbar: (folder, verified, reload) => uploadControls(session, folder, verified, reload),
+    rowActions: (child) => [linkControl(session, child)],
+  });
+}
+
+/** "Link": make a public link to this file or folder, show its URL, and offer to revoke it. */
+function linkControl(session, child) {
+  const name = child.metadata.name;
+  const box = el("span", { class: "link-box" });
+  const make = el("button", { type: "button", class: "link", text: "Link", "aria-label": `Make a link to ${name}` });
+  make.addEventListener("click", async () => {
+    make.disabled = true;
+    try {
+      const { url, linkIdText } = await createLink(session.api, child, window.location.origin);
+      const field = el("input", { readonly: "", value: url, class: "link-url", "aria-label": `Link to ${name}` });
+      const revoke = el("button", { type: "button", class: "link", text: "Revoke" });
+      revoke.addEventListener("click", async () => {
+        try {
+          await session.api.revokeLink(linkIdText);
+          box.replaceChildren(el("span", { class: "meta", text: "Link revoked." }));
+        } catch (error) {
+          box.replaceChildren(el("span", { class: "error", text: explain(error) }));
+        }
+      });
+      box.replaceChildren(field, revoke);
+      field.select();
+    } catch (error) {
+      box.replaceChildren(el("span", { class: "error", text: explain(error) }));
+    }
+  });
+  box.append(make);
+  return box;
+}
+
+/** A file picker and a drop zone for the folder shown, with overall progress. */
+function uploadControls(session, folder, verified, reload) {
+  const input = el("input", { type: "file", id: "upload-input", multiple: "" });
+  const progress = el("progress", { max: "1", value: "0", hidden: "", id: "upload-progress" });
+  const status = el("p", { id: "upload-status", role: "status", "aria-live": "polite" });
+  const zone = el("div", { class: "dropzone", id: "dropzone" },
+    el("label", { for: "upload-input", text: "Upload files (or drop them here)" }), input, progress, status);
+  const send = async (files) => {
+    if (!files.length) return;
+    input.disabled = true;
+    progress.hidden = false;
+    status.className = "";
+    try {
+      await uploadFiles(session, folder, verified, files, (done, total, name) => {
+        progress.value = total ? done / total : 1;
+        status.textContent = `Encrypting and uploading ${name}…`;
+      });
+      await reload();
+      document.getElementById("upload-status")?.replaceChildren(`Uploaded ${files.length} file${files.length === 1 ? "" : "s"}.`);
+    } catch (error) {
+      input.disabled = false;
+      progress.hidden = true;
+      status.className = "error";
+      status.textContent = error.name === "Error" ? error.message : explain(error);
+    }
+  };
+  input.addEventListener("change", () => send([...input.files]));
+  zone.addEventListener("dragover", (event) => event.preventDefault());
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    send([...event.dataTransfer.files]);
+  });
+  return el("div", {},
+    el("p", { class: "meta", id: "account", text: `Logged in as ${session.username}. Closing this tab logs out.` }),
+    zone);
+}
+

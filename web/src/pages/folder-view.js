@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// A verified folder with breadcrumbs, shared by the folder link page and the drive.
+
+import { b64url } from "../crypto/layout.js";
+import { fileRow } from "./link-file.js";
+import { explain } from "./messages.js";
+import { el, main, showError } from "./view.js";
+
+/**
+ * trail: [{ id, key, name }] from the top to the folder shown; list(folder) answers the
+ * verified listing (drive/listing.js); fetchContent(contentIdText) a content object's Response;
+ * extras.toolbar(folder, verified, reload) answers controls shown above the listing, and
+ * extras.rowActions(child) controls added to a child's row (both optional).
+ */
+export async function showFolderView(trail, list, fetchContent, extras = {}) {
+  const { toolbar = null, rowActions = null } = extras;
+  const folder = trail[trail.length - 1];
+  let verified;
+  try {
+    verified = await list(folder);
+  } catch (error) {
+    main().replaceChildren(el("h1", { text: folder.name }), el("p", { id: "status" }));
+    showError(explain(error));
+    return;
+  }
+  const go = (next) => showFolderView(next, list, fetchContent, extras);
+  const crumbs = el("nav", { class: "crumbs", "aria-label": "Folder path" });
+  trail.forEach((step, depth) => {
+    if (depth) crumbs.append(" / ");
+    const last = depth === trail.length - 1;
+    crumbs.append(last ? el("span", { "aria-current": "page", text: step.name })
+      : el("button", { type: "button", class: "link", text: step.name, on: { click: () => go(trail.slice(0, depth + 1)) } }));
+  });
+  const { children, withheld } = verified;
+  const rows = el("ul", { class: "listing", id: "listing" });
+  for (const child of children) {
+    const id = b64url(child.record.nodeId);
+    if (child.isFolder) {
+      const open = () => {
+        try {
+          go([...trail, { id: child.record.nodeId, key: child.key(), name: child.metadata.name }]);
+        } catch (error) {
+          showError(explain(error));
+        }
+      };
+      rows.append(el("li", {}, el("button", { type: "button", class: "link", text: `${child.metadata.name}/`, on: { click: open } })));
+    } else {
+      rows.append(fileRow(child.metadata, child.key, fetchContent, `download-${id}`));
+    }
+    if (rowActions) rows.lastChild.append(...rowActions(child));
+  }
+  if (!children.length) rows.append(el("li", { class: "meta", text: "This folder is empty." }));
+  main().replaceChildren(el("h1", { text: folder.name }), crumbs);
+  if (toolbar) main().append(toolbar(folder, verified, () => go(trail)));
+  main().append(rows);
+  if (withheld) {
+    // Reported, not fatal: the rest of the folder stays reachable (metadata.md, step 7).
+    rows.before(el("p", { class: "error", role: "alert", id: "withheld",
+      text: `The server withheld ${withheld} item${withheld === 1 ? "" : "s"} of this folder: ` +
+            "they failed verification and are not shown." }));
+  }
+}

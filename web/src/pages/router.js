@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Chooses the page from the path; every page route gets the same entry page (web-client.md).
+
+import { showLogin } from "./drive.js";
+import { showHome } from "./home.js";
+import { showSignup } from "./signup.js";
+import { showLink } from "./link.js";
+import { showMessage } from "./view.js";
+
+export function route(fragment) {
+  const path = window.location.pathname;
+  const link = /^\/l\/([A-Za-z0-9_-]{22})$/.exec(path);
+  if (link) return showLink(link[1], fragment);
+  // The session lives in memory only: a reload of the drive asks to log in again.
+  if (path === "/app/login" || path === "/app/drive") return showLogin();
+  if (path === "/app/signup") return showSignup();
+  if (path.startsWith("/d/") || path.startsWith("/app/")) {
+    return showMessage("This page is not in this version of the web client yet. Use the sealbox command-line client.");
+  }
+  return showHome();
+}
