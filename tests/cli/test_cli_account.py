@@ -72,7 +72,7 @@ def test_recovery_key_resets_the_password(server: object, tmp_path: object) -> N
     carol("put", __file__, "/note.py")
     rescued = Cli(server, tmp_path / "carol-rescued")
     rescued(
-        "recover", "carol", SEALBOX_RECOVERY_KEY=recovery_key, SEALBOX_NEW_PASSWORD="new secret"
+        "recover", "carol", SEALBOX_RECOVERY_KEY=recovery_key, SEALBOX_NEW_PASSWORD="new secret phrase"
     )
     source = Path(__file__)
     assert rescued("cat", "/note.py").stdout == source.read_text()
@@ -81,6 +81,18 @@ def test_recovery_key_resets_the_password(server: object, tmp_path: object) -> N
     assert tree["children"] == [
         {"name": "note.py", "type": "file", "size": len(source.read_bytes())}
     ]
+
+
+def test_a_guessable_password_is_refused_with_the_reason(alice: Cli, tmp_path: Path) -> None:
+    dave = Cli(alice.server, tmp_path / "dave")
+    refused = dave("signup", "dave", check=False, SEALBOX_PASSWORD="dave1234")
+    assert refused.returncode == 2, refused.stderr
+    assert "too easy to guess" in refused.stderr and "--weak-password" in refused.stderr
+    assert dave("login", "dave", check=False, SEALBOX_PASSWORD="dave1234").returncode == 6
+    dave("signup", "--weak-password", "dave", SEALBOX_PASSWORD="dave1234")
+    weak = alice("passwd", check=False, SEALBOX_NEW_PASSWORD="password1")
+    assert weak.returncode == 2 and "very common password" in weak.stderr
+    alice("whoami")  # still logged in with the old password: nothing changed
 
 
 def _set_salt(server: ServerProcess, username: str, salt: bytes) -> bytes:

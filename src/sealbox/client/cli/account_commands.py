@@ -9,6 +9,7 @@ import typer
 
 from sealbox.client.cli import exits
 from sealbox.client.cli.context import (
+    Options,
     fail,
     http_client,
     kdf_settings,
@@ -20,12 +21,30 @@ from sealbox.client.cli.context import (
 )
 from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.output import emit_json, terminal_safe
-from sealbox.client.sdk import account, account_memory
+from sealbox.client.sdk import account, account_memory, password_strength
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.drive import Drive
 from sealbox.crypto.layout import b64url, from_b64url
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+WeakPassword = Annotated[
+    bool,
+    typer.Option(
+        "--weak-password",
+        help="Accept a new password that is easy to guess (strength below "
+        f"{password_strength.MIN_SCORE} of 4). Not recommended: it alone guards your files.",
+    ),
+]
+
+
+def check_strength(opts: Options, password: str, weak_ok: bool, *hints: str | None) -> None:
+    """Refuse a guessable new password, saying why, unless ``--weak-password`` was given."""
+    strength = password_strength.assess(password, [h for h in hints if h])
+    if strength.acceptable:
+        return
+    if not weak_ok:
+        fail(strength.explanation(), Exit.USAGE)
+    note(opts, f"warning: a weak password (strength {strength.score} of 4), as asked.")
 
 
 def register(app: typer.Typer) -> None:
@@ -50,10 +69,16 @@ def signup(
     ctx: typer.Context,
     username: Annotated[str, typer.Argument(help="1-64 of a-z, 0-9, '.', '_' and '-'.")],
     email: Annotated[str | None, typer.Option(help="Optional; never required.")] = None,
+    weak_password: WeakPassword = False,
 ) -> None:
-    """Create an account and stay logged in. Prints the recovery key once: write it down."""
+    """Create an account and stay logged in. Prints the recovery key once: write it down.
+
+    The password must be hard to guess (zxcvbn strength 3 or 4); one that is not is refused with
+    the reason, unless --weak-password is given.
+    """
     opts = options(ctx)
     password = secret(opts, "new password", confirm=True)
+    check_strength(opts, password, weak_password, username, email)
 
     async def work() -> str:
         state = opts.state()
@@ -154,15 +179,17 @@ def whoami(ctx: typer.Context, json_out: Json = False) -> None:
         typer.echo(f"{who} on {server} (signing key {info['signing_key']})")
 
 
-def passwd(ctx: typer.Context) -> None:
+def passwd(ctx: typer.Context, weak_password: WeakPassword = False) -> None:
     """Change the password. Only the master key's wrap changes; other sessions end.
 
     Scripts: the old password from SEALBOX_PASSWORD and the new one from SEALBOX_NEW_PASSWORD,
-    or two lines on standard input with --password-stdin.
+    or two lines on standard input with --password-stdin. A guessable new password is refused
+    unless --weak-password is given.
     """
     opts = options(ctx)
     old = secret(opts, "current password")
     new = secret(opts, "new password", env="SEALBOX_NEW_PASSWORD", confirm=True)
+    check_strength(opts, new, weak_password)
 
     async def work(drive: Drive) -> int:
         return await account.change_password(drive.session, old, new, **kdf_settings())
@@ -171,15 +198,21 @@ def passwd(ctx: typer.Context) -> None:
     note(opts, f"Password changed; {revoked} other session(s) ended.")
 
 
-def recover(ctx: typer.Context, username: Annotated[str, typer.Argument()]) -> None:
+def recover(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument()],
+    weak_password: WeakPassword = False,
+) -> None:
     """Set a new password with the recovery key, and log in.
 
     Scripts: the recovery key from SEALBOX_RECOVERY_KEY and the new password from
-    SEALBOX_NEW_PASSWORD (or two lines on standard input with --password-stdin).
+    SEALBOX_NEW_PASSWORD (or two lines on standard input with --password-stdin). A guessable new
+    password is refused unless --weak-password is given.
     """
     opts = options(ctx)
     recovery_text = secret(opts, "recovery key", env="SEALBOX_RECOVERY_KEY")
     new = secret(opts, "new password", env="SEALBOX_NEW_PASSWORD", confirm=True)
+    check_strength(opts, new, weak_password, username)
 
     async def work() -> None:
         state = opts.state()
