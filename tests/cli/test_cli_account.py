@@ -72,7 +72,10 @@ def test_recovery_key_resets_the_password(server: object, tmp_path: object) -> N
     carol("put", __file__, "/note.py")
     rescued = Cli(server, tmp_path / "carol-rescued")
     rescued(
-        "recover", "carol", SEALBOX_RECOVERY_KEY=recovery_key, SEALBOX_NEW_PASSWORD="new secret phrase"
+        "recover",
+        "carol",
+        SEALBOX_RECOVERY_KEY=recovery_key,
+        SEALBOX_NEW_PASSWORD="new secret phrase",
     )
     source = Path(__file__)
     assert rescued("cat", "/note.py").stdout == source.read_text()

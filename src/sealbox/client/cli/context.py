@@ -115,6 +115,17 @@ def fail(message: str, code: int = Exit.ERROR) -> NoReturn:
     raise typer.Exit(code)
 
 
+def confirm_or_stop(question: str, yes: bool) -> None:
+    """Ask ``question`` on the terminal before something that cannot be undone; ``--yes``
+    skips it. Without a terminal to ask on, refuse rather than guess."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        fail(f"{question} No terminal to ask on: pass --yes to confirm.", Exit.USAGE)
+    if not typer.confirm(question, err=True):
+        fail("nothing was changed", Exit.ERROR)
+
+
 def note(opts: Options, message: str) -> None:
     if not opts.quiet:
         typer.echo(terminal_safe(message), err=True)

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # Over 400 lines: one typer command per drive operation, each a thin call into the SDK.
-"""Drive commands: ls, tree, mkdir, put, get, cat, mv, cp, rm, trash, versions, find, du, df."""
+"""Drive commands: ls, tree, mkdir, put, get, cat, mv, cp, rm, trash, find, du, df (versions:
+version_commands.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from typing import Annotated, Any
 
 import typer
 
-from sealbox.client.cli import drop_commands, link_commands
+from sealbox.client.cli import drop_commands, link_commands, version_commands
 from sealbox.client.cli.context import (
+    confirm_or_stop,
     exit_if_withheld,
     fail,
     note,
@@ -42,7 +44,7 @@ RemotePath = Annotated[str, typer.Argument(help="Absolute remote path, such as /
 
 
 def register(app: typer.Typer) -> None:
-    for command in (ls, tree, mkdir, put, get, cat, mv, cp, rm, versions, find, du, df):
+    for command in (ls, tree, mkdir, put, get, cat, mv, cp, rm, find, du, df):
         app.command()(command)
     trash_app = typer.Typer(help="Deleted items: list, restore, empty.", no_args_is_help=True)
     trash_app.command("ls")(trash_ls)
@@ -208,10 +210,21 @@ def get(
     paths: Annotated[
         list[str], typer.Argument(help="REMOTE... LOCAL: what, then where; or LINK [LOCAL].")
     ],
+    version: Annotated[
+        int | None,
+        typer.Option(
+            "--version", metavar="N", help="An earlier version of one file (`versions PATH`)."
+        ),
+    ] = None,
 ) -> None:
     """Download files and folders, or what a link opens (no account needed for links). Nothing is
     written unless it verified; reruns resume."""
     opts = options(ctx)
+    if version is not None and len(paths) == 2 and not is_link(paths[0]):
+        version_commands.get_version(opts, paths[:1], Path(paths[1]), version, False)
+        return
+    if version is not None:
+        fail("get --version N takes one REMOTE file and a LOCAL path", Exit.USAGE)
     if is_link(paths[0]):
         if len(paths) > 2:
             fail("get LINK takes at most one LOCAL path", Exit.USAGE)
@@ -303,29 +316,16 @@ def trash_restore(
         note(opts, f"restored {restored}")
 
 
-def trash_empty(ctx: typer.Context) -> None:
-    """Delete everything in the trash for good."""
+Yes = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
+
+
+def trash_empty(ctx: typer.Context, yes: Yes = False) -> None:
+    """Delete everything in the trash for good, after asking (--yes skips the question; without
+    a terminal to ask on, --yes is required)."""
     opts = options(ctx)
+    confirm_or_stop("Delete everything in the trash for good?", yes)
     count = run(lambda: with_drive(opts, lambda drive: drive.empty_trash()))
     note(opts, f"{count} item(s) deleted for good.")
-
-
-def versions(ctx: typer.Context, path: RemotePath, json_out: Json = False) -> None:
-    """List a file's earlier versions, newest first."""
-    opts = options(ctx)
-
-    async def work(drive: Drive) -> list[dict[str, Any]]:
-        found = await drive.versions(path)
-        return [{"version": number, **_row(path, node)} for number, node in found]
-
-    rows = run(lambda: with_drive(opts, work))
-    if json_out:
-        emit_json(rows)
-        return
-    for row in rows:
-        typer.echo(
-            f"{row['version']:>4}  {human_size(row['size']):>10}  {format_mtime(row['mtime'])}"
-        )
 
 
 def find(

@@ -16,6 +16,7 @@ from sealbox.client.cli import (
     drop_commands,
     link_commands,
     share_commands,
+    version_commands,
 )
 from sealbox.client.cli.context import make_options
 from sealbox.protocol import routes
@@ -93,6 +94,7 @@ def main_options(
 
 account_commands.register(app)
 drive_commands.register(app)
+version_commands.register(app)
 link_commands.register(app)
 share_commands.register(app)
 drop_commands.register(app)

@@ -209,6 +209,11 @@ class Api:
         path = routes.NODE_VERSIONS.format(node_id=_id(node_id))
         return await self._call("GET", path, m.VersionList, limit=REPLY_LIST)
 
+    async def remove_version(self, node_id: bytes, version: int) -> None:
+        await self._send(
+            "DELETE", routes.NODE_VERSION.format(node_id=_id(node_id), version=version)
+        )
+
     async def feed(self, cursor: int, wait: int = 0) -> m.FeedPage:
         params = {"cursor": cursor, "wait": wait}
         return await self._call("GET", routes.FEED, m.FeedPage, params=params, limit=REPLY_LIST)

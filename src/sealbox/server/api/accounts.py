@@ -95,9 +95,7 @@ async def account(caller: CallerDep, svc: ServicesDep) -> m.AccountView:
 async def change_password(
     req: m.PasswordChangeRequest, request: Request, caller: CallerDep, svc: ServicesDep
 ) -> m.RevokedCount:
-    return await _throttled(
-        request, svc, _by_id(caller), svc.accounts.change_password, caller, req
-    )
+    return await _throttled(request, svc, _by_id(caller), svc.accounts.change_password, caller, req)
 
 
 @router.post(routes.RECOVERY)
@@ -111,9 +109,7 @@ async def recovery(
 async def recovery_reset(
     req: m.RecoveryResetRequest, request: Request, svc: ServicesDep
 ) -> m.RevokedCount:
-    return await _throttled(
-        request, svc, _by_name(req.username), svc.accounts.recovery_reset, req
-    )
+    return await _throttled(request, svc, _by_name(req.username), svc.accounts.recovery_reset, req)
 
 
 @router.post(routes.ACCOUNT_DELETE, status_code=204)
