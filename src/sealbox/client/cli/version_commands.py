@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -32,7 +31,7 @@ class _ListByDefault(TyperGroup):
     """``versions PATH`` lists, as before there were subcommands: anything that is not a
     subcommand's name (a remote path starts with '/') goes to ``versions ls``."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's own click Context
         if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
             args = ["ls", *args]
         return super().parse_args(ctx, args)

@@ -67,7 +67,7 @@ async def restore_version(drive: Drive, path: str, number: int) -> int:
 async def remove_versions(drive: Drive, path: str, numbers: list[int] | None) -> list[int]:
     """Delete kept versions of the file at ``path`` (``None``: all of them); the current one
     stays. Returns the numbers deleted."""
-    chain, node = await drive.walk(path)
+    _, node = await drive.walk(path)
     if node is None or node.is_folder:
         raise SealboxError(f"not a file: {path}")
     kept = [number for number, _ in await drive.versions(path)]
