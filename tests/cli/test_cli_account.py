@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 from pathlib import Path
 
 import httpx
@@ -96,6 +97,34 @@ def test_a_guessable_password_is_refused_with_the_reason(alice: Cli, tmp_path: P
     weak = alice("passwd", check=False, SEALBOX_NEW_PASSWORD="password1")
     assert weak.returncode == 2 and "very common password" in weak.stderr
     alice("whoami")  # still logged in with the old password: nothing changed
+
+
+def test_sessions_show_device_names_only_the_account_holder_can_read(
+    alice: Cli, server: ServerProcess, tmp_path: Path
+) -> None:
+    laptop = Cli(server, tmp_path / "alice-laptop")
+    laptop("login", "--device", "Alice's laptop", "alice")
+    rows = json.loads(alice("sessions", "--json").stdout)
+    by_device = {row["device"]: row for row in rows}
+    assert set(by_device) == {"Alice's laptop", socket.gethostname()[:64]}
+    assert by_device["Alice's laptop"]["current"] is False
+    assert "Alice's laptop" in laptop("sessions").stdout
+    engine = make_engine(server.db_url or sqlite_url(server.data_dir / "sealbox.db"))
+    try:
+        with engine.begin() as conn:
+            sealed = dict(conn.execute(text("SELECT session_id, device FROM sessions")).all())
+            assert all(b"laptop" not in bytes(blob) for blob in sealed.values())
+            # A server that shows one session's name against another's is caught.
+            first, second = sealed
+            for session_id, blob in ((first, sealed[second]), (second, sealed[first])):
+                conn.execute(
+                    text("UPDATE sessions SET device = :blob WHERE session_id = :sid"),
+                    {"blob": blob, "sid": session_id},
+                )
+    finally:
+        engine.dispose()
+    swapped = alice("sessions", check=False)
+    assert swapped.returncode == 3, swapped.stderr
 
 
 def _set_salt(server: ServerProcess, username: str, salt: bytes) -> bytes:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 
 import typer
@@ -22,8 +23,10 @@ from sealbox.client.cli.context import (
 from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.output import emit_json, terminal_safe
 from sealbox.client.sdk import account, account_memory, password_strength
+from sealbox.client.sdk import sessions as sdk_sessions
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.drive import Drive
+from sealbox.crypto.devices import check_device_name
 from sealbox.crypto.layout import b64url, from_b64url
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -35,6 +38,27 @@ WeakPassword = Annotated[
         f"{password_strength.MIN_SCORE} of 4). Not recommended: it alone guards your files.",
     ),
 ]
+
+
+DeviceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--device",
+        metavar="NAME",
+        help="A name for this device's session, shown by `sealbox sessions` (default: the "
+        "host name). Sealed: only you can read it, not the server.",
+    ),
+]
+
+
+def device_name(given: str | None) -> str:
+    """The device name to seal: the one given, else the host name; refused when too long."""
+    name = given if given is not None else (socket.gethostname() or "unnamed device")[:64]
+    try:
+        check_device_name(name)
+    except ValueError as exc:
+        fail(f"--device: {exc}", Exit.USAGE)
+    return name
 
 
 def check_strength(opts: Options, password: str, weak_ok: bool, *hints: str | None) -> None:
@@ -70,6 +94,7 @@ def signup(
     username: Annotated[str, typer.Argument(help="1-64 of a-z, 0-9, '.', '_' and '-'.")],
     email: Annotated[str | None, typer.Option(help="Optional; never required.")] = None,
     weak_password: WeakPassword = False,
+    device: DeviceOption = None,
 ) -> None:
     """Create an account and stay logged in. Prints the recovery key once: write it down.
 
@@ -77,6 +102,7 @@ def signup(
     the reason, unless --weak-password is given.
     """
     opts = options(ctx)
+    name = device_name(device)
     password = secret(opts, "new password", confirm=True)
     check_strength(opts, password, weak_password, username, email)
 
@@ -84,10 +110,11 @@ def signup(
         state = opts.state()
         try:
             async with http_client(opts.server_url(), opts.timeout) as http:
-                _, text = await account.signup(
+                session, text = await account.signup(
                     Api(http), state, opts.server_url(), username, password, email=email,
                     **kdf_settings(),
                 )  # fmt: skip
+                await sdk_sessions.name_device(session, name)
                 return text
         finally:
             state.close()
@@ -121,9 +148,11 @@ def login(
     username: Annotated[str, typer.Argument()],
     legacy_salt: LegacySalt = False,
     forget_remembered: ForgetRemembered = False,
+    device: DeviceOption = None,
 ) -> None:
     """Log in on this device. The password never leaves it; only a derived key does."""
     opts = options(ctx)
+    label = device_name(device)
     password = secret(opts, "password")
     name = account.normalize_username(username)
 
@@ -132,10 +161,11 @@ def login(
         try:
             server = opts.server_url()
             async with http_client(server, opts.timeout) as http:
-                await account.login(
+                session = await account.login(
                     Api(http), state, server, name, password,
                     legacy_salt=legacy_salt, forget_remembered=forget_remembered,
                 )  # fmt: skip
+                await sdk_sessions.name_device(session, label)
             return account_memory.uses_derived_salt(state, server, name)
         finally:
             state.close()
@@ -230,21 +260,22 @@ def recover(
 
 
 def sessions(ctx: typer.Context, json_out: Json = False) -> None:
-    """List this account's sessions: when each began and was last used (no addresses kept)."""
+    """List this account's sessions: the device name each was given at login (readable only by
+    you), when each began and was last used (no addresses kept). * marks this device's."""
     if ctx.invoked_subcommand is not None:
         return
     opts = options(ctx)
 
     async def work(drive: Drive) -> list[dict[str, object]]:
-        listed = await drive.api.sessions()
         return [
             {
                 "session_id": b64url(s.session_id),
+                "device": s.device,
                 "created": s.created_day,
                 "last_used": s.last_used_day,
                 "current": s.current,
             }
-            for s in listed.sessions
+            for s in await sdk_sessions.list_sessions(drive.session)
         ]
 
     rows = run(lambda: with_drive(opts, work))
@@ -253,7 +284,10 @@ def sessions(ctx: typer.Context, json_out: Json = False) -> None:
         return
     for row in rows:
         mark = "*" if row["current"] else " "
-        typer.echo(f"{mark} {row['session_id']}  since {row['created']}  used {row['last_used']}")
+        device = terminal_safe(str(row["device"])) if row["device"] is not None else "(no name)"
+        typer.echo(
+            f"{mark} {row['session_id']}  {device}  since {row['created']}  used {row['last_used']}"
+        )
 
 
 def revoke_session(

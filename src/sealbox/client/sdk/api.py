@@ -152,6 +152,11 @@ class Api:
     async def sessions(self) -> m.SessionList:
         return await self._call("GET", routes.SESSIONS, m.SessionList, limit=REPLY_LIST)
 
+    async def name_session(self, session_id: bytes, device: bytes) -> None:
+        path = routes.SESSION_DEVICE.format(session_id=_id(session_id))
+        body = m.SessionDevice(device=device).model_dump(mode="json")
+        await self._send("PUT", path, json=body)
+
     async def revoke_session(self, session_id: bytes) -> None:
         await self._send("DELETE", routes.SESSION.format(session_id=_id(session_id)))
 

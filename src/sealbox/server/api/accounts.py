@@ -75,6 +75,15 @@ async def list_sessions(caller: CallerDep, svc: ServicesDep) -> m.SessionList:
     return await run_in_threadpool(svc.accounts.list_sessions, caller)
 
 
+@router.put(routes.SESSION_DEVICE, status_code=204)
+async def name_session(
+    session_id: str, req: m.SessionDevice, caller: CallerDep, svc: ServicesDep
+) -> Response:
+    sid = path_id(session_id, "session id")
+    await run_in_threadpool(svc.accounts.name_session, caller, sid, req.device)
+    return Response(status_code=204)
+
+
 @router.post(routes.SESSIONS_REVOKE_OTHERS)
 async def revoke_others(caller: CallerDep, svc: ServicesDep) -> m.RevokedCount:
     return await run_in_threadpool(svc.accounts.revoke_others, caller)
