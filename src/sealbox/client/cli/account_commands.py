@@ -11,6 +11,8 @@ import typer
 from sealbox.client.cli import exits
 from sealbox.client.cli.context import (
     Options,
+    confirm_or_stop,
+    done,
     fail,
     http_client,
     kdf_settings,
@@ -21,7 +23,7 @@ from sealbox.client.cli.context import (
     with_drive,
 )
 from sealbox.client.cli.exits import Exit
-from sealbox.client.cli.output import emit_json, terminal_safe
+from sealbox.client.cli.output import Json, emit_json, terminal_safe
 from sealbox.client.sdk import account, account_memory, password_strength
 from sealbox.client.sdk import sessions as sdk_sessions
 from sealbox.client.sdk.api import Api
@@ -29,7 +31,6 @@ from sealbox.client.sdk.drive import Drive
 from sealbox.crypto.devices import check_device_name
 from sealbox.crypto.layout import b64url, from_b64url
 
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 WeakPassword = Annotated[
     bool,
     typer.Option(
@@ -95,6 +96,7 @@ def signup(
     email: Annotated[str | None, typer.Option(help="Optional; never required.")] = None,
     weak_password: WeakPassword = False,
     device: DeviceOption = None,
+    json_out: Json = False,
 ) -> None:
     """Create an account and stay logged in. Prints the recovery key once: write it down.
 
@@ -120,7 +122,11 @@ def signup(
             state.close()
 
     recovery_text = run(work)
-    note(opts, f"Signed up and logged in as {account.normalize_username(username)}.")
+    who = account.normalize_username(username)
+    if json_out:
+        emit_json({"username": who, "device": name, "recovery_key": recovery_text})
+        return
+    note(opts, f"Signed up and logged in as {who}.")
     note(opts, "Your recovery key (shown only now; it resets a forgotten password):")
     typer.echo(recovery_text)
 
@@ -149,6 +155,7 @@ def login(
     legacy_salt: LegacySalt = False,
     forget_remembered: ForgetRemembered = False,
     device: DeviceOption = None,
+    json_out: Json = False,
 ) -> None:
     """Log in on this device. The password never leaves it; only a derived key does."""
     opts = options(ctx)
@@ -171,13 +178,14 @@ def login(
             state.close()
 
     derived = run(work)
-    note(opts, f"Logged in as {name}.")
+    done(opts, json_out, f"Logged in as {name}.", username=name, device=label,
+         derived_salt=derived)  # fmt: skip
     if not derived:
         note(opts, "This account's password salt predates derived salts, so a new device cannot "
                    "check it: run `sealbox passwd` (you may keep the same password).")  # fmt: skip
 
 
-def logout(ctx: typer.Context) -> None:
+def logout(ctx: typer.Context, json_out: Json = False) -> None:
     """End this device's session on the server and forget its keys here."""
     opts = options(ctx)
 
@@ -185,7 +193,7 @@ def logout(ctx: typer.Context) -> None:
         await account.logout(drive.session)
 
     run(lambda: with_drive(opts, work))
-    note(opts, "Logged out.")
+    done(opts, json_out, "Logged out.", logged_out=True)
 
 
 def whoami(ctx: typer.Context, json_out: Json = False) -> None:
@@ -209,7 +217,7 @@ def whoami(ctx: typer.Context, json_out: Json = False) -> None:
         typer.echo(f"{who} on {server} (signing key {info['signing_key']})")
 
 
-def passwd(ctx: typer.Context, weak_password: WeakPassword = False) -> None:
+def passwd(ctx: typer.Context, weak_password: WeakPassword = False, json_out: Json = False) -> None:
     """Change the password. Only the master key's wrap changes; other sessions end.
 
     Scripts: the old password from SEALBOX_PASSWORD and the new one from SEALBOX_NEW_PASSWORD,
@@ -225,13 +233,15 @@ def passwd(ctx: typer.Context, weak_password: WeakPassword = False) -> None:
         return await account.change_password(drive.session, old, new, **kdf_settings())
 
     revoked = run(lambda: with_drive(opts, work))
-    note(opts, f"Password changed; {revoked} other session(s) ended.")
+    done(opts, json_out, f"Password changed; {revoked} other session(s) ended.",
+         sessions_ended=revoked)  # fmt: skip
 
 
 def recover(
     ctx: typer.Context,
     username: Annotated[str, typer.Argument()],
     weak_password: WeakPassword = False,
+    json_out: Json = False,
 ) -> None:
     """Set a new password with the recovery key, and log in.
 
@@ -256,7 +266,8 @@ def recover(
             state.close()
 
     run(work, credentials=exits.WRONG_RECOVERY_KEY)
-    note(opts, f"New password set; logged in as {account.normalize_username(username)}.")
+    who = account.normalize_username(username)
+    done(opts, json_out, f"New password set; logged in as {who}.", username=who)
 
 
 def sessions(ctx: typer.Context, json_out: Json = False) -> None:
@@ -296,6 +307,7 @@ def revoke_session(
     others: Annotated[
         bool, typer.Option("--others", help="End every session but this one.")
     ] = False,
+    json_out: Json = False,
 ) -> None:
     """End one session, or with --others every session but this one."""
     opts = options(ctx)
@@ -309,22 +321,22 @@ def revoke_session(
         return 1
 
     count = run(lambda: with_drive(opts, work))
-    note(opts, f"{count} session(s) ended.")
+    done(opts, json_out, f"{count} session(s) ended.", sessions_ended=count)
 
 
 def delete_account(
     ctx: typer.Context,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    json_out: Json = False,
 ) -> None:
-    """Delete the account with every file and folder in it. This cannot be undone."""
+    """Delete the account with every file and folder in it. This cannot be undone. Asks first
+    (--yes skips the question; without a terminal to ask on, --yes is required)."""
     opts = options(ctx)
-    if not yes:
-        if not typer.confirm("Delete this account and everything in it?", err=True):
-            fail("nothing deleted", Exit.ERROR)
+    confirm_or_stop("Delete this account and everything in it?", yes)
     password = secret(opts, "password")
 
     async def work(drive: Drive) -> None:
         await account.delete_account(drive.session, password)
 
     run(lambda: with_drive(opts, work))
-    note(opts, "Account deleted.")
+    done(opts, json_out, "Account deleted.", deleted=True)

@@ -15,6 +15,7 @@ import typer
 from sealbox.client.cli import drop_commands, link_commands, version_commands
 from sealbox.client.cli.context import (
     confirm_or_stop,
+    done,
     exit_if_withheld,
     fail,
     note,
@@ -24,6 +25,7 @@ from sealbox.client.cli.context import (
 )
 from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.output import (
+    Json,
     emit_json,
     format_mtime,
     human_size,
@@ -39,7 +41,6 @@ from sealbox.client.sdk.walks import Withheld
 from sealbox.crypto.layout import b64url
 from sealbox.crypto.tree import FileMetadata
 
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 RemotePath = Annotated[str, typer.Argument(help="Absolute remote path, such as /docs/a.txt.")]
 
 
@@ -165,10 +166,13 @@ def mkdir(
     parents: Annotated[
         bool, typer.Option("-p", help="Make missing parents; no error if it exists.")
     ] = False,
+    json_out: Json = False,
 ) -> None:
     """Make a folder."""
     opts = options(ctx)
     run(lambda: with_drive(opts, lambda drive: drive.mkdir(path, parents)))
+    if json_out:
+        emit_json({"made": path})
 
 
 def _local_total(paths: list[Path]) -> int:
@@ -254,16 +258,20 @@ def cat(ctx: typer.Context, path: RemotePath) -> None:
     run(lambda: with_drive(opts, work))
 
 
-def mv(ctx: typer.Context, source: RemotePath, target: RemotePath) -> None:
+def mv(ctx: typer.Context, source: RemotePath, target: RemotePath, json_out: Json = False) -> None:
     """Move or rename a file or folder."""
     opts = options(ctx)
     run(lambda: with_drive(opts, lambda drive: drive.move(source, target)))
+    if json_out:
+        emit_json({"moved": source, "to": target})
 
 
-def cp(ctx: typer.Context, source: RemotePath, target: RemotePath) -> None:
+def cp(ctx: typer.Context, source: RemotePath, target: RemotePath, json_out: Json = False) -> None:
     """Copy a file or folder on the server, without uploading its content again."""
     opts = options(ctx)
     run(lambda: with_drive(opts, lambda drive: drive.copy(source, target)))
+    if json_out:
+        emit_json({"copied": source, "to": target})
 
 
 def rm(
@@ -272,6 +280,7 @@ def rm(
     permanent: Annotated[
         bool, typer.Option("--permanent", help="Delete now instead of moving to the trash.")
     ] = False,
+    json_out: Json = False,
 ) -> None:
     """Move files and folders to the trash (or delete them with --permanent)."""
     opts = options(ctx)
@@ -281,6 +290,8 @@ def rm(
             await drive.remove(path, permanent)
 
     run(lambda: with_drive(opts, work))
+    if json_out:
+        emit_json({"deleted" if permanent else "trashed": paths})
 
 
 def trash_ls(ctx: typer.Context, json_out: Json = False) -> None:
@@ -305,6 +316,7 @@ def trash_ls(ctx: typer.Context, json_out: Json = False) -> None:
 def trash_restore(
     ctx: typer.Context,
     names: Annotated[list[str], typer.Argument(help="Names as `trash ls` shows them.")],
+    json_out: Json = False,
 ) -> None:
     """Put items from the trash back where they were deleted from."""
     opts = options(ctx)
@@ -312,20 +324,23 @@ def trash_restore(
     async def work(drive: Drive) -> list[str]:
         return [await drive.restore(name) for name in names]
 
-    for restored in run(lambda: with_drive(opts, work)):
-        note(opts, f"restored {restored}")
+    restored = run(lambda: with_drive(opts, work))
+    if json_out:
+        emit_json({"restored": restored})
+    for path in [] if json_out else restored:
+        note(opts, f"restored {path}")
 
 
 Yes = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
 
 
-def trash_empty(ctx: typer.Context, yes: Yes = False) -> None:
+def trash_empty(ctx: typer.Context, yes: Yes = False, json_out: Json = False) -> None:
     """Delete everything in the trash for good, after asking (--yes skips the question; without
     a terminal to ask on, --yes is required)."""
     opts = options(ctx)
     confirm_or_stop("Delete everything in the trash for good?", yes)
     count = run(lambda: with_drive(opts, lambda drive: drive.empty_trash()))
-    note(opts, f"{count} item(s) deleted for good.")
+    done(opts, json_out, f"{count} item(s) deleted for good.", deleted=count)
 
 
 def find(

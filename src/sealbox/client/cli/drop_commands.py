@@ -21,7 +21,7 @@ from sealbox.client.cli.context import (
 )
 from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.link_commands import parse_duration
-from sealbox.client.cli.output import emit_json, human_size, progress_reporter, terminal_safe
+from sealbox.client.cli.output import Json, emit_json, human_size, progress_reporter, terminal_safe
 from sealbox.client.sdk import drops
 from sealbox.client.sdk.drive import Drive
 from sealbox.crypto.errors import IntegrityError
@@ -86,7 +86,7 @@ def _rows(owned: list[drops.OwnedDrop]) -> list[dict[str, Any]]:
 
 def request_ls(
     ctx: typer.Context,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    json_out: Json = False,
 ) -> None:
     """List drop links and the files waiting in them (from anonymous senders: names unchecked)."""
     opts = options(ctx)

@@ -30,7 +30,7 @@ from sealbox.client.cli.context import (
     with_drive,
 )
 from sealbox.client.cli.exits import Exit
-from sealbox.client.cli.output import emit_json, progress_reporter, terminal_safe
+from sealbox.client.cli.output import Json, emit_json, progress_reporter, terminal_safe
 from sealbox.client.sdk import files, links, walks
 from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import WrongLink
@@ -85,7 +85,7 @@ def export(
             "--delete", metavar="LINK|PATH", help="Revoke a link, or every link to a path."
         ),
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    json_out: Json = False,
 ) -> None:
     """Make a public link to a file or folder; prints https://HOST/l/<id>#<key>.
 

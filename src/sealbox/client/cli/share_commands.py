@@ -13,6 +13,7 @@ from sealbox.client.cli import exits
 from sealbox.client.cli.context import Options, fail, note, options, run, with_drive
 from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.output import (
+    Json,
     emit_json,
     format_mtime,
     human_size,
@@ -26,7 +27,6 @@ from sealbox.client.sdk.tree import join_path, split_path
 from sealbox.crypto.layout import b64url
 from sealbox.crypto.tree import FileMetadata
 
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 UNVERIFIED = " (unverified)"
 
 

@@ -10,8 +10,18 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from sealbox.client.cli.context import Options, confirm_or_stop, note, options, run, with_drive
+from sealbox.client.cli.context import (
+    Options,
+    confirm_or_stop,
+    fail,
+    note,
+    options,
+    run,
+    with_drive,
+)
+from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.output import (
+    Json,
     emit_json,
     format_mtime,
     human_size,
@@ -22,7 +32,6 @@ from sealbox.client.sdk import versions as sdk_versions
 from sealbox.client.sdk.drive import Drive
 from sealbox.crypto.tree import as_file_metadata
 
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 RemoteFile = Annotated[str, typer.Argument(help="Absolute remote path of a file.")]
 Number = Annotated[int, typer.Argument(help="A version number, as `versions PATH` lists it.")]
 
@@ -85,7 +94,7 @@ def get_version(
     """``get --version N REMOTE LOCAL``: one file's version ``N``, verified before any byte of
     it is written."""
     if len(sources) != 1:
-        raise typer.BadParameter("--version takes exactly one REMOTE file", param_hint="--version")
+        fail("--version takes exactly one REMOTE file", Exit.USAGE)
     source = sources[0]
 
     async def work(drive: Drive) -> Path:
@@ -130,7 +139,7 @@ def versions_rm(
     stays). Asks first; --yes skips the question."""
     opts = options(ctx)
     if bool(numbers) == all_versions:
-        raise typer.BadParameter("give version NUMBERS or --all", param_hint="NUMBERS")
+        fail("give version NUMBERS or --all", Exit.USAGE)
     which = "every earlier version" if all_versions else f"version(s) {numbers}"
     confirm_or_stop(f"Delete {which} of {path} for good?", yes)
 
