@@ -41,3 +41,26 @@ def test_debug_logs_requests_to_stderr_and_never_a_secret(alice: Cli) -> None:
     for secret in (alice.token(), "a long and correct password", "private-folder-name"):
         assert secret not in result.stderr
     assert "sealbox: debug" not in alice("ls", "/").stderr
+
+
+def test_sharing_links_and_drops_answer_in_json(alice: Cli, bob: Cli) -> None:
+    def answer(cli: Cli, *args: str) -> dict[str, object]:
+        value = json.loads(cli(*args, "--json").stdout)
+        assert isinstance(value, dict)
+        return value
+
+    assert answer(alice, "contacts", "invite", "bob")["invited"] == "bob"
+    assert answer(bob, "contacts", "accept", "alice")["contact"] == "alice"
+    verify = answer(alice, "contacts", "verify", "bob")
+    assert verify["verified"] is False and verify["safety_number"]
+    alice("mkdir", "/team")
+    shared = answer(alice, "share", "/team", "bob", "--write")
+    assert shared == {"shared": "/team", "username": "bob", "rights": "write", "verified": False}
+    link = answer(alice, "export", "/team", "--expires", "1d")
+    assert str(link["url"]).startswith("http") and "#" in str(link["url"])
+    assert answer(alice, "export", "--delete", "/team") == {"revoked": 1}
+    drop = answer(alice, "request", "create", "/team")
+    assert "#" in str(drop["url"])
+    assert answer(alice, "request", "accept") == {"accepted": [], "refused": []}
+    assert answer(alice, "unshare", "/team", "bob") == {"unshared": "/team", "username": "bob"}
+    assert answer(alice, "contacts", "remove", "bob") == {"removed": "bob"}
