@@ -105,7 +105,7 @@ async def test_sessions_list_revoke_and_revoke_others(server: Server) -> None:
     listed = ok(await server.client.get("/v1/sessions", headers=account.headers))["sessions"]
     assert len(listed) == 3
     assert sum(s["current"] for s in listed) == 1
-    assert set(listed[0]) == {"session_id", "created_day", "last_used_day", "current"}
+    assert set(listed[0]) == {"session_id", "created_day", "last_used_day", "current", "device"}
     other = next(s["session_id"] for s in listed if not s["current"])
     response = await server.client.delete(f"/v1/sessions/{other}", headers=account.headers)
     assert response.status_code == 204

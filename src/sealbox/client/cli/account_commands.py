@@ -102,6 +102,12 @@ def signup(
 
     The password must be hard to guess (zxcvbn strength 3 or 4); one that is not is refused with
     the reason, unless --weak-password is given.
+
+    \b
+    Examples:
+      sealbox signup alice                      # asks for the password twice
+      sealbox signup --device "work laptop" alice
+      SEALBOX_PASSWORD=... sealbox signup --json alice   # {"username", "device", "recovery_key"}
     """
     opts = options(ctx)
     name = device_name(device)
@@ -157,7 +163,13 @@ def login(
     device: DeviceOption = None,
     json_out: Json = False,
 ) -> None:
-    """Log in on this device. The password never leaves it; only a derived key does."""
+    """Log in on this device. The password never leaves it; only a derived key does.
+
+    \b
+    Examples:
+      sealbox login alice                       # this session is named after the host
+      sealbox login --device "phone" alice      # shown by `sealbox sessions`, readable only by you
+    """
     opts = options(ctx)
     label = device_name(device)
     password = secret(opts, "password")
@@ -223,6 +235,11 @@ def passwd(ctx: typer.Context, weak_password: WeakPassword = False, json_out: Js
     Scripts: the old password from SEALBOX_PASSWORD and the new one from SEALBOX_NEW_PASSWORD,
     or two lines on standard input with --password-stdin. A guessable new password is refused
     unless --weak-password is given.
+
+    \b
+    Examples:
+      sealbox passwd
+      SEALBOX_NEW_PASSWORD=... sealbox passwd --json     # {"sessions_ended": N}
     """
     opts = options(ctx)
     old = secret(opts, "current password")
@@ -272,7 +289,14 @@ def recover(
 
 def sessions(ctx: typer.Context, json_out: Json = False) -> None:
     """List this account's sessions: the device name each was given at login (readable only by
-    you), when each began and was last used (no addresses kept). * marks this device's."""
+    you), when each began and was last used (no addresses kept). * marks this device's.
+
+    \b
+    Examples:
+      sealbox sessions
+      sealbox sessions --json
+      sealbox sessions revoke --others
+    """
     if ctx.invoked_subcommand is not None:
         return
     opts = options(ctx)

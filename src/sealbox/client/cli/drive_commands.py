@@ -336,7 +336,13 @@ Yes = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")
 
 def trash_empty(ctx: typer.Context, yes: Yes = False, json_out: Json = False) -> None:
     """Delete everything in the trash for good, after asking (--yes skips the question; without
-    a terminal to ask on, --yes is required)."""
+    a terminal to ask on, --yes is required).
+
+    \b
+    Examples:
+      sealbox trash empty                       # asks first
+      sealbox trash empty --yes --json          # {"deleted": N}
+    """
     opts = options(ctx)
     confirm_or_stop("Delete everything in the trash for good?", yes)
     count = run(lambda: with_drive(opts, lambda drive: drive.empty_trash()))

@@ -31,6 +31,13 @@ app = typer.Typer(
         "Sealbox: a zero-knowledge cloud drive. Everything is encrypted here, before it leaves "
         "this device. Operators: `sealbox server --help` and `sealbox admin --help`."
     ),
+    epilog=(
+        "\b\nScripts and shells:\n"
+        "  sealbox --install-completion             # TAB completion for your shell\n"
+        "  sealbox -v ls /docs                      # each request on standard error\n"
+        "  sealbox mkdir --json /a/b                # errors as JSON on standard error too:\n"
+        '                                           # {"error": {"code": 4, "message": "..."}}'
+    ),
 )
 
 

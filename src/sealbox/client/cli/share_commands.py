@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
+# Over 400 lines: one typer command per sharing operation, each a thin call into the SDK.
 """Sharing with other accounts: contacts and safety numbers, share/unshare, shares, and working
 inside folders others shared with you (``sealbox shared ...``)."""
 

@@ -51,7 +51,13 @@ def register(app: typer.Typer) -> None:
         cls=_ListByDefault,
         no_args_is_help=True,
         help="A file's earlier versions: `versions PATH` lists them; download one with "
-        "`get --version N`, make one current with `versions restore`, delete with `versions rm`.",
+        "`get --version N`, make one current with `versions restore`, delete with `versions rm`."
+        "\n\n\b\nExamples:\n"
+        "  sealbox versions /docs/report.pdf              # list, newest first\n"
+        "  sealbox get --version 3 /docs/report.pdf old.pdf\n"
+        "  sealbox versions restore /docs/report.pdf 3    # version 3 is current again\n"
+        "  sealbox versions rm --yes /docs/report.pdf 1 2\n"
+        "  sealbox versions rm --yes --all /docs/report.pdf",
     )
     versions_app.command("ls")(versions_ls)
     versions_app.command("restore")(versions_restore)
