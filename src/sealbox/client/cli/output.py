@@ -88,8 +88,10 @@ def json_errors() -> bool:
 def emit_json_error(code: int, message: str) -> None:
     """An error for scripts, on standard error: ``{"error": {"code": N, "message": "..."}}``
     (``code`` is the exit code, docs/cli.md)."""
+    # ASCII only: the exact string for a script, and nothing that can drive a terminal or
+    # reorder what it shows (the message may carry names others chose).
     error = {"error": {"code": code, "message": message}}
-    typer.echo(json.dumps(error, ensure_ascii=False), err=True)
+    typer.echo(json.dumps(error, ensure_ascii=True), err=True)
 
 
 Json = Annotated[
