@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 from pathlib import Path
 
 import httpx
@@ -72,7 +73,10 @@ def test_recovery_key_resets_the_password(server: object, tmp_path: object) -> N
     carol("put", __file__, "/note.py")
     rescued = Cli(server, tmp_path / "carol-rescued")
     rescued(
-        "recover", "carol", SEALBOX_RECOVERY_KEY=recovery_key, SEALBOX_NEW_PASSWORD="new secret"
+        "recover",
+        "carol",
+        SEALBOX_RECOVERY_KEY=recovery_key,
+        SEALBOX_NEW_PASSWORD="new secret phrase",
     )
     source = Path(__file__)
     assert rescued("cat", "/note.py").stdout == source.read_text()
@@ -81,6 +85,46 @@ def test_recovery_key_resets_the_password(server: object, tmp_path: object) -> N
     assert tree["children"] == [
         {"name": "note.py", "type": "file", "size": len(source.read_bytes())}
     ]
+
+
+def test_a_guessable_password_is_refused_with_the_reason(alice: Cli, tmp_path: Path) -> None:
+    dave = Cli(alice.server, tmp_path / "dave")
+    refused = dave("signup", "dave", check=False, SEALBOX_PASSWORD="dave1234")
+    assert refused.returncode == 2, refused.stderr
+    assert "too easy to guess" in refused.stderr and "--weak-password" in refused.stderr
+    assert dave("login", "dave", check=False, SEALBOX_PASSWORD="dave1234").returncode == 6
+    dave("signup", "--weak-password", "dave", SEALBOX_PASSWORD="dave1234")
+    weak = alice("passwd", check=False, SEALBOX_NEW_PASSWORD="password1")
+    assert weak.returncode == 2 and "very common password" in weak.stderr
+    alice("whoami")  # still logged in with the old password: nothing changed
+
+
+def test_sessions_show_device_names_only_the_account_holder_can_read(
+    alice: Cli, server: ServerProcess, tmp_path: Path
+) -> None:
+    laptop = Cli(server, tmp_path / "alice-laptop")
+    laptop("login", "--device", "Alice's laptop", "alice")
+    rows = json.loads(alice("sessions", "--json").stdout)
+    by_device = {row["device"]: row for row in rows}
+    assert set(by_device) == {"Alice's laptop", socket.gethostname()[:64]}
+    assert by_device["Alice's laptop"]["current"] is False
+    assert "Alice's laptop" in laptop("sessions").stdout
+    engine = make_engine(server.db_url or sqlite_url(server.data_dir / "sealbox.db"))
+    try:
+        with engine.begin() as conn:
+            sealed = dict(conn.execute(text("SELECT session_id, device FROM sessions")).all())
+            assert all(b"laptop" not in bytes(blob) for blob in sealed.values())
+            # A server that shows one session's name against another's is caught.
+            first, second = sealed
+            for session_id, blob in ((first, sealed[second]), (second, sealed[first])):
+                conn.execute(
+                    text("UPDATE sessions SET device = :blob WHERE session_id = :sid"),
+                    {"blob": blob, "sid": session_id},
+                )
+    finally:
+        engine.dispose()
+    swapped = alice("sessions", check=False)
+    assert swapped.returncode == 3, swapped.stderr
 
 
 def _set_salt(server: ServerProcess, username: str, salt: bytes) -> bytes:

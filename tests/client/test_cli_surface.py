@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import sealbox
 
 
-def sealbox_cli(*args: str) -> subprocess.CompletedProcess[str]:
+def sealbox_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "sealbox", *args],
         capture_output=True,
@@ -17,6 +19,7 @@ def sealbox_cli(*args: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
         stdin=subprocess.DEVNULL,
+        env={**os.environ, **env},
     )
 
 
@@ -40,3 +43,15 @@ def test_operator_help_prints_urls_with_brackets_instead_of_crashing() -> None:
     assert result.returncode == 0, result.stderr
     assert "s3://bucket[/prefix]" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_shell_completion_installs_and_completes_commands(tmp_path: Path) -> None:
+    installed = sealbox_cli("--install-completion", "bash", HOME=str(tmp_path), SHELL="/bin/bash")
+    assert installed.returncode == 0, installed.stderr
+    script = (tmp_path / ".bash_completions" / "sealbox.sh").read_text()
+    assert "_SEALBOX_COMPLETE=complete_bash" in script
+    assert ".bash_completions/sealbox.sh" in (tmp_path / ".bashrc").read_text()
+    # What bash runs on TAB, through the script above.
+    words = {"_SEALBOX_COMPLETE": "complete_bash", "COMP_CWORD": "2"}
+    completed = sealbox_cli(**words, COMP_WORDS="sealbox versions r")
+    assert completed.stdout.split() == ["restore", "rm"]

@@ -105,7 +105,7 @@ async def test_sessions_list_revoke_and_revoke_others(server: Server) -> None:
     listed = ok(await server.client.get("/v1/sessions", headers=account.headers))["sessions"]
     assert len(listed) == 3
     assert sum(s["current"] for s in listed) == 1
-    assert set(listed[0]) == {"session_id", "created_day", "last_used_day", "current"}
+    assert set(listed[0]) == {"session_id", "created_day", "last_used_day", "current", "device"}
     other = next(s["session_id"] for s in listed if not s["current"])
     response = await server.client.delete(f"/v1/sessions/{other}", headers=account.headers)
     assert response.status_code == 204
@@ -286,3 +286,20 @@ def test_server_secret_from_file_or_environment(
     monkeypatch.setenv(SECRET_ENV, "ab" * 8)
     with pytest.raises(ValueError):
         load_or_create_secret(tmp_path)
+
+
+async def test_a_session_keeps_the_sealed_device_name_it_is_given(server: Server) -> None:
+    account, other = await server.api.signup(), await server.api.signup()
+    listed = ok(await server.client.get("/v1/sessions", headers=account.headers))["sessions"]
+    assert listed[0]["device"] is None
+    url = f"/v1/sessions/{listed[0]['session_id']}/device"
+    blob = b64encode(os.urandom(169))
+    named = await server.client.put(url, json={"device": blob}, headers=account.headers)
+    assert named.status_code == 204, named.text
+    listed = ok(await server.client.get("/v1/sessions", headers=account.headers))["sessions"]
+    assert listed[0]["device"] == blob
+    foreign = await server.client.put(url, json={"device": blob}, headers=other.headers)
+    assert foreign.status_code == 404
+    too_big = b64encode(os.urandom(1025))
+    refused = await server.client.put(url, json={"device": too_big}, headers=account.headers)
+    assert refused.status_code == 422

@@ -341,3 +341,27 @@ async def test_concurrent_writers_on_one_folder_exactly_one_wins(server: Server)
     assert root["manifest_version"] == 2 and len(root["children"]) == 1
     feed = ok(await server.client.get("/v1/feed", headers=account.headers))
     assert {e["seq"] for e in feed["entries"]} == {1}
+
+
+async def test_a_kept_version_can_be_deleted_and_its_content_goes_with_it(server: Server) -> None:
+    account = await server.api.signup()
+    node, first = await server.api.put_small_file(account, account.root_id, b"v1" * 10)
+    put = file_put(node, account.root_id, None, inline=(new_id(), b"h", b"v2" * 10))
+    ok(await server.api.tx(account, puts=[put]))
+    versions_url = f"/v1/nodes/{b64encode(node)}/versions"
+    kept = ok(await server.client.get(versions_url, headers=account.headers))["versions"]
+    assert [b64decode(v["content_id"]) for v in kept] == [first]
+    number = kept[0]["version"]
+    used = ok(await server.client.get("/v1/account", headers=account.headers))["used_bytes"]
+    gone = await server.client.delete(f"{versions_url}/{number}", headers=account.headers)
+    assert gone.status_code == 204, gone.text
+    assert ok(await server.client.get(versions_url, headers=account.headers))["versions"] == []
+    content = await server.client.get(f"/v1/contents/{b64encode(first)}", headers=account.headers)
+    assert content.status_code == 404
+    after = ok(await server.client.get("/v1/account", headers=account.headers))["used_bytes"]
+    assert after < used
+    again = await server.client.delete(f"{versions_url}/{number}", headers=account.headers)
+    assert (again.status_code, again.json()["error"]) == (404, "not_found")
+    other = await server.api.signup()
+    foreign = await server.client.delete(f"{versions_url}/{number}", headers=other.headers)
+    assert foreign.status_code == 404

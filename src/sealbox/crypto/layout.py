@@ -43,6 +43,7 @@ class ObjectType(IntEnum):
     DROP_UPLOAD = 0x0F
     SHARE_ROSTER = 0x10
     CONTENT_HEADER = 0x11  # AES-256-GCM chunks (spec/object-format.md)
+    DEVICE_NAME = 0x12  # a session's device name, sealed for the account holder (spec/keys.md)
 
 
 def prefix(object_type: ObjectType) -> bytes:

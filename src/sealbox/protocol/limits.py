@@ -8,6 +8,7 @@ USERNAME_PATTERN = r"^[a-z0-9._-]{1,64}$"
 MAX_EMAIL_CHARS = 254
 
 MAX_ACCOUNT_BLOB = 64 * 1024
+MAX_DEVICE_NAME = 1024  # a sealed device name (spec/keys.md, "Device names"): 169 bytes in v1
 MAX_NODE_RECORD = 64 * 1024
 MAX_LINK_SECRET = 64 * 1024
 # A share envelope: 83 bytes of ids, rights, epoch and lengths, a sealed box of at most 64 KiB,

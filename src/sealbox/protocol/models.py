@@ -67,6 +67,7 @@ Salt = Annotated[
     bytes, _IN, Field(min_length=limits.SALT_BYTES, max_length=limits.SALT_BYTES), _OUT, _SCHEMA
 ]
 AccountBlob = Annotated[bytes, _IN, Field(max_length=limits.MAX_ACCOUNT_BLOB), _OUT, _SCHEMA]
+DeviceName = Annotated[bytes, _IN, Field(max_length=limits.MAX_DEVICE_NAME), _OUT, _SCHEMA]
 NodeRecord = Annotated[bytes, _IN, Field(max_length=limits.MAX_NODE_RECORD), _OUT, _SCHEMA]
 Manifest = Annotated[bytes, _IN, Field(max_length=limits.MAX_MANIFEST), _OUT, _SCHEMA]
 Header = Annotated[bytes, _IN, Field(max_length=limits.MAX_HEADER), _OUT, _SCHEMA]
@@ -164,6 +165,11 @@ class SessionView(Wire):
     created_day: str
     last_used_day: str
     current: bool
+    device: DeviceName | None = None  # sealed by the account holder; opaque to the server
+
+
+class SessionDevice(Wire):
+    device: DeviceName
 
 
 class SessionList(Wire):

@@ -91,7 +91,7 @@ def build_services(
         clock=clock,
         accounts=AccountService(engine, keys, clock, settings, collector),
         uploads=uploads,
-        drive=DriveService(engine),
+        drive=DriveService(engine, collector),
         transactions=TransactionService(engine, uploads, link_service, feed, collector, settings),
         contents=ContentService(engine, blobs, link_service, share_service),
         links=link_service,

@@ -16,6 +16,7 @@ from typing import Any
 
 from sealbox.crypto import (
     content,
+    devices,
     drops,
     identity,
     links,
@@ -216,6 +217,24 @@ def _open_top_folder_key(i: Inputs, obj: bytes | None) -> Outputs:
         tree_mod.TopFolder(i["role"]),
     )
     return {"folder_key": x(key.secret_bytes())}
+
+
+def _make_device_name(i: Inputs) -> bytes:
+    return devices.seal_device_name(
+        MasterKey(h(i["master_key"])),
+        h(i["user_id"]),
+        h(i["session_id"]),
+        i["name"],
+        Scripted(h(i["nonce"])),
+    )
+
+
+@operation("device_name", _make_device_name)
+def _open_device_name(i: Inputs, obj: bytes | None) -> Outputs:
+    name = devices.open_device_name(
+        MasterKey(h(i["master_key"])), _obj(obj), h(i["user_id"]), h(i["session_id"])
+    )
+    return {"name": name}
 
 
 def _make_node_key(i: Inputs) -> bytes:

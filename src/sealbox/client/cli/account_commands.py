@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 
 import typer
 
 from sealbox.client.cli import exits
 from sealbox.client.cli.context import (
+    Options,
+    confirm_or_stop,
+    done,
     fail,
     http_client,
     kdf_settings,
@@ -19,13 +23,53 @@ from sealbox.client.cli.context import (
     with_drive,
 )
 from sealbox.client.cli.exits import Exit
-from sealbox.client.cli.output import emit_json, terminal_safe
-from sealbox.client.sdk import account, account_memory
+from sealbox.client.cli.output import Json, emit_json, terminal_safe
+from sealbox.client.sdk import account, account_memory, password_strength
+from sealbox.client.sdk import sessions as sdk_sessions
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.drive import Drive
+from sealbox.crypto.devices import check_device_name
 from sealbox.crypto.layout import b64url, from_b64url
 
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+WeakPassword = Annotated[
+    bool,
+    typer.Option(
+        "--weak-password",
+        help="Accept a new password that is easy to guess (strength below "
+        f"{password_strength.MIN_SCORE} of 4). Not recommended: it alone guards your files.",
+    ),
+]
+
+
+DeviceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--device",
+        metavar="NAME",
+        help="A name for this device's session, shown by `sealbox sessions` (default: the "
+        "host name). Sealed: only you can read it, not the server.",
+    ),
+]
+
+
+def device_name(given: str | None) -> str:
+    """The device name to seal: the one given, else the host name; refused when too long."""
+    name = given if given is not None else (socket.gethostname() or "unnamed device")[:64]
+    try:
+        check_device_name(name)
+    except ValueError as exc:
+        fail(f"--device: {exc}", Exit.USAGE)
+    return name
+
+
+def check_strength(opts: Options, password: str, weak_ok: bool, *hints: str | None) -> None:
+    """Refuse a guessable new password, saying why, unless ``--weak-password`` was given."""
+    strength = password_strength.assess(password, [h for h in hints if h])
+    if strength.acceptable:
+        return
+    if not weak_ok:
+        fail(strength.explanation(), Exit.USAGE)
+    note(opts, f"warning: a weak password (strength {strength.score} of 4), as asked.")
 
 
 def register(app: typer.Typer) -> None:
@@ -50,25 +94,45 @@ def signup(
     ctx: typer.Context,
     username: Annotated[str, typer.Argument(help="1-64 of a-z, 0-9, '.', '_' and '-'.")],
     email: Annotated[str | None, typer.Option(help="Optional; never required.")] = None,
+    weak_password: WeakPassword = False,
+    device: DeviceOption = None,
+    json_out: Json = False,
 ) -> None:
-    """Create an account and stay logged in. Prints the recovery key once: write it down."""
+    """Create an account and stay logged in. Prints the recovery key once: write it down.
+
+    The password must be hard to guess (zxcvbn strength 3 or 4); one that is not is refused with
+    the reason, unless --weak-password is given.
+
+    \b
+    Examples:
+      sealbox signup alice                      # asks for the password twice
+      sealbox signup --device "work laptop" alice
+      SEALBOX_PASSWORD=... sealbox signup --json alice   # {"username", "device", "recovery_key"}
+    """
     opts = options(ctx)
+    name = device_name(device)
     password = secret(opts, "new password", confirm=True)
+    check_strength(opts, password, weak_password, username, email)
 
     async def work() -> str:
         state = opts.state()
         try:
             async with http_client(opts.server_url(), opts.timeout) as http:
-                _, text = await account.signup(
+                session, text = await account.signup(
                     Api(http), state, opts.server_url(), username, password, email=email,
                     **kdf_settings(),
                 )  # fmt: skip
+                await sdk_sessions.name_device(session, name)
                 return text
         finally:
             state.close()
 
     recovery_text = run(work)
-    note(opts, f"Signed up and logged in as {account.normalize_username(username)}.")
+    who = account.normalize_username(username)
+    if json_out:
+        emit_json({"username": who, "device": name, "recovery_key": recovery_text})
+        return
+    note(opts, f"Signed up and logged in as {who}.")
     note(opts, "Your recovery key (shown only now; it resets a forgotten password):")
     typer.echo(recovery_text)
 
@@ -96,9 +160,18 @@ def login(
     username: Annotated[str, typer.Argument()],
     legacy_salt: LegacySalt = False,
     forget_remembered: ForgetRemembered = False,
+    device: DeviceOption = None,
+    json_out: Json = False,
 ) -> None:
-    """Log in on this device. The password never leaves it; only a derived key does."""
+    """Log in on this device. The password never leaves it; only a derived key does.
+
+    \b
+    Examples:
+      sealbox login alice                       # this session is named after the host
+      sealbox login --device "phone" alice      # shown by `sealbox sessions`, readable only by you
+    """
     opts = options(ctx)
+    label = device_name(device)
     password = secret(opts, "password")
     name = account.normalize_username(username)
 
@@ -107,22 +180,24 @@ def login(
         try:
             server = opts.server_url()
             async with http_client(server, opts.timeout) as http:
-                await account.login(
+                session = await account.login(
                     Api(http), state, server, name, password,
                     legacy_salt=legacy_salt, forget_remembered=forget_remembered,
                 )  # fmt: skip
+                await sdk_sessions.name_device(session, label)
             return account_memory.uses_derived_salt(state, server, name)
         finally:
             state.close()
 
     derived = run(work)
-    note(opts, f"Logged in as {name}.")
+    done(opts, json_out, f"Logged in as {name}.", username=name, device=label,
+         derived_salt=derived)  # fmt: skip
     if not derived:
         note(opts, "This account's password salt predates derived salts, so a new device cannot "
                    "check it: run `sealbox passwd` (you may keep the same password).")  # fmt: skip
 
 
-def logout(ctx: typer.Context) -> None:
+def logout(ctx: typer.Context, json_out: Json = False) -> None:
     """End this device's session on the server and forget its keys here."""
     opts = options(ctx)
 
@@ -130,7 +205,7 @@ def logout(ctx: typer.Context) -> None:
         await account.logout(drive.session)
 
     run(lambda: with_drive(opts, work))
-    note(opts, "Logged out.")
+    done(opts, json_out, "Logged out.", logged_out=True)
 
 
 def whoami(ctx: typer.Context, json_out: Json = False) -> None:
@@ -154,32 +229,47 @@ def whoami(ctx: typer.Context, json_out: Json = False) -> None:
         typer.echo(f"{who} on {server} (signing key {info['signing_key']})")
 
 
-def passwd(ctx: typer.Context) -> None:
+def passwd(ctx: typer.Context, weak_password: WeakPassword = False, json_out: Json = False) -> None:
     """Change the password. Only the master key's wrap changes; other sessions end.
 
     Scripts: the old password from SEALBOX_PASSWORD and the new one from SEALBOX_NEW_PASSWORD,
-    or two lines on standard input with --password-stdin.
+    or two lines on standard input with --password-stdin. A guessable new password is refused
+    unless --weak-password is given.
+
+    \b
+    Examples:
+      sealbox passwd
+      SEALBOX_NEW_PASSWORD=... sealbox passwd --json     # {"sessions_ended": N}
     """
     opts = options(ctx)
     old = secret(opts, "current password")
     new = secret(opts, "new password", env="SEALBOX_NEW_PASSWORD", confirm=True)
+    check_strength(opts, new, weak_password)
 
     async def work(drive: Drive) -> int:
         return await account.change_password(drive.session, old, new, **kdf_settings())
 
     revoked = run(lambda: with_drive(opts, work))
-    note(opts, f"Password changed; {revoked} other session(s) ended.")
+    done(opts, json_out, f"Password changed; {revoked} other session(s) ended.",
+         sessions_ended=revoked)  # fmt: skip
 
 
-def recover(ctx: typer.Context, username: Annotated[str, typer.Argument()]) -> None:
+def recover(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument()],
+    weak_password: WeakPassword = False,
+    json_out: Json = False,
+) -> None:
     """Set a new password with the recovery key, and log in.
 
     Scripts: the recovery key from SEALBOX_RECOVERY_KEY and the new password from
-    SEALBOX_NEW_PASSWORD (or two lines on standard input with --password-stdin).
+    SEALBOX_NEW_PASSWORD (or two lines on standard input with --password-stdin). A guessable new
+    password is refused unless --weak-password is given.
     """
     opts = options(ctx)
     recovery_text = secret(opts, "recovery key", env="SEALBOX_RECOVERY_KEY")
     new = secret(opts, "new password", env="SEALBOX_NEW_PASSWORD", confirm=True)
+    check_strength(opts, new, weak_password, username)
 
     async def work() -> None:
         state = opts.state()
@@ -193,25 +283,34 @@ def recover(ctx: typer.Context, username: Annotated[str, typer.Argument()]) -> N
             state.close()
 
     run(work, credentials=exits.WRONG_RECOVERY_KEY)
-    note(opts, f"New password set; logged in as {account.normalize_username(username)}.")
+    who = account.normalize_username(username)
+    done(opts, json_out, f"New password set; logged in as {who}.", username=who)
 
 
 def sessions(ctx: typer.Context, json_out: Json = False) -> None:
-    """List this account's sessions: when each began and was last used (no addresses kept)."""
+    """List this account's sessions: the device name each was given at login (readable only by
+    you), when each began and was last used (no addresses kept). * marks this device's.
+
+    \b
+    Examples:
+      sealbox sessions
+      sealbox sessions --json
+      sealbox sessions revoke --others
+    """
     if ctx.invoked_subcommand is not None:
         return
     opts = options(ctx)
 
     async def work(drive: Drive) -> list[dict[str, object]]:
-        listed = await drive.api.sessions()
         return [
             {
                 "session_id": b64url(s.session_id),
+                "device": s.device,
                 "created": s.created_day,
                 "last_used": s.last_used_day,
                 "current": s.current,
             }
-            for s in listed.sessions
+            for s in await sdk_sessions.list_sessions(drive.session)
         ]
 
     rows = run(lambda: with_drive(opts, work))
@@ -220,7 +319,10 @@ def sessions(ctx: typer.Context, json_out: Json = False) -> None:
         return
     for row in rows:
         mark = "*" if row["current"] else " "
-        typer.echo(f"{mark} {row['session_id']}  since {row['created']}  used {row['last_used']}")
+        device = terminal_safe(str(row["device"])) if row["device"] is not None else "(no name)"
+        typer.echo(
+            f"{mark} {row['session_id']}  {device}  since {row['created']}  used {row['last_used']}"
+        )
 
 
 def revoke_session(
@@ -229,6 +331,7 @@ def revoke_session(
     others: Annotated[
         bool, typer.Option("--others", help="End every session but this one.")
     ] = False,
+    json_out: Json = False,
 ) -> None:
     """End one session, or with --others every session but this one."""
     opts = options(ctx)
@@ -242,22 +345,22 @@ def revoke_session(
         return 1
 
     count = run(lambda: with_drive(opts, work))
-    note(opts, f"{count} session(s) ended.")
+    done(opts, json_out, f"{count} session(s) ended.", sessions_ended=count)
 
 
 def delete_account(
     ctx: typer.Context,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    json_out: Json = False,
 ) -> None:
-    """Delete the account with every file and folder in it. This cannot be undone."""
+    """Delete the account with every file and folder in it. This cannot be undone. Asks first
+    (--yes skips the question; without a terminal to ask on, --yes is required)."""
     opts = options(ctx)
-    if not yes:
-        if not typer.confirm("Delete this account and everything in it?", err=True):
-            fail("nothing deleted", Exit.ERROR)
+    confirm_or_stop("Delete this account and everything in it?", yes)
     password = secret(opts, "password")
 
     async def work(drive: Drive) -> None:
         await account.delete_account(drive.session, password)
 
     run(lambda: with_drive(opts, work))
-    note(opts, "Account deleted.")
+    done(opts, json_out, "Account deleted.", deleted=True)

@@ -15,9 +15,9 @@ from typing import NoReturn, TypedDict, TypeVar
 import httpx
 import typer
 
-from sealbox.client.cli import exits
+from sealbox.client.cli import debug, exits
 from sealbox.client.cli.exits import Exit
-from sealbox.client.cli.output import terminal_safe
+from sealbox.client.cli.output import emit_json, emit_json_error, json_errors, terminal_safe
 from sealbox.client.sdk import account
 from sealbox.client.sdk.api import DEFAULT_DEADLINE, Api, Http
 from sealbox.client.sdk.drive import Drive
@@ -111,8 +111,31 @@ def _seconds(value: float, what: str) -> float:
 def fail(message: str, code: int = Exit.ERROR) -> NoReturn:
     # Messages carry what a server or another writer chose (an error's text, a name): escaped,
     # so they cannot drive the terminal or pass for a line of our own.
-    typer.echo(f"sealbox: {terminal_safe(message)}", err=True)
+    if json_errors():
+        emit_json_error(code, message)
+    else:
+        typer.echo(f"sealbox: {terminal_safe(message)}", err=True)
     raise typer.Exit(code)
+
+
+def done(opts: Options, json_out: bool, message: str, **result: object) -> None:
+    """How a command that changed something reports it: ``result`` as JSON with ``--json``,
+    else ``message`` as a notice (which -q silences)."""
+    if json_out:
+        emit_json(result)
+    else:
+        note(opts, message)
+
+
+def confirm_or_stop(question: str, yes: bool) -> None:
+    """Ask ``question`` on the terminal before something that cannot be undone; ``--yes``
+    skips it. Without a terminal to ask on, refuse rather than guess."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        fail(f"{question} No terminal to ask on: pass --yes to confirm.", Exit.USAGE)
+    if not typer.confirm(question, err=True):
+        fail("nothing was changed", Exit.ERROR)
 
 
 def note(opts: Options, message: str) -> None:
@@ -183,7 +206,10 @@ def http_client(server: str, deadline: float | None = None) -> Http:
     deadline = deadline if deadline is not None else deadline_from_environment()
     read = min(60.0, deadline)
     timeout = httpx.Timeout(read, connect=min(10.0, deadline))
-    return Http(base_url=server, limits=limits, timeout=timeout, deadline=deadline)
+    hooks = {"request": [debug.log_request], "response": [debug.log_response]}
+    return Http(
+        base_url=server, limits=limits, timeout=timeout, deadline=deadline, event_hooks=hooks
+    )
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # Over 400 lines: one typer command per drive operation, each a thin call into the SDK.
-"""Drive commands: ls, tree, mkdir, put, get, cat, mv, cp, rm, trash, versions, find, du, df."""
+"""Drive commands: ls, tree, mkdir, put, get, cat, mv, cp, rm, trash, find, du, df (versions:
+version_commands.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from typing import Annotated, Any
 
 import typer
 
-from sealbox.client.cli import drop_commands, link_commands
+from sealbox.client.cli import drop_commands, link_commands, version_commands
 from sealbox.client.cli.context import (
+    confirm_or_stop,
+    done,
     exit_if_withheld,
     fail,
     note,
@@ -22,6 +25,7 @@ from sealbox.client.cli.context import (
 )
 from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.output import (
+    Json,
     emit_json,
     format_mtime,
     human_size,
@@ -37,12 +41,11 @@ from sealbox.client.sdk.walks import Withheld
 from sealbox.crypto.layout import b64url
 from sealbox.crypto.tree import FileMetadata
 
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 RemotePath = Annotated[str, typer.Argument(help="Absolute remote path, such as /docs/a.txt.")]
 
 
 def register(app: typer.Typer) -> None:
-    for command in (ls, tree, mkdir, put, get, cat, mv, cp, rm, versions, find, du, df):
+    for command in (ls, tree, mkdir, put, get, cat, mv, cp, rm, find, du, df):
         app.command()(command)
     trash_app = typer.Typer(help="Deleted items: list, restore, empty.", no_args_is_help=True)
     trash_app.command("ls")(trash_ls)
@@ -163,10 +166,13 @@ def mkdir(
     parents: Annotated[
         bool, typer.Option("-p", help="Make missing parents; no error if it exists.")
     ] = False,
+    json_out: Json = False,
 ) -> None:
     """Make a folder."""
     opts = options(ctx)
     run(lambda: with_drive(opts, lambda drive: drive.mkdir(path, parents)))
+    if json_out:
+        emit_json({"made": path})
 
 
 def _local_total(paths: list[Path]) -> int:
@@ -208,10 +214,21 @@ def get(
     paths: Annotated[
         list[str], typer.Argument(help="REMOTE... LOCAL: what, then where; or LINK [LOCAL].")
     ],
+    version: Annotated[
+        int | None,
+        typer.Option(
+            "--version", metavar="N", help="An earlier version of one file (`versions PATH`)."
+        ),
+    ] = None,
 ) -> None:
     """Download files and folders, or what a link opens (no account needed for links). Nothing is
     written unless it verified; reruns resume."""
     opts = options(ctx)
+    if version is not None and len(paths) == 2 and not is_link(paths[0]):
+        version_commands.get_version(opts, paths[:1], Path(paths[1]), version, False)
+        return
+    if version is not None:
+        fail("get --version N takes one REMOTE file and a LOCAL path", Exit.USAGE)
     if is_link(paths[0]):
         if len(paths) > 2:
             fail("get LINK takes at most one LOCAL path", Exit.USAGE)
@@ -241,16 +258,20 @@ def cat(ctx: typer.Context, path: RemotePath) -> None:
     run(lambda: with_drive(opts, work))
 
 
-def mv(ctx: typer.Context, source: RemotePath, target: RemotePath) -> None:
+def mv(ctx: typer.Context, source: RemotePath, target: RemotePath, json_out: Json = False) -> None:
     """Move or rename a file or folder."""
     opts = options(ctx)
     run(lambda: with_drive(opts, lambda drive: drive.move(source, target)))
+    if json_out:
+        emit_json({"moved": source, "to": target})
 
 
-def cp(ctx: typer.Context, source: RemotePath, target: RemotePath) -> None:
+def cp(ctx: typer.Context, source: RemotePath, target: RemotePath, json_out: Json = False) -> None:
     """Copy a file or folder on the server, without uploading its content again."""
     opts = options(ctx)
     run(lambda: with_drive(opts, lambda drive: drive.copy(source, target)))
+    if json_out:
+        emit_json({"copied": source, "to": target})
 
 
 def rm(
@@ -259,6 +280,7 @@ def rm(
     permanent: Annotated[
         bool, typer.Option("--permanent", help="Delete now instead of moving to the trash.")
     ] = False,
+    json_out: Json = False,
 ) -> None:
     """Move files and folders to the trash (or delete them with --permanent)."""
     opts = options(ctx)
@@ -268,6 +290,8 @@ def rm(
             await drive.remove(path, permanent)
 
     run(lambda: with_drive(opts, work))
+    if json_out:
+        emit_json({"deleted" if permanent else "trashed": paths})
 
 
 def trash_ls(ctx: typer.Context, json_out: Json = False) -> None:
@@ -292,6 +316,7 @@ def trash_ls(ctx: typer.Context, json_out: Json = False) -> None:
 def trash_restore(
     ctx: typer.Context,
     names: Annotated[list[str], typer.Argument(help="Names as `trash ls` shows them.")],
+    json_out: Json = False,
 ) -> None:
     """Put items from the trash back where they were deleted from."""
     opts = options(ctx)
@@ -299,33 +324,29 @@ def trash_restore(
     async def work(drive: Drive) -> list[str]:
         return [await drive.restore(name) for name in names]
 
-    for restored in run(lambda: with_drive(opts, work)):
-        note(opts, f"restored {restored}")
-
-
-def trash_empty(ctx: typer.Context) -> None:
-    """Delete everything in the trash for good."""
-    opts = options(ctx)
-    count = run(lambda: with_drive(opts, lambda drive: drive.empty_trash()))
-    note(opts, f"{count} item(s) deleted for good.")
-
-
-def versions(ctx: typer.Context, path: RemotePath, json_out: Json = False) -> None:
-    """List a file's earlier versions, newest first."""
-    opts = options(ctx)
-
-    async def work(drive: Drive) -> list[dict[str, Any]]:
-        found = await drive.versions(path)
-        return [{"version": number, **_row(path, node)} for number, node in found]
-
-    rows = run(lambda: with_drive(opts, work))
+    restored = run(lambda: with_drive(opts, work))
     if json_out:
-        emit_json(rows)
-        return
-    for row in rows:
-        typer.echo(
-            f"{row['version']:>4}  {human_size(row['size']):>10}  {format_mtime(row['mtime'])}"
-        )
+        emit_json({"restored": restored})
+    for path in [] if json_out else restored:
+        note(opts, f"restored {path}")
+
+
+Yes = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
+
+
+def trash_empty(ctx: typer.Context, yes: Yes = False, json_out: Json = False) -> None:
+    """Delete everything in the trash for good, after asking (--yes skips the question; without
+    a terminal to ask on, --yes is required).
+
+    \b
+    Examples:
+      sealbox trash empty                       # asks first
+      sealbox trash empty --yes --json          # {"deleted": N}
+    """
+    opts = options(ctx)
+    confirm_or_stop("Delete everything in the trash for good?", yes)
+    count = run(lambda: with_drive(opts, lambda drive: drive.empty_trash()))
+    done(opts, json_out, f"{count} item(s) deleted for good.", deleted=count)
 
 
 def find(

@@ -12,6 +12,7 @@ import typer
 
 from sealbox.client.cli.context import (
     Options,
+    done,
     fail,
     http_client,
     note,
@@ -21,7 +22,7 @@ from sealbox.client.cli.context import (
 )
 from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.link_commands import parse_duration
-from sealbox.client.cli.output import emit_json, human_size, terminal_safe
+from sealbox.client.cli.output import Json, emit_json, human_size, terminal_safe
 from sealbox.client.cli.progress import progress_reporter
 from sealbox.client.sdk import drops
 from sealbox.client.sdk.drive import Drive
@@ -53,12 +54,16 @@ def request_create(
         str | None,
         typer.Option("--expires", help="Lifetime, such as 30m, 12h, 7d or 2w (default: none)."),
     ] = None,
+    json_out: Json = False,
 ) -> None:
     """Make a drop link: anyone who has it can upload into PATH, and list or read nothing. The
     server refuses uploads once it expires; files that arrived in time keep waiting for you."""
     opts = options(ctx)
     expires_in = parse_duration(expires) if expires is not None else None
     url = run(lambda: with_drive(opts, lambda d: drops.create_drop(d, path, expires_in)))[0]
+    if json_out:
+        emit_json({"url": url, "path": path, "expires_in": expires_in})
+        return
     typer.echo(url)
     note(opts, "Files sent through it wait for you: `sealbox request ls`, then `accept`.")
 
@@ -87,7 +92,7 @@ def _rows(owned: list[drops.OwnedDrop]) -> list[dict[str, Any]]:
 
 def request_ls(
     ctx: typer.Context,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    json_out: Json = False,
 ) -> None:
     """List drop links and the files waiting in them (from anonymous senders: names unchecked)."""
     opts = options(ctx)
@@ -129,6 +134,7 @@ def request_accept(
             " with - goes after --."
         ),
     ] = None,
+    json_out: Json = False,
 ) -> None:
     """Check waiting files and add them to their folders, signed by you."""
     opts = options(ctx)
@@ -144,7 +150,9 @@ def request_accept(
         return accepted, refused
 
     accepted, refused = run(lambda: with_drive(opts, work))
-    for path in accepted:
+    if json_out:
+        emit_json({"accepted": accepted, "refused": refused})
+    for path in [] if json_out else accepted:
         note(opts, f"accepted {path}")
     if refused:
         fail("refused, left waiting: " + "; ".join(refused), Exit.INTEGRITY)
@@ -158,6 +166,7 @@ def request_reject(
             help="A file's content id, or a drop id for all; put an id that starts with - after --."
         ),
     ],
+    json_out: Json = False,
 ) -> None:
     """Delete waiting files without adding them."""
     opts = options(ctx)
@@ -168,12 +177,14 @@ def request_reject(
             await drops.reject(drive, item)
         return len(chosen)
 
-    note(opts, f"{run(lambda: with_drive(opts, work))} file(s) rejected.")
+    count = run(lambda: with_drive(opts, work))
+    done(opts, json_out, f"{count} file(s) rejected.", rejected=count)
 
 
 def request_delete(
     ctx: typer.Context,
     drop: Annotated[str, typer.Argument(help="The drop id or drop link.")],
+    json_out: Json = False,
 ) -> None:
     """Delete a drop link (and the files still waiting in it)."""
     opts = options(ctx)
@@ -182,7 +193,7 @@ def request_delete(
     except ValueError as exc:
         fail(str(exc), Exit.USAGE)
     run(lambda: with_drive(opts, lambda drive: drops.delete_drop(drive, drop_id)))
-    note(opts, "drop link deleted.")
+    done(opts, json_out, "drop link deleted.", deleted=b64url(drop_id))
 
 
 def put_to_drop(opts: Options, sources: list[Path], url: str) -> None:

@@ -19,6 +19,7 @@ import typer
 from sealbox.client.cli import exits
 from sealbox.client.cli.context import (
     Options,
+    done,
     exit_if_withheld,
     fail,
     http_client,
@@ -30,7 +31,7 @@ from sealbox.client.cli.context import (
     with_drive,
 )
 from sealbox.client.cli.exits import Exit
-from sealbox.client.cli.output import emit_json, terminal_safe
+from sealbox.client.cli.output import Json, emit_json, terminal_safe
 from sealbox.client.cli.progress import progress_reporter
 from sealbox.client.sdk import files, links, walks
 from sealbox.client.sdk.drive import Drive
@@ -86,7 +87,7 @@ def export(
             "--delete", metavar="LINK|PATH", help="Revoke a link, or every link to a path."
         ),
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    json_out: Json = False,
 ) -> None:
     """Make a public link to a file or folder; prints https://HOST/l/<id>#<key>.
 
@@ -99,7 +100,9 @@ def export(
         return
     if delete is not None:
         count = run(lambda: with_drive(opts, lambda drive: links.revoke_links(drive, delete)))
-        note(opts, f"{count} link(s) revoked. Anyone who already opened them keeps what they got.")
+        done(opts, json_out,
+             f"{count} link(s) revoked. Anyone who already opened them keeps what they got.",
+             revoked=count)  # fmt: skip
         return
     if path is None:
         fail("export needs a PATH (or --list, or --delete LINK|PATH)", Exit.USAGE)
@@ -118,7 +121,12 @@ def export(
         )
         return url
 
-    typer.echo(run(lambda: with_drive(opts, work)))
+    url = run(lambda: with_drive(opts, work))
+    if json_out:
+        emit_json({"url": url, "path": path, "expires_in": expires_in,
+                   "max_downloads": max_downloads, "password": password})  # fmt: skip
+        return
+    typer.echo(url)
     if password:
         note(
             opts,
@@ -163,6 +171,7 @@ def import_(
     ctx: typer.Context,
     link: Annotated[str, typer.Argument(help="The link URL, with its #key part.")],
     remote: Annotated[str, typer.Argument(help="Remote folder (or new name) to put it in.")] = "/",
+    json_out: Json = False,
 ) -> None:
     """Copy a linked file or folder into your drive without downloading or uploading it."""
     opts = options(ctx)
@@ -175,7 +184,8 @@ def import_(
             visitor = await links.open_link(http, opts.state(), address, key)
             return await links.import_link(drive, visitor, remote)
 
-    note(opts, f"imported to {run(lambda: with_drive(opts, work))}")
+    imported = run(lambda: with_drive(opts, work))
+    done(opts, json_out, f"imported to {imported}", imported=imported)
 
 
 # Visiting a link: used by `get` and `ls` when their argument is a link URL.

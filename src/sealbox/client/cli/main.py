@@ -18,19 +18,27 @@ from sealbox.client.cli import (
     mount_commands,
     serve_commands,
     share_commands,
+    version_commands,
 )
+from sealbox.client.cli import debug as debug_log
 from sealbox.client.cli.context import make_options
 from sealbox.protocol import routes
 
 app = typer.Typer(
     name="sealbox",
     no_args_is_help=True,
-    add_completion=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
     help=(
         "Sealbox: a zero-knowledge cloud drive. Everything is encrypted here, before it leaves "
         "this device. Operators: `sealbox server --help` and `sealbox admin --help`."
+    ),
+    epilog=(
+        "\b\nScripts and shells:\n"
+        "  sealbox --install-completion             # TAB completion for your shell\n"
+        "  sealbox -v ls /docs                      # each request on standard error\n"
+        "  sealbox mkdir --json /a/b                # errors as JSON on standard error too:\n"
+        '                                           # {"error": {"code": 4, "message": "..."}}'
     ),
 )
 
@@ -89,12 +97,27 @@ def main_options(
             ),
         ),
     ] = None,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "-v",
+            "--debug",
+            help="Log what the command does (each request's method, path and status) to "
+            "standard error. Never logs a password, key, token, name or id.",
+        ),
+    ] = False,
 ) -> None:
+    debug_log.enable(debug)
     ctx.obj = make_options(server, home, quiet, password_stdin, timeout)
+    debug_log.log.debug(
+        "sealbox %s, server %s, home %s",
+        sealbox.__version__, ctx.obj.server or "(from the stored session)", ctx.obj.home,
+    )  # fmt: skip
 
 
 account_commands.register(app)
 drive_commands.register(app)
+version_commands.register(app)
 link_commands.register(app)
 share_commands.register(app)
 drop_commands.register(app)

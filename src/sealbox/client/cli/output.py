@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Annotated, Any
 
 import typer
-
-if TYPE_CHECKING:  # context imports this module, for terminal_safe
-    pass
 
 _NAMED_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
@@ -54,3 +51,38 @@ def format_mtime(milliseconds: int) -> str:
 
 def emit_json(value: Any) -> None:
     typer.echo(json.dumps(value, ensure_ascii=False, indent=None))
+
+
+_json_errors = {"on": False}
+
+
+def _json_mode(value: bool) -> bool:
+    """Called by typer as ``--json`` is parsed, before the command runs: from then on errors
+    are printed as JSON too."""
+    if value:
+        _json_errors["on"] = True
+    return value
+
+
+def json_errors() -> bool:
+    """Whether the running command was given ``--json`` (so its errors go out as JSON)."""
+    return _json_errors["on"]
+
+
+def emit_json_error(code: int, message: str) -> None:
+    """An error for scripts, on standard error: ``{"error": {"code": N, "message": "..."}}``
+    (``code`` is the exit code, docs/cli.md)."""
+    # ASCII only: the exact string for a script, and nothing that can drive a terminal or
+    # reorder what it shows (the message may carry names others chose).
+    error = {"error": {"code": code, "message": message}}
+    typer.echo(json.dumps(error, ensure_ascii=True), err=True)
+
+
+Json = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print JSON for scripts; errors too, on standard error.",
+        callback=_json_mode,
+    ),
+]

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
+# Over 400 lines: one typer command per sharing operation, each a thin call into the SDK.
 """Sharing with other accounts: contacts and safety numbers, share/unshare, shares, and working
 inside folders others shared with you (``sealbox shared ...``)."""
 
@@ -10,9 +11,10 @@ from typing import Annotated, Any
 import typer
 
 from sealbox.client.cli import exits
-from sealbox.client.cli.context import Options, fail, note, options, run, with_drive
+from sealbox.client.cli.context import Options, done, fail, note, options, run, with_drive
 from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.output import (
+    Json,
     emit_json,
     format_mtime,
     human_size,
@@ -26,7 +28,6 @@ from sealbox.client.sdk.tree import join_path, split_path
 from sealbox.crypto.layout import b64url
 from sealbox.crypto.tree import FileMetadata
 
-Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 UNVERIFIED = " (unverified)"
 
 
@@ -99,28 +100,31 @@ def _print_contacts(opts: Options, json_out: bool) -> None:
 User = Annotated[str, typer.Argument(help="Their username.")]
 
 
-def contacts_invite(ctx: typer.Context, username: User) -> None:
+def contacts_invite(ctx: typer.Context, username: User, json_out: Json = False) -> None:
     """Invite USER to be your contact (pinning their key, unverified until you compare safety
     numbers). Only contacts can share folders with each other."""
     opts = options(ctx)
     found = run(lambda: with_drive(opts, lambda drive: contacts.invite(drive.session, username)))
     state = "verified" if found.verified else "unverified: compare with `contacts verify`"
-    note(opts, f"invited {found.username} ({state}); they accept with `contacts accept`.")
+    done(opts, json_out, f"invited {found.username} ({state}); they accept with `contacts accept`.",
+         invited=found.username, verified=found.verified)  # fmt: skip
 
 
-def contacts_accept(ctx: typer.Context, username: User) -> None:
+def contacts_accept(ctx: typer.Context, username: User, json_out: Json = False) -> None:
     """Accept USER's invitation (pinning their key on first sight)."""
     opts = options(ctx)
     found = run(lambda: with_drive(opts, lambda drive: contacts.accept(drive.session, username)))
     state = "verified" if found.verified else "unverified: compare with `contacts verify`"
-    note(opts, f"{found.username} is now your contact ({state}).")
+    done(opts, json_out, f"{found.username} is now your contact ({state}).",
+         contact=found.username, verified=found.verified)  # fmt: skip
 
 
-def contacts_decline(ctx: typer.Context, username: User) -> None:
+def contacts_decline(ctx: typer.Context, username: User, json_out: Json = False) -> None:
     """Decline USER's invitation."""
     opts = options(ctx)
     run(lambda: with_drive(opts, lambda drive: contacts.decline(drive.session, username)))
-    note(opts, f"declined the invitation from {normalize_username(username)}.")
+    who = normalize_username(username)
+    done(opts, json_out, f"declined the invitation from {who}.", declined=who)
 
 
 def contacts_remove(
@@ -130,12 +134,14 @@ def contacts_remove(
         bool,
         typer.Option("--forget-key", help="Also forget their pinned key (start again from TOFU)."),
     ] = False,
+    json_out: Json = False,
 ) -> None:
     """End the contact with USER (or withdraw your invitation). Folders already shared between
     you stay shared: unshare them with `sealbox unshare` (which also replaces the keys)."""
     opts = options(ctx)
     run(lambda: with_drive(opts, lambda d: contacts.remove(d.session, username, forget_key)))
-    note(opts, f"{normalize_username(username)} removed; existing shares are unchanged.")
+    who = normalize_username(username)
+    done(opts, json_out, f"{who} removed; existing shares are unchanged.", removed=who)
 
 
 def contacts_verify(
@@ -147,12 +153,19 @@ def contacts_verify(
             "--confirm", help="The numbers matched: mark them verified (or accept a new key)."
         ),
     ] = False,
+    json_out: Json = False,
 ) -> None:
     """Show the safety number you and USER compare (in person or by voice)."""
     opts = options(ctx)
     check = run(
         lambda: with_drive(opts, lambda drive: contacts.verify(drive.session, username, confirm))
     )
+    if json_out:
+        emit_json({
+            "username": check.username, "safety_number": check.safety_number,
+            "verified": check.verified, "key_changed": check.key_changed,
+        })  # fmt: skip
+        return
     if check.key_changed:
         typer.echo(
             f"WARNING: the identity key of {terminal_safe(check.username)} changed since you "
@@ -175,6 +188,7 @@ def share(
     username: Annotated[str, typer.Argument(help="Who to share it with.")],
     read: Annotated[bool, typer.Option("--read", help="They may read.")] = False,
     write: Annotated[bool, typer.Option("--write", help="They may read and write.")] = False,
+    json_out: Json = False,
 ) -> None:
     """Share a folder with another account. Their key is pinned on first use; a changed key is
     refused until you compare safety numbers again (`sealbox contacts verify USER`)."""
@@ -189,19 +203,24 @@ def share(
 
     verified = run(lambda: with_drive(opts, work))
     name = normalize_username(username)
-    note(opts, f"shared {path} with {name}{'' if verified else UNVERIFIED}.")
+    done(opts, json_out, f"shared {path} with {name}{'' if verified else UNVERIFIED}.",
+         shared=path, username=name, rights="write" if write else "read",
+         verified=verified)  # fmt: skip
 
 
 def unshare(
     ctx: typer.Context,
     path: Annotated[str, typer.Argument(help="Remote shared folder.")],
     username: Annotated[str, typer.Argument(help="Who loses access.")],
+    json_out: Json = False,
 ) -> None:
     """Stop sharing a folder with USER and give the folder and every folder below it new keys
     for what is written next. They keep what they already downloaded."""
     opts = options(ctx)
     run(lambda: with_drive(opts, lambda drive: shares.unshare(drive, path, username)))
-    note(opts, f"{path} is no longer shared with {username}; its folder keys were replaced.")
+    done(opts, json_out,
+         f"{path} is no longer shared with {username}; its folder keys were replaced.",
+         unshared=path, username=normalize_username(username))  # fmt: skip
 
 
 def shares_list(ctx: typer.Context, json_out: Json = False) -> None:
@@ -361,6 +380,7 @@ def shared_mv(
     target: Annotated[
         str, typer.Argument(help="SHARE/PATH: a folder to move into, or a new name.")
     ],
+    json_out: Json = False,
 ) -> None:
     """Move or rename inside a folder shared with you for writing."""
     opts = options(ctx)
@@ -374,11 +394,14 @@ def shared_mv(
         await inside.move(path, to)
 
     run(lambda: with_drive(opts, work))
+    if json_out:
+        emit_json({"moved": source, "to": target})
 
 
 def shared_rm(
     ctx: typer.Context,
     target: Annotated[str, typer.Argument(help="SHARE/PATH to delete (for good).")],
+    json_out: Json = False,
 ) -> None:
     """Delete a file or folder inside a folder shared with you for writing."""
     opts = options(ctx)
@@ -389,3 +412,5 @@ def shared_rm(
         await inside.remove(path, permanent=True)
 
     run(lambda: with_drive(opts, work))
+    if json_out:
+        emit_json({"deleted": [target]})

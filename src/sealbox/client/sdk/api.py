@@ -152,6 +152,11 @@ class Api:
     async def sessions(self) -> m.SessionList:
         return await self._call("GET", routes.SESSIONS, m.SessionList, limit=REPLY_LIST)
 
+    async def name_session(self, session_id: bytes, device: bytes) -> None:
+        path = routes.SESSION_DEVICE.format(session_id=_id(session_id))
+        body = m.SessionDevice(device=device).model_dump(mode="json")
+        await self._send("PUT", path, json=body)
+
     async def revoke_session(self, session_id: bytes) -> None:
         await self._send("DELETE", routes.SESSION.format(session_id=_id(session_id)))
 
@@ -208,6 +213,11 @@ class Api:
     async def versions(self, node_id: bytes) -> m.VersionList:
         path = routes.NODE_VERSIONS.format(node_id=_id(node_id))
         return await self._call("GET", path, m.VersionList, limit=REPLY_LIST)
+
+    async def remove_version(self, node_id: bytes, version: int) -> None:
+        await self._send(
+            "DELETE", routes.NODE_VERSION.format(node_id=_id(node_id), version=version)
+        )
 
     async def feed(self, cursor: int, wait: int = 0) -> m.FeedPage:
         params = {"cursor": cursor, "wait": wait}

@@ -14,6 +14,7 @@ from sealbox.server.api.auth import CallerDep, ServicesDep
 from sealbox.server.api.errors import ERROR_RESPONSES
 from sealbox.server.api.ids import path_id
 from sealbox.server.errors import ServiceError
+from sealbox.server.services.accounts import Caller
 from sealbox.server.services.registry import Services
 
 router = APIRouter(tags=["accounts"], responses=ERROR_RESPONSES)
@@ -36,27 +37,51 @@ async def prelogin(req: m.PreloginRequest, svc: ServicesDep) -> m.PreloginRespon
     return await run_in_threadpool(svc.accounts.prelogin, req.username)
 
 
+def _by_name(username: str) -> str:
+    """The throttle's name for the account a username-based attempt tries (not validated here:
+    a malformed name fails in the service, and is counted like any other)."""
+    return "name:" + username.strip().lower()
+
+
+def _by_id(caller: Caller) -> str:
+    return "id:" + caller.user_id.hex()
+
+
 async def _throttled(
-    request: Request, svc: Services, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+    request: Request,
+    svc: Services,
+    account: str,
+    call: Callable[P, T],
+    *args: P.args,
+    **kwargs: P.kwargs,
 ) -> T:
     address = _address(request)
-    svc.throttle.check(address)
+    svc.throttle.check(address, account)
     try:
         return await run_in_threadpool(call, *args, **kwargs)
     except ServiceError as exc:
         if exc.code == ErrorCode.BAD_CREDENTIALS:
-            svc.throttle.failed(address)
+            svc.throttle.failed(address, account)
         raise
 
 
 @router.post(routes.SESSIONS, status_code=201)
 async def login(req: m.LoginRequest, request: Request, svc: ServicesDep) -> m.LoginResponse:
-    return await _throttled(request, svc, svc.accounts.login, req)
+    return await _throttled(request, svc, _by_name(req.username), svc.accounts.login, req)
 
 
 @router.get(routes.SESSIONS)
 async def list_sessions(caller: CallerDep, svc: ServicesDep) -> m.SessionList:
     return await run_in_threadpool(svc.accounts.list_sessions, caller)
+
+
+@router.put(routes.SESSION_DEVICE, status_code=204)
+async def name_session(
+    session_id: str, req: m.SessionDevice, caller: CallerDep, svc: ServicesDep
+) -> Response:
+    sid = path_id(session_id, "session id")
+    await run_in_threadpool(svc.accounts.name_session, caller, sid, req.device)
+    return Response(status_code=204)
 
 
 @router.post(routes.SESSIONS_REVOKE_OTHERS)
@@ -79,33 +104,33 @@ async def account(caller: CallerDep, svc: ServicesDep) -> m.AccountView:
 async def change_password(
     req: m.PasswordChangeRequest, request: Request, caller: CallerDep, svc: ServicesDep
 ) -> m.RevokedCount:
-    return await _throttled(request, svc, svc.accounts.change_password, caller, req)
+    return await _throttled(request, svc, _by_id(caller), svc.accounts.change_password, caller, req)
 
 
 @router.post(routes.RECOVERY)
 async def recovery(
     req: m.RecoveryRequest, request: Request, svc: ServicesDep
 ) -> m.RecoveryResponse:
-    return await _throttled(request, svc, svc.accounts.recovery, req)
+    return await _throttled(request, svc, _by_name(req.username), svc.accounts.recovery, req)
 
 
 @router.post(routes.RECOVERY_RESET)
 async def recovery_reset(
     req: m.RecoveryResetRequest, request: Request, svc: ServicesDep
 ) -> m.RevokedCount:
-    return await _throttled(request, svc, svc.accounts.recovery_reset, req)
+    return await _throttled(request, svc, _by_name(req.username), svc.accounts.recovery_reset, req)
 
 
 @router.post(routes.ACCOUNT_DELETE, status_code=204)
 async def delete_account(
     req: m.AccountDeleteRequest, request: Request, caller: CallerDep, svc: ServicesDep
 ) -> Response:
-    address = _address(request)
-    svc.throttle.check(address)
+    address, account = _address(request), _by_id(caller)
+    svc.throttle.check(address, account)
     try:
         await svc.accounts.close(caller, req.auth_key)
     except ServiceError as exc:
         if exc.code == ErrorCode.BAD_CREDENTIALS:
-            svc.throttle.failed(address)
+            svc.throttle.failed(address, account)
         raise
     return Response(status_code=204)

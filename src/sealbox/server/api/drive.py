@@ -4,7 +4,7 @@
 from collections.abc import Iterator, Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from sealbox.protocol import limits, listing, routes
@@ -70,6 +70,17 @@ async def node(node_id: str, caller: CallerDep, svc: ServicesDep) -> m.NodeView:
 @router.get(routes.NODE_VERSIONS)
 async def node_versions(node_id: str, caller: CallerDep, svc: ServicesDep) -> m.VersionList:
     return await svc.drive.versions(caller.user_id, path_id(node_id, "node id"))
+
+
+@router.delete(routes.NODE_VERSION, status_code=204)
+async def remove_node_version(
+    node_id: str,
+    version: Annotated[int, Path(ge=0, le=2**64 - 1)],
+    caller: CallerDep,
+    svc: ServicesDep,
+) -> Response:
+    await svc.drive.remove_version(caller.user_id, path_id(node_id, "node id"), version)
+    return Response(status_code=204)
 
 
 @router.get(routes.FEED)

@@ -286,9 +286,20 @@ def session_list(conn: Connection, user_id: bytes, current: bytes) -> list[m.Ses
             created_day=r.created_day,
             last_used_day=r.last_used_day,
             current=r.session_id == current,
+            device=r.device,
         )
         for r in rows
     ]
+
+
+def set_session_device(conn: Connection, user_id: bytes, session_id: bytes, device: bytes) -> bool:
+    """Store a session's sealed device name; False when the account has no such session."""
+    changed = conn.execute(
+        update(sessions)
+        .where((sessions.c.session_id == session_id) & (sessions.c.user_id == user_id))
+        .values(device=device)
+    ).rowcount
+    return bool(changed)
 
 
 def end_session(conn: Connection, user_id: bytes, session_id: bytes) -> bool:

@@ -16,6 +16,9 @@ from sealbox.server.db.batching import batched
 from sealbox.server.db.engine import fields
 from sealbox.server.db.schema import contents, nodes, versions
 
+# Where a node record carries its node version (spec/metadata.md, "Node records": a public field).
+RECORD_NODE_VERSION = slice(39, 47)
+
 
 class NodeState(NamedTuple):
     """What a folder transaction needs to know of an existing node."""
@@ -206,6 +209,21 @@ def keep_version(conn: Connection, user_id: bytes, node: NodeState, keep: int) -
     pruned: set[bytes] = set(conn.execute(select(versions.c.content_id).where(old)).scalars())
     conn.execute(delete(versions).where(old))
     return pruned
+
+
+def remove_version(
+    conn: Connection, user_id: bytes, node_id: bytes, node_version: int
+) -> set[bytes]:
+    """Delete the kept version of the node whose record carries ``node_version``; returns the
+    content id it referenced (empty when no such version is kept)."""
+    where = (versions.c.owner_id == user_id) & (versions.c.node_id == node_id)
+    query = select(versions.c.version, versions.c.record, versions.c.content_id).where(where)
+    for row in conn.execute(query).all():
+        number, record, content_id = fields(row)
+        if int.from_bytes(bytes(record)[RECORD_NODE_VERSION], "little") == node_version:
+            conn.execute(delete(versions).where(where & (versions.c.version == number)))
+            return {bytes(content_id)}
+    return set()
 
 
 # Reading

@@ -68,6 +68,8 @@ sessions = Table(
     # Days, not instants: enough to recognise a session, too coarse to trace a person.
     Column("created_day", String(10), nullable=False),
     Column("last_used_day", String(10), nullable=False),
+    # The device name, sealed by the account holder (spec/keys.md, "Device names"): opaque here.
+    Column("device", LargeBinary, nullable=True),
 )
 
 contents = Table(

@@ -201,6 +201,13 @@ class AccountService:
         if not gone:
             raise not_found("session")
 
+    def name_session(self, caller: Caller, session_id: bytes, device: bytes) -> None:
+        """Store the sealed device name of one of the caller's sessions."""
+        with writing(self._engine) as conn:
+            found = accounts.set_session_device(conn, caller.user_id, session_id, device)
+        if not found:
+            raise not_found("session")
+
     def revoke_others(self, caller: Caller) -> m.RevokedCount:
         with writing(self._engine) as conn:
             gone = accounts.end_sessions(conn, caller.user_id, keep=caller.session_id)

@@ -40,6 +40,7 @@ OPAQUE: frozenset[tuple[str, str]] = frozenset(
         ("accounts", "root_key_wrap"),
         ("accounts", "trash_key_wrap"),
         ("sessions", "token_hash"),
+        ("sessions", "device"),
         ("contents", "header"),
         ("nodes", "record"),
         ("nodes", "manifest"),

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Reading the drive: nodes, folder listings and the kept versions of files.
+"""Reading the drive: nodes, folder listings and the kept versions of files; deleting a kept
+version.
 
-Changes go through the folder transaction (services/transaction.py).
+Changes to the tree go through the folder transaction (services/transaction.py).
 """
 
 from dataclasses import dataclass
@@ -11,12 +12,10 @@ from anyio import to_thread
 
 from sealbox.protocol import models as m
 from sealbox.server.db import nodes
-from sealbox.server.db.engine import Engine, read_only
-from sealbox.server.db.nodes import ListedFolder, ListedNode
+from sealbox.server.db.engine import Engine, read_only, writing
+from sealbox.server.db.nodes import RECORD_NODE_VERSION, ListedFolder, ListedNode
 from sealbox.server.errors import not_found
-
-# Where a node record carries its node version (spec/metadata.md, "Node records": a public field).
-RECORD_NODE_VERSION = slice(39, 47)
+from sealbox.server.services.collector import Collector
 
 __all__ = ["DriveService", "ListedFolder", "ListedNode", "Listing"]
 
@@ -38,8 +37,9 @@ class Listing:
 
 
 class DriveService:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, collector: Collector) -> None:
         self._engine = engine
+        self._collector = collector
 
     def _node(self, user_id: bytes, node_id: bytes) -> m.NodeView:
         with read_only(self._engine) as conn:
@@ -82,3 +82,20 @@ class DriveService:
 
     async def versions(self, user_id: bytes, node_id: bytes) -> m.VersionList:
         return await to_thread.run_sync(partial(self._versions, user_id, node_id))
+
+    def _remove_version(self, user_id: bytes, node_id: bytes, node_version: int) -> set[bytes]:
+        with writing(self._engine) as conn:
+            if nodes.node_type(conn, user_id, node_id) != "file":
+                raise not_found("file")
+            released = nodes.remove_version(conn, user_id, node_id, node_version)
+        if not released:
+            raise not_found("version")
+        return released
+
+    async def remove_version(self, user_id: bytes, node_id: bytes, node_version: int) -> None:
+        """Delete one kept version (spec/http-api.md §5.5), then collect its content if nothing
+        else references it."""
+        released = await to_thread.run_sync(
+            partial(self._remove_version, user_id, node_id, node_version)
+        )
+        await self._collector.release(released)
