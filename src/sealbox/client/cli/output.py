@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -21,6 +22,7 @@ from rich.progress import (
 )
 
 from sealbox.client.sdk.files import Reporter
+from sealbox.client.sdk.tree import Folder, Node, Tree
 
 if TYPE_CHECKING:  # context imports this module, for terminal_safe
     from sealbox.client.cli.context import Options
@@ -52,6 +54,22 @@ def _escape(ch: str) -> str:
     return f"\\U{code:08x}"
 
 
+def labelled(row: dict[str, Any], reader: Tree, parent: Folder, node: Node) -> dict[str, Any]:
+    """``row``, and for a child whose name another child shares (spec/metadata.md, "Duplicate
+    names"): the label that opens it alone and who wrote it."""
+    if len(parent.named(node.name)) > 1:
+        row |= {"duplicate": True, "label": parent.label(node), "author": reader.author(node)}
+    return row
+
+
+def duplicate_mark(row: dict[str, Any]) -> str:
+    """What a human listing adds after an item that shares its name with another."""
+    if not row.get("duplicate"):
+        return ""
+    name, author = terminal_safe(row["name"]), terminal_safe(row["author"])
+    return f"  [another item is also called {name}; this one is by {author}]"
+
+
 def human_size(size: int) -> str:
     value = float(size)
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
@@ -69,12 +87,26 @@ def emit_json(value: Any) -> None:
     typer.echo(json.dumps(value, ensure_ascii=False, indent=None))
 
 
+def renamed_note(opts: Options) -> Callable[[str, Path], None]:
+    """Say on standard error (unless -q) that a download wrote an item under another name."""
+
+    def renamed(remote: str, local: Path) -> None:
+        if not opts.quiet:
+            typer.echo(
+                f"note: {terminal_safe(remote)} was saved as {terminal_safe(str(local))}, since "
+                "another item in its folder has the same name",
+                err=True,
+            )
+
+    return renamed
+
+
 @contextmanager
 def progress_reporter(opts: Options, total: int | None, label: str) -> Iterator[Reporter]:
     """A Reporter that draws a total bar and one bar for the file in flight, or nothing at all
     when standard error is not a terminal or -q was given."""
     if not opts.show_progress():
-        yield Reporter()
+        yield Reporter(renamed=renamed_note(opts))
         return
     columns = (
         # Descriptions carry names: shown as text, never read as Rich markup ("[bold]").
@@ -101,4 +133,4 @@ def progress_reporter(opts: Options, total: int | None, label: str) -> Iterator[
             if task is not None:
                 bar.remove_task(task)
 
-        yield Reporter(start, advance, finish)
+        yield Reporter(start, advance, finish, renamed_note(opts))

@@ -13,9 +13,11 @@ from sealbox.client.cli import exits
 from sealbox.client.cli.context import Options, fail, note, options, run, with_drive
 from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.output import (
+    duplicate_mark,
     emit_json,
     format_mtime,
     human_size,
+    labelled,
     progress_reporter,
     terminal_safe,
 )
@@ -293,7 +295,7 @@ def shared_ls(
         inside = await shares.open_shared(drive, name)
         folder = await inside.folder_at(path)
         rows = []
-        for node in sorted(folder.children, key=lambda n: n.name):
+        for node in sorted(folder.children, key=lambda n: (n.name, folder.label(n))):
             row: dict[str, Any] = {
                 "name": node.name,
                 "type": "folder" if node.is_folder else "file",
@@ -302,7 +304,7 @@ def shared_ls(
             }
             if isinstance(node.metadata, FileMetadata):
                 row["size"] = node.metadata.size
-            rows.append(row)
+            rows.append(labelled(row, inside, folder, node))
         return rows
 
     rows = run(lambda: with_drive(opts, work))
@@ -310,7 +312,10 @@ def shared_ls(
         emit_json(rows)
         return
     for row in rows:
-        shown = terminal_safe(row["name"]) + ("/" if row["type"] == "folder" else "")
+        shown = terminal_safe(row.get("label", row["name"])) + (
+            "/" if row["type"] == "folder" else ""
+        )
+        shown += duplicate_mark(row)
         if long:
             size = human_size(row["size"]) if "size" in row else "-"
             when = format_mtime(row["mtime"])
