@@ -210,7 +210,7 @@ def shares_list(ctx: typer.Context, json_out: Json = False) -> None:
     """List folders you share (outgoing) and folders shared with you (incoming)."""
     opts = options(ctx)
 
-    async def work(drive: Drive) -> tuple[list[dict[str, Any]], list[shares.Refused]]:
+    async def work(drive: Drive) -> tuple[list[dict[str, Any]], shares.IncomingShares]:
         pins = {c.pin.user_id: c.verified for c in contacts.contacts(drive.session)}
         listing = await drive.api.shares()
         paths = {}
@@ -241,9 +241,10 @@ def shares_list(ctx: typer.Context, json_out: Json = False) -> None:
                     "rights": "write" if incoming.grant.rights == shares.WRITE else "read",
                 }
             )
-        return rows, listed.refused
+        return rows, listed
 
-    rows, refused = run(lambda: with_drive(opts, work))
+    rows, listed = run(lambda: with_drive(opts, work))
+    refused = listed.refused
     if json_out:
         emit_json(rows)
     else:
@@ -252,6 +253,8 @@ def shares_list(ctx: typer.Context, json_out: Json = False) -> None:
             arrow = "to" if row["direction"] == "outgoing" else "from"
             folder = terminal_safe(row["folder"])
             typer.echo(f"{row['direction']:<8}  {row['rights']:<5}  {folder}  {arrow} {who}")
+    for hidden in listed.hidden:  # not opened, nobody pinned: a note on what to accept
+        note(opts, hidden.message())
     if refused:
         # The others are listed; each refused share is named on stderr, and the exit code says
         # that something the server sent did not verify (docs/cli.md).

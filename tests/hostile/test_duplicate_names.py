@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Two children with one name (spec/metadata.md, "Duplicate names"): a write member adds a second
-``plan.txt`` whose node id sorts last. No lookup picks one of them; each has a label that opens it
-alone; a folder download writes both."""
+"""Threat catalogue A41: a write member shadows the owner's file by name (spec/metadata.md,
+"Duplicate names").
+
+Names are sealed and may repeat. Bob, a write member of alice's /team, adds a second ``plan.txt``
+whose node id sorts last, which a lookup that kept the last child by id opened for every
+``cat /team/plan.txt`` of the owner. Now no lookup picks one of them, each has a label that opens it
+alone, and a folder download writes both. SDK clients against a real server app."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import DuplicateNameError, NotFoundError
 from sealbox.client.sdk.tree import Node
 
-from .conftest import World
+from .conftest import Arena
 
 pytestmark = pytest.mark.anyio
 
@@ -58,15 +62,15 @@ async def read(drive: Drive, remote: str) -> str:
     return b"".join([piece async for piece in files.stream_file(drive, remote)]).decode()
 
 
-async def test_a_member_cannot_shadow_the_owners_file(world: World) -> None:
-    alice, bob = [await world.user(n) for n in ("alice", "bob")]
+async def test_A41_a_write_member_adds_a_same_named_file_that_sorts_last(arena: Arena) -> None:
+    alice, bob = [await arena.user(n) for n in ("alice", "bob")]
     await alice.mkdir("/team")
-    await put_text(alice, world.tmp, "/team/plan.txt", "alice's plan")
+    await put_text(alice, arena.tmp, "/team/plan.txt", "alice's plan")
     await contacts.invite(alice.session, "bob")
     await contacts.accept(bob.session, "alice")
     await shares.share_folder(alice, "/team", "bob", shares.WRITE)
     inside = await shares.open_shared(bob, "team")
-    await add_same_name(inside, "/", "plan.txt", "bob's plan", world.tmp)
+    await add_same_name(inside, "/", "plan.txt", "bob's plan", arena.tmp)
 
     # The owner's name no longer opens anything: the error names both, with their authors.
     with pytest.raises(DuplicateNameError) as excinfo:
@@ -100,28 +104,28 @@ async def test_a_member_cannot_shadow_the_owners_file(world: World) -> None:
 
     # Downloading the folder writes both: the owner's under its name, the other renamed, said.
     said: list[tuple[str, Path]] = []
-    out = world.tmp / "alice-out"
+    out = arena.tmp / "alice-out"
     await files.get(alice, ["/team"], out, files.Reporter(renamed=lambda r, p: said.append((r, p))))
     assert (out / "plan.txt").read_text() == "alice's plan"
     assert (out / "plan (________).txt").read_text() == "bob's plan"
     assert said == [("/team/plan.txt@________", out / "plan (________).txt")]
 
 
-async def test_a_name_that_imitates_a_label_names_both(world: World) -> None:
+async def test_A41_a_write_member_adds_a_name_that_imitates_a_label(arena: Arena) -> None:
     """A member who also adds a file literally called like the owner's label gains nothing: the
     label then names two items (an error), and a whole id still opens the owner's file."""
-    alice, bob = [await world.user(n) for n in ("alice", "bob")]
+    alice, bob = [await arena.user(n) for n in ("alice", "bob")]
     await alice.mkdir("/team")
-    await put_text(alice, world.tmp, "/team/plan.txt", "alice's plan")
+    await put_text(alice, arena.tmp, "/team/plan.txt", "alice's plan")
     await contacts.invite(alice.session, "bob")
     await contacts.accept(bob.session, "alice")
     await shares.share_folder(alice, "/team", "bob", shares.WRITE)
     inside = await shares.open_shared(bob, "team")
-    await add_same_name(inside, "/", "plan.txt", "bob's plan", world.tmp)
+    await add_same_name(inside, "/", "plan.txt", "bob's plan", arena.tmp)
     folder = await alice.folder_at("/team")
     (mine,) = [n for n in folder.named("plan.txt") if n.node_id != LAST]
     label = folder.label(mine)
-    imitation = world.tmp / "imitation" / label
+    imitation = arena.tmp / "imitation" / label
     imitation.parent.mkdir()
     imitation.write_text("bob's imitation")
     await files.put(inside, [imitation], "/", files.Reporter())
@@ -139,6 +143,6 @@ async def test_a_name_that_imitates_a_label_names_both(world: World) -> None:
         opened[folder.label(node)] = await read(alice, f"/team/{folder.label(node)}")
     assert sorted(opened.values()) == ["alice's plan", "bob's imitation", "bob's plan"]
     # A download writes all three, each under a name of its own.
-    out = world.tmp / "out"
+    out = arena.tmp / "out"
     await files.get(alice, ["/team"], out, files.Reporter())
     assert sorted(p.read_text() for p in out.iterdir()) == sorted(opened.values())
