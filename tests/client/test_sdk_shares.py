@@ -193,7 +193,9 @@ async def test_contacts_invitations_and_listing(world: World) -> None:
     # Removing the contact keeps the share and the pin; --forget-key drops the pin too.
     await contacts.remove(alice.session, "bob")
     assert [c.state for c in await contacts.listing(alice.session)] == ["pinned"]
-    assert [s.name for s in (await shares.incoming(bob)).shares] == ["team"]
+    # bob still has the share, hidden now that alice is no longer his contact (issue 13 item 8).
+    listed = await shares.incoming(bob)
+    assert listed.shares == [] and [h.owner for h in listed.hidden] == ["alice"]
     with pytest.raises(ApiError) as gone:
         await contacts.remove(alice.session, "bob", forget_key=True)
     assert gone.value.status == 404

@@ -26,9 +26,11 @@ from sealbox.client.cli.context import (
 from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.output import (
     Json,
+    duplicate_mark,
     emit_json,
     format_mtime,
     human_size,
+    labelled,
     terminal_safe,
 )
 from sealbox.client.cli.progress import progress_reporter
@@ -68,9 +70,10 @@ def _row(path: str, node: Node) -> dict[str, Any]:
 
 def _print_rows(rows: list[dict[str, Any]], long: bool) -> None:
     for row in rows:
-        name = terminal_safe(row["path"] if row.get("recursive") else row["name"])
+        name = terminal_safe(row["path"] if row.get("recursive") else row.get("label", row["name"]))
         if row["type"] == "folder":
             name += "/"
+        name += duplicate_mark(row)
         if long:
             size = human_size(row["size"]) if row["type"] == "file" else "-"
             kind = "d" if row["type"] == "folder" else "-"
@@ -94,15 +97,20 @@ def ls(
     async def work(drive: Drive) -> list[dict[str, Any]]:
         chain, node = await drive.walk(path)
         if node is not None and not node.is_folder:
-            return [_row(path, node)]
+            return [labelled(_row(path, node), drive, chain[-1], node)]
         folder = chain[0] if node is None else await drive.open_folder(chain[-1], node)
         base = "" if path.rstrip("/") == "" else "/" + "/".join(split_path(path))
         if recursive:
             tree = await drive.iter_tree(folder, base, withheld)
-            return [_row(sub, child) | {"recursive": True} for sub, _, child in tree]
+            return [
+                labelled(_row(sub, child) | {"recursive": True}, drive, parent, child)
+                for sub, parent, child in tree
+            ]
         walks.note_withheld(folder, base, withheld)
-        children = sorted(folder.children, key=lambda n: n.name)
-        return [_row(f"{base}/{c.name}", c) for c in children]
+        return [
+            labelled(_row(f"{base}/{folder.label(c)}", c), drive, folder, c)
+            for c in sorted(folder.children, key=lambda n: (n.name, folder.label(n)))
+        ]
 
     if is_link(path):
         rows = link_commands.ls_link(opts, path, recursive, withheld)
@@ -132,6 +140,7 @@ def tree(ctx: typer.Context, path: RemotePath = "/", json_out: Json = False) -> 
             else:
                 item = {"name": step.node.name, "type": "folder", "children": []}
                 shapes[id(step.opened)] = item
+            labelled(item, drive, step.parent, step.node)
             shapes[id(step.parent)]["children"].append(item)
         return shape
 
@@ -155,7 +164,8 @@ def _draw(shape: dict[str, Any]) -> None:
     push(shape["children"], "")
     while stack:
         child, indent, last = stack.pop()
-        typer.echo(f"{indent}{'└── ' if last else '├── '}{terminal_safe(child['name'])}")
+        shown = terminal_safe(child.get("label", child["name"])) + duplicate_mark(child)
+        typer.echo(f"{indent}{'└── ' if last else '├── '}{shown}")
         if child["type"] == "folder":
             push(child["children"], indent + ("    " if last else "│   "))
 
@@ -303,7 +313,10 @@ def trash_ls(ctx: typer.Context, json_out: Json = False) -> None:
     async def work(drive: Drive) -> list[dict[str, Any]]:
         folder = await drive.trash()
         walks.note_withheld(folder, "the trash", withheld)
-        return [_row(f"/{c.name}", c) for c in sorted(folder.children, key=lambda n: n.name)]
+        return [
+            labelled(_row(f"/{folder.label(c)}", c), drive, folder, c)
+            for c in sorted(folder.children, key=lambda n: (n.name, folder.label(n)))
+        ]
 
     rows = run(lambda: with_drive(opts, work))
     if json_out:
@@ -365,8 +378,8 @@ def find(
         folder = await drive.folder_at(path)
         base = "" if path.rstrip("/") == "" else join_path(split_path(path))
         return [
-            _row(sub, node)
-            for sub, _parent, node in await drive.iter_tree(folder, base, withheld)
+            labelled(_row(sub, node), drive, parent, node)
+            for sub, parent, node in await drive.iter_tree(folder, base, withheld)
             if fnmatch.fnmatchcase(node.name, pattern)
         ]
 
@@ -375,7 +388,7 @@ def find(
         emit_json(rows)
     else:
         for row in rows:
-            typer.echo(terminal_safe(row["path"]))
+            typer.echo(terminal_safe(row["path"]) + duplicate_mark(row))
     exit_if_withheld(withheld)
 
 

@@ -61,6 +61,9 @@ OUTCOMES = (
             "used-up link", "what was not found"),
     Outcome(Exit.CONFLICT, "exists already (also `import` onto an existing name), not empty, "
             "or changed concurrently", "already exists: PATH, …"),
+    Outcome(Exit.CONFLICT, "a path names two items that share a name (a write member added one "
+            "to a shared folder): nothing was chosen", "PATH names 2 items with the same name: "
+            "NAME@ID (by …); …"),
     Outcome(Exit.AUTH, "not logged in on this device", "not logged in …"),
     Outcome(Exit.AUTH, "wrong username or password (or recovery key)", WRONG_CREDENTIALS),
     Outcome(Exit.AUTH, "a wrong password for a password link (checked here, nothing is sent)",

@@ -262,7 +262,12 @@ def ls_link(opts: Options, url: str, recursive: bool, withheld: Withheld) -> lis
             tree = await visitor.iter_tree(root, "", withheld)
             return [_node_row(sub, child) | {"recursive": True} for sub, _, child in tree]
         walks.note_withheld(root, "/", withheld)
-        return [_node_row(f"/{c.name}", c) for c in sorted(root.children, key=lambda n: n.name)]
+        # A name two children share is shown as the label that opens each alone (NAME@ID).
+        return [
+            _node_row(f"/{root.label(c)}", c)
+            | ({"label": root.label(c)} if len(root.named(c.name)) > 1 else {})
+            for c in sorted(root.children, key=lambda n: (n.name, root.label(n)))
+        ]
 
     return run(lambda: _visit(opts, address, key, work))
 

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Annotated, Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from sealbox.client.sdk.tree import Folder, Node, Tree
+
+if TYPE_CHECKING:  # context imports this module, for terminal_safe
+    from sealbox.client.cli.context import Options
 
 _NAMED_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
@@ -34,6 +41,22 @@ def _escape(ch: str) -> str:
     if code < 0x10000:
         return f"\\u{code:04x}"
     return f"\\U{code:08x}"
+
+
+def labelled(row: dict[str, Any], reader: Tree, parent: Folder, node: Node) -> dict[str, Any]:
+    """``row``, and for a child whose name another child shares (spec/metadata.md, "Duplicate
+    names"): the label that opens it alone and who wrote it."""
+    if len(parent.named(node.name)) > 1:
+        row |= {"duplicate": True, "label": parent.label(node), "author": reader.author(node)}
+    return row
+
+
+def duplicate_mark(row: dict[str, Any]) -> str:
+    """What a human listing adds after an item that shares its name with another."""
+    if not row.get("duplicate"):
+        return ""
+    name, author = terminal_safe(row["name"]), terminal_safe(row["author"])
+    return f"  [another item is also called {name}; this one is by {author}]"
 
 
 def human_size(size: int) -> str:
@@ -86,3 +109,17 @@ Json = Annotated[
         callback=_json_mode,
     ),
 ]
+
+
+def renamed_note(opts: Options) -> Callable[[str, Path], None]:
+    """Say on standard error (unless -q) that a download wrote an item under another name."""
+
+    def renamed(remote: str, local: Path) -> None:
+        if not opts.quiet:
+            typer.echo(
+                f"note: {terminal_safe(remote)} was saved as {terminal_safe(str(local))}, since "
+                "another item in its folder has the same name",
+                err=True,
+            )
+
+    return renamed

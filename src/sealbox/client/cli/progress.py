@@ -27,7 +27,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from sealbox.client.cli.output import human_size, terminal_safe
+from sealbox.client.cli.output import human_size, renamed_note, terminal_safe
 from sealbox.client.sdk.files import Reporter
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ def progress_reporter(opts: Options, total: int | None, label: str) -> Iterator[
     """A Reporter that draws the overall bar and the rows in flight, then leaves a summary line;
     or nothing at all when standard error is not a terminal or -q was given."""
     if not opts.show_progress():
-        yield Reporter()
+        yield Reporter(renamed=renamed_note(opts))
         return
     console = Console(stderr=True)
     columns = (
@@ -134,7 +134,7 @@ def progress_reporter(opts: Options, total: int | None, label: str) -> Iterator[
     ) as bar:
         board = _Board(bar, label, total)
         try:
-            yield Reporter(board.start, board.advance, board.finish)
+            yield Reporter(board.start, board.advance, board.finish, renamed_note(opts))
         finally:
             summary = board.summary()
     console.print(summary, markup=False, highlight=False)

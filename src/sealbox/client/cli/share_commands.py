@@ -15,9 +15,11 @@ from sealbox.client.cli.context import Options, done, fail, note, options, run, 
 from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.output import (
     Json,
+    duplicate_mark,
     emit_json,
     format_mtime,
     human_size,
+    labelled,
     terminal_safe,
 )
 from sealbox.client.cli.progress import progress_reporter
@@ -227,7 +229,7 @@ def shares_list(ctx: typer.Context, json_out: Json = False) -> None:
     """List folders you share (outgoing) and folders shared with you (incoming)."""
     opts = options(ctx)
 
-    async def work(drive: Drive) -> tuple[list[dict[str, Any]], list[shares.Refused]]:
+    async def work(drive: Drive) -> tuple[list[dict[str, Any]], shares.IncomingShares]:
         pins = {c.pin.user_id: c.verified for c in contacts.contacts(drive.session)}
         listing = await drive.api.shares()
         paths = {}
@@ -258,9 +260,10 @@ def shares_list(ctx: typer.Context, json_out: Json = False) -> None:
                     "rights": "write" if incoming.grant.rights == shares.WRITE else "read",
                 }
             )
-        return rows, listed.refused
+        return rows, listed
 
-    rows, refused = run(lambda: with_drive(opts, work))
+    rows, listed = run(lambda: with_drive(opts, work))
+    refused = listed.refused
     if json_out:
         emit_json(rows)
     else:
@@ -269,6 +272,8 @@ def shares_list(ctx: typer.Context, json_out: Json = False) -> None:
             arrow = "to" if row["direction"] == "outgoing" else "from"
             folder = terminal_safe(row["folder"])
             typer.echo(f"{row['direction']:<8}  {row['rights']:<5}  {folder}  {arrow} {who}")
+    for hidden in listed.hidden:  # not opened, nobody pinned: a note on what to accept
+        note(opts, hidden.message())
     if refused:
         # The others are listed; each refused share is named on stderr, and the exit code says
         # that something the server sent did not verify (docs/cli.md).
@@ -312,7 +317,7 @@ def shared_ls(
         inside = await shares.open_shared(drive, name)
         folder = await inside.folder_at(path)
         rows = []
-        for node in sorted(folder.children, key=lambda n: n.name):
+        for node in sorted(folder.children, key=lambda n: (n.name, folder.label(n))):
             row: dict[str, Any] = {
                 "name": node.name,
                 "type": "folder" if node.is_folder else "file",
@@ -321,7 +326,7 @@ def shared_ls(
             }
             if isinstance(node.metadata, FileMetadata):
                 row["size"] = node.metadata.size
-            rows.append(row)
+            rows.append(labelled(row, inside, folder, node))
         return rows
 
     rows = run(lambda: with_drive(opts, work))
@@ -329,7 +334,10 @@ def shared_ls(
         emit_json(rows)
         return
     for row in rows:
-        shown = terminal_safe(row["name"]) + ("/" if row["type"] == "folder" else "")
+        shown = terminal_safe(row.get("label", row["name"])) + (
+            "/" if row["type"] == "folder" else ""
+        )
+        shown += duplicate_mark(row)
         if long:
             size = human_size(row["size"]) if "size" in row else "-"
             when = format_mtime(row["mtime"])

@@ -226,7 +226,7 @@ class Editor(Tree):
             ]
             after[folder_id] = Folder(
                 folder_id, folder.key, mf.parse_manifest(signed), children + added,
-                ancestry=folder.ancestry,
+                ancestry=folder.ancestry, author=folder.author,
             )  # fmt: skip
         for put in change.puts:
             if put.manifest is not None:

@@ -26,8 +26,10 @@ class Identity:
     verified: bool
 
 
-async def identity(session: Session, username: str) -> Identity:
-    """The user's bundle, accepted against the pin (pinned unverified on first sight).
+async def identity(session: Session, username: str, first_sight: bool = True) -> Identity:
+    """The user's bundle, accepted against the pin (pinned unverified on first sight, unless
+    ``first_sight`` is False: then a user with no pin is checked but not pinned, for showing a
+    name only, never for sealing to them or trusting their signature).
 
     Raises IntegrityError ``key_changed`` (or ``rollback``) without touching the pin when the
     server offers a key the pin does not vouch for.
@@ -52,7 +54,8 @@ async def identity(session: Session, username: str) -> Identity:
     if bundle.user_id != reply.user_id:
         raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the bundle names another account")
     verified = pinned[1] if pinned else False
-    session.state.save_pin(session.user_id, bundle.pin(), name, verified)
+    if pinned or first_sight:
+        session.state.save_pin(session.user_id, bundle.pin(), name, verified)
     return Identity(name, bundle, verified)
 
 
@@ -150,9 +153,13 @@ async def invite(session: Session, username: str) -> Identity:
 
 async def accept(session: Session, username: str) -> Identity:
     """Accept the invitation from ``username``, pinning the inviter's key on first sight (or
-    refusing with ``key_changed`` if it differs from the pin)."""
+    refusing with ``key_changed`` if it differs from the pin). For someone who is a contact
+    already (accepted on another device), this pins their key here; this explicit step is what
+    shows their shares on this device (spec/sharing.md, "Shares from contacts only")."""
     found = await identity(session, username)
-    await session.api.accept_contact(found.username)
+    accepted = {view.user_id for view in (await session.api.contacts()).accepted}
+    if found.bundle.user_id not in accepted:
+        await session.api.accept_contact(found.username)
     return found
 
 

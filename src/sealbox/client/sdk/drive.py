@@ -35,7 +35,7 @@ class Drive(Editor):
         async def attempt() -> None:
             folder = await self.root()
             for depth, name in enumerate(parts):
-                node = folder.child(name)
+                node = folder.resolve(name)
                 last = depth == len(parts) - 1
                 if node is not None:
                     if not node.is_folder:
@@ -187,7 +187,7 @@ class Drive(Editor):
 
         async def attempt() -> str:
             trash = await self.trash()
-            node = trash.child(name)
+            node = trash.resolve(name)
             if node is None:
                 raise NotFoundError(f"not in the trash: {name}")
             origin = node.metadata.trashed_from or self.session.root_id
@@ -248,11 +248,11 @@ class Drive(Editor):
 def _free_name(folder: Folder, name: str, stamp: str) -> str:
     """``name``, or a variant stamped with the time that does not collide inside ``folder`` (for
     the trash)."""
-    if folder.child(name) is None:
+    if not folder.named(name):
         return name
     candidate = f"{name} (deleted {stamp})"
     counter = 2
-    while folder.child(candidate) is not None:
+    while folder.named(candidate):
         candidate = f"{name} (deleted {stamp} {counter})"
         counter += 1
     return candidate

@@ -250,7 +250,7 @@ async def _folder(drive: Drive, path: str) -> Folder:
 
 
 def _free(folder: Folder, name: str) -> str:
-    if folder.child(name) is None:
+    if not folder.named(name):
         return name
     stem, dot, ext = name.rpartition(".")
     if not dot or not stem:
@@ -258,7 +258,7 @@ def _free(folder: Folder, name: str) -> str:
     counter = 2
     while True:
         candidate = f"{stem} ({counter}){'.' + ext if ext else ''}"
-        if folder.child(candidate) is None:
+        if not folder.named(candidate):
             return candidate
         counter += 1
 

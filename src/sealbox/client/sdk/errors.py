@@ -30,6 +30,20 @@ class ConflictError(SealboxError):
     """The operation conflicts with what is there (an existing name, a non-empty folder...)."""
 
 
+class DuplicateNameError(ConflictError):
+    """A path names two or more children that share a name (spec/metadata.md, "Duplicate
+    names"): nothing was picked. ``choices`` are each one's label and author."""
+
+    def __init__(self, path: str, choices: list[tuple[str, str]]) -> None:
+        self.path = path
+        self.choices = choices
+        shown = "; ".join(f"{label} (by {author})" for label, author in choices)
+        super().__init__(
+            f"{path} names {len(choices)} items with the same name: {shown}. Nothing was "
+            "chosen; name the one you mean as shown, NAME@ID (see `sealbox ls -l`)"
+        )
+
+
 class NotLoggedIn(SealboxError):
     """No session is stored locally."""
 

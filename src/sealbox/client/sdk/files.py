@@ -17,7 +17,7 @@ from pathlib import Path
 from stat import S_ISDIR
 from typing import Protocol
 
-from sealbox.client.sdk import transfers, walks
+from sealbox.client.sdk import duplicates, transfers, walks
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.changes import Change
 from sealbox.client.sdk.drive import Drive
@@ -43,6 +43,9 @@ class Reporter:
     start_file: Callable[[str, int], None] = lambda name, size: None
     advance: Callable[[int], None] = lambda n: None
     finish_file: Callable[[str], None] = lambda name: None
+    # A download wrote an item under another name, since another item in its folder has the same
+    # one (spec/metadata.md, "Duplicate names"): (remote path, local path).
+    renamed: Callable[[str, Path], None] = lambda remote, local: None
 
 
 class _Batch:
@@ -317,9 +320,25 @@ async def _get_tree(
     """Every folder below ``top``, one at a time, parents first (walks.py: no recursion, no
     cycle, bounded depth); paths in ``withheld`` are the remote ones."""
     base = top.path.rstrip("/")
+    me = drive.session.user_id if isinstance(drive, Drive) else None
+    places: dict[bytes, Path] = {}  # where each folder met so far goes, by folder id
     async for path, folder in walks.folders_below(drive, top, base, withheld):
-        local = dest.joinpath(*path[len(base) :].split("/")[1:])
-        await _get_folder_files(drive, folder, local, report)
+        local = places.pop(folder.folder_id, dest)
+        names = _local_names(folder, me, path, local, report)
+        places.update((n.node_id, local / names[n.node_id]) for n in folder.children if n.is_folder)
+        await _get_folder_files(drive, folder, local, report, names)
+
+
+def _local_names(
+    folder: Folder, me: bytes | None, path: str, local: Path, report: Reporter
+) -> dict[bytes, str]:
+    """Each child's local name: every child is written, those whose name another child shares
+    under names of their own, each reported (spec/metadata.md, "Duplicate names")."""
+    names = duplicates.local_names(folder.by_name, me)
+    for node in folder.children:
+        if names[node.node_id] != node.name:
+            report.renamed(f"{path}/{folder.label(node)}", local / names[node.node_id])
+    return names
 
 
 def make_local_folder(path: Path) -> None:
@@ -339,14 +358,16 @@ def make_local_folder(path: Path) -> None:
 
 
 async def _get_folder_files(
-    drive: TreeReader, folder: Folder, dest: Path, report: Reporter
+    drive: TreeReader, folder: Folder, dest: Path, report: Reporter, names: dict[bytes, str]
 ) -> None:
     make_local_folder(dest)
     small = []
     for node in folder.children:
         if not node.is_folder and node.size <= transfers.INLINE_MAX:
             key = node.record.open_file_key(folder.key)
-            small.append(SmallFile(key, as_file_metadata(node.metadata), dest / node.name))
+            small.append(
+                SmallFile(key, as_file_metadata(node.metadata), dest / names[node.node_id])
+            )
     # Small files are latency-bound: many go in one request where the API allows it, several
     # requests at once; large ones already keep several chunk requests in flight each.
     hooks = Hooks(report.start_file, report.advance, report.finish_file)
@@ -356,4 +377,4 @@ async def _get_folder_files(
         await download_each(drive.api, small, hooks)
     for node in sorted(folder.children, key=lambda n: n.name):
         if not node.is_folder and node.size > transfers.INLINE_MAX:
-            await _get_file(drive, folder, node, dest / node.name, report)
+            await _get_file(drive, folder, node, dest / names[node.node_id], report)

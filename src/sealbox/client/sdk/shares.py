@@ -16,7 +16,7 @@ share list: who leaves on ``unshare``, and who gets the new keys afterwards.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sealbox.client.sdk import contacts
 from sealbox.client.sdk.account import normalize_username
@@ -191,27 +191,73 @@ class Refused:
 
 
 @dataclass(frozen=True)
+class Hidden:
+    """A share the server lists for this account from someone who is not an accepted contact
+    with a key pinned on this device: not opened, nothing fetched or pinned for it, until the
+    person accepts them (spec/sharing.md, "Shares from contacts only"). The owner's name is only
+    what the server says."""
+
+    view: m.ShareView
+    invited: bool  # they invited this account: `contacts accept` shows the share
+    contact: bool  # an accepted contact whose key this device has not pinned yet
+
+    @property
+    def owner(self) -> str:
+        return self.view.owner_username
+
+    def advice(self) -> str:
+        """What the person can do to see the share."""
+        if self.invited or self.contact:
+            return f"accept them with `sealbox contacts accept {self.owner}` to see it"
+        return f"it shows once you and {self.owner} are contacts (`sealbox contacts invite`)"
+
+    def message(self) -> str:
+        return (
+            f"a share from {self.owner} (as the server names them) is hidden, since you have not "
+            f"accepted them as a contact on this device: {self.advice()}"
+        )
+
+
+@dataclass(frozen=True)
 class IncomingShares:
     """The shares granted to this account: those whose envelopes opened, and those refused. One
-    bad envelope is left out and reported; it does not hide the others."""
+    bad envelope is left out and reported; it does not hide the others. Shares from people who
+    are not accepted contacts pinned here are ``hidden``."""
 
     shares: list[Incoming]
     refused: list[Refused]
+    hidden: list[Hidden] = field(default_factory=list)
 
 
 async def incoming(drive: Drive) -> IncomingShares:
-    shares: list[Incoming] = []
-    refused: list[Refused] = []
-    for view in (await drive.api.shares()).incoming:
+    """Open the shares granted to this account, each with its owner's pinned key. Listing never
+    pins anyone: a share from someone not pinned here, or not an accepted contact, stays hidden
+    until the person accepts them (a server could otherwise make a first sight happen, with a key
+    of its own making, just by listing a share)."""
+    s = drive.session
+    listed = await drive.api.shares()
+    known = await drive.api.contacts()
+    accepted = {view.user_id for view in known.accepted}
+    inviting = {view.user_id for view in known.incoming}
+    found = IncomingShares([], [])
+    for view in listed.incoming:
+        pinned = s.state.pin(s.user_id, view.owner_id)
+        if view.owner_id not in accepted or pinned is None:
+            hidden = Hidden(view, view.owner_id in inviting, view.owner_id in accepted)
+            found.hidden.append(hidden)
+            continue
         try:
-            shares.append(await _opened(drive, view))
+            found.shares.append(await _opened(drive, view, pinned[1]))
         except (IntegrityError, NotFoundError) as exc:
-            refused.append(Refused(view, exc))
-    return IncomingShares(shares, refused)
+            found.refused.append(Refused(view, exc))
+    return found
 
 
-async def _opened(drive: Drive, view: m.ShareView) -> Incoming:
-    owner = await contacts.identity(drive.session, view.owner_username)
+async def _opened(drive: Drive, view: m.ShareView, pinned_name: str) -> Incoming:
+    """Open a share whose owner this device has pinned as ``pinned_name``."""
+    if view.owner_username != pinned_name:
+        raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the share names another owner")
+    owner = await contacts.identity(drive.session, pinned_name)
     if owner.bundle.user_id != view.owner_id:
         raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the share names another owner")
     s = drive.session
@@ -275,7 +321,7 @@ async def open_shared(drive: Drive, which: str) -> SharedDrive:
         )
         raise bad.error
     if not found:
-        raise NotFoundError(f"no folder shared with you is called {which}")
+        raise NotFoundError(f"no folder shared with you is called {which}{_hidden_note(listed)}")
     if len(found) > 1:
         raise SealboxError(f"several shares are called {which}; use the share id")
     share = found[0]
@@ -288,6 +334,17 @@ async def open_shared(drive: Drive, which: str) -> SharedDrive:
         writers[user_id] = key
         names[user_id] = await _writer_name(drive, user_id, key, usernames.get(user_id))
     return SharedDrive(drive, share, writers, names, drive.rng)
+
+
+def _hidden_note(listed: IncomingShares) -> str:
+    """Why a share asked for may be hidden: it may come from someone not yet accepted."""
+    if not listed.hidden:
+        return ""
+    first = listed.hidden[0]
+    return (
+        f" that you accepted; {len(listed.hidden)} share(s) from people you have not accepted "
+        f"as contacts are hidden (from {first.owner}, says the server: {first.advice()})"
+    )
 
 
 def verified_roster(drive: Drive, share: Incoming, owner: Pin) -> Roster | None:
@@ -329,7 +386,7 @@ async def _writer_name(drive: Drive, user_id: bytes, key: bytes, username: str |
     against the pin) has the key the owner's roster lists; marked unverified unless verified."""
     if username is not None:
         try:
-            found = await contacts.identity(drive.session, username)
+            found = await contacts.identity(drive.session, username, first_sight=False)
         except IntegrityError:
             found = None
         if found and found.bundle.user_id == user_id and found.bundle.keys.sign_public == key:

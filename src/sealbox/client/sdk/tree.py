@@ -12,10 +12,15 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-from sealbox.client.sdk import walks
+from sealbox.client.sdk import duplicates, walks
 from sealbox.client.sdk.account import Session
 from sealbox.client.sdk.contacts import write_members
-from sealbox.client.sdk.errors import NotFoundError, SealboxError, WithheldError
+from sealbox.client.sdk.errors import (
+    DuplicateNameError,
+    NotFoundError,
+    SealboxError,
+    WithheldError,
+)
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.walks import Ancestry, Withheld, ancestry_of
 from sealbox.crypto import manifest as mf
@@ -68,13 +73,50 @@ class Folder:
     # The verified path the client walked to this folder (walks.py); None for a folder made up
     # locally, which counts as a top of its own.
     ancestry: Ancestry | None = None
-    _by_name: dict[str, Node] = field(default_factory=dict, repr=False)
+    # Who wrote a child, as the reader knows them: for the message when a name is ambiguous.
+    author: Callable[[Node], str] | None = field(default=None, repr=False)
+    _by_name: dict[str, list[Node]] = field(default_factory=dict, repr=False)
+    _labels: dict[bytes, str] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self._by_name = {child.name: child for child in self.children}
+        self._by_name = duplicates.group(self.children)
 
     def child(self, name: str) -> Node | None:
-        return self._by_name.get(name)
+        """The child called exactly ``name`` (to replace, or to check a name is free); None if
+        none. Several raise DuplicateNameError: nothing is picked."""
+        found = self.named(name)
+        if len(found) > 1:
+            raise self.ambiguous(name, found)
+        return found[0] if found else None
+
+    def resolve(self, component: str) -> Node | None:
+        """The one child a path component names: a name, or ``NAME@ID`` for one of several with
+        a name (spec/metadata.md, "Duplicate names"); None if none. Naming several raises
+        DuplicateNameError: nothing is picked."""
+        found = duplicates.matching(self._by_name, component)
+        if len(found) > 1:
+            raise self.ambiguous(component, found)
+        return found[0] if found else None
+
+    def named(self, name: str) -> list[Node]:
+        """Every child called exactly ``name``."""
+        return list(self._by_name.get(name, ()))
+
+    @property
+    def by_name(self) -> Mapping[str, list[Node]]:
+        """The children by exact name (a list, since names may repeat)."""
+        return self._by_name
+
+    def label(self, node: Node) -> str:
+        """How listings show ``node``: its name, or ``NAME@ID`` where another child shares it."""
+        if self._labels is None:
+            self._labels = duplicates.labels(self._by_name)
+        return self._labels[node.node_id]
+
+    def ambiguous(self, component: str, found: list[Node]) -> DuplicateNameError:
+        path = ancestry_of(self).path.rstrip("/") + "/" + component
+        author = self.author or (lambda node: "a writer this folder does not name")
+        return DuplicateNameError(path, [(self.label(n), author(n)) for n in found])
 
     def entries(self) -> list[mf.ManifestEntry]:
         return list(self.manifest.entries)
@@ -144,7 +186,20 @@ class Tree:
             folder, mark = verify_listing(listing, folder_id, key, writers, seen)
         s.state.save_mark(s.user_id, folder_id, mark)
         folder.ancestry = ancestry
+        folder.author = self.author
         return folder
+
+    def author(self, node: Node) -> str:
+        """Who wrote ``node``'s record, as this device knows them: this account, a pinned user
+        (marked unverified until safety numbers are compared), or a writer it has not pinned."""
+        s = self.session
+        writer = node.record.writer_id
+        if writer == s.user_id:
+            return f"{s.username} (you)"
+        pinned = s.state.pin(s.user_id, writer)
+        if pinned is None:
+            return "a writer this device has not pinned"
+        return pinned[1] if pinned[2] else f"{pinned[1]} (unverified)"
 
     async def reload(self, folder: Folder) -> Folder:
         """List ``folder`` again, found where it was found before."""
@@ -161,7 +216,7 @@ class Tree:
 
     async def open_folder(self, parent: Folder, node: Node) -> Folder:
         """A child folder, verified; refused if it is already on the path here or too deep."""
-        ancestry = ancestry_of(parent).below(node.node_id, node.name)
+        ancestry = ancestry_of(parent).below(node.node_id, parent.label(node))
         key = node.record.open_folder_key(parent.key)
         return await self.folder(node.node_id, key, ancestry)
 
@@ -285,7 +340,7 @@ async def walk_path(
     chain = [root]
     node: Node | None = None
     for depth, name in enumerate(parts):
-        node = chain[-1].child(name)
+        node = chain[-1].resolve(name)
         if node is None:
             missing(chain[-1], f"no such file or folder{where}: {join_path(parts[: depth + 1])}")
         if depth < len(parts) - 1:

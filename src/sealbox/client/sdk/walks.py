@@ -97,7 +97,7 @@ class Opener(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    path: str  # the top's prefix, then the names down to the node
+    path: str  # the top's prefix, then the labels (names, or NAME@ID) down to the node
     parent: Folder
     node: Node
     opened: Folder | None  # the node's own listing, for a folder
@@ -121,7 +121,7 @@ async def walk_tree(
         if node is None:
             stack.pop()
             continue
-        path = f"{base}/{node.name}"
+        path = f"{base}/{folder.label(node)}"  # NAME@ID where names repeat: it opens this node
         if not node.is_folder:
             yield Step(path, folder, node, None)
             continue
@@ -165,4 +165,4 @@ def _shortened(path: str, keep: int = 4) -> str:
 
 
 def _by_name(folder: Folder) -> list[Node]:
-    return sorted(folder.children, key=lambda n: n.name)
+    return sorted(folder.children, key=lambda n: (n.name, folder.label(n)))
