@@ -47,7 +47,7 @@ async def source() -> Response:
 
 @router.get(routes.READYZ)
 async def readyz(svc: ServicesDep) -> JSONResponse:
-    down = await health.unavailable(svc.engine, svc.blobs)
+    down = await health.unavailable(svc.engine, svc.blobs, svc.metrics.blob_store_failed)
     if down:
         return error_response(ErrorCode.UNAVAILABLE, f"not ready: {' and '.join(down)} unavailable")
     return JSONResponse({"status": "ready"})

@@ -33,17 +33,26 @@ async def _database_answers(engine: Engine) -> bool:
     return True
 
 
-async def _blobs_answer(blobs: BlobStore) -> bool:
+async def _blobs_answer(blobs: BlobStore, count_failure: Callable[[str], None]) -> bool:
     try:
         with anyio.fail_after(READY_TIMEOUT_SECONDS):
             await blobs.stat(PROBE_KEY)
+    except TimeoutError:
+        # The store did not answer in time: a failure of the store like any other, though the
+        # metered store saw only a cancelled call (a store that retries a refused connection
+        # with backoff can take that long).
+        count_failure("stat")
+        return False
     except Exception:
         return False
     return True
 
 
-async def unavailable(engine: Engine, blobs: BlobStore) -> list[str]:
-    """The dependencies that do not answer now ("database", "blob store"); empty when ready."""
+async def unavailable(
+    engine: Engine, blobs: BlobStore, count_failure: Callable[[str], None] = lambda _: None
+) -> list[str]:
+    """The dependencies that do not answer now ("database", "blob store"); empty when ready.
+    A blob store that does not answer in time is counted with ``count_failure``."""
     results: dict[str, bool] = {}
 
     async def check(name: str, probe: Callable[[], Awaitable[bool]]) -> None:
@@ -51,7 +60,7 @@ async def unavailable(engine: Engine, blobs: BlobStore) -> list[str]:
 
     async with anyio.create_task_group() as group:
         group.start_soon(check, "database", partial(_database_answers, engine))
-        group.start_soon(check, "blob store", partial(_blobs_answer, blobs))
+        group.start_soon(check, "blob store", partial(_blobs_answer, blobs, count_failure))
     return [name for name in ("database", "blob store") if not results[name]]
 
 
