@@ -3,6 +3,7 @@
 notice; ``limit`` strikes within ``window_days`` suspend the account. Overturned strikes (a
 successful counter-notice or appeal) are not passed in, so they never count."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -25,12 +26,12 @@ class StrikePolicy:
         if self.limit < 1 or self.window_days < 1:
             raise ValueError("the strike limit and window must be at least 1")
 
-    def counting(self, strike_times: list[float], now: float) -> int:
+    def counting(self, strike_times: Sequence[float], now: float) -> int:
         """How many strikes fall inside the window that ends now."""
         since = now - self.window_days * DAY
         return sum(1 for t in strike_times if since < t <= now)
 
-    def verdict(self, strike_times: list[float], now: float) -> Verdict:
+    def verdict(self, strike_times: Sequence[float], now: float) -> Verdict:
         """What the strikes in force call for. With ``warning`` on, the first strike warns."""
         counted = self.counting(strike_times, now)
         if counted >= self.limit:
