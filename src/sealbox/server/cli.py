@@ -13,6 +13,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from sealbox.server import compliance_cli
 from sealbox.server.app import build_services, create_app
 from sealbox.server.blobs.url import open_blob_store
 from sealbox.server.db.engine import make_engine
@@ -33,9 +34,10 @@ admin = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
     context_settings=HELP_SETTINGS,
-    help="Maintenance: migrations, collection, quotas.",
+    help="Maintenance (migrations, collection, quotas) and notice and action (docs/compliance.md).",
 )
 app.add_typer(admin, name="admin")
+compliance_cli.register(admin)
 console = Console(stderr=True)
 
 DEFAULT_PORT = 8470

@@ -15,6 +15,7 @@ from sealbox.client.cli import (
     drive_commands,
     drop_commands,
     link_commands,
+    notice_commands,
     share_commands,
 )
 from sealbox.client.cli.context import make_options
@@ -96,6 +97,7 @@ drive_commands.register(app)
 link_commands.register(app)
 share_commands.register(app)
 drop_commands.register(app)
+notice_commands.register(app)
 
 
 def main() -> None:
