@@ -6,6 +6,7 @@ to the append-only audit record."""
 
 import asyncio
 import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,7 +64,9 @@ def register(admin: typer.Typer) -> None:
 
 @contextmanager
 def services(data: Path, db: str | None) -> Iterator[Services]:
-    built = build_services(Settings(data_dir=data.resolve(), db_url=db))
+    # The blob store comes from $SEALBOX_BLOBS as for `sealbox server` (removals free blobs).
+    blobs = os.environ.get("SEALBOX_BLOBS") or None
+    built = build_services(Settings(data_dir=data.resolve(), db_url=db, blobs_url=blobs))
     try:
         yield built
     except ServiceError as exc:
@@ -108,11 +111,13 @@ def case_line(c: w.CaseView) -> str:
             f"priority={c.priority} links={len(c.link_ids)}{missing}")  # fmt: skip
 
 
+RoleOpt = Annotated[str, typer.Option("--role", help="operator or inspector")]
+
+
 @operators_app.command("add")
 def operators_add(
-    name: str, role: Annotated[str, typer.Option("--role", help="operator or inspector")] = "operator",
-    data: DataOpt = DEFAULT_DATA, db: DbOpt = None,
-) -> None:  # fmt: skip
+    name: str, role: RoleOpt = "operator", data: DataOpt = DEFAULT_DATA, db: DbOpt = None
+) -> None:
     """Create an operator (or inspector) token; it is shown once."""
     if role not in ("operator", "inspector"):
         console.print("--role is operator or inspector")
