@@ -26,8 +26,12 @@ def admin(server: ServerProcess, *args: str) -> str:
     # The admin commands take the blob store from $SEALBOX_BLOBS, as the server's --blobs.
     extra = server.extra
     blobs = {"SEALBOX_BLOBS": extra[extra.index("--blobs") + 1]} if "--blobs" in extra else {}
+    # Ids are base64url and may start with "-": they follow "--", and the options come first.
+    ids = list(args[args.index("--") :]) if "--" in args else []
+    words = list(args[: len(args) - len(ids)])
     done = subprocess.run(
-        [sys.executable, "-m", "sealbox", "admin", *args, "--data", str(server.data_dir), *db],
+        [sys.executable, "-m", "sealbox", "admin", *words, "--data", str(server.data_dir), *db,
+         *ids],
         capture_output=True, text=True, timeout=300, check=False,
         env={**os.environ, **server.env, **blobs},
     )  # fmt: skip
@@ -62,25 +66,28 @@ def test_a_full_notice_cycle_leaves_no_marker(
     admin(server, "operators", "add", "olga")
     receipt = httpx.post(f"{server.url}/v1/notices", json=notice(url), timeout=30).json()
     case = receipt["notice_id"]
-    acted = json.loads(admin(server, "cases", "act", case, "--operator", "olga", "--json"))
+    acted = json.loads(admin(server, "cases", "act", "--operator", "olga", "--json", "--", case))
     assert acted["state"] == "actioned"
     assert httpx.post(f"{server.url}/v1/links/{url.split('/l/')[1].split('#')[0]}/open",
                       timeout=30).json()["error"] == "link_removed"  # fmt: skip
 
     listed = json.loads(alice("notices", "--json").stdout)
     assert [c["case_id"] for c in listed["cases"]] == [case]
-    shown = alice("notices", "show", case).stdout
+    shown = alice("notices", "show", "--", case).stdout
     assert "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS" in shown
-    countered = alice("notices", "counter", case, "--name", "Alice A.", "--address", "1 Main St",
-                      "--phone", "+1 555 0100", "--under-penalty-of-perjury").stdout  # fmt: skip
+    countered = alice("notices", "counter", "--name", "Alice A.", "--address", "1 Main St",
+                      "--phone", "+1 555 0100", "--under-penalty-of-perjury",
+                      "--", case).stdout  # fmt: skip
     assert "restored on" in countered
-    assert "a person will decide" in alice("notices", "appeal", case, "--reason", "mine").stdout
+    assert (
+        "a person will decide" in alice("notices", "appeal", "--reason", "mine", "--", case).stdout
+    )
 
     report = {"category": "other_illegal", "url": other, "description": "reported"}
     assert httpx.post(f"{server.url}/v1/abuse-reports", json=report, timeout=30).status_code == 201
     appeals = json.loads(admin(server, "appeals", "list", "--json"))["appeals"]
-    decided = admin(server, "appeals", "decide", appeals[0]["appeal_id"], "grant",
-                    "--operator", "olga", "--reason", "licence shown")  # fmt: skip
+    decided = admin(server, "appeals", "decide", "--operator", "olga", "--reason", "licence shown",
+                    "--", appeals[0]["appeal_id"], "grant")  # fmt: skip
     assert "granted" in decided
     assert "appeal_granted" in admin(server, "audit")
 

@@ -10,10 +10,19 @@ import pytest
 from sqlalchemy import select
 
 from sealbox.server.db.compliance_tables import audit_log, outbox
-from sealbox.server.db.schema import metadata
-from sealbox.testing.http_api import ok
-from tests.server.compliance_world import KEY, World, build, e, file_notice, link_status, notice
-from tests.server.compliance_world import make_link, url
+from sealbox.server.db.schema import metadata, nodes
+from sealbox.testing.http_api import file_put, new_id, ok
+from tests.server.compliance_world import (
+    KEY,
+    World,
+    build,
+    e,
+    file_notice,
+    link_status,
+    make_link,
+    notice,
+    url,
+)
 from tests.server.conftest import Server
 
 pytestmark = pytest.mark.anyio
@@ -216,3 +225,35 @@ async def test_no_link_key_in_server_state_or_logs(
     for path in server.data_dir.rglob("*"):
         if path.is_file():
             assert b"SECRETLINKKEY" not in path.read_bytes(), path
+
+
+async def test_an_upheld_abuse_report_closes_the_uploader_and_resharers(server: Server) -> None:
+    world = await build(server)
+    carol = await server.api.signup("carol")
+    put = {**file_put(new_id(), carol.root_id, world.content), "via_link": e(world.file_link)}
+    ok(await server.api.tx(carol, manifests=[carol.root_id], puts=[put]))
+    body = {"category": "csam", "url": url(world.file_link), "description": "reported"}
+    report = ok(await server.client.post("/v1/abuse-reports", json=body))["report_id"]
+    status, pending = await link_status(server, world.file_link)
+    assert status == 410 and pending["reason"] == "abuse_review"  # disabled at once
+    upheld = ok(await server.client.post(f"/v1/admin/abuse-reports/{report}/uphold",
+                                         headers=world.op))  # fmt: skip
+    assert upheld["state"] == "upheld"
+    assert upheld["decision"]["decision_account"] == "DECISION_ACCOUNT_TERMINATED"
+    for closed in (world.alice, world.bob):  # the uploader, and bob who shared it on
+        refused = await server.api.tx(closed, manifests=[closed.root_id])
+        assert refused.json()["error"] == "account_suspended"
+    assert (await server.api.tx(carol, manifests=[carol.root_id])).status_code == 200
+    warned = ok(await server.client.get("/v1/notices/mine", headers=carol.headers))["cases"]
+    assert [c["case_id"] for c in warned] == [report]
+    with server.services.engine.connect() as conn:
+        left = conn.execute(select(nodes).where(nodes.c.content_id == world.content)).all()
+    assert left == []
+
+
+async def test_scope_everywhere_still_counts_the_strike(server: Server) -> None:
+    world = await build(server)
+    await file_notice(server, world, [world.file_link], "everywhere")
+    report = ok(await server.client.get(f"/v1/admin/strikes/{e(world.alice.user_id)}",
+                                        headers=world.op))  # fmt: skip
+    assert report["counting"] == 1

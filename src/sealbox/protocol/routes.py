@@ -94,3 +94,6 @@ ADMIN_AUDIT = f"{ADMIN}/audit"
 ADMIN_INSPECTIONS_NEXT = f"{ADMIN}/inspections:next"
 ADMIN_INSPECTION = f"{ADMIN}/abuse-reports/{{report_id}}/inspection"
 ADMIN_ABUSE_STEP = f"{ADMIN}/abuse-reports/{{report_id}}/{{step}}"
+# The inspector's reads through a reported link that the report disabled for everyone else.
+ADMIN_INSPECT_OPEN = f"{ADMIN}/abuse-reports/{{report_id}}/link"
+ADMIN_INSPECT_CONTENT = f"{ADMIN}/abuse-reports/{{report_id}}/contents/{{content_id}}"

@@ -5,6 +5,7 @@ token separate from user accounts; the inspector's token opens only its three ca
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from sealbox.protocol import compliance as w
@@ -13,6 +14,7 @@ from sealbox.protocol.errors import ErrorCode
 from sealbox.server.api.auth import ServicesDep, services
 from sealbox.server.api.errors import ERROR_RESPONSES
 from sealbox.server.api.ids import path_id
+from sealbox.server.api.transfers import serve_content
 from sealbox.server.errors import ServiceError
 from sealbox.server.services.operators import Operator
 
@@ -131,6 +133,27 @@ async def next_inspection(op: InspectorDep, svc: ServicesDep) -> Response:
     return Response(
         job.model_dump_json(), media_type="application/json", headers={"Cache-Control": "no-store"}
     )
+
+
+@router.get(routes.ADMIN_INSPECT_OPEN)
+async def inspect_link(report_id: str, op: InspectorDep, svc: ServicesDep) -> Response:
+    found = path_id(report_id, "report id")
+    opened = await run_in_threadpool(svc.compliance.inspection.open, found)
+    return Response(
+        opened.model_dump_json(),
+        media_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get(routes.ADMIN_INSPECT_CONTENT, response_class=StreamingResponse)
+async def inspect_content(
+    report_id: str, content_id: str, request: Request, op: InspectorDep, svc: ServicesDep
+) -> Response:
+    reads = svc.compliance.inspection
+    found = path_id(report_id, "report id"), path_id(content_id, "content id")
+    info = await run_in_threadpool(reads.content, *found)
+    return serve_content(info, request, svc)
 
 
 @router.post(routes.ADMIN_INSPECTION)

@@ -75,21 +75,20 @@ class AbuseService:
             row = self._report(conn, report_id)
             self._cases.step(conn, row, Event.ACT)
             takedowns.lift(conn, report_id)  # the pending-review block becomes the decision's
-            todo, gone = enforcement.apply(conn, row, Scope.EVERYWHERE)
-            self._close_accounts(conn, row, todo.contents, todo.links)
+            applied = enforcement.apply(conn, row, Scope.EVERYWHERE)
+            self._close_accounts(conn, row, applied.plan.contents, applied.link_owners)
             self._cases.decide(conn, row, Scope.EVERYWHERE, "DECISION_ACCOUNT_TERMINATED",
                                automated=automated)  # fmt: skip
             self._cases.step(conn, cases.find(conn, report_id), Event.UPHOLD)  # type: ignore[arg-type]
             self._cases.operators.audit(conn, by, "uphold", report_id.hex())
             result = view(conn, self._report(conn, report_id))
-        released(gone | todo.refuse)
+        released(applied.released)
         return result
 
     def _close_accounts(
-        self, conn: Connection, row: cases.CaseRow, contents: set[bytes], links: set[bytes]
+        self, conn: Connection, row: cases.CaseRow, contents: set[bytes], owners: dict[bytes, bytes]
     ) -> None:
         named = set(cases.link_ids(conn, row.case_id))
-        owners = takedowns.link_owners(conn, links)
         uploaders = {owner for link, owner in owners.items() if link in named}
         resharers = {owner for link, owner in owners.items() if link not in named} - uploaders
         importers: set[bytes] = set()

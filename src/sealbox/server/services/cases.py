@@ -113,20 +113,22 @@ class CaseService:
             row = self._locked(conn, case_id)
             self.step(conn, row, Event.ACT)
             scope = Scope(row.scope or "link")
-            todo, gone = enforcement.apply(conn, row, scope)
+            applied = enforcement.apply(conn, row, scope)
             self.decide(conn, row, scope, None)
             if row.kind == "copyright":
-                self._strike(conn, row, by)
+                self._strike(conn, row, by, applied.link_owners)
             self.operators.audit(conn, by, "act", case_id.hex())
             result = view(conn, cases.find(conn, case_id))  # type: ignore[arg-type]
-        released(gone | todo.refuse)
+        released(applied.released)
         return result
 
-    def _strike(self, conn: Connection, row: cases.CaseRow, by: str) -> None:
+    def _strike(
+        self, conn: Connection, row: cases.CaseRow, by: str, owners: dict[bytes, bytes]
+    ) -> None:
+        """One strike against the owner of each link the notice named."""
         now = int(self._clock.now())
-        for owner_id in sorted(
-            set(takedowns.link_owners(conn, set(cases.link_ids(conn, row.case_id))).values())
-        ):
+        named = set(cases.link_ids(conn, row.case_id))
+        for owner_id in sorted({owner for link, owner in owners.items() if link in named}):
             cases.add_strike(conn, row.case_id, owner_id, now)
             if self.verdict(conn, owner_id) is Verdict.SUSPEND:
                 takedowns.restrict(conn, owner_id, "suspended", row.case_id)

@@ -9,6 +9,7 @@ from sealbox.server.clock import Clock
 from sealbox.server.db.engine import Engine
 from sealbox.server.services.abuse import AbuseService
 from sealbox.server.services.cases import CaseService
+from sealbox.server.services.inspection_reads import InspectionReads
 from sealbox.server.services.inspections import InspectionQueue
 from sealbox.server.services.notices import NoticeIntake
 from sealbox.server.services.operators import OperatorService
@@ -23,6 +24,7 @@ class Compliance:
     cases: CaseService
     users: UserCaseService
     abuse: AbuseService
+    inspection: InspectionReads
 
 
 def build_compliance(
@@ -37,4 +39,5 @@ def build_compliance(
         cases=decided,
         users=UserCaseService(engine, clock, decided, random),
         abuse=AbuseService(engine, clock, policy, decided, queue),
+        inspection=InspectionReads(engine),
     )

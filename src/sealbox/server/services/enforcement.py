@@ -3,6 +3,8 @@
 its reason, a refused content id is refused everywhere, a suspended account only reads and
 appeals), and applying or lifting a case's takedown (spec/compliance.md §3.2, §6)."""
 
+from dataclasses import dataclass
+
 from sealbox.compliance.notices import Scope
 from sealbox.compliance.takedown import Plan, plan_for_link
 from sealbox.protocol.errors import ErrorCode
@@ -80,8 +82,16 @@ def plan(conn: Connection, case: cases.CaseRow, scope: Scope) -> Plan:
     return total
 
 
-def apply(conn: Connection, case: cases.CaseRow, scope: Scope) -> tuple[Plan, set[bytes]]:
-    """Carry out the case's takedown; returns the plan and the content ids released."""
+@dataclass(frozen=True, slots=True)
+class Applied:
+    plan: Plan
+    # The owners of the disabled links, read before scope 3 removed them with their nodes.
+    link_owners: dict[bytes, bytes]
+    released: set[bytes]
+
+
+def apply(conn: Connection, case: cases.CaseRow, scope: Scope) -> Applied:
+    """Carry out the case's takedown."""
     todo = plan(conn, case, scope)
     owners = takedowns.link_owners(conn, todo.links)
     subjects = dict.fromkeys(owners.values(), "owner")
@@ -91,4 +101,4 @@ def apply(conn: Connection, case: cases.CaseRow, scope: Scope) -> tuple[Plan, se
     takedowns.block_links(conn, todo.links, case.case_id, case.kind)
     takedowns.block_contents(conn, todo.refuse, case.case_id, case.kind)
     released = takedowns.remove_nodes(conn, todo.nodes, todo.refuse) if todo.nodes else set()
-    return todo, released
+    return Applied(todo, owners, released | todo.refuse)
