@@ -42,5 +42,5 @@ def test_the_country_changes_the_window() -> None:
 
 
 def test_an_unknown_country_is_refused_at_configuration() -> None:
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(ValueError, match="no holiday calendar"):
         BusinessCalendar("XX")

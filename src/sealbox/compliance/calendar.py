@@ -21,7 +21,13 @@ class BusinessCalendar:
 
     def __post_init__(self) -> None:
         # Fail at configuration time, not when the first counter-notice arrives.
-        holidays.country_holidays(self.country, subdiv=self.subdivision)
+        try:
+            holidays.country_holidays(self.country, subdiv=self.subdivision)
+        except NotImplementedError:
+            raise ValueError(
+                f"no holiday calendar for country {self.country!r} (use an ISO 3166 code such "
+                "as US, NZ or DE)"
+            ) from None
 
     def is_business_day(self, day: date) -> bool:
         if day.weekday() >= 5:

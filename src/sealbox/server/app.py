@@ -115,6 +115,10 @@ async def _collect_forever(services: Services) -> None:
         await asyncio.sleep(services.settings.collect_interval_seconds)
         try:
             await services.collector.collect()
+            # Counter-noticed content whose restore window has opened (spec/compliance.md §4.2),
+            # and evidence past its retention.
+            await asyncio.to_thread(services.compliance.cases.restore_due, "restoration-timer")
+            await asyncio.to_thread(services.compliance.cases.expire_evidence)
         except Exception:
             # A failed run is retried at the next interval; the server keeps serving meanwhile.
             log.exception("background collection failed")

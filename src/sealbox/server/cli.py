@@ -127,12 +127,20 @@ def server(
             ),
         ),
     ] = None,
+    compliance: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="SEALBOX_COMPLIANCE",
+            help="JSON file of notice-and-action policy knobs (docs/compliance.md).",
+        ),
+    ] = None,
 ) -> None:
     """Run the Sealbox server (migrations are applied first)."""
     settings = _settings(
         data,
         db,
         blobs,
+        compliance=compliance_cli.policy_file(compliance),
         keep_versions=keep_versions,
         default_quota=default_quota,
         upload_ttl_seconds=upload_ttl,

@@ -9,6 +9,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -17,12 +18,14 @@ from pydantic import BaseModel
 from rich.console import Console
 
 from sealbox.compliance import hashsets
+from sealbox.compliance.calendar import BusinessCalendar
+from sealbox.compliance.strikes import StrikePolicy
 from sealbox.protocol import compliance as w
 from sealbox.protocol.models import b64decode, b64encode
 from sealbox.server.app import build_services
 from sealbox.server.errors import ServiceError
 from sealbox.server.services.registry import Services
-from sealbox.server.settings import Settings
+from sealbox.server.settings import ComplianceSettings, Settings
 
 T = TypeVar("T")
 HELP = {"help_option_names": ["-h", "--help"]}
@@ -35,6 +38,29 @@ OperatorOpt = Annotated[
 ]
 CaseArg = Annotated[str, typer.Argument(help="A case id, as `admin cases list` shows it.")]
 DEFAULT_DATA = Path(".sealbox-data")
+
+
+def policy_file(path: Path | None) -> ComplianceSettings:
+    """The policy knobs from a JSON file (docs/compliance.md); defaults without one."""
+    if path is None:
+        return ComplianceSettings()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise ValueError("expected a JSON object of policy knobs")
+        known = {f.name: f.type for f in fields(ComplianceSettings)}
+        unknown = sorted(set(raw) - set(known))
+        if unknown:
+            raise ValueError(f"unknown knobs: {', '.join(unknown)}")
+        if "public_hosts" in raw:
+            raw["public_hosts"] = tuple(raw["public_hosts"])
+        policy = ComplianceSettings(**raw)
+        BusinessCalendar(policy.country)
+        StrikePolicy(policy.strike_limit, policy.strike_window_days)
+    except (OSError, ValueError, TypeError) as exc:
+        console.print(f"--compliance {path}: {exc}", markup=False)
+        raise typer.Exit(2) from exc
+    return policy
 
 
 def group(help_text: str) -> typer.Typer:

@@ -14,7 +14,7 @@ from sealbox.compliance.notices import Scope
 from sealbox.compliance.strikes import StrikePolicy, Verdict
 from sealbox.protocol import compliance as w
 from sealbox.server.clock import Clock
-from sealbox.server.db import cases, takedowns
+from sealbox.server.db import cases, operators, takedowns
 from sealbox.server.db.engine import Connection, Engine, read_only, writing
 from sealbox.server.errors import not_found
 from sealbox.server.services import enforcement
@@ -205,3 +205,8 @@ class CaseService:
         """Raise ``account_suspended`` for a suspended or closed account."""
         with read_only(self._engine) as conn:
             enforcement.refuse_restricted(conn, user_id)
+
+    def expire_evidence(self) -> int:
+        """Delete evidence records past their retention."""
+        with writing(self._engine) as conn:
+            return operators.expire_evidence(conn, int(self._clock.now()))
