@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from sealbox.server.db.compliance_tables import audit_log, outbox
 from sealbox.server.db.schema import metadata, nodes
+from sealbox.server.settings import ComplianceSettings
 from sealbox.testing.http_api import file_put, new_id, ok
 from tests.server.compliance_world import (
     KEY,
@@ -257,3 +258,18 @@ async def test_scope_everywhere_still_counts_the_strike(server: Server) -> None:
     report = ok(await server.client.get(f"/v1/admin/strikes/{e(world.alice.user_id)}",
                                         headers=world.op))  # fmt: skip
     assert report["counting"] == 1
+
+
+@pytest.mark.parametrize("settings_extra", [
+    {"compliance": ComplianceSettings(misuse_rejections=2)}])  # fmt: skip
+async def test_a_notifier_with_rejected_notices_is_not_heard(server: Server) -> None:
+    world = await build(server)
+    for n in range(2):
+        body = notice([world.file_link], "link", works=[f"not ours {n}"])
+        case = ok(await server.client.post("/v1/notices", json=body))["notice_id"]
+        ok(await server.client.post(f"/v1/admin/cases/{case}/reject", headers=world.op))
+    refused = await server.client.post("/v1/notices", json=notice([world.file_link], "link"))
+    assert refused.status_code == 403 and "unfounded" in refused.json()["message"]
+    other = notice([world.file_link], "link")
+    other["notifier"] = {"name": "Someone", "contact": "other@rights.example", "role": "principal"}
+    assert (await server.client.post("/v1/notices", json=other)).status_code == 201

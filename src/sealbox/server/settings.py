@@ -20,6 +20,10 @@ class ComplianceSettings:
     strike_warning: bool = False
     # Notices one notifier (by contact) may send per hour (DSA Art. 23 misuse, flooding).
     notices_per_hour: int = 20
+    # DSA Art. 23(2): notices from a contact with this many rejected notices in the last
+    # misuse_window_days are refused until an operator looks; 0 turns it off.
+    misuse_rejections: int = 10
+    misuse_window_days: int = 180
     evidence_retention_days: int = 365
     # Close importers that made their own link to content removed for abuse.
     abuse_close_resharers: bool = True

@@ -98,6 +98,17 @@ def from_notifier_since(conn: Connection, contact: str, since: int) -> int:
     return len(rows.all())
 
 
+def rejected_from_since(conn: Connection, contact: str, since: int) -> int:
+    rows = conn.execute(
+        select(cases.c.case_id).where(
+            (cases.c.notifier_contact == contact)
+            & (cases.c.state == "rejected")
+            & (cases.c.changed_at >= since)
+        )
+    )
+    return len(rows.all())
+
+
 def link_ids(conn: Connection, case_id: bytes) -> list[bytes]:
     rows = conn.execute(select(case_links.c.link_id).where(case_links.c.case_id == case_id))
     return sorted(rows.scalars())

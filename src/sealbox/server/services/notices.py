@@ -75,6 +75,17 @@ class NoticeIntake:
                 headers={"Retry-After": "3600"},
             )
 
+    def _refuse_misuse(self, conn: Connection, contact: str, now: int) -> None:
+        """DSA Art. 23(2): a notifier whose notices are often rejected is not heard for a while."""
+        limit = self._policy.misuse_rejections
+        since = now - self._policy.misuse_window_days * 86400
+        if limit and cases.rejected_from_since(conn, contact, since) >= limit:
+            raise ServiceError(
+                ErrorCode.FORBIDDEN,
+                "notices from this contact are suspended after repeated unfounded notices; "
+                "write to the operator",
+            )
+
     def _refuse_removed(self, conn: Connection, link_ids: list[bytes]) -> None:
         for link_id in link_ids:
             if takedowns.link_block(conn, link_id) is not None:
@@ -88,7 +99,9 @@ class NoticeIntake:
         now = int(self._clock.now())
         case_id = new_id(self._random)
         with writing(self._engine) as conn:
-            self._refuse_flood(conn, elements.notifier.contact.strip().lower(), now)
+            contact = elements.notifier.contact.strip().lower()
+            self._refuse_flood(conn, contact, now)
+            self._refuse_misuse(conn, contact, now)
             self._refuse_removed(conn, link_ids)
             if cases.open_duplicate(conn, digest, CLOSED):
                 raise ServiceError(
