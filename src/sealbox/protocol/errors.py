@@ -32,6 +32,13 @@ class ErrorCode(StrEnum):
     LINK_EXPIRED = "link_expired"
     LINK_EXHAUSTED = "link_exhausted"
     NOT_A_CONTACT = "not_a_contact"
+    # Compliance (spec/http-api.md §14).
+    NOT_OUR_URL = "not_our_url"
+    LINK_REMOVED = "link_removed"
+    CONTENT_REMOVED = "content_removed"
+    DUPLICATE_NOTICE = "duplicate_notice"
+    INVALID_STATE = "invalid_state"
+    ACCOUNT_SUSPENDED = "account_suspended"
     INTERNAL = "internal_error"
     UNAVAILABLE = "unavailable"
 
@@ -60,6 +67,12 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.LINK_EXPIRED: 410,
     ErrorCode.LINK_EXHAUSTED: 410,
     ErrorCode.NOT_A_CONTACT: 403,
+    ErrorCode.NOT_OUR_URL: 422,
+    ErrorCode.LINK_REMOVED: 410,
+    ErrorCode.CONTENT_REMOVED: 410,
+    ErrorCode.DUPLICATE_NOTICE: 409,
+    ErrorCode.INVALID_STATE: 409,
+    ErrorCode.ACCOUNT_SUSPENDED: 403,
     ErrorCode.INTERNAL: 500,
     ErrorCode.UNAVAILABLE: 503,
 }

@@ -496,6 +496,9 @@ class DroppedFileList(Wire):
 class ErrorBody(Wire):
     error: str
     message: str
+    # Only on link_removed and content_removed: the reason code and the decision's public id.
+    reason: str | None = None
+    decision: str | None = None
 
 
 class Health(Wire):

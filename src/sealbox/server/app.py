@@ -13,11 +13,13 @@ from sealbox.protocol import models as m
 from sealbox.protocol import routes
 from sealbox.server.api import (
     accounts,
+    admin,
     contacts,
     content_batch,
     drive,
     drops,
     links,
+    notices,
     probes,
     shares,
     transfers,
@@ -37,6 +39,7 @@ from sealbox.server.db.migrate import upgrade
 from sealbox.server.server_keys import ServerKeys, load_or_create_secret
 from sealbox.server.services.accounts import AccountService
 from sealbox.server.services.collector import Collector
+from sealbox.server.services.compliance import build_compliance
 from sealbox.server.services.contacts import ContactService
 from sealbox.server.services.contents import ContentService
 from sealbox.server.services.drive import DriveService
@@ -103,6 +106,7 @@ def build_services(
         throttle=LoginThrottle(
             clock, settings.login_failures_allowed, settings.login_window_seconds
         ),
+        compliance=build_compliance(engine, clock, settings.compliance),
         metrics=metrics,
     )
 
@@ -112,6 +116,10 @@ async def _collect_forever(services: Services) -> None:
         await asyncio.sleep(services.settings.collect_interval_seconds)
         try:
             await services.collector.collect()
+            # Counter-noticed content whose restore window has opened (spec/compliance.md §4.2),
+            # and evidence past its retention.
+            await asyncio.to_thread(services.compliance.cases.restore_due, "restoration-timer")
+            await asyncio.to_thread(services.compliance.cases.expire_evidence)
         except Exception:
             # A failed run is retried at the next interval; the server keeps serving meanwhile.
             log.exception("background collection failed")
@@ -167,6 +175,8 @@ def create_app(services: Services, *, background_jobs: bool = True) -> FastAPI:
     app.include_router(shares.router)
     app.include_router(contacts.router)
     app.include_router(drops.router)
+    app.include_router(notices.router)
+    app.include_router(admin.router)
     app.include_router(probes.router)
     web.install(app, web.load_build())
 

@@ -14,6 +14,7 @@ import uvicorn
 from rich.console import Console
 
 import sealbox
+from sealbox.server import compliance_cli
 from sealbox.server.app import build_services, create_app
 from sealbox.server.blobs.url import open_blob_store
 from sealbox.server.clock import SystemClock
@@ -36,9 +37,13 @@ admin = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
     context_settings=HELP_SETTINGS,
-    help="Maintenance: migrations, collection, quotas, disclosure packages.",
+    help=(
+        "Maintenance (migrations, collection, quotas, disclosure packages) and notice and action "
+        "(docs/compliance.md)."
+    ),
 )
 app.add_typer(admin, name="admin")
+compliance_cli.register(admin)
 console = Console(stderr=True)
 
 DEFAULT_PORT = 8470
@@ -128,12 +133,20 @@ def server(
             ),
         ),
     ] = None,
+    compliance: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="SEALBOX_COMPLIANCE",
+            help="JSON file of notice-and-action policy knobs (docs/compliance.md).",
+        ),
+    ] = None,
 ) -> None:
     """Run the Sealbox server (migrations are applied first)."""
     settings = _settings(
         data,
         db,
         blobs,
+        compliance=compliance_cli.policy_file(compliance),
         keep_versions=keep_versions,
         default_quota=default_quota,
         upload_ttl_seconds=upload_ttl,

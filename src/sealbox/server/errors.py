@@ -6,12 +6,19 @@ from sealbox.protocol.errors import STATUS_OF, ErrorCode
 
 class ServiceError(Exception):
     def __init__(
-        self, code: ErrorCode, message: str, *, headers: dict[str, str] | None = None
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        details: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.headers = headers or {}
+        # Extra fields of the error body, e.g. a removed link's reason (spec/http-api.md §14).
+        self.details = details or {}
 
     @property
     def status(self) -> int:

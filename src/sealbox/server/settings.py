@@ -1,10 +1,34 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Operator settings of one server process."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sealbox.server.db.engine import sqlite_url
+
+
+@dataclass(frozen=True, slots=True)
+class ComplianceSettings:
+    """Policy knobs of notice and action (spec/compliance.md, docs/compliance.md)."""
+
+    # Hosts whose link URLs notices may name; empty: the host the notice was sent to.
+    public_hosts: tuple[str, ...] = ()
+    # The country whose public holidays are not business days (the ``holidays`` library).
+    country: str = "US"
+    strike_limit: int = 3
+    strike_window_days: int = 183
+    strike_warning: bool = False
+    # Notices one notifier (by contact) may send per hour (DSA Art. 23 misuse, flooding).
+    notices_per_hour: int = 20
+    # DSA Art. 23(2): notices from a contact with this many rejected notices in the last
+    # misuse_window_days are refused until an operator looks; 0 turns it off.
+    misuse_rejections: int = 10
+    misuse_window_days: int = 180
+    evidence_retention_days: int = 365
+    # Close importers that made their own link to content removed for abuse.
+    abuse_close_resharers: bool = True
+    # How long a reported link's key waits in memory for the inspector.
+    inspection_ttl_seconds: int = 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +52,7 @@ class Settings:
     # KDF parameters reported for usernames that do not exist; set them to what clients use.
     fake_kdf_opslimit: int = 3
     fake_kdf_memlimit: int = 256 * 1024 * 1024
+    compliance: ComplianceSettings = field(default_factory=ComplianceSettings)
 
     @property
     def database_url(self) -> str:

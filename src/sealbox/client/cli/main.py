@@ -16,6 +16,7 @@ from sealbox.client.cli import (
     drop_commands,
     link_commands,
     mount_commands,
+    notice_commands,
     serve_commands,
     share_commands,
     version_commands,
@@ -123,6 +124,7 @@ share_commands.register(app)
 drop_commands.register(app)
 serve_commands.register(app)
 mount_commands.register(app)
+notice_commands.register(app)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from sealbox.protocol import routes
 from sealbox.protocol.errors import ErrorCode
 from sealbox.server.errors import ServiceError
 from sealbox.server.services.accounts import Caller
@@ -17,6 +18,13 @@ def services(request: Request) -> Services:
     return registry
 
 
+# What a suspended or closed account may still do besides reading (spec/compliance.md §6): see
+# why, export its files (reads), counter-notify, appeal and sign out.
+RESTRICTED_WRITES = frozenset(
+    {routes.APPEALS, routes.NOTICE_COUNTER, routes.SESSION, routes.SESSIONS_REVOKE_OTHERS}
+)
+
+
 async def current_caller(request: Request) -> Caller:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -26,7 +34,13 @@ async def current_caller(request: Request) -> Caller:
             "missing or invalid session token",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return await run_in_threadpool(services(request).accounts.authenticate, token.strip())
+    registry = services(request)
+    caller = await run_in_threadpool(registry.accounts.authenticate, token.strip())
+    route = request.scope.get("route")
+    template = getattr(route, "path", "")
+    if request.method not in ("GET", "HEAD") and template not in RESTRICTED_WRITES:
+        await run_in_threadpool(registry.compliance.cases.refuse_restricted, caller.user_id)
+    return caller
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]

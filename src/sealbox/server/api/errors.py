@@ -41,10 +41,14 @@ CODE_OF_STATUS = {
 
 
 def error_response(
-    code: ErrorCode, message: str, status: int | None = None, headers: dict[str, str] | None = None
+    code: ErrorCode,
+    message: str,
+    status: int | None = None,
+    headers: dict[str, str] | None = None,
+    details: dict[str, str] | None = None,
 ) -> JSONResponse:
     return JSONResponse(
-        {"error": code.value, "message": message},
+        {**(details or {}), "error": code.value, "message": message},
         status_code=status or STATUS_OF[code],
         headers=headers,
     )
@@ -61,7 +65,7 @@ def _describe(exc: RequestValidationError) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service(_request: Request, exc: ServiceError) -> JSONResponse:
-        return error_response(exc.code, exc.message, headers=exc.headers)
+        return error_response(exc.code, exc.message, headers=exc.headers, details=exc.details)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

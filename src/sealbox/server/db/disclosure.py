@@ -4,7 +4,9 @@
 
 Rows are tied to a person in two ways: directly, by a column holding their user id
 (``DIRECT``), or through a row that is (``THROUGH``: an upload's chunks, the content objects the
-account's files, versions, uploads and drops name, a drop's waiting files). Tables in neither map
+account's files, versions, uploads and drops name, a drop's waiting files, the compliance cases
+it is a subject of and what they blocked; operators' audit entries naming it or its cases).
+Tables in neither
 hold nothing about a person, and docs/data-inventory.md lists them so ("Not about a person");
 a test keeps the three in step with the schema.
 """
@@ -32,6 +34,10 @@ DIRECT: Mapping[str, tuple[str, ...]] = {
     "share_rosters": ("owner_id",),
     "contacts": ("inviter_id", "invitee_id"),
     "drops": ("owner_id",),
+    "case_subjects": ("user_id",),
+    "strikes": ("user_id",),
+    "account_restrictions": ("user_id",),
+    "appeals": ("appellant_id",),
 }
 # table -> (its column, the table and column whose disclosed rows it follows)
 THROUGH: Mapping[str, tuple[str, tuple[tuple[str, str], ...]]] = {
@@ -41,6 +47,19 @@ THROUGH: Mapping[str, tuple[str, tuple[tuple[str, str], ...]]] = {
         "content_id",
         (("nodes", "content_id"), ("versions", "content_id"), ("drop_files", "content_id")),
     ),
+    "cases": (
+        "case_id",
+        (
+            ("case_subjects", "case_id"),
+            ("strikes", "case_id"),
+            ("appeals", "case_id"),
+            ("account_restrictions", "case_id"),
+        ),
+    ),
+    "case_links": ("case_id", (("cases", "case_id"),)),
+    "blocked_links": ("case_id", (("cases", "case_id"),)),
+    "blocked_contents": ("case_id", (("cases", "case_id"),)),
+    "evidence": ("case_id", (("cases", "case_id"),)),
 }
 
 
@@ -62,7 +81,22 @@ def rows_about(conn: Connection, user_id: bytes) -> dict[str, list[dict[str, Any
             query = select(table).where(table.c[column].in_(batch))
             rows.extend(dict(row._mapping) for row in conn.execute(query))
         found[name] = rows
+    found["audit_log"] = _audit_entries(conn, user_id, found["cases"])
     return found
+
+
+def _audit_entries(
+    conn: Connection, user_id: bytes, cases: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Operators' audit entries whose target is the account or one of its cases (targets are
+    ids in hex)."""
+    table = schema.metadata.tables["audit_log"]
+    targets = [user_id.hex(), *(bytes(case["case_id"]).hex() for case in cases)]
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(targets), 500):
+        query = select(table).where(table.c.target.in_(targets[start : start + 500]))
+        rows.extend(dict(row._mapping) for row in conn.execute(query))
+    return rows
 
 
 def columns_of(table: str) -> list[str]:

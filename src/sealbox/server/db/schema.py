@@ -321,3 +321,7 @@ drop_files = Table(
     ),
     Column("sealed", LargeBinary, nullable=False),
 )
+
+
+# The compliance tables live in their own module on the same metadata (spec/compliance.md).
+from sealbox.server.db import compliance_tables  # noqa: E402, F401

@@ -53,6 +53,11 @@ OPAQUE: frozenset[tuple[str, str]] = frozenset(
         ("drop_files", "sealed"),
     }
 )
+# About someone else: who sent a notice against the account. An order for the account holder's
+# data does not reach the notifier's identity; it is withheld and said so.
+THIRD_PARTY: frozenset[tuple[str, str]] = frozenset(
+    {("cases", "notifier_name"), ("cases", "notifier_contact")}
+)
 CANNOT_CONTAIN = (
     "IP addresses or user agents: the server never stores them",
     "file or folder names, plaintext sizes or contents: clients seal them before upload",
@@ -111,6 +116,8 @@ class DisclosureService:
 
 
 def _value(table: str, column: str, value: Any, with_opaque: bool) -> Any:
+    if (table, column) in THIRD_PARTY and value is not None:
+        return {"withheld": "about another person (who sent the notice)"}
     if not isinstance(value, bytes | bytearray | memoryview):
         return value
     raw = bytes(value)

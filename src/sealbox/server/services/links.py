@@ -20,6 +20,7 @@ from sealbox.server.db import links
 from sealbox.server.db.engine import Connection, Engine, read_only, writing
 from sealbox.server.db.subtrees import reaches_content, within
 from sealbox.server.errors import ServiceError, not_found
+from sealbox.server.services.enforcement import refuse_removed_link
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,8 @@ class LinkService:
 
     def _check(self, conn: Connection, link_id: bytes, *, opening: bool) -> links.LinkRow:
         row = links.find(conn, link_id)
+        # A link a decision disabled answers with its reason, even after its row is gone.
+        refuse_removed_link(conn, link_id, None if row is None else row.owner_id)
         if row is None or within(conn, row.owner_id, row.node_id, row.trash_id):
             raise not_found("link")
         if row.expires_at is not None and self._clock.now() >= row.expires_at:

@@ -8,6 +8,7 @@ from sealbox.server.clock import Clock
 from sealbox.server.db.engine import Engine
 from sealbox.server.services.accounts import AccountService
 from sealbox.server.services.collector import Collector
+from sealbox.server.services.compliance import Compliance
 from sealbox.server.services.contacts import ContactService
 from sealbox.server.services.contents import ContentService
 from sealbox.server.services.drive import DriveService
@@ -40,4 +41,5 @@ class Services:
     feed: FeedService
     collector: Collector
     throttle: LoginThrottle
+    compliance: Compliance
     metrics: Metrics = field(default_factory=Metrics)

@@ -25,6 +25,7 @@ from sealbox.server.db.nodes import NodeState
 from sealbox.server.db.subtrees import reaches_content
 from sealbox.server.errors import ServiceError, not_found
 from sealbox.server.services.collector import Collector
+from sealbox.server.services.enforcement import refuse_removed_content
 from sealbox.server.services.feed import FeedService
 from sealbox.server.services.links import LinkService
 from sealbox.server.services.transaction_checks import (
@@ -150,6 +151,8 @@ class TransactionService:
                 added = True
             else:
                 added |= self._accept_stored(conn, plan, put, content_id)
+        # Content removed everywhere by a takedown (scope 3) is never stored again.
+        refuse_removed_content(conn, sorted(accepted))
         commit_inline(conn, plan.uploader, inline_ids)
         return added
 

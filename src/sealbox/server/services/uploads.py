@@ -23,6 +23,7 @@ from sealbox.server.db import accounts, uploads
 from sealbox.server.db.batching import batched
 from sealbox.server.db.engine import Connection, Engine, read_only, writing
 from sealbox.server.errors import ServiceError, not_found
+from sealbox.server.services.enforcement import refuse_removed_content
 from sealbox.server.services.metrics import Metrics
 from sealbox.server.settings import Settings
 
@@ -85,6 +86,7 @@ class UploadService:
         )
         with writing(self._engine) as conn:
             account = accounts.lock(conn, user_id)
+            refuse_removed_content(conn, [req.content_id])
             existing = uploads.find(conn, req.content_id)
             if existing is not None:
                 same = (existing.owner_id, existing.header, existing.chunk_size) == (
