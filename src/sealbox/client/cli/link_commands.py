@@ -9,6 +9,7 @@ unlocked before the first request, so a wrong password sends nothing.
 from __future__ import annotations
 
 import re
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ from sealbox.client.cli.context import (
     exit_if_withheld,
     fail,
     http_client,
+    item_notices,
     kdf_settings,
     note,
     options,
@@ -98,6 +100,9 @@ def export(
         return
     if delete is not None:
         count = run(lambda: with_drive(opts, lambda drive: links.revoke_links(drive, delete)))
+        if json_out:
+            emit_json({"revoked": count})
+            return
         note(opts, f"{count} link(s) revoked. Anyone who already opened them keeps what they got.")
         return
     if path is None:
@@ -111,13 +116,25 @@ def export(
             text, cost.get("opslimit", DEFAULT_OPSLIMIT), cost.get("memlimit", DEFAULT_MEMLIMIT)
         )
 
-    async def work(drive: Drive) -> str:
-        url, _view = await links.create_link(
+    async def work(drive: Drive) -> dict[str, Any]:
+        url, view = await links.create_link(
             drive, path, expires_in=expires_in, max_downloads=max_downloads, password=settings
         )
-        return url
+        return {
+            "url": url,
+            "link_id": b64url(view.link_id),
+            "path": path,
+            "type": view.node_type,
+            "expires_at": view.expires_at,
+            "max_downloads": view.max_downloads,
+            "password": password,
+        }
 
-    typer.echo(run(lambda: with_drive(opts, work)))
+    made = run(lambda: with_drive(opts, work))
+    if json_out:
+        emit_json(made)
+    else:
+        typer.echo(made["url"])
     if password:
         note(
             opts,
@@ -220,14 +237,19 @@ async def _visit(
 
 
 def get_link(opts: Options, url: str, local: Path | None) -> None:
-    """Download what a link opens: a file, or a folder's whole subtree."""
+    """Download what a link opens: a file, or a folder's whole subtree; LOCAL ``-`` writes a
+    linked file to standard output, each chunk only after it verified."""
     address, key = _unlock(opts, url)
+    if local == Path("-"):
+        run(lambda: _visit(opts, address, key, _to_stdout))
+        return
 
     async def work(visitor: links.OpenedLink) -> None:
         dest = local if local is not None else Path(".")
         if dest.is_dir():
             dest = dest / visitor.name
         with progress_reporter(opts, None, "download") as report:
+            report = item_notices(opts, report)
             if visitor.is_folder:
                 await files.get_tree(visitor, await visitor.root(), dest, report)
             else:
@@ -235,6 +257,17 @@ def get_link(opts: Options, url: str, local: Path | None) -> None:
                 await files.get_file(visitor, file_key, metadata, dest, report)
 
     run(lambda: _visit(opts, address, key, work), local=local)
+
+
+async def _to_stdout(visitor: links.OpenedLink) -> None:
+    if visitor.is_folder:
+        fail("the link opens a folder, which cannot be written to standard output: give a "
+             "LOCAL folder", Exit.USAGE)  # fmt: skip
+    file_key, metadata = visitor.file()
+    out = sys.stdout.buffer
+    async for piece in files.stream_content(visitor, file_key, metadata):
+        out.write(piece)
+    out.flush()
 
 
 def ls_link(opts: Options, url: str, recursive: bool, withheld: Withheld) -> list[dict[str, Any]]:

@@ -205,9 +205,12 @@ class Tree:
                 # A version written before a move names the old parent; its metadata cannot be
                 # opened with this folder's key, so it is skipped rather than trusted.
                 continue
-            if record.writer_id != self.session.user_id:
+            # Signed by the account or, in a shared folder, by one of its write members: the
+            # writers a listing of this folder is checked against (writers_on), as reads do.
+            writer_key = (await self.writers_on(ancestry_of(parent))).get(record.writer_id)
+            if writer_key is None:
                 raise IntegrityError(ErrorCode.BAD_SIGNATURE, "a version by an unknown writer")
-            record.verify(self.session.identity.public.sign_public)
+            record.verify(writer_key)
             metadata = record.open_metadata(parent.key)
             if not isinstance(metadata, FileMetadata) or metadata.content_id != version.content_id:
                 raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "version names other content")
