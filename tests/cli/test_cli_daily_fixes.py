@@ -34,15 +34,21 @@ def test_put_file_to_a_new_folder_with_a_trailing_slash(alice: Cli, tmp_path: Pa
     ]  # fmt: skip
 
 
-def test_get_link_to_standard_output_and_export_json(alice: Cli, tmp_path: Path) -> None:
+def test_export_json(alice: Cli, tmp_path: Path) -> None:
+    alice("put", str(_file(tmp_path, "a.txt", b"a")), "/a.txt")
+    made = json.loads(alice("export", "/a.txt", "--json").stdout)
+    assert made["path"] == "/a.txt" and made["type"] == "file" and "#" in made["url"]
+    assert json.loads(alice("export", "--delete", "/a.txt", "--json").stdout) == {"revoked": 1}
+
+
+def test_get_link_to_standard_output(alice: Cli, tmp_path: Path) -> None:
     data = os.urandom(5 * MIB + 3)
     alice("put", str(_file(tmp_path, "big.bin", data)), "/big.bin")
-    made = json.loads(alice("export", "/big.bin", "--json").stdout)
-    assert made["path"] == "/big.bin" and made["type"] == "file" and "#" in made["url"]
+    url = alice("export", "/big.bin").stdout.strip()
     visitor = tmp_path / "visitor"
     visitor.mkdir()
     piped = subprocess.run(
-        [sys.executable, "-m", "sealbox", "get", made["url"], "-"], cwd=visitor,
+        [sys.executable, "-m", "sealbox", "get", url, "-"], cwd=visitor,
         env=alice.env(SEALBOX_HOME=str(tmp_path / "visitor-home")), stdin=subprocess.DEVNULL,
         capture_output=True, timeout=300, check=False,
     )  # fmt: skip
@@ -50,10 +56,9 @@ def test_get_link_to_standard_output_and_export_json(alice: Cli, tmp_path: Path)
     assert piped.stdout == data
     assert list(visitor.iterdir()) == []  # no file called "-"
     alice("mkdir", "/f")
-    folder = json.loads(alice("export", "/f", "--json").stdout)["url"]
+    folder = alice("export", "/f").stdout.strip()
     refused = alice("get", folder, "-", check=False)
     assert refused.returncode == 2 and "standard output" in refused.stderr
-    assert json.loads(alice("export", "--delete", "/big.bin", "--json").stdout) == {"revoked": 1}
 
 
 def _share(alice: Cli, bob: Cli, rights: str) -> None:
@@ -63,18 +68,21 @@ def _share(alice: Cli, bob: Cli, rights: str) -> None:
     alice("share", "/collab", "bob", rights)
 
 
-def test_shared_folder_downloads_under_its_name_and_owner_reads_member_versions(
-    alice: Cli, bob: Cli, tmp_path: Path
-) -> None:
-    _share(alice, bob, "--write")
-    bob("shared", "put", str(_file(tmp_path, "n.txt", b"first")), "collab/n.txt")
-    bob("shared", "put", str(_file(tmp_path, "n.txt", b"second")), "collab/n.txt")
+def test_a_shared_folder_downloads_under_its_name(alice: Cli, bob: Cli, tmp_path: Path) -> None:
+    _share(alice, bob, "--read")
+    alice("put", str(_file(tmp_path, "n.txt", b"note")), "/collab/n.txt")
     dest = tmp_path / "dest"
     dest.mkdir()
     bob("shared", "get", "collab", str(dest) + "/")
-    assert (dest / "collab" / "n.txt").read_bytes() == b"second"
+    assert (dest / "collab" / "n.txt").read_bytes() == b"note"
     assert not (dest / "root").exists()
-    # The owner lists the versions of the file bob wrote: verified against the folder's writers.
+
+
+def test_the_owner_lists_versions_a_member_wrote(alice: Cli, bob: Cli, tmp_path: Path) -> None:
+    _share(alice, bob, "--write")
+    bob("shared", "put", str(_file(tmp_path, "n.txt", b"first")), "collab/n.txt")
+    bob("shared", "put", str(_file(tmp_path, "n.txt", b"second")), "collab/n.txt")
+    # Verified against the folder's writers (the owner and its write members), as reads are.
     versions = alice("versions", "/collab/n.txt", "--json", check=False)
     assert versions.returncode == 0, versions.stderr  # was exit 3, "an unknown writer"
     assert [r["size"] for r in json.loads(versions.stdout)] == [len(b"first")]
