@@ -125,6 +125,14 @@ def test_get_folder_goes_on_past_a_name_too_long_here(alice: Cli, tmp_path: Path
     assert sorted(p.name for p in out.iterdir()) == ["ok.bin", "ok.txt"]  # no .part left
     assert (out / "ok.bin").read_bytes() == big.read_bytes()
     assert alice.journals("down:") == {}
+    # A rerun lands where the first run did (out is the copy of /d), not in a new out/d; so
+    # does a rerun of the same download through a link.
+    assert alice("get", "/d", str(out), check=False).returncode == 1
+    assert sorted(p.name for p in out.iterdir()) == ["ok.bin", "ok.txt"]
+    url = alice("export", "/d").stdout.strip()
+    for _ in range(2):
+        assert alice("get", url, str(tmp_path / "via-link"), check=False).returncode == 1
+    assert sorted(p.name for p in (tmp_path / "via-link").iterdir()) == ["ok.bin", "ok.txt"]
 
 
 def test_get_folder_goes_on_past_a_tampered_file(

@@ -33,7 +33,7 @@ from sealbox.client.cli.context import (
 )
 from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.output import emit_json, progress_reporter, terminal_safe
-from sealbox.client.sdk import files, links, walks
+from sealbox.client.sdk import destinations, files, links, walks
 from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import WrongLink
 from sealbox.client.sdk.tree import Node
@@ -245,9 +245,15 @@ def get_link(opts: Options, url: str, local: Path | None) -> None:
         return
 
     async def work(visitor: links.OpenedLink) -> None:
-        dest = local if local is not None else Path(".")
-        if dest.is_dir():
-            dest = dest / visitor.name
+        # As for `get` in the drive: a rerun of a folder download lands where the first did.
+        given = local if local is not None else Path(".")
+        journal = destinations.journal_key(
+            "get", f"link:{b64url(address.link_id)}", [], str(given.absolute())
+        )
+        planned = destinations.remembered(visitor.state, journal, 1)
+        dest = Path(planned[0]) if planned else given / visitor.name if given.is_dir() else given
+        if visitor.is_folder and not planned:
+            destinations.remember(visitor.state, journal, [str(dest)])
         with progress_reporter(opts, None, "download") as report:
             report = item_notices(opts, report)
             if visitor.is_folder:
@@ -255,6 +261,7 @@ def get_link(opts: Options, url: str, local: Path | None) -> None:
             else:
                 file_key, metadata = visitor.file()
                 await files.get_file(visitor, file_key, metadata, dest, report)
+        visitor.state.drop_journal(journal)
 
     run(lambda: _visit(opts, address, key, work), local=local)
 
