@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""A folder `put` or `get` killed at any point resumes into the same place on a rerun: exactly one
-copy, identical to the source (issue 14, "Folder resume"). And a rerun after a run that committed
+"""A folder `put` or `get` killed at any point resumes into the same place on a rerun, and a run
+after a finished one lands there too: exactly one copy, identical to the source (issue 14,
+"Folder resume"). And a rerun after a run that committed
 its last upload but was killed before it forgot the upload's journal resumes too, without
 "content id is already in use"."""
 
@@ -72,19 +73,21 @@ def test_killed_folder_put_and_get_resume_into_one_copy(alice: Cli, tmp_path: Pa
         process = alice.popen("put", str(source), "/many2")
         _kill(process, rng, lambda c=chunks: metric(alice.server, "sealbox_chunks_received") > c)
     alice("put", str(source), "/many2")
+    alice("put", str(source), "/many2")  # a run after a finished one lands at the same level
     listed = json.loads(alice("ls", "-R", "/many2", "--json").stdout)
     remote = {r["path"].removeprefix("/many2/"): r["size"] for r in listed if r["type"] == "file"}
     assert remote == {name: len(data) for name, data in files.items()}
-    assert alice.journals("put-to:") == {}
+    assert len(alice.journals("put-to:")) == 1
 
     target = tmp_path / "gdl"
     for _ in range(3):
         process = alice.popen("get", "/many2", str(target))
         _kill(process, rng, target.exists)
     alice("get", "/many2", str(target))
+    alice("get", "/many2", str(target))
     assert _local_files(target) == files  # gdl is the copy: no gdl/many2 inside
     assert not list(target.rglob(".sealbox-*.part"))
-    assert alice.journals("get-to:") == {} and alice.journals("down:") == {}
+    assert alice.journals("down:") == {}
 
 
 def test_a_rerun_after_a_kill_between_commit_and_journal_resumes(

@@ -189,7 +189,8 @@ def put(
 ) -> None:
     """Upload files and folders, or files through a drop link (no account needed). REMOTE ending
     in / is a folder, made if missing. An interrupted upload resumes when the command is run
-    again, into the same place. A file that cannot be read is named, the rest is uploaded, and
+    again; every run of the same command lands in the same place (the first decides, like
+    cp -r). A file that cannot be read is named, the rest is uploaded, and
     the command exits 1; fifos, sockets and devices are skipped and named."""
     opts = options(ctx)
     if len(paths) < 2:
@@ -214,7 +215,7 @@ def get(
 ) -> None:
     """Download files and folders, or what a link opens (no account needed for links; LOCAL `-`
     writes a linked file to standard output). Nothing is written unless it verified; reruns
-    resume, into the same place. An item that fails is named, the rest is downloaded, and the
+    resume, and every run of the same command lands in the same place. An item that fails is named, the rest is downloaded, and the
     command exits non-zero."""
     opts = options(ctx)
     if is_link(paths[0]):

@@ -261,7 +261,6 @@ def get_link(opts: Options, url: str, local: Path | None) -> None:
             else:
                 file_key, metadata = visitor.file()
                 await files.get_file(visitor, file_key, metadata, dest, report)
-        visitor.state.drop_journal(journal)
 
     run(lambda: _visit(opts, address, key, work), local=local)
 

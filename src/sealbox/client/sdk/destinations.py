@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Where ``put`` and ``get`` land, decided once per transfer and remembered until it is done.
+"""Where ``put`` and ``get`` land, decided once per command and remembered on this device.
 
-``put SOURCES... REMOTE`` and ``get SOURCES... LOCAL`` follow ``cp -r``: into REMOTE (LOCAL) when
-it is an existing folder, else as that name. The first run of a folder transfer creates the
-target, so a rerun that decided again would see a folder and nest a second copy inside it. So the
-resolved destination of each source is journaled before anything is created, and a rerun of the
-same command (same sources, same target) continues that transfer, whatever exists now; the
-journal is dropped once a run ends with nothing failed.
+``put SOURCES... REMOTE`` and ``get SOURCES... LOCAL`` follow ``cp -r`` the first time: into
+REMOTE (LOCAL) when it is an existing folder, else as that name. The first run of a folder
+transfer creates the target, so a rerun that decided again would see a folder and nest a second
+copy inside it (``/docs/tree`` after ``/docs``). So the resolved destination of each source is
+journaled before anything is created, and every later run of the same command (same sources,
+same target) lands there, whatever exists now: an interrupted one continues, a finished one is
+done again at the same level. The rule cannot flip between two runs.
 """
 
 from __future__ import annotations

@@ -135,7 +135,8 @@ async def put(
     drive: Drive, sources: list[Path], remote: str, report: Reporter, links: Links = Links.SKIP
 ) -> None:
     """Upload files and folders, like ``cp -r SOURCES... REMOTE``; a rerun of an interrupted
-    folder upload lands where the first run did (destinations.py). Files that cannot be read are
+    folder upload, or a second run of the same command, lands where the first run did
+    (destinations.py). Files that cannot be read are
     reported and the rest goes on (SomeFailed at the end); sources named here are followed when
     they are symbolic links, links met inside folders follow ``links`` (local_tree.py)."""
     for source in sources:
@@ -159,7 +160,6 @@ async def put(
         else:
             await _put_files(drive, parent, [(source, parts[-1], False)], report, failures)
     failures.raise_if_any()
-    drive.state.drop_journal(key)
 
 
 def _where(reader: TreeReader) -> str:
@@ -285,7 +285,8 @@ async def get(
     drive: Drive, sources: list[str], local: Path, report: Reporter, top_name: str = "root"
 ) -> None:
     """Download files and folders, like ``cp -r SOURCES... LOCAL``; a rerun of an interrupted
-    folder download lands where the first run did (destinations.py). Items that fail are
+    folder download, or a second run of the same command, lands where the first run did
+    (destinations.py). Items that fail are
     reported and the rest goes on (SomeFailed at the end); items the server withholds are
     reported once everything else is down (WithheldError). The top of the drive (a source of
     ``/``) lands as ``top_name``."""
@@ -309,7 +310,6 @@ async def get(
     if withheld:
         raise WithheldError(withheld, WithheldError.READING)
     failures.raise_if_any()
-    drive.state.drop_journal(key)
 
 
 class TreeReader(Protocol):
