@@ -215,8 +215,8 @@ def get(
 ) -> None:
     """Download files and folders, or what a link opens (no account needed for links; LOCAL `-`
     writes a linked file to standard output). Nothing is written unless it verified; reruns
-    resume, and every run of the same command lands in the same place. An item that fails is named, the rest is downloaded, and the
-    command exits non-zero."""
+    resume, and every run of the same command lands in the same place. An item that fails is
+    named, the rest is downloaded, and the command exits non-zero."""
     opts = options(ctx)
     if is_link(paths[0]):
         if len(paths) > 2:
