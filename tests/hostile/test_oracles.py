@@ -172,7 +172,7 @@ async def test_A5_server_forged_share_envelopes_never_reach_the_private_key(
     }
     # What bob's client sends is the same for every forgery: the listing, the sender's bundle for
     # the pin check, and nothing more.
-    assert after == {("GET /v1/shares", "GET /v1/users/alice/bundle")}
+    assert after == {("GET /v1/shares", "GET /v1/contacts", "GET /v1/users/alice/bundle")}
 
 
 async def test_A5_sender_crafted_sealed_boxes_fail_alike(
@@ -206,7 +206,7 @@ async def test_A5_sender_crafted_sealed_boxes_fail_alike(
     # One outcome for every crafted box: the same code and the same words, whatever was changed,
     # and the same requests afterwards.
     assert outcomes == {(ErrorCode.DECRYPT_FAILED, "decrypt failed")}
-    assert after == {("GET /v1/shares", "GET /v1/users/alice/bundle")}
+    assert after == {("GET /v1/shares", "GET /v1/contacts", "GET /v1/users/alice/bundle")}
 
     # Timing: rejecting a box costs the same whether the change sits in the key, the MAC or the
     # ciphertext (the MAC is checked over everything before anything is decrypted). Categories are

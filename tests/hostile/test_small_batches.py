@@ -16,7 +16,7 @@ import pytest
 
 from sealbox.client.sdk import files
 from sealbox.client.sdk.drive import Drive
-from sealbox.client.sdk.errors import ApiError
+from sealbox.client.sdk.errors import SomeFailed
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.protocol import content_batch as cb
 from sealbox.protocol import routes
@@ -55,6 +55,15 @@ def _files_in(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
 
 
+def _only_the_others_written(out: Path, made: dict[str, bytes], failed: SomeFailed) -> None:
+    """Every file but the ones named as failed is written whole; nothing of those, and no
+    temporary file, is left."""
+    refused = {path.removeprefix("/small/") for path, _ in failed.failed}
+    assert {name: (out / name).read_bytes() for name in _files_in(out)} == {
+        name: data for name, data in made.items() if name not in refused
+    }
+
+
 async def test_honest_batches_fetch_every_file_with_few_requests(
     arena: Arena, tmp_path: Path
 ) -> None:
@@ -67,10 +76,10 @@ async def test_honest_batches_fetch_every_file_with_few_requests(
     assert len(batches) == 1
 
 
-async def test_swapped_objects_in_a_batch_are_refused_and_nothing_is_written(
+async def test_swapped_objects_in_a_batch_are_refused_and_not_written(
     arena: Arena, tmp_path: Path
 ) -> None:
-    drive, _ = await _folder_of_small_files(arena, tmp_path, 5)
+    drive, made = await _folder_of_small_files(arena, tmp_path, 5)
 
     def swap(items: list[cb.BatchItem]) -> list[cb.BatchItem]:
         a, b = items[0], items[1]
@@ -79,16 +88,17 @@ async def test_swapped_objects_in_a_batch_are_refused_and_nothing_is_written(
 
     arena.hostile.on("POST", BATCH, rewrite_items(swap))
     out = tmp_path / "out"
-    with pytest.raises(IntegrityError) as excinfo:
+    # Each refused object is named; the others verified and are written (issue 13 item 7).
+    with pytest.raises(SomeFailed) as failed:
         await files.get(drive, ["/small"], out, files.Reporter())
-    assert excinfo.value.code == ErrorCode.CONTEXT_MISMATCH
-    assert _files_in(out) == []
+    assert failed.value.integrity and len(failed.value.failed) == 2
+    _only_the_others_written(out, made, failed.value)
 
 
-async def test_flipped_byte_in_one_object_is_refused_and_nothing_is_written(
+async def test_flipped_byte_in_one_object_is_refused_and_not_written(
     arena: Arena, tmp_path: Path
 ) -> None:
-    drive, _ = await _folder_of_small_files(arena, tmp_path, 5)
+    drive, made = await _folder_of_small_files(arena, tmp_path, 5)
 
     def flip_last(items: list[cb.BatchItem]) -> list[cb.BatchItem]:
         last = items[-1]
@@ -98,10 +108,11 @@ async def test_flipped_byte_in_one_object_is_refused_and_nothing_is_written(
 
     arena.hostile.on("POST", BATCH, rewrite_items(flip_last))
     out = tmp_path / "out"
-    with pytest.raises(IntegrityError) as excinfo:
+    with pytest.raises(SomeFailed) as failed:
         await files.get(drive, ["/small"], out, files.Reporter())
-    assert excinfo.value.code == ErrorCode.DECRYPT_FAILED
-    assert _files_in(out) == []
+    assert failed.value.integrity and len(failed.value.failed) == 1
+    assert "decrypt failed" in failed.value.failed[0][1]
+    _only_the_others_written(out, made, failed.value)
 
 
 @pytest.mark.parametrize("lie", ["reorder", "drop", "truncate"])
@@ -137,9 +148,9 @@ async def test_an_object_reported_missing_is_an_error_and_leaves_no_partial_file
 
     arena.hostile.on("POST", BATCH, rewrite_items(hide_first))
     out = tmp_path / "out"
-    with pytest.raises(ApiError) as excinfo:
+    with pytest.raises(SomeFailed) as failed:
         await files.get(drive, ["/small"], out, files.Reporter())
-    assert excinfo.value.code == "not_found"
+    assert len(failed.value.failed) == 1 and "not_found" in failed.value.failed[0][1]
     # The others verified and are whole; nothing half-written is left anywhere.
     written = _files_in(out)
     assert not any(name.endswith(".part") for name in written)

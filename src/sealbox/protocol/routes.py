@@ -58,6 +58,7 @@ SHARE_FOLDER = f"{PREFIX}/shares/{{share_id}}/folders/{{node_id}}"
 SHARE_CONTENT = f"{PREFIX}/shares/{{share_id}}/contents/{{content_id}}"
 SHARE_NODE = f"{PREFIX}/shares/{{share_id}}/nodes/{{node_id}}"
 SHARE_TRANSACTIONS = f"{PREFIX}/shares/{{share_id}}/transactions"
+SHARE_UPLOADS = f"{PREFIX}/shares/{{share_id}}/uploads"
 # Drop links: the owner's routes, and the anonymous uploader's (the drop id authorises).
 DROPS = f"{PREFIX}/drops"
 DROP = f"{PREFIX}/drops/{{drop_id}}"

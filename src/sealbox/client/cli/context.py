@@ -28,9 +28,11 @@ from sealbox.client.sdk.errors import (
     NotLoggedIn,
     SealboxError,
     ServerTimeout,
+    SomeFailed,
     WithheldError,
     WrongLink,
 )
+from sealbox.client.sdk.files import Reporter
 from sealbox.client.sdk.state import LocalState, default_home
 from sealbox.client.sdk.transfers import PARTIAL_PREFIX, PARTIAL_SUFFIX
 from sealbox.crypto.errors import ErrorCode, IntegrityError
@@ -141,6 +143,20 @@ def confirm_or_stop(question: str, yes: bool) -> None:
 def note(opts: Options, message: str) -> None:
     if not opts.quiet:
         typer.echo(terminal_safe(message), err=True)
+
+
+def item_notices(opts: Options, report: Reporter) -> Reporter:
+    """``report`` telling, on standard error, of each item a transfer of many could not do
+    (always, even with -q: the exit status alone does not say which) or skipped."""
+
+    def failed(path: str, reason: str) -> None:
+        typer.echo(f"sealbox: failed: {terminal_safe(path)}: {terminal_safe(reason)}", err=True)
+
+    def skipped(path: str, why: str) -> None:
+        note(opts, f"skipped {path}: {why}")
+
+    report.failed, report.skipped = failed, skipped
+    return report
 
 
 def exit_if_withheld(withheld: list[tuple[str, int]]) -> None:
@@ -260,6 +276,10 @@ def run(
         fail(f"{exits.TAMPERED}: {exc}", Exit.INTEGRITY)
     except WithheldError as exc:
         fail(str(exc), Exit.INTEGRITY)
+    except SomeFailed as exc:
+        if exc.integrity:
+            fail(f"{exits.TAMPERED} (for some items): {exc}", Exit.INTEGRITY)
+        fail(str(exc), Exit.ERROR)
     except NotLoggedIn as exc:
         fail(str(exc), Exit.AUTH)
     except ServerTimeout as exc:

@@ -18,6 +18,7 @@ from sealbox.client.cli.context import (
     done,
     exit_if_withheld,
     fail,
+    item_notices,
     note,
     options,
     run,
@@ -38,6 +39,7 @@ from sealbox.client.sdk import files, walks
 from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.drops import is_drop_link
 from sealbox.client.sdk.links import is_link
+from sealbox.client.sdk.local_tree import Links, local_total
 from sealbox.client.sdk.tree import Node, join_path, split_path
 from sealbox.client.sdk.walks import Withheld
 from sealbox.crypto.layout import b64url
@@ -185,25 +187,27 @@ def mkdir(
         emit_json({"made": path})
 
 
-def _local_total(paths: list[Path]) -> int:
-    total = 0
-    for path in paths:
-        if path.is_dir():
-            total += sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-        elif path.exists():
-            total += path.stat().st_size
-    return total
-
-
 def put(
     ctx: typer.Context,
     paths: Annotated[
         list[str],
         typer.Argument(help="LOCAL... REMOTE: files or folders, then where (or a drop link)."),
     ],
+    links: Annotated[
+        Links,
+        typer.Option(
+            "--links",
+            help="Symbolic links met inside folders: skip them (each is named), follow them to "
+            "what they point to, or copy each link itself as a small file holding its target. "
+            "LOCAL paths named on the command line are always followed.",
+        ),
+    ] = Links.SKIP,
 ) -> None:
-    """Upload files and folders, or files through a drop link (no account needed). An
-    interrupted upload resumes when the command is run again."""
+    """Upload files and folders, or files through a drop link (no account needed). REMOTE ending
+    in / is a folder, made if missing. An interrupted upload resumes when the command is run
+    again; every run of the same command lands in the same place (the first decides, like
+    cp -r). A file that cannot be read is named, the rest is uploaded, and
+    the command exits 1; fifos, sockets and devices are skipped and named."""
     opts = options(ctx)
     if len(paths) < 2:
         fail("put needs at least one LOCAL path and a REMOTE path", Exit.USAGE)
@@ -213,8 +217,8 @@ def put(
         return
 
     async def work(drive: Drive) -> None:
-        with progress_reporter(opts, _local_total(sources), "upload") as report:
-            await files.put(drive, sources, remote, report)
+        with progress_reporter(opts, local_total(sources), "upload") as report:
+            await files.put(drive, sources, remote, item_notices(opts, report), links)
 
     run(lambda: with_drive(opts, work))
 
@@ -231,8 +235,10 @@ def get(
         ),
     ] = None,
 ) -> None:
-    """Download files and folders, or what a link opens (no account needed for links). Nothing is
-    written unless it verified; reruns resume."""
+    """Download files and folders, or what a link opens (no account needed for links; LOCAL `-`
+    writes a linked file to standard output). Nothing is written unless it verified; reruns
+    resume, and every run of the same command lands in the same place. An item that fails is
+    named, the rest is downloaded, and the command exits non-zero."""
     opts = options(ctx)
     if version is not None and len(paths) == 2 and not is_link(paths[0]):
         version_commands.get_version(opts, paths[:1], Path(paths[1]), version, False)
@@ -250,7 +256,7 @@ def get(
 
     async def work(drive: Drive) -> None:
         with progress_reporter(opts, None, "download") as report:
-            await files.get(drive, sources, local, report)
+            await files.get(drive, sources, local, item_notices(opts, report))
 
     run(lambda: with_drive(opts, work), local=local)
 

@@ -52,11 +52,15 @@ OUTCOMES = (
             "request, a file that is not a folder, a full quota)", "the reason"),
     Outcome(Exit.ERROR, "a local file or folder cannot be read or written",
             "PATH: no space left on device (the path you gave, never a temporary file)"),
+    Outcome(Exit.ERROR, "`put`/`get` of many files: some could not be read or written (each "
+            "is named as it fails, `sealbox: failed: PATH: reason`); the rest was done",
+            "N item(s) failed (first: …); everything else was done: …"),
     Outcome(Exit.USAGE, "wrong arguments, or no password source", "what is missing"),
     Outcome(Exit.USAGE, "a link whose key part (after #) is damaged or cut short, or does not "
             "open the link: a mistyped link, not tampering", WRONG_LINK),
     Outcome(Exit.INTEGRITY, "**the server returned data that does not verify** (tampering, "
-            "rollback, withheld items); nothing unverified was written", TAMPERED + ": …"),
+            "rollback, withheld items); nothing unverified was written; in a `get` of many "
+            "files, the others were still written", TAMPERED + ": …"),
     Outcome(Exit.NOT_FOUND, "no such file, folder, link, contact or share; an expired or "
             "used-up link", "what was not found"),
     Outcome(Exit.CONFLICT, "exists already (also `import` onto an existing name), not empty, "

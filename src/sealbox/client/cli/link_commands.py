@@ -9,6 +9,7 @@ unlocked before the first request, so a wrong password sends nothing.
 from __future__ import annotations
 
 import re
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -23,6 +24,7 @@ from sealbox.client.cli.context import (
     exit_if_withheld,
     fail,
     http_client,
+    item_notices,
     kdf_settings,
     note,
     options,
@@ -33,7 +35,7 @@ from sealbox.client.cli.context import (
 from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.output import Json, emit_json, terminal_safe
 from sealbox.client.cli.progress import progress_reporter
-from sealbox.client.sdk import files, links, walks
+from sealbox.client.sdk import destinations, files, links, walks
 from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import WrongLink
 from sealbox.client.sdk.tree import Node
@@ -115,18 +117,25 @@ def export(
             text, cost.get("opslimit", DEFAULT_OPSLIMIT), cost.get("memlimit", DEFAULT_MEMLIMIT)
         )
 
-    async def work(drive: Drive) -> str:
-        url, _view = await links.create_link(
+    async def work(drive: Drive) -> dict[str, Any]:
+        url, view = await links.create_link(
             drive, path, expires_in=expires_in, max_downloads=max_downloads, password=settings
         )
-        return url
+        return {
+            "url": url,
+            "link_id": b64url(view.link_id),
+            "path": path,
+            "type": view.node_type,
+            "expires_at": view.expires_at,
+            "max_downloads": view.max_downloads,
+            "password": password,
+        }
 
-    url = run(lambda: with_drive(opts, work))
+    made = run(lambda: with_drive(opts, work))
     if json_out:
-        emit_json({"url": url, "path": path, "expires_in": expires_in,
-                   "max_downloads": max_downloads, "password": password})  # fmt: skip
-        return
-    typer.echo(url)
+        emit_json(made)
+    else:
+        typer.echo(made["url"])
     if password:
         note(
             opts,
@@ -231,14 +240,25 @@ async def _visit(
 
 
 def get_link(opts: Options, url: str, local: Path | None) -> None:
-    """Download what a link opens: a file, or a folder's whole subtree."""
+    """Download what a link opens: a file, or a folder's whole subtree; LOCAL ``-`` writes a
+    linked file to standard output, each chunk only after it verified."""
     address, key = _unlock(opts, url)
+    if local == Path("-"):
+        run(lambda: _visit(opts, address, key, _to_stdout))
+        return
 
     async def work(visitor: links.OpenedLink) -> None:
-        dest = local if local is not None else Path(".")
-        if dest.is_dir():
-            dest = dest / visitor.name
+        # As for `get` in the drive: a rerun of a folder download lands where the first did.
+        given = local if local is not None else Path(".")
+        journal = destinations.journal_key(
+            "get", f"link:{b64url(address.link_id)}", [], str(given.absolute())
+        )
+        planned = destinations.remembered(visitor.state, journal, 1)
+        dest = Path(planned[0]) if planned else given / visitor.name if given.is_dir() else given
+        if visitor.is_folder and not planned:
+            destinations.remember(visitor.state, journal, [str(dest)])
         with progress_reporter(opts, None, "download") as report:
+            report = item_notices(opts, report)
             if visitor.is_folder:
                 await files.get_tree(visitor, await visitor.root(), dest, report)
             else:
@@ -246,6 +266,17 @@ def get_link(opts: Options, url: str, local: Path | None) -> None:
                 await files.get_file(visitor, file_key, metadata, dest, report)
 
     run(lambda: _visit(opts, address, key, work), local=local)
+
+
+async def _to_stdout(visitor: links.OpenedLink) -> None:
+    if visitor.is_folder:
+        fail("the link opens a folder, which cannot be written to standard output: give a "
+             "LOCAL folder", Exit.USAGE)  # fmt: skip
+    file_key, metadata = visitor.file()
+    out = sys.stdout.buffer
+    async for piece in files.stream_content(visitor, file_key, metadata):
+        out.write(piece)
+    out.flush()
 
 
 def ls_link(opts: Options, url: str, recursive: bool, withheld: Withheld) -> list[dict[str, Any]]:

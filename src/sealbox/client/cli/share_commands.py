@@ -11,7 +11,16 @@ from typing import Annotated, Any
 import typer
 
 from sealbox.client.cli import exits
-from sealbox.client.cli.context import Options, done, fail, note, options, run, with_drive
+from sealbox.client.cli.context import (
+    Options,
+    done,
+    fail,
+    item_notices,
+    note,
+    options,
+    run,
+    with_drive,
+)
 from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.output import (
     Json,
@@ -358,7 +367,8 @@ def shared_get(
     async def work(drive: Drive) -> None:
         inside = await shares.open_shared(drive, name)
         with progress_reporter(opts, None, "download") as report:
-            await files.get(inside, [path], local, report)
+            # The share's top lands under the share's name (`shared get team DEST/`).
+            await files.get(inside, [path], local, item_notices(opts, report), top_name=name)
 
     run(lambda: with_drive(opts, work), local=local)
 
@@ -377,7 +387,7 @@ def shared_put(
     async def work(drive: Drive) -> None:
         inside = await _writable(drive, name)
         with progress_reporter(opts, None, "upload") as report:
-            await files.put(inside, sources, path, report)
+            await files.put(inside, sources, path, item_notices(opts, report))
 
     run(lambda: with_drive(opts, work))
 

@@ -438,7 +438,8 @@ class LinkApi(Api):
 
 class ShareApi(Api):
     """A member's calls into a folder shared with them: listings, content and (write members)
-    transactions go through the share; uploads stay the member's own."""
+    transactions go through the share; uploads are opened through it (the owner's quota applies)
+    and stay the member's own."""
 
     def __init__(self, http: httpx.AsyncClient, token: str | None, share_id: bytes) -> None:
         super().__init__(http, token)
@@ -455,6 +456,11 @@ class ShareApi(Api):
 
     def _transactions_path(self) -> str:
         return routes.SHARE_TRANSACTIONS.format(share_id=_id(self.share_id))
+
+    def _uploads_path(self) -> str:
+        # Opened through the share so that the owner's quota applies; the chunks and the upload
+        # stay the member's own (§6.2 routes).
+        return routes.SHARE_UPLOADS.format(share_id=_id(self.share_id))
 
 
 BODY_PIECE = 1024 * 1024

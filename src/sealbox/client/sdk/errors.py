@@ -66,6 +66,19 @@ class WithheldError(SealboxError):
         super().__init__(f"the server withheld {shown}{more}; {outcome}")
 
 
+class SomeFailed(SealboxError):
+    """A transfer of many files did everything else, but these items failed (each was reported
+    as it happened, as (path, reason)). ``integrity`` when any failed verification."""
+
+    def __init__(self, failed: list[tuple[str, str]], skipped: int, integrity: bool) -> None:
+        self.failed, self.skipped, self.integrity = failed, skipped, integrity
+        noted = f", {skipped} skipped" if skipped else ""
+        super().__init__(
+            f"{len(failed)} item(s) failed{noted} (first: {failed[0][0]}: {failed[0][1]}); "
+            "everything else was done: fix what is named above and run the same command again"
+        )
+
+
 class ServerTimeout(SealboxError):
     """The server did not finish an answer within the per-request deadline."""
 

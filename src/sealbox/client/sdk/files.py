@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
+# Over 400 lines: put and get of trees share the reporter, the destinations and per-item failures.
 """Copying between the local disk and the drive: ``put`` and ``get`` of files and whole trees.
 
 Small files are sealed whole and committed many to a transaction (one manifest update per batch,
@@ -17,11 +18,13 @@ from pathlib import Path
 from stat import S_ISDIR
 from typing import Protocol
 
-from sealbox.client.sdk import duplicates, transfers, walks
+from sealbox.client.sdk import destinations, duplicates, local_tree, transfers, walks
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.changes import Change
 from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import ConflictError, NotFoundError, SealboxError, WithheldError
+from sealbox.client.sdk.failures import Failures, Notice
+from sealbox.client.sdk.local_tree import Links
 from sealbox.client.sdk.small_files import Hooks, SmallFile, download_each, download_small
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.tree import Folder, Node, join_path, split_path
@@ -29,16 +32,20 @@ from sealbox.client.sdk.walks import Withheld
 from sealbox.crypto import content
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.keys import FileKey
+from sealbox.crypto.layout import b64url
 from sealbox.crypto.tree import FileMetadata, as_file_metadata
 
 BATCH_FILES = 500
 BATCH_BYTES = 12 * 1024 * 1024  # inline bytes per transaction, under the server's 16 MiB
 SEAL_GROUP = 64  # small files sealed per worker-thread hop
 
+Queued = tuple[Path, str, bool]  # local path, remote name, whether a link uploaded as itself
+Failed = list[tuple[str, BaseException]]
+
 
 @dataclass
 class Reporter:
-    """Hooks a front end uses to show progress; all optional."""
+    """Hooks a front end uses to show progress and per-item trouble; all optional."""
 
     start_file: Callable[[str, int], None] = lambda name, size: None
     advance: Callable[[int], None] = lambda n: None
@@ -46,6 +53,11 @@ class Reporter:
     # A download wrote an item under another name, since another item in its folder has the same
     # one (spec/metadata.md, "Duplicate names"): (remote path, local path).
     renamed: Callable[[str, Path], None] = lambda remote, local: None
+    failed: Notice = lambda path, reason: None
+    skipped: Notice = lambda path, why: None
+
+    def failures(self) -> Failures:
+        return Failures(self.failed, self.skipped)
 
 
 class _Batch:
@@ -61,18 +73,26 @@ class _Batch:
         self.change, self.bytes, self.files = Change(), 0, 0
         self.in_flight: asyncio.Task[object] | None = None
 
-    def seal_until_full(self, queue: list[tuple[Path, str]]) -> list[tuple[str, int]]:
+    def seal_until_full(self, queue: list[Queued]) -> tuple[list[tuple[str, int]], Failed]:
         """Seal files from the front of ``queue`` into this batch until it is full (run in a
         worker thread: libsodium and file reads release the GIL). Returns (name, size) of each
-        file taken, in order."""
-        taken = []
-        for path, name in queue:
+        file taken, in order, and (local path, error) of each that could not be read; both
+        leave the queue."""
+        taken: list[tuple[str, int]] = []
+        failed: Failed = []
+        for path, name, link in queue:
             if self.full():
                 break
             existing = self.folder.child(name)
             if existing is not None and existing.is_folder:
                 raise ConflictError(f"a folder is in the way: {name}")
-            sealed = transfers.seal_small(path, name, self.drive.rng)
+            try:
+                seal = transfers.seal_link if link else transfers.seal_small
+                sealed = seal(path, name, self.drive.rng)
+            except (OSError, SealboxError) as exc:
+                failed.append((str(path), exc))
+                taken.append((name, -1))
+                continue
             assert sealed.inline is not None
             self.drive.add_file(
                 self.change, self.folder, sealed.metadata, sealed.file_key,
@@ -81,7 +101,7 @@ class _Batch:
             self.bytes += len(sealed.inline.chunk)
             self.files += 1
             taken.append((name, sealed.metadata.size))
-        return taken
+        return taken, failed
 
     def full(self) -> bool:
         return self.files >= BATCH_FILES or self.bytes >= BATCH_BYTES
@@ -114,94 +134,134 @@ class _Batch:
             self.in_flight = None
 
 
-async def put(drive: Drive, sources: list[Path], remote: str, report: Reporter) -> None:
-    """Upload files and folders, like ``cp -r SOURCES... REMOTE``."""
+async def put(
+    drive: Drive, sources: list[Path], remote: str, report: Reporter, links: Links = Links.SKIP
+) -> None:
+    """Upload files and folders, like ``cp -r SOURCES... REMOTE``; a rerun of an interrupted
+    folder upload, or a second run of the same command, lands where the first run did
+    (destinations.py). Files that cannot be read are
+    reported and the rest goes on (SomeFailed at the end); sources named here are followed when
+    they are symbolic links, links met inside folders follow ``links`` (local_tree.py)."""
     for source in sources:
         if not source.exists():
             raise NotFoundError(f"no such local file or folder: {source}")
-    parts = split_path(remote)
-    try:
-        target = await drive.folder_at(remote)
-        names: list[str | None] = [None] * len(sources)
-    except NotFoundError:
-        if len(sources) > 1 or not parts:
-            raise
-        # A single source is copied to the new name, inside the existing parent.
-        target = await drive.folder_at(join_path(parts[:-1]))
-        names = [parts[-1]]
-    except SealboxError:
-        if len(sources) > 1:
-            raise
-        chain, node = await drive.walk(remote)
-        assert node is not None
-        target, names = chain[-1], [node.name]
-    for source, name in zip(sources, names, strict=True):
-        name = name or source.name
+    key = destinations.journal_key(
+        "put", _where(drive), [str(s.resolve()) for s in sources], remote
+    )
+    planned = destinations.remembered(drive.state, key, len(sources))
+    if planned is None:
+        planned = await destinations.resolve_put(drive, sources, remote)
+        if any(source.is_dir() for source in sources):
+            destinations.remember(drive.state, key, planned)
+    failures = report.failures()
+    for source, destination in zip(sources, planned, strict=True):
+        parts = split_path(destination)
+        parent = await drive.folder_at(join_path(parts[:-1]))
         if source.is_dir():
-            folder = await drive.ensure_folder(target, name)
-            await _put_tree(drive, source, folder, report)
-            target = await drive.reload(target)
+            folder = await drive.ensure_folder(parent, parts[-1])
+            await _put_tree(drive, source, folder, report, _Policy(links, failures))
         else:
-            target = await _put_files(drive, target, [(source, name)], report)
+            await _put_files(drive, parent, [(source, parts[-1], False)], report, failures)
+    failures.raise_if_any()
 
 
-async def _put_tree(drive: Drive, local: Path, folder: Folder, report: Reporter) -> None:
-    files, folders = [], []
-    with os.scandir(local) as entries:
-        for entry in sorted(entries, key=lambda e: e.name):
-            if entry.is_dir(follow_symlinks=False):
-                folders.append(entry)
-            elif entry.is_file(follow_symlinks=True):
-                files.append((Path(entry.path), entry.name))
-    folder = await _put_files(drive, folder, files, report)
-    for entry in folders:
-        child = await drive.ensure_folder(folder, entry.name)
-        folder = await drive.reload(folder)
-        await _put_tree(drive, Path(entry.path), child, report)
+def _where(reader: TreeReader) -> str:
+    """The account, and the share for a shared folder: the space a remote path names."""
+    share_id = getattr(reader.api, "share_id", None)
+    return reader.scope + (f":share:{b64url(share_id)}" if share_id else "")
+
+
+@dataclass(frozen=True)
+class _Policy:
+    links: Links
+    failures: Failures
+
+
+async def _put_tree(
+    drive: Drive, local: Path, folder: Folder, report: Reporter, policy: _Policy
+) -> None:
+    """Upload a local folder into ``folder``, a local folder at a time from an explicit stack."""
+    stack = [(local, folder, frozenset({local_tree.identity(local)}))]
+    while stack:
+        path, remote, above = stack.pop()
+        listing = local_tree.list_folder(path, policy.links, policy.failures, above)
+        if listing is None:
+            continue
+        queued = [(p, n, False) for p, n in listing.files]
+        queued += [(p, n, True) for p, n in listing.links]
+        remote = await _put_files(
+            drive, remote, sorted(queued, key=lambda q: q[1]), report, policy.failures
+        )
+        for child_path, name in reversed(listing.folders):
+            try:
+                child = await drive.ensure_folder(remote, name)
+            except ConflictError as exc:
+                policy.failures.fail(str(child_path), exc)
+                continue
+            remote = await drive.reload(remote)
+            below = above | {local_tree.identity(child_path)}
+            stack.append((child_path, child, below))
 
 
 async def _put_files(
-    drive: Drive, folder: Folder, files: list[tuple[Path, str]], report: Reporter
+    drive: Drive, folder: Folder, files: list[Queued], report: Reporter, failures: Failures
 ) -> Folder:
     session = drive.session
     scope = f"{session.server}:{session.username}"
     batch = _Batch(drive, folder)
-    queue: list[tuple[Path, str]] = []
+    queue: list[Queued] = []
 
     async def seal_queued() -> None:
         nonlocal queue
         while queue:
-            taken = await asyncio.to_thread(batch.seal_until_full, queue)
+            taken, failed = await asyncio.to_thread(batch.seal_until_full, queue)
+            for where, exc in failed:
+                failures.fail(where, exc)
             for name, size in taken:
-                report.start_file(name, size)
-                report.advance(size)
-                report.finish_file(name)
+                if size >= 0:
+                    report.start_file(name, size)
+                    report.advance(size)
+                    report.finish_file(name)
             queue = queue[len(taken) :]
             if batch.full():
                 await batch.send()
 
+    async def upload_large(path: Path, name: str, size: int) -> None:
+        existing = batch.folder.child(name)
+        if existing is not None and existing.is_folder:
+            raise ConflictError(f"a folder is in the way: {name}")
+        if existing is not None and transfers.committed_earlier(
+            session.state, scope, path, as_file_metadata(existing.metadata).content_id
+        ):
+            return  # a killed run committed it and did not get to forget its journal
+        report.start_file(name, size)
+        sealed = await transfers.upload(
+            drive.api, session.state, scope, path, name, progress=report.advance,
+            rng=drive.rng,
+        )  # fmt: skip
+        folder = await batch.flush()
+        batch.folder = await _commit_uploaded(drive, folder, sealed)
+        if sealed.journal_key:
+            session.state.drop_journal(sealed.journal_key)
+        report.finish_file(name)
+
     try:
-        for path, name in files:
-            size = path.stat().st_size
-            if size <= transfers.INLINE_MAX:
-                queue.append((path, name))
+        for path, name, link in files:
+            try:
+                size = path.lstat().st_size if link else path.stat().st_size
+            except OSError as exc:
+                failures.fail(str(path), exc)
+                continue
+            if link or size <= transfers.INLINE_MAX:
+                queue.append((path, name, link))
                 if len(queue) >= SEAL_GROUP:
                     await seal_queued()
                 continue
             await seal_queued()
-            existing = batch.folder.child(name)
-            if existing is not None and existing.is_folder:
-                raise ConflictError(f"a folder is in the way: {name}")
-            report.start_file(name, size)
-            sealed = await transfers.upload(
-                drive.api, session.state, scope, path, name, progress=report.advance,
-                rng=drive.rng,
-            )  # fmt: skip
-            folder = await batch.flush()
-            batch.folder = await _commit_uploaded(drive, folder, sealed)
-            if sealed.journal_key:
-                session.state.drop_journal(sealed.journal_key)
-            report.finish_file(name)
+            try:
+                await upload_large(path, name, size)
+            except OSError as exc:
+                failures.fail(str(path), exc)
         await seal_queued()
         return await batch.flush()
     except BaseException:
@@ -224,27 +284,35 @@ async def _commit_uploaded(drive: Drive, folder: Folder, sealed: transfers.Seale
     return await drive.retrying(attempt)
 
 
-async def get(drive: Drive, sources: list[str], local: Path, report: Reporter) -> None:
-    """Download files and folders, like ``cp -r SOURCES... LOCAL``. Items the server withholds
-    are reported once everything else is down (WithheldError)."""
-    into_dir = local.is_dir()
-    if len(sources) > 1 and not into_dir:
-        raise SealboxError(f"{local} is not a folder")
+async def get(
+    drive: Drive, sources: list[str], local: Path, report: Reporter, top_name: str = "root"
+) -> None:
+    """Download files and folders, like ``cp -r SOURCES... LOCAL``; a rerun of an interrupted
+    folder download, or a second run of the same command, lands where the first run did
+    (destinations.py). Items that fail are
+    reported and the rest goes on (SomeFailed at the end); items the server withholds are
+    reported once everything else is down (WithheldError). The top of the drive (a source of
+    ``/``) lands as ``top_name``."""
+    found = [await drive.walk(source) for source in sources]
+    key = destinations.journal_key("get", _where(drive), sources, str(local.absolute()))
+    planned = destinations.remembered(drive.state, key, len(sources))
+    if planned is None:
+        planned = destinations.resolve_get([node for _, node in found], local, top_name)
+        if any(node is None or node.is_folder for _, node in found):
+            destinations.remember(drive.state, key, planned)
     withheld: Withheld = []
-    for source in sources:
-        chain, node = await drive.walk(source)
+    failures = report.failures()
+    for (chain, node), target in zip(found, planned, strict=True):
         if node is None:
-            target = local if not into_dir else local / "root"
-            await _get_tree(drive, chain[0], target, report, withheld)
-            continue
-        target = local / node.name if into_dir else local
-        if node.is_folder:
+            await _get_tree(drive, chain[0], Path(target), report, withheld, failures)
+        elif node.is_folder:
             folder = await drive.open_folder(chain[-1], node)
-            await _get_tree(drive, folder, target, report, withheld)
+            await _get_tree(drive, folder, Path(target), report, withheld, failures)
         else:
-            await _get_file(drive, chain[-1], node, target, report)
+            await _get_file(drive, chain[-1], node, Path(target), report)
     if withheld:
         raise WithheldError(withheld, WithheldError.READING)
+    failures.raise_if_any()
 
 
 class TreeReader(Protocol):
@@ -273,7 +341,14 @@ async def stream_file(reader: TreeReader, path: str) -> AsyncIterator[bytes]:
     if node is None or node.is_folder:
         raise SealboxError(f"not a file: {path}")
     key = node.record.open_file_key(chain[-1].key)
-    metadata = as_file_metadata(node.metadata)
+    async for piece in stream_content(reader, key, as_file_metadata(node.metadata)):
+        yield piece
+
+
+async def stream_content(
+    reader: TreeReader, key: FileKey, metadata: FileMetadata
+) -> AsyncIterator[bytes]:
+    """A file's plaintext from its key and verified metadata, as ``stream_file`` gives it."""
     content_id = metadata.content_id
     header, stated = await reader.api.content_range_sized(content_id, 0, content.HEADER_BYTES)
     decryptor = content.ContentDecryptor(
@@ -307,26 +382,40 @@ async def _get_file(
 
 async def get_tree(drive: TreeReader, folder: Folder, dest: Path, report: Reporter) -> None:
     """Download a verified folder and everything below it into ``dest``; items the server
-    withholds are reported once everything else is down (WithheldError)."""
+    withholds are reported once everything else is down (WithheldError), items that fail are
+    reported as they fail, and the rest goes on (SomeFailed)."""
     withheld: Withheld = []
-    await _get_tree(drive, folder, dest, report, withheld)
+    failures = report.failures()
+    await _get_tree(drive, folder, dest, report, withheld, failures)
     if withheld:
         raise WithheldError(withheld, WithheldError.READING)
+    failures.raise_if_any()
 
 
 async def _get_tree(
-    drive: TreeReader, top: Folder, dest: Path, report: Reporter, withheld: Withheld
+    drive: TreeReader,
+    top: Folder,
+    dest: Path,
+    report: Reporter,
+    withheld: Withheld,
+    failures: Failures,
 ) -> None:
     """Every folder below ``top``, one at a time, parents first (walks.py: no recursion, no
-    cycle, bounded depth); paths in ``withheld`` are the remote ones."""
+    cycle, bounded depth); paths in ``withheld`` and ``failures`` are the remote ones. A folder
+    or file that fails is reported and left out; the rest goes on."""
     base = top.path.rstrip("/")
     me = drive.session.user_id if isinstance(drive, Drive) else None
     places: dict[bytes, Path] = {}  # where each folder met so far goes, by folder id
-    async for path, folder in walks.folders_below(drive, top, base, withheld):
+    async for path, folder in walks.folders_below(drive, top, base, withheld, failures.fail):
         local = places.pop(folder.folder_id, dest)
         names = _local_names(folder, me, path, local, report)
         places.update((n.node_id, local / names[n.node_id]) for n in folder.children if n.is_folder)
-        await _get_folder_files(drive, folder, local, report, names)
+        try:
+            make_local_folder(local)
+        except (OSError, SealboxError) as exc:
+            failures.fail(path or "/", exc)
+            continue
+        await _get_folder_files(drive, folder, local, path, report, failures, names)
 
 
 def _local_names(
@@ -358,23 +447,39 @@ def make_local_folder(path: Path) -> None:
 
 
 async def _get_folder_files(
-    drive: TreeReader, folder: Folder, dest: Path, report: Reporter, names: dict[bytes, str]
+    drive: TreeReader,
+    folder: Folder,
+    dest: Path,
+    path: str,
+    report: Reporter,
+    failures: Failures,
+    names: dict[bytes, str],
 ) -> None:
-    make_local_folder(dest)
     small = []
     for node in folder.children:
         if not node.is_folder and node.size <= transfers.INLINE_MAX:
-            key = node.record.open_file_key(folder.key)
+            try:
+                key = node.record.open_file_key(folder.key)
+            except IntegrityError as exc:
+                failures.fail(f"{path}/{folder.label(node)}", exc)
+                continue
             small.append(
                 SmallFile(key, as_file_metadata(node.metadata), dest / names[node.node_id])
             )
     # Small files are latency-bound: many go in one request where the API allows it, several
     # requests at once; large ones already keep several chunk requests in flight each.
     hooks = Hooks(report.start_file, report.advance, report.finish_file)
+
+    def failed(item: SmallFile, exc: BaseException) -> None:
+        failures.fail(f"{path}/{item.metadata.name}", exc)
+
     if drive.api.batches_contents:
-        await download_small(drive.api, small, hooks)
+        await download_small(drive.api, small, hooks, failed)
     else:
-        await download_each(drive.api, small, hooks)
+        await download_each(drive.api, small, hooks, failed)
     for node in sorted(folder.children, key=lambda n: n.name):
         if not node.is_folder and node.size > transfers.INLINE_MAX:
-            await _get_file(drive, folder, node, dest / names[node.node_id], report)
+            try:
+                await _get_file(drive, folder, node, dest / names[node.node_id], report)
+            except (IntegrityError, OSError) as exc:
+                failures.fail(f"{path}/{folder.label(node)}", exc)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sealbox.client.sdk import transfers
 from sealbox.client.sdk.api import Api
-from sealbox.client.sdk.errors import ApiError
+from sealbox.client.sdk.errors import ApiError, SealboxError
 from sealbox.crypto import content
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.keys import FileKey
@@ -80,7 +80,18 @@ def open_whole(small: SmallFile, data: bytes) -> bytearray:
     return decryptor.decrypt_chunk(0, memoryview(data)[content.HEADER_BYTES :])
 
 
-async def download_small(api: Api, files: list[SmallFile], hooks: Hooks) -> None:
+Failed = Callable[[SmallFile, BaseException], None]
+"""Called (on the event loop) for a file that did not verify or could not be written; the others
+go on."""
+
+
+def _raise(_: SmallFile, exc: BaseException) -> None:
+    raise exc
+
+
+async def download_small(
+    api: Api, files: list[SmallFile], hooks: Hooks, failed: Failed = _raise
+) -> None:
     """Fetch, verify and write ``files`` (each at most ``transfers.INLINE_MAX`` bytes)."""
     gate = asyncio.Semaphore(IN_FLIGHT)
 
@@ -91,66 +102,106 @@ async def download_small(api: Api, files: list[SmallFile], hooks: Hooks) -> None
             items = await api.contents_batch([s.metadata.content_id for s in batch])
             included = [(s, i.data) for s, i in zip(batch, items, strict=True)
                         if i.status == cb.INCLUDED]  # fmt: skip
-            await asyncio.to_thread(_verify_and_write, included, hooks)
+            for small, exc in await asyncio.to_thread(_verify_and_write, included, hooks):
+                failed(small, exc)
             for small, item in zip(batch, items, strict=True):
                 if item.status == cb.NOT_FOUND:
-                    raise ApiError(404, "not_found", "content not found")
+                    failed(small, ApiError(404, "not_found", "content not found"))
                 if item.status == cb.OMITTED:
-                    await _download_one(api, small, hooks)
+                    await _download_one(api, small, hooks, failed)
 
     await transfers.run_all([one(batch) for batch in batches(files)])
 
 
-async def download_each(api: Api, files: list[SmallFile], hooks: Hooks) -> None:
+async def download_each(
+    api: Api, files: list[SmallFile], hooks: Hooks, failed: Failed = _raise
+) -> None:
     """One request per file, several at once: for trees whose API has no batch route."""
     gate = asyncio.Semaphore(8)
 
     async def one(small: SmallFile) -> None:
         async with gate:
             hooks.start_file(small.metadata.name, small.metadata.size)
-            await _download_one(api, small, hooks)
+            await _download_one(api, small, hooks, failed)
 
     await transfers.run_all([one(small) for small in files])
 
 
-async def _download_one(api: Api, small: SmallFile, hooks: Hooks) -> None:
+async def _download_one(api: Api, small: SmallFile, hooks: Hooks, failed: Failed) -> None:
     data = await api.content_range(
         small.metadata.content_id, 0, content.encrypted_size(small.metadata.size)
     )
-    await asyncio.to_thread(_verify_and_write, [(small, data)], hooks)
+    for item, exc in await asyncio.to_thread(_verify_and_write, [(small, data)], hooks):
+        failed(item, exc)
 
 
-def _verify_and_write(items: list[tuple[SmallFile, bytes]], hooks: Hooks) -> None:
-    """Open every object first, so a batch with a bad object writes nothing; then write the
-    temporary files, sync once, rename them all and make the renames durable."""
-    opened = [(small, open_whole(small, data)) for small, data in items]
-    if not opened:
-        return
+def _open_each(
+    items: list[tuple[SmallFile, bytes]], bad: list[tuple[SmallFile, BaseException]]
+) -> list[tuple[SmallFile, bytearray]]:
+    opened = []
+    for small, data in items:
+        try:
+            opened.append((small, open_whole(small, data)))
+        except IntegrityError as exc:
+            bad.append((small, exc))
+    return opened
+
+
+def _verify_and_write(
+    items: list[tuple[SmallFile, bytes]], hooks: Hooks
+) -> list[tuple[SmallFile, BaseException]]:
+    """Open every object first, so that nothing is written of one that does not verify; then
+    write the temporary files, sync once, rename them all and make the renames durable. Returns
+    the files that did not verify or could not be written; no temporary file of theirs is left."""
+    bad: list[tuple[SmallFile, BaseException]] = []
+    opened = _open_each(items, bad)
     temps: list[tuple[Path, SmallFile]] = []
     try:
         for small, plain in opened:
             # Created exclusively under an unpredictable name: nothing planted is written through.
-            fd, temp = transfers.create_partial(small.dest)
+            try:
+                fd, temp = transfers.create_partial(small.dest)
+            except OSError as exc:
+                bad.append((small, exc))
+                continue
             temps.append((temp, small))
             try:
                 transfers.write_all(fd, plain)
                 transfers.set_mtime(fd, small.metadata.mtime)
             finally:
                 os.close(fd)
-        sync_filesystem(opened[0][0].dest.parent)
+        if temps:
+            sync_filesystem(temps[0][0].parent)
     except BaseException:
         for temp, _ in temps:
             with contextlib.suppress(OSError):
                 temp.unlink()
         raise
-    parents = set()
-    for placed, (temp, small) in enumerate(temps):
+    placed = _place_all(temps, bad)
+    for small in placed:
+        hooks.advance(small.metadata.size)
+        hooks.finish_file(small.metadata.name)
+    return bad
+
+
+def _place_all(
+    temps: list[tuple[Path, SmallFile]], bad: list[tuple[SmallFile, BaseException]]
+) -> list[SmallFile]:
+    """Rename each verified temporary file into place; one that cannot get its name (too long,
+    a folder in the way) is removed and noted in ``bad``."""
+    placed, parents = [], set()
+    for at, (temp, small) in enumerate(temps):
         try:
             transfers.place(temp, small.dest)
+        except (OSError, SealboxError) as exc:
+            temp.unlink(missing_ok=True)
+            bad.append((small, exc))
+            continue
         except BaseException:
-            for left, _ in temps[placed:]:
+            for left, _ in temps[at:]:
                 left.unlink(missing_ok=True)
             raise
+        placed.append(small)
         parents.add(small.dest.parent)
     for parent in parents:
         fd = os.open(parent, os.O_RDONLY)
@@ -158,6 +209,4 @@ def _verify_and_write(items: list[tuple[SmallFile, bytes]], hooks: Hooks) -> Non
             os.fsync(fd)
         finally:
             os.close(fd)
-    for _, small in temps:
-        hooks.advance(small.metadata.size)
-        hooks.finish_file(small.metadata.name)
+    return placed

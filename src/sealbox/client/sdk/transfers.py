@@ -26,7 +26,7 @@ from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 
 from sealbox.client.sdk.api import Api
-from sealbox.client.sdk.errors import SealboxError
+from sealbox.client.sdk.errors import ApiError, SealboxError
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.upload_journal import StartOver, UploadJournal
 from sealbox.crypto import content
@@ -37,6 +37,7 @@ from sealbox.crypto.tree import FileMetadata
 from sealbox.durability import fsync_dir
 from sealbox.protocol import limits
 from sealbox.protocol import models as m
+from sealbox.protocol.errors import ErrorCode as Wire
 
 Progress = Callable[[int], None]
 """Called with the number of plaintext bytes just transferred (or skipped as already there)."""
@@ -79,12 +80,21 @@ def seal_small(path: Path, name: str, rng: RandomSource = system_random) -> Seal
     data = path.read_bytes()
     if len(data) > INLINE_MAX:
         raise SealboxError(f"{path} grew while it was being read")
-    stat = path.stat()
+    return seal_bytes(data, name, path.stat().st_mtime_ns, rng)
+
+
+def seal_link(path: Path, name: str, rng: RandomSource = system_random) -> Sealed:
+    """Seal a symbolic link itself, as a small file holding the path it points to."""
+    target = os.fsencode(os.readlink(path))
+    return seal_bytes(target, name, path.lstat().st_mtime_ns, rng)
+
+
+def seal_bytes(data: bytes, name: str, mtime_ns: int, rng: RandomSource) -> Sealed:
     file_key, content_id = FileKey.generate(rng), rng(16)
     encryptor = content.ContentEncryptor(file_key, content_id, rng=rng)
     chunk = encryptor.encrypt_chunk(0, data, final=True)
     metadata = FileMetadata(
-        name, stat.st_mtime_ns // 1_000_000, len(data), guess_mime(name), content_id,
+        name, mtime_ns // 1_000_000, len(data), guess_mime(name), content_id,
         encryptor.header_hash,
     )  # fmt: skip
     inline = m.InlineContent(
@@ -110,16 +120,40 @@ async def upload(
     """Upload a file's content in chunks, resuming a journaled earlier attempt when that cannot
     seal any chunk twice (upload_journal.py); otherwise starting over under a new key."""
     stat = path.stat()
-    key = f"up:{scope}:{path.resolve()}:{_identity(stat)}"
+    key = upload_key(scope, path, stat)
     for _ in range(2):
-        journal = UploadJournal.load(state, key) or UploadJournal.begin(state, key, rng)
+        earlier = UploadJournal.load(state, key)
+        journal = earlier or UploadJournal.begin(state, key, rng)
         try:
             return await _upload_once(api, journal, path, name, stat, concurrency, progress, rng)
         except StartOver:
             journal.drop()
             with contextlib.suppress(SealboxError):
                 await api.abandon_upload(journal.content_id)
+        except ApiError as exc:
+            # The content id of an earlier attempt is taken: that attempt was committed (the
+            # run ended between the commit and forgetting its journal) or the server let the
+            # upload lapse and its id be used. Either way start over under a new id.
+            if earlier is None or exc.code != Wire.ID_TAKEN:
+                raise
+            journal.drop()
     raise SealboxError(f"{path} changed while it was being uploaded; run the command again")
+
+
+def upload_key(scope: str, path: Path, stat: os.stat_result) -> str:
+    return f"up:{scope}:{path.resolve()}:{_identity(stat)}"
+
+
+def committed_earlier(state: LocalState, scope: str, path: Path, content_id: bytes) -> bool:
+    """Whether an interrupted earlier upload of ``path`` (unchanged since) is the content the
+    remote file already names: the run was ended after the commit and before its journal was
+    dropped. The journal is dropped now; nothing is left to send."""
+    key = upload_key(scope, path, path.stat())
+    journal = UploadJournal.load(state, key)
+    if journal is None or journal.content_id != content_id:
+        return False
+    journal.drop()
+    return True
 
 
 async def _upload_once(
@@ -368,7 +402,14 @@ async def download(
         await _fetch(api, content_id, decryptor, partial, writer, concurrency, progress)
         set_mtime(partial.fd, metadata.mtime)
         os.fsync(partial.fd)
-        place(partial.path, dest)
+        try:
+            place(partial.path, dest)
+        except (OSError, SealboxError):
+            # It cannot get its name (too long, a folder in the way): a rerun would fail the
+            # same way, so nothing is kept for one.
+            partial.path.unlink(missing_ok=True)
+            state.drop_journal(key)
+            raise
     finally:
         with contextlib.suppress(OSError):
             os.close(partial.fd)

@@ -18,11 +18,11 @@ walk goes on and reports them at the end, a writing one refuses before it signs 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from sealbox.client.sdk.errors import WithheldError
+from sealbox.client.sdk.errors import SealboxError, WithheldError
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.protocol import limits
 
@@ -108,11 +108,17 @@ def note_withheld(folder: Folder, path: str, withheld: Withheld) -> None:
         withheld.append((path or "/", len(folder.withheld)))
 
 
+Failed = Callable[[str, BaseException], None]
+"""Told of a folder that could not be opened (its path, the failure) by a walk that goes on."""
+
+
 async def walk_tree(
-    opener: Opener, top: Folder, prefix: str, withheld: Withheld
+    opener: Opener, top: Folder, prefix: str, withheld: Withheld, failed: Failed | None = None
 ) -> AsyncIterator[Step]:
     """Every node below ``top``, depth first, children by name, each folder opened (verified)
-    before it is yielded and entered after. Withheld items are noted in ``withheld``."""
+    before it is yielded and entered after. Withheld items are noted in ``withheld``. A folder
+    that does not open or verify stops the walk, or, given ``failed``, is told there and left
+    out while the walk goes on (a download: the rest is still worth having)."""
     note_withheld(top, prefix, withheld)
     stack = [(prefix, iter(_by_name(top)), top)]
     while stack:
@@ -125,18 +131,25 @@ async def walk_tree(
         if not node.is_folder:
             yield Step(path, folder, node, None)
             continue
-        opened = await opener.open_folder(folder, node)
+        try:
+            opened = await opener.open_folder(folder, node)
+        except (IntegrityError, SealboxError) as exc:
+            if failed is None:
+                raise
+            failed(path, exc)
+            continue
         note_withheld(opened, path, withheld)
         yield Step(path, folder, node, opened)
         stack.append((path, iter(_by_name(opened)), opened))
 
 
 async def folders_below(
-    opener: Opener, top: Folder, prefix: str, withheld: Withheld
+    opener: Opener, top: Folder, prefix: str, withheld: Withheld, failed: Failed | None = None
 ) -> AsyncIterator[tuple[str, Folder]]:
-    """``top`` and every folder below it, parents before children, as (path, listing)."""
+    """``top`` and every folder below it, parents before children, as (path, listing); see
+    walk_tree for ``failed``."""
     yield prefix, top
-    async for step in walk_tree(opener, top, prefix, withheld):
+    async for step in walk_tree(opener, top, prefix, withheld, failed):
         if step.opened is not None:
             yield step.path, step.opened
 

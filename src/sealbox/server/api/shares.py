@@ -96,6 +96,16 @@ async def share_download_head(
     return await _share_download(share_id, content_id, request, caller, svc)
 
 
+@router.post(routes.SHARE_UPLOADS)
+async def share_open_upload(
+    share_id: str, req: m.UploadOpenRequest, caller: CallerDep, svc: ServicesDep
+) -> m.UploadView:
+    """A write member opens an upload of their own for the shared folder: checked against the
+    owner's quota, since the owner is charged once it is committed there."""
+    share = await svc.shares.writable(caller.user_id, path_id(share_id, "share id"))
+    return await svc.uploads.open(caller.user_id, req, payer=share.owner_id)
+
+
 @router.post(routes.SHARE_TRANSACTIONS)
 async def share_transaction(
     share_id: str, tx: m.TransactionRequest, caller: CallerDep, svc: ServicesDep

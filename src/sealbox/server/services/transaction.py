@@ -91,7 +91,8 @@ class TransactionService:
         # Inline files are stored first under reserved ids; the transaction below commits them.
         inline = [p.inline for p in tx.puts if p.inline is not None]
         if inline:
-            await self._uploads.store_inline(uploader, inline)
+            # Checked against the tree owner's quota: the owner is charged, whoever uploads.
+            await self._uploads.store_inline(uploader, inline, payer=user_id)
         try:
             outcome = await to_thread.run_sync(partial(self._apply, user_id, tx, uploader, scope))
         except BaseException:

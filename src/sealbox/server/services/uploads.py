@@ -69,7 +69,12 @@ class UploadService:
 
     # Opening
 
-    def _open(self, user_id: bytes, req: m.UploadOpenRequest) -> m.UploadView:
+    def _open(
+        self, user_id: bytes, req: m.UploadOpenRequest, payer: bytes | None = None
+    ) -> m.UploadView:
+        """Open (or reopen) ``user_id``'s upload. ``payer`` is the account whose quota it is
+        checked against: the caller's own, or a share owner's for a write member's upload into
+        that share (the owner is charged once it is committed)."""
         try:
             ContentLayout(len(req.header), req.chunk_size, req.chunk_count, req.total_size)
         except ValueError as exc:
@@ -84,8 +89,9 @@ class UploadService:
             received_bytes=0,
             touched_at=self._now(),
         )
+        payer = payer or user_id
         with writing(self._engine) as conn:
-            account = accounts.lock(conn, user_id)
+            account = accounts.lock(conn, payer)
             refuse_removed_content(conn, [req.content_id])
             existing = uploads.find(conn, req.content_id)
             if existing is not None:
@@ -103,7 +109,7 @@ class UploadService:
                 return self._view(conn, user_id, req.content_id)
             if uploads.content_exists(conn, req.content_id):
                 raise _id_taken()
-            self._check_quota(conn, user_id, account.quota_bytes, req.total_size)
+            self._check_quota(conn, payer, account.quota_bytes, req.total_size)
             try:
                 uploads.add(conn, [new], guarded=True)
             except uploads.IdTaken as exc:
@@ -124,12 +130,14 @@ class UploadService:
                 f"this upload would exceed the account's quota of {quota} bytes",
             )
 
-    def _reserve_inline(self, user_id: bytes, items: list[m.InlineContent]) -> None:
+    def _reserve_inline(
+        self, user_id: bytes, items: list[m.InlineContent], payer: bytes | None = None
+    ) -> None:
         """Reserve content ids for inline files in one transaction, before their bytes are written.
 
         The reservation is an upload row without chunk rows: it keeps the id from being taken
         (or its blob overwritten) meanwhile, and cannot be committed by anything but the folder
-        transaction that carried the bytes.
+        transaction that carried the bytes. ``payer``'s quota applies, as for ``_open``.
         """
         for item in items:
             try:
@@ -140,11 +148,12 @@ class UploadService:
         if len(set(ids)) != len(ids):
             raise ServiceError(ErrorCode.INVALID_TRANSACTION, "duplicate inline content ids")
         now = self._now()
+        payer = payer or user_id
         with writing(self._engine) as conn:
-            account = accounts.lock(conn, user_id)
+            account = accounts.lock(conn, payer)
             if uploads.any_taken(conn, ids):
                 raise _id_taken()
-            self._check_quota(conn, user_id, account.quota_bytes, sum(map(_inline_size, items)))
+            self._check_quota(conn, payer, account.quota_bytes, sum(map(_inline_size, items)))
             uploads.add(
                 conn,
                 [
@@ -162,13 +171,17 @@ class UploadService:
                 ],
             )
 
-    async def store_inline(self, user_id: bytes, items: list[m.InlineContent]) -> None:
+    async def store_inline(
+        self, user_id: bytes, items: list[m.InlineContent], payer: bytes | None = None
+    ) -> None:
         """Reserve and write inline contents; the folder transaction then commits them."""
-        await to_thread.run_sync(partial(self._reserve_inline, user_id, items))
+        await to_thread.run_sync(partial(self._reserve_inline, user_id, items, payer))
         await self._blobs.put_many([(chunk_key(i.content_id, 0), i.chunk) for i in items])
 
-    async def open(self, user_id: bytes, req: m.UploadOpenRequest) -> m.UploadView:
-        return await to_thread.run_sync(partial(self._open, user_id, req))
+    async def open(
+        self, user_id: bytes, req: m.UploadOpenRequest, payer: bytes | None = None
+    ) -> m.UploadView:
+        return await to_thread.run_sync(partial(self._open, user_id, req, payer))
 
     # Inspecting
 

@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Where ``put`` and ``get`` land, decided once per command and remembered on this device.
+
+``put SOURCES... REMOTE`` and ``get SOURCES... LOCAL`` follow ``cp -r`` the first time: into
+REMOTE (LOCAL) when it is an existing folder, else as that name. The first run of a folder
+transfer creates the target, so a rerun that decided again would see a folder and nest a second
+copy inside it (``/docs/tree`` after ``/docs``). So the resolved destination of each source is
+journaled before anything is created, and every later run of the same command (same sources,
+same target) lands there, whatever exists now: an interrupted one continues, a finished one is
+done again at the same level. The rule cannot flip between two runs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Protocol
+
+from sealbox.client.sdk.errors import NotFoundError, SealboxError
+from sealbox.client.sdk.state import LocalState
+from sealbox.client.sdk.tree import Folder, Node, join_path, split_path
+
+
+class Resolver(Protocol):
+    async def folder_at(self, path: str) -> Folder: ...
+
+    async def ensure_folder(self, parent: Folder, name: str) -> Folder: ...
+
+
+def journal_key(kind: str, where: str, sources: list[str], target: str) -> str:
+    """The journal key of one command: ``kind`` (put, get), the account (and share) it runs in,
+    its sources and target as given, made absolute where local."""
+    return f"{kind}-to:{where}:{json.dumps([*sources, target])}"
+
+
+def remembered(state: LocalState, key: str, count: int) -> list[str] | None:
+    body = state.journal(key)
+    if body is None or len(body.get("to", [])) != count:
+        return None
+    return [str(item) for item in body["to"]]
+
+
+def remember(state: LocalState, key: str, destinations: list[str]) -> None:
+    state.save_journal(key, {"to": destinations})
+
+
+async def resolve_put(drive: Resolver, sources: list[Path], remote: str) -> list[str]:
+    """The remote path each source lands at: inside REMOTE when it is a folder (a trailing slash
+    makes a missing last folder), else at REMOTE itself (one source only)."""
+    parts = split_path(remote)
+    try:
+        await drive.folder_at(remote)
+    except NotFoundError:
+        if remote.endswith("/") and parts:
+            # `put FILE /newdir/`: the slash says a folder is meant; make it, put into it.
+            await drive.ensure_folder(await drive.folder_at(join_path(parts[:-1])), parts[-1])
+        elif len(sources) > 1 or not parts:
+            raise
+        else:
+            await drive.folder_at(join_path(parts[:-1]))  # the parent must exist
+            return [join_path(parts)]
+    except SealboxError:
+        if len(sources) > 1:
+            raise
+        return [join_path(parts)]  # an existing file: replaced (a new version)
+    return [join_path([*parts, source.name]) for source in sources]
+
+
+def resolve_get(found: list[Node | None], local: Path, top_name: str) -> list[str]:
+    """The local path each remote source lands at: inside LOCAL when it is a folder, else
+    LOCAL itself (one source only). The top of a drive (or share) is called ``top_name``."""
+    into = local.is_dir()
+    if len(found) > 1 and not into:
+        raise SealboxError(f"{local} is not a folder")
+    out = []
+    for node in found:
+        name = top_name if node is None else node.name
+        out.append(str(local / name if into else local))
+    return out
