@@ -12,10 +12,10 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-from sealbox.client.sdk import walks
+from sealbox.client.sdk import authors, walks
 from sealbox.client.sdk.account import Session
-from sealbox.client.sdk.contacts import write_members
 from sealbox.client.sdk.errors import NotFoundError, SealboxError, WithheldError
+from sealbox.client.sdk.rosters import write_members
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.walks import Ancestry, Withheld, ancestry_of
 from sealbox.crypto import manifest as mf
@@ -94,6 +94,18 @@ class Tree:
         # Write members of this account's shares by shared folder, learnt (and checked against
         # the account's own signed rosters) only once a listing is signed by someone else.
         self._members: dict[bytes, dict[bytes, bytes]] | None = None
+        # User id -> name of writers this client verified, to show who wrote what (shares).
+        self.names: dict[bytes, str] = {}
+
+    @property
+    def owner_id(self) -> bytes:
+        """Whose tree this is: the only signer whose attribution of a record to another author
+        is honoured (authors.py)."""
+        return self.session.user_id
+
+    def author(self, node: Node) -> str:
+        """Who wrote ``node``, as shown to the user (spec/sharing.md, "Attribution")."""
+        return authors.describe(self.session, self.owner_id, node, self.names)
 
     @property
     def writers(self) -> dict[bytes, bytes]:
