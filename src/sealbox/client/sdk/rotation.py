@@ -147,12 +147,13 @@ def _rekeyed(drive: Drive, batch: dict[bytes, Entry], new_keys: dict[bytes, Fold
             new = new_keys.get(child.node_id)
             key = new if new is not None else child.record.open_key(folder.key)
             _put(drive, change, rekeyed[folder_id], child, key)
-    for folder_id in batch:
-        entries = change.folders.get(folder_id, (None, {}))[1]
+    for folder_id, (_, _, folder) in batch.items():
+        named = {entry.node_id for entry in folder.manifest.entries}
+        if folder_id in change.folders:
+            named |= set(change.folders[folder_id][1])
         made = {n.node_id for n in change.added.get(folder_id, [])}
-        if set(entries) != made:
-            raise WithheldError([(batch[folder_id][2].path, len(set(entries) - made))],
-                                WithheldError.REFUSED)  # fmt: skip
+        if named != made:
+            raise WithheldError([(folder.path, len(named - made))], WithheldError.REFUSED)
     return change
 
 
