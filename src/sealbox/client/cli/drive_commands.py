@@ -71,7 +71,9 @@ def _print_rows(rows: list[dict[str, Any]], long: bool) -> None:
         if long:
             size = human_size(row["size"]) if row["type"] == "file" else "-"
             kind = "d" if row["type"] == "folder" else "-"
-            typer.echo(f"{kind} {size:>10}  {format_mtime(row['mtime'])}  {name}")
+            # Who wrote it (the owner's listing of a shared folder shows members' files).
+            who = f"  {terminal_safe(row['author'])}" if "author" in row else ""
+            typer.echo(f"{kind} {size:>10}  {format_mtime(row['mtime'])}{who}  {name}")
         else:
             typer.echo(name)
 
@@ -79,7 +81,7 @@ def _print_rows(rows: list[dict[str, Any]], long: bool) -> None:
 def ls(
     ctx: typer.Context,
     path: Annotated[str, typer.Argument(help="Remote folder or file, or a link URL.")] = "/",
-    long: Annotated[bool, typer.Option("-l", help="Type, size and date.")] = False,
+    long: Annotated[bool, typer.Option("-l", help="Type, size, date and who wrote it.")] = False,
     recursive: Annotated[bool, typer.Option("-R", help="Everything below, too.")] = False,
     json_out: Json = False,
 ) -> None:
@@ -91,15 +93,18 @@ def ls(
     async def work(drive: Drive) -> list[dict[str, Any]]:
         chain, node = await drive.walk(path)
         if node is not None and not node.is_folder:
-            return [_row(path, node)]
+            return [_row(path, node) | {"author": drive.author(node)}]
         folder = chain[0] if node is None else await drive.open_folder(chain[-1], node)
         base = "" if path.rstrip("/") == "" else "/" + "/".join(split_path(path))
         if recursive:
             tree = await drive.iter_tree(folder, base, withheld)
-            return [_row(sub, child) | {"recursive": True} for sub, _, child in tree]
+            return [
+                _row(sub, child) | {"recursive": True, "author": drive.author(child)}
+                for sub, _, child in tree
+            ]
         walks.note_withheld(folder, base, withheld)
         children = sorted(folder.children, key=lambda n: n.name)
-        return [_row(f"{base}/{c.name}", c) for c in children]
+        return [_row(f"{base}/{c.name}", c) | {"author": drive.author(c)} for c in children]
 
     if is_link(path):
         rows = link_commands.ls_link(opts, path, recursive, withheld)
