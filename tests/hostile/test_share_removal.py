@@ -137,7 +137,7 @@ async def test_A36_server_withholds_a_subfolder_while_the_owner_removes_a_member
     rotation over that listing would sign a manifest naming a record still sealed under the old
     key. alice's client refuses before it ends the share, signs or rotates anything; with an
     honest server again, the removal goes through and every file still opens."""
-    alice, bob, carol, mallory = await team_with_writers(arena, tmp_path)
+    alice, bob, carol, _ = await team_with_writers(arena, tmp_path)
     sub = await alice.folder_at("/team/sub")
     hidden = sub.child("mine")
     assert hidden is not None
