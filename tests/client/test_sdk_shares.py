@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from sealbox.client.sdk import contacts, drops, files, shares
+from sealbox.client.sdk import contacts, drops, files, rotation, shares
 from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import ApiError, ConflictError, NotFoundError, SealboxError
 from sealbox.crypto import manifest as mf
@@ -292,10 +292,10 @@ async def test_subtree_rotation_goes_in_batches(
         commits += 1
         return await real_commit(change)
 
-    monkeypatch.setattr(shares, "BATCH_PUTS", 2)
+    monkeypatch.setattr(rotation, "BATCH_PUTS", 2)
     monkeypatch.setattr(alice, "commit", counting)
-    rotated = await shares.rotate_subtree_keys(alice, "/t")
+    rotated = await rotation.rotate_subtree_keys(alice, "/t")
     assert len(rotated) == 5 and commits >= 4
-    assert rotated[(await alice.walk("/t/a/x"))[1].node_id][0] == old  # type: ignore[union-attr]
+    assert rotated[(await alice.walk("/t/a/x"))[1].node_id].old == [old]  # type: ignore[union-attr]
     assert openable_records(world, alice, [old]) == 0
     assert await read_text(alice, world, "/t/a/x/f.txt") == "deep file"

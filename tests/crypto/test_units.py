@@ -358,6 +358,10 @@ def test_unknown_node_type_in_record(alice: identity.IdentityKeys) -> None:
         tree.FolderMetadata("a\x00b", 0),
         tree.FolderMetadata("a", 2**63),
         tree.FolderMetadata("x" * 1025, 0),
+        tree.FolderMetadata("a", 0, author=b"\x01" * 15),
+        tree.FolderMetadata("a", 0, author_name="mallory"),  # a name without an author id
+        tree.FolderMetadata("a", 0, author=b"\x01" * 16, author_name=""),
+        tree.FolderMetadata("a", 0, author=b"\x01" * 16, author_name="m" * 65),
     ],
 )
 def test_metadata_writer_refuses_invalid_fields(meta: tree.Metadata) -> None:
@@ -368,6 +372,31 @@ def test_metadata_writer_refuses_invalid_fields(meta: tree.Metadata) -> None:
 def test_metadata_reader_refuses_non_string_ids() -> None:
     with pytest.raises(IntegrityError):
         tree.decode_metadata(b'{"mtime":1,"name":"a","trashed_from":5}', tree.NodeType.FOLDER)
+
+
+def test_metadata_keeps_an_attested_author() -> None:
+    """A record the owner re-signed names who wrote it (spec/sharing.md, "Attribution")."""
+    for meta in (
+        tree.FileMetadata("a", 0, 1, "", b"\x00" * 16, b"\x00" * 32, None, b"\x07" * 16, "mal"),
+        tree.FolderMetadata("a", 0, author=b"\x07" * 16),
+    ):
+        node_type = tree.NodeType.FOLDER if isinstance(meta, tree.FolderMetadata) else 2
+        encoded = tree.encode_metadata(meta)
+        assert tree.decode_metadata(encoded, tree.NodeType(node_type)) == meta
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"author":"AQEBAQEBAQEBAQEBAQEBAQ","author_name":5,"mtime":1,"name":"a"}',
+        b'{"author_name":"mal","mtime":1,"name":"a"}',
+        b'{"author":7,"mtime":1,"name":"a"}',
+    ],
+)
+def test_metadata_reader_refuses_a_bad_author(text: bytes) -> None:
+    with pytest.raises(IntegrityError) as excinfo:
+        tree.decode_metadata(text, tree.NodeType.FOLDER)
+    assert _code(excinfo) == ErrorCode.MALFORMED
 
 
 def test_sealed_key_of_wrong_length() -> None:

@@ -167,3 +167,25 @@ async def test_share_rules(server: Server) -> None:
     # Deleting the folder deletes the share.
     ok(await server.api.tx(alice, manifests=[alice.root_id], removes=[ids["shared"]]))
     assert ok(await server.client.get("/v1/shares", headers=bob.headers))["incoming"] == []
+
+
+async def test_an_owners_rosters_outlive_their_members(server: Server) -> None:
+    """GET /v1/rosters: the caller's own rosters, also of a folder whose last share ended (issue
+    13, item 2), and never anyone else's."""
+    alice, bob, carol, ids = await setup(server)
+    share_id, _ = await share(server, alice, ids["shared"], bob, 1)
+    roster = os.urandom(120)  # opaque to the server: clients verify it
+    stored = await server.client.put(
+        f"/v1/rosters/{e(ids['shared'])}", json={"roster": e(roster)}, headers=alice.headers
+    )
+    assert stored.status_code == 204, stored.text
+    gone = await server.client.delete(f"/v1/shares/{e(share_id)}", headers=alice.headers)
+    assert gone.status_code == 204
+    assert (await server.client.get("/v1/shares", headers=alice.headers)).json()["outgoing"] == []
+    listed = await server.client.get("/v1/rosters", headers=alice.headers)
+    assert listed.status_code == 200
+    assert listed.json() == {"rosters": [{"folder_id": e(ids["shared"]), "roster": e(roster)}]}
+    for other in (bob, carol):
+        theirs = await server.client.get("/v1/rosters", headers=other.headers)
+        assert theirs.json() == {"rosters": []}
+    assert (await server.client.get("/v1/rosters")).status_code == 401

@@ -45,6 +45,7 @@ from sealbox.crypto.sealed import open_sealed, parse_sealed, seal
 RECORD_LABEL = b"sealbox node record v1"
 MAX_NAME_BYTES = 1024
 MAX_MIME_BYTES = 255
+MAX_AUTHOR_NAME_BYTES = 64  # a username (spec/metadata.md, "Schema")
 MAX_SEALED_FIELD = 64 * 1024
 SAFE_INTEGER = 2**53 - 1  # the largest integer a JavaScript client holds exactly
 
@@ -139,6 +140,10 @@ class FolderMetadata:
     name: str
     mtime: int  # milliseconds since the Unix epoch
     trashed_from: bytes | None = None  # the parent id to restore to, while in the trash
+    # Who wrote the node, when the folder's owner re-signed a member's record (a rotation or a
+    # move): honoured only in a record signed by the owner (spec/sharing.md, "Attribution").
+    author: bytes | None = None
+    author_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +155,8 @@ class FileMetadata:
     content_id: bytes
     header_hash: bytes  # BLAKE2b-256 of the content object's header
     trashed_from: bytes | None = None
+    author: bytes | None = None
+    author_name: str | None = None
 
 
 Metadata = FolderMetadata | FileMetadata
@@ -174,6 +181,10 @@ def encode_metadata(metadata: Metadata) -> bytes:
         }
     if metadata.trashed_from is not None:
         fields["trashed_from"] = b64url(metadata.trashed_from)
+    if metadata.author is not None:
+        fields["author"] = b64url(metadata.author)
+    if metadata.author_name is not None:
+        fields["author_name"] = metadata.author_name
     return canonical_json(fields)
 
 
@@ -189,6 +200,12 @@ def check_metadata(metadata: Metadata) -> None:
         check_id(metadata.content_id)
     if metadata.trashed_from is not None:
         check_id(metadata.trashed_from)
+    if metadata.author is not None:
+        check_id(metadata.author)
+    if metadata.author_name is not None:
+        name = metadata.author_name.encode("utf-8")
+        if metadata.author is None or not 1 <= len(name) <= MAX_AUTHOR_NAME_BYTES:
+            raise ValueError("an author name is 1 to 64 bytes and comes with an author id")
 
 
 def decode_metadata(data: bytes, node_type: NodeType) -> Metadata:
@@ -196,9 +213,11 @@ def decode_metadata(data: bytes, node_type: NodeType) -> Metadata:
     fields = parse_canonical_json(data)
     try:
         trashed_from = _id_field(fields.pop("trashed_from")) if "trashed_from" in fields else None
+        author = _id_field(fields.pop("author")) if "author" in fields else None
+        author_name = fields.pop("author_name", None)
         name, mtime = fields.pop("name"), fields.pop("mtime")
         if node_type == NodeType.FOLDER:
-            metadata: Metadata = FolderMetadata(name, mtime, trashed_from)
+            metadata: Metadata = FolderMetadata(name, mtime, trashed_from, author, author_name)
         else:
             metadata = FileMetadata(
                 name,
@@ -208,6 +227,8 @@ def decode_metadata(data: bytes, node_type: NodeType) -> Metadata:
                 _id_field(fields.pop("content_id")),
                 from_b64url(fields.pop("header_hash")),
                 trashed_from,
+                author,
+                author_name,
             )
         if fields or not _well_typed(metadata):
             raise ValueError("unexpected fields")
@@ -228,6 +249,8 @@ def _id_field(value: object) -> bytes:
 def _well_typed(metadata: Metadata) -> bool:
     # bool is an int in Python but never a valid number here.
     if type(metadata.mtime) is not int or type(metadata.name) is not str:
+        return False
+    if metadata.author_name is not None and type(metadata.author_name) is not str:
         return False
     if isinstance(metadata, FileMetadata):
         return type(metadata.size) is int and type(metadata.mime) is str

@@ -432,6 +432,17 @@ class RosterUpdate(Wire):
     )
 
 
+class OwnRoster(Wire):
+    folder_id: Id
+    roster: ShareRoster
+
+
+class RosterList(Wire):
+    # Every roster the caller stored for one of its folders, whether the folder still has members
+    # or not (spec/sharing.md, "Share roster"), sorted by folder id.
+    rosters: list[OwnRoster]
+
+
 class ContactInvite(Wire):
     username: str = Field(min_length=1, max_length=64)
 

@@ -49,7 +49,8 @@ CONTACTS = f"{PREFIX}/contacts"
 CONTACT = f"{PREFIX}/contacts/{{username}}"
 CONTACT_ACCEPT = f"{PREFIX}/contacts/{{username}}/accept"
 CONTACT_DECLINE = f"{PREFIX}/contacts/{{username}}/decline"
-# The owner's latest signed roster of a shared folder.
+# The owner's latest signed roster of a shared folder, and all of them (with or without members).
+ROSTERS = f"{PREFIX}/rosters"
 SHARE_ROSTER = f"{PREFIX}/rosters/{{folder_id}}"
 SHARE_ENVELOPE = f"{PREFIX}/shares/{{share_id}}/envelope"
 SHARES = f"{PREFIX}/shares"

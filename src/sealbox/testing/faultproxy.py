@@ -15,7 +15,10 @@ order they arrive:
   ``match`` with a response of its own, sent a byte at a time every ``every`` seconds when that is
   positive (a server that trickles);
 * ``flood_next(match, size)``: answer the next matching request with a 200 JSON answer of
-  ``size`` bytes, made up as it is sent (a server that answers without end).
+  ``size`` bytes, made up as it is sent (a server that answers without end);
+* ``hang_after_next(match)``: forward the next matching request, let the server answer it whole,
+  and never pass the answer on (the server did the work; the client never hears of it). ``hung``
+  counts the requests held so.
 
 With ``record=True`` it also keeps every byte clients sent (request lines, headers and bodies) in
 ``sent``, so a test can show that something secret never went over the wire.
@@ -40,6 +43,7 @@ class _Faults:
     reset: int = 0
     cut_after: list[int] = field(default_factory=list)
     replies: list[_Reply] = field(default_factory=list)
+    hang: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -59,6 +63,7 @@ class FaultProxy:
         self.record = record
         self.sent = bytearray()
         self._faults = _Faults()
+        self.hung = 0
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -90,6 +95,13 @@ class FaultProxy:
         """Answer the next request whose request line has ``match`` with 200 and ``size`` bytes
         of a JSON string that never ends, generated piece by piece (the proxy holds none of it)."""
         self._faults.replies.append(_Reply(match, 200, b"", flood=size))
+
+    def clear(self) -> None:
+        """Forget every fault not yet used."""
+        self._faults = _Faults()
+
+    def hang_after_next(self, match: str) -> None:
+        self._faults.hang.append(match)
 
     async def start(self) -> FaultProxy:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -153,6 +165,9 @@ class FaultProxy:
             await self._answer_error(reader, writer, headers, faults.status)
             return
         cut_after = faults.cut_after.pop(0) if faults.cut_after else None
+        hang = next((m for m in faults.hang if m in lines[0]), None)
+        if hang is not None:
+            faults.hang.remove(hang)
 
         upstream_reader, upstream_writer = await asyncio.open_connection(*self.upstream)
         kept = [line for line in headers if not line.lower().startswith("connection:")]
@@ -163,6 +178,11 @@ class FaultProxy:
             self._pipe(reader, upstream_writer, None, self.sent if self.record else None)
         )
         try:
+            if hang is not None:
+                while await upstream_reader.read(65536):
+                    pass
+                self.hung += 1
+                await asyncio.Event().wait()
             await self._pipe(upstream_reader, writer, cut_after)
         finally:
             upload.cancel()

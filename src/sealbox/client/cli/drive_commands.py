@@ -79,7 +79,9 @@ def _print_rows(rows: list[dict[str, Any]], long: bool) -> None:
         if long:
             size = human_size(row["size"]) if row["type"] == "file" else "-"
             kind = "d" if row["type"] == "folder" else "-"
-            typer.echo(f"{kind} {size:>10}  {format_mtime(row['mtime'])}  {name}")
+            # Who wrote it (the owner's listing of a shared folder shows members' files).
+            who = f"  {terminal_safe(row['author'])}" if "author" in row else ""
+            typer.echo(f"{kind} {size:>10}  {format_mtime(row['mtime'])}{who}  {name}")
         else:
             typer.echo(name)
 
@@ -87,7 +89,7 @@ def _print_rows(rows: list[dict[str, Any]], long: bool) -> None:
 def ls(
     ctx: typer.Context,
     path: Annotated[str, typer.Argument(help="Remote folder or file, or a link URL.")] = "/",
-    long: Annotated[bool, typer.Option("-l", help="Type, size and date.")] = False,
+    long: Annotated[bool, typer.Option("-l", help="Type, size, date and who wrote it.")] = False,
     recursive: Annotated[bool, typer.Option("-R", help="Everything below, too.")] = False,
     json_out: Json = False,
 ) -> None:
@@ -99,18 +101,27 @@ def ls(
     async def work(drive: Drive) -> list[dict[str, Any]]:
         chain, node = await drive.walk(path)
         if node is not None and not node.is_folder:
-            return [labelled(_row(path, node), drive, chain[-1], node)]
+            return [
+                labelled(_row(path, node) | {"author": drive.author(node)}, drive, chain[-1], node)
+            ]
         folder = chain[0] if node is None else await drive.open_folder(chain[-1], node)
         base = "" if path.rstrip("/") == "" else "/" + "/".join(split_path(path))
         if recursive:
             tree = await drive.iter_tree(folder, base, withheld)
             return [
-                labelled(_row(sub, child) | {"recursive": True}, drive, parent, child)
+                labelled(
+                    _row(sub, child) | {"recursive": True, "author": drive.author(child)},
+                    drive,
+                    parent,
+                    child,
+                )
                 for sub, parent, child in tree
             ]
         walks.note_withheld(folder, base, withheld)
         return [
-            labelled(_row(f"{base}/{folder.label(c)}", c), drive, folder, c)
+            labelled(
+                _row(f"{base}/{folder.label(c)}", c) | {"author": drive.author(c)}, drive, folder, c
+            )
             for c in sorted(folder.children, key=lambda n: (n.name, folder.label(n)))
         ]
 

@@ -281,6 +281,10 @@ class Api:
             json=update.model_dump(mode="json"),
         )
 
+    async def rosters(self) -> m.RosterList:
+        """This account's own rosters, of every folder it ever shared (members or none)."""
+        return await self._call("GET", routes.ROSTERS, m.RosterList, limit=REPLY_LIST)
+
     async def create_share(self, request: m.ShareCreateRequest) -> m.ShareView:
         return await self._call("POST", routes.SHARES, m.ShareView, request)
 

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal, TypeVar
 
+from sealbox.client.sdk import authors
 from sealbox.client.sdk.account import Session
 from sealbox.client.sdk.clock import Clock, now_ms, system_clock
 from sealbox.client.sdk.errors import ApiError, WithheldError
@@ -174,6 +175,8 @@ class Editor(Tree):
         check_name(name)
         key = node.record.open_key(source.key)
         metadata = replace(node.metadata, name=name, trashed_from=trashed_from)
+        # Re-signed without new content: the owner keeps who wrote it (spec/sharing.md).
+        metadata = authors.attributed(self.session, self.owner_id, node, metadata)
         version = node.record.node_version + 1
         record = self.record_for(target, node.node_id, key, metadata, version)
         node_type: Literal["file", "folder"] = "folder" if node.is_folder else "file"

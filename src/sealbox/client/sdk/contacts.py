@@ -16,7 +16,6 @@ from sealbox.client.sdk.account import Session, normalize_username
 from sealbox.client.sdk.errors import SealboxError
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.identity import IdentityBundle, Pin, safety_number, verify_bundle
-from sealbox.crypto.roster import open_roster
 
 
 @dataclass(frozen=True)
@@ -119,23 +118,6 @@ def forget(session: Session, username: str) -> bool:
         return False
     session.state.forget_pin(session.user_id, pinned[0].user_id)
     return True
-
-
-async def write_members(session: Session) -> dict[bytes, dict[bytes, bytes]]:
-    """For each folder this account shares, the signing keys of its write members, from the
-    account's own signed roster (verified with its own key and refused if older than the last it
-    wrote), never from the server's member list. The roster holds the keys this account had
-    pinned, so a member whose key changed since signs with a key that does not verify."""
-    members: dict[bytes, dict[bytes, bytes]] = {}
-    for share in (await session.api.shares()).outgoing:
-        if share.roster is None or share.folder_id in members:
-            continue
-        roster = open_roster(share.roster, session.bundle.pin(), share.folder_id)
-        mark = session.state.roster_mark(session.user_id, session.user_id, share.folder_id)
-        if mark is not None and roster.version < mark.version:
-            raise IntegrityError(ErrorCode.ROLLBACK, "the server sent an older roster of yours")
-        members[share.folder_id] = roster.writers()
-    return {folder: writers for folder, writers in members.items() if writers}
 
 
 # Invitations ------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-# Over 400 lines: granting, opening and unsharing all read and write the same rosters and envelopes.
 """Shares between accounts (spec/sharing.md, "Shares"): granting a folder, opening what others
-granted, working inside a shared folder, and unsharing with rotation of the folder key.
+granted and working inside a shared folder. Removing a member is removal.py's (``unshare``, here
+too); the owner's rosters are rosters.py's.
 
 A member reads the owner's folder through the share with the folder key from the owner's signed
 envelope, and verifies every listing against the writers: the owner (from the member's pin) and the
@@ -18,27 +18,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sealbox.client.sdk import contacts
-from sealbox.client.sdk.account import normalize_username
+from sealbox.client.sdk import contacts, removal, rosters
 from sealbox.client.sdk.api import ShareApi
-from sealbox.client.sdk.changes import Change
 from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import NotFoundError, SealboxError
-from sealbox.client.sdk.tree import Folder, Node
-from sealbox.crypto.drops import unwrap_drop_keys, wrap_drop_keys
+from sealbox.client.sdk.removal import unshare as unshare  # the owner's removal of a member
+from sealbox.client.sdk.tree import Folder
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.identity import Pin
-from sealbox.crypto.keys import FileKey, FolderKey, RandomSource, system_random
-from sealbox.crypto.manifest import Seen
-from sealbox.crypto.roster import Roster, RosterMember, make_roster, open_roster, roster_digest
-from sealbox.crypto.shares import (
-    ShareGrant,
-    envelope_head,
-    make_share_envelope,
-    open_share_envelope,
-)
-from sealbox.crypto.tree import FileMetadata
-from sealbox.protocol import limits
+from sealbox.crypto.keys import FolderKey, RandomSource, system_random
+from sealbox.crypto.roster import Roster, RosterMember
+from sealbox.crypto.shares import ShareGrant, make_share_envelope, open_share_envelope
 from sealbox.protocol import models as m
 from sealbox.rights import READ as READ  # READ and WRITE: what callers pass to share_folder
 from sealbox.rights import WRITE as WRITE
@@ -56,8 +46,13 @@ async def share_folder(drive: Drive, path: str, username: str, rights: int) -> m
         raise SealboxError("a folder cannot be shared with yourself")
     await contacts.require_contact(drive.session, recipient.bundle.user_id, recipient.username)
     key = node.record.open_folder_key(chain[-1].key)
-    views = [v for v in (await drive.api.shares()).outgoing if v.folder_id == node.node_id]
-    current = own_roster(drive, node.node_id, views)
+    pending = removal.pending_removal(drive, node.node_id)
+    if pending is not None:
+        raise SealboxError(
+            f"removing {pending} from {path} was interrupted; finish it first with "
+            f"`sealbox unshare {path} {pending}`"
+        )
+    current = await rosters.own_roster(drive.session, node.node_id)
     members = [
         member
         for member in (current.members if current else ())
@@ -68,69 +63,10 @@ async def share_folder(drive: Drive, path: str, username: str, rights: int) -> m
     )
     # The new roster travels with the share, so the server stores both in one transaction. A new
     # member gets the folder's current key, so its envelope carries the current key epoch.
-    roster, data = _next_roster(drive, node.node_id, current, members, rotated=False)
+    roster, data = rosters.next_roster(drive.session, node.node_id, current, members, False)
     view = await _send_share(drive, node.node_id, node.name, key, recipient, roster, data)
-    _published(drive, roster, data)
+    rosters.published(drive.session, roster, data)
     return view
-
-
-def own_roster(drive: Drive, folder_id: bytes, views: list[m.ShareView]) -> Roster | None:
-    """The latest roster this account signed for one of its folders, checked against the mark
-    this device keeps. It, not the server's share list, says who the members are: a share the
-    server lists for someone the roster does not name is the server's invention, and gets no key
-    (threat catalogue A22). None for a folder this device never shared and the server shows no
-    roster for."""
-    s = drive.session
-    stored = next((v.roster for v in views if v.roster is not None), None)
-    return _checked_roster(drive, s.bundle.pin(), folder_id, stored)
-
-
-def _checked_roster(
-    drive: Drive, owner: Pin, folder_id: bytes, data: bytes | None
-) -> Roster | None:
-    """Verify ``data`` as ``owner``'s roster of the folder and hold it to the high-water mark:
-    never older than, nor different at the same version from, one accepted before."""
-    s = drive.session
-    mark = s.state.roster_mark(s.user_id, owner.user_id, folder_id)
-    if data is None:
-        if mark is not None:
-            raise IntegrityError(ErrorCode.ROLLBACK, "the server withheld the folder's roster")
-        return None
-    roster = open_roster(data, owner, folder_id)
-    digest = roster_digest(data)
-    if mark is not None and roster.version < mark.version:
-        raise IntegrityError(
-            ErrorCode.ROLLBACK, "the server sent an older roster of this folder than one seen"
-        )
-    if mark is not None and roster.version == mark.version and digest != mark.hash:
-        raise IntegrityError(ErrorCode.FORK, "two different rosters of this folder, one version")
-    s.state.save_roster_mark(s.user_id, owner.user_id, folder_id, Seen(roster.version, digest))
-    return roster
-
-
-def _next_roster(
-    drive: Drive,
-    folder_id: bytes,
-    current: Roster | None,
-    members: list[RosterMember],
-    rotated: bool,
-) -> tuple[Roster, bytes]:
-    """Sign the folder's next roster, one version above the current one, which members (who
-    refuse older versions) therefore accept. Its key epoch is its own version when it goes out
-    with a new folder key (the first share, or a rotation), else the current one. Returns the
-    roster and its signed bytes; the device's mark moves only once the server has it
-    (:func:`_published`)."""
-    s = drive.session
-    version = current.version + 1 if current else 1
-    epoch = current.key_epoch if current and not rotated else version
-    roster = Roster(folder_id, version, epoch, s.user_id, tuple(members))
-    return roster, make_roster(s.identity, roster)
-
-
-def _published(drive: Drive, roster: Roster, data: bytes) -> None:
-    s = drive.session
-    seen = Seen(roster.version, roster_digest(data))
-    s.state.save_roster_mark(s.user_id, s.user_id, roster.folder_id, seen)
 
 
 async def _send_share(
@@ -302,8 +238,9 @@ class SharedDrive(Drive):
     async def trash(self) -> Folder:
         raise SealboxError("a shared folder has no trash for its members; use rm --permanent")
 
-    def author(self, node: Node) -> str:
-        return self.names.get(node.record.writer_id, "an unknown writer")
+    @property
+    def owner_id(self) -> bytes:
+        return self.share.grant.sender_id
 
 
 async def open_shared(drive: Drive, which: str) -> SharedDrive:
@@ -355,7 +292,7 @@ def verified_roster(drive: Drive, share: Incoming, owner: Pin) -> Roster | None:
     then the owner alone.
     """
     s = drive.session
-    roster = _checked_roster(drive, owner, share.grant.folder_id, share.view.roster)
+    roster = rosters.checked_roster(drive.session, owner, share.grant.folder_id, share.view.roster)
     if roster is None:
         return None
     me = roster.member(s.user_id)
@@ -396,241 +333,3 @@ async def _writer_name(drive: Drive, user_id: bytes, key: bytes, username: str |
 
 def _shown(found: contacts.Identity) -> str:
     return found.username if found.verified else f"{found.username} (unverified)"
-
-
-async def unshare(drive: Drive, path: str, username: str) -> None:
-    """End ``username``'s access to the folder at ``path``, then give the folder and every folder
-    below it a new key, so that what is written from now on anywhere in the subtree is sealed
-    under keys the former member never had.
-
-    Who leaves comes from this device's pin of ``username`` and this account's own signed roster,
-    never from the server's share list (threat catalogue A32). The new roster, and the members'
-    envelopes with the new keys, go out together after the rotation, with a new key epoch
-    (spec/sharing.md, "Removing a member"). Run again after an interruption, it resumes: until
-    the new roster is out, the old one still lists the member.
-
-    The server refuses the former member at once. What they already downloaded, and the keys of
-    file versions that existed before, stay known to them.
-    """
-    _, node = await drive.walk(path)
-    if node is None or not node.is_folder:
-        raise SealboxError(f"not a shared folder: {path}")
-    outgoing = (await drive.api.shares()).outgoing
-    roster, leaving_id, share_id = _leaving(drive, path, node.node_id, username, outgoing)
-    if share_id is not None:
-        await drive.api.remove_share(share_id)
-    rotated = await rotate_subtree_keys(drive, path)
-    for drop in (await drive.api.drops()).drops:
-        # Drop key wraps were made under old keys: wrap the same drop keys under the new ones.
-        if drop.folder_id in rotated:
-            old, new, _ = rotated[drop.folder_id]
-            keys = unwrap_drop_keys(
-                old, drop.key_wrap, drop.drop_id, drop.folder_id, drop.public_key
-            )
-            wrap = wrap_drop_keys(new, keys, drop.drop_id, drop.folder_id, drive.rng)
-            await drive.api.rewrap_drop(drop.drop_id, wrap)
-    for link in (await drive.api.links()).links:
-        # Link secrets of folders hold their old keys: those links must be made again. Links to
-        # files stay valid (file keys do not change).
-        if link.node_id in rotated:
-            await drive.api.revoke_link(link.link_id)
-    # Deepest folders first and the shared folder last: until its new roster is out, running
-    # unshare again finds the member still listed and resumes.
-    for folder_id in reversed(rotated):
-        views = [v for v in outgoing if v.folder_id == folder_id and v.share_id != share_id]
-        if folder_id == node.node_id:
-            await _publish_rotation(drive, rotated[folder_id], views, roster, leaving_id)
-        elif views:
-            below = own_roster(drive, folder_id, views)
-            if below is not None:
-                await _publish_rotation(drive, rotated[folder_id], views, below, None)
-
-
-def _leaving(
-    drive: Drive, path: str, folder_id: bytes, username: str, outgoing: list[m.ShareView]
-) -> tuple[Roster, bytes, bytes | None]:
-    """This account's current roster of the folder, the user id of the member ``username``
-    names through this device's pin, and the share to end (None when the server shows none: an
-    earlier removal ended it). Refuses, before anything is changed, unless this account's own
-    latest roster of the folder lists that user id, and unless the share's envelope, signed by
-    this account, names that user id."""
-    s = drive.session
-    name = normalize_username(username)
-    views = [v for v in outgoing if v.folder_id == folder_id]
-    roster = own_roster(drive, folder_id, views)
-    pinned = s.state.pin_by_username(s.user_id, name)
-    user_id = pinned[0].user_id if pinned else None
-    if user_id is None or roster is None or roster.member(user_id) is None:
-        if any(v.recipient_username == name or v.recipient_id == user_id for v in views):
-            raise IntegrityError(
-                ErrorCode.CONTEXT_MISMATCH,
-                f"the server lists {path} as shared with {name}, but your own signed list of "
-                "the folder's members does not name them: the server invented that share. "
-                "Nothing was changed",
-            )
-        raise NotFoundError(f"{path} is not shared with {name}")
-    share_id = None
-    for view in views:
-        if view.recipient_id == user_id:
-            _check_sent(drive, view, folder_id, user_id)
-            share_id = view.share_id
-    return roster, user_id, share_id
-
-
-def _check_sent(drive: Drive, view: m.ShareView, folder_id: bytes, recipient_id: bytes) -> None:
-    """The share id, folder and recipient the server lists must be those this account signed
-    into the share's envelope."""
-    head = envelope_head(view.envelope, drive.session.bundle.pin())
-    if (head.share_id, head.folder_id, head.recipient_id) != (
-        view.share_id,
-        folder_id,
-        recipient_id,
-    ):
-        raise IntegrityError(
-            ErrorCode.CONTEXT_MISMATCH,
-            "the server's share does not match the envelope you signed for it; nothing was changed",
-        )
-
-
-async def _publish_rotation(
-    drive: Drive,
-    keys: tuple[FolderKey, FolderKey, str],
-    views: list[m.ShareView],
-    current: Roster,
-    gone: bytes | None,
-) -> None:
-    """After the folder's key was replaced: its next roster (``current`` without ``gone``),
-    with a new key epoch, and a new envelope with the new key for every member that roster
-    lists, sent in one request that the server applies in one transaction. Members and their
-    rights come from the roster this account signed; a share the server lists for anyone else
-    gets nothing (threat catalogue A22)."""
-    s = drive.session
-    folder_id = current.folder_id
-    members = [m for m in current.members if m.user_id != gone]
-    roster, data = _next_roster(drive, folder_id, current, members, rotated=True)
-    if gone is not None and roster.member(gone) is not None:
-        raise SealboxError("the new roster still lists the member who left")
-    envelopes: dict[bytes, bytes] = {}
-    for member in roster.members:
-        view = next((v for v in views if v.recipient_id == member.user_id), None)
-        if view is None:
-            raise IntegrityError(
-                ErrorCode.ROLLBACK,
-                "the server withholds the share of a member of this folder; run unshare again",
-            )
-        _check_sent(drive, view, folder_id, member.user_id)
-        recipient = await _member_identity(drive, member.user_id)
-        grant = ShareGrant(
-            share_id=view.share_id,
-            folder_id=folder_id,
-            sender_id=s.user_id,
-            recipient_id=member.user_id,
-            rights=Rights(member.rights),
-            epoch=roster.key_epoch,
-            folder_key=keys[1],
-            folder_name=keys[2],
-        )
-        envelopes[view.share_id] = make_share_envelope(
-            s.identity, grant, recipient.bundle.keys.box_public, drive.rng
-        )
-    await drive.api.set_roster(folder_id, data, envelopes)
-    _published(drive, roster, data)
-
-
-async def _member_identity(drive: Drive, user_id: bytes) -> contacts.Identity:
-    """A member's bundle, found through this device's pin of their user id (not a username the
-    server gives) and accepted against that pin."""
-    s = drive.session
-    pinned = s.state.pin(s.user_id, user_id)
-    if pinned is None:
-        raise SealboxError("a member of this folder has no pinned key on this device")
-    found = await contacts.identity(s, pinned[1])
-    if found.bundle.user_id != user_id:
-        raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the bundle names another account")
-    return found
-
-
-# One transaction carries at most this many node puts and manifests (spec/http-api.md §9).
-BATCH_PUTS = limits.MAX_NODE_PUTS
-BATCH_MANIFESTS = limits.MAX_MANIFEST_UPDATES
-
-
-async def rotate_subtree_keys(
-    drive: Drive, path: str
-) -> dict[bytes, tuple[FolderKey, FolderKey, str]]:
-    """Give the folder at ``path`` and every folder below it a new random key: every child's
-    record re-wrapped and re-sealed under its parent's new key (node version +1), the top
-    folder's record re-wrapped in its parent, new manifests. Folders go top-down in batches that
-    fit one folder transaction each, so the tree is consistent after every batch. Returns, per
-    rotated folder id, the old key, the new key and the folder's name."""
-    rotated: dict[bytes, tuple[FolderKey, FolderKey, str]] = {}
-
-    async def attempt() -> bool:
-        chain, top = await drive.walk(path)
-        assert top is not None and top.is_folder
-        # Every folder of the subtree as it stands now, top-down: (parent, node, listing).
-        order: list[tuple[Folder, Node, Folder]] = [
-            (chain[-1], top, await drive.open_folder(chain[-1], top))
-        ]
-        for _, _, folder in order:
-            for child in folder.children:
-                if child.is_folder:
-                    order.append((folder, child, await drive.open_folder(folder, child)))
-        pending = [entry for entry in order if entry[1].node_id not in rotated]
-        if not pending:
-            return False
-        batch: dict[bytes, tuple[Folder, Node, Folder]] = {}
-        puts = manifests = 0
-        for entry in pending:
-            parent, node, folder = entry
-            more_puts = len(folder.children) + (0 if parent.folder_id in batch else 1)
-            more_manifests = 1 + (0 if parent.folder_id in batch else 1)
-            if batch and (
-                puts + more_puts > BATCH_PUTS or manifests + more_manifests > BATCH_MANIFESTS
-            ):
-                break
-            batch[node.node_id] = entry
-            puts, manifests = puts + more_puts, manifests + more_manifests
-        new_keys = {folder_id: FolderKey.generate(drive.rng) for folder_id in batch}
-        rekeyed = {
-            folder_id: Folder(folder_id, new_keys[folder_id], f.manifest, f.children)
-            for folder_id, (_, _, f) in batch.items()
-        }
-        change = Change()
-        for folder_id, (parent, node, folder) in batch.items():
-            if parent.folder_id not in batch:
-                # The folder's own record, in a parent that keeps its key in this batch.
-                _put(drive, change, parent, node, new_keys[folder_id])
-            for child in folder.children:
-                new = new_keys.get(child.node_id)
-                key = new if new is not None else child.record.open_key(folder.key)
-                _put(drive, change, rekeyed[folder_id], child, key)
-        await drive.commit(change)
-        for folder_id, (_, node, folder) in batch.items():
-            rotated[folder_id] = (folder.key, new_keys[folder_id], node.name)
-        return True
-
-    while await drive.retrying(attempt):
-        pass
-    return rotated
-
-
-def _put(
-    drive: Drive, change: Change, parent: Folder, node: Node, key: FolderKey | FileKey
-) -> None:
-    """Re-put ``node`` in ``parent`` with ``key`` wrapped and its metadata sealed under the
-    parent's key (which may be new), node version +1."""
-    record = drive.record_for(
-        parent, node.node_id, key, node.metadata, node.record.node_version + 1
-    )
-    metadata = node.metadata
-    change.puts.append(
-        m.NodePut(
-            node_id=node.node_id,
-            parent_id=parent.folder_id,
-            node_type="file" if isinstance(key, FileKey) else "folder",
-            record=record,
-            content_id=metadata.content_id if isinstance(metadata, FileMetadata) else None,
-        )
-    )
-    change.place(parent, record, metadata)

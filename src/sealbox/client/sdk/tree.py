@@ -12,15 +12,15 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-from sealbox.client.sdk import duplicates, walks
+from sealbox.client.sdk import authors, duplicates, walks
 from sealbox.client.sdk.account import Session
-from sealbox.client.sdk.contacts import write_members
 from sealbox.client.sdk.errors import (
     DuplicateNameError,
     NotFoundError,
     SealboxError,
     WithheldError,
 )
+from sealbox.client.sdk.rosters import write_members
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.walks import Ancestry, Withheld, ancestry_of
 from sealbox.crypto import manifest as mf
@@ -136,6 +136,18 @@ class Tree:
         # Write members of this account's shares by shared folder, learnt (and checked against
         # the account's own signed rosters) only once a listing is signed by someone else.
         self._members: dict[bytes, dict[bytes, bytes]] | None = None
+        # User id -> name of writers this client verified, to show who wrote what (shares).
+        self.names: dict[bytes, str] = {}
+
+    @property
+    def owner_id(self) -> bytes:
+        """Whose tree this is: the only signer whose attribution of a record to another author
+        is honoured (authors.py)."""
+        return self.session.user_id
+
+    def author(self, node: Node) -> str:
+        """Who wrote ``node``, as shown to the user (spec/sharing.md, "Attribution")."""
+        return authors.describe(self.session, self.owner_id, node, self.names)
 
     @property
     def writers(self) -> dict[bytes, bytes]:
@@ -188,18 +200,6 @@ class Tree:
         folder.ancestry = ancestry
         folder.author = self.author
         return folder
-
-    def author(self, node: Node) -> str:
-        """Who wrote ``node``'s record, as this device knows them: this account, a pinned user
-        (marked unverified until safety numbers are compared), or a writer it has not pinned."""
-        s = self.session
-        writer = node.record.writer_id
-        if writer == s.user_id:
-            return f"{s.username} (you)"
-        pinned = s.state.pin(s.user_id, writer)
-        if pinned is None:
-            return "a writer this device has not pinned"
-        return pinned[1] if pinned[2] else f"{pinned[1]} (unverified)"
 
     async def reload(self, folder: Folder) -> Folder:
         """List ``folder`` again, found where it was found before."""

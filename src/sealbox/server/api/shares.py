@@ -33,6 +33,11 @@ async def list_shares(caller: CallerDep, svc: ServicesDep) -> m.ShareList:
     return await svc.shares.list(caller.user_id)
 
 
+@router.get(routes.ROSTERS)
+async def own_rosters(caller: CallerDep, svc: ServicesDep) -> m.RosterList:
+    return await svc.shares.rosters(caller.user_id)
+
+
 @router.put(routes.SHARE_ROSTER, status_code=204)
 async def set_roster(
     folder_id: str, req: m.RosterUpdate, caller: CallerDep, svc: ServicesDep

@@ -76,6 +76,17 @@ def store_roster(conn: Connection, owner_id: bytes, folder_id: bytes, roster: by
         )
 
 
+def own_rosters(conn: Connection, owner_id: bytes) -> list[m.OwnRoster]:
+    """Every roster the owner stored, members or none: the owner's own record of who its
+    members are, which outlives the last share of a folder."""
+    rows = conn.execute(
+        select(share_rosters.c.folder_id, share_rosters.c.roster)
+        .where(share_rosters.c.owner_id == owner_id)
+        .order_by(share_rosters.c.folder_id)
+    )
+    return [m.OwnRoster(folder_id=row.folder_id, roster=bytes(row.roster)) for row in rows]
+
+
 def set_envelope(
     conn: Connection,
     user_id: bytes,

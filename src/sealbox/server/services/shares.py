@@ -100,6 +100,14 @@ class ShareService:
         of its members if the folder's key changed, in one transaction."""
         await to_thread.run_sync(partial(self._set_roster, user_id, folder_id, req))
 
+    def _rosters(self, user_id: bytes) -> m.RosterList:
+        with read_only(self._engine) as conn:
+            return m.RosterList(rosters=shares.own_rosters(conn, user_id))
+
+    async def rosters(self, user_id: bytes) -> m.RosterList:
+        """The caller's own rosters, including those of folders no one is a member of any more."""
+        return await to_thread.run_sync(partial(self._rosters, user_id))
+
     def _list(self, user_id: bytes) -> m.ShareList:
         with read_only(self._engine) as conn:
             return m.ShareList(
