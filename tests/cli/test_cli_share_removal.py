@@ -170,6 +170,7 @@ class ProxyThread:
         asyncio.run_coroutine_threadsafe(self.proxy.close(), self.loop).result()
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join()
+        self.loop.close()  # an unclosed loop warns when collected, in whatever test runs then
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import { formatRecoveryKey, parseRecoveryKey, recoveryAuthKey,
 import { openLinkSecret, parseFragment, parsePasswordLink, plainFragment, unlock } from "../src/crypto/links.js";
 import { checkFreshness, reconcile, verifyManifest } from "../src/crypto/manifest.js";
 import { stretch } from "../src/crypto/password.js";
-import { deriveSalt, passwordKeys, unwrapMasterKey, unwrapPrivateKeys } from "../src/crypto/account.js";
+import { deriveSalt, openDeviceName, passwordKeys, unwrapMasterKey, unwrapPrivateKeys } from "../src/crypto/account.js";
 import * as sodium from "../src/crypto/sodium.js";
 import { dropFragment, openDropUpload, parseDropFragment, sealDropUpload,
          unwrapDropSecret } from "../src/crypto/drops.js";
@@ -204,6 +204,9 @@ OPS.password_keys = {
 OPS.derived_salt = { open: (i) => ({ salt: x(deriveSalt(h(i.server_id), i.username)) }) };
 OPS.password_wrap = {
   open: (i, o) => ({ master_key: x(unwrapMasterKey(h(i.key_encryption_key), need(o), params(i), h(i.user_id))) }),
+};
+OPS.device_name = {
+  open: (i, o) => ({ name: openDeviceName(h(i.master_key), need(o), h(i.user_id), h(i.session_id)) }),
 };
 OPS.private_keys_wrap = {
   open: (i, o) => {

@@ -41,3 +41,27 @@ export function unwrapPrivateKeys(masterKey, wrap, userId, signPublic, boxPublic
   }
   return { signSeed, boxSecret };
 }
+
+// Device names (spec/keys.md, "Device names") -----------------------------------------------
+
+export const DEVICE_NAME_BYTES = 128;
+
+/** A session's device name, sealed for this account and session; throws for anything else. */
+export function openDeviceName(masterKey, sealed, userId, sessionId) {
+  const context = concat(checkId(userId), checkId(sessionId));
+  const padded = parseSealed(sealed, ObjectType.DEVICE_NAME)
+    .openFixed(kdf(masterKey, 1, "sbdevnam"), context, DEVICE_NAME_BYTES);
+  let end = padded.length;
+  while (end > 0 && padded[end - 1] === 0) end -= 1;
+  const raw = padded.subarray(0, end);
+  let name;
+  try {
+    name = new TextDecoder("utf-8", { fatal: true }).decode(raw);
+  } catch {
+    throw new IntegrityError(Code.MALFORMED, "a device name that is not UTF-8");
+  }
+  if (raw.length === 0 || raw.includes(0)) {
+    throw new IntegrityError(Code.MALFORMED, "a device name that is empty or holds NUL");
+  }
+  return name;
+}

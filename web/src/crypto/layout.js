@@ -27,6 +27,7 @@ export const ObjectType = Object.freeze({
   DROP_UPLOAD: 0x0f,
   SHARE_ROSTER: 0x10,
   CONTENT_HEADER: 0x11,
+  DEVICE_NAME: 0x12,
 });
 
 const encoder = new TextEncoder();

@@ -39,6 +39,8 @@ export function validName(name) {
     !name.includes("/") && !name.includes("\0");
 }
 
+const MAX_AUTHOR_NAME_BYTES = 64; // a username (spec/metadata.md, "Schema")
+const utf8Length = (text) => new TextEncoder().encode(text).length;
 const isInt = (v) => typeof v === "number" && Number.isInteger(v) && Math.abs(v) <= SAFE;
 const validMime = (m) => typeof m === "string" && m.length <= MAX_MIME_BYTES && /^[\x20-\x7e]*$/.test(m);
 
@@ -54,7 +56,14 @@ export function decodeMetadata(data, nodeType) {
   try {
     const metadata = { name: fields.name, mtime: fields.mtime, trashedFrom: null };
     if ("trashed_from" in fields) metadata.trashedFrom = idField(fields.trashed_from);
-    const known = ["name", "mtime", "trashed_from"];
+    // Who wrote a node the owner re-signed (spec/sharing.md, "Attribution across rotation").
+    metadata.author = "author" in fields ? idField(fields.author) : null;
+    metadata.authorName = "author_name" in fields ? fields.author_name : null;
+    if (metadata.authorName !== null) {
+      const bytes = typeof metadata.authorName === "string" ? utf8Length(metadata.authorName) : 0;
+      if (metadata.author === null || bytes < 1 || bytes > MAX_AUTHOR_NAME_BYTES) throw new Error();
+    }
+    const known = ["name", "mtime", "trashed_from", "author", "author_name"];
     if (nodeType === NodeType.FILE) {
       Object.assign(metadata, {
         size: fields.size,
@@ -80,6 +89,8 @@ export function encodeMetadata(metadata) {
       content_id: b64url(metadata.contentId), header_hash: b64url(metadata.headerHash) });
   }
   if (metadata.trashedFrom) fields.trashed_from = b64url(metadata.trashedFrom);
+  if (metadata.author) fields.author = b64url(metadata.author);
+  if (metadata.authorName) fields.author_name = metadata.authorName;
   return canonicalJson(fields);
 }
 
