@@ -13,12 +13,13 @@ a test keeps the three in step with the schema.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import or_, select
 
 from sealbox.server.db import schema
+from sealbox.server.db.batching import batched
 from sealbox.server.db.engine import Connection
 
 DIRECT: Mapping[str, tuple[str, ...]] = {
@@ -74,13 +75,7 @@ def rows_about(conn: Connection, user_id: bytes) -> dict[str, list[dict[str, Any
         table = schema.metadata.tables[name]
         keys = {row[source_column] for source, source_column in sources for row in found[source]}
         keys.discard(None)
-        rows: list[dict[str, Any]] = []
-        ordered = sorted(keys)
-        for start in range(0, len(ordered), 500):
-            batch = ordered[start : start + 500]
-            query = select(table).where(table.c[column].in_(batch))
-            rows.extend(dict(row._mapping) for row in conn.execute(query))
-        found[name] = rows
+        found[name] = _rows_where_in(conn, name, column, sorted(keys))
     found["audit_log"] = _audit_entries(conn, user_id, found["cases"])
     return found
 
@@ -90,11 +85,18 @@ def _audit_entries(
 ) -> list[dict[str, Any]]:
     """Operators' audit entries whose target is the account or one of its cases (targets are
     ids in hex)."""
-    table = schema.metadata.tables["audit_log"]
     targets = [user_id.hex(), *(bytes(case["case_id"]).hex() for case in cases)]
+    return _rows_where_in(conn, "audit_log", "target", targets)
+
+
+def _rows_where_in(
+    conn: Connection, name: str, column: str, keys: Sequence[Any]
+) -> list[dict[str, Any]]:
+    """The rows of table ``name`` whose ``column`` is one of ``keys``, a batch per query."""
+    table = schema.metadata.tables[name]
     rows: list[dict[str, Any]] = []
-    for start in range(0, len(targets), 500):
-        query = select(table).where(table.c.target.in_(targets[start : start + 500]))
+    for batch in batched(keys):
+        query = select(table).where(table.c[column].in_(batch))
         rows.extend(dict(row._mapping) for row in conn.execute(query))
     return rows
 
