@@ -92,6 +92,8 @@ async def test_files_uploaded_in_the_browser_download_with_the_sdk(
     page = await visit(browser, f"{live.url}/app/login")
     await log_in(page.page, OWNER_PASSWORD)
     await page.page.click("text=docs/")
+    # The root page has an upload box too: wait until the folder shown is /docs.
+    await page.page.wait_for_selector("nav.crumbs >> text=docs")
     await page.page.wait_for_selector("#upload-input")
     live.hostile.requests.clear()
     await page.page.set_input_files("#upload-input", [str(tmp_path / n) for n in made])
