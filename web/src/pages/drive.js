@@ -13,13 +13,14 @@ import { showFolderView } from "./folder-view.js";
 import { explain } from "./messages.js";
 import { el, main } from "./view.js";
 
-export function showLogin() {
+/** The log-in form; after(session) runs once the account is opened (the drive by default). */
+export function showLogin(after = showDrive, heading = "Log in", path = "/app/drive") {
   const username = el("input", { id: "username", autocomplete: "username", required: "" });
   const password = el("input", { id: "password", type: "password", autocomplete: "current-password", required: "" });
   const button = el("button", { type: "submit", text: "Log in" });
   const status = el("p", { id: "status", role: "status", "aria-live": "polite" });
   const form = el("form", { id: "login-form" },
-    el("h1", { text: "Log in" }),
+    el("h1", { text: heading }),
     el("label", { for: "username", text: "Username" }), username,
     el("label", { for: "password", text: "Password" }), password,
     el("p", {}, button), status,
@@ -33,8 +34,8 @@ export function showLogin() {
       await ready();
       const session = await logIn(username.value, password.value);
       password.value = "";
-      window.history.replaceState(null, "", "/app/drive");
-      await showDrive(session);
+      window.history.replaceState(null, "", path);
+      await after(session);
     } catch (error) {
       status.className = "error";
       status.textContent = explain(error);
