@@ -3,6 +3,7 @@
 
 import { showAbuseForm } from "./abuse.js";
 import { showCounterForm } from "./counter.js";
+import { showDrop } from "./drop.js";
 import { showLogin } from "./drive.js";
 import { showHome } from "./home.js";
 import { showSignup } from "./signup.js";
@@ -14,6 +15,8 @@ export function route(fragment) {
   const path = window.location.pathname;
   const link = /^\/l\/([A-Za-z0-9_-]{22})$/.exec(path);
   if (link) return showLink(link[1], fragment);
+  const drop = /^\/d\/([A-Za-z0-9_-]{22})$/.exec(path);
+  if (drop) return showDrop(drop[1], fragment);
   // The session lives in memory only: a reload of the drive asks to log in again.
   if (path === "/app/login" || path === "/app/drive") return showLogin();
   if (path === "/app/signup") return showSignup();
