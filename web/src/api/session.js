@@ -90,6 +90,16 @@ export class SessionApi {
     await request(`/v1/links/${linkIdText}`, { method: "DELETE", ...this.#auth() });
   }
 
+  /** GET /v1/nodes/{id}: the server's view of one node (its parent id only suggests a path). */
+  async node(nodeIdText) {
+    return (await request(`/v1/nodes/${nodeIdText}`, this.#auth())).json();
+  }
+
+  /** GET /v1/nodes/{id}/versions: the kept versions of a file, still unverified. */
+  async versions(nodeIdText) {
+    return (await request(`/v1/nodes/${nodeIdText}/versions`, this.#auth())).json();
+  }
+
   /** GET /v1/notices/mine: every case that concerns this account's links, nodes or account. */
   async myNotices() {
     return (await request("/v1/notices/mine", this.#auth())).json();

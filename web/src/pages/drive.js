@@ -9,6 +9,7 @@ import { logIn } from "../drive/login.js";
 import { createLink } from "../drive/links.js";
 import { uploadFiles } from "../drive/upload.js";
 import { verifyListing } from "../drive/listing.js";
+import { itemActions, restoreAction } from "./drive-actions.js";
 import { showFolderView } from "./folder-view.js";
 import { explain } from "./messages.js";
 import { el, main } from "./view.js";
@@ -55,10 +56,31 @@ export async function showDrive(session) {
     marks.set(id, verified.mark);
     return verified;
   };
+  // The manifests this page signed are the newest it has seen of their folders.
+  const ctx = { session, list, keep: (signed) => signed.forEach(([id, mark]) => marks.set(id, mark)) };
+  await showMyDrive(ctx);
+}
+
+function showMyDrive(ctx) {
+  const { session } = ctx;
   const trail = [{ id: session.root.id, key: session.root.key, name: "My drive" }];
-  await showFolderView(trail, list, (id) => session.api.content(id), {
-    toolbar: (folder, verified, reload) => uploadControls(session, folder, verified, reload),
-    rowActions: (child) => [linkControl(session, child)],
+  return showFolderView(trail, ctx.list, (id) => session.api.content(id), {
+    toolbar: (folder, verified, reload) => el("div", {},
+      uploadControls(session, folder, verified, reload),
+      el("p", {}, el("button", { type: "button", class: "link", id: "open-trash", text: "Trash",
+                                 on: { click: () => showTrash(ctx) } }))),
+    rowActions: (child, view) => [linkControl(session, child), ...itemActions(ctx, child, view)],
+  });
+}
+
+/** The trash: an ordinary top folder; items at its top can be restored where they came from. */
+function showTrash(ctx) {
+  const { session } = ctx;
+  const trail = [{ id: session.trash.id, key: session.trash.key, name: "Trash" }];
+  return showFolderView(trail, ctx.list, (id) => session.api.content(id), {
+    toolbar: () => el("p", {}, el("button", { type: "button", class: "link", id: "open-drive", text: "Back to My drive",
+                                              on: { click: () => showMyDrive(ctx) } })),
+    rowActions: (child, view) => (view.trail.length === 1 ? restoreAction(ctx, child, view) : []),
   });
 }
 
