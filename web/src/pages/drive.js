@@ -6,11 +6,11 @@
 import { b64url, hex } from "../crypto/layout.js";
 import { ready } from "../crypto/sodium.js";
 import { logIn } from "../drive/login.js";
-import { createLink } from "../drive/links.js";
 import { uploadFiles } from "../drive/upload.js";
 import { verifyListing } from "../drive/listing.js";
 import { itemActions, restoreAction } from "./drive-actions.js";
 import { showFolderView } from "./folder-view.js";
+import { linkControl } from "./link-options.js";
 import { explain } from "./messages.js";
 import { el, main } from "./view.js";
 
@@ -82,35 +82,6 @@ function showTrash(ctx) {
                                               on: { click: () => showMyDrive(ctx) } })),
     rowActions: (child, view) => (view.trail.length === 1 ? restoreAction(ctx, child, view) : []),
   });
-}
-
-/** "Link": make a public link to this file or folder, show its URL, and offer to revoke it. */
-function linkControl(session, child) {
-  const name = child.metadata.name;
-  const box = el("span", { class: "link-box" });
-  const make = el("button", { type: "button", class: "link", text: "Link", "aria-label": `Make a link to ${name}` });
-  make.addEventListener("click", async () => {
-    make.disabled = true;
-    try {
-      const { url, linkIdText } = await createLink(session.api, child, window.location.origin);
-      const field = el("input", { readonly: "", value: url, class: "link-url", "aria-label": `Link to ${name}` });
-      const revoke = el("button", { type: "button", class: "link", text: "Revoke" });
-      revoke.addEventListener("click", async () => {
-        try {
-          await session.api.revokeLink(linkIdText);
-          box.replaceChildren(el("span", { class: "meta", text: "Link revoked." }));
-        } catch (error) {
-          box.replaceChildren(el("span", { class: "error", text: explain(error) }));
-        }
-      });
-      box.replaceChildren(field, revoke);
-      field.select();
-    } catch (error) {
-      box.replaceChildren(el("span", { class: "error", text: explain(error) }));
-    }
-  });
-  box.append(make);
-  return box;
 }
 
 /** A file picker and a drop zone for the folder shown, with overall progress. */
