@@ -30,7 +30,7 @@ async def test_files_dropped_in_the_browser_reach_the_owner(
 ) -> None:
     drive, _ = alice
     url, _ = await drops.create_drop(drive, "/docs")
-    made = {"report.pdf": os.urandom(BIG), "note.txt": "dropped from a browser\n".encode()}
+    made = {"report.pdf": os.urandom(BIG), "note.txt": b"dropped from a browser\n"}
     for name, content in made.items():
         (tmp_path / name).write_bytes(content)
     live.hostile.requests.clear()
@@ -60,9 +60,7 @@ async def test_files_dropped_in_the_browser_reach_the_owner(
         assert got == made[pending.opened().metadata.name], path
 
 
-async def test_a_damaged_drop_link_sends_nothing(
-    live: Live, browser: Any, alice: Owner
-) -> None:
+async def test_a_damaged_drop_link_sends_nothing(live: Live, browser: Any, alice: Owner) -> None:
     drive, _ = alice
     url, _ = await drops.create_drop(drive, "/docs")
     live.hostile.requests.clear()
