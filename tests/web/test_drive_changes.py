@@ -6,6 +6,7 @@ result, which it would refuse if one byte of a record or manifest were off."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,12 @@ import pytest
 from sealbox.client.sdk import files
 from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import NotFoundError
+from sealbox.testing.hostile import Exchange
 
 from .browser import CHROMIUM, OWNER_PASSWORD, Live, Owner, Visit, screenshot, visit
 
 pytest.importorskip("playwright.async_api")
+TAMPERED = "failed verification"
 pytestmark = [
     pytest.mark.anyio,
     pytest.mark.skipif(
@@ -125,3 +128,49 @@ async def test_an_earlier_version_downloads_in_the_page(
     assert await page.download("#version-1") == data["a.txt"]
     assert await read(drive, "/docs/a.txt") == b"alpha, edited\n"
     assert page.errors == []
+
+
+async def test_a_change_made_elsewhere_meanwhile_is_kept(
+    live: Live, browser: Any, alice: Owner, tmp_path: Path
+) -> None:
+    """The page changes the folder as it is now, listed and verified again, not as it showed it:
+    a file the SDK added after the page listed /docs survives a rename made in the page."""
+    drive, data = alice
+    page = await in_docs(live, browser)
+    late = tmp_path / "late.txt"
+    late.write_bytes(b"added by the CLI meanwhile\n")
+    await files.put(drive, [late], "/docs/late.txt", files.Reporter())
+    await row(page, "a.txt").get_by_role("button", name="Rename a.txt").click()
+    await page.page.get_by_label("New name for a.txt").fill("renamed.txt")
+    await page.page.get_by_label("New name for a.txt").press("Enter")
+    await page.page.wait_for_selector('#drive-status >> text=Renamed to "renamed.txt".')
+    names = sorted(c.name for c in (await drive.folder_at("/docs")).children)
+    assert names == ["big.bin", "deep", "late.txt", "renamed.txt"]
+    assert await read(drive, "/docs/late.txt") == late.read_bytes()
+    assert await read(drive, "/docs/renamed.txt") == data["a.txt"]
+
+
+def renumber(exchange: Exchange) -> bytes | None:
+    """A versions answer that numbers a version unlike its signed record."""
+    if exchange.status != 200:
+        return None
+    body = json.loads(exchange.body)
+    for version in body["versions"]:
+        version["version"] += 1
+    return json.dumps(body).encode()
+
+
+async def test_versions_the_server_renumbers_are_refused(
+    live: Live, browser: Any, alice: Owner, tmp_path: Path
+) -> None:
+    drive, _ = alice
+    edited = tmp_path / "a.txt"
+    edited.write_bytes(b"alpha, edited\n")
+    await files.put(drive, [edited], "/docs/a.txt", files.Reporter())
+    rule = live.hostile.on("GET", r"/v1/nodes/[^/]+/versions", renumber)
+    page = await in_docs(live, browser)
+    await row(page, "a.txt").get_by_role("button", name="Earlier versions of a.txt").click()
+    alert = await page.page.wait_for_selector(".panel [role=alert]")
+    assert TAMPERED in await alert.inner_text()
+    assert rule.hits == 1
+    assert await page.page.locator("#version-1").count() == 0

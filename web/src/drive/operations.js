@@ -2,7 +2,10 @@
 // The drive's operations on one item (the SDK's sdk/drive.py and sdk/tree.py): rename, move,
 // trash, restore, and a file's kept versions, each verified like the current one. `ctx` is the
 // drive page's { session, list(folder) -> verified listing, keep(marks) }; a place is
-// { folder: { id, key, name }, verified }.
+// { folder: { id, key, name }, verified }. Like the SDK, each change starts from the folders as
+// they are now, listed and verified again, not from what the page showed: a change made elsewhere
+// meanwhile is kept, not answered with 409 stale_manifest. (A change that still meets a concurrent
+// one is refused by the server and reported; the person tries again.)
 
 import { b64url, bytesEqual, fromB64url } from "../crypto/layout.js";
 import { Code, IntegrityError } from "../crypto/errors.js";
@@ -24,20 +27,32 @@ function refuseTaken(place, name, child) {
   }
 }
 
-export async function rename(ctx, place, child, name) {
+/** The folder listed and verified now, and the item in it (by node id); gone is refused. */
+async function current(ctx, folder, child) {
+  const place = { folder, verified: await ctx.list(folder) };
+  const now = place.verified.children.find((c) => bytesEqual(c.record.nodeId, child.record.nodeId));
+  if (!now) throw new ChangeRefused(`"${child.metadata.name}" is no longer in "${folder.name}". Reload the folder.`);
+  return { place, child: now };
+}
+
+export async function rename(ctx, shown, item, name) {
+  const { place, child } = await current(ctx, shown.folder, item);
   refuseTaken(place, name, child);
   await apply(ctx, (change) => moveNode(ctx.session, change, place, child, place, name));
 }
 
-/** Move into `target` (a place) under the same name; the page offers no folder inside `child`. */
-export async function move(ctx, source, child, target) {
-  if (bytesEqual(target.folder.id, child.record.nodeId)) throw new ChangeRefused("A folder cannot go into itself.");
+/** Move into `targetFolder` under the same name; the page offers no folder inside the item. */
+export async function move(ctx, shown, item, targetFolder) {
+  if (bytesEqual(targetFolder.id, item.record.nodeId)) throw new ChangeRefused("A folder cannot go into itself.");
+  const { place, child } = await current(ctx, shown.folder, item);
+  const target = { folder: targetFolder, verified: await ctx.list(targetFolder) };
   refuseTaken(target, child.metadata.name, child);
-  await apply(ctx, (change) => moveNode(ctx.session, change, source, child, target, child.metadata.name));
+  await apply(ctx, (change) => moveNode(ctx.session, change, place, child, target, child.metadata.name));
 }
 
 /** A move into the trash, remembering where it came from (metadata.md, "Changing the tree"). */
-export async function trash(ctx, place, child) {
+export async function trash(ctx, shown, item) {
+  const { place, child } = await current(ctx, shown.folder, item);
   const bin = { folder: { ...ctx.session.trash, name: "Trash" } };
   bin.verified = await ctx.list(bin.folder);
   const name = freeName(bin.verified, child.metadata.name);
@@ -45,7 +60,8 @@ export async function trash(ctx, place, child) {
 }
 
 /** Back to the folder it was trashed from, or to the root if that folder is gone. */
-export async function restore(ctx, bin, child) {
+export async function restore(ctx, shown, item) {
+  const { place: bin, child } = await current(ctx, shown.folder, item);
   const target = await folderById(ctx, child.metadata.trashedFrom);
   const deleted = / \(deleted \d{4}-\d\d-\d\d \d{6}( \d+)?\)$/;
   const original = child.metadata.name.replace(deleted, "");

@@ -103,10 +103,7 @@ function moveForm(ctx, place, child, trail, run, close) {
   return smallForm(id, run, close, [el("label", { for: select.id, text: `Move ${child.metadata.name} to` }), select],
     "Move", (status) => {
       const target = targets[Number(select.value)];
-      run(async () => {
-        const folder = await target.folder();
-        await move(ctx, place, child, { folder, verified: await ctx.list(folder) });
-      }, `Moved "${child.metadata.name}" to "${target.text}".`, status);
+      run(async () => move(ctx, place, child, await target.folder()), `Moved "${child.metadata.name}" to "${target.text}".`, status);
     });
 }
 
