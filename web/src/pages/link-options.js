@@ -63,6 +63,9 @@ export function linkControl(session, child) {
     const status = el("p", { role: "status", "aria-live": "polite" });
     const form = el("form", { class: "inline link-options", id }, ...controls.parts,
       el("button", { type: "submit", text: "Create link" }), status);
+    form.addEventListener("input", () => {
+      if (status.className === "error") status.className = status.textContent = "";
+    });
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const options = readOptions(controls);
