@@ -67,6 +67,8 @@ async def test_rename_and_move_are_read_back_by_the_sdk(
     await page.page.get_by_label("New name for renamed.txt").fill("big.bin")
     await page.page.get_by_label("New name for renamed.txt").press("Enter")
     await page.page.wait_for_selector('text="big.bin" already exists in "docs".')
+    await page.page.get_by_label("New name for renamed.txt").press("Escape")  # closes the form
+    assert await page.page.get_by_label("New name for renamed.txt").count() == 0
 
     # Down into deep/, then b.bin up to docs (a folder above on the path shown).
     await page.page.click("text=deep/")

@@ -234,3 +234,16 @@ async def test_the_owner_files_a_counter_notice_against_a_decision(
     shown = admin(data, "cases", "show", case=case_id)
     assert shown["state"] == "countered" and shown["restore_not_before"] is not None
     assert OWNER_PASSWORD.encode() not in b"".join(r.wire_bytes() for r in live.hostile.requests)
+
+
+async def test_the_forms_fit_a_phone_screen(live: Live, browser: Any) -> None:
+    """Usable at a phone's width: nothing wider than the screen, every control reachable."""
+    context = await browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    page = await context.new_page()
+    for path, form in (("/app/notice", "#notice-form"), ("/app/report", "#report-form")):
+        await page.goto(f"{live.url}{path}")
+        await page.wait_for_selector(form)
+        wide = await page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 360, (path, wide)
+    await screenshot(page, "report-form-phone")
+    await context.close()
