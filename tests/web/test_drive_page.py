@@ -151,7 +151,8 @@ async def test_link_made_in_the_page_opens_in_a_fresh_context_then_revoked(
     await log_in(owner.page, OWNER_PASSWORD)
     await owner.page.click("text=docs/")
     row = owner.page.locator("#listing li", has_text="a.txt")
-    await row.locator("text=Link").click()
+    await row.get_by_role("button", name="Make a link to a.txt").click()
+    await row.get_by_role("button", name="Create link").click()  # no expiry, limit or password
     url = await row.locator("input.link-url").input_value()
     assert url.startswith(f"{live.url}/l/") and "#k" in url
     visitor = await visit(browser, url)  # another context: no account, no storage

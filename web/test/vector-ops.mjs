@@ -12,7 +12,8 @@ import { safetyNumber, verifyBundle } from "../src/crypto/identity.js";
 import { openRoster, openShareEnvelope } from "../src/crypto/shares.js";
 import { formatRecoveryKey, parseRecoveryKey, recoveryAuthKey,
          unwrapMasterKeyWithRecovery } from "../src/crypto/recovery.js";
-import { openLinkSecret, parseFragment, parsePasswordLink, plainFragment, unlock } from "../src/crypto/links.js";
+import { openLinkSecret, parseFragment, parsePasswordLink, plainFragment, sealPasswordLink,
+         unlock } from "../src/crypto/links.js";
 import { checkFreshness, reconcile, verifyManifest } from "../src/crypto/manifest.js";
 import { stretch } from "../src/crypto/password.js";
 import { deriveSalt, openDeviceName, passwordKeys, unwrapMasterKey, unwrapPrivateKeys } from "../src/crypto/account.js";
@@ -186,7 +187,10 @@ export const OPS = {
     },
   },
   fragment: { open: fragment },
-  password_link: { open: openPasswordLink },
+  password_link: {
+    open: openPasswordLink,
+    make: (i) => sealPasswordLink(h(i.link_key), h(i.link_id), i.password, params(i), undefined, h(i.nonce)),
+  },
   binary_listing: { open: openListing, framing: true },
 };
 

@@ -90,6 +90,27 @@ export class SessionApi {
     await request(`/v1/links/${linkIdText}`, { method: "DELETE", ...this.#auth() });
   }
 
+  /** GET /v1/nodes/{id}: the server's view of one node (its parent id only suggests a path). */
+  async node(nodeIdText) {
+    return (await request(`/v1/nodes/${nodeIdText}`, this.#auth())).json();
+  }
+
+  /** GET /v1/nodes/{id}/versions: the kept versions of a file, still unverified. */
+  async versions(nodeIdText) {
+    return (await request(`/v1/nodes/${nodeIdText}/versions`, this.#auth())).json();
+  }
+
+  /** GET /v1/notices/mine: every case that concerns this account's links, nodes or account. */
+  async myNotices() {
+    return (await request("/v1/notices/mine", this.#auth())).json();
+  }
+
+  /** POST /v1/notices/mine/{case_id}/counter; answers { restore_not_before, restore_not_after }. */
+  async counterNotice(caseIdText, counter) {
+    return (await request(`/v1/notices/mine/${caseIdText}/counter`,
+      { ...json(counter), ...this.#auth({ "Content-Type": "application/json" }) })).json();
+  }
+
   async logout() {
     await request(`/v1/sessions/${this.#sessionId}`, { method: "DELETE", ...this.#auth() }).catch(() => {});
     this.#token = null;

@@ -4,7 +4,7 @@
 import { Code, InputError, IntegrityError } from "./errors.js";
 import { ObjectType, b64url, checkId, concat, fromB64url, prefix, utf8 } from "./layout.js";
 import { PARAMS_BYTES, decodeParams, encodeParams, stretch } from "./password.js";
-import { parseSealed } from "./sealed.js";
+import { parseSealed, seal } from "./sealed.js";
 import { blake2b, equal, kdf } from "./sodium.js";
 import { NodeType, decodeMetadata } from "./tree.js";
 
@@ -58,4 +58,18 @@ export function unlock(fragment, password, linkId, derive = stretch) {
     throw new IntegrityError(Code.COMMITMENT_MISMATCH, "wrong password for this link");
   }
   return fragment.sealed.openFixed(wrapKey, checkId(linkId), 32);
+}
+
+/**
+ * The password-link object (sharing.md, "Password links"): the link key sealed under a key derived
+ * from the password, after the KDF parameters and the commitment to (params, link id).
+ */
+export function sealPasswordLink(linkKey, linkId, password, params, derive = stretch, nonce = undefined) {
+  const root = derive(password, params);
+  const publicFields = concat(encodeParams(params), commitment(kdf(root, 2, "sbplinkc"), params, linkId));
+  return seal(kdf(root, 1, "sbplinkw"), ObjectType.PASSWORD_LINK, linkKey, checkId(linkId), publicFields, nonce);
+}
+
+export function passwordFragment(linkKey, linkId, password, params) {
+  return "p" + b64url(sealPasswordLink(linkKey, linkId, password, params));
 }

@@ -1,15 +1,24 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// Making and revoking links (spec/sharing.md, "Links"; http-api.md §10.1). The link key is made
-// here and goes only into the URL's fragment; the server gets the sealed link secret.
+// Making and revoking links (spec/sharing.md, "Links", "Password links"; http-api.md §10.1). The
+// link key is made here and goes only into the URL's fragment, sealed under a password when one is
+// given; the server gets the sealed link secret and the limits it enforces (expiry, download limit).
 
 import { ObjectType, b64url, concat } from "../crypto/layout.js";
-import { plainFragment } from "../crypto/links.js";
+import { passwordFragment, plainFragment } from "../crypto/links.js";
+import { checkParams } from "../crypto/password.js";
 import { seal } from "../crypto/sealed.js";
 import { kdf, randomBytes } from "../crypto/sodium.js";
 import { encodeMetadata } from "../crypto/tree.js";
 
-/** child = a verified child of a listing (drive/listing.js). Returns { url, linkIdText }. */
-export async function createLink(api, child, origin) {
+/** The default KDF costs (keys.md, "KDF parameters"), with a random salt per link. */
+const LINK_COSTS = { opslimit: 3, memlimit: 256 * 1024 * 1024 };
+
+/**
+ * child = a verified child of a listing (drive/listing.js); options = { expiresIn (seconds),
+ * maxDownloads, password }, each optional. Returns { url, linkIdText }.
+ */
+export async function createLink(api, child, origin, options = {}) {
+  const { expiresIn = null, maxDownloads = null, password = "" } = options;
   const linkId = randomBytes(16);
   const linkKey = randomBytes(32);
   const nodeId = child.record.nodeId;
@@ -17,7 +26,14 @@ export async function createLink(api, child, origin) {
   const snapshot = encodeMetadata({ ...child.metadata, trashedFrom: null });
   const plaintext = concat(new Uint8Array([child.record.nodeType]), child.key(), snapshot);
   const secret = seal(kdf(linkKey, 1, "sblinkky"), ObjectType.LINK_SECRET, plaintext, concat(linkId, nodeId));
+  let fragment = plainFragment(linkKey);
+  if (password) {
+    const params = { ...LINK_COSTS, salt: randomBytes(16) };
+    checkParams(params);
+    fragment = passwordFragment(linkKey, linkId, password, params);
+  }
   const linkIdText = b64url(linkId);
-  await api.createLink({ link_id: linkIdText, node_id: b64url(nodeId), secret: b64url(secret) });
-  return { url: `${origin}/l/${linkIdText}#${plainFragment(linkKey)}`, linkIdText };
+  await api.createLink({ link_id: linkIdText, node_id: b64url(nodeId), secret: b64url(secret),
+                         expires_in: expiresIn, max_downloads: maxDownloads });
+  return { url: `${origin}/l/${linkIdText}#${fragment}`, linkIdText };
 }

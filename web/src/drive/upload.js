@@ -13,8 +13,8 @@ export const CHUNK_SIZE = 4 * 1024 * 1024;
 
 const mimeOf = (file) => (/^[\x20-\x7e]{1,255}$/.test(file.type) ? file.type : "application/octet-stream");
 
-/** Seal and upload one file's content; returns its metadata and file key. */
-async function sendContent(api, file, onBytes) {
+/** Seal and upload one file's content (api = a SessionApi or a DropApi); returns its metadata and file key. */
+export async function sendContent(api, file, onBytes) {
   const fileKey = randomBytes(32);
   const contentId = randomBytes(16);
   const encryptor = new ContentEncryptor(fileKey, contentId, CHUNK_SIZE);

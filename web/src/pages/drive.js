@@ -6,20 +6,22 @@
 import { b64url, hex } from "../crypto/layout.js";
 import { ready } from "../crypto/sodium.js";
 import { logIn } from "../drive/login.js";
-import { createLink } from "../drive/links.js";
 import { uploadFiles } from "../drive/upload.js";
 import { verifyListing } from "../drive/listing.js";
+import { itemActions, restoreAction } from "./drive-actions.js";
 import { showFolderView } from "./folder-view.js";
+import { linkControl } from "./link-options.js";
 import { explain } from "./messages.js";
 import { el, main } from "./view.js";
 
-export function showLogin() {
+/** The log-in form; after(session) runs once the account is opened (the drive by default). */
+export function showLogin(after = showDrive, heading = "Log in", path = "/app/drive") {
   const username = el("input", { id: "username", autocomplete: "username", required: "" });
   const password = el("input", { id: "password", type: "password", autocomplete: "current-password", required: "" });
   const button = el("button", { type: "submit", text: "Log in" });
   const status = el("p", { id: "status", role: "status", "aria-live": "polite" });
   const form = el("form", { id: "login-form" },
-    el("h1", { text: "Log in" }),
+    el("h1", { text: heading }),
     el("label", { for: "username", text: "Username" }), username,
     el("label", { for: "password", text: "Password" }), password,
     el("p", {}, button), status,
@@ -33,8 +35,8 @@ export function showLogin() {
       await ready();
       const session = await logIn(username.value, password.value);
       password.value = "";
-      window.history.replaceState(null, "", "/app/drive");
-      await showDrive(session);
+      window.history.replaceState(null, "", path);
+      await after(session);
     } catch (error) {
       status.className = "error";
       status.textContent = explain(error);
@@ -54,40 +56,32 @@ export async function showDrive(session) {
     marks.set(id, verified.mark);
     return verified;
   };
+  // The manifests this page signed are the newest it has seen of their folders.
+  const ctx = { session, list, keep: (signed) => signed.forEach(([id, mark]) => marks.set(id, mark)) };
+  await showMyDrive(ctx);
+}
+
+function showMyDrive(ctx) {
+  const { session } = ctx;
   const trail = [{ id: session.root.id, key: session.root.key, name: "My drive" }];
-  await showFolderView(trail, list, (id) => session.api.content(id), {
-    toolbar: (folder, verified, reload) => uploadControls(session, folder, verified, reload),
-    rowActions: (child) => [linkControl(session, child)],
+  return showFolderView(trail, ctx.list, (id) => session.api.content(id), {
+    toolbar: (folder, verified, reload) => el("div", {},
+      uploadControls(session, folder, verified, reload),
+      el("p", {}, el("button", { type: "button", class: "link", id: "open-trash", text: "Trash",
+                                 on: { click: () => showTrash(ctx) } }))),
+    rowActions: (child, view) => [linkControl(session, child), ...itemActions(ctx, child, view)],
   });
 }
 
-/** "Link": make a public link to this file or folder, show its URL, and offer to revoke it. */
-function linkControl(session, child) {
-  const name = child.metadata.name;
-  const box = el("span", { class: "link-box" });
-  const make = el("button", { type: "button", class: "link", text: "Link", "aria-label": `Make a link to ${name}` });
-  make.addEventListener("click", async () => {
-    make.disabled = true;
-    try {
-      const { url, linkIdText } = await createLink(session.api, child, window.location.origin);
-      const field = el("input", { readonly: "", value: url, class: "link-url", "aria-label": `Link to ${name}` });
-      const revoke = el("button", { type: "button", class: "link", text: "Revoke" });
-      revoke.addEventListener("click", async () => {
-        try {
-          await session.api.revokeLink(linkIdText);
-          box.replaceChildren(el("span", { class: "meta", text: "Link revoked." }));
-        } catch (error) {
-          box.replaceChildren(el("span", { class: "error", text: explain(error) }));
-        }
-      });
-      box.replaceChildren(field, revoke);
-      field.select();
-    } catch (error) {
-      box.replaceChildren(el("span", { class: "error", text: explain(error) }));
-    }
+/** The trash: an ordinary top folder; items at its top can be restored where they came from. */
+function showTrash(ctx) {
+  const { session } = ctx;
+  const trail = [{ id: session.trash.id, key: session.trash.key, name: "Trash" }];
+  return showFolderView(trail, ctx.list, (id) => session.api.content(id), {
+    toolbar: () => el("p", {}, el("button", { type: "button", class: "link", id: "open-drive", text: "Back to My drive",
+                                              on: { click: () => showMyDrive(ctx) } })),
+    rowActions: (child, view) => (view.trail.length === 1 ? restoreAction(ctx, child, view) : []),
   });
-  box.append(make);
-  return box;
 }
 
 /** A file picker and a drop zone for the folder shown, with overall progress. */

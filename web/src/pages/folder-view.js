@@ -10,7 +10,8 @@ import { el, main, showError } from "./view.js";
  * trail: [{ id, key, name }] from the top to the folder shown; list(folder) answers the
  * verified listing (drive/listing.js); fetchContent(contentIdText) a content object's Response;
  * extras.toolbar(folder, verified, reload) answers controls shown above the listing, and
- * extras.rowActions(child) controls added to a child's row (both optional).
+ * extras.rowActions(child, view) controls added to a child's row, with
+ * view = { folder, verified, trail, reload } (both optional).
  */
 export async function showFolderView(trail, list, fetchContent, extras = {}) {
   const { toolbar = null, rowActions = null } = extras;
@@ -47,7 +48,7 @@ export async function showFolderView(trail, list, fetchContent, extras = {}) {
     } else {
       rows.append(fileRow(child.metadata, child.key, fetchContent, `download-${id}`));
     }
-    if (rowActions) rows.lastChild.append(...rowActions(child));
+    if (rowActions) rows.lastChild.append(...rowActions(child, { folder, verified, trail, reload: () => go(trail) }));
   }
   if (!children.length) rows.append(el("li", { class: "meta", text: "This folder is empty." }));
   main().replaceChildren(el("h1", { text: folder.name }), crumbs);

@@ -10,5 +10,9 @@ export function showHome() {
     el("p", {}, el("a", { href: "/app/login", id: "login-link", text: "Log in to your drive" }),
       " or ", el("a", { href: "/app/signup", id: "signup-link", text: "create an account" })),
     el("p", { class: "meta", text: "Opened a link someone sent you? It works without an account." }),
+    el("nav", { class: "meta", "aria-label": "Reports" },
+      el("a", { href: "/app/notice", id: "notice-link", text: "Copyright notice" }), " · ",
+      el("a", { href: "/app/report", id: "abuse-link", text: "Report illegal content" }), " · ",
+      el("a", { href: "/app/counter-notice", id: "counter-link", text: "Counter-notice" })),
   );
 }

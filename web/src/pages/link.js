@@ -8,12 +8,14 @@ import { fromB64url } from "../crypto/layout.js";
 import { openLinkSecret, parseFragment, unlock } from "../crypto/links.js";
 import { ready } from "../crypto/sodium.js";
 import { NodeType } from "../crypto/tree.js";
+import { showAbuseForm } from "./abuse.js";
 import { showFile } from "./link-file.js";
 import { showFolder } from "./link-folder.js";
 import { DAMAGED, explain } from "./messages.js";
 import { el, main, showError, showMessage } from "./view.js";
 
 export async function showLink(linkIdText, fragment) {
+  offerReport(fragment);
   showMessage("Opening the link…");
   let parsed;
   try {
@@ -84,4 +86,21 @@ async function openWithKey(linkIdText, linkId, linkKey) {
   } catch (error) {
     showError(explain(error));
   }
+}
+
+/**
+ * "Report this link", below every link page, whatever the link shows: it opens the abuse form
+ * filled in with this link's whole URL, key included, which only that form's body sends
+ * (compliance.md §7). The key is passed in memory, never through the address bar.
+ */
+function offerReport(fragment) {
+  const here = window.location.href.split("#")[0];
+  const button = el("button", { type: "button", class: "link", id: "report-link", text: "Report this link" });
+  button.addEventListener("click", () => {
+    footer.remove();
+    showAbuseForm(`${here}#${fragment}`);
+  });
+  const footer = el("footer", { class: "foot" }, button, " · ",
+    el("a", { href: "/app/notice", text: "Copyright notice" }));
+  document.body.append(footer);
 }
