@@ -75,7 +75,7 @@ def test_a_figure_turned_from_a_number_into_text_is_named(
     log: SyntheticLog, report_file: Path
 ) -> None:
     edit(report_file, "accounts.suspended", value="1")
-    with pytest.raises(ReportMismatch, match="figure accounts.suspended says 1, the log gives 1"):
+    with pytest.raises(ReportMismatch, match=r"figure accounts\.suspended says 1, the log gives 1"):
         verify_report(report_file.read_bytes(), log.entries(2, 42))
 
 

@@ -29,6 +29,14 @@ from sealbox.compliance.report.measures import (
 
 COPYRIGHT = "STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS"
 COUNT, PERCENT, HOURS = "count", "percent", "hours"
+CATEGORY_PREFIX = "STATEMENT_CATEGORY_"
+
+
+def key_text(key: str) -> str:
+    """A breakdown's key in words: a decision category without its prefix, in lower case."""
+    if key.startswith(CATEGORY_PREFIX):
+        return key[len(CATEGORY_PREFIX) :].replace("_", " ").lower()
+    return key.replace("_", " ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +90,16 @@ def _breakdown(
     """One count per value: every value of a fixed list (zeros included), else those seen."""
     counts = Counter(values)
     keys = list(fixed) or sorted(counts)
-    return [Figure(f"{prefix}.{key}", f"{label}: {key}", COUNT, counts[key]) for key in keys]
+    return [
+        Figure(f"{prefix}.{key}", f"{label}: {key_text(key)}", COUNT, counts[key]) for key in keys
+    ]
 
 
 def _share(figure: Figure, whole: int | None, of: str) -> Figure:
     assert isinstance(figure.value, int)
-    label = f"{figure.label}, as a share of all {of} (last census)"
+    label = f"{figure.label}, as a share of all {of} (last census of the period)"
     return Figure(
-        f"{figure.id}.share_of_{of.replace(' ', '_')}", label, PERCENT, percent(figure.value, whole)
+        f"{figure.id}.share_of_{of.split()[-1]}", label, PERCENT, percent(figure.value, whole)
     )
 
 
@@ -124,11 +134,11 @@ def copyright_(log: Entries) -> list[Figure]:
             "copyright.notices", "Copyright notices received", log.of("notice", category=COPYRIGHT)
         ),
         takedowns,
-        _share(takedowns, files, "files"),
+        _share(takedowns, files, "stored files"),
         links,
-        _share(links, files, "files"),
+        _share(links, files, "stored files"),
         nodes,
-        _share(nodes, files, "files"),
+        _share(nodes, files, "stored files"),
         _count(
             "copyright.rejected",
             "Copyright notices rejected",
