@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 PERIOD = re.compile(r"(?P<year>\d{4})(?:-(?P<part>[HQ])(?P<n>\d))?")
 MONTHS = {"H": 6, "Q": 3}
+HOW = "write a year (2026), a half (2026-H1, 2026-H2) or a quarter (2026-Q1 to 2026-Q4)"
 
 
 class PeriodError(ValueError):
@@ -40,13 +41,13 @@ def parse_period(name: str) -> Period:
     """``2026``, ``2026-H1``/``-H2`` or ``2026-Q1`` to ``-Q4``; anything else is refused."""
     match = PERIOD.fullmatch(name)
     if match is None:
-        raise PeriodError(f"{name!r} is not a period: write 2026, 2026-H2 or 2026-Q1")
+        raise PeriodError(f"{name!r} is not a period: {HOW}")
     year = int(match["year"])
     if match["part"] is None:
         return Period(name, _minute(year, 1), _minute(year + 1, 1))
     months = MONTHS[match["part"]]
     n = int(match["n"])
     if not 1 <= n <= 12 // months:
-        raise PeriodError(f"{name!r} is not a period: a year has {12 // months} {match['part']}s")
+        raise PeriodError(f"{name!r} is not a period: {HOW}")
     first = 1 + (n - 1) * months
     return Period(name, _minute(year, first), _minute(year, first + months))
