@@ -56,7 +56,7 @@ def test_the_report_of_a_server_log_holds_every_figure_and_verifies(tmp_path: Pa
     data = tmp_path / "server"
     clock = MinuteClock()
     services = build_services(Settings(data_dir=data), clock=clock, log_signer=NoteSigner)
-    log = services.compliance.log  # type: ignore[attr-defined]
+    log = services.compliance.log
     for _, entry in half_year().entries():
         fields = json.loads(entry)
         at = fields.pop("at")

@@ -198,8 +198,6 @@ def _check_fields(index: int, obj: dict[str, Any]) -> None:
 
 
 def _check_coherence(index: int, obj: dict[str, Any]) -> None:
-    if "received" in obj and obj["received"] > obj["at"]:
-        raise EntryError(index, f"was received at {obj['received']}, after it was answered")
     if obj["kind"] == "decision" and (obj["scope"] is None) != (obj["outcome"] == "rejected"):
         raise EntryError(index, "a decision has a scope exactly when it is upheld")
 
