@@ -16,7 +16,9 @@ from sealbox.compliance.report import (
     ReportError,
     ReportMismatch,
     canonical,
+    claimed,
     dumps,
+    entries_to_fetch,
     generate,
     loads,
     parse_period,
@@ -139,6 +141,20 @@ def test_a_range_that_leaves_out_an_entry_of_the_period_is_refused(log: Syntheti
     assert caught.value.problems == [
         "entry 41 falls in 2026-H2 (2026-12-31T23:59Z) but lies outside the report's range [2, 41)"
     ]
+
+
+def test_a_verifier_fetches_the_range_and_one_entry_on_each_side(
+    log: SyntheticLog, report_file: Path
+) -> None:
+    report = report_file.read_bytes()
+    assert entries_to_fetch(report) == (1, 43)
+    period, head, span = claimed(report)
+    assert (period.name, head.size, head.root, span) == ("2026-H2", 44, log.head().root, (2, 42))
+    assert verify_report(report, log.entries(*entries_to_fetch(report)))
+    whole = loads(dumps(build_document(H2, log.head(), (0, 44), parse_entries(log.entries()))))
+    assert entries_to_fetch(whole) == (0, 44)  # nothing on either side of the whole log
+    empty = generate(parse_period("2025"), ListReader(log))
+    assert entries_to_fetch(empty) == (43, 44)
 
 
 def test_entries_missing_from_the_range_are_named(log: SyntheticLog, report_file: Path) -> None:

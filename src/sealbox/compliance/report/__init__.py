@@ -8,7 +8,12 @@ from sealbox.compliance.report.document import Head, ReportError, dumps, loads
 from sealbox.compliance.report.entries import Entry, EntryError, canonical, parse_entry
 from sealbox.compliance.report.generate import LogReader, generate
 from sealbox.compliance.report.period import Period, PeriodError, parse_period
-from sealbox.compliance.report.verify import ReportMismatch, verify_report
+from sealbox.compliance.report.verify import (
+    ReportMismatch,
+    claimed,
+    entries_to_fetch,
+    verify_report,
+)
 
 __all__ = [
     "Entry",
@@ -20,7 +25,9 @@ __all__ = [
     "ReportError",
     "ReportMismatch",
     "canonical",
+    "claimed",
     "dumps",
+    "entries_to_fetch",
     "generate",
     "loads",
     "parse_entry",

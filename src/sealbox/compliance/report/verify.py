@@ -49,6 +49,20 @@ def _claims(document: Mapping[str, Any]) -> tuple[Period, Head, tuple[int, int]]
     return period, Head(size, root, head.get("origin")), (start, end)
 
 
+def claimed(report: bytes | str | Mapping[str, Any]) -> tuple[Period, Head, tuple[int, int]]:
+    """The period, checkpoint and range a report file says it was computed from; a verifier
+    checks that checkpoint against the log before it fetches anything."""
+    return _claims(loads(report) if isinstance(report, bytes | str) else report)
+
+
+def entries_to_fetch(report: bytes | str | Mapping[str, Any]) -> tuple[int, int]:
+    """The entries [lo, hi) a verifier fetches (with inclusion proofs) for ``verify_report``:
+    the report's range and one entry on each side when its checkpoint has them, so a range cut
+    short at either end shows (spec/transparency-report.md §The range)."""
+    _, head, (start, end) = claimed(report)
+    return max(0, start - 1), min(head.size, end + 1)
+
+
 def _coverage(period: Period, span: tuple[int, int], entries: list[Entry]) -> list[str]:
     """Problems with the range: an entry of it not given, or one of the period outside it."""
     start, end = span
