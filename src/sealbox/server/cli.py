@@ -14,7 +14,7 @@ import uvicorn
 from rich.console import Console
 
 import sealbox
-from sealbox.server import compliance_cli
+from sealbox.server import compliance_cli, report_cli
 from sealbox.server.app import build_services, create_app
 from sealbox.server.blobs.url import open_blob_store
 from sealbox.server.clock import SystemClock
@@ -44,6 +44,7 @@ admin = typer.Typer(
 )
 app.add_typer(admin, name="admin")
 compliance_cli.register(admin)
+report_cli.register(admin)
 console = Console(stderr=True)
 
 DEFAULT_PORT = 8470
