@@ -106,7 +106,7 @@ async def refused(http: httpx.AsyncClient, home: Path, code: ErrorCode) -> str:
     return str(caught.value)
 
 
-async def test_a_tampered_entry(server: Operator, tmp_path: Path) -> None:
+async def test_A60_server_tampers_with_a_log_entry(server: Operator, tmp_path: Path) -> None:
     server.append(5)
     cp = (await check(server.http, tmp_path / "reader")).checkpoint
 
@@ -129,7 +129,7 @@ async def test_a_tampered_entry(server: Operator, tmp_path: Path) -> None:
     assert len(await tlog.fetch_proven_entries(api, cp, 0, 5)) == 5
 
 
-async def test_a_rewritten_checkpoint_with_another_root_for_the_same_size(
+async def test_A61_server_rewrites_a_checkpoint_for_the_same_size(
     server: Operator, tmp_path: Path
 ) -> None:
     server.append(5)
@@ -142,7 +142,9 @@ async def test_a_rewritten_checkpoint_with_another_root_for_the_same_size(
     assert "two different roots for the same size" in message
 
 
-async def test_a_rewritten_history_behind_a_longer_log(server: Operator, tmp_path: Path) -> None:
+async def test_A61_server_rewrites_history_behind_a_longer_log(
+    server: Operator, tmp_path: Path
+) -> None:
     server.append(5)
     home = tmp_path / "reader"
     await check(server.http, home)
@@ -153,7 +155,7 @@ async def test_a_rewritten_history_behind_a_longer_log(server: Operator, tmp_pat
     assert "does not extend the one of 5 that was seen" in message
 
 
-async def test_a_forked_log_shown_to_two_clients(
+async def test_A62_server_shows_two_clients_a_forked_log(
     server: Operator, twin: Operator, tmp_path: Path
 ) -> None:
     for side in (server, twin):
@@ -173,7 +175,9 @@ async def test_a_forked_log_shown_to_two_clients(
     assert (await check(server.http, first)).checkpoint.size == 6
 
 
-async def test_a_checkpoint_signed_by_another_key(server: Operator, tmp_path: Path) -> None:
+async def test_A63_server_signs_a_checkpoint_with_another_key(
+    server: Operator, tmp_path: Path
+) -> None:
     server.append(2)
     home = tmp_path / "reader"
     await check(server.http, home)
@@ -198,7 +202,7 @@ async def test_a_checkpoint_signed_by_another_key(server: Operator, tmp_path: Pa
     await refused(server.http, home, ErrorCode.BAD_SIGNATURE)
 
 
-async def test_a_signature_line_by_the_log_key_that_does_not_verify(
+async def test_A63_server_sends_a_signature_that_does_not_verify(
     server: Operator, tmp_path: Path
 ) -> None:
     server.append(1)
@@ -214,7 +218,7 @@ async def test_a_signature_line_by_the_log_key_that_does_not_verify(
     assert "does not verify" in await refused(server.http, home, ErrorCode.BAD_SIGNATURE)
 
 
-async def test_a_shrunk_log(server: Operator, tmp_path: Path) -> None:
+async def test_A64_server_shrinks_the_log(server: Operator, tmp_path: Path) -> None:
     server.append(6)
     home = tmp_path / "reader"
     await check(server.http, home)
@@ -224,7 +228,7 @@ async def test_a_shrunk_log(server: Operator, tmp_path: Path) -> None:
     assert "shrank from 6 to 4 entries" in await refused(server.http, home, ErrorCode.ROLLBACK)
 
 
-async def test_a_canary_that_stopped(server: Operator, tmp_path: Path) -> None:
+async def test_a_canary_that_stopped_is_reported_as_lapsed(server: Operator, tmp_path: Path) -> None:
     cp = (await check(server.http, tmp_path / "reader")).checkpoint
     api = Api(server.http)
     assert tlog.canary_lapsed(await tlog.latest_canary(api, cp), date(2027, 1, 15)) == (
