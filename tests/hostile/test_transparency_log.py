@@ -228,7 +228,9 @@ async def test_A64_server_shrinks_the_log(server: Operator, tmp_path: Path) -> N
     assert "shrank from 6 to 4 entries" in await refused(server.http, home, ErrorCode.ROLLBACK)
 
 
-async def test_a_canary_that_stopped_is_reported_as_lapsed(server: Operator, tmp_path: Path) -> None:
+async def test_a_canary_that_stopped_is_reported_as_lapsed(
+    server: Operator, tmp_path: Path
+) -> None:
     cp = (await check(server.http, tmp_path / "reader")).checkpoint
     api = Api(server.http)
     assert tlog.canary_lapsed(await tlog.latest_canary(api, cp), date(2027, 1, 15)) == (

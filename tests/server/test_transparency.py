@@ -246,3 +246,34 @@ async def test_compliance_actions_are_entered_without_ids(server: Server) -> Non
     for secret in ids:
         assert secret.hex().encode() not in raw and e(secret).encode() not in raw
     assert b"alice" not in raw and b"carol" not in raw and b"legal@" not in raw
+
+
+async def test_strikes_appeals_and_court_actions_are_entered(server: Server) -> None:
+    world = await build(server)
+    cases = []
+    for _ in range(3):
+        link = await make_link(server, world.alice, world.file)
+        cases.append(await file_notice(server, world, [link], "link"))
+        server.clock.advance(86400)
+    body = {"case_id": e(cases[2]), "reason": "I own the rights"}
+    appeal = await server.client.post("/v1/appeals", json=body, headers=world.alice.headers)
+    server.clock.advance(3 * 86400)
+    decide = f"/v1/admin/appeals/{appeal.json()['appeal_id']}/decide"
+    granted = {"outcome": "grant", "reason": "licence"}
+    assert (await server.client.post(decide, json=granted, headers=world.op)).is_success
+    counter = {
+        "signature": "A", "name": "A", "address": "1 Main St", "phone": "+1 555 0100",
+        "statement_under_penalty": True, "consent_to_jurisdiction": True, "accepts_service": True,
+    }  # fmt: skip
+    path = f"/v1/notices/mine/{e(cases[0])}/counter"
+    assert (await server.client.post(path, json=counter, headers=world.alice.headers)).is_success
+    court = f"/v1/admin/cases/{e(cases[0])}/court-action"
+    assert (await server.client.post(court, headers=world.op)).is_success
+    found = [x for x in kinds(server) if x["kind"] not in ("notice", "decision")]
+    third = [x for x in kinds(server) if x["kind"] == "decision"][2]
+    assert [(x["kind"], x.get("action") or x.get("outcome") or x.get("state")) for x in found] == [
+        ("account_action", "suspended"), ("account_action", "reinstated"), ("appeal", "granted"),
+        ("counter_notice", "filed"), ("counter_notice", "court_action"),
+    ]  # fmt: skip
+    assert found[0]["cause"] == "strikes" and found[1]["cause"] == "appeal"
+    assert found[2]["puid"] == third["puid"] and found[2]["received"] == "2027-01-18T08:00Z"
