@@ -22,7 +22,8 @@ from sealbox.server.blobs.memory import MemoryBlobStore
 from sealbox.server.db.engine import make_engine
 from sealbox.server.server_keys import ServerKeys
 from sealbox.server.services.registry import Services
-from sealbox.server.services.transparency import TransparencyLog, encode_entry
+from sealbox.server.services.transparency import TransparencyLog
+from sealbox.server.services.transparency_fields import encode_entry
 from sealbox.server.settings import ComplianceSettings, Settings
 from sealbox.tlog import (
     Checkpoint,
@@ -136,8 +137,21 @@ def test_an_entry_holds_exactly_the_fields_of_its_kind() -> None:
         encode_entry("notice", {"source": "api"}, 0)
     with pytest.raises(ValueError, match="no entry kind"):
         encode_entry("downloads", {}, 0)
-    with pytest.raises(ValueError, match="plain value"):
-        encode_entry("disclosure", {"records": [1, 2]}, 0)
+    request = {"type": "court_order", "country": "KZ", "offence": "copyright",
+               "outcome": "declined", "received": "2026-07-14T09:31Z"}  # fmt: skip
+    encode_entry("request", request, 0)
+    for kind, fields in (
+        ("disclosure", {"records": [1, 2]}),
+        ("disclosure", {"records": True}),
+        ("notice", {**NOTICE, "source": "alice@example.org"}),
+        ("request", {**request, "offence": "uploaded films of Mr X"}),
+        ("request", {**request, "country": "Kazakhstan"}),
+        ("counter_notice", {"puid": "00112233445566778899aabbccddeeff", "state": "filed"}),
+        ("appeal", {"puid": None, "outcome": "granted", "received": "yesterday"}),
+        ("canary", {"statement": "two\nlines", "next": "2027-01-22"}),
+    ):
+        with pytest.raises(ValueError, match="value the spec does not allow"):
+            encode_entry(kind, fields, 0)
     raw = encode_entry("census", {"accounts": 2, "files": 3, "links": 1}, 86400 * 365)
     assert (
         raw == b'{"accounts":2,"at":"1971-01-01T00:00Z","files":3,"kind":"census","links":1,"v":1}'

@@ -5,8 +5,8 @@ checkpoint signed by the log key after each append, and the proofs the public ro
 ``TransparencyLog.append(kind, fields)`` is the one way in for code that records an event on its
 own; ``append_in(conn, kind, fields)`` does the same inside the caller's transaction, so an action
 and its entry are stored together or not at all. Each entry is checked against its kind's
-fields (``ENTRY_FIELDS``): a field the spec does not name is refused, so nothing personal can
-slip into the public log by accident.
+fields and their shapes (``transparency_fields``): a field the spec does not name, or a value of
+another shape, is refused, so nothing personal can slip into the public log by accident.
 
 The log key is an Ed25519 key that opens nothing (docs/decisions/1701). The server never
 imports the crypto package, so the signer is passed in (``LogSigner``); without one the log
@@ -15,10 +15,8 @@ still records entries, and the checkpoint route says that this server cannot sig
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Protocol
 
 from sealbox.protocol.errors import ErrorCode
@@ -27,26 +25,10 @@ from sealbox.server.clock import Clock
 from sealbox.server.db import transparency as log_table
 from sealbox.server.db.engine import Connection, Engine, read_only, writing
 from sealbox.server.errors import ServiceError
+from sealbox.server.services.transparency_fields import encode_entry
 from sealbox.tlog import Checkpoint, NoteKey, consistency_proof, inclusion_proof, leaf_hash, root
 from sealbox.tlog import sign_checkpoint as sign_note
 
-# The fields of each kind besides v, kind and at (spec/transparency.md §Entries).
-ENTRY_FIELDS: Mapping[str, frozenset[str]] = {
-    "notice": frozenset({"source", "category"}),
-    "decision": frozenset(
-        "puid outcome category ground scope links nodes automated received source".split()
-    ),
-    "counter_notice": frozenset({"puid", "state"}),
-    "account_action": frozenset({"action", "cause"}),
-    "appeal": frozenset({"puid", "outcome", "received"}),
-    "request": frozenset({"type", "country", "offence", "outcome", "received"}),
-    "disclosure": frozenset({"records"}),
-    "data_export": frozenset(),
-    "erasure": frozenset(),
-    "census": frozenset({"accounts", "files", "links"}),
-    "canary": frozenset({"statement", "next"}),
-}
-MAX_TEXT = 1000  # characters of one text field (the canary's statement is the longest)
 APPEND_TRIES = 20
 
 
@@ -59,28 +41,6 @@ class LogSigner(Protocol):
 
 
 SignerFactory = Callable[[bytes], LogSigner]  # 32-byte seed -> signer
-
-
-def minute(seconds: float) -> str:
-    """A time as entries carry it: UTC, to the minute (``2026-07-14T09:31Z``)."""
-    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%MZ")
-
-
-def encode_entry(kind: str, fields: Mapping[str, object], at: float) -> bytes:
-    """The entry's bytes: canonical JSON with its keys sorted and no whitespace."""
-    expected = ENTRY_FIELDS.get(kind)
-    if expected is None:
-        raise ValueError(f"the transparency log has no entry kind {kind!r}")
-    if set(fields) != expected:
-        wrong = sorted(set(fields) ^ expected)
-        raise ValueError(f"a {kind} entry has exactly the fields of the spec; wrong: {wrong}")
-    for name, value in fields.items():
-        if value is not None and not isinstance(value, str | int | bool):
-            raise ValueError(f"the {kind} entry's {name} is not a plain value")
-        if isinstance(value, str) and (len(value) > MAX_TEXT or "\n" in value):
-            raise ValueError(f"the {kind} entry's {name} is longer than one line of text")
-    entry = {**fields, "v": 1, "kind": kind, "at": minute(at)}
-    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def bad_range(message: str) -> ServiceError:

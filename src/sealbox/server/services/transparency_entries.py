@@ -12,7 +12,7 @@ from sealbox.compliance.decisions import CATEGORY_OF_KIND
 from sealbox.compliance.notices import Scope
 from sealbox.server.db.cases import CaseRow
 from sealbox.server.services.enforcement import Applied
-from sealbox.server.services.transparency import minute
+from sealbox.server.services.transparency_fields import minute
 
 Entry = tuple[str, dict[str, object]]
 
