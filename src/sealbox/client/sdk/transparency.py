@@ -41,6 +41,8 @@ from sealbox.tlog import (
 
 MAX_CHECKPOINT = 64 * 1024
 PROOFS_AT_ONCE = 16
+# Up to this many entries are proved one by one; more, together with the log's beginning.
+FEW_ENTRIES = 32
 
 
 @dataclass(frozen=True)
@@ -160,17 +162,13 @@ async def fetch_proven_entries(
     api: Api, checkpoint: Checkpoint, start: int, end: int
 ) -> list[ProvenEntry]:
     """Entries ``start`` ≤ i < ``end`` of the log, each proved to be in ``checkpoint`` (which
-    the caller accepted with ``accept_checkpoint``). The whole log is checked against the root
-    at once; a part of it entry by entry with inclusion proofs."""
+    the caller accepted with ``accept_checkpoint``). A few entries are proved one by one with
+    inclusion proofs; more are proved together: the log's first ``end`` entries are read, their
+    root computed, and a consistency proof shows that tree is the beginning of the checkpoint's."""
     if not 0 <= start <= end <= checkpoint.size:
         raise ValueError(f"entries {start} to {end} are not in a log of {checkpoint.size}")
-    raw = await fetch_entries(api, start, end)
-    if start == 0 and end == checkpoint.size:
-        if root([leaf_hash(entry) for entry in raw]) != checkpoint.root:
-            raise IntegrityError(
-                ErrorCode.FORK, "the log's entries do not hash to its signed root: one was altered"
-            )
-    else:
+    if end - start <= FEW_ENTRIES:
+        raw = await fetch_entries(api, start, end)
         gate = asyncio.Semaphore(PROOFS_AT_ONCE)
 
         async def prove(index: int, entry: bytes) -> None:
@@ -178,7 +176,24 @@ async def fetch_proven_entries(
                 await prove_inclusion(api, checkpoint, index, entry)
 
         await asyncio.gather(*(prove(start + i, e) for i, e in enumerate(raw)))
+    else:
+        raw = (await prove_prefix(api, checkpoint, end))[start:]
     return [ProvenEntry(start + i, e, _fields(e, start + i)) for i, e in enumerate(raw)]
+
+
+async def prove_prefix(api: Api, checkpoint: Checkpoint, end: int) -> list[bytes]:
+    """The log's first ``end`` entries, proved to be the beginning of ``checkpoint``."""
+    raw = await fetch_entries(api, 0, end)
+    prefix = Checkpoint(checkpoint.origin, end, root([leaf_hash(entry) for entry in raw]))
+    try:
+        await consistency(api, prefix, checkpoint)
+    except IntegrityError:
+        raise IntegrityError(
+            ErrorCode.FORK,
+            f"the log's first {end} entries are not the ones its signed root commits to: "
+            "one was altered",
+        ) from None
+    return raw
 
 
 async def latest_canary(api: Api, checkpoint: Checkpoint) -> ProvenEntry | None:
