@@ -9,23 +9,10 @@ append at once cannot both take one index: the loser's insert fails and it retri
 
 from dataclasses import dataclass
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Index,
-    LargeBinary,
-    String,
-    Table,
-    and_,
-    exists,
-    func,
-    insert,
-    select,
-)
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, String, Table, func, insert, select
 
-from sealbox.server.db.compliance_tables import account_restrictions, blocked_links
 from sealbox.server.db.engine import Connection, IntegrityError
-from sealbox.server.db.schema import accounts, links, metadata, nodes
+from sealbox.server.db.schema import metadata
 
 HASH = 32
 
@@ -137,24 +124,3 @@ def last_of(conn: Connection, kind: str) -> tuple[int, bytes] | None:
         .limit(1)
     ).first()
     return None if row is None else (int(row[0]), bytes(row[1]))
-
-
-def census(conn: Connection) -> dict[str, int]:
-    """What the daily census entry counts: open accounts, stored file nodes, enabled links."""
-    restricted = exists().where(
-        and_(
-            account_restrictions.c.user_id == accounts.c.user_id,
-            account_restrictions.c.status == "closed",
-        )
-    )
-    blocked = exists().where(blocked_links.c.link_id == links.c.link_id)
-    count = func.count()
-    return {
-        "accounts": conn.execute(
-            select(count).select_from(accounts).where(~restricted)
-        ).scalar_one(),
-        "files": conn.execute(
-            select(count).select_from(nodes).where(nodes.c.node_type == "file")
-        ).scalar_one(),
-        "links": conn.execute(select(count).select_from(links).where(~blocked)).scalar_one(),
-    }

@@ -11,7 +11,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 from sealbox.server.clock import Clock
-from sealbox.server.db import collection
+from sealbox.server.db import census, collection
 from sealbox.server.db import transparency as log_table
 from sealbox.server.db.engine import Connection, Engine, writing
 from sealbox.server.services.transparency import TransparencyLog
@@ -49,7 +49,7 @@ class LogSchedule:
             if not collection.take_lease(conn, LEASE_NAME, self._holder, int(now), LEASE_SECONDS):
                 return appended
             if self._due(conn, "census", DAY, now):
-                self._log.append_in(conn, "census", log_table.census(conn))
+                self._log.append_in(conn, "census", census.census(conn))
                 appended.append("census")
             if self._statement and self._due(conn, "canary", self._days * DAY, now):
                 self.canary_in(conn, self._statement)
