@@ -14,9 +14,12 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from sealbox.crypto.notes import NoteSigner
 from sealbox.testing.server_process import ServerProcess
+from sealbox.tlog import NoteKey
 from tests.cli.conftest import Cli
 
 
@@ -81,3 +84,18 @@ def test_a_lapsed_or_missing_canary_is_reported(served: ServerProcess, tmp_path:
     assert missing.returncode == 1
     assert "the warrant canary lapsed: the log holds no warrant canary" in missing.stderr
     assert "0 entries, signed by the pinned key" in missing.stdout
+
+
+def test_a_log_key_given_on_the_command_line(served: ServerProcess, tmp_path: Path) -> None:
+    announced = httpx.get(f"{served.url}/v1/transparency/key", timeout=10).json()["key"]
+    stranger = NoteKey("localhost/transparency", NoteSigner(b"\x05" * 32).public_key).text()
+    assert admin(served, "canary", "--statement", "No orders.").returncode == 0
+    reader = Cli(served, tmp_path / "reader-home")
+    assert reader("transparency", "verify", "--log-key", announced).returncode == 0
+    other = reader("transparency", "verify", "--log-key", stranger, check=False)
+    assert other.returncode == 1 and "another log key is pinned" in other.stderr
+    wary = Cli(served, tmp_path / "wary-home")
+    refused = wary("transparency", "verify", "--log-key", stranger, check=False)
+    assert refused.returncode == 3 and "no signature by the log key" in refused.stderr
+    assert wary("transparency", "forget", "--yes").returncode == 0
+    assert wary("transparency", "verify", "--yes").returncode == 0
