@@ -17,13 +17,16 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 from sealbox.client.sdk.account import signup
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.state import LocalState
+from sealbox.crypto.notes import NoteSigner
 from sealbox.crypto.password import FLOOR_MEMLIMIT, FLOOR_OPSLIMIT
 from sealbox.server.app import build_services, create_app
 from sealbox.server.settings import Settings
 
 _TMP = Path(tempfile.mkdtemp(prefix="sealbox-fuzz-"))
 APP = create_app(
-    build_services(Settings(data_dir=_TMP / "server", secret=bytes(range(32)))),
+    build_services(
+        Settings(data_dir=_TMP / "server", secret=bytes(range(32))), log_signer=NoteSigner
+    ),
     background_jobs=False,
 )
 
