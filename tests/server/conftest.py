@@ -18,6 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from sealbox.crypto.notes import NoteSigner
 from sealbox.server.app import build_services, create_app
 from sealbox.server.blobs.base import BlobStore
 from sealbox.server.blobs.filesystem import FilesystemBlobStore
@@ -140,7 +141,7 @@ async def server(
         blobs = FilesystemBlobStore(tmp_path / "data" / "blobs")
     else:
         blobs = s3_store(request.getfixturevalue("s3_blobs"))
-    services = build_services(settings, clock=clock, blobs=blobs)
+    services = build_services(settings, clock=clock, blobs=blobs, log_signer=NoteSigner)
     app = create_app(services, background_jobs=False)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 51234))

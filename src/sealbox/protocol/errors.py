@@ -39,6 +39,7 @@ class ErrorCode(StrEnum):
     DUPLICATE_NOTICE = "duplicate_notice"
     INVALID_STATE = "invalid_state"
     ACCOUNT_SUSPENDED = "account_suspended"
+    BAD_RANGE = "bad_range"
     INTERNAL = "internal_error"
     UNAVAILABLE = "unavailable"
 
@@ -73,6 +74,7 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.DUPLICATE_NOTICE: 409,
     ErrorCode.INVALID_STATE: 409,
     ErrorCode.ACCOUNT_SUSPENDED: 403,
+    ErrorCode.BAD_RANGE: 400,
     ErrorCode.INTERNAL: 500,
     ErrorCode.UNAVAILABLE: 503,
 }

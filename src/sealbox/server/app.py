@@ -23,6 +23,7 @@ from sealbox.server.api import (
     probes,
     shares,
     transfers,
+    transparency,
     web,
 )
 from sealbox.server.api.body_limit import BodyLimitMiddleware
@@ -51,6 +52,7 @@ from sealbox.server.services.registry import Services
 from sealbox.server.services.shares import ShareService
 from sealbox.server.services.throttle import LoginThrottle
 from sealbox.server.services.transaction import TransactionService
+from sealbox.server.services.transparency import SignerFactory
 from sealbox.server.services.uploads import UploadService
 from sealbox.server.settings import Settings
 
@@ -64,7 +66,10 @@ def build_services(
     blobs: BlobStore | None = None,
     engine: Engine | None = None,
     migrate: bool = True,
+    log_signer: SignerFactory | None = None,
 ) -> Services:
+    """``log_signer`` makes the transparency log's signer from its seed (the entry point passes
+    ``sealbox.crypto.notes.NoteSigner``: the server itself never imports crypto)."""
     clock = clock or SystemClock()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = engine or make_engine(settings.database_url)
@@ -106,7 +111,12 @@ def build_services(
         throttle=LoginThrottle(
             clock, settings.login_failures_allowed, settings.login_window_seconds
         ),
-        compliance=build_compliance(engine, clock, settings.compliance),
+        compliance=build_compliance(
+            engine,
+            clock,
+            settings.compliance,
+            signer=log_signer(keys.log_seed) if log_signer is not None else None,
+        ),
         metrics=metrics,
     )
 
@@ -120,6 +130,8 @@ async def _collect_forever(services: Services) -> None:
             # and evidence past its retention.
             await asyncio.to_thread(services.compliance.cases.restore_due, "restoration-timer")
             await asyncio.to_thread(services.compliance.cases.expire_evidence)
+            # The daily census and the warrant canary of the transparency log, when due.
+            await asyncio.to_thread(services.compliance.log_jobs.run)
         except Exception:
             # A failed run is retried at the next interval; the server keeps serving meanwhile.
             log.exception("background collection failed")
@@ -177,6 +189,7 @@ def create_app(services: Services, *, background_jobs: bool = True) -> FastAPI:
     app.include_router(drops.router)
     app.include_router(notices.router)
     app.include_router(admin.router)
+    app.include_router(transparency.router)
     app.include_router(probes.router)
     web.install(app, web.load_build())
 

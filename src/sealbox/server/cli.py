@@ -18,10 +18,12 @@ from sealbox.server import compliance_cli, report_cli
 from sealbox.server.app import build_services, create_app
 from sealbox.server.blobs.url import open_blob_store
 from sealbox.server.clock import SystemClock
-from sealbox.server.db.engine import make_engine
+from sealbox.server.db.engine import Engine, make_engine
 from sealbox.server.db.migrate import upgrade
 from sealbox.server.errors import ServiceError
 from sealbox.server.services.disclosure import DisclosureService
+from sealbox.server.services.transparency import SignerFactory, TransparencyLog
+from sealbox.server.services.transparency_jobs import LogSchedule
 from sealbox.server.settings import Settings
 
 # Help texts are plain text: rich markup would read "s3://bucket[/prefix]" as a closing tag.
@@ -109,6 +111,7 @@ def _settings(data: Path, db: str | None, blobs: str | None = None, **extra: Any
 
 @app.command()
 def server(
+    ctx: typer.Context,
     data: DataOpt = Path(".sealbox-data"),
     db: DbOpt = None,
     blobs: BlobsOpt = None,
@@ -154,7 +157,9 @@ def server(
         collect_interval_seconds=collect_interval,
     )
     logging.config.dictConfig(LOG_CONFIG)
-    services = build_services(settings)
+    # The transparency log's signer, from the entry point (None when run some other way: the
+    # log then records entries, and the checkpoint route says this server cannot sign).
+    services = build_services(settings, log_signer=ctx.obj)
     uvicorn.run(
         create_app(services),
         host=host,
@@ -274,10 +279,46 @@ def disclose(
     (out / "data.json").write_bytes(package.data_json())
     (out / "manifest.json").write_bytes(package.manifest_json())
     rows = sum(table["rows"] for table in package.manifest["tables"].values())
+    # Counted in the transparency log; the server signs it with its next checkpoint.
+    engine = make_engine(settings.database_url)
+    try:
+        _unsigned_log(engine).append("disclosure", {"records": rows})
+    finally:
+        engine.dispose()
     console.print(f"wrote {out}: {rows} rows about {username} in {len(package.data)} tables")
 
 
-def main() -> None:
+def _unsigned_log(engine: Engine) -> TransparencyLog:
+    """The log as an admin command appends to it: without the signer, which only the running
+    server holds; the server signs the entries with its next checkpoint (spec/transparency.md)."""
+    return TransparencyLog(engine, SystemClock(), origin="")
+
+
+@admin.command()
+def canary(
+    statement: Annotated[
+        str, typer.Option("--statement", help="The warrant canary's text, one line.")
+    ],
+    data: DataOpt = Path(".sealbox-data"),
+    db: DbOpt = None,
+    days: Annotated[
+        int, typer.Option("--days", help="Days until the next canary is due.", min=1)
+    ] = 7,
+) -> None:
+    """Append a signed warrant canary to the transparency log now (docs/transparency.md)."""
+    engine = make_engine(_settings(data, db).database_url)
+    schedule = LogSchedule(engine, SystemClock(), _unsigned_log(engine), statement, days)
+    try:
+        index = schedule.canary(statement)
+    except ValueError as exc:
+        console.print(str(exc))
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    console.print(f"canary appended as entry {index}; the next is due in {days} days")
+
+
+def main(log_signer: SignerFactory | None = None) -> None:
     # Everything the server writes (database, WAL, blobs, secret) is for its own user alone.
     os.umask(0o077)
-    app(args=sys.argv[1:], prog_name="sealbox")
+    app(args=sys.argv[1:], prog_name="sealbox", obj=log_signer)

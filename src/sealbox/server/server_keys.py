@@ -51,6 +51,9 @@ class ServerKeys:
         # "Derived salt"). The secret cannot be rotated anyway: the stored auth-key hashes are
         # keyed with it, so a new secret would lock every account out, derived salts or not.
         self.server_id = _derive(secret, b"server-id")[:16]
+        # The seed of the transparency log's Ed25519 key (spec/transparency.md): derived, so
+        # every server of one service signs with the same key. It opens nothing.
+        self.log_seed = _derive(secret, b"transparency-log-key")
 
     def auth_hash(self, auth_key: bytes) -> bytes:
         return hashlib.blake2b(auth_key, key=self._auth, digest_size=32).digest()

@@ -29,6 +29,17 @@ class ComplianceSettings:
     abuse_close_resharers: bool = True
     # How long a reported link's key waits in memory for the inspector.
     inspection_ttl_seconds: int = 24 * 3600
+    # The transparency log (spec/transparency.md, docs/transparency.md): its origin line (default:
+    # the first public host followed by /transparency), the warrant canary's statement (empty: no
+    # scheduled canary) and how many days apart canaries are appended.
+    log_origin: str = ""
+    canary_statement: str = ""
+    canary_days: int = 7
+
+    @property
+    def transparency_origin(self) -> str:
+        host = self.public_hosts[0] if self.public_hosts else "localhost"
+        return self.log_origin or f"{host}/transparency"
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from sealbox.client.cli import (
     notice_commands,
     serve_commands,
     share_commands,
+    transparency_commands,
     version_commands,
 )
 from sealbox.client.cli import debug as debug_log
@@ -125,6 +126,7 @@ drop_commands.register(app)
 serve_commands.register(app)
 mount_commands.register(app)
 notice_commands.register(app)
+transparency_commands.register(app)
 
 
 def main() -> None:

@@ -133,6 +133,8 @@ appeals = Table(
     Column("state", String(8), nullable=False),
     Column("decided_by", String(64), nullable=True),
     Column("outcome_reason", Text, nullable=True),
+    # When the appeal came in (seconds, UTC); the transparency log's appeal entries need it.
+    Column("received_at", BigInteger, nullable=True),
 )
 
 audit_log = Table(

@@ -325,3 +325,5 @@ drop_files = Table(
 
 # The compliance tables live in their own module on the same metadata (spec/compliance.md).
 from sealbox.server.db import compliance_tables  # noqa: E402, F401
+# The transparency log's tables, likewise (spec/transparency.md).
+from sealbox.server.db import transparency  # noqa: E402, F401

@@ -11,6 +11,7 @@ from sealbox.server.db import cases, operators, takedowns
 from sealbox.server.db.engine import Connection, Engine, writing
 from sealbox.server.errors import not_found
 from sealbox.server.services import enforcement
+from sealbox.server.services import transparency_entries as entries
 from sealbox.server.services.cases import CaseService, Released, view
 from sealbox.server.services.inspections import InspectionQueue
 from sealbox.server.settings import ComplianceSettings
@@ -81,6 +82,10 @@ class AbuseService:
                                automated=automated)  # fmt: skip
             self._cases.step(conn, cases.find(conn, report_id), Event.UPHOLD)  # type: ignore[arg-type]
             self._cases.operators.audit(conn, by, "uphold", report_id.hex())
+            decided = entries.upheld(
+                self._report(conn, report_id), Scope.EVERYWHERE, applied, automated=automated
+            )
+            self._cases.log.append_in(conn, *decided)
             result = view(conn, self._report(conn, report_id))
         released(applied.released)
         return result
@@ -101,6 +106,8 @@ class AbuseService:
         closing = uploaders | (resharers if self._policy.abuse_close_resharers else set())
         for user_id in sorted(closing):
             takedowns.restrict(conn, user_id, "closed", row.case_id)
+            cause = "abuse" if user_id in uploaders else "resharing"
+            self._cases.log.append_in(conn, *entries.account_action("closed", cause))
 
     def reject(self, report_id: bytes, by: str) -> w.CaseView:
         """A false report: the link is enabled again."""

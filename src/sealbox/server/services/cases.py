@@ -18,8 +18,10 @@ from sealbox.server.db import cases, operators, takedowns
 from sealbox.server.db.engine import Connection, Engine, read_only, writing
 from sealbox.server.errors import not_found
 from sealbox.server.services import enforcement
+from sealbox.server.services import transparency_entries as entries
 from sealbox.server.services.notices import compliance_error
 from sealbox.server.services.operators import OperatorService
+from sealbox.server.services.transparency import TransparencyLog
 from sealbox.server.settings import ComplianceSettings
 
 Released = Callable[[set[bytes]], None]
@@ -50,12 +52,14 @@ class CaseService:
         policy: ComplianceSettings,
         operators: OperatorService,
         random: Randomness,
+        log: TransparencyLog,
     ) -> None:
         self._engine = engine
         self._clock = clock
         self._policy = policy
         self.operators = operators
         self._random = random
+        self.log = log
         self.calendar = BusinessCalendar(policy.country)
         self.strikes = StrikePolicy(
             policy.strike_limit, policy.strike_window_days, policy.strike_warning
@@ -68,6 +72,9 @@ class CaseService:
             raise compliance_error(exc) from None
         cases.change(conn, row.case_id, state=status.state.value, changed_at=int(status.changed_at))
         return status.state
+
+    def show_row(self, conn: Connection, case_id: bytes) -> cases.CaseRow:
+        return self._locked(conn, case_id)
 
     def _locked(self, conn: Connection, case_id: bytes) -> cases.CaseRow:
         row = cases.find(conn, case_id, lock=True)
@@ -118,6 +125,7 @@ class CaseService:
             if row.kind == "copyright":
                 self._strike(conn, row, by, applied.link_owners)
             self.operators.audit(conn, by, "act", case_id.hex())
+            self.log.append_in(conn, *entries.upheld(self._locked(conn, case_id), scope, applied))
             result = view(conn, cases.find(conn, case_id))  # type: ignore[arg-type]
         released(applied.released)
         return result
@@ -133,6 +141,7 @@ class CaseService:
             if self.verdict(conn, owner_id) is Verdict.SUSPEND:
                 takedowns.restrict(conn, owner_id, "suspended", row.case_id)
                 self.operators.audit(conn, by, "suspend", owner_id.hex())
+                self.log.append_in(conn, *entries.account_action("suspended", "strikes"))
 
     def verdict(self, conn: Connection, user_id: bytes) -> Verdict:
         times = [
@@ -147,6 +156,7 @@ class CaseService:
             # An abuse report's link was disabled pending review: enable it again.
             takedowns.lift(conn, case_id)
             self.operators.audit(conn, by, "reject", case_id.hex())
+            self.log.append_in(conn, *entries.rejected(row))
             return view(conn, self._locked(conn, case_id))
 
     def court_action(self, case_id: bytes, by: str) -> w.CaseView:
@@ -155,6 +165,7 @@ class CaseService:
             row = self._locked(conn, case_id)
             self.step(conn, row, Event.COURT_ACTION)
             self.operators.audit(conn, by, "court_action", case_id.hex())
+            self.log.append_in(conn, *entries.counter_notice(row, "court_action"))
             return view(conn, self._locked(conn, case_id))
 
     def restore_due(self, by: str) -> list[bytes]:
@@ -168,10 +179,11 @@ class CaseService:
                 self.step(conn, row, Event.RESTORE)
                 self._lift(conn, row)
                 self.operators.audit(conn, by, "restore", row.case_id.hex())
+                self.log.append_in(conn, *entries.counter_notice(row, "restored"))
                 restored.append(row.case_id)
         return restored
 
-    def _lift(self, conn: Connection, row: cases.CaseRow) -> None:
+    def _lift(self, conn: Connection, row: cases.CaseRow, cause: str = "strikes") -> None:
         """Undo a case's blocks and reinstate accounts its strike suspended, if no longer due."""
         takedowns.lift(conn, row.case_id)
         for user_id in cases.subject_ids(conn, row.case_id):
@@ -179,6 +191,7 @@ class CaseService:
                 self.verdict(conn, user_id) is not Verdict.SUSPEND
             ):
                 takedowns.reinstate(conn, user_id)
+                self.log.append_in(conn, *entries.account_action("reinstated", cause))
 
     def strike_report(self, user_id: bytes) -> w.StrikeReport:
         with read_only(self._engine) as conn:
@@ -196,10 +209,11 @@ class CaseService:
     def lift_after_appeal(self, conn: Connection, case_id: bytes) -> None:
         row = self._locked(conn, case_id)
         self.step(conn, row, Event.OVERTURN)
-        self._lift(conn, row)
+        self._lift(conn, row, "appeal")
         for user_id in cases.subject_ids(conn, case_id):
             if takedowns.restriction(conn, user_id) == "closed":
                 takedowns.reinstate(conn, user_id)
+                self.log.append_in(conn, *entries.account_action("reinstated", "appeal"))
 
     def refuse_restricted(self, user_id: bytes) -> None:
         """Raise ``account_suspended`` for a suspended or closed account."""

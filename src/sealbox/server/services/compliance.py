@@ -13,6 +13,8 @@ from sealbox.server.services.inspection_reads import InspectionReads
 from sealbox.server.services.inspections import InspectionQueue
 from sealbox.server.services.notices import NoticeIntake
 from sealbox.server.services.operators import OperatorService
+from sealbox.server.services.transparency import LogSigner, TransparencyLog
+from sealbox.server.services.transparency_jobs import LogSchedule
 from sealbox.server.services.user_cases import UserCaseService
 from sealbox.server.settings import ComplianceSettings
 
@@ -25,19 +27,29 @@ class Compliance:
     users: UserCaseService
     abuse: AbuseService
     inspection: InspectionReads
+    # The transparency log every action above is entered in, and its scheduled entries.
+    log: TransparencyLog
+    log_jobs: LogSchedule
 
 
 def build_compliance(
-    engine: Engine, clock: Clock, policy: ComplianceSettings, random: Randomness = os.urandom
+    engine: Engine,
+    clock: Clock,
+    policy: ComplianceSettings,
+    random: Randomness = os.urandom,
+    signer: LogSigner | None = None,
 ) -> Compliance:
     queue = InspectionQueue(clock, policy.inspection_ttl_seconds)
     operators = OperatorService(engine, clock, random)
-    decided = CaseService(engine, clock, policy, operators, random)
+    log = TransparencyLog(engine, clock, policy.transparency_origin, signer)
+    decided = CaseService(engine, clock, policy, operators, random, log)
     return Compliance(
         operators=operators,
-        intake=NoticeIntake(engine, clock, policy, queue, random),
+        intake=NoticeIntake(engine, clock, policy, queue, random, log),
         cases=decided,
         users=UserCaseService(engine, clock, decided, random),
         abuse=AbuseService(engine, clock, policy, decided, queue),
         inspection=InspectionReads(engine),
+        log=log,
+        log_jobs=LogSchedule(engine, clock, log, policy.canary_statement, policy.canary_days),
     )

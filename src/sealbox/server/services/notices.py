@@ -17,7 +17,9 @@ from sealbox.server.clock import Clock
 from sealbox.server.db import cases, takedowns
 from sealbox.server.db.engine import Connection, Engine, writing
 from sealbox.server.errors import ServiceError
+from sealbox.server.services import transparency_entries as entries
 from sealbox.server.services.inspections import InspectionQueue
+from sealbox.server.services.transparency import TransparencyLog
 from sealbox.server.settings import ComplianceSettings
 
 CLOSED = {"rejected", "restored", "overturned", "upheld"}
@@ -51,12 +53,14 @@ class NoticeIntake:
         policy: ComplianceSettings,
         queue: InspectionQueue,
         random: Randomness,
+        log: TransparencyLog,
     ) -> None:
         self._engine = engine
         self._clock = clock
         self._policy = policy
         self._queue = queue
         self._random = random
+        self._log = log
 
     def _hosts(self, host: str) -> frozenset[str]:
         return frozenset(h.lower() for h in (self._policy.public_hosts or (host,)))
@@ -109,6 +113,7 @@ class NoticeIntake:
                 )
             values = self._case_values(case_id, elements, missing, now, flagger)
             cases.add(conn, {**values, "fingerprint": digest}, link_ids)
+            self._log.append_in(conn, *entries.notice("copyright", flagger))
         return w.NoticeReceipt(
             notice_id=case_id,
             state="incomplete" if missing else "received",
@@ -169,6 +174,7 @@ class NoticeIntake:
                 [link_id],
             )
             takedowns.block_links(conn, {link_id}, case_id, "abuse_review")
+            self._log.append_in(conn, *entries.notice(req.category, None))
         if key:
             self._queue.put(case_id, f"{base}#{key}")
         return w.AbuseReceipt(report_id=case_id, state="received")

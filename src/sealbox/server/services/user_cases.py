@@ -15,6 +15,7 @@ from sealbox.server.clock import Clock
 from sealbox.server.db import cases, operators
 from sealbox.server.db.engine import Connection, Engine, read_only, writing
 from sealbox.server.errors import ServiceError, not_found
+from sealbox.server.services import transparency_entries as entries
 from sealbox.server.services.cases import CaseService, view
 
 
@@ -68,6 +69,7 @@ class UserCaseService:
                 restore_not_before=window.not_before, restore_not_after=window.not_after,
             )  # fmt: skip
             self._forward(conn, row, req, window.not_before)
+            self._cases.log.append_in(conn, *entries.counter_notice(row, "filed"))
         return w.RestoreWindowView(
             restore_not_before=window.not_before, restore_not_after=window.not_after
         )
@@ -98,7 +100,7 @@ class UserCaseService:
                 raise ServiceError(ErrorCode.DUPLICATE_NOTICE, "an appeal of this case is open")
             values = {
                 "appeal_id": appeal_id, "case_id": req.case_id, "appellant_id": user_id,
-                "reason": req.reason, "state": "open",
+                "reason": req.reason, "state": "open", "received_at": int(self._clock.now()),
             }  # fmt: skip
             cases.add_appeal(conn, values)
             return _appeal_view(cases.find_appeal(conn, appeal_id))
@@ -122,4 +124,6 @@ class UserCaseService:
                 conn, appeal_id, state=state, decided_by=by, outcome_reason=req.reason
             )
             self._cases.operators.audit(conn, by, f"appeal_{state}", appeal_id.hex())
+            case = self._cases.show_row(conn, found.case_id)
+            self._cases.log.append_in(conn, *entries.appeal(case, state, found.received_at))
             return _appeal_view(cases.find_appeal(conn, appeal_id))
