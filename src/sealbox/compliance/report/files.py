@@ -21,7 +21,7 @@ def write_report(document: Mapping[str, Any], out: Path) -> list[Path]:
     paths = [out / name for name in NAMES]
     taken = [str(p) for p in paths if p.exists()]
     if taken:
-        raise ReportError(f"{', '.join(taken)} exists already: name a new directory with --out")
+        raise ReportError(f"{taken[0]} exists already: name a new directory with --out")
     out.mkdir(parents=True, exist_ok=True)
     contents = (
         dumps(document),

@@ -8,6 +8,7 @@ It also refuses a range that leaves out an entry of the period it was shown."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -82,7 +83,8 @@ def _coverage(period: Period, span: tuple[int, int], entries: list[Entry]) -> li
 
 
 def _say(value: Any) -> str:
-    return "nothing" if value is None else str(value)
+    """A value as the report file writes it: 12, 0.5, "12" (text), or nothing for null."""
+    return "nothing" if value is None else json.dumps(value)
 
 
 def _differences(id_: str, said: dict[str, Any], figure: dict[str, Any]) -> list[str]:
