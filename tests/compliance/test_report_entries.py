@@ -59,7 +59,9 @@ def test_a_valid_entry_parses_with_its_fields() -> None:
         ({"links": 1.0}, "'links' is 1.0, not a whole number"),
         ({"automated": 0}, "'automated' is 0, not true or false"),
         ({"outcome": "maybe"}, "'outcome' is 'maybe', not one of upheld, rejected"),
-        ({"scope": None}, "a scope exactly when it is upheld"),
+        ({"scope": None}, "an upheld decision has a scope and a public id"),
+        ({"puid": None}, "an upheld decision has a scope and a public id"),
+        ({"outcome": "rejected"}, "a rejected decision has no scope"),
         ({"at": "2026-07-02T12:00:00Z"}, "not a UTC time to the minute"),
         ({"at": "2026-02-30T12:00Z"}, "not a date and time"),
         ({"received": None}, "'received' is None, not a UTC time"),
@@ -85,6 +87,24 @@ def test_a_decision_outside_the_spec_names_its_index(change: dict[str, Any], pro
 def test_a_request_outside_the_spec_is_refused(change: dict[str, Any], problem: str) -> None:
     with pytest.raises(EntryError, match=problem):
         parse_entry(3, canonical({**REQUEST, **change}))
+
+
+def test_fields_the_spec_lets_be_null() -> None:
+    rejected = {**DECISION, "outcome": "rejected", "scope": None, "puid": None}
+    assert parse_entry(1, canonical(rejected))["puid"] is None
+    appeal = {
+        "v": 1,
+        "kind": "appeal",
+        "at": "2026-07-02T12:00Z",
+        "puid": PUID,
+        "outcome": "denied",
+        "received": None,
+    }
+    assert parse_entry(2, canonical(appeal))["received"] is None
+    with pytest.raises(EntryError, match="'received' is None, not a UTC time"):
+        parse_entry(3, canonical({**REQUEST, "received": None}))
+    with pytest.raises(EntryError, match="'puid' is None, not a public id"):
+        parse_entry(4, canonical({**appeal, "puid": None}))
 
 
 def test_a_missing_field_is_refused() -> None:

@@ -168,6 +168,17 @@ def test_the_third_quarter_ends_before_october(log: SyntheticLog) -> None:
     assert figures["accounts.suspended.share_of_accounts"]["value"] == 0.1  # 1 / 1000 * 100
 
 
+def test_an_appeal_without_its_received_time_counts_but_is_not_timed() -> None:
+    log = SyntheticLog(FakeClock("2026-07-10T00:00Z"))
+    puid = log.puid()
+    log.add("appeal", puid=puid, outcome="granted", received="2026-07-09T00:00Z")  # 24 h
+    log.add("appeal", puid=puid, outcome="denied", received=None)  # filed before it was kept
+    figures = figures_of(generate(parse_period("2026-Q3"), ListReader(log)))
+    assert figures["dsa.appeals.total"]["value"] == 2
+    assert figures["dsa.appeals.denied"]["value"] == 1
+    assert figures["dsa.appeals.median_hours"]["value"] == 24.0
+
+
 def test_a_period_without_entries_names_an_empty_range_at_the_end(log: SyntheticLog) -> None:
     report = generate(parse_period("2025"), ListReader(log))
     figures = figures_of(report)

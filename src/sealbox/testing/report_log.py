@@ -77,9 +77,10 @@ class ListReader:
 
 
 def _decision(log: SyntheticLog, received: str, **fields: Any) -> str:
-    puid = log.puid()
+    """A decision entry; a rejected one has no public id (spec/transparency.md)."""
+    puid = log.puid() if fields["outcome"] == "upheld" else None
     log.add("decision", puid=puid, received=received, **fields)
-    return puid
+    return puid or ""
 
 
 def _notices_and_takedowns(log: SyntheticLog) -> tuple[str, str]:

@@ -117,12 +117,19 @@ def _scope(v: Any) -> str | None:
 
 
 _puid = _matching(PUID, "a public id (a lower-case version 4 UUID)")
+
+
+def _or_null(check: Check) -> Check:
+    """A field the spec lets be null where its value is not known (spec/transparency.md)."""
+    return lambda v: None if v is None else check(v)
+
+
 _category = _matching(CATEGORY, "a decision category like STATEMENT_CATEGORY_VIOLENCE")
 
 FIELDS: dict[str, dict[str, Check]] = {
     "notice": {"source": _one_of(*NOTICE_SOURCES), "category": _category},
     "decision": {
-        "puid": _puid,
+        "puid": _or_null(_puid),  # null for a rejected decision: it has no public id
         "outcome": _one_of(*DECISION_OUTCOMES),
         "category": _category,
         "ground": _one_of(*GROUNDS),
@@ -135,7 +142,8 @@ FIELDS: dict[str, dict[str, Check]] = {
     },
     "counter_notice": {"puid": _puid, "state": _one_of(*COUNTER_STATES)},
     "account_action": {"action": _one_of(*ACCOUNT_ACTIONS), "cause": _one_of(*ACCOUNT_CAUSES)},
-    "appeal": {"puid": _puid, "outcome": _one_of(*APPEAL_OUTCOMES), "received": _time},
+    # received is null for an appeal filed before the server recorded when appeals come in
+    "appeal": {"puid": _puid, "outcome": _one_of(*APPEAL_OUTCOMES), "received": _or_null(_time)},
     "request": {
         "type": _one_of(*REQUEST_TYPES),
         "country": _matching(COUNTRY, "a country code like DE (ISO 3166-1 alpha-2)"),
@@ -198,8 +206,11 @@ def _check_fields(index: int, obj: dict[str, Any]) -> None:
 
 
 def _check_coherence(index: int, obj: dict[str, Any]) -> None:
-    if obj["kind"] == "decision" and (obj["scope"] is None) != (obj["outcome"] == "rejected"):
-        raise EntryError(index, "a decision has a scope exactly when it is upheld")
+    if obj["kind"] == "decision" and obj["outcome"] == "upheld":
+        if obj["scope"] is None or obj["puid"] is None:
+            raise EntryError(index, "an upheld decision has a scope and a public id")
+    elif obj["kind"] == "decision" and obj["scope"] is not None:
+        raise EntryError(index, "a rejected decision has no scope")
 
 
 def parse_entry(index: int, data: bytes) -> Entry:

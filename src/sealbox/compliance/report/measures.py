@@ -25,8 +25,9 @@ def minutes_between(received: str, at: str) -> int:
 
 
 def response_minutes(entries: Iterable[Entry]) -> list[int]:
-    """Each entry's time from ``received`` to ``at``, in minutes."""
-    return [minutes_between(e["received"], e.at) for e in entries]
+    """Each entry's time from ``received`` to ``at``, in minutes; an entry whose ``received`` is
+    null (an appeal from before the server recorded it) has no duration and is left out."""
+    return [minutes_between(e["received"], e.at) for e in entries if e["received"] is not None]
 
 
 def percent(part: int, whole: int | None) -> Value:
