@@ -139,7 +139,9 @@ def test_an_entry_holds_exactly_the_fields_of_its_kind() -> None:
     with pytest.raises(ValueError, match="plain value"):
         encode_entry("disclosure", {"records": [1, 2]}, 0)
     raw = encode_entry("census", {"accounts": 2, "files": 3, "links": 1}, 86400 * 365)
-    assert raw == b'{"accounts":2,"at":"1971-01-01T00:00Z","files":3,"kind":"census","links":1,"v":1}'
+    assert (
+        raw == b'{"accounts":2,"at":"1971-01-01T00:00Z","files":3,"kind":"census","links":1,"v":1}'
+    )
 
 
 def _append_many(url: str, count: int, errors: list[BaseException]) -> None:
@@ -149,7 +151,7 @@ def _append_many(url: str, count: int, errors: list[BaseException]) -> None:
     try:
         for _ in range(count):
             log.append("data_export", {})
-    except BaseException as exc:  # noqa: BLE001 - reported to the test thread
+    except BaseException as exc:
         errors.append(exc)
     finally:
         engine.dispose()

@@ -323,7 +323,6 @@ drop_files = Table(
 )
 
 
-# The compliance tables live in their own module on the same metadata (spec/compliance.md).
-from sealbox.server.db import compliance_tables  # noqa: E402, F401
-# The transparency log's tables, likewise (spec/transparency.md).
-from sealbox.server.db import transparency  # noqa: E402, F401
+# The compliance tables live in their own module on the same metadata (spec/compliance.md), and
+# so do the transparency log's (spec/transparency.md).
+from sealbox.server.db import compliance_tables, transparency  # noqa: E402, F401

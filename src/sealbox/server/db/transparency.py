@@ -23,8 +23,8 @@ from sqlalchemy import (
     select,
 )
 
-from sealbox.server.db.engine import Connection, IntegrityError
 from sealbox.server.db.compliance_tables import account_restrictions, blocked_links
+from sealbox.server.db.engine import Connection, IntegrityError
 from sealbox.server.db.schema import accounts, links, metadata, nodes
 
 HASH = 32
@@ -62,13 +62,11 @@ class SignedCheckpoint:
 
 def size(conn: Connection) -> int:
     """How many entries the log holds."""
-    last = conn.execute(select(func.max(transparency.c.idx))).scalar_one()
+    last: int | None = conn.execute(select(func.max(transparency.c.idx))).scalar_one()
     return 0 if last is None else int(last) + 1
 
 
-def try_append(
-    conn: Connection, index: int, kind: str, entry: bytes, leaf: bytes, at: int
-) -> bool:
+def try_append(conn: Connection, index: int, kind: str, entry: bytes, leaf: bytes, at: int) -> bool:
     """Store ``entry`` at ``index``; False if another writer took that index first (the
     caller's transaction stays usable: the insert runs in a savepoint)."""
     try:
@@ -152,7 +150,9 @@ def census(conn: Connection) -> dict[str, int]:
     blocked = exists().where(blocked_links.c.link_id == links.c.link_id)
     count = func.count()
     return {
-        "accounts": conn.execute(select(count).select_from(accounts).where(~restricted)).scalar_one(),
+        "accounts": conn.execute(
+            select(count).select_from(accounts).where(~restricted)
+        ).scalar_one(),
         "files": conn.execute(
             select(count).select_from(nodes).where(nodes.c.node_type == "file")
         ).scalar_one(),

@@ -34,9 +34,8 @@ from sealbox.tlog import sign_checkpoint as sign_note
 ENTRY_FIELDS: Mapping[str, frozenset[str]] = {
     "notice": frozenset({"source", "category"}),
     "decision": frozenset(
-        {"puid", "outcome", "category", "ground", "scope", "links", "nodes", "automated",
-         "received", "source"}
-    ),  # fmt: skip
+        "puid outcome category ground scope links nodes automated received source".split()
+    ),
     "counter_notice": frozenset({"puid", "state"}),
     "account_action": frozenset({"action", "cause"}),
     "appeal": frozenset({"puid", "outcome", "received"}),
