@@ -47,15 +47,24 @@ class MinuteClock:
         return self.seconds
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> str | None:
+    """The server's database: SQLite under its data directory, or a fresh PostgreSQL one."""
+    return None if request.param == "sqlite" else str(request.getfixturevalue("pg_database"))
+
+
 @pytest.mark.skipif(not HAS_LOG, reason="needs the server's transparency log (branch tlog17)")
-def test_the_report_of_a_server_log_holds_every_figure_and_verifies(tmp_path: Path) -> None:
+def test_the_report_of_a_server_log_holds_every_figure_and_verifies(
+    tmp_path: Path, db_url: str | None
+) -> None:
     from datetime import datetime
 
     from sealbox.crypto.notes import NoteSigner
 
     data = tmp_path / "server"
     clock = MinuteClock()
-    services = build_services(Settings(data_dir=data), clock=clock, log_signer=NoteSigner)
+    settings = Settings(data_dir=data, db_url=db_url)
+    services = build_services(settings, clock=clock, log_signer=NoteSigner)
     log = services.compliance.log
     for _, entry in half_year().entries():
         fields = json.loads(entry)
@@ -68,7 +77,8 @@ def test_the_report_of_a_server_log_holds_every_figure_and_verifies(tmp_path: Pa
     services.engine.dispose()
 
     out = tmp_path / "published"
-    done = admin_report("--period", "2026-H2", "--data", str(data), "--out", str(out))
+    where = ["--data", str(data)] + (["--db", db_url] if db_url else [])
+    done = admin_report("--period", "2026-H2", *where, "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert "entries [2, 42) of the checkpoint of size 44" in done.stderr
     report = (out / "report.json").read_bytes()
@@ -79,6 +89,6 @@ def test_the_report_of_a_server_log_holds_every_figure_and_verifies(tmp_path: Pa
     assert (out / "report.md").read_text().startswith("# Transparency report 2026-H2")
     assert "<svg" in (out / "report.html").read_text()
 
-    again = admin_report("--period", "2026-H2", "--data", str(data), "--out", str(out))
+    again = admin_report("--period", "2026-H2", *where, "--out", str(out))
     assert again.returncode == 1
     assert "exists already: name a new directory with --out" in again.stderr
