@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -13,9 +14,11 @@ import typer
 from sealbox.client.cli.context import Options, confirm_or_stop, fail, http_client, options, run
 from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.output import emit_json, terminal_safe
+from sealbox.client.cli.transparency_report import print_check, read_report
 from sealbox.client.sdk import transparency as tlog
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.log_trust import LogTrust, TrustedLog
+from sealbox.client.sdk.report_check import check_report
 from sealbox.tlog import CheckpointError, NoteKey
 
 T = TypeVar("T")
@@ -106,14 +109,28 @@ def verify(
     yes: Annotated[
         bool, typer.Option("--yes", help="Pin the key the server announces without asking.")
     ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Instead, recompute every figure of this report.json."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check the log's signed checkpoint against the pinned key and the last one this client
     accepted (a rewritten or forked log exits 3), prove chosen entries are in it, and check the
-    warrant canary (a lapsed canary exits 1)."""
+    warrant canary (a lapsed canary exits 1). With --report, recompute a transparency report
+    from the entries it names instead (a figure that differs exits 3)."""
     opts = options(ctx)
     wanted = _indices(entries)
     trust = LogTrust(opts.home)
+    if report is not None:
+        data = read_report(report)
+
+        async def check(api: Api, server: str) -> Any:
+            log = await _pinned(api, trust, server, log_key, yes)
+            return await check_report(api, trust, server, log, data)
+
+        print_check(_with_api(opts, check), as_json)
+        return
 
     async def work(api: Api, server: str) -> dict[str, Any]:
         log = await _pinned(api, trust, server, log_key, yes)
