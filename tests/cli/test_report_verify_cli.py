@@ -132,7 +132,9 @@ def test_an_altered_entry_fails_its_inclusion_proof(
     engine.dispose()
     done = reader("transparency", "verify", "--report", str(report), check=False)
     assert done.returncode == INTEGRITY
-    assert "the entry was altered" in done.stderr
+    # A long range is proved as a whole (sdk.transparency.fetch_proven_entries): the message says
+    # that one of the entries the signed root commits to was altered.
+    assert "altered" in done.stderr
 
 
 def test_a_rewritten_or_too_large_checkpoint_in_the_report_is_refused(
