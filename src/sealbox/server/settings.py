@@ -29,6 +29,16 @@ class ComplianceSettings:
     abuse_close_resharers: bool = True
     # How long a reported link's key waits in memory for the inspector.
     inspection_ttl_seconds: int = 24 * 3600
+    # Requests for user data (spec/compliance.md §12): `country` is the home jurisdiction;
+    # these foreign countries are answered directly too, all others are told to use MLA.
+    requests_answered_countries: tuple[str, ...] = ()
+    emergency_requests: bool = True
+    emergency_notice_days: int = 90
+    hold_days: int = 90
+    hold_renewals: int = 1
+    # Retention (docs/data-inventory.md, "Retention rules"): days an abuse-closed account is
+    # kept before it is erased (MEGA: 12 months).
+    closed_account_retention_days: int = 365
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from sealbox.server.services.inspection_reads import InspectionReads
 from sealbox.server.services.inspections import InspectionQueue
 from sealbox.server.services.notices import NoticeIntake
 from sealbox.server.services.operators import OperatorService
+from sealbox.server.services.requests import RequestService, TransparencyLog, no_log, request_policy
 from sealbox.server.services.user_cases import UserCaseService
 from sealbox.server.settings import ComplianceSettings
 
@@ -25,10 +26,15 @@ class Compliance:
     users: UserCaseService
     abuse: AbuseService
     inspection: InspectionReads
+    requests: RequestService
 
 
 def build_compliance(
-    engine: Engine, clock: Clock, policy: ComplianceSettings, random: Randomness = os.urandom
+    engine: Engine,
+    clock: Clock,
+    policy: ComplianceSettings,
+    random: Randomness = os.urandom,
+    log: TransparencyLog = no_log,
 ) -> Compliance:
     queue = InspectionQueue(clock, policy.inspection_ttl_seconds)
     operators = OperatorService(engine, clock, random)
@@ -40,4 +46,5 @@ def build_compliance(
         users=UserCaseService(engine, clock, decided, random),
         abuse=AbuseService(engine, clock, policy, decided, queue),
         inspection=InspectionReads(engine),
+        requests=RequestService(engine, clock, request_policy(policy), operators, log, random),
     )
