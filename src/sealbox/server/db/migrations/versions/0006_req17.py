@@ -53,9 +53,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("hold_id", name=op.f("pk_preservation_holds")),
     )
     op.create_index(op.f("ix_preservation_holds_user_id"), "preservation_holds", ["user_id"])
-    op.create_index(
-        op.f("ix_preservation_holds_expires_at"), "preservation_holds", ["expires_at"]
-    )
+    op.create_index(op.f("ix_preservation_holds_expires_at"), "preservation_holds", ["expires_at"])
 
 
 def downgrade() -> None:
