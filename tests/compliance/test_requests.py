@@ -9,9 +9,9 @@ from sealbox.compliance.requests import (
     DAY,
     DataRequest,
     Outcome,
-    Restraint,
     RequestPolicy,
     RequestState,
+    Restraint,
     answer,
     assess,
     new_request,
@@ -40,9 +40,14 @@ class Clock:
 
 def request(clock: Clock, **changes: object) -> DataRequest:
     fields: dict[str, object] = dict(
-        type="law_enforcement", country="de", authority="BKA", instrument="§100g StPO",
-        offence="fraud", data_asked="subscriber data", account=ACCOUNT,
-    )  # fmt: skip
+        type="law_enforcement",
+        country="de",
+        authority="BKA",
+        instrument="§100g StPO",
+        offence="fraud",
+        data_asked="subscriber data",
+        account=ACCOUNT,
+    )
     fields.update(changes)
     return new_request(b"\x02" * 16, fields, clock)
 
@@ -96,8 +101,9 @@ def test_a_foreign_request_is_referred_to_mutual_legal_assistance_unless_configu
 def test_the_emergency_path_answers_at_once_and_tells_the_user_afterwards() -> None:
     clock = Clock()
     grounds = "a hostage is held; the account's recent activity may locate them"
-    urgent = validate(request(clock, type="emergency", country="FR", emergency_grounds=grounds),
-                      clock, POLICY)  # fmt: skip
+    urgent = validate(
+        request(clock, type="emergency", country="FR", emergency_grounds=grounds), clock, POLICY
+    )
     assert urgent.notice_due_at == int(clock.now()) + POLICY.emergency_notice_days * DAY
     done = answer(urgent, Outcome.PROVIDED, "e-mail", clock, POLICY)  # no advance notice owed
     assert not notice_due(done, int(clock.now()))

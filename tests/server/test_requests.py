@@ -18,10 +18,13 @@ from .conftest import Server
 pytestmark = pytest.mark.anyio
 
 FIELDS: dict[str, object] = {
-    "type": "law_enforcement", "country": "US", "authority": "FBI Field Office",
-    "instrument": "18 U.S.C. §2703(d) order 26-117", "offence": "fraud",
+    "type": "law_enforcement",
+    "country": "US",
+    "authority": "FBI Field Office",
+    "instrument": "18 U.S.C. §2703(d) order 26-117",
+    "offence": "fraud",
     "data_asked": "subscriber records",
-}  # fmt: skip
+}
 
 
 def service(server: Server, entries: list[tuple[str, Mapping[str, object]]]) -> RequestService:
@@ -61,15 +64,29 @@ async def test_a_request_is_recorded_told_answered_audited_and_logged(server: Se
     server.clock.advance(2 * DAY)
     done = svc.answer(received.request_id, Outcome.PROVIDED, "username, e-mail", "olga")
     assert done.state is RequestState.ANSWERED and svc.listing("answered") == [done]
-    assert entries == [("request", {"type": "law_enforcement", "country": "US",
-                                    "offence": "fraud", "outcome": "provided",
-                                    "received": "2027-01-15T08:00Z"})]  # fmt: skip
-    actions = [(e.operator, e.action, e.target)
-               for e in server.services.compliance.operators.audit_entries()]  # fmt: skip
+    assert entries == [
+        (
+            "request",
+            {
+                "type": "law_enforcement",
+                "country": "US",
+                "offence": "fraud",
+                "outcome": "provided",
+                "received": "2027-01-15T08:00Z",
+            },
+        )
+    ]
+    actions = [
+        (e.operator, e.action, e.target)
+        for e in server.services.compliance.operators.audit_entries()
+    ]
     target = received.request_id.hex()
-    assert actions == [("olga", "request_received", target), ("olga", "request_validated", target),
-                       ("retention-job", "request_user_notified", target),
-                       ("olga", "request_provided", target)]  # fmt: skip
+    assert actions == [
+        ("olga", "request_received", target),
+        ("olga", "request_validated", target),
+        ("retention-job", "request_user_notified", target),
+        ("olga", "request_provided", target),
+    ]
 
 
 async def test_a_gagged_request_is_told_only_when_the_gag_lapses(server: Server) -> None:

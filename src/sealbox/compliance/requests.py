@@ -154,8 +154,11 @@ def assess(request: DataRequest, policy: RequestPolicy) -> Assessment:
         if not policy.emergency_requests:
             return Assessment(declined, "this service does not answer emergency requests")
         if not request.emergency_grounds.strip():
-            return Assessment(declined, "an emergency request must describe an imminent danger "
-                              "of death or serious physical injury")  # fmt: skip
+            return Assessment(
+                declined,
+                "an emergency request must describe an imminent danger "
+                "of death or serious physical injury",
+            )
         return Assessment(ANY_ANSWER, "an emergency: answered at once, the user told afterwards")
     foreign = request.country not in (policy.home_country, *policy.answered_countries)
     if foreign:
@@ -191,8 +194,14 @@ def validate(
         due = now + policy.emergency_notice_days * DAY
     else:
         due = now  # advance notice: before anything is answered
-    return replace(request, state=RequestState.VALIDATED, validated_at=now, restraint=restraint,
-                   restraint_until=until, notice_due_at=due)  # fmt: skip
+    return replace(
+        request,
+        state=RequestState.VALIDATED,
+        validated_at=now,
+        restraint=restraint,
+        restraint_until=until,
+        notice_due_at=due,
+    )
 
 
 def answer(
@@ -204,18 +213,27 @@ def answer(
         raise InvalidTransition(request.state.value, "answer")
     assessment = assess(request, policy)
     if outcome not in assessment.allowed:
-        raise ComplianceError("policy_refuses", f"{outcome.value} is not allowed: "
-                              f"{assessment.reason}")  # fmt: skip
+        raise ComplianceError(
+            "policy_refuses", f"{outcome.value} is not allowed: {assessment.reason}"
+        )
     if outcome in DISCLOSING:
         if not disclosed.strip():
             raise ComplianceError("bad_request", "name the data disclosed")
         if advance_notice_owed(request):
-            raise ComplianceError("notice_first", "the user must be told before their data is "
-                                  "disclosed: run `admin requests notify` first")  # fmt: skip
+            raise ComplianceError(
+                "notice_first",
+                "the user must be told before their data is "
+                "disclosed: run `admin requests notify` first",
+            )
     elif disclosed.strip():
         raise ComplianceError("bad_request", f"an answer {outcome.value} discloses nothing")
-    return replace(request, state=RequestState.ANSWERED, outcome=outcome,
-                   data_disclosed=disclosed, answered_at=int(clock.now()))  # fmt: skip
+    return replace(
+        request,
+        state=RequestState.ANSWERED,
+        outcome=outcome,
+        data_disclosed=disclosed,
+        answered_at=int(clock.now()),
+    )
 
 
 def advance_notice_owed(request: DataRequest) -> bool:
@@ -239,8 +257,9 @@ def notify(request: DataRequest, clock: Clock) -> DataRequest:
     if request.notified_at is not None:
         raise ComplianceError("invalid_state", "the user has been told already")
     if request.restraint_until is not None and now < request.restraint_until:
-        raise ComplianceError("restrained", f"a {request.restraint} forbids telling the user "
-                              "until it ends")  # fmt: skip
+        raise ComplianceError(
+            "restrained", f"a {request.restraint} forbids telling the user until it ends"
+        )
     return replace(request, notified_at=now)
 
 
@@ -284,8 +303,11 @@ def renew_hold(hold: Hold, clock: Clock, policy: RequestPolicy) -> Hold:
     if not hold.in_force(now):
         raise ComplianceError("invalid_state", "the hold has ended; place a new one")
     if hold.renewals >= policy.hold_renewals:
-        raise ComplianceError("policy_refuses", f"a hold is renewed at most "
-                              f"{policy.hold_renewals} time(s); a longer one needs an order")  # fmt: skip
+        raise ComplianceError(
+            "policy_refuses",
+            f"a hold is renewed at most "
+            f"{policy.hold_renewals} time(s); a longer one needs an order",
+        )
     return replace(hold, expires_at=now + policy.hold_days * DAY, renewals=hold.renewals + 1)
 
 

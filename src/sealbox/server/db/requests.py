@@ -98,9 +98,14 @@ def _hold(row: Any) -> Hold:
 
 def put_hold(conn: Connection, hold: Hold) -> None:
     """Insert the hold, or update it if it exists (renewal, release)."""
-    values = {"user_id": hold.account, "request_id": hold.request_id,
-              "created_at": hold.created_at, "expires_at": hold.expires_at,
-              "renewals": hold.renewals, "released_at": hold.released_at}  # fmt: skip
+    values = {
+        "user_id": hold.account,
+        "request_id": hold.request_id,
+        "created_at": hold.created_at,
+        "expires_at": hold.expires_at,
+        "renewals": hold.renewals,
+        "released_at": hold.released_at,
+    }
     done = conn.execute(
         update(preservation_holds)
         .where(preservation_holds.c.hold_id == hold.hold_id)
@@ -135,7 +140,8 @@ def held_accounts(conn: Connection, user_ids: list[bytes], now: int) -> set[byte
         & (preservation_holds.c.expires_at > now)
         & preservation_holds.c.released_at.is_(None)
     )
-    return {bytes(user_id) for user_id in conn.execute(query).scalars()}
+    found: list[bytes] = list(conn.execute(query).scalars())
+    return {bytes(user_id) for user_id in found}
 
 
 def drop_ended_holds(conn: Connection, now: int) -> int:

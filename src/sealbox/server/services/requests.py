@@ -150,9 +150,16 @@ class RequestService:
             by,
             f"request_{outcome.value}",
         )
-        self._log("request", {"type": done.type.value, "country": done.country,
-                              "offence": done.offence, "outcome": outcome.value,
-                              "received": minute(done.received_at)})  # fmt: skip
+        self._log(
+            "request",
+            {
+                "type": done.type.value,
+                "country": done.country,
+                "offence": done.offence,
+                "outcome": outcome.value,
+                "received": minute(done.received_at),
+            },
+        )
         return done
 
     def notify(self, request_id: bytes, by: str) -> rules.DataRequest:
@@ -185,9 +192,16 @@ class RequestService:
             f"service for data about your account: {request.data_asked}. Legal instrument: "
             f"{request.instrument}. Request id: {request.request_id.hex()}."
         )
-        operators.send(conn, {"message_id": new_id(self._random), "channel": channel,
-                              "subject": "A request for data about your account", "body": body,
-                              "created_at": int(self._clock.now())})  # fmt: skip
+        operators.send(
+            conn,
+            {
+                "message_id": new_id(self._random),
+                "channel": channel,
+                "subject": "A request for data about your account",
+                "body": body,
+                "created_at": int(self._clock.now()),
+            },
+        )
 
     # Preservation holds
 
@@ -198,8 +212,9 @@ class RequestService:
                 raise ServiceError(ErrorCode.NOT_FOUND, f"no account is called {username!r}")
             if request_id is not None and register.request(conn, request_id) is None:
                 raise ServiceError(ErrorCode.NOT_FOUND, "no request has that id")
-            hold = rules.place_hold(new_id(self._random), user_id, request_id, self._clock,
-                                    self._policy)  # fmt: skip
+            hold = rules.place_hold(
+                new_id(self._random), user_id, request_id, self._clock, self._policy
+            )
             register.put_hold(conn, hold)
             self._audit.audit(conn, by, "hold_placed", hold.hold_id.hex())
         return hold
