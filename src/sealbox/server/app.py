@@ -48,6 +48,7 @@ from sealbox.server.services.feed import FeedService
 from sealbox.server.services.links import LinkService
 from sealbox.server.services.metrics import Metrics
 from sealbox.server.services.registry import Services
+from sealbox.server.services.retention import RetentionJob
 from sealbox.server.services.shares import ShareService
 from sealbox.server.services.throttle import LoginThrottle
 from sealbox.server.services.transaction import TransactionService
@@ -81,12 +82,21 @@ def build_services(
     blobs = MeteredBlobStore(blobs, metrics.blob_store_failed)
     keys = ServerKeys(settings.secret or load_or_create_secret(settings.data_dir))
     collector = Collector(
-        engine, blobs, clock, settings.upload_ttl_seconds, settings.session_idle_days
+        engine,
+        blobs,
+        clock,
+        settings.upload_ttl_seconds,
+        settings.session_idle_days,
+        settings.deleted_blob_grace_days * 86_400,
     )
     uploads = UploadService(engine, blobs, clock, settings, metrics)
     link_service = LinkService(engine, clock)
     share_service = ShareService(engine)
     feed = FeedService(engine)
+    compliance = build_compliance(engine, clock, settings.compliance)
+    retention = RetentionJob(
+        engine, clock, settings, collector, compliance.cases, compliance.requests
+    )
     return Services(
         settings=settings,
         engine=engine,
@@ -106,7 +116,8 @@ def build_services(
         throttle=LoginThrottle(
             clock, settings.login_failures_allowed, settings.login_window_seconds
         ),
-        compliance=build_compliance(engine, clock, settings.compliance),
+        compliance=compliance,
+        retention=retention,
         metrics=metrics,
     )
 
@@ -115,11 +126,10 @@ async def _collect_forever(services: Services) -> None:
     while True:
         await asyncio.sleep(services.settings.collect_interval_seconds)
         try:
-            await services.collector.collect()
-            # Counter-noticed content whose restore window has opened (spec/compliance.md §4.2),
-            # and evidence past its retention.
+            # Collection and every retention rule, under the job lease (services/retention.py).
+            await services.retention.run()
+            # Counter-noticed content whose restore window has opened (spec/compliance.md §4.2).
             await asyncio.to_thread(services.compliance.cases.restore_due, "restoration-timer")
-            await asyncio.to_thread(services.compliance.cases.expire_evidence)
         except Exception:
             # A failed run is retried at the next interval; the server keeps serving meanwhile.
             log.exception("background collection failed")

@@ -54,6 +54,9 @@ class Settings:
     # Bytes per account when the account has no override; None means unlimited.
     default_quota: int | None = None
     upload_ttl_seconds: int = 24 * 3600
+    # Days the blobs of deleted contents are kept before the retention job purges them, so a
+    # database backup that young can be restored; 0 deletes them with their rows.
+    deleted_blob_grace_days: int = 0
     # Sessions unused for this many days are deleted by the collector.
     session_idle_days: int = 90
     collect_interval_seconds: float = 600.0

@@ -39,6 +39,8 @@ DIRECT: Mapping[str, tuple[str, ...]] = {
     "strikes": ("user_id",),
     "account_restrictions": ("user_id",),
     "appeals": ("appellant_id",),
+    "data_requests": ("user_id",),
+    "preservation_holds": ("user_id",),
 }
 # table -> (its column, the table and column whose disclosed rows it follows)
 THROUGH: Mapping[str, tuple[str, tuple[tuple[str, str], ...]]] = {

@@ -324,4 +324,4 @@ drop_files = Table(
 
 
 # The compliance tables live in their own module on the same metadata (spec/compliance.md).
-from sealbox.server.db import compliance_tables, request_tables  # noqa: E402, F401
+from sealbox.server.db import compliance_tables, request_tables, retention_tables  # noqa: E402, F401

@@ -9,6 +9,7 @@ from sealbox.server.db.engine import Engine
 from sealbox.server.services.accounts import AccountService
 from sealbox.server.services.collector import Collector
 from sealbox.server.services.compliance import Compliance
+from sealbox.server.services.retention import RetentionJob
 from sealbox.server.services.contacts import ContactService
 from sealbox.server.services.contents import ContentService
 from sealbox.server.services.drive import DriveService
@@ -42,4 +43,5 @@ class Services:
     collector: Collector
     throttle: LoginThrottle
     compliance: Compliance
+    retention: RetentionJob
     metrics: Metrics = field(default_factory=Metrics)

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""requests for user data and preservation holds (spec/compliance.md §12)
+"""requests for user data, preservation holds, blob tombstones (spec/compliance.md §12, §13)
 
 Revision ID: 0006_req17
 Revises: 0005
@@ -55,7 +55,17 @@ def upgrade() -> None:
     op.create_index(op.f("ix_preservation_holds_user_id"), "preservation_holds", ["user_id"])
     op.create_index(op.f("ix_preservation_holds_expires_at"), "preservation_holds", ["expires_at"])
 
+    op.create_table(
+        "blob_tombstones",
+        sa.Column("content_id", sa.LargeBinary(length=16), nullable=False),
+        sa.Column("chunk_count", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("content_id", name=op.f("pk_blob_tombstones")),
+    )
+    op.create_index(op.f("ix_blob_tombstones_deleted_at"), "blob_tombstones", ["deleted_at"])
+
 
 def downgrade() -> None:
+    op.drop_table("blob_tombstones")
     op.drop_table("preservation_holds")
     op.drop_table("data_requests")
