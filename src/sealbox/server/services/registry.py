@@ -9,7 +9,6 @@ from sealbox.server.db.engine import Engine
 from sealbox.server.services.accounts import AccountService
 from sealbox.server.services.collector import Collector
 from sealbox.server.services.compliance import Compliance
-from sealbox.server.services.retention import RetentionJob
 from sealbox.server.services.contacts import ContactService
 from sealbox.server.services.contents import ContentService
 from sealbox.server.services.drive import DriveService
@@ -17,6 +16,7 @@ from sealbox.server.services.drops import DropService
 from sealbox.server.services.feed import FeedService
 from sealbox.server.services.links import LinkService
 from sealbox.server.services.metrics import Metrics
+from sealbox.server.services.retention import RetentionJob
 from sealbox.server.services.shares import ShareService
 from sealbox.server.services.throttle import LoginThrottle
 from sealbox.server.services.transaction import TransactionService

@@ -19,7 +19,7 @@ from sealbox.server.db import accounts, retention
 from sealbox.server.db import requests as register
 from sealbox.server.db.engine import Engine, read_only, writing
 from sealbox.server.services.cases import CaseService
-from sealbox.server.services.collector import CollectReport, Collector
+from sealbox.server.services.collector import Collector, CollectReport
 from sealbox.server.services.requests import RequestService, TransparencyLog, no_log
 from sealbox.server.settings import Settings
 
