@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+import sealbox
 from sealbox.protocol import models as m
 from sealbox.protocol import routes
 from sealbox.server.api import (
@@ -42,6 +43,7 @@ from sealbox.server.services.collector import Collector
 from sealbox.server.services.compliance import build_compliance
 from sealbox.server.services.contacts import ContactService
 from sealbox.server.services.contents import ContentService
+from sealbox.server.services.disclosure import DisclosureService
 from sealbox.server.services.drive import DriveService
 from sealbox.server.services.drops import DropService
 from sealbox.server.services.feed import FeedService
@@ -118,6 +120,7 @@ def build_services(
         ),
         compliance=compliance,
         retention=retention,
+        disclosure=DisclosureService(engine, clock, sealbox.__version__),
         metrics=metrics,
     )
 

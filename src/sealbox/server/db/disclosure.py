@@ -115,3 +115,11 @@ def user_id_of(conn: Connection, username: str) -> bytes | None:
     accounts = schema.accounts
     row = conn.execute(select(accounts.c.user_id).where(accounts.c.username == username)).first()
     return None if row is None else bytes(row.user_id)
+
+
+def username_of(conn: Connection, user_id: bytes) -> str | None:
+    accounts = schema.accounts
+    found: str | None = conn.execute(
+        select(accounts.c.username).where(accounts.c.user_id == user_id)
+    ).scalar()
+    return found

@@ -11,6 +11,7 @@ from sealbox.server.services.collector import Collector
 from sealbox.server.services.compliance import Compliance
 from sealbox.server.services.contacts import ContactService
 from sealbox.server.services.contents import ContentService
+from sealbox.server.services.disclosure import DisclosureService
 from sealbox.server.services.drive import DriveService
 from sealbox.server.services.drops import DropService
 from sealbox.server.services.feed import FeedService
@@ -44,4 +45,5 @@ class Services:
     throttle: LoginThrottle
     compliance: Compliance
     retention: RetentionJob
+    disclosure: DisclosureService
     metrics: Metrics = field(default_factory=Metrics)
