@@ -7,9 +7,11 @@ from collections.abc import Mapping
 import pytest
 
 from sealbox.compliance.requests import DAY, Outcome, RequestState, Restraint
+from sealbox.protocol.models import b64encode
 from sealbox.server.db import operators
 from sealbox.server.db.engine import read_only
 from sealbox.server.errors import ServiceError
+from sealbox.server.services.disclosure import DisclosureService
 from sealbox.server.services.requests import RequestService, request_policy
 from sealbox.server.settings import ComplianceSettings
 
@@ -137,3 +139,25 @@ async def test_holds_expire_renew_release_and_name_held_accounts(server: Server)
     second = svc.place_hold("dave", None, "olga")
     svc.release_hold(second.hold_id, "olga")
     assert svc.held([dave.user_id]) == set() and svc.drop_ended_holds() == 1
+
+
+async def test_the_holders_own_copy_leaves_out_what_a_gag_keeps_back(server: Server) -> None:
+    erin = await server.api.signup("erin")
+    entries: list[tuple[str, Mapping[str, object]]] = []
+    svc = service(server, entries)
+    told = svc.add(dict(FIELDS), "erin", "olga")
+    svc.validate(told.request_id, "olga")
+    svc.notify(told.request_id, "olga")
+    svc.place_hold("erin", told.request_id, "olga")
+    gagged = svc.add(dict(FIELDS), "erin", "olga")
+    svc.validate(gagged.request_id, "olga", Restraint.GAG, int(server.clock.now()) + DAY)
+    svc.place_hold("erin", gagged.request_id, "olga")
+    svc.place_hold("erin", None, "olga")
+    log = lambda kind, fields: entries.append((kind, fields))  # noqa: E731
+    disclosure = DisclosureService(server.services.engine, server.clock, "test", log)
+    own = await disclosure.own_copy(erin.user_id)
+    assert [r["request_id"] for r in own.data["data_requests"]] == [b64encode(told.request_id)]
+    assert [h["request_id"] for h in own.data["preservation_holds"]] == [b64encode(told.request_id)]
+    assert entries == [("data_export", {})]
+    package = await disclosure.package("erin")
+    assert len(package.data["data_requests"]) == 2 and len(package.data["preservation_holds"]) == 3

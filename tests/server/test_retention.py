@@ -13,7 +13,7 @@ from sealbox.protocol.models import b64encode
 from sealbox.server.db import collection, operators
 from sealbox.server.db.engine import read_only, writing
 from sealbox.server.db.schema import accounts
-from sealbox.server.services.retention import RULES, knob_value
+from sealbox.server.services.retention import RULES, RetentionJob, knob_value
 from sealbox.server.settings import Settings
 from sealbox.testing.http_api import ok
 
@@ -72,7 +72,13 @@ async def test_the_retention_job_applies_every_rule(server: Server, settings_ext
         "olga",
     )
     requests.validate(asked.request_id, "olga", None, None)  # advance notice due at once
-    job = server.services.retention
+    svc = server.services
+    erasures: list[str] = []
+    cases = svc.compliance.cases
+    job = RetentionJob(
+        svc.engine, server.clock, svc.settings, svc.collector, cases, requests,
+        lambda kind, _: erasures.append(kind),
+    )  # fmt: skip
 
     first = await job.run()
     assert first.counts["drop_expired_uploads"] == 0 and first.counts["notified"] == 1
@@ -88,7 +94,7 @@ async def test_the_retention_job_applies_every_rule(server: Server, settings_ext
     server.clock.advance(2)  # alice's account closed 365 days ago; bob's is held
     done = await job.run()
     assert done.counts["anonymise_closed_accounts"] == 1 and done.counts["expire_evidence"] == 1
-    assert usernames(server) == {"bob", "carol"}
+    assert usernames(server) == {"bob", "carol"} and erasures == ["erasure"]
     assert await chunk_keys(server, own) == []
 
     server.clock.advance(held.expires_at - server.clock.now())
@@ -96,6 +102,7 @@ async def test_the_retention_job_applies_every_rule(server: Server, settings_ext
     assert done.counts["anonymise_closed_accounts"] == 1
     assert done.counts["expire_preservation_holds"] == 1
     assert usernames(server) == {"carol"} and requests.holds() == []
+    assert erasures == ["erasure", "erasure"]
 
 
 async def test_the_job_runs_under_the_collectors_lease(server: Server) -> None:

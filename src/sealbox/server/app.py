@@ -50,6 +50,7 @@ from sealbox.server.services.feed import FeedService
 from sealbox.server.services.links import LinkService
 from sealbox.server.services.metrics import Metrics
 from sealbox.server.services.registry import Services
+from sealbox.server.services.requests import TransparencyLog, no_log
 from sealbox.server.services.retention import RetentionJob
 from sealbox.server.services.shares import ShareService
 from sealbox.server.services.throttle import LoginThrottle
@@ -67,7 +68,10 @@ def build_services(
     blobs: BlobStore | None = None,
     engine: Engine | None = None,
     migrate: bool = True,
+    transparency: TransparencyLog = no_log,
 ) -> Services:
+    """``transparency`` is the transparency log's append (spec/transparency.md): answered
+    requests, data exports and erasures are handed to it."""
     clock = clock or SystemClock()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = engine or make_engine(settings.database_url)
@@ -95,9 +99,9 @@ def build_services(
     link_service = LinkService(engine, clock)
     share_service = ShareService(engine)
     feed = FeedService(engine)
-    compliance = build_compliance(engine, clock, settings.compliance)
+    compliance = build_compliance(engine, clock, settings.compliance, log=transparency)
     retention = RetentionJob(
-        engine, clock, settings, collector, compliance.cases, compliance.requests
+        engine, clock, settings, collector, compliance.cases, compliance.requests, transparency
     )
     return Services(
         settings=settings,
@@ -120,7 +124,7 @@ def build_services(
         ),
         compliance=compliance,
         retention=retention,
-        disclosure=DisclosureService(engine, clock, sealbox.__version__),
+        disclosure=DisclosureService(engine, clock, sealbox.__version__, transparency),
         metrics=metrics,
     )
 
