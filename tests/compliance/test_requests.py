@@ -136,7 +136,11 @@ def test_a_restraint_needs_a_future_end_and_a_request_needs_known_values() -> No
         validate(request(clock), clock, POLICY, Restraint.GAG, None)
     with pytest.raises(ComplianceError):
         validate(request(clock), clock, POLICY, Restraint.GAG, int(clock.now()))
-    for bad in ({"type": "whim"}, {"offence": "jaywalking in prose"}, {"country": "Germany"}):
+    bad_values: list[dict[str, object]] = [
+        {"type": "whim"}, {"offence": "jaywalking in prose"}, {"country": "Germany"},
+        {"authority": " "}, {"instrument": "x" * 301},
+    ]  # fmt: skip
+    for bad in bad_values:
         with pytest.raises(ComplianceError):
             request(clock, **bad)
 

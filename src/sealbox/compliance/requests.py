@@ -14,6 +14,7 @@ from sealbox.compliance.clock import Clock
 from sealbox.compliance.errors import ComplianceError, InvalidTransition
 
 DAY = 86_400
+SHORT_TEXT = 300  # the register's limit for an authority's name and a legal instrument
 
 
 class RequestType(StrEnum):
@@ -129,6 +130,9 @@ def new_request(
     country = str(fields["country"]).upper()
     if len(country) != 2 or not country.isalpha():
         raise ComplianceError("bad_request", "the country is a two-letter ISO 3166-1 code")
+    for name in ("authority", "instrument"):
+        if not 0 < len(str(fields[name]).strip()) <= SHORT_TEXT:
+            raise ComplianceError("bad_request", f"the {name} is 1 to {SHORT_TEXT} characters")
     account = fields.get("account")
     return DataRequest(
         request_id=request_id,
