@@ -6,19 +6,21 @@ the collector's lease; and docs/data-inventory.md's table of rules kept in step 
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 
 from sealbox.compliance.requests import DAY
 from sealbox.protocol.models import b64encode
+from sealbox.server.app import build_services, create_app
 from sealbox.server.db import collection, operators
-from sealbox.server.db.engine import read_only, writing
+from sealbox.server.db.engine import read_only, sqlite_url, writing
 from sealbox.server.db.schema import accounts
 from sealbox.server.services.retention import RULES, RetentionJob, knob_value
 from sealbox.server.settings import Settings
-from sealbox.testing.http_api import ok
+from sealbox.testing.http_api import RawApi, ok
 
 from .compliance_world import build, url
-from .conftest import Server
+from .conftest import Server, make_settings
 from .test_transfers import make_chunks, upload
 
 pytestmark = pytest.mark.anyio
@@ -140,3 +142,20 @@ async def test_deleted_blobs_wait_out_the_grace_period(
     assert (await job.run()).counts["purge_deleted_blobs"] == 1
     assert await chunk_keys(server, content) == [] and await chunk_keys(server, kept) != []
     assert (await job.run()).counts["purge_deleted_blobs"] == 0
+
+
+async def test_a_deletion_and_an_export_reach_the_transparency_port(tmp_path: Path) -> None:
+    entries: list[str] = []
+    settings = make_settings(tmp_path, sqlite_url(tmp_path / "sealbox.db"))
+    services = build_services(settings, transparency=lambda kind, _: entries.append(kind))
+    app = create_app(services, background_jobs=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sealbox.test") as client:
+            api = RawApi(client)
+            frank = await api.signup("frank")
+            ok(await client.get("/v1/account/export", headers=frank.headers))
+            assert entries == ["data_export"]
+            body = {"auth_key": b64encode(frank.auth_key)}
+            gone = await client.post("/v1/account/delete", json=body, headers=frank.headers)
+            assert gone.status_code == 204 and entries == ["data_export", "erasure"]

@@ -48,9 +48,9 @@ from sealbox.server.services.drive import DriveService
 from sealbox.server.services.drops import DropService
 from sealbox.server.services.feed import FeedService
 from sealbox.server.services.links import LinkService
+from sealbox.server.services.log_port import TransparencyLog, no_log
 from sealbox.server.services.metrics import Metrics
 from sealbox.server.services.registry import Services
-from sealbox.server.services.requests import TransparencyLog, no_log
 from sealbox.server.services.retention import RetentionJob
 from sealbox.server.services.shares import ShareService
 from sealbox.server.services.throttle import LoginThrottle
@@ -108,7 +108,7 @@ def build_services(
         engine=engine,
         blobs=blobs,
         clock=clock,
-        accounts=AccountService(engine, keys, clock, settings, collector),
+        accounts=AccountService(engine, keys, clock, settings, collector, transparency),
         uploads=uploads,
         drive=DriveService(engine, collector),
         transactions=TransactionService(engine, uploads, link_service, feed, collector, settings),

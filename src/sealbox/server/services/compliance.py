@@ -11,9 +11,10 @@ from sealbox.server.services.abuse import AbuseService
 from sealbox.server.services.cases import CaseService
 from sealbox.server.services.inspection_reads import InspectionReads
 from sealbox.server.services.inspections import InspectionQueue
+from sealbox.server.services.log_port import TransparencyLog, no_log
 from sealbox.server.services.notices import NoticeIntake
 from sealbox.server.services.operators import OperatorService
-from sealbox.server.services.requests import RequestService, TransparencyLog, no_log, request_policy
+from sealbox.server.services.requests import RequestService, request_policy
 from sealbox.server.services.user_cases import UserCaseService
 from sealbox.server.settings import ComplianceSettings
 

@@ -27,7 +27,7 @@ from sealbox.server.clock import Clock
 from sealbox.server.db import disclosure
 from sealbox.server.db.engine import Engine, read_only
 from sealbox.server.errors import not_found
-from sealbox.server.services.requests import TransparencyLog, no_log
+from sealbox.server.services.log_port import TransparencyLog, no_log
 
 FORMAT = "sealbox-disclosure/1"
 # Values sealed or keyed by a client or by the server's secret: the server cannot read them.

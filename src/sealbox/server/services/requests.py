@@ -8,7 +8,7 @@ only the fields spec/transparency.md names for the kind).
 """
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sealbox.compliance import requests as rules
@@ -20,15 +20,9 @@ from sealbox.server.db import accounts, operators
 from sealbox.server.db import requests as register
 from sealbox.server.db.engine import Connection, Engine, read_only, writing
 from sealbox.server.errors import ServiceError
+from sealbox.server.services.log_port import TransparencyLog, no_log
 from sealbox.server.services.operators import OperatorService
 from sealbox.server.settings import ComplianceSettings
-
-# The transparency log's append (spec/transparency.md, "Entries"): kind, then the kind's fields.
-TransparencyLog = Callable[[str, Mapping[str, object]], None]
-
-
-def no_log(kind: str, fields: Mapping[str, object]) -> None:
-    """Until the transparency log is wired in, entries go nowhere."""
 
 
 def request_policy(settings: ComplianceSettings) -> rules.RequestPolicy:

@@ -20,7 +20,8 @@ from sealbox.server.db import requests as register
 from sealbox.server.db.engine import Engine, read_only, writing
 from sealbox.server.services.cases import CaseService
 from sealbox.server.services.collector import Collector, CollectReport
-from sealbox.server.services.requests import RequestService, TransparencyLog, no_log
+from sealbox.server.services.log_port import TransparencyLog, no_log
+from sealbox.server.services.requests import RequestService
 from sealbox.server.settings import Settings
 
 log = logging.getLogger("sealbox.retention")
@@ -113,8 +114,7 @@ class RetentionJob:
         blobs nothing else references. Compliance records keep only the random user id."""
         days = self._settings.compliance.closed_account_retention_days
         cutoff = int(self._clock.now()) - days * DAY
-        with read_only(self._engine) as conn:
-            due = retention.closed_accounts_due(conn, cutoff)
+        due = await to_thread.run_sync(self._closed_accounts_due, cutoff)
         erased = 0
         for user_id in due:
             owned = await to_thread.run_sync(partial(self._erase, user_id))
@@ -124,6 +124,10 @@ class RetentionJob:
             self._log("erasure", {})
             erased += 1
         return erased
+
+    def _closed_accounts_due(self, cutoff: int) -> list[bytes]:
+        with read_only(self._engine) as conn:
+            return retention.closed_accounts_due(conn, cutoff)
 
     def _erase(self, user_id: bytes) -> accounts.Owned | None:
         """Delete the account, checking for a hold in the same transaction (None if held)."""
