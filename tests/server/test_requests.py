@@ -161,3 +161,5 @@ async def test_the_holders_own_copy_leaves_out_what_a_gag_keeps_back(server: Ser
     assert entries == [("data_export", {})]
     package = await disclosure.package("erin")
     assert len(package.data["data_requests"]) == 2 and len(package.data["preservation_holds"]) == 3
+    records = sum(len(rows) for rows in package.data.values())
+    assert entries == [("data_export", {}), ("disclosure", {"records": records})]

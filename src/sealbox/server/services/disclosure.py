@@ -137,7 +137,10 @@ class DisclosureService:
         return Package(manifest, data)
 
     async def package(self, username: str, *, with_opaque: bool = False) -> Package:
-        return await to_thread.run_sync(partial(self._package, username, with_opaque))
+        package = await to_thread.run_sync(partial(self._package, username, with_opaque))
+        records = sum(table["rows"] for table in package.manifest["tables"].values())
+        self._log("disclosure", {"records": records})
+        return package
 
 
 def for_the_holder(rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
