@@ -137,6 +137,14 @@ class LoginRequest(Wire):
     auth_key: AuthKey
 
 
+class AccountExport(Wire):
+    """The account holder's own copy of what the server holds about them (GDPR Art. 15/20):
+    the disclosure package's two documents (docs/data-inventory.md)."""
+
+    manifest: dict[str, Any]
+    data: dict[str, list[dict[str, Any]]]
+
+
 class AccountView(Wire):
     user_id: Id
     username: str

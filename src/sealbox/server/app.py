@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+import sealbox
 from sealbox.protocol import models as m
 from sealbox.protocol import routes
 from sealbox.server.api import (
@@ -43,12 +44,14 @@ from sealbox.server.services.collector import Collector
 from sealbox.server.services.compliance import build_compliance
 from sealbox.server.services.contacts import ContactService
 from sealbox.server.services.contents import ContentService
+from sealbox.server.services.disclosure import DisclosureService
 from sealbox.server.services.drive import DriveService
 from sealbox.server.services.drops import DropService
 from sealbox.server.services.feed import FeedService
 from sealbox.server.services.links import LinkService
 from sealbox.server.services.metrics import Metrics
 from sealbox.server.services.registry import Services
+from sealbox.server.services.retention import RetentionJob
 from sealbox.server.services.shares import ShareService
 from sealbox.server.services.throttle import LoginThrottle
 from sealbox.server.services.transaction import TransactionService
@@ -69,7 +72,8 @@ def build_services(
     log_signer: SignerFactory | None = None,
 ) -> Services:
     """``log_signer`` makes the transparency log's signer from its seed (the entry point passes
-    ``sealbox.crypto.notes.NoteSigner``: the server itself never imports crypto)."""
+    ``sealbox.crypto.notes.NoteSigner``: the server itself never imports crypto). The log's
+    append is handed to every service that writes an entry (spec/transparency.md)."""
     clock = clock or SystemClock()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = engine or make_engine(settings.database_url)
@@ -86,18 +90,33 @@ def build_services(
     blobs = MeteredBlobStore(blobs, metrics.blob_store_failed)
     keys = ServerKeys(settings.secret or load_or_create_secret(settings.data_dir))
     collector = Collector(
-        engine, blobs, clock, settings.upload_ttl_seconds, settings.session_idle_days
+        engine,
+        blobs,
+        clock,
+        settings.upload_ttl_seconds,
+        settings.session_idle_days,
+        settings.deleted_blob_grace_days * 86_400,
     )
     uploads = UploadService(engine, blobs, clock, settings, metrics)
     link_service = LinkService(engine, clock)
     share_service = ShareService(engine)
     feed = FeedService(engine)
+    compliance = build_compliance(
+        engine,
+        clock,
+        settings.compliance,
+        signer=log_signer(keys.log_seed) if log_signer is not None else None,
+    )
+    transparency = compliance.log.append
+    retention = RetentionJob(
+        engine, clock, settings, collector, compliance.cases, compliance.requests, transparency
+    )
     return Services(
         settings=settings,
         engine=engine,
         blobs=blobs,
         clock=clock,
-        accounts=AccountService(engine, keys, clock, settings, collector),
+        accounts=AccountService(engine, keys, clock, settings, collector, transparency),
         uploads=uploads,
         drive=DriveService(engine, collector),
         transactions=TransactionService(engine, uploads, link_service, feed, collector, settings),
@@ -111,12 +130,9 @@ def build_services(
         throttle=LoginThrottle(
             clock, settings.login_failures_allowed, settings.login_window_seconds
         ),
-        compliance=build_compliance(
-            engine,
-            clock,
-            settings.compliance,
-            signer=log_signer(keys.log_seed) if log_signer is not None else None,
-        ),
+        compliance=compliance,
+        retention=retention,
+        disclosure=DisclosureService(engine, clock, sealbox.__version__, transparency),
         metrics=metrics,
     )
 
@@ -125,11 +141,10 @@ async def _collect_forever(services: Services) -> None:
     while True:
         await asyncio.sleep(services.settings.collect_interval_seconds)
         try:
-            await services.collector.collect()
-            # Counter-noticed content whose restore window has opened (spec/compliance.md §4.2),
-            # and evidence past its retention.
+            # Collection and every retention rule, under the job lease (services/retention.py).
+            await services.retention.run()
+            # Counter-noticed content whose restore window has opened (spec/compliance.md §4.2).
             await asyncio.to_thread(services.compliance.cases.restore_due, "restoration-timer")
-            await asyncio.to_thread(services.compliance.cases.expire_evidence)
             # The daily census and the warrant canary of the transparency log, when due.
             await asyncio.to_thread(services.compliance.log_jobs.run)
         except Exception:

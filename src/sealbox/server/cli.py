@@ -127,6 +127,12 @@ def server(
     collect_interval: Annotated[
         float, typer.Option(help="Seconds between background collections.")
     ] = 600.0,
+    deleted_blob_grace_days: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Days the blobs of deleted files are kept before they are purged."
+        ),
+    ] = 0,
     trusted_proxies: Annotated[
         str | None,
         typer.Option(
@@ -155,6 +161,7 @@ def server(
         default_quota=default_quota,
         upload_ttl_seconds=upload_ttl,
         collect_interval_seconds=collect_interval,
+        deleted_blob_grace_days=deleted_blob_grace_days,
     )
     logging.config.dictConfig(LOG_CONFIG)
     # The transparency log's signer, from the entry point (None when run some other way: the

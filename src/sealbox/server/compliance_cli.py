@@ -25,6 +25,7 @@ from sealbox.protocol.models import b64decode, b64encode
 from sealbox.server.app import build_services
 from sealbox.server.errors import ServiceError
 from sealbox.server.services.registry import Services
+from sealbox.server.services.requests import request_policy
 from sealbox.server.settings import ComplianceSettings, Settings
 
 T = TypeVar("T")
@@ -52,10 +53,12 @@ def policy_file(path: Path | None) -> ComplianceSettings:
         unknown = sorted(set(raw) - set(known))
         if unknown:
             raise ValueError(f"unknown knobs: {', '.join(unknown)}")
-        if "public_hosts" in raw:
-            raw["public_hosts"] = tuple(raw["public_hosts"])
+        for listed in ("public_hosts", "requests_answered_countries"):
+            if listed in raw:
+                raw[listed] = tuple(raw[listed])
         policy = ComplianceSettings(**raw)
         BusinessCalendar(policy.country)
+        request_policy(policy)
         StrikePolicy(policy.strike_limit, policy.strike_window_days)
     except (OSError, ValueError, TypeError) as exc:
         console.print(f"--compliance {path}: {exc}", markup=False)
@@ -86,6 +89,9 @@ def register(admin: typer.Typer) -> None:
                       ("appeals", appeals_app), ("hashsets", hashsets_app)):  # fmt: skip
         admin.add_typer(sub, name=name)
     admin.command("audit")(audit)
+    from sealbox.server import requests_cli
+
+    requests_cli.register(admin)
 
 
 @contextmanager

@@ -29,6 +29,16 @@ class ComplianceSettings:
     abuse_close_resharers: bool = True
     # How long a reported link's key waits in memory for the inspector.
     inspection_ttl_seconds: int = 24 * 3600
+    # Requests for user data (spec/compliance.md §12): `country` is the home jurisdiction;
+    # these foreign countries are answered directly too, all others are told to use MLA.
+    requests_answered_countries: tuple[str, ...] = ()
+    emergency_requests: bool = True
+    emergency_notice_days: int = 90
+    hold_days: int = 90
+    hold_renewals: int = 1
+    # Retention (docs/data-inventory.md, "Retention rules"): days an abuse-closed account is
+    # kept before it is erased (MEGA: 12 months).
+    closed_account_retention_days: int = 365
     # The transparency log (spec/transparency.md, docs/transparency.md): its origin line (default:
     # the first public host followed by /transparency), the warrant canary's statement (empty: no
     # scheduled canary) and how many days apart canaries are appended.
@@ -55,6 +65,9 @@ class Settings:
     # Bytes per account when the account has no override; None means unlimited.
     default_quota: int | None = None
     upload_ttl_seconds: int = 24 * 3600
+    # Days the blobs of deleted contents are kept before the retention job purges them, so a
+    # database backup that young can be restored; 0 deletes them with their rows.
+    deleted_blob_grace_days: int = 0
     # Sessions unused for this many days are deleted by the collector.
     session_idle_days: int = 90
     collect_interval_seconds: float = 600.0

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from sealbox.client.cli import exits
+from sealbox.client.cli.account_export import export_account
 from sealbox.client.cli.context import (
     Options,
     confirm_or_stop,
@@ -87,6 +88,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(sessions_app, name="sessions")
     account_app = typer.Typer(help="Manage the account itself.", no_args_is_help=True)
     account_app.command("delete")(delete_account)
+    account_app.command("export")(export_account)
     app.add_typer(account_app, name="account")
 
 

@@ -175,6 +175,9 @@ class Api:
         result = await self._call("POST", routes.RECOVERY_RESET, m.RevokedCount, request)
         return result.revoked
 
+    async def export_account(self) -> m.AccountExport:
+        return await self._call("GET", routes.ACCOUNT_EXPORT, m.AccountExport, limit=REPLY_LIST)
+
     async def delete_account(self, auth_key: bytes) -> None:
         body = m.AccountDeleteRequest(auth_key=auth_key).model_dump(mode="json")
         await self._send("POST", routes.ACCOUNT_DELETE, json=body)

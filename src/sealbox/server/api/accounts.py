@@ -121,6 +121,13 @@ async def recovery_reset(
     return await _throttled(request, svc, _by_name(req.username), svc.accounts.recovery_reset, req)
 
 
+@router.get(routes.ACCOUNT_EXPORT)
+async def export_account(caller: CallerDep, svc: ServicesDep) -> m.AccountExport:
+    """Everything the server holds about the caller (docs/data-inventory.md)."""
+    package = await svc.disclosure.own_copy(caller.user_id)
+    return m.AccountExport(manifest=package.manifest, data=package.data)
+
+
 @router.post(routes.ACCOUNT_DELETE, status_code=204)
 async def delete_account(
     req: m.AccountDeleteRequest, request: Request, caller: CallerDep, svc: ServicesDep

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, delete, exists, insert, select, updat
 
 from sealbox.server.db.batching import batched
 from sealbox.server.db.engine import IntegrityError, read_only, writing
+from sealbox.server.db.retention_tables import blob_tombstones
 from sealbox.server.db.schema import (
     contents,
     drop_files,
@@ -124,19 +125,40 @@ def _delete_one(engine: Engine, content_id: bytes) -> bool:
     return bool(gone)
 
 
-def known(engine: Engine, content_ids: list[bytes]) -> set[bytes]:
-    """The ids among ``content_ids`` that name a content object or an upload."""
+def known(engine: Engine, content_ids: list[bytes], *, buried: bool = True) -> set[bytes]:
+    """The ids among ``content_ids`` that name a content object, an upload or (with
+    ``buried``) deleted blobs waiting out their grace period."""
     found: set[bytes] = set()
+    columns = [contents.c.content_id, uploads.c.content_id]
+    if buried:
+        columns.append(blob_tombstones.c.content_id)
     with read_only(engine) as conn:
         for batch in batched(content_ids):
-            found.update(
-                conn.execute(
-                    select(contents.c.content_id).where(contents.c.content_id.in_(batch))
-                ).scalars()
-            )
-            found.update(
-                conn.execute(
-                    select(uploads.c.content_id).where(uploads.c.content_id.in_(batch))
-                ).scalars()
-            )
+            for column in columns:
+                found.update(conn.execute(select(column).where(column.in_(batch))).scalars())
     return found
+
+
+def bury(conn: Connection, gone: list[tuple[bytes, int]], now: int) -> None:
+    """Record the blobs of deleted contents or uploads, to be purged after the grace period."""
+    for batch in batched([content_id for content_id, _ in gone]):
+        conn.execute(delete(blob_tombstones).where(blob_tombstones.c.content_id.in_(batch)))
+    if gone:
+        conn.execute(
+            insert(blob_tombstones),
+            [{"content_id": c, "chunk_count": n, "deleted_at": now} for c, n in gone],
+        )
+
+
+def buried_before(conn: Connection, cutoff: int) -> list[tuple[bytes, int]]:
+    rows = conn.execute(
+        select(blob_tombstones.c.content_id, blob_tombstones.c.chunk_count).where(
+            blob_tombstones.c.deleted_at <= cutoff
+        )
+    )
+    return [(bytes(r.content_id), r.chunk_count) for r in rows]
+
+
+def unbury(conn: Connection, content_ids: list[bytes]) -> None:
+    for batch in batched(content_ids):
+        conn.execute(delete(blob_tombstones).where(blob_tombstones.c.content_id.in_(batch)))

@@ -39,6 +39,8 @@ DIRECT: Mapping[str, tuple[str, ...]] = {
     "strikes": ("user_id",),
     "account_restrictions": ("user_id",),
     "appeals": ("appellant_id",),
+    "data_requests": ("user_id",),
+    "preservation_holds": ("user_id",),
 }
 # table -> (its column, the table and column whose disclosed rows it follows)
 THROUGH: Mapping[str, tuple[str, tuple[tuple[str, str], ...]]] = {
@@ -113,3 +115,11 @@ def user_id_of(conn: Connection, username: str) -> bytes | None:
     accounts = schema.accounts
     row = conn.execute(select(accounts.c.user_id).where(accounts.c.username == username)).first()
     return None if row is None else bytes(row.user_id)
+
+
+def username_of(conn: Connection, user_id: bytes) -> str | None:
+    accounts = schema.accounts
+    found: str | None = conn.execute(
+        select(accounts.c.username).where(accounts.c.user_id == user_id)
+    ).scalar()
+    return found

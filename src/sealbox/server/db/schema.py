@@ -324,5 +324,10 @@ drop_files = Table(
 
 
 # The compliance tables live in their own module on the same metadata (spec/compliance.md), and
-# so do the transparency log's (spec/transparency.md).
-from sealbox.server.db import compliance_tables, transparency  # noqa: E402, F401
+# so do the requests register's, the retention job's and the transparency log's.
+from sealbox.server.db import (  # noqa: E402, F401
+    compliance_tables,
+    request_tables,
+    retention_tables,
+    transparency,
+)

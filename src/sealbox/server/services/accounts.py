@@ -24,6 +24,7 @@ from sealbox.server.db.engine import Connection, Engine, IntegrityError, read_on
 from sealbox.server.errors import ServiceError, not_found
 from sealbox.server.server_keys import ServerKeys
 from sealbox.server.services.collector import Collector
+from sealbox.server.services.log_port import TransparencyLog, no_log
 from sealbox.server.settings import Settings
 
 USERNAME = re.compile(limits.USERNAME_PATTERN)
@@ -67,7 +68,9 @@ class AccountService:
         clock: Clock,
         settings: Settings,
         collector: Collector,
+        log: TransparencyLog = no_log,
     ) -> None:
+        self._log = log
         self._engine = engine
         self._keys = keys
         self._clock = clock
@@ -295,6 +298,7 @@ class AccountService:
     async def close(self, caller: Caller, auth_key: bytes) -> None:
         """Delete the account (``delete_account``), then collect what it held alone."""
         gone = await to_thread.run_sync(partial(self.delete_account, caller, auth_key))
+        self._log("erasure", {})
         await self._collector.release(gone.content_ids, gone.upload_ids)
 
     def set_quota(self, username: str, quota_bytes: int | None) -> None:

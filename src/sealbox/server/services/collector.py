@@ -11,9 +11,10 @@ Each run is guarded by a lease row so that, once several servers share a databas
 collects at a time.
 """
 
+import contextlib
 import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -53,7 +54,9 @@ class Collector:
         clock: Clock,
         upload_ttl: int,
         session_idle_days: int,
+        blob_grace_seconds: int = 0,
     ) -> None:
+        self._blob_grace = blob_grace_seconds
         self._upload_ttl = upload_ttl
         self._session_idle_days = session_idle_days
         self._engine = engine
@@ -116,13 +119,49 @@ class Collector:
         if wanted == []:
             return 0
         dropped = await to_thread.run_sync(partial(self._drop_unreferenced, wanted))
-        for content_id, count in dropped:
-            await delete_chunks(self._blobs, content_id, count)
+        await self._discard(dropped)
         return len(dropped)
 
     async def delete_upload_blobs(self, uploads_gone: Iterable[tuple[bytes, int]]) -> None:
-        for content_id, count in uploads_gone:
-            await delete_chunks(self._blobs, content_id, count)
+        await self._discard(list(uploads_gone))
+
+    async def _discard(self, gone: list[tuple[bytes, int]]) -> None:
+        """Delete the blobs of contents or uploads whose rows are gone, or, with a grace
+        period, record them for ``purge_buried`` (so a database backup younger than the grace
+        period can still be restored with its blobs)."""
+        if self._blob_grace == 0:
+            for content_id, count in gone:
+                await delete_chunks(self._blobs, content_id, count)
+        elif gone:
+            await to_thread.run_sync(self._bury, gone)
+
+    def _bury(self, gone: list[tuple[bytes, int]]) -> None:
+        with writing(self._engine) as conn:
+            collection.bury(conn, gone, int(self._clock.now()))
+
+    def _buried_due(self) -> list[tuple[bytes, int]]:
+        with read_only(self._engine) as conn:
+            return collection.buried_before(conn, int(self._clock.now()) - self._blob_grace)
+
+    def _unbury(self, content_ids: list[bytes]) -> None:
+        with writing(self._engine) as conn:
+            collection.unbury(conn, content_ids)
+
+    async def purge_buried(self) -> int:
+        """Delete the blobs buried longer than the grace period; returns how many contents or
+        uploads were purged. An id that names a content or upload again (a client reused it)
+        keeps its blobs: they are live."""
+        due = await to_thread.run_sync(self._buried_due)
+        if not due:
+            return 0
+        live = await to_thread.run_sync(
+            partial(collection.known, self._engine, [c for c, _ in due], buried=False)
+        )
+        for content_id, count in due:
+            if content_id not in live:
+                await delete_chunks(self._blobs, content_id, count)
+        await to_thread.run_sync(self._unbury, [c for c, _ in due])
+        return len(due)
 
     async def release(
         self, content_ids: Iterable[bytes], uploads_gone: Iterable[tuple[bytes, int]] = ()
@@ -159,24 +198,37 @@ class Collector:
 
     # One full run
 
-    async def collect(self) -> CollectReport:
-        if not await to_thread.run_sync(self._take_lease):
-            return CollectReport(skipped=True)
+    @contextlib.asynccontextmanager
+    async def lease(self) -> AsyncIterator[bool]:
+        """Hold the job lease for the block (True), or learn that another server holds it
+        (False). The retention job runs under the same lease (services/retention.py)."""
+        taken = await to_thread.run_sync(self._take_lease)
         try:
-            report = CollectReport()
-            expired = await to_thread.run_sync(self._expire_uploads)
-            await self.delete_upload_blobs(expired)
-            report.expired_uploads = len(expired)
-            report.idle_sessions = await to_thread.run_sync(self._end_idle_sessions)
-            report.expired_links = await to_thread.run_sync(self._expire_links)
-            report.deleted_contents = await self.drop_unreferenced()
-            report.orphan_blobs = await self.sweep_orphans()
-            log.info(
-                "collected: %d expired uploads, %d contents, %d orphan blobs",
-                report.expired_uploads,
-                report.deleted_contents,
-                report.orphan_blobs,
-            )
-            return report
+            yield taken
         finally:
-            await to_thread.run_sync(self._release_lease)
+            if taken:
+                await to_thread.run_sync(self._release_lease)
+
+    async def collect(self) -> CollectReport:
+        async with self.lease() as taken:
+            if not taken:
+                return CollectReport(skipped=True)
+            return await self.collect_leased()
+
+    async def collect_leased(self) -> CollectReport:
+        """One collection; the caller holds the lease."""
+        report = CollectReport()
+        expired = await to_thread.run_sync(self._expire_uploads)
+        await self.delete_upload_blobs(expired)
+        report.expired_uploads = len(expired)
+        report.idle_sessions = await to_thread.run_sync(self._end_idle_sessions)
+        report.expired_links = await to_thread.run_sync(self._expire_links)
+        report.deleted_contents = await self.drop_unreferenced()
+        report.orphan_blobs = await self.sweep_orphans()
+        log.info(
+            "collected: %d expired uploads, %d contents, %d orphan blobs",
+            report.expired_uploads,
+            report.deleted_contents,
+            report.orphan_blobs,
+        )
+        return report

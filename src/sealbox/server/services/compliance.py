@@ -13,6 +13,7 @@ from sealbox.server.services.inspection_reads import InspectionReads
 from sealbox.server.services.inspections import InspectionQueue
 from sealbox.server.services.notices import NoticeIntake
 from sealbox.server.services.operators import OperatorService
+from sealbox.server.services.requests import RequestService, request_policy
 from sealbox.server.services.transparency import LogSigner, TransparencyLog
 from sealbox.server.services.transparency_jobs import LogSchedule
 from sealbox.server.services.user_cases import UserCaseService
@@ -30,6 +31,7 @@ class Compliance:
     # The transparency log every action above is entered in, and its scheduled entries.
     log: TransparencyLog
     log_jobs: LogSchedule
+    requests: RequestService
 
 
 def build_compliance(
@@ -52,4 +54,7 @@ def build_compliance(
         inspection=InspectionReads(engine),
         log=log,
         log_jobs=LogSchedule(engine, clock, log, policy.canary_statement, policy.canary_days),
+        requests=RequestService(
+            engine, clock, request_policy(policy), operators, log.append, random
+        ),
     )

@@ -27,6 +27,7 @@ from sealbox.server.clock import Clock
 from sealbox.server.db import disclosure
 from sealbox.server.db.engine import Engine, read_only
 from sealbox.server.errors import not_found
+from sealbox.server.services.log_port import TransparencyLog, no_log
 
 FORMAT = "sealbox-disclosure/1"
 # Values sealed or keyed by a client or by the server's secret: the server cannot read them.
@@ -79,7 +80,10 @@ class Package:
 
 
 class DisclosureService:
-    def __init__(self, engine: Engine, clock: Clock, version: str) -> None:
+    def __init__(
+        self, engine: Engine, clock: Clock, version: str, log: TransparencyLog = no_log
+    ) -> None:
+        self._log = log
         self._engine = engine
         self._clock = clock
         self._version = version
@@ -90,6 +94,27 @@ class DisclosureService:
             if user_id is None:
                 raise not_found("account")
             rows = disclosure.rows_about(conn, user_id)
+        return self._assemble(username, user_id, rows, with_opaque)
+
+    def _own_copy(self, user_id: bytes) -> Package:
+        with read_only(self._engine) as conn:
+            username = disclosure.username_of(conn, user_id)
+            if username is None:
+                raise not_found("account")
+            rows = disclosure.rows_about(conn, user_id)
+        return self._assemble(username, user_id, for_the_holder(rows), False)
+
+    async def own_copy(self, user_id: bytes) -> Package:
+        """The account holder's export (GDPR Art. 15/20): the package minus what a gag keeps
+        from them (spec/compliance.md §12.5)."""
+        package = await to_thread.run_sync(self._own_copy, user_id)
+        self._log("data_export", {})
+        return package
+
+    def _assemble(
+        self, username: str, user_id: bytes, rows: dict[str, list[dict[str, Any]]],
+        with_opaque: bool,
+    ) -> Package:  # fmt: skip
         data = {
             table: [{k: _value(table, k, v, with_opaque) for k, v in r.items()} for r in found]
             for table, found in rows.items()
@@ -112,7 +137,20 @@ class DisclosureService:
         return Package(manifest, data)
 
     async def package(self, username: str, *, with_opaque: bool = False) -> Package:
-        return await to_thread.run_sync(partial(self._package, username, with_opaque))
+        package = await to_thread.run_sync(partial(self._package, username, with_opaque))
+        records = sum(table["rows"] for table in package.manifest["tables"].values())
+        self._log("disclosure", {"records": records})
+        return package
+
+
+def for_the_holder(rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Leave out requests for the holder's data they have not been told of yet, and holds
+    except those of requests they have been told of: a gag binds until it lapses."""
+    told = [r for r in rows["data_requests"] if r["notified_at"] is not None]
+    known = {bytes(r["request_id"]) for r in told}
+    holds = [h for h in rows["preservation_holds"]
+             if h["request_id"] is not None and bytes(h["request_id"]) in known]  # fmt: skip
+    return {**rows, "data_requests": told, "preservation_holds": holds}
 
 
 def _value(table: str, column: str, value: Any, with_opaque: bool) -> Any:

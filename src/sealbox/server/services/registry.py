@@ -11,11 +11,13 @@ from sealbox.server.services.collector import Collector
 from sealbox.server.services.compliance import Compliance
 from sealbox.server.services.contacts import ContactService
 from sealbox.server.services.contents import ContentService
+from sealbox.server.services.disclosure import DisclosureService
 from sealbox.server.services.drive import DriveService
 from sealbox.server.services.drops import DropService
 from sealbox.server.services.feed import FeedService
 from sealbox.server.services.links import LinkService
 from sealbox.server.services.metrics import Metrics
+from sealbox.server.services.retention import RetentionJob
 from sealbox.server.services.shares import ShareService
 from sealbox.server.services.throttle import LoginThrottle
 from sealbox.server.services.transaction import TransactionService
@@ -42,4 +44,6 @@ class Services:
     collector: Collector
     throttle: LoginThrottle
     compliance: Compliance
+    retention: RetentionJob
+    disclosure: DisclosureService
     metrics: Metrics = field(default_factory=Metrics)
