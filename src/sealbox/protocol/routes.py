@@ -84,6 +84,8 @@ NOTICE_MINE = f"{PREFIX}/notices/mine/{{case_id}}"
 NOTICE_COUNTER = f"{PREFIX}/notices/mine/{{case_id}}/counter"
 ABUSE_REPORTS = f"{PREFIX}/abuse-reports"
 APPEALS = f"{PREFIX}/appeals"
+# A decision's statement of reasons, public by its public id (puid).
+DECISION = f"{PREFIX}/decisions/{{puid}}"
 ADMIN = f"{PREFIX}/admin"
 ADMIN_CASES = f"{ADMIN}/cases"
 ADMIN_CASE = f"{ADMIN}/cases/{{case_id}}"

@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""removed nodes: what a scope-3 takedown removed from which folder (spec/compliance.md §3.4)
+
+Revision ID: 0006_comp16
+Revises: 0005
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006_comp16"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "removed_nodes",
+        sa.Column("owner_id", sa.LargeBinary(length=16), nullable=False),
+        sa.Column("node_id", sa.LargeBinary(length=16), nullable=False),
+        sa.Column("parent_id", sa.LargeBinary(length=16), nullable=False),
+        sa.Column("case_id", sa.LargeBinary(length=16), nullable=False),
+        sa.Column("reason", sa.String(length=24), nullable=False),
+        sa.PrimaryKeyConstraint("owner_id", "node_id", name=op.f("pk_removed_nodes")),
+    )
+    op.create_index(
+        "ix_removed_nodes_parent", "removed_nodes", ["owner_id", "parent_id"], unique=False
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_removed_nodes_parent", table_name="removed_nodes")
+    op.drop_table("removed_nodes")
