@@ -39,6 +39,7 @@ DIRECT: Mapping[str, tuple[str, ...]] = {
     "strikes": ("user_id",),
     "account_restrictions": ("user_id",),
     "appeals": ("appellant_id",),
+    "removed_nodes": ("owner_id",),
 }
 # table -> (its column, the table and column whose disclosed rows it follows)
 THROUGH: Mapping[str, tuple[str, tuple[tuple[str, str], ...]]] = {
