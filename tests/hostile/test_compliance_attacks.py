@@ -87,10 +87,14 @@ async def test_A54_an_operator_token_and_a_session_taken_for_each_other(desk: Se
     as_user = await desk.client.get("/v1/admin/cases", headers=world.alice.headers)
     assert as_user.status_code == 401
     session_as_operator = {"Authorization": f"Operator {world.alice.token}"}
-    assert (await desk.client.get("/v1/admin/cases", headers=session_as_operator)).status_code == 401
+    assert (
+        await desk.client.get("/v1/admin/cases", headers=session_as_operator)
+    ).status_code == 401
     operator_as_user = {"Authorization": world.op["Authorization"].replace("Operator", "Bearer")}
     assert (await desk.client.get("/v1/account", headers=operator_as_user)).status_code == 401
-    operator_as_flagger = {"Authorization": world.op["Authorization"].replace("Operator", "Flagger")}
+    operator_as_flagger = {
+        "Authorization": world.op["Authorization"].replace("Operator", "Flagger")
+    }
     flagged = await desk.client.post(
         "/v1/notices", json=notice([world.file_link], "link"), headers=operator_as_flagger
     )

@@ -111,9 +111,7 @@ async def test_A51_server_names_a_decision_id_that_is_a_path(arena: Arena, tmp_p
     assert not any("account" in p or "decisions" in p for p in asked), asked
 
 
-async def test_A51_server_claims_a_delivered_file_was_removed(
-    arena: Arena, tmp_path: Path
-) -> None:
+async def test_A51_server_claims_a_delivered_file_was_removed(arena: Arena, tmp_path: Path) -> None:
     """A claim about an item the server delivered changes nothing: it is shown as usual."""
     drive, folder, hidden = await docs(arena, tmp_path)
     puid = str(uuid.uuid4())
