@@ -33,7 +33,7 @@ def _take_down(server: ServerProcess, url: str, scope: str) -> str:
 
 
 def test_after_a_takedown_everywhere_the_owner_sees_a_removal_not_tampering(
-    alice: Cli, server: ServerProcess, tmp_path: Path
+    alice: Cli, bob: Cli, server: ServerProcess, tmp_path: Path
 ) -> None:
     (tmp_path / "song.mp3").write_bytes(b"an unlicensed copy" * 100)
     (tmp_path / "notes.txt").write_bytes(b"my own notes")
@@ -41,6 +41,7 @@ def test_after_a_takedown_everywhere_the_owner_sees_a_removal_not_tampering(
     alice("put", str(tmp_path / "song.mp3"), "/docs/song.mp3")
     alice("put", str(tmp_path / "notes.txt"), "/docs/notes.txt")
     url = alice("export", "/docs/song.mp3").stdout.strip()
+    folder_url = alice("export", "/docs").stdout.strip()
     puid = _take_down(server, url, "everywhere")
 
     listed = alice("ls", "/docs", check=False)
@@ -62,6 +63,12 @@ def test_after_a_takedown_everywhere_the_owner_sees_a_removal_not_tampering(
     assert (tmp_path / "copy" / "notes.txt").read_bytes() == b"my own notes"
     assert not (tmp_path / "copy" / "song.mp3").exists()
     assert puid in whole.stderr
+
+    # A visitor of a link to the folder: the same, checked against the public decision.
+    visited = bob("ls", folder_url, check=False)
+    assert visited.returncode == Exit.OK, visited.stderr
+    assert "notes.txt" in visited.stdout and "withheld" not in visited.stderr
+    assert f"after a copyright notice (decision {puid}" in visited.stderr
 
     # The decision is in the owner's notices and public by its id.
     assert puid in alice("notices", "--json").stdout

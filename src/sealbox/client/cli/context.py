@@ -361,16 +361,20 @@ async def with_drive(opts: Options, work: Callable[[Drive], Awaitable[T]]) -> T:
             tell_removed(drive.noticed)
 
 
-def tell_removed(noticed: Noticed) -> None:
+def tell_removed(noticed: Noticed, owner: bool = True) -> None:
     """Name every item a published decision removed that the command met (not tampering, but
     never silent), and every removal claim the server could not back (spec/compliance.md
-    §3.4)."""
+    §3.4). ``owner``: the person can acknowledge the removal (not a link's visitor)."""
     for path, r in noticed.removed:
+        then = (
+            f"`sealbox notices` lists it); `sealbox notices acknowledge {path}` stops listing it"
+            if owner
+            else f"`sealbox notices decision {r.decision}` shows why)"
+        )
         typer.echo(
             terminal_safe(
                 f"sealbox: note: an item of {path} was removed by the operator after "
-                f"{r.because} (decision {r.decision}; `sealbox notices` lists it); "
-                f"`sealbox notices acknowledge {path}` stops listing it"
+                f"{r.because} (decision {r.decision}; {then}"
             ),
             err=True,
         )
