@@ -253,7 +253,8 @@ _REFUSALS: dict[str, tuple[int, str | None]] = {
     Wire.USERNAME_TAKEN: (Exit.CONFLICT, None),
     Wire.USER_ID_TAKEN: (Exit.CONFLICT, None),
     Wire.ID_TAKEN: (Exit.CONFLICT, None),
-    Wire.ACCOUNT_SUSPENDED: (Exit.DENIED, exits.SUSPENDED),
+    # The server's words say suspended or closed, and what the account can still do.
+    Wire.ACCOUNT_SUSPENDED: (Exit.DENIED, None),
 }
 
 

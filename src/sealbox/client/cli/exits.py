@@ -39,9 +39,10 @@ INTERRUPTED = "interrupted; run the same command again to resume"
 LINK_REMOVED = "this link was removed by the operator after {because}"
 CONTENT_REMOVED = "this file was removed by the operator after {because} and cannot be stored again"
 DECISION = " (decision {decision}: `sealbox notices decision {decision}` shows the reasons)"
+# What the server says to a suspended or closed account (spec/compliance.md §6), for the table.
 SUSPENDED = (
-    "this account is suspended: it can only sign in to see why (`sealbox notices`), download "
-    "its files and appeal (`sealbox notices appeal`)"
+    "this account is suspended (or closed): it can sign in to see why (sealbox notices), export "
+    "its files and appeal (sealbox notices appeal), nothing else (account_suspended)"
 )
 # Reason codes of link_removed and content_removed (spec/compliance.md §3.2), in plain words.
 REASONS = {
