@@ -21,6 +21,7 @@ from sealbox.protocol.models import b64encode
 from sealbox.testing.server_process import ServerProcess
 
 from .conftest import Cli, flip_a_bit_in_the_largest_blob
+from .test_cli_compliance import admin, notice
 
 NOWHERE = "http://127.0.0.1:9"  # nothing listens there: refused at once
 LINK_PASSWORD = "correct horse battery staple, but longer"
@@ -155,6 +156,11 @@ def test_every_exit_code_of_the_table(
         expect(bob("shared", *command, check=False), Exit.DENIED, "team is shared with you "
                "read-only")  # fmt: skip
     expect(_interrupted(alice), Exit.INTERRUPTED, exits.INTERRUPTED)
+    admin(server, "operators", "add", "olga")
+    case = httpx.post(f"{server.url}{routes.NOTICES}", json=notice(url), timeout=30).json()
+    admin(server, "cases", "act", "--operator", "olga", "--", case["notice_id"])
+    expect(_anon(nobody, "get", url, str(tmp_path / "got.txt")), Exit.REMOVED,
+           "this link was removed by the operator after a copyright notice (decision ")  # fmt: skip
     _throttle(server)  # last: from here on, every login from this address is refused a while
     throttled = alice("login", "alice", check=False)
     expect(throttled, Exit.THROTTLED, "too many attempts: wait ")

@@ -74,6 +74,12 @@ class CaseView(Wire):
     decision: dict[str, Any] | None = None
 
 
+class PublicDecision(Wire):
+    """A decision's statement of reasons (spec/compliance.md §5), public by its puid."""
+
+    decision: dict[str, Any]
+
+
 class CaseList(Wire):
     cases: list[CaseView]
 

@@ -2,7 +2,9 @@
 """The binary listing framing of spec/http-api.md ("Reading"), shared by server and clients.
 
 All integers are big-endian. The parser is strict: a short or over-long body raises ValueError,
-since a client must not act on a listing it could only half read.
+since a client must not act on a listing it could only half read. After the children, a listing
+may end with the section of nodes a decision removed (spec/compliance.md §3.4), present only when
+there are some.
 """
 
 from __future__ import annotations
@@ -18,6 +20,18 @@ HEAD = struct.Struct(">4sQI")
 CHILD = struct.Struct(">16sBB16sQQI")
 COUNT = struct.Struct(">I")
 NO_CONTENT = bytes(16)
+REMOVED_MAGIC = b"RMV1"
+REMOVED = struct.Struct(">16s36sB")  # node id, the decision's public id (a UUID), reason length
+
+
+@dataclass(frozen=True, slots=True)
+class RemovedChild:
+    """The server's claim that a decision removed a node the manifest may still list. A claim,
+    not a fact: a client checks it against the public decision before it believes it."""
+
+    node_id: bytes
+    decision: str  # the decision's public id (puid)
+    reason: str  # the reason code: copyright, csam, ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +49,7 @@ class BinaryListing:
     manifest_version: int
     manifest: bytes
     children: list[ListedChild]
+    removed: tuple[RemovedChild, ...] = ()
 
 
 def parse_listing(data: bytes) -> BinaryListing:
@@ -67,20 +82,50 @@ def parse_listing(data: bytes) -> BinaryListing:
                     record,
                 )
             )
+        removed, offset = _parse_removed(view, offset)
     except struct.error:
         raise ValueError("listing is truncated") from None
     if len(manifest) != manifest_len or offset != len(data):
         raise ValueError("listing is truncated or has trailing bytes")
-    return BinaryListing(manifest_version, manifest, children)
+    return BinaryListing(manifest_version, manifest, children, removed)
+
+
+def _parse_removed(view: memoryview, offset: int) -> tuple[tuple[RemovedChild, ...], int]:
+    """The optional section of removed nodes: ``"RMV1" | u32 count | count × (node_id[16] |
+    puid[36] ASCII | u8 reason_len | reason ASCII)``."""
+    if offset == len(view):
+        return (), offset
+    if bytes(view[offset : offset + 4]) != REMOVED_MAGIC:
+        raise ValueError("listing has trailing bytes")
+    (count,) = COUNT.unpack_from(view, offset + 4)
+    offset += 4 + COUNT.size
+    found = []
+    for _ in range(count):
+        node_id, puid, reason_len = REMOVED.unpack_from(view, offset)
+        offset += REMOVED.size
+        reason = bytes(view[offset : offset + reason_len])
+        offset += reason_len
+        if len(reason) != reason_len:
+            raise ValueError("listing is truncated")
+        try:
+            found.append(RemovedChild(node_id, puid.decode("ascii"), reason.decode("ascii")))
+        except UnicodeDecodeError:
+            raise ValueError("listing is malformed") from None
+    return tuple(found), offset
 
 
 def encode_listing(listing: BinaryListing) -> bytes:
     """The inverse of :func:`parse_listing` (tests use it to play a server that lies)."""
-    return b"".join(iter_encoded(listing.manifest_version, listing.manifest, listing.children))
+    return b"".join(
+        iter_encoded(listing.manifest_version, listing.manifest, listing.children, listing.removed)
+    )
 
 
 def iter_encoded(
-    manifest_version: int, manifest: bytes, children: Sequence[ListedChild]
+    manifest_version: int,
+    manifest: bytes,
+    children: Sequence[ListedChild],
+    removed: Sequence[RemovedChild] = (),
 ) -> Iterator[bytes]:
     """The listing framing produced in pieces of about 2000 children, for a server that streams
     a large folder's listing without building it whole."""
@@ -107,3 +152,13 @@ def iter_encoded(
             batch = []
     if batch:
         yield b"".join(batch)
+    if removed:
+        yield encode_removed(removed)
+
+
+def encode_removed(removed: Sequence[RemovedChild]) -> bytes:
+    parts = [REMOVED_MAGIC, COUNT.pack(len(removed))]
+    for r in removed:
+        reason = r.reason.encode("ascii")
+        parts += [REMOVED.pack(r.node_id, r.decision.encode("ascii"), len(reason)), reason]
+    return b"".join(parts)

@@ -288,11 +288,21 @@ class NodeView(Wire):
     manifest_version: int | None
 
 
+class RemovedView(Wire):
+    """A node a decision removed from the folder (spec/compliance.md §3.4): a claim the client
+    checks against the public statement of reasons before it believes it."""
+
+    node_id: Id
+    decision: Annotated[str, Field(min_length=36, max_length=36)]
+    reason: Annotated[str, Field(max_length=24)]
+
+
 class FolderListing(Wire):
     node_id: Id
     manifest_version: int
     manifest: Manifest
     children: list[NodeView]
+    removed: list[RemovedView] = []
 
 
 class VersionView(Wire):

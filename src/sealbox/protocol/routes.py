@@ -92,6 +92,8 @@ TRANSPARENCY_ENTRIES = f"{TRANSPARENCY}/entries"
 TRANSPARENCY_INCLUSION = f"{TRANSPARENCY}/proof/inclusion"
 TRANSPARENCY_CONSISTENCY = f"{TRANSPARENCY}/proof/consistency"
 TRANSPARENCY_KEY = f"{TRANSPARENCY}/key"
+# A decision's statement of reasons, public by its public id (puid).
+DECISION = f"{PREFIX}/decisions/{{puid}}"
 ADMIN = f"{PREFIX}/admin"
 ADMIN_CASES = f"{ADMIN}/cases"
 ADMIN_CASE = f"{ADMIN}/cases/{{case_id}}"

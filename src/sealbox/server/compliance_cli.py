@@ -83,11 +83,13 @@ hashsets_app = group("Hash sets the inspector matches reported content against."
 def register(admin: typer.Typer) -> None:
     # The case commands attach themselves to the groups above when their module loads.
     from sealbox.server import compliance_cases_cli  # noqa: F401
+    from sealbox.server.outbox_cli import outbox_app
 
     for name, sub in (("operators", operators_app), ("flaggers", flaggers_app),
                       ("notices", notices_app), ("cases", cases_app), ("strikes", strikes_app),
                       ("appeals", appeals_app), ("hashsets", hashsets_app)):  # fmt: skip
         admin.add_typer(sub, name=name)
+    admin.add_typer(outbox_app, name="outbox")
     admin.command("audit")(audit)
     from sealbox.server import requests_cli
 

@@ -6,6 +6,7 @@ import { Code, IntegrityError } from "../crypto/errors.js";
 import { bytesEqual, utf8 } from "../crypto/layout.js";
 
 const MAGIC = utf8("SBL1");
+const REMOVED_MAGIC = utf8("RMV1");
 const CHILD_BYTES = 16 + 1 + 1 + 16 + 8 + 8 + 4;
 
 function malformed(why) {
@@ -51,6 +52,24 @@ export function parseListing(data) {
     child.record = data.slice(at, at + recordLength);
     children.push(child);
   }
+  const removed = offset === data.length ? [] : parseRemoved();
   if (offset !== data.length) throw malformed("trailing bytes");
-  return { manifestVersion, manifest, children };
+  return { manifestVersion, manifest, children, removed };
+
+  // The optional section of nodes a decision removed (compliance.md §3.4). This client does not
+  // check such claims yet, so it goes on showing those items as withheld.
+  function parseRemoved() {
+    at = need(8);
+    if (!bytesEqual(data.subarray(at, at + 4), REMOVED_MAGIC)) throw malformed("trailing bytes");
+    const found = [];
+    for (let i = view.getUint32(at + 4, false); i > 0; i--) {
+      at = need(16 + 36 + 1);
+      const reasonLength = data[at + 52];
+      const entry = { nodeId: data.slice(at, at + 16), decision: data.slice(at + 16, at + 52) };
+      at = need(reasonLength);
+      entry.reason = data.slice(at, at + reasonLength);
+      found.push(entry);
+    }
+    return found;
+  }
 }

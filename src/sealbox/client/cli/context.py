@@ -26,6 +26,7 @@ from sealbox.client.sdk.errors import (
     ConflictError,
     NotFoundError,
     NotLoggedIn,
+    RemovedError,
     SealboxError,
     ServerTimeout,
     SomeFailed,
@@ -33,6 +34,7 @@ from sealbox.client.sdk.errors import (
     WrongLink,
 )
 from sealbox.client.sdk.files import Reporter
+from sealbox.client.sdk.removals import Noticed
 from sealbox.client.sdk.state import LocalState, default_home
 from sealbox.client.sdk.transfers import PARTIAL_PREFIX, PARTIAL_SUFFIX
 from sealbox.crypto.errors import ErrorCode, IntegrityError
@@ -251,6 +253,8 @@ _REFUSALS: dict[str, tuple[int, str | None]] = {
     Wire.USERNAME_TAKEN: (Exit.CONFLICT, None),
     Wire.USER_ID_TAKEN: (Exit.CONFLICT, None),
     Wire.ID_TAKEN: (Exit.CONFLICT, None),
+    # The server's words say suspended or closed, and what the account can still do.
+    Wire.ACCOUNT_SUSPENDED: (Exit.DENIED, None),
 }
 
 
@@ -285,6 +289,8 @@ def run(
     except ServerTimeout as exc:
         fail(f"{exc}; run the command again to resume, or allow more with --timeout",
              Exit.UNAVAILABLE)  # fmt: skip
+    except RemovedError as exc:
+        fail(str(exc), Exit.REMOVED)
     except NotFoundError as exc:
         fail(str(exc), Exit.NOT_FOUND)
     except ConflictError as exc:
@@ -308,6 +314,10 @@ def _refused(exc: ApiError, credentials: str) -> NoReturn:
     if exc.code == Wire.UNAVAILABLE:
         # The server is up but its database or storage is not: as good as unreachable.
         fail(f"{exc}; run the command again to resume", Exit.UNAVAILABLE)
+    if exc.code == Wire.LINK_REMOVED:
+        fail(exits.removed(exits.LINK_REMOVED, exc.reason, exc.decision), Exit.REMOVED)
+    if exc.code == Wire.CONTENT_REMOVED:
+        fail(exits.removed(exits.CONTENT_REMOVED, exc.reason, exc.decision), Exit.REMOVED)
     code, words = _REFUSALS.get(exc.code, (Exit.ERROR, None))
     if exc.code == Wire.BAD_CREDENTIALS:
         words = credentials
@@ -340,9 +350,40 @@ async def _awaited(factory: Callable[[], Awaitable[T]]) -> T:
 
 async def with_drive(opts: Options, work: Callable[[Drive], Awaitable[T]]) -> T:
     state = opts.state()
+    drive: Drive | None = None
     try:
         async with http_client(opts.server_url(state), opts.timeout) as http:
             session = await account.resume(Api(http), state)
-            return await work(Drive(session))
+            drive = Drive(session)
+            return await work(drive)
     finally:
         state.close()
+        if drive is not None:
+            tell_removed(drive.noticed)
+
+
+def tell_removed(noticed: Noticed, owner: bool = True) -> None:
+    """Name every item a published decision removed that the command met (not tampering, but
+    never silent), and every removal claim the server could not back (spec/compliance.md
+    §3.4). ``owner``: the person can acknowledge the removal (not a link's visitor)."""
+    for path, r in noticed.removed:
+        then = (
+            f"`sealbox notices` lists it); `sealbox notices acknowledge {path}` stops listing it"
+            if owner
+            else f"`sealbox notices decision {r.decision}` shows why)"
+        )
+        typer.echo(
+            terminal_safe(
+                f"sealbox: note: an item of {path} was removed by the operator after "
+                f"{r.because} (decision {r.decision}; {then}"
+            ),
+            err=True,
+        )
+    for path, claim in noticed.false_claims:
+        typer.echo(
+            terminal_safe(
+                f"sealbox: warning: the server says decision {claim.decision} removed an item "
+                f"of {path}, but {claim.why}: it counts as withheld"
+            ),
+            err=True,
+        )

@@ -20,6 +20,7 @@ class Exit:
     UNAVAILABLE = 7
     DENIED = 8
     THROTTLED = 9
+    REMOVED = 10
     INTERRUPTED = 130
 
 
@@ -35,6 +36,31 @@ TAMPERED = "integrity check failed, the server returned data that was tampered w
 READ_ONLY = "{share} is shared with you read-only"
 THROTTLED = "too many attempts: wait {seconds} seconds, then try again"
 INTERRUPTED = "interrupted; run the same command again to resume"
+LINK_REMOVED = "this link was removed by the operator after {because}"
+CONTENT_REMOVED = "this file was removed by the operator after {because} and cannot be stored again"
+DECISION = " (decision {decision}: `sealbox notices decision {decision}` shows the reasons)"
+# What the server says to a suspended or closed account (spec/compliance.md §6), for the table.
+SUSPENDED = (
+    "this account is suspended (or closed): it can sign in to see why (sealbox notices), export "
+    "its files and appeal (sealbox notices appeal), nothing else (account_suspended)"
+)
+# Reason codes of link_removed and content_removed (spec/compliance.md §3.2), in plain words.
+REASONS = {
+    "copyright": "a copyright notice",
+    "csam": "an abuse report",
+    "violent_extremism": "an abuse report",
+    "other_illegal": "an abuse report",
+    "abuse_review": "an abuse report, while it is reviewed",
+    "account_suspended": "its owner's account was suspended",
+}
+
+
+def removed(template: str, reason: str | None, decision: str | None) -> str:
+    """A link_removed or content_removed refusal in our words: why, and which decision."""
+    because = REASONS.get(reason or "", "a decision")
+    return template.format(because=because) + (
+        DECISION.format(decision=decision) if decision else ""
+    )
 
 
 @dataclass(frozen=True)
@@ -79,8 +105,16 @@ OUTCOMES = (
     Outcome(Exit.DENIED, "not allowed: writing into a folder shared with you read-only, or "
             "anything else the server forbids this account",
             READ_ONLY.format(share="SHARE")),
+    Outcome(Exit.DENIED, "a change by a suspended or closed account (spec/compliance.md §6)",
+            SUSPENDED),
     Outcome(Exit.THROTTLED, "too many failed logins (or password checks) from here",
             THROTTLED.format(seconds="N")),
+    Outcome(Exit.REMOVED, "the operator removed it after a decision: a link disabled by a "
+            "takedown, an abuse report or its owner's suspension; a file removed by a takedown "
+            "(also a name not found where removed items were); not tampering: the decision is "
+            "named and public", removed(LINK_REMOVED, "copyright", "PUID")),
+    Outcome(Exit.REMOVED, "storing content that a takedown removed everywhere",
+            removed(CONTENT_REMOVED, "copyright", "PUID")),
     Outcome(Exit.INTERRUPTED, "interrupted (Ctrl-C); rerun the same command to resume",
             INTERRUPTED),
 )  # fmt: skip

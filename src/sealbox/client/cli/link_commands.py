@@ -30,6 +30,7 @@ from sealbox.client.cli.context import (
     options,
     run,
     secret,
+    tell_removed,
     with_drive,
 )
 from sealbox.client.cli.exits import Exit
@@ -232,11 +233,15 @@ async def _visit(
     opts: Options, address: links.LinkAddress, key: LinkKey, work: Callable[..., Awaitable[T]]
 ) -> T:
     state = opts.state()
+    visitor: links.OpenedLink | None = None
     try:
         async with http_client(address.server, opts.timeout) as http:
-            return await work(await links.open_link(http, state, address, key))
+            visitor = await links.open_link(http, state, address, key)
+            return await work(visitor)
     finally:
         state.close()
+        if visitor is not None:
+            tell_removed(visitor.noticed, owner=False)
 
 
 def get_link(opts: Options, url: str, local: Path | None) -> None:

@@ -9,11 +9,13 @@ from typing import Annotated, Any
 
 import typer
 
-from sealbox.client.cli.context import fail, options, run, with_drive
+from sealbox.client.cli.context import done, fail, http_client, options, run, with_drive
 from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.output import emit_json, terminal_safe
 from sealbox.client.sdk import notices
+from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.drive import Drive
+from sealbox.client.sdk.removals import PUID, Removal
 from sealbox.protocol import compliance as w
 from sealbox.protocol.models import b64decode
 
@@ -162,3 +164,56 @@ def appeal(
     typer.echo(
         f"appeal {filed.model_dump(mode='json')['appeal_id']} filed; a person will decide it"
     )
+
+
+@app.command("decision")
+def decision(
+    ctx: typer.Context,
+    puid: Annotated[str, typer.Argument(help="A decision's public id, as a message names it.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a decision's public statement of reasons (no login needed): why a link or a file
+    was removed."""
+    opts = options(ctx)
+    wanted = puid.strip().lower()
+    if not PUID.fullmatch(wanted):
+        fail(f"not a decision id: {terminal_safe(puid)!r}", Exit.USAGE)
+
+    async def work() -> w.PublicDecision:
+        state = opts.state()
+        try:
+            async with http_client(opts.server_url(state), opts.timeout) as http:
+                return await Api(http).decision(wanted)
+        finally:
+            state.close()
+
+    found = run(work)
+    if as_json:
+        emit_json(found.model_dump(mode="json"))
+        return
+    for key, value in found.decision.items():
+        if value:
+            typer.echo(terminal_safe(f"{key}: {value}"))
+
+
+@app.command("acknowledge")
+def acknowledge(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(help="The folder the removed items were in.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Stop listing items the operator removed from a folder after a decision: sign the folder
+    anew without them. The decisions stay in `sealbox notices`."""
+    opts = options(ctx)
+
+    async def work(drive: Drive) -> list[Removal]:
+        acknowledged = await drive.acknowledge_removed(path)
+        drive.noticed.removed.clear()  # acknowledged now: no need to tell of them again
+        return acknowledged
+
+    gone = run(lambda: with_drive(opts, work))
+    decisions = sorted({r.decision for r in gone})
+    done(opts, as_json,
+         f"{len(gone)} removed item(s) of {path} acknowledged"
+         + (f" (decision {', '.join(decisions)})" if decisions else ""),
+         acknowledged=len(gone), decisions=decisions)  # fmt: skip

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from sealbox.client.sdk.errors import ApiError, ServerTimeout
 from sealbox.crypto.errors import ErrorCode, IntegrityError
+from sealbox.protocol import compliance as w
 from sealbox.protocol import content_batch as cb
 from sealbox.protocol import limits, routes
 from sealbox.protocol import models as m
@@ -209,6 +210,13 @@ class Api:
 
     def _node_path(self, node_id: bytes) -> str:
         return routes.NODE.format(node_id=_id(node_id))
+
+    async def decision(self, puid: str) -> w.PublicDecision:
+        """A decision's public statement of reasons (spec/compliance.md §3.4)."""
+        return await self._call("GET", routes.DECISION.format(puid=puid), w.PublicDecision)
+
+    async def my_cases(self) -> w.CaseList:
+        return await self._call("GET", routes.NOTICES_MINE, w.CaseList)
 
     async def node(self, node_id: bytes) -> m.NodeView:
         return await self._call("GET", self._node_path(node_id), m.NodeView)
@@ -533,4 +541,12 @@ def _api_error(status: int, body: bytes | None, retry_after: str | None = None) 
     if len(message) > SHOWN_MESSAGE:
         message = message[:SHOWN_MESSAGE] + "…"
     wait = int(retry_after) if retry_after and retry_after.isdecimal() else None
-    return ApiError(status, error.error, message, min(wait, 86400) if wait else None)
+    return ApiError(
+        status, error.error, message, min(wait, 86400) if wait else None,
+        reason=_short(error.reason), decision=_short(error.decision),
+    )  # fmt: skip
+
+
+def _short(text: str | None) -> str | None:
+    """A reason code or decision id from an error body, cut to a sane length."""
+    return text[:64] if text else None

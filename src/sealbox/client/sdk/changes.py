@@ -56,8 +56,11 @@ class Change:
         self.added.setdefault(folder.folder_id, []).append(node)
 
     def touch(self, folder: Folder) -> dict[bytes, mf.ManifestEntry]:
+        """The folder's new entries, to edit; items a published decision removed are dropped,
+        which acknowledges their removal (spec/compliance.md §3.4)."""
         if folder.folder_id not in self.folders:
-            entries = {e.node_id: e for e in folder.manifest.entries}
+            gone = {r.node_id for r in folder.removed}
+            entries = {e.node_id: e for e in folder.manifest.entries if e.node_id not in gone}
             self.folders[folder.folder_id] = (folder, entries)
         return self.folders[folder.folder_id][1]
 

@@ -13,6 +13,7 @@ from sealbox.client.sdk import walks
 from sealbox.client.sdk.changes import Change, Editor
 from sealbox.client.sdk.clock import local_stamp
 from sealbox.client.sdk.errors import ApiError, ConflictError, NotFoundError, WithheldError
+from sealbox.client.sdk.removals import Removal
 from sealbox.client.sdk.tree import Folder, Node, join_path, missing, split_path
 from sealbox.client.sdk.walks import Withheld, ancestry_of
 from sealbox.crypto.keys import FileKey
@@ -227,6 +228,22 @@ class Drive(Editor):
             folder = await self.open_folder(folder, node)
             names.append(node.name)
         return folder, names
+
+    async def acknowledge_removed(self, path: str) -> list[Removal]:
+        """Sign a new manifest of the folder at ``path`` without the items a published decision
+        removed from it (spec/compliance.md §3.4), so that they are no longer listed. Returns
+        what was acknowledged."""
+
+        async def attempt() -> list[Removal]:
+            folder = await self.folder_at(path)
+            if not folder.removed:
+                return []
+            change = Change()
+            change.touch(folder)
+            await self.commit(change)
+            return list(folder.removed)
+
+        return await self.retrying(attempt)
 
     async def empty_trash(self) -> int:
         async def attempt() -> int:

@@ -3,7 +3,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 from sealbox.crypto.errors import IntegrityError
+
+
+class Removed(Protocol):
+    @property
+    def decision(self) -> str: ...
+    @property
+    def because(self) -> str: ...
 
 
 class SealboxError(Exception):
@@ -14,11 +24,20 @@ class ApiError(SealboxError):
     """The server refused a request with a well-formed error body."""
 
     def __init__(
-        self, status: int, code: str, message: str, retry_after: int | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        retry_after: int | None = None,
+        reason: str | None = None,
+        decision: str | None = None,
     ) -> None:
         self.status = status
         self.code = code
         self.retry_after = retry_after  # seconds, from Retry-After (too_many_attempts)
+        # link_removed and content_removed: the reason code and the decision's public id.
+        self.reason = reason
+        self.decision = decision
         super().__init__(f"{message} ({code})")
 
 
@@ -64,6 +83,20 @@ class WithheldError(SealboxError):
         shown = ", ".join(f"{count} item(s) of {path}" for path, count in folders[:5])
         more = f" and {len(folders) - 5} more folder(s)" if len(folders) > 5 else ""
         super().__init__(f"the server withheld {shown}{more}; {outcome}")
+
+
+class RemovedError(NotFoundError):
+    """A name is not in a folder from which the operator removed items after a decision
+    (spec/compliance.md §3.4): what was asked for may be one of them. Not tampering: each
+    removal is backed by a published decision, named here by its public id."""
+
+    def __init__(self, message: str, folder: str, removals: Sequence[Removed]) -> None:
+        self.removals = list(removals)
+        shown = "; ".join(f"decision {r.decision}, after {r.because}" for r in removals[:3])
+        super().__init__(
+            f"{message}: the operator removed {len(removals)} item(s) of {folder} ({shown}) "
+            "and it may be one of them; see `sealbox notices`"
+        )
 
 
 class SomeFailed(SealboxError):

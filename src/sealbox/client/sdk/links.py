@@ -26,6 +26,7 @@ from sealbox.client.sdk.errors import (
     WithheldError,
     WrongLink,
 )
+from sealbox.client.sdk.removals import Noticed, RemovalCheck
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.tree import Folder, Node, join_path, split_path, verify_listing, walk_path
 from sealbox.client.sdk.walks import Ancestry, Withheld, ancestry_of
@@ -209,6 +210,10 @@ class OpenedLink:
         self.opened = opened
         self.secret = secret
         self.writers = writers
+        # Items a published decision removed, met through this link (removals.py): a visitor
+        # checks only that the decision is published and removed content.
+        self.noticed = Noticed()
+        self._removals = RemovalCheck(api, None, self.noticed)
 
     @property
     def scope(self) -> str:
@@ -244,6 +249,8 @@ class OpenedLink:
         # walks' cycle check matters most here (threat catalogue A26).
         folder, _ = verify_listing(listing, folder_id, key, self.writers, None)
         folder.ancestry = ancestry or Ancestry(folder_id)
+        if folder.claims and folder.withheld:
+            await self._removals.confirm(folder, folder.claims)
         return folder
 
     async def root(self) -> Folder:

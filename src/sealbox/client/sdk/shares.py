@@ -223,6 +223,7 @@ class SharedDrive(Drive):
         self.share = share
         self._writers = writers
         self.names = names  # user id -> username, to show who wrote what
+        self.noticed = drive.noticed  # removed items are told of where the command ends
 
     @property
     def writers(self) -> dict[bytes, bytes]:

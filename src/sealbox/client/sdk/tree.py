@@ -17,9 +17,11 @@ from sealbox.client.sdk.account import Session
 from sealbox.client.sdk.errors import (
     DuplicateNameError,
     NotFoundError,
+    RemovedError,
     SealboxError,
     WithheldError,
 )
+from sealbox.client.sdk.removals import Noticed, Removal, RemovalCheck, own_decisions
 from sealbox.client.sdk.rosters import write_members
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.walks import Ancestry, Withheld, ancestry_of
@@ -34,7 +36,7 @@ from sealbox.crypto.tree import (
     NodeType,
     parse_node_record,
 )
-from sealbox.protocol.listing import BinaryListing
+from sealbox.protocol.listing import BinaryListing, RemovedChild
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,10 @@ class Folder:
     children: list[Node]
     withheld: tuple[bytes, ...] = ()
     injected: int = 0
+    # Listed items a published decision removed (removals.py): not withheld, not children.
+    removed: tuple[Removal, ...] = ()
+    # The listing's removal claims, checked (and moved out of ``withheld``) by RemovalCheck.
+    claims: tuple[RemovedChild, ...] = field(default=(), repr=False)
     # The verified path the client walked to this folder (walks.py); None for a folder made up
     # locally, which counts as a top of its own.
     ancestry: Ancestry | None = None
@@ -138,6 +144,9 @@ class Tree:
         self._members: dict[bytes, dict[bytes, bytes]] | None = None
         # User id -> name of writers this client verified, to show who wrote what (shares).
         self.names: dict[bytes, str] = {}
+        # Items removed by a decision (and removal claims refused) met by this command.
+        self.noticed = Noticed()
+        self._removals: RemovalCheck | None = None
 
     @property
     def owner_id(self) -> bytes:
@@ -199,7 +208,18 @@ class Tree:
         s.state.save_mark(s.user_id, folder_id, mark)
         folder.ancestry = ancestry
         folder.author = self.author
+        if folder.claims and folder.withheld:
+            await self.removal_check().confirm(folder, folder.claims)
         return folder
+
+    def removal_check(self) -> RemovalCheck:
+        """Checks removal claims; in the account's own drive a decision must also be among the
+        account's notices (spec/compliance.md §3.4)."""
+        if self._removals is None:
+            own = self.owner_id == self.session.user_id
+            mine = (lambda: own_decisions(self.session.api)) if own else None
+            self._removals = RemovalCheck(self.api, mine, self.noticed)
+        return self._removals
 
     async def reload(self, folder: Folder) -> Folder:
         """List ``folder`` again, found where it was found before."""
@@ -313,18 +333,22 @@ def verify_listing(
             raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the server names other content")
         children.append(Node(record, metadata, server_view.size))
     folder = Folder(
-        folder_id, key, manifest, children, reconciled.withheld, len(reconciled.injected)
-    )
+        folder_id, key, manifest, children, reconciled.withheld, len(reconciled.injected),
+        claims=listing.removed,
+    )  # fmt: skip
     return folder, mark
 
 
 def missing(folder: Folder, message: str) -> NoReturn:
-    """A name is not among a folder's children: withheld, if the listing left anything out."""
+    """A name is not among a folder's children: withheld, if the listing left anything out;
+    perhaps removed by a decision, if one removed items from the folder."""
     if folder.withheld:
         raise WithheldError(
             [(folder.path, len(folder.withheld))],
             "what you asked for may be one of them; run the command again later",
         )
+    if folder.removed:
+        raise RemovedError(message, folder.path, folder.removed)
     raise NotFoundError(message)
 
 

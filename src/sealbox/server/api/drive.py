@@ -28,14 +28,18 @@ async def transaction(
     )
 
 
-def binary_listing(folder: ListedFolder, children: Sequence[ListedNode]) -> Iterator[bytes]:
+def binary_listing(
+    folder: ListedFolder,
+    children: Sequence[ListedNode],
+    removed: Sequence[listing.RemovedChild] = (),
+) -> Iterator[bytes]:
     """The compact listing framing (spec/http-api.md, "Binary listing"), produced in pieces by
     the protocol's encoder. Each child is unpacked in the order of ``ListedNode``'s fields."""
     listed = [
         listing.ListedChild(node_id, node_type, content_id, size or 0, version or 0, record or b"")
         for node_id, _parent, node_type, record, content_id, version, size in children
     ]
-    return listing.iter_encoded(folder.manifest_version, folder.manifest, listed)
+    return listing.iter_encoded(folder.manifest_version, folder.manifest, listed, removed)
 
 
 @router.get(
@@ -54,7 +58,7 @@ def listing_response(
     headers = {"ETag": f'"{found.folder.manifest_version}"', "Vary": "Accept", **(headers or {})}
     if routes.LISTING_MEDIA_TYPE in request.headers.get("accept", ""):
         return StreamingResponse(
-            binary_listing(found.folder, found.children),
+            binary_listing(found.folder, found.children, found.removed),
             media_type=routes.LISTING_MEDIA_TYPE,
             headers=headers,
         )

@@ -4,7 +4,7 @@ affected user's view, counter-notice and appeal."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from sealbox.protocol import compliance as w
@@ -46,6 +46,13 @@ async def submit_abuse_report(
     req: w.AbuseReportRequest, request: Request, svc: ServicesDep
 ) -> w.AbuseReceipt:
     return await run_in_threadpool(svc.compliance.intake.abuse, req, _host(request))
+
+
+@router.get(routes.DECISION)
+async def public_decision(
+    puid: Annotated[str, Path(min_length=36, max_length=36)], svc: ServicesDep
+) -> w.PublicDecision:
+    return await run_in_threadpool(svc.compliance.users.statement, puid.lower())
 
 
 @router.get(routes.NOTICES_MINE)

@@ -69,6 +69,12 @@ def find(conn: Connection, case_id: bytes, *, lock: bool = False) -> CaseRow | N
     return None if row is None else _row(row)
 
 
+def find_decided(conn: Connection, puid: str) -> CaseRow | None:
+    """The case whose decision has this public id."""
+    row = conn.execute(select(cases).where(cases.c.puid == puid)).first()
+    return None if row is None else _row(row)
+
+
 def change(conn: Connection, case_id: bytes, **values: Any) -> None:
     conn.execute(update(cases).where(cases.c.case_id == case_id).values(**_dumped(values)))
 

@@ -105,6 +105,19 @@ blocked_contents = Table(
     Column("reason", String(24), nullable=False),
 )
 
+removed_nodes = Table(
+    "removed_nodes",
+    metadata,
+    # Nodes a scope-3 takedown removed, by the folder they were in, so that the folder's listing
+    # can say which of its manifest's entries a decision removed (spec/compliance.md §3.4).
+    Column("owner_id", LargeBinary(ID), primary_key=True),
+    Column("node_id", LargeBinary(ID), primary_key=True),
+    Column("parent_id", LargeBinary(ID), nullable=False),
+    Column("case_id", LargeBinary(ID), nullable=False),
+    Column("reason", String(24), nullable=False),
+    Index("ix_removed_nodes_parent", "owner_id", "parent_id"),
+)
+
 strikes = Table(
     "strikes",
     metadata,
@@ -157,6 +170,12 @@ outbox = Table(
     Column("subject", String(300), nullable=False),
     Column("body", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # Delivery (sealbox admin outbox send): pending, delivered, or failed after every retry.
+    Column("state", String(10), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", BigInteger, nullable=True),
+    Column("delivered_at", BigInteger, nullable=True),
+    Column("last_error", String(300), nullable=True),
 )
 
 evidence = Table(

@@ -41,6 +41,7 @@ DIRECT: Mapping[str, tuple[str, ...]] = {
     "appeals": ("appellant_id",),
     "data_requests": ("user_id",),
     "preservation_holds": ("user_id",),
+    "removed_nodes": ("owner_id",),
 }
 # table -> (its column, the table and column whose disclosed rows it follows)
 THROUGH: Mapping[str, tuple[str, tuple[tuple[str, str], ...]]] = {

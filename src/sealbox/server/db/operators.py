@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from sealbox.server.db.compliance_tables import audit_log, evidence, operator_tokens, outbox
+from sealbox.server.db.outbox import without_fragments
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,9 @@ def audit_entries(conn: Connection, limit: int) -> list[Any]:
 
 
 def send(conn: Connection, values: dict[str, Any]) -> None:
+    """Queue a message for the mailer; URL fragments (link keys) are cut off first."""
+    values = {**values, "body": without_fragments(values["body"]),
+              "subject": without_fragments(values["subject"])}  # fmt: skip
     conn.execute(insert(outbox).values(**values))
 
 

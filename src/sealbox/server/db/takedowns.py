@@ -14,6 +14,7 @@ from sealbox.server.db.compliance_tables import (
     account_restrictions,
     blocked_contents,
     blocked_links,
+    removed_nodes,
 )
 from sealbox.server.db.engine import fields
 from sealbox.server.db.schema import content_imports, links, versions
@@ -22,6 +23,15 @@ from sealbox.server.db.schema import nodes as nodes_table
 
 @dataclass(frozen=True, slots=True)
 class Block:
+    case_id: bytes
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """A node a decision removed from a folder whose manifest may still list it."""
+
+    node_id: bytes
     case_id: bytes
     reason: str
 
@@ -114,10 +124,12 @@ def lift(conn: Connection, case_id: bytes) -> None:
     conn.execute(delete(blocked_contents).where(blocked_contents.c.case_id == case_id))
 
 
-def remove_nodes(conn: Connection, refs: set[NodeRef], content_ids: set[bytes]) -> set[bytes]:
+def remove_nodes(
+    conn: Connection, refs: set[NodeRef], content_ids: set[bytes], why: Block
+) -> set[bytes]:
     """Remove the nodes naming the content (and drop kept versions naming it from nodes that
-    keep other content); record the removals in each account's feed. Returns content ids
-    released for the collector."""
+    keep other content); record the removals in each account's feed and, by folder, for the
+    folders' listings. Returns content ids released for the collector."""
     released: set[bytes] = set()
     by_owner: dict[bytes, set[bytes]] = {}
     for ref in refs:
@@ -125,7 +137,7 @@ def remove_nodes(conn: Connection, refs: set[NodeRef], content_ids: set[bytes]) 
     for owner_id, node_ids in sorted(by_owner.items()):
         lock = accounts.lock(conn, owner_id)
         current = {
-            n for n, state in nodes.load(conn, owner_id, node_ids).items()
+            n: state for n, state in nodes.load(conn, owner_id, node_ids).items()
             if state.content_id in content_ids
         }  # fmt: skip
         conn.execute(
@@ -133,10 +145,38 @@ def remove_nodes(conn: Connection, refs: set[NodeRef], content_ids: set[bytes]) 
                 (versions.c.owner_id == owner_id) & versions.c.content_id.in_(content_ids)
             )
         )
-        released |= nodes.remove(conn, owner_id, current) | content_ids
+        _note_removed(conn, owner_id, {n: s.parent_id for n, s in current.items()}, why)
+        released |= nodes.remove(conn, owner_id, set(current)) | content_ids
         if current:
             feed.record(conn, owner_id, lock.feed_seq + 1, dict.fromkeys(current, "remove"))
     return released
+
+
+def _note_removed(
+    conn: Connection, owner_id: bytes, parents: dict[bytes, bytes | None], why: Block
+) -> None:
+    for node_id, parent_id in sorted(parents.items()):
+        if parent_id is None:
+            continue
+        where = (removed_nodes.c.owner_id == owner_id) & (removed_nodes.c.node_id == node_id)
+        conn.execute(delete(removed_nodes).where(where))
+        conn.execute(
+            insert(removed_nodes).values(
+                owner_id=owner_id, node_id=node_id, parent_id=parent_id,
+                case_id=why.case_id, reason=why.reason,
+            )
+        )  # fmt: skip
+
+
+def removed_in(conn: Connection, owner_id: bytes, folder_id: bytes) -> list[Removed]:
+    """The nodes decisions removed from the folder (its manifest may no longer list them: the
+    client matches them against the manifest, so they are kept with the folder)."""
+    rows = conn.execute(
+        select(removed_nodes.c.node_id, removed_nodes.c.case_id, removed_nodes.c.reason)
+        .where((removed_nodes.c.owner_id == owner_id) & (removed_nodes.c.parent_id == folder_id))
+        .order_by(removed_nodes.c.node_id)
+    )
+    return [Removed(*fields(r)) for r in rows]
 
 
 def link_block(conn: Connection, link_id: bytes) -> Block | None:

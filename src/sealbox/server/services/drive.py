@@ -10,9 +10,10 @@ from functools import partial
 
 from anyio import to_thread
 
+from sealbox.protocol import listing as framing
 from sealbox.protocol import models as m
-from sealbox.server.db import nodes
-from sealbox.server.db.engine import Engine, read_only, writing
+from sealbox.server.db import cases, nodes, takedowns
+from sealbox.server.db.engine import Connection, Engine, read_only, writing
 from sealbox.server.db.nodes import RECORD_NODE_VERSION, ListedFolder, ListedNode
 from sealbox.server.errors import not_found
 from sealbox.server.services.collector import Collector
@@ -26,6 +27,8 @@ class Listing:
 
     folder: ListedFolder
     children: list[ListedNode]
+    # Nodes a decision removed from the folder, with the decision's public id and reason.
+    removed: tuple[framing.RemovedChild, ...] = ()
 
     def json(self) -> m.FolderListing:
         return m.FolderListing(
@@ -33,7 +36,27 @@ class Listing:
             manifest_version=self.folder.manifest_version,
             manifest=self.folder.manifest,
             children=[nodes.view(c) for c in self.children],
+            removed=[
+                m.RemovedView(node_id=r.node_id, decision=r.decision, reason=r.reason)
+                for r in self.removed
+            ],
         )
+
+
+def _removed(
+    conn: Connection, owner_id: bytes, folder_id: bytes
+) -> tuple[framing.RemovedChild, ...]:
+    """What decisions removed from the folder, each named by its decision's public id."""
+    puids: dict[bytes, str | None] = {}
+    out = []
+    for r in takedowns.removed_in(conn, owner_id, folder_id):
+        if r.case_id not in puids:
+            case = cases.find(conn, r.case_id)
+            puids[r.case_id] = case.puid if case is not None else None
+        puid = puids[r.case_id]
+        if puid is not None:
+            out.append(framing.RemovedChild(r.node_id, puid, r.reason))
+    return tuple(out)
 
 
 class DriveService:
@@ -57,7 +80,8 @@ class DriveService:
             if folder is None:
                 raise not_found("folder")
             children = nodes.children(conn, user_id, folder_id)
-        return Listing(folder, children)
+            removed = _removed(conn, user_id, folder_id)
+        return Listing(folder, children, removed)
 
     async def listing(self, user_id: bytes, folder_id: bytes) -> Listing:
         """The folder's manifest and version and its children, read in one snapshot."""

@@ -100,5 +100,6 @@ def apply(conn: Connection, case: cases.CaseRow, scope: Scope) -> Applied:
     cases.add_subjects(conn, case.case_id, subjects)
     takedowns.block_links(conn, todo.links, case.case_id, case.kind)
     takedowns.block_contents(conn, todo.refuse, case.case_id, case.kind)
-    released = takedowns.remove_nodes(conn, todo.nodes, todo.refuse) if todo.nodes else set()
+    why = takedowns.Block(case.case_id, case.kind)
+    released = takedowns.remove_nodes(conn, todo.nodes, todo.refuse, why) if todo.nodes else set()
     return Applied(todo, owners, released | todo.refuse)

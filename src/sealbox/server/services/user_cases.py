@@ -42,6 +42,15 @@ class UserCaseService:
             raise not_found("case")
         return row
 
+    def statement(self, puid: str) -> w.PublicDecision:
+        """A decision's statement of reasons, for anyone holding its public id: a removal the
+        server claims in a listing (spec/compliance.md §3.4) is checked against it."""
+        with read_only(self._engine) as conn:
+            row = cases.find_decided(conn, puid)
+        if row is None or row.decision is None:
+            raise not_found("decision")
+        return w.PublicDecision(decision=row.decision)
+
     def show(self, user_id: bytes, case_id: bytes) -> w.CaseView:
         with read_only(self._engine) as conn:
             return view(conn, self._own(conn, user_id, case_id))
