@@ -45,6 +45,7 @@ from sealbox.client.cli.transfer_flags import (
     Flags,
     Include,
     NoClobber,
+    Suffix,
     Tally,
 )
 from sealbox.client.sdk import files, plans, walks
@@ -286,7 +287,8 @@ def get(
     exclude_from: ExcludeFrom = None,
     bwlimit: BwLimit = None,
     no_clobber: NoClobber = False,
-    backup: Backup = None,
+    backup: Backup = False,
+    suffix: Suffix = "~",
     json_out: Json = False,
 ) -> None:
     """Download files and folders, or what a link opens (no account needed for links; LOCAL `-`
@@ -296,7 +298,9 @@ def get(
     contents). An item that fails is named, the rest is downloaded, and the command exits
     non-zero."""
     opts = options(ctx)
-    flags = Flags(checksum, dry_run, exclude, include, exclude_from, bwlimit, no_clobber, backup)
+    flags = Flags(
+        checksum, dry_run, exclude, include, exclude_from, bwlimit, no_clobber, backup, suffix
+    )
     transfer = flags.options()
     if version is not None and len(paths) == 2 and not is_link(paths[0]):
         version_commands.get_version(opts, paths[:1], Path(paths[1]), version, False)

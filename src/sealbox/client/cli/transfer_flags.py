@@ -83,15 +83,16 @@ NoClobber = Annotated[
     ),
 ]
 Backup = Annotated[
-    str | None,
+    bool,
     typer.Option(
         "--backup",
-        metavar="[SUFFIX]",
-        is_flag=False,
-        flag_value="~",
-        help="Before replacing a local file that differs, rename it to its name plus SUFFIX "
-        "(default ~), replacing an older backup. Give a suffix as --backup=.bak.",
+        help="Before replacing a local file that differs, rename it to its name plus a suffix "
+        "(--suffix, default ~), replacing an older backup.",
     ),
+]
+Suffix = Annotated[
+    str,
+    typer.Option("--suffix", metavar="SUFFIX", help="The suffix of --backup files, such as .bak."),
 ]
 
 
@@ -106,13 +107,14 @@ class Flags:
     exclude_from: Path | None = None
     bwlimit: str | None = None
     no_clobber: bool = False
-    backup: str | None = None
+    backup: bool = False
+    suffix: str = "~"
 
     def options(self) -> TransferOptions:
-        if self.no_clobber and self.backup is not None:
+        if self.no_clobber and self.backup:
             fail("--no-clobber and --backup do not go together: choose one", Exit.USAGE)
-        if self.backup is not None and ("/" in self.backup or not self.backup):
-            fail("a --backup suffix is a few characters without /, such as ~ or .bak", Exit.USAGE)
+        if not self.suffix or "/" in self.suffix or "\0" in self.suffix:
+            fail(f"{self.suffix!r} is not a --suffix: use one such as ~ or .bak", Exit.USAGE)
         try:
             excluded = tuple(self.exclude or ())
             if self.exclude_from is not None:
@@ -125,7 +127,7 @@ class Flags:
             checksum=self.checksum,
             selection=Selection(excluded, tuple(self.include or ())),
             no_clobber=self.no_clobber,
-            backup=self.backup,
+            backup=self.suffix if self.backup else None,
             bandwidth=Bandwidth(rate) if rate is not None else None,
         )
 
