@@ -28,7 +28,7 @@ SHOWN = {
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(check)
+    app.command(epilog=transfer_flags.CHECK_EXAMPLES)(check)
 
 
 def check(

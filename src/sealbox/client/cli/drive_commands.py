@@ -63,7 +63,8 @@ RemotePath = Annotated[str, typer.Argument(help="Absolute remote path, such as /
 
 def register(app: typer.Typer) -> None:
     for command in (ls, tree, mkdir, put, get, cat, mv, cp, rm, find, du, df):
-        app.command()(command)
+        epilog = {put: transfer_flags.PUT_EXAMPLES, get: transfer_flags.GET_EXAMPLES}
+        app.command(epilog=epilog.get(command))(command)
     trash_app = typer.Typer(help="Deleted items: list, restore, empty.", no_args_is_help=True)
     trash_app.command("ls")(trash_ls)
     trash_app.command("restore")(trash_restore)

@@ -223,3 +223,38 @@ def note_unchanged(opts: Options, tally: Tally, json_out: bool) -> None:
     """Say how many files were left alone as unchanged (unless -q or --json)."""
     if tally.unchanged and not json_out:
         note(opts, f"{tally.unchanged} unchanged file(s) left alone")
+
+
+# Examples shown at the end of each command's --help (and in docs/cli.md). "\b" keeps a
+# paragraph's lines as they are.
+PUT_EXAMPLES = """\b
+Examples:
+  sealbox put ~/docs /                      upload; a second run sends only what changed
+  sealbox put --checksum ~/docs /           compare contents, not size and time
+  sealbox put -n ~/docs /                   say what would be sent, send nothing
+  sealbox put --exclude '*.log' --exclude /build/ ~/src /
+  sealbox put --include '*.pdf' ~/papers /  only PDF files, from any folder
+  sealbox put --exclude-from ~/.sealboxignore ~/src /
+  sealbox put --bwlimit 10M big.iso /       at most 10 MiB/s
+  sealbox put --json ~/docs /               {"files": 3, "bytes": 1234, "unchanged": 40, ...}
+"""
+
+GET_EXAMPLES = """\b
+Examples:
+  sealbox get /docs ~/                      download; a second run writes only what changed
+  sealbox get --checksum /docs ~/           compare contents, not size and time
+  sealbox get -n /docs ~/                   say what would be written, write nothing
+  sealbox get --no-clobber /docs ~/         never replace a local file that differs
+  sealbox get --backup /docs ~/             keep a replaced file as NAME~
+  sealbox get --backup --suffix .bak /docs ~/
+  sealbox get --exclude 'cache/' --include '*.txt' /docs ~/
+  sealbox get --bwlimit 512K --json /docs ~/
+"""
+
+CHECK_EXAMPLES = """\b
+Examples:
+  sealbox check ~/docs /docs                differences only, exit 1 if any
+  sealbox check --identical ~/docs /docs    identical files listed too
+  sealbox check --download ~/docs /docs     download and hash every remote file
+  sealbox check --exclude '*.tmp' --json ~/docs /docs
+"""
