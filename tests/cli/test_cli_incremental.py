@@ -103,6 +103,9 @@ def test_get_no_clobber_and_backup(alice: Cli, tmp_path: Path) -> None:
     assert (mine.parent / "a.txt.bak").read_text() == "edited again"
     both = alice("get", "/a.txt", str(mine), "--backup", "--no-clobber", check=False)
     assert both.returncode == 2 and "choose one" in both.stderr
+    # Not taken by transfers that would otherwise go ahead for real.
+    old = alice("get", "/a.txt", str(mine), "--version", "1", "--dry-run", check=False)
+    assert old.returncode == 2 and "does not take" in old.stderr
 
 
 def test_check_reports_differences_by_content(alice: Cli, tmp_path: Path) -> None:

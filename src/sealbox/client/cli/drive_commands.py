@@ -246,10 +246,11 @@ def put(
     if len(paths) < 2:
         fail("put needs at least one LOCAL path and a REMOTE path", Exit.USAGE)
     sources, remote = [Path(p) for p in paths[:-1]], paths[-1]
+    flags = Flags(checksum, dry_run, exclude, include, exclude_from, bwlimit)
     if is_drop_link(remote):
+        flags.refuse_any("put to a drop link")
         drop_commands.put_to_drop(opts, sources, remote)
         return
-    flags = Flags(checksum, dry_run, exclude, include, exclude_from, bwlimit)
     transfer = flags.options()
     tally = Tally()
 
@@ -303,6 +304,8 @@ def get(
         checksum, dry_run, exclude, include, exclude_from, bwlimit, no_clobber, backup, suffix
     )
     transfer = flags.options()
+    if version is not None or is_link(paths[0]):
+        flags.refuse_any("get --version" if version is not None else "get LINK")
     if version is not None and len(paths) == 2 and not is_link(paths[0]):
         version_commands.get_version(opts, paths[:1], Path(paths[1]), version, False)
         return

@@ -110,6 +110,21 @@ class Flags:
     backup: bool = False
     suffix: str = "~"
 
+    def refuse_any(self, what: str) -> None:
+        """Stop with a usage error when any of these options is given to a transfer that does
+        not take them (a dry run that went ahead would change things)."""
+        given = (
+            self.checksum or self.dry_run or bool(self.exclude) or bool(self.include)
+            or self.exclude_from is not None or self.bwlimit is not None or self.no_clobber
+            or self.backup or self.suffix != "~"
+        )  # fmt: skip
+        if given:
+            fail(
+                f"{what} does not take --checksum, --dry-run, --exclude, --include, "
+                "--exclude-from, --bwlimit, --no-clobber, --backup or --suffix",
+                Exit.USAGE,
+            )
+
     def options(self) -> TransferOptions:
         if self.no_clobber and self.backup:
             fail("--no-clobber and --backup do not go together: choose one", Exit.USAGE)
