@@ -25,7 +25,7 @@ from sealbox.client.sdk.failures import Failures
 from sealbox.client.sdk.local_tree import Links
 from sealbox.client.sdk.pairing import Sides
 from sealbox.client.sdk.plans import Action
-from sealbox.client.sdk.selection import Selection
+from sealbox.client.sdk.selection import Selection, read_patterns
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.transfer_options import TransferOptions
 from sealbox.crypto import content
@@ -321,3 +321,21 @@ async def test_a_limited_transfer_takes_its_bytes_from_the_bucket(
     await files.get(drive, ["/big.bin"], tmp_path / "out.bin", files.Reporter(), options=limited)
     assert sum(taken) >= len(data)
     assert (tmp_path / "out.bin").read_bytes() == data
+
+
+def test_selection_reads_patterns_as_a_gitignore_at_the_top_would(tmp_path: Path) -> None:
+    chosen = Selection(("/build/", "cache/", "*.log", "!keep.log"), ())
+    assert not chosen.enters_folder("build") and chosen.enters_folder("src/build")
+    assert not chosen.enters_folder("cache") and not chosen.enters_folder("a/b/cache")
+    assert not chosen.enters_path("a/cache/deeper") and chosen.enters_path("a/b")
+    assert not chosen.takes_file("x.log") and not chosen.takes_file("d/x.log")
+    assert chosen.takes_file("keep.log") and chosen.takes_file("x.txt")
+    only = Selection(("secret.pdf",), ("*.pdf",))
+    assert only.takes_file("a/b/paper.pdf") and not only.takes_file("notes.txt")
+    assert not only.takes_file("a/secret.pdf")  # an exclude wins over an include
+    assert only.enters_folder("a") and Selection().everything and not only.everything
+    patterns = tmp_path / "ignore"
+    patterns.write_text("# comment\n\n*.tmp\n")
+    assert not Selection(read_patterns(patterns)).takes_file("x.tmp")
+    with pytest.raises(SealboxError):
+        read_patterns(tmp_path / "missing")
