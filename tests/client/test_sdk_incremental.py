@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sealbox.client.sdk import checks, files, plans
+from sealbox.client.sdk import checks, comparison, files, plans
 from sealbox.client.sdk.account import signup
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.bandwidth import Bandwidth, parse_rate
@@ -339,3 +339,13 @@ def test_selection_reads_patterns_as_a_gitignore_at_the_top_would(tmp_path: Path
     assert not Selection(read_patterns(patterns)).takes_file("x.tmp")
     with pytest.raises(SealboxError):
         read_patterns(tmp_path / "missing")
+
+
+def test_a_destination_that_cannot_exist_is_left_to_the_download_to_report(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "afile").write_text("in the way")
+    metadata = FileMetadata("a.txt", 0, 1, "", bytes(16), bytes(32))
+    key = content.FileKey(bytes(32))
+    for dest in (tmp_path / "missing.txt", tmp_path / "afile" / "a.txt"):
+        assert comparison.decide(dest, metadata, key, SKIP) is comparison.Outcome.WRITE

@@ -76,8 +76,8 @@ def decide(
     refused when the download is placed)."""
     try:
         found = os.lstat(dest)
-    except FileNotFoundError:
-        return Outcome.WRITE
+    except (FileNotFoundError, NotADirectoryError):
+        return Outcome.WRITE  # nothing there (writing it says why, if it cannot be written)
     if not S_ISREG(found.st_mode):
         return Outcome.WRITE
     if options.skip_unchanged and unchanged(dest, found, metadata, file_key, options.checksum):
