@@ -157,6 +157,12 @@ export const OPS = {
       return { content_key: x(contentKey), segment_key: x(content.segmentKey(contentKey, i.segment)) };
     },
   },
+  plaintext_hash: {
+    open: (i) => ({
+      hash_key: x(sodium.kdf(h(i.file_key), 3, "sbplhash")),
+      plaintext_hash: x(content.plaintextHash(h(i.file_key), h(i.plaintext))),
+    }),
+  },
   subkey: { open: (i) => ({ subkey: x(sodium.kdf(h(i.key), i.subkey_id, i.context)) }) },
   identity_keys: {
     open: (i) => ({

@@ -76,6 +76,35 @@ class _ContentKeys:
         return _sodium.blake2b(message, key=self.commit_key)
 
 
+PLAINTEXT_HASH_BYTES = 32
+PLAINTEXT_HASH_CONTEXT = b"sbplhash"
+
+
+class PlaintextHasher:
+    """The keyed hash of a file's plaintext (spec/object-format.md, "Plaintext hash"): BLAKE2b-256
+    keyed with ``KDF(file key, 3, "sbplhash")``. Only someone who can open the file can compute
+    it, so it tells nobody else anything, not even whether a guess of the contents is right."""
+
+    __slots__ = ("_state",)
+
+    def __init__(self, file_key: FileKey) -> None:
+        key = derive(file_key, 3, PLAINTEXT_HASH_CONTEXT)
+        self._state = _sodium.blake2b_state(size=PLAINTEXT_HASH_BYTES, key=key)
+
+    def update(self, data: Buffer) -> None:
+        self._state.update(data)
+
+    def digest(self) -> bytes:
+        return self._state.digest()
+
+
+def plaintext_hash(file_key: FileKey, plaintext: Buffer) -> bytes:
+    """The keyed hash of a whole plaintext held in memory."""
+    hasher = PlaintextHasher(file_key)
+    hasher.update(plaintext)
+    return hasher.digest()
+
+
 def segment_key(content_key: bytes, segment: int) -> bytes:
     """The AES key of segment ``segment`` (chunks ``4096·s`` to ``4096·s + 4095``)."""
     return _sodium.kdf_derive(content_key, segment, SEGMENT_CONTEXT)

@@ -157,6 +157,7 @@ class FileMetadata:
     trashed_from: bytes | None = None
     author: bytes | None = None
     author_name: str | None = None
+    plaintext_hash: bytes | None = None  # keyed (object-format.md, "Plaintext hash"); optional
 
 
 Metadata = FolderMetadata | FileMetadata
@@ -179,6 +180,8 @@ def encode_metadata(metadata: Metadata) -> bytes:
             "content_id": b64url(metadata.content_id),
             "header_hash": b64url(metadata.header_hash),
         }
+        if metadata.plaintext_hash is not None:
+            fields["plaintext_hash"] = b64url(metadata.plaintext_hash)
     if metadata.trashed_from is not None:
         fields["trashed_from"] = b64url(metadata.trashed_from)
     if metadata.author is not None:
@@ -197,6 +200,8 @@ def check_metadata(metadata: Metadata) -> None:
             raise ValueError("bad file size or MIME type")
         if len(metadata.header_hash) != HASH_BYTES:
             raise ValueError("header hashes are 32 bytes")
+        if metadata.plaintext_hash is not None and len(metadata.plaintext_hash) != HASH_BYTES:
+            raise ValueError("plaintext hashes are 32 bytes")
         check_id(metadata.content_id)
     if metadata.trashed_from is not None:
         check_id(metadata.trashed_from)
@@ -229,6 +234,7 @@ def decode_metadata(data: bytes, node_type: NodeType) -> Metadata:
                 trashed_from,
                 author,
                 author_name,
+                from_b64url(fields.pop("plaintext_hash")) if "plaintext_hash" in fields else None,
             )
         if fields or not _well_typed(metadata):
             raise ValueError("unexpected fields")

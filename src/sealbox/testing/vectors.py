@@ -494,6 +494,16 @@ def _content_segment_key(i: Inputs, _: bytes | None) -> Outputs:
     }
 
 
+@operation("plaintext_hash")
+def _plaintext_hash(i: Inputs, _: bytes | None) -> Outputs:
+    """The keyed hash of a plaintext, kept in file metadata to compare copies by content."""
+    file_key = FileKey(h(i["file_key"]))
+    return {
+        "hash_key": x(derive(file_key, 3, content.PLAINTEXT_HASH_CONTEXT)),
+        "plaintext_hash": x(content.plaintext_hash(file_key, h(i["plaintext"]))),
+    }
+
+
 # links.json -----------------------------------------------------------------------------------
 
 

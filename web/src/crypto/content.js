@@ -37,6 +37,11 @@ export function contentKeys(fileKey) {
   };
 }
 
+/** The keyed hash of a file's plaintext (spec/object-format.md, "Plaintext hash"). */
+export function plaintextHash(fileKey, plaintext) {
+  return blake2b(plaintext, kdf(fileKey, 3, "sbplhash"), 32);
+}
+
 export function segmentKey(contentKey, segment) {
   return kdf(contentKey, segment, "sbaesseg");
 }

@@ -70,8 +70,10 @@ export function decodeMetadata(data, nodeType) {
         mime: fields.mime,
         contentId: idField(fields.content_id),
         headerHash: idField(fields.header_hash, HASH_BYTES),
+        // Optional, keyed: for comparing copies by content (object-format.md, "Plaintext hash").
+        plaintextHash: "plaintext_hash" in fields ? idField(fields.plaintext_hash, HASH_BYTES) : null,
       });
-      known.push("size", "mime", "content_id", "header_hash");
+      known.push("size", "mime", "content_id", "header_hash", "plaintext_hash");
       if (!isInt(metadata.size) || metadata.size < 0 || !validMime(metadata.mime)) throw new Error();
     }
     if (Object.keys(fields).some((k) => !known.includes(k))) throw new Error("unexpected fields");
@@ -87,6 +89,7 @@ export function encodeMetadata(metadata) {
   if (metadata.contentId) {
     Object.assign(fields, { size: metadata.size, mime: metadata.mime,
       content_id: b64url(metadata.contentId), header_hash: b64url(metadata.headerHash) });
+    if (metadata.plaintextHash) fields.plaintext_hash = b64url(metadata.plaintextHash);
   }
   if (metadata.trashedFrom) fields.trashed_from = b64url(metadata.trashedFrom);
   if (metadata.author) fields.author = b64url(metadata.author);

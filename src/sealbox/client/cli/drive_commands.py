@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sealbox.client.cli import drop_commands, link_commands, version_commands
+from sealbox.client.cli import drop_commands, link_commands, transfer_flags, version_commands
 from sealbox.client.cli.context import (
     confirm_or_stop,
     done,
@@ -35,7 +35,20 @@ from sealbox.client.cli.output import (
     terminal_safe,
 )
 from sealbox.client.cli.progress import progress_reporter
-from sealbox.client.sdk import files, walks
+from sealbox.client.cli.transfer_flags import (
+    Backup,
+    BwLimit,
+    Checksum,
+    DryRun,
+    Exclude,
+    ExcludeFrom,
+    Flags,
+    Include,
+    NoClobber,
+    Suffix,
+    Tally,
+)
+from sealbox.client.sdk import files, plans, walks
 from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.drops import is_drop_link
 from sealbox.client.sdk.links import is_link
@@ -50,7 +63,8 @@ RemotePath = Annotated[str, typer.Argument(help="Absolute remote path, such as /
 
 def register(app: typer.Typer) -> None:
     for command in (ls, tree, mkdir, put, get, cat, mv, cp, rm, find, du, df):
-        app.command()(command)
+        epilog = {put: transfer_flags.PUT_EXAMPLES, get: transfer_flags.GET_EXAMPLES}
+        app.command(epilog=epilog.get(command))(command)
     trash_app = typer.Typer(help="Deleted items: list, restore, empty.", no_args_is_help=True)
     trash_app.command("ls")(trash_ls)
     trash_app.command("restore")(trash_restore)
@@ -213,25 +227,48 @@ def put(
             "LOCAL paths named on the command line are always followed.",
         ),
     ] = Links.SKIP,
+    checksum: Checksum = False,
+    dry_run: DryRun = False,
+    exclude: Exclude = None,
+    include: Include = None,
+    exclude_from: ExcludeFrom = None,
+    bwlimit: BwLimit = None,
+    json_out: Json = False,
 ) -> None:
     """Upload files and folders, or files through a drop link (no account needed). REMOTE ending
-    in / is a folder, made if missing. An interrupted upload resumes when the command is run
-    again; every run of the same command lands in the same place (the first decides, like
-    cp -r). A file that cannot be read is named, the rest is uploaded, and
-    the command exits 1; fifos, sockets and devices are skipped and named."""
+    in / is a folder, made if missing. Files whose size and modification time match the remote
+    file's are left alone (no content sent, no version added; --checksum compares contents).
+    An interrupted upload resumes when the command is run again; every run of the same command
+    lands in the same place (the first decides, like cp -r). A file that cannot be read is
+    named, the rest is uploaded, and the command exits 1; fifos, sockets and devices are
+    skipped and named."""
     opts = options(ctx)
     if len(paths) < 2:
         fail("put needs at least one LOCAL path and a REMOTE path", Exit.USAGE)
     sources, remote = [Path(p) for p in paths[:-1]], paths[-1]
+    flags = Flags(checksum, dry_run, exclude, include, exclude_from, bwlimit)
     if is_drop_link(remote):
+        flags.refuse_any("put to a drop link")
         drop_commands.put_to_drop(opts, sources, remote)
         return
+    transfer = flags.options()
+    tally = Tally()
 
     async def work(drive: Drive) -> None:
-        with progress_reporter(opts, local_total(sources), "upload") as report:
-            await files.put(drive, sources, remote, item_notices(opts, report), links)
+        if dry_run:
+            sides = transfer_flags.sides(transfer, links, item_notices(opts, files.Reporter()))
+            plan = await plans.plan_put(drive, sources, remote, sides, transfer)
+            transfer_flags.show_plan(plan, json_out, lambda p: f"would {p.action.value}")
+            return
+        with (
+            transfer_flags.summarised(json_out, tally),
+            progress_reporter(opts, local_total(sources), "upload") as report,
+        ):
+            report = tally.counting(item_notices(opts, report))
+            await files.put(drive, sources, remote, report, links, transfer)
 
     run(lambda: with_drive(opts, work))
+    transfer_flags.note_unchanged(opts, tally, json_out)
 
 
 def get(
@@ -245,12 +282,30 @@ def get(
             "--version", metavar="N", help="An earlier version of one file (`versions PATH`)."
         ),
     ] = None,
+    checksum: Checksum = False,
+    dry_run: DryRun = False,
+    exclude: Exclude = None,
+    include: Include = None,
+    exclude_from: ExcludeFrom = None,
+    bwlimit: BwLimit = None,
+    no_clobber: NoClobber = False,
+    backup: Backup = False,
+    suffix: Suffix = "~",
+    json_out: Json = False,
 ) -> None:
     """Download files and folders, or what a link opens (no account needed for links; LOCAL `-`
     writes a linked file to standard output). Nothing is written unless it verified; reruns
-    resume, and every run of the same command lands in the same place. An item that fails is
-    named, the rest is downloaded, and the command exits non-zero."""
+    resume, and every run of the same command lands in the same place. Local files whose size
+    and modification time match the remote file's are left alone (--checksum compares
+    contents). An item that fails is named, the rest is downloaded, and the command exits
+    non-zero."""
     opts = options(ctx)
+    flags = Flags(
+        checksum, dry_run, exclude, include, exclude_from, bwlimit, no_clobber, backup, suffix
+    )
+    transfer = flags.options()
+    if version is not None or is_link(paths[0]):
+        flags.refuse_any("get --version" if version is not None else "get LINK")
     if version is not None and len(paths) == 2 and not is_link(paths[0]):
         version_commands.get_version(opts, paths[:1], Path(paths[1]), version, False)
         return
@@ -264,12 +319,23 @@ def get(
     if len(paths) < 2:
         fail("get needs at least one REMOTE path and a LOCAL path", Exit.USAGE)
     sources, local = paths[:-1], Path(paths[-1])
+    tally = Tally()
 
     async def work(drive: Drive) -> None:
-        with progress_reporter(opts, None, "download") as report:
-            await files.get(drive, sources, local, item_notices(opts, report))
+        if dry_run:
+            sides = transfer_flags.sides(transfer, Links.SKIP, item_notices(opts, files.Reporter()))
+            plan = await plans.plan_get(drive, sources, local, sides, transfer)
+            transfer_flags.show_plan(plan, json_out, lambda p: f"would {p.action.value}")
+            return
+        with (
+            transfer_flags.summarised(json_out, tally),
+            progress_reporter(opts, None, "download") as report,
+        ):
+            report = tally.counting(item_notices(opts, report))
+            await files.get(drive, sources, local, report, options=transfer)
 
     run(lambda: with_drive(opts, work), local=local)
+    transfer_flags.note_unchanged(opts, tally, json_out)
 
 
 def cat(ctx: typer.Context, path: RemotePath) -> None:

@@ -36,6 +36,7 @@ TAMPERED = "integrity check failed, the server returned data that was tampered w
 READ_ONLY = "{share} is shared with you read-only"
 THROTTLED = "too many attempts: wait {seconds} seconds, then try again"
 INTERRUPTED = "interrupted; run the same command again to resume"
+CHECK_DIFFERS = "LOCAL and REMOTE differ (the files listed above)"
 LINK_REMOVED = "this link was removed by the operator after {because}"
 CONTENT_REMOVED = "this file was removed by the operator after {because} and cannot be stored again"
 DECISION = " (decision {decision}: `sealbox notices decision {decision}` shows the reasons)"
@@ -81,6 +82,8 @@ OUTCOMES = (
     Outcome(Exit.ERROR, "`put`/`get` of many files: some could not be read or written (each "
             "is named as it fails, `sealbox: failed: PATH: reason`); the rest was done",
             "N item(s) failed (first: …); everything else was done: …"),
+    Outcome(Exit.ERROR, "`check`: LOCAL and REMOTE differ (a file differs, or is on one side "
+            "only)", CHECK_DIFFERS),
     Outcome(Exit.USAGE, "wrong arguments, or no password source", "what is missing"),
     Outcome(Exit.USAGE, "a link whose key part (after #) is damaged or cut short, or does not "
             "open the link: a mistyped link, not tampering", WRONG_LINK),

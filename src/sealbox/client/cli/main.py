@@ -12,6 +12,7 @@ import typer
 import sealbox
 from sealbox.client.cli import (
     account_commands,
+    check_commands,
     drive_commands,
     drop_commands,
     link_commands,
@@ -119,6 +120,7 @@ def main_options(
 
 account_commands.register(app)
 drive_commands.register(app)
+check_commands.register(app)
 version_commands.register(app)
 link_commands.register(app)
 share_commands.register(app)

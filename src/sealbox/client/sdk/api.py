@@ -24,6 +24,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from sealbox.client.sdk.bandwidth import Bandwidth
 from sealbox.client.sdk.errors import ApiError, ServerTimeout
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.protocol import compliance as w
@@ -82,6 +83,17 @@ class Api:
         self.http = http
         self.token = token
         self.deadline = deadline_of(http)
+        # A bandwidth limit on content sent and received (bandwidth.py); None for none.
+        self.pace: Bandwidth | None = None
+
+    async def _take(self, size: int) -> None:
+        if self.pace is not None:
+            await self.pace.take(size)
+
+    async def _paced(self, pieces: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        async for piece in pieces:
+            await self._take(len(piece))
+            yield piece
 
     def _headers(self) -> dict[str, str]:
         if self.token is None:
@@ -190,6 +202,7 @@ class Api:
 
     async def transaction(self, request: m.TransactionRequest) -> m.TransactionResponse:
         path = self._transactions_path()
+        await self._take(sum(len(p.inline.chunk) for p in request.puts if p.inline is not None))
         return await self._call("POST", path, m.TransactionResponse, request)
 
     def _folder_path(self, folder_id: bytes) -> str:
@@ -362,6 +375,7 @@ class Api:
         headers = {"Content-Type": "application/octet-stream", "Content-Length": str(len(data))}
         # Sent as pieces of the caller's buffer with the length declared up front, rather than
         # as one bytes copy of the whole chunk: the HTTP layer copies a piece at a time.
+        await self._take(len(data))
         await self._send("PUT", path, content=_pieces(data), headers=headers)
 
     async def content_range(self, content_id: bytes, start: int, end: int) -> bytes:
@@ -411,7 +425,8 @@ class Api:
                 raise IntegrityError(ErrorCode.MALFORMED, "unexpected download status")
             # A server may ignore Range and send the whole object (RFC 9110): skip to ``start``.
             skip = start if response.status_code == 200 else 0
-            yield _skipping(response.aiter_bytes(), skip), _stated_length(response)
+            pieces = _skipping(response.aiter_bytes(), skip)
+            yield (self._paced(pieces) if self.pace else pieces), _stated_length(response)
         finally:
             await response.aclose()
 
@@ -425,6 +440,7 @@ class Api:
         """Many small content objects in one request, one item per id in the order asked."""
         body = m.ContentBatchRequest(content_ids=content_ids).model_dump(mode="json")
         reply = await self._send("POST", routes.CONTENTS_BATCH, json=body, limit=REPLY_BATCH)
+        await self._take(len(reply.body))
         try:
             items = cb.parse_batch(reply.body)
         except ValueError as exc:

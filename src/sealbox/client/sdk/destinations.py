@@ -44,16 +44,21 @@ def remember(state: LocalState, key: str, destinations: list[str]) -> None:
     state.save_journal(key, {"to": destinations})
 
 
-async def resolve_put(drive: Resolver, sources: list[Path], remote: str) -> list[str]:
+async def resolve_put(
+    drive: Resolver, sources: list[Path], remote: str, *, make: bool = True
+) -> list[str]:
     """The remote path each source lands at: inside REMOTE when it is a folder (a trailing slash
-    makes a missing last folder), else at REMOTE itself (one source only)."""
+    makes a missing last folder, unless ``make`` is False: a dry run), else at REMOTE itself
+    (one source only)."""
     parts = split_path(remote)
     try:
         await drive.folder_at(remote)
     except NotFoundError:
         if remote.endswith("/") and parts:
             # `put FILE /newdir/`: the slash says a folder is meant; make it, put into it.
-            await drive.ensure_folder(await drive.folder_at(join_path(parts[:-1])), parts[-1])
+            parent = await drive.folder_at(join_path(parts[:-1]))
+            if make:
+                await drive.ensure_folder(parent, parts[-1])
         elif len(sources) > 1 or not parts:
             raise
         else:

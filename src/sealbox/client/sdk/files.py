@@ -18,7 +18,7 @@ from pathlib import Path
 from stat import S_ISDIR
 from typing import Protocol
 
-from sealbox.client.sdk import destinations, duplicates, local_tree, transfers, walks
+from sealbox.client.sdk import comparison, destinations, duplicates, local_tree, transfers, walks
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.changes import Change
 from sealbox.client.sdk.drive import Drive
@@ -27,6 +27,7 @@ from sealbox.client.sdk.failures import Failures, Notice
 from sealbox.client.sdk.local_tree import Links
 from sealbox.client.sdk.small_files import Hooks, SmallFile, download_each, download_small
 from sealbox.client.sdk.state import LocalState
+from sealbox.client.sdk.transfer_options import TransferOptions
 from sealbox.client.sdk.tree import Folder, Node, join_path, split_path
 from sealbox.client.sdk.walks import Withheld
 from sealbox.crypto import content
@@ -55,6 +56,8 @@ class Reporter:
     renamed: Callable[[str, Path], None] = lambda remote, local: None
     failed: Notice = lambda path, reason: None
     skipped: Notice = lambda path, why: None
+    # A file left alone since it is the same on both sides (comparison.py): its path.
+    unchanged: Callable[[str], None] = lambda path: None
 
     def failures(self) -> Failures:
         return Failures(self.failed, self.skipped)
@@ -68,16 +71,16 @@ class _Batch:
     the one before it, since each names the manifest version the previous one creates.
     """
 
-    def __init__(self, drive: Drive, folder: Folder) -> None:
-        self.drive, self.folder = drive, folder
+    def __init__(self, drive: Drive, folder: Folder, options: TransferOptions) -> None:
+        self.drive, self.folder, self.options = drive, folder, options
         self.change, self.bytes, self.files = Change(), 0, 0
         self.in_flight: asyncio.Task[object] | None = None
 
     def seal_until_full(self, queue: list[Queued]) -> tuple[list[tuple[str, int]], Failed]:
         """Seal files from the front of ``queue`` into this batch until it is full (run in a
         worker thread: libsodium and file reads release the GIL). Returns (name, size) of each
-        file taken, in order, and (local path, error) of each that could not be read; both
-        leave the queue."""
+        file taken, in order (size FAILED or UNCHANGED for one not sealed), and (local path,
+        error) of each that could not be read; all leave the queue."""
         taken: list[tuple[str, int]] = []
         failed: Failed = []
         for path, name, link in queue:
@@ -87,11 +90,14 @@ class _Batch:
             if existing is not None and existing.is_folder:
                 raise ConflictError(f"a folder is in the way: {name}")
             try:
+                if unchanged_remote(self.folder, existing, path, link, self.options):
+                    taken.append((name, UNCHANGED))
+                    continue
                 seal = transfers.seal_link if link else transfers.seal_small
                 sealed = seal(path, name, self.drive.rng)
             except (OSError, SealboxError) as exc:
                 failed.append((str(path), exc))
-                taken.append((name, -1))
+                taken.append((name, FAILED))
                 continue
             assert sealed.inline is not None
             self.drive.add_file(
@@ -134,19 +140,46 @@ class _Batch:
             self.in_flight = None
 
 
+FAILED, UNCHANGED = -1, -2  # in place of a size: a file not sealed, and why
+
+
+def unchanged_remote(
+    folder: Folder, existing: Node | None, path: Path, link: bool, options: TransferOptions
+) -> bool:
+    """Whether the local file at ``path`` is the same as the remote file ``existing`` in
+    ``folder`` (comparison.py), so ``put`` leaves it: no content sent, no version added."""
+    if existing is None or existing.is_folder or not options.skip_unchanged:
+        return False
+    found = path.lstat() if link else path.stat()
+    metadata = as_file_metadata(existing.metadata)
+    if not options.checksum:
+        return comparison.same_size_and_time(found, metadata)
+    key = existing.record.open_file_key(folder.key)
+    return comparison.same_content(path, found.st_size, metadata, key)
+
+
 async def put(
-    drive: Drive, sources: list[Path], remote: str, report: Reporter, links: Links = Links.SKIP
+    drive: Drive,
+    sources: list[Path],
+    remote: str,
+    report: Reporter,
+    links: Links = Links.SKIP,
+    options: TransferOptions | None = None,
 ) -> None:
     """Upload files and folders, like ``cp -r SOURCES... REMOTE``; a rerun of an interrupted
     folder upload, or a second run of the same command, lands where the first run did
     (destinations.py). Files that cannot be read are
     reported and the rest goes on (SomeFailed at the end); sources named here are followed when
-    they are symbolic links, links met inside folders follow ``links`` (local_tree.py)."""
+    they are symbolic links, links met inside folders follow ``links`` (local_tree.py). Files
+    that are the same on both sides are left alone, and ``options`` (transfer_options.py) says
+    how to compare and which files to take."""
+    options = options or TransferOptions()
+    drive.api.pace = options.bandwidth
     for source in sources:
         if not source.exists():
             raise NotFoundError(f"no such local file or folder: {source}")
     key = destinations.journal_key(
-        "put", _where(drive), [str(s.resolve()) for s in sources], remote
+        "put", space_of(drive), [str(s.resolve()) for s in sources], remote
     )
     planned = destinations.remembered(drive.state, key, len(sources))
     if planned is None:
@@ -159,13 +192,14 @@ async def put(
         parent = await drive.folder_at(join_path(parts[:-1]))
         if source.is_dir():
             folder = await drive.ensure_folder(parent, parts[-1])
-            await _put_tree(drive, source, folder, report, _Policy(links, failures))
+            await _put_tree(drive, source, folder, report, _Policy(links, failures, options))
         else:
-            await _put_files(drive, parent, [(source, parts[-1], False)], report, failures)
+            files = [(source, parts[-1], False)]
+            await _put_files(drive, parent, files, report, _Policy(links, failures, options))
     failures.raise_if_any()
 
 
-def _where(reader: TreeReader) -> str:
+def space_of(reader: TreeReader) -> str:
     """The account, and the share for a shared folder: the space a remote path names."""
     share_id = getattr(reader.api, "share_id", None)
     return reader.scope + (f":share:{b64url(share_id)}" if share_id else "")
@@ -175,6 +209,7 @@ def _where(reader: TreeReader) -> str:
 class _Policy:
     links: Links
     failures: Failures
+    options: TransferOptions
 
 
 async def _put_tree(
@@ -182,16 +217,17 @@ async def _put_tree(
 ) -> None:
     """Upload a local folder into ``folder``, a local folder at a time from an explicit stack."""
     stack = [(local, folder, frozenset({local_tree.identity(local)}))]
+    selection = policy.options.selection
     while stack:
         path, remote, above = stack.pop()
         listing = local_tree.list_folder(path, policy.links, policy.failures, above)
         if listing is None:
             continue
+        if not selection.everything:
+            local_tree.select(listing, local, selection)
         queued = [(p, n, False) for p, n in listing.files]
         queued += [(p, n, True) for p, n in listing.links]
-        remote = await _put_files(
-            drive, remote, sorted(queued, key=lambda q: q[1]), report, policy.failures
-        )
+        remote = await _put_files(drive, remote, sorted(queued, key=lambda q: q[1]), report, policy)
         for child_path, name in reversed(listing.folders):
             try:
                 child = await drive.ensure_folder(remote, name)
@@ -204,11 +240,11 @@ async def _put_tree(
 
 
 async def _put_files(
-    drive: Drive, folder: Folder, files: list[Queued], report: Reporter, failures: Failures
+    drive: Drive, folder: Folder, files: list[Queued], report: Reporter, policy: _Policy
 ) -> Folder:
-    session = drive.session
+    session, failures = drive.session, policy.failures
     scope = f"{session.server}:{session.username}"
-    batch = _Batch(drive, folder)
+    batch = _Batch(drive, folder, policy.options)
     queue: list[Queued] = []
 
     async def seal_queued() -> None:
@@ -217,7 +253,9 @@ async def _put_files(
             taken, failed = await asyncio.to_thread(batch.seal_until_full, queue)
             for where, exc in failed:
                 failures.fail(where, exc)
-            for name, size in taken:
+            for (path, _, _), (name, size) in zip(queue, taken, strict=False):
+                if size == UNCHANGED:
+                    report.unchanged(str(path))
                 if size >= 0:
                     report.start_file(name, size)
                     report.advance(size)
@@ -234,6 +272,11 @@ async def _put_files(
             session.state, scope, path, as_file_metadata(existing.metadata).content_id
         ):
             return  # a killed run committed it and did not get to forget its journal
+        if await asyncio.to_thread(
+            unchanged_remote, batch.folder, existing, path, False, policy.options
+        ):
+            report.unchanged(str(path))
+            return
         report.start_file(name, size)
         sealed = await transfers.upload(
             drive.api, session.state, scope, path, name, progress=report.advance,
@@ -285,34 +328,51 @@ async def _commit_uploaded(drive: Drive, folder: Folder, sealed: transfers.Seale
 
 
 async def get(
-    drive: Drive, sources: list[str], local: Path, report: Reporter, top_name: str = "root"
+    drive: Drive,
+    sources: list[str],
+    local: Path,
+    report: Reporter,
+    top_name: str = "root",
+    options: TransferOptions | None = None,
 ) -> None:
     """Download files and folders, like ``cp -r SOURCES... LOCAL``; a rerun of an interrupted
     folder download, or a second run of the same command, lands where the first run did
     (destinations.py). Items that fail are
     reported and the rest goes on (SomeFailed at the end); items the server withholds are
     reported once everything else is down (WithheldError). The top of the drive (a source of
-    ``/``) lands as ``top_name``."""
+    ``/``) lands as ``top_name``. ``options`` (transfer_options.py) say what to do about local
+    files already there and which files to take."""
+    options = options or TransferOptions()
+    drive.api.pace = options.bandwidth
     found = [await drive.walk(source) for source in sources]
-    key = destinations.journal_key("get", _where(drive), sources, str(local.absolute()))
+    key = destinations.journal_key("get", space_of(drive), sources, str(local.absolute()))
     planned = destinations.remembered(drive.state, key, len(sources))
     if planned is None:
         planned = destinations.resolve_get([node for _, node in found], local, top_name)
         if any(node is None or node.is_folder for _, node in found):
             destinations.remember(drive.state, key, planned)
     withheld: Withheld = []
-    failures = report.failures()
+    run = _Run(report, report.failures(), options)
     for (chain, node), target in zip(found, planned, strict=True):
         if node is None:
-            await _get_tree(drive, chain[0], Path(target), report, withheld, failures)
+            await _get_tree(drive, chain[0], Path(target), withheld, run)
         elif node.is_folder:
             folder = await drive.open_folder(chain[-1], node)
-            await _get_tree(drive, folder, Path(target), report, withheld, failures)
+            await _get_tree(drive, folder, Path(target), withheld, run)
         else:
-            await _get_file(drive, chain[-1], node, Path(target), report)
+            await _get_file(drive, chain[-1], node, Path(target), run)
     if withheld:
         raise WithheldError(withheld, WithheldError.READING)
-    failures.raise_if_any()
+    run.failures.raise_if_any()
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One get: where it reports, what failed, and its options."""
+
+    report: Reporter
+    failures: Failures
+    options: TransferOptions
 
 
 class TreeReader(Protocol):
@@ -373,11 +433,28 @@ async def get_file(
     report.finish_file(metadata.name)
 
 
-async def _get_file(
-    drive: TreeReader, parent: Folder, node: Node, dest: Path, report: Reporter
-) -> None:
+async def _get_file(drive: TreeReader, parent: Folder, node: Node, dest: Path, run: _Run) -> None:
     metadata = as_file_metadata(node.metadata)
-    await get_file(drive, node.record.open_file_key(parent.key), metadata, dest, report)
+    key = node.record.open_file_key(parent.key)
+    if await _leave_alone(key, metadata, dest, run):
+        return
+    await get_file(drive, key, metadata, dest, run.report)
+
+
+async def _leave_alone(key: FileKey, metadata: FileMetadata, dest: Path, run: _Run) -> bool:
+    """Whether a local file at ``dest`` stays as it is (comparison.py), each reported; makes the
+    backup ``--backup`` asks for."""
+    outcome = await asyncio.to_thread(comparison.before_writing, dest, metadata, key, run.options)
+    return not _writes(run, dest, outcome)
+
+
+def _writes(run: _Run, dest: Path, outcome: comparison.Outcome) -> bool:
+    """Whether a get writes ``dest``; a file left alone is reported."""
+    if outcome is comparison.Outcome.UNCHANGED:
+        run.report.unchanged(str(dest))
+    elif outcome is comparison.Outcome.KEPT:
+        run.failures.skip(str(dest), "a different file is there (--no-clobber)")
+    return outcome in (comparison.Outcome.WRITE, comparison.Outcome.BACKUP)
 
 
 async def get_tree(drive: TreeReader, folder: Folder, dest: Path, report: Reporter) -> None:
@@ -385,29 +462,27 @@ async def get_tree(drive: TreeReader, folder: Folder, dest: Path, report: Report
     withholds are reported once everything else is down (WithheldError), items that fail are
     reported as they fail, and the rest goes on (SomeFailed)."""
     withheld: Withheld = []
-    failures = report.failures()
-    await _get_tree(drive, folder, dest, report, withheld, failures)
+    run = _Run(report, report.failures(), TransferOptions())
+    await _get_tree(drive, folder, dest, withheld, run)
     if withheld:
         raise WithheldError(withheld, WithheldError.READING)
-    failures.raise_if_any()
+    run.failures.raise_if_any()
 
 
 async def _get_tree(
-    drive: TreeReader,
-    top: Folder,
-    dest: Path,
-    report: Reporter,
-    withheld: Withheld,
-    failures: Failures,
+    drive: TreeReader, top: Folder, dest: Path, withheld: Withheld, run: _Run
 ) -> None:
     """Every folder below ``top``, one at a time, parents first (walks.py: no recursion, no
     cycle, bounded depth); paths in ``withheld`` and ``failures`` are the remote ones. A folder
     or file that fails is reported and left out; the rest goes on."""
     base = top.path.rstrip("/")
     me = drive.session.user_id if isinstance(drive, Drive) else None
+    report, failures, selection = run.report, run.failures, run.options.selection
     places: dict[bytes, Path] = {}  # where each folder met so far goes, by folder id
     async for path, folder in walks.folders_below(drive, top, base, withheld, failures.fail):
         local = places.pop(folder.folder_id, dest)
+        if not selection.enters_path(path[len(base) :]):
+            continue  # excluded, or below an excluded folder: nothing of it is written
         names = _local_names(folder, me, path, local, report)
         places.update((n.node_id, local / names[n.node_id]) for n in folder.children if n.is_folder)
         try:
@@ -415,7 +490,8 @@ async def _get_tree(
         except (OSError, SealboxError) as exc:
             failures.fail(path or "/", exc)
             continue
-        await _get_folder_files(drive, folder, local, path, report, failures, names)
+        where = _Where(local, path, path[len(base) :].strip("/"))
+        await _get_folder_files(drive, folder, where, run, names)
 
 
 def _local_names(
@@ -446,40 +522,63 @@ def make_local_folder(path: Path) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _Where:
+    """A folder of a get: where it goes, its remote path, its path below the top of the get."""
+
+    local: Path
+    remote: str
+    relative: str
+
+
 async def _get_folder_files(
-    drive: TreeReader,
-    folder: Folder,
-    dest: Path,
-    path: str,
-    report: Reporter,
-    failures: Failures,
-    names: dict[bytes, str],
+    drive: TreeReader, folder: Folder, where: _Where, run: _Run, names: dict[bytes, str]
 ) -> None:
-    small = []
+    failures, selection = run.failures, run.options.selection
+    small, large = [], []
     for node in folder.children:
-        if not node.is_folder and node.size <= transfers.INLINE_MAX:
-            try:
-                key = node.record.open_file_key(folder.key)
-            except IntegrityError as exc:
-                failures.fail(f"{path}/{folder.label(node)}", exc)
-                continue
-            small.append(
-                SmallFile(key, as_file_metadata(node.metadata), dest / names[node.node_id])
-            )
+        if node.is_folder or not selection.takes_file(f"{where.relative}/{node.name}".lstrip("/")):
+            continue
+        if node.size > transfers.INLINE_MAX:
+            large.append(node)
+            continue
+        try:
+            key = node.record.open_file_key(folder.key)
+        except IntegrityError as exc:
+            failures.fail(f"{where.remote}/{folder.label(node)}", exc)
+            continue
+        small.append(
+            SmallFile(key, as_file_metadata(node.metadata), where.local / names[node.node_id])
+        )
     # Small files are latency-bound: many go in one request where the API allows it, several
     # requests at once; large ones already keep several chunk requests in flight each.
+    report = run.report
     hooks = Hooks(report.start_file, report.advance, report.finish_file)
 
     def failed(item: SmallFile, exc: BaseException) -> None:
-        failures.fail(f"{path}/{item.metadata.name}", exc)
+        failures.fail(f"{where.remote}/{item.metadata.name}", exc)
 
+    small = await _to_write(small, run)
     if drive.api.batches_contents:
         await download_small(drive.api, small, hooks, failed)
     else:
         await download_each(drive.api, small, hooks, failed)
-    for node in sorted(folder.children, key=lambda n: n.name):
-        if not node.is_folder and node.size > transfers.INLINE_MAX:
-            try:
-                await _get_file(drive, folder, node, dest / names[node.node_id], report)
-            except (IntegrityError, OSError) as exc:
-                failures.fail(f"{path}/{folder.label(node)}", exc)
+    for node in sorted(large, key=lambda n: n.name):
+        try:
+            await _get_file(drive, folder, node, where.local / names[node.node_id], run)
+        except (IntegrityError, OSError) as exc:
+            failures.fail(f"{where.remote}/{folder.label(node)}", exc)
+
+
+async def _to_write(small: list[SmallFile], run: _Run) -> list[SmallFile]:
+    """The small files a get writes: those whose local file is not left alone (_leave_alone),
+    decided in one worker thread for the folder."""
+    options = run.options
+    if not (options.skip_unchanged or options.no_clobber or options.backup is not None):
+        return small
+
+    def decide() -> list[comparison.Outcome]:
+        return [comparison.before_writing(s.dest, s.metadata, s.key, options) for s in small]
+
+    outcomes = await asyncio.to_thread(decide)
+    return [s for s, outcome in zip(small, outcomes, strict=True) if _writes(run, s.dest, outcome)]

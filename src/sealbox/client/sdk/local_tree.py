@@ -24,6 +24,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from sealbox.client.sdk.failures import Failures
+from sealbox.client.sdk.selection import Selection
 
 
 class Links(StrEnum):
@@ -103,6 +104,18 @@ def _sort(
         listing.files.append((path, entry.name))
     else:
         failures.skip(str(path), _kind(found.st_mode))
+
+
+def select(listing: Listing, top: Path, selection: Selection) -> None:
+    """Keep in ``listing`` only what ``selection`` takes; paths are matched relative to ``top``,
+    the folder the transfer started from (selection.py)."""
+
+    def relative(path: Path) -> str:
+        return path.relative_to(top).as_posix()
+
+    listing.files = [(p, n) for p, n in listing.files if selection.takes_file(relative(p))]
+    listing.links = [(p, n) for p, n in listing.links if selection.takes_file(relative(p))]
+    listing.folders = [(p, n) for p, n in listing.folders if selection.enters_folder(relative(p))]
 
 
 def identity(path: Path) -> tuple[int, int]:

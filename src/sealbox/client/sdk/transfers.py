@@ -47,6 +47,7 @@ INLINE_MAX = 1024 * 1024
 
 DEFAULT_CONCURRENCY = 4
 SPAN_CHUNKS = 16  # the most chunks one download request covers
+HASH_BLOCK = 1024 * 1024  # bytes read at a time for the plaintext hash
 SYNC_EVERY = 16  # downloaded chunks between journal checkpoints (each preceded by an fdatasync)
 
 
@@ -95,7 +96,7 @@ def seal_bytes(data: bytes, name: str, mtime_ns: int, rng: RandomSource) -> Seal
     chunk = encryptor.encrypt_chunk(0, data, final=True)
     metadata = FileMetadata(
         name, mtime_ns // 1_000_000, len(data), guess_mime(name), content_id,
-        encryptor.header_hash,
+        encryptor.header_hash, plaintext_hash=content.plaintext_hash(file_key, data),
     )  # fmt: skip
     inline = m.InlineContent(
         content_id=content_id,
@@ -204,8 +205,15 @@ async def _upload_once(
             journal.acknowledged(index)
             progress(len(sealed) - content.TAG_BYTES)
 
+    hashed: list[bytes] = []
+
+    async def hasher() -> None:
+        # The keyed plaintext hash of the whole file, in order, while the workers seal chunks
+        # out of order; the page cache usually serves both reads.
+        hashed.append(await asyncio.to_thread(_hash_fd, fd, journal.file_key))
+
     try:
-        await _all([worker() for _ in range(max(1, concurrency))])
+        await _all([hasher(), *(worker() for _ in range(max(1, concurrency)))])
     except ValueError:
         raise SealboxError(f"{path} changed while it was being uploaded") from None
     finally:
@@ -215,9 +223,18 @@ async def _upload_once(
         raise SealboxError(f"{path} changed while it was being uploaded; run the command again")
     metadata = FileMetadata(
         name, stat.st_mtime_ns // 1_000_000, size, guess_mime(name), content_id,
-        encryptor.header_hash,
+        encryptor.header_hash, plaintext_hash=hashed[0],
     )  # fmt: skip
     return Sealed(journal.file_key, metadata, journal_key=journal.key)
+
+
+def _hash_fd(fd: int, file_key: FileKey) -> bytes:
+    hasher = content.PlaintextHasher(file_key)
+    offset = 0
+    while block := os.pread(fd, HASH_BLOCK, offset):
+        hasher.update(block)
+        offset += len(block)
+    return hasher.digest()
 
 
 def _pread_into(fd: int, target: memoryview, offset: int) -> int:
@@ -284,8 +301,12 @@ def _reopen_partial(path: Path) -> int | None:
 
 
 def set_mtime(fd: int, mtime_ms: int) -> None:
-    """Give a partial file its modification time, through its descriptor (never by name)."""
-    os.utime(fd, (mtime_ms / 1000, mtime_ms / 1000))
+    """Give a partial file its modification time, through its descriptor (never by name); in
+    whole nanoseconds, so that the file's time read back is exactly the metadata's (a float of
+    seconds can land a nanosecond short, a different millisecond, and the file would never
+    compare as unchanged)."""
+    ns = mtime_ms * 1_000_000
+    os.utime(fd, ns=(ns, ns))
 
 
 def place(temp: Path, dest: Path) -> None:
