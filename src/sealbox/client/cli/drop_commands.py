@@ -208,10 +208,13 @@ def put_to_drop(opts: Options, sources: list[Path], url: str) -> None:
         state = opts.state()
         try:
             async with http_client(address.server, opts.timeout) as http:
-                with progress_reporter(opts, None, "upload") as report:
+                # The total up front: the bar never waits for a file to start (drops say none).
+                total = sum(p.stat().st_size for p in sources if p.is_file())
+                with progress_reporter(opts, total, "upload") as report:
                     return await drops.drop_files(
-                        http, state, address, sources, progress=report.advance
-                    )
+                        http, state, address, sources, progress=report.advance,
+                        resumed=report.resumed,
+                    )  # fmt: skip
         finally:
             state.close()
 
