@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from sealbox.client.cli import exits
-from sealbox.client.cli.exits import OUTCOMES, Exit
+from sealbox.client.cli.exits import OUTCOMES, Exit, Outcome
 from sealbox.protocol import routes
 from sealbox.protocol.models import b64encode
 from sealbox.testing.server_process import ServerProcess
@@ -113,61 +113,106 @@ def _throttle(server: ServerProcess) -> None:
         assert answer.status_code in (401, 429)
 
 
+def _row(phrase: str) -> Outcome:
+    """The one row of docs/cli.md's table whose situation says ``phrase``."""
+    (found,) = [row for row in OUTCOMES if phrase in row.situation]
+    return found
+
+
+# Rows triggered by other tests, which set up more than this one can afford to.
+ELSEWHERE = {
+    _row("does not verify"): "test_link_mistakes_are_usage_errors_and_tampering_stays_integrity "
+    "(above), and tests/hostile",
+    _row("two items that share a name"): "test_cli_duplicate_names.py::"
+    "test_a_member_cannot_shadow_the_owners_file",
+    _row("`check`: LOCAL and REMOTE differ"): "test_cli_incremental.py::"
+    "test_check_reports_differences_by_content",
+    _row("suspended or closed account"): "test_cli_takedown_removals.py::"
+    "test_a_suspended_account_is_told_what_it_can_still_do",
+    # A fresh upload always has a new content id, so the CLI cannot store removed content again;
+    # the server's refusal is tested in tests/server/test_compliance_scopes.py.
+    _row("storing content that a takedown removed"): "tests/server/test_compliance_scopes.py",
+}
+
+
 def test_every_exit_code_of_the_table(
     alice: Cli, bob: Cli, server: ServerProcess, tmp_path: Path
 ) -> None:
-    seen: set[int] = set()
+    seen: set[Outcome] = set()
 
-    def expect(result: subprocess.CompletedProcess[str], code: int, words: str) -> None:
-        _expect(result, code, words)
-        seen.add(code)
+    def expect(result: subprocess.CompletedProcess[str], row: Outcome, words: str) -> None:
+        _expect(result, row.code, words)
+        seen.add(row)
 
-    expect(alice("whoami", check=False), Exit.OK, "")
+    expect(alice("whoami", check=False), _row("success"), "")
     alice("mkdir", "/team")
     alice("put", str(_file(tmp_path, "a.txt")), "/a.txt")
-    expect(alice("cat", "/team", check=False), Exit.ERROR, "not a file: /team")
+    expect(alice("cat", "/team", check=False), _row("no code of its own"), "not a file: /team")
     # A local failure names the path given, never the hidden partial file written first.
     (tmp_path / "afile").write_text("in the way")
     local = tmp_path / "afile" / "a.txt"
     failed = alice("get", "/a.txt", str(local), check=False)
-    expect(failed, Exit.ERROR, f"{local}: not a directory")
+    expect(failed, _row("local file or folder"), f"{local}: not a directory")
     assert ".sealbox-" not in failed.stderr and "Errno" not in failed.stderr
-    expect(alice("put", "/a.txt", check=False), Exit.USAGE, "at least one LOCAL path")
-    expect(alice("ls", "/nowhere", check=False), Exit.NOT_FOUND, "no such")
-    expect(alice("mkdir", "/team", check=False), Exit.CONFLICT, "exists")
+    # One item of many cannot be written (a folder is in its way): named, the rest is written.
+    alice("put", str(_file(tmp_path, "b.txt")), "/team/b.txt")
+    alice("put", str(_file(tmp_path, "c.txt")), "/team/c.txt")
+    (tmp_path / "down" / "team" / "b.txt" / "inside").mkdir(parents=True)
+    some = alice("get", "/team", str(tmp_path / "down"), check=False)
+    expect(some, _row("some could not be read"), "1 item(s) failed")
+    assert "sealbox: failed: /team/b.txt" in some.stderr, some.stderr
+    assert (tmp_path / "down" / "team" / "c.txt").read_text() == "c.txt"
+    expect(alice("put", "/a.txt", check=False), _row("wrong arguments"), "at least one LOCAL path")
     url = alice("export", "/a.txt").stdout.strip()
-    expect(alice("import", url, "/a.txt", check=False), Exit.CONFLICT, "already exists: /a.txt")
+    guest = Cli(server, tmp_path / "guest")
+    expect(_anon(guest, "get", url[:-5], str(tmp_path / "x")), _row("mistyped link"),
+           exits.WRONG_LINK)  # fmt: skip
+    protected = alice(
+        "export", "/a.txt", "--password", SEALBOX_LINK_PASSWORD=LINK_PASSWORD
+    ).stdout.strip()
+    expect(_anon(guest, "get", protected, str(tmp_path / "x"), SEALBOX_LINK_PASSWORD="wrong"),
+           _row("password link"), exits.WRONG_LINK_PASSWORD)  # fmt: skip
+    drop = alice("request", "create", "/team").stdout.strip()
+    expect(_anon(guest, "ls", drop), _row("drop link"), exits.DROP_LINK_ONLY_UPLOADS)
+    expect(alice("put", str(_file(tmp_path, "d.txt")), url, check=False), _row("drop link"),
+           exits.LINK_ONLY_DOWNLOADS)  # fmt: skip
+    expect(alice("ls", "/nowhere", check=False), _row("no such file"), "no such")
+    expect(alice("mkdir", "/team", check=False), _row("exists already"), "exists")
+    expect(alice("import", url, "/a.txt", check=False), _row("exists already"),
+           "already exists: /a.txt")  # fmt: skip
     nobody = Cli(server, tmp_path / "nobody")
-    expect(nobody("ls", check=False), Exit.AUTH, "not logged in")
+    expect(nobody("ls", check=False), _row("not logged in"), "not logged in")
     expect(
         alice("login", "alice", check=False, SEALBOX_PASSWORD="wrong"),
-        Exit.AUTH, exits.WRONG_CREDENTIALS,
+        _row("wrong username or password"), exits.WRONG_CREDENTIALS,
     )  # fmt: skip
     other_device = Cli(server, tmp_path / "alice-laptop")
     other_device("login", "alice")
     alice("sessions", "revoke", "--others")
-    expect(other_device("ls", check=False), Exit.AUTH, exits.SESSION_ENDED)
-    expect(alice("--server", NOWHERE, "login", "alice", check=False), Exit.UNAVAILABLE,
+    expect(other_device("ls", check=False), _row("ended elsewhere"), exits.SESSION_ENDED)
+    expect(alice("--server", NOWHERE, "login", "alice", check=False), _row("cannot be reached"),
            "cannot reach the server")  # fmt: skip
     alice("contacts", "invite", "bob")
     bob("contacts", "accept", "alice")
     alice("share", "/team", "bob", "--read")
-    for command in (["put", str(_file(tmp_path, "b.txt")), "team"], ["rm", "team/x"]):
-        expect(bob("shared", *command, check=False), Exit.DENIED, "team is shared with you "
+    for command in (["put", str(_file(tmp_path, "e.txt")), "team"], ["rm", "team/b.txt"]):
+        expect(bob("shared", *command, check=False), _row("read-only"), "team is shared with you "
                "read-only")  # fmt: skip
-    expect(_interrupted(alice), Exit.INTERRUPTED, exits.INTERRUPTED)
+    expect(_interrupted(alice), _row("Ctrl-C"), exits.INTERRUPTED)
     admin(server, "operators", "add", "olga")
     case = httpx.post(f"{server.url}{routes.NOTICES}", json=notice(url), timeout=30).json()
     admin(server, "cases", "act", "--operator", "olga", "--", case["notice_id"])
-    expect(_anon(nobody, "get", url, str(tmp_path / "got.txt")), Exit.REMOVED,
+    expect(_anon(nobody, "get", url, str(tmp_path / "got.txt")), _row("the operator removed it"),
            "this link was removed by the operator after a copyright notice (decision ")  # fmt: skip
     _throttle(server)  # last: from here on, every login from this address is refused a while
     throttled = alice("login", "alice", check=False)
-    expect(throttled, Exit.THROTTLED, "too many attempts: wait ")
+    expect(throttled, _row("too many failed logins"), "too many attempts: wait ")
     assert "seconds, then try again" in throttled.stderr
-    # Exit 3 (integrity) is triggered by the test above and throughout tests/hostile.
+    assert seen.isdisjoint(ELSEWHERE)
+    missing = [row.situation for row in OUTCOMES if row not in seen and row not in ELSEWHERE]
+    assert missing == [], "rows of the table no test triggers"
     every = {code for name, code in vars(Exit).items() if name.isupper()}
-    assert seen | {Exit.INTEGRITY} == {row.code for row in OUTCOMES} == every
+    assert {row.code for row in OUTCOMES} == every
 
 
 def _file(tmp_path: Path, name: str) -> Path:

@@ -7,14 +7,16 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import signal
 import struct
 import subprocess
 import termios
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import EMBEDDED, Cli
+from tests.cli.conftest import EMBEDDED, Cli, metric
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")
 
@@ -65,5 +67,36 @@ def test_many_files_draw_a_few_rows_and_leave_a_summary(alice: Cli, tmp_path: Pa
 
     status, drawn = on_a_terminal(alice, "get", "/many/big.bin", str(tmp_path / "big.out"))
     assert status == 0, drawn
-    last = [line.strip() for line in ANSI.sub("\n", drawn).splitlines() if line.strip()][-1]
+    text = ANSI.sub("\n", drawn)
+    last = [line.strip() for line in text.splitlines() if line.strip()][-1]
     assert last.startswith("download: 1 file, 9.0 MiB in "), last
+    # The total is known from the sealed metadata: the bar ends "9.0/9.0 MiB", never "9.0/? MiB".
+    assert "/?" not in text and "9.0/9.0 MiB" in text, text
+
+
+@pytest.mark.parametrize("stack", [EMBEDDED])
+def test_a_resumed_put_rates_only_what_this_run_sent(alice: Cli, tmp_path: Path) -> None:
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(48 * 1024 * 1024))
+    process = alice.popen("put", str(big), "/big.bin")
+    deadline = time.monotonic() + 300
+    while metric(alice.server, "sealbox_chunks_received") < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    status, drawn = on_a_terminal(alice, "put", str(big), "/big.bin")
+    assert status == 0, drawn
+    last = [line.strip() for line in ANSI.sub("\n", drawn).splitlines() if line.strip()][-1]
+    found = re.fullmatch(
+        r"upload: 1 file, 48\.0 MiB in ([\d.]+) s \(([\d.]+) (\w+)/s\), "
+        r"([\d.]+) MiB of it moved by an earlier run",
+        last,
+    )
+    assert found, last
+    seconds, rate, unit, resumed = found.groups()
+    assert float(resumed) >= 4.0  # at least the chunks the first run had sent
+    # Before: the resumed megabytes counted as moved in no time at all ("1.0 TB/s").
+    per_second = float(rate) * {"B": 1, "KiB": 1 / 1024, "MiB": 1, "GiB": 1024}[unit]
+    if unit == "B":
+        per_second /= 1024 * 1024
+    assert per_second <= (48.0 - float(resumed)) / float(seconds) * 1.1 + 0.1, last

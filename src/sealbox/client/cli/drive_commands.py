@@ -12,7 +12,13 @@ from typing import Annotated, Any
 
 import typer
 
-from sealbox.client.cli import drop_commands, link_commands, transfer_flags, version_commands
+from sealbox.client.cli import (
+    drop_commands,
+    link_commands,
+    transfer_flags,
+    tree_shapes,
+    version_commands,
+)
 from sealbox.client.cli.context import (
     confirm_or_stop,
     done,
@@ -53,7 +59,7 @@ from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.drops import is_drop_link
 from sealbox.client.sdk.links import is_link
 from sealbox.client.sdk.local_tree import Links, local_total
-from sealbox.client.sdk.tree import Node, join_path, split_path
+from sealbox.client.sdk.tree import Folder, Node, join_path, split_path
 from sealbox.client.sdk.walks import Withheld
 from sealbox.crypto.layout import b64url
 from sealbox.crypto.tree import FileMetadata
@@ -108,7 +114,8 @@ def ls(
     json_out: Json = False,
 ) -> None:
     """List a folder, or what a link opens (no account needed for links). Names, sizes and dates
-    come from authenticated metadata only."""
+    come from authenticated metadata only. The owner of a drop link lists the files waiting in
+    it; nobody else can list anything through a drop link."""
     opts = options(ctx)
     withheld: Withheld = []
 
@@ -139,6 +146,9 @@ def ls(
             for c in sorted(folder.children, key=lambda n: (n.name, folder.label(n)))
         ]
 
+    if is_drop_link(path):
+        drop_commands.ls_drop(opts, path, long, json_out)
+        return
     if is_link(path):
         rows = link_commands.ls_link(opts, path, recursive, withheld)
     else:
@@ -150,51 +160,34 @@ def ls(
     exit_if_withheld(withheld)
 
 
-def tree(ctx: typer.Context, path: RemotePath = "/", json_out: Json = False) -> None:
-    """Show a folder and everything below it as a tree."""
+def tree(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(help="Remote folder, or a folder link URL.")] = "/",
+    json_out: Json = False,
+) -> None:
+    """Show a folder and everything below it as a tree, or a link's (no account needed)."""
     opts = options(ctx)
     withheld: Withheld = []
 
     async def work(drive: Drive) -> dict[str, Any]:
         top = await drive.folder_at(path)
-        shape: dict[str, Any] = {"name": path, "type": "folder", "children": []}
-        # Each listing's place in the shape, by the listing object (names may repeat).
-        shapes = {id(top): shape}
         base = "" if path.rstrip("/") == "" else join_path(split_path(path))
-        async for step in walks.walk_tree(drive, top, base, withheld):
-            if step.opened is None:
-                item = {"name": step.node.name, "type": "file", "size": step.node.size}
-            else:
-                item = {"name": step.node.name, "type": "folder", "children": []}
-                shapes[id(step.opened)] = item
-            labelled(item, drive, step.parent, step.node)
-            shapes[id(step.parent)]["children"].append(item)
-        return shape
 
-    shape = run(lambda: with_drive(opts, work))
+        def mark(item: dict[str, Any], parent: Folder, node: Node) -> dict[str, Any]:
+            return labelled(item, drive, parent, node)
+
+        return await tree_shapes.shape_of(drive, top, path, base, withheld, mark)
+
+    link_commands.refuse_drop_link(path)
+    if is_link(path):
+        shape = link_commands.tree_link(opts, path, withheld)
+    else:
+        shape = run(lambda: with_drive(opts, work))
     if json_out:
         emit_json(shape)
     else:
-        typer.echo(terminal_safe(path))
-        _draw(shape)
+        tree_shapes.draw(shape)
     exit_if_withheld(withheld)
-
-
-def _draw(shape: dict[str, Any]) -> None:
-    """Print a tree shape with box-drawing lines, from an explicit stack (no recursion)."""
-    stack: list[tuple[dict[str, Any], str, bool]] = []
-
-    def push(children: list[dict[str, Any]], indent: str) -> None:
-        for i in reversed(range(len(children))):
-            stack.append((children[i], indent, i == len(children) - 1))
-
-    push(shape["children"], "")
-    while stack:
-        child, indent, last = stack.pop()
-        shown = terminal_safe(child.get("label", child["name"])) + duplicate_mark(child)
-        typer.echo(f"{indent}{'└── ' if last else '├── '}{shown}")
-        if child["type"] == "folder":
-            push(child["children"], indent + ("    " if last else "│   "))
 
 
 def mkdir(
@@ -247,6 +240,7 @@ def put(
         fail("put needs at least one LOCAL path and a REMOTE path", Exit.USAGE)
     sources, remote = [Path(p) for p in paths[:-1]], paths[-1]
     flags = Flags(checksum, dry_run, exclude, include, exclude_from, bwlimit)
+    link_commands.refuse_upload_to_link(remote)
     if is_drop_link(remote):
         flags.refuse_any("put to a drop link")
         drop_commands.put_to_drop(opts, sources, remote)
@@ -306,6 +300,7 @@ def get(
     transfer = flags.options()
     if version is not None or is_link(paths[0]):
         flags.refuse_any("get --version" if version is not None else "get LINK")
+    link_commands.refuse_drop_link(paths[0])
     if version is not None and len(paths) == 2 and not is_link(paths[0]):
         version_commands.get_version(opts, paths[:1], Path(paths[1]), version, False)
         return
@@ -338,10 +333,19 @@ def get(
     transfer_flags.note_unchanged(opts, tally, json_out)
 
 
-def cat(ctx: typer.Context, path: RemotePath) -> None:
-    """Write a file to standard output, each chunk only after it verified."""
+def cat(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(help="Remote file, or a file link URL.")],
+) -> None:
+    """Write a file, or a file link's, to standard output (no account needed for links).
+
+    Each chunk is written only after it verified."""
     opts = options(ctx)
     out = sys.stdout.buffer
+    link_commands.refuse_drop_link(path)
+    if is_link(path):
+        link_commands.cat_link(opts, path)
+        return
 
     async def work(drive: Drive) -> None:
         async for piece in files.stream_file(drive, path):

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from sealbox.client.cli import exits
 from sealbox.client.cli.context import (
     Options,
     done,
@@ -207,12 +208,56 @@ def put_to_drop(opts: Options, sources: list[Path], url: str) -> None:
         state = opts.state()
         try:
             async with http_client(address.server, opts.timeout) as http:
-                with progress_reporter(opts, None, "upload") as report:
+                # The total up front: the bar never waits for a file to start (drops say none).
+                total = sum(p.stat().st_size for p in sources if p.is_file())
+                with progress_reporter(opts, total, "upload") as report:
                     return await drops.drop_files(
-                        http, state, address, sources, progress=report.advance
-                    )
+                        http, state, address, sources, progress=report.advance,
+                        resumed=report.resumed,
+                    )  # fmt: skip
         finally:
             state.close()
 
     count = run(work)
     note(opts, f"{count} file(s) delivered. The recipient sees them after accepting.")
+
+
+def ls_drop(opts: Options, url: str, long: bool, json_out: bool) -> None:
+    """`ls` of a drop link. Its owner sees the files waiting in it (names from anonymous
+    senders, unchecked); for anyone else it opens nothing to read, which is said before any
+    request (a visitor may have no account at all)."""
+    try:
+        address = drops.parse_drop_link(url)
+    except ValueError as exc:
+        fail(str(exc), Exit.USAGE)
+    state = opts.state()
+    try:
+        logged_in = state.load_session() is not None
+        here = logged_in and opts.server_url(state) == address.server.rstrip("/")
+    finally:
+        state.close()
+    if not here:
+        fail(exits.DROP_LINK_ONLY_UPLOADS, Exit.USAGE)
+
+    async def work(drive: Drive) -> drops.OwnedDrop | None:
+        owned = await drops.list_drops(drive)
+        return next((d for d in owned if d.view.drop_id == address.drop_id), None)
+
+    mine = run(lambda: with_drive(opts, work))
+    if mine is None:  # someone else's drop link
+        fail(exits.DROP_LINK_ONLY_UPLOADS, Exit.USAGE)
+    rows = [_pending_row(p) for p in mine.pending]
+    if json_out:
+        emit_json(rows)
+        return
+    for row in rows:
+        name = f"{row['content_id']}  ({drops.DAMAGED})" if row["damaged"] else row["name"]
+        shown = terminal_safe(name)
+        if long:
+            size = "?" if row["damaged"] else human_size(row["size"])
+            typer.echo(f"- {size:>10}  {row['content_id']}  {shown} (anonymous)")
+        else:
+            typer.echo(shown)
+    accept = f"sealbox request accept {b64url(mine.view.drop_id)}"
+    note(opts, f"{len(rows)} file(s) waiting in your drop link into {mine.folder_path}: "
+               f"`{accept}` adds them there.")  # fmt: skip

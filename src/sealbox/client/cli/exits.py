@@ -64,6 +64,17 @@ def removed(template: str, reason: str | None, decision: str | None) -> str:
     )
 
 
+DROP_LINK_ONLY_UPLOADS = (
+    "this is a drop link: it only accepts uploads (`sealbox put FILE... LINK`), nothing can be "
+    "listed or read through it. Its owner sees the files sent through it with `sealbox ls LINK` "
+    "(or `sealbox request ls`), and in its folder once accepted"
+)
+LINK_ONLY_DOWNLOADS = (
+    "this is a link for downloading (`sealbox get LINK`): nothing can be uploaded through it. "
+    "To receive files, the owner of a folder makes a drop link (`sealbox request create`)"
+)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """One row of the table: what happened, what is printed (after ``sealbox: ``), the code."""
@@ -87,6 +98,9 @@ OUTCOMES = (
     Outcome(Exit.USAGE, "wrong arguments, or no password source", "what is missing"),
     Outcome(Exit.USAGE, "a link whose key part (after #) is damaged or cut short, or does not "
             "open the link: a mistyped link, not tampering", WRONG_LINK),
+    Outcome(Exit.USAGE, "a drop link given to `ls`, `tree`, `cat`, `get` or `import` (only its "
+            "owner can `ls` it: the files waiting in it), or a download link given to `put`",
+            "this is a drop link: it only accepts uploads …; this is a link for downloading …"),
     Outcome(Exit.INTEGRITY, "**the server returned data that does not verify** (tampering, "
             "rollback, withheld items); nothing unverified was written; in a `get` of many "
             "files, the others were still written", TAMPERED + ": …"),

@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from sealbox.client.cli import exits
+from sealbox.client.cli import exits, tree_shapes
 from sealbox.client.cli.context import (
     Options,
     done,
@@ -38,6 +38,7 @@ from sealbox.client.cli.output import Json, emit_json, terminal_safe
 from sealbox.client.cli.progress import progress_reporter
 from sealbox.client.sdk import destinations, files, links, walks
 from sealbox.client.sdk.drive import Drive
+from sealbox.client.sdk.drops import is_drop_link
 from sealbox.client.sdk.errors import WrongLink
 from sealbox.client.sdk.tree import Node
 from sealbox.client.sdk.walks import Withheld
@@ -185,6 +186,7 @@ def import_(
 ) -> None:
     """Copy a linked file or folder into your drive without downloading or uploading it."""
     opts = options(ctx)
+    refuse_drop_link(link)
     address, key = _unlock(opts, link)
 
     async def work(drive: Drive) -> str:
@@ -198,7 +200,20 @@ def import_(
     done(opts, json_out, f"imported to {imported}", imported=imported)
 
 
-# Visiting a link: used by `get` and `ls` when their argument is a link URL.
+# Visiting a link: used by `get`, `ls`, `tree` and `cat` when their argument is a link URL.
+
+
+def refuse_drop_link(text: str) -> None:
+    """A drop link only takes uploads: a command that reads says so (exit 2) before any request,
+    rather than taking the URL for a remote path. Its owner lists it with `ls` (drop_commands)."""
+    if is_drop_link(text):
+        fail(exits.DROP_LINK_ONLY_UPLOADS, Exit.USAGE)
+
+
+def refuse_upload_to_link(text: str) -> None:
+    """A (download) link as the target of `put`: nothing can be sent through it; say so."""
+    if links.is_link(text):
+        fail(exits.LINK_ONLY_DOWNLOADS, Exit.USAGE)
 
 
 def _unlock(opts: Options, url: str) -> tuple[links.LinkAddress, LinkKey]:
@@ -273,6 +288,19 @@ def get_link(opts: Options, url: str, local: Path | None) -> None:
     run(lambda: _visit(opts, address, key, work), local=local)
 
 
+def cat_link(opts: Options, url: str) -> None:
+    """`cat` of a link: the linked file on standard output, as `get LINK -`."""
+    address, key = _unlock(opts, url)
+
+    async def work(visitor: links.OpenedLink) -> None:
+        if visitor.is_folder:
+            fail("the link opens a folder: `sealbox ls LINK` lists it and `sealbox get LINK "
+                 "DIR` downloads it", Exit.USAGE)  # fmt: skip
+        await _to_stdout(visitor)
+
+    run(lambda: _visit(opts, address, key, work))
+
+
 async def _to_stdout(visitor: links.OpenedLink) -> None:
     if visitor.is_folder:
         fail("the link opens a folder, which cannot be written to standard output: give a "
@@ -304,6 +332,22 @@ def ls_link(opts: Options, url: str, recursive: bool, withheld: Withheld) -> lis
             | ({"label": root.label(c)} if len(root.named(c.name)) > 1 else {})
             for c in sorted(root.children, key=lambda n: (n.name, root.label(n)))
         ]
+
+    return run(lambda: _visit(opts, address, key, work))
+
+
+def tree_link(opts: Options, url: str, withheld: Withheld) -> dict[str, Any]:
+    """`tree` of a link: the linked folder and everything below it (a file link: the file)."""
+    address, key = _unlock(opts, url)
+
+    async def work(visitor: links.OpenedLink) -> dict[str, Any]:
+        if not visitor.is_folder:
+            _, metadata = visitor.file()
+            return {"name": metadata.name, "type": "file", "size": metadata.size}
+        root = await visitor.root()
+        return await tree_shapes.shape_of(
+            visitor, root, visitor.name, "", withheld, tree_shapes.label_only
+        )
 
     return run(lambda: _visit(opts, address, key, work))
 

@@ -273,8 +273,10 @@ async def drop_files(
     paths: list[Path],
     rng: RandomSource = system_random,
     progress: transfers.Progress = lambda _: None,
+    resumed: transfers.Progress | None = None,
 ) -> int:
-    """Upload local files through a drop link; returns how many were delivered."""
+    """Upload local files through a drop link; returns how many were delivered. ``progress`` and
+    ``resumed`` are as for transfers.upload."""
     for path in paths:
         if not path.is_file():
             raise NotFoundError(f"not a file: {path}")
@@ -282,7 +284,7 @@ async def drop_files(
     scope = f"{address.server}:drop:{b64url(address.drop_id)}"
     for path in paths:
         sealed = await transfers.upload(
-            api, state, scope, path, path.name, rng=rng, progress=progress
+            api, state, scope, path, path.name, rng=rng, progress=progress, resumed=resumed
         )
         dropped = seal_drop_upload(
             address.public_key, address.drop_id, sealed.file_key, sealed.metadata, rng

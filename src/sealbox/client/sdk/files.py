@@ -58,6 +58,9 @@ class Reporter:
     skipped: Notice = lambda path, why: None
     # A file left alone since it is the same on both sides (comparison.py): its path.
     unchanged: Callable[[str], None] = lambda path: None
+    # Bytes an earlier, interrupted run already moved (resumed chunks): done, but not moved by
+    # this run, so not part of its rate. None: they go to ``advance`` like the others.
+    resumed: Callable[[int], None] | None = None
 
     def failures(self) -> Failures:
         return Failures(self.failed, self.skipped)
@@ -280,7 +283,7 @@ async def _put_files(
         report.start_file(name, size)
         sealed = await transfers.upload(
             drive.api, session.state, scope, path, name, progress=report.advance,
-            rng=drive.rng,
+            rng=drive.rng, resumed=report.resumed,
         )  # fmt: skip
         folder = await batch.flush()
         batch.folder = await _commit_uploaded(drive, folder, sealed)
@@ -428,8 +431,9 @@ async def get_file(
 ) -> None:
     report.start_file(metadata.name, metadata.size)
     await transfers.download(
-        reader.api, reader.state, reader.scope, key, metadata, dest, progress=report.advance
-    )
+        reader.api, reader.state, reader.scope, key, metadata, dest, progress=report.advance,
+        resumed=report.resumed,
+    )  # fmt: skip
     report.finish_file(metadata.name)
 
 

@@ -117,16 +117,20 @@ async def upload(
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = _ignore,
     rng: RandomSource = system_random,
+    resumed: Progress | None = None,
 ) -> Sealed:
     """Upload a file's content in chunks, resuming a journaled earlier attempt when that cannot
-    seal any chunk twice (upload_journal.py); otherwise starting over under a new key."""
+    seal any chunk twice (upload_journal.py); otherwise starting over under a new key. The bytes
+    of chunks an earlier attempt sent are told to ``resumed`` (to ``progress`` without it)."""
     stat = path.stat()
     key = upload_key(scope, path, stat)
     for _ in range(2):
         earlier = UploadJournal.load(state, key)
         journal = earlier or UploadJournal.begin(state, key, rng)
         try:
-            return await _upload_once(api, journal, path, name, stat, concurrency, progress, rng)
+            return await _upload_once(
+                api, journal, path, name, stat, concurrency, (progress, resumed or progress), rng
+            )
         except StartOver:
             journal.drop()
             with contextlib.suppress(SealboxError):
@@ -164,9 +168,10 @@ async def _upload_once(
     name: str,
     stat: os.stat_result,
     concurrency: int,
-    progress: Progress,
+    told: tuple[Progress, Progress],
     rng: RandomSource,
 ) -> Sealed:
+    progress, resumed = told  # bytes sent now; bytes an earlier attempt sent
     size = stat.st_size
     encryptor = journal.encryptor(rng)
     content_id, chunk_size = journal.content_id, encryptor.chunk_size
@@ -184,7 +189,7 @@ async def _upload_once(
     journal.check_resumable(present)
     for index in present:
         journal.acknowledged(index)
-        progress(min(chunk_size, size - index * chunk_size))
+        resumed(min(chunk_size, size - index * chunk_size))
     # Shared by the workers, each taking the next chunk: nothing is listed per chunk up front.
     missing = (index for index in range(count) if index not in present)
     fd = os.open(path, os.O_RDONLY)
@@ -395,8 +400,10 @@ async def download(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = _ignore,
+    resumed: Progress | None = None,
 ) -> None:
-    """Download, verify and write one file. Nothing appears at ``dest`` unless every chunk
+    """Download, verify and write one file (the bytes of chunks an earlier attempt wrote are told
+    to ``resumed``, to ``progress`` without it). Nothing appears at ``dest`` unless every chunk
     verified; on tampering the partial file is deleted, on other failures kept for a rerun.
 
     ``concurrency`` workers each stream one ranged request at a time covering a span of chunks,
@@ -419,7 +426,7 @@ async def download(
     try:
         writer = _ChunkWriter(partial.path, partial.fd)
         for index in partial.done:
-            progress(decryptor.chunk_plaintext_size(index))
+            (resumed or progress)(decryptor.chunk_plaintext_size(index))
         await _fetch(api, content_id, decryptor, partial, writer, concurrency, progress)
         set_mtime(partial.fd, metadata.mtime)
         os.fsync(partial.fd)
