@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Benchmark: a folder of 100,000 entries listed and verified by the SDK, and `sealbox ls` of it
+(issue 20, item 5; targets: SDK under 1 s, `sealbox ls` under 1.5 s, every check kept).
+
+    .venv/bin/python bench/wide_listing.py [--children 100000] [--runs 5] [--profile]
+
+Builds the folder through the SDK in transactions of 5,000 files (copies of one small file, so
+no content moves; the build is not timed), then measures, each run:
+
+- SDK: ``Drive.folder`` in this process (fetch, manifest signature and freshness, each record's
+  hash against the manifest, parse, metadata opening, names): wall time, this process's CPU time
+  and the server's CPU time over the same interval, and the verification alone (``verify_listing``
+  on the fetched listing);
+- CLI: ``sealbox ls /wide`` as a real process with standard output to a pipe that is drained
+  (not a terminal): wall time, the process's CPU time (user + system) and the server's.
+
+On a shared machine wall time follows the load; CPU seconds do not, and on an idle machine with
+two cores the wall time is about client CPU + server CPU (the two run one after the other, the
+server first), which is the "idle estimate" column. ``--profile`` prints cProfile's top
+functions of one verification. Nothing here is asserted by the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import os
+import pstats
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from suite import Stack, proc_cpu
+
+from sealbox.client.sdk import Change, Drive, account
+from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.state import LocalState
+from sealbox.client.sdk.transfers import seal_small
+from sealbox.client.sdk.tree import Folder, verify_listing
+
+BATCH = 5000
+
+
+async def build(drive: Drive, directory: Path, count: int) -> Folder:
+    await drive.mkdir("/wide")
+    folder = await drive.folder_at("/wide")
+    sample = directory / "sample.txt"
+    sample.write_bytes(b"x" * 100)
+    sealed = seal_small(sample, "sample.txt")
+    change = Change()
+    drive.add_file(change, folder, sealed.metadata, sealed.file_key, inline=sealed.inline)
+    folder = (await drive.commit(change))[folder.folder_id]
+    made = 1
+    while made < count:
+        change = Change()
+        for _ in range(min(BATCH, count - made)):
+            meta = replace(sealed.metadata, name=f"file{made:06}.txt")
+            drive.add_file(change, folder, meta, sealed.file_key)
+            made += 1
+        folder = (await drive.commit(change))[folder.folder_id]
+    return folder
+
+
+def run_ls(stack: Stack, *args: str) -> tuple[float, float, float, int]:
+    """``sealbox ls`` as a real process, its output drained from a pipe: (wall, client CPU,
+    server CPU, output lines)."""
+    server_cpu = proc_cpu(stack.server_pid)
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sealbox", "ls", *args],
+        env=stack.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    lines = sum(chunk.count(b"\n") for chunk in iter(lambda: process.stdout.read(1 << 16), b""))
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"sealbox ls {' '.join(args)} failed")
+    cpu = usage.ru_utime + usage.ru_stime
+    return elapsed, cpu, proc_cpu(stack.server_pid) - server_cpu, lines
+
+
+async def sdk_runs(
+    stack: Stack, directory: Path, count: int, runs: int, profile: bool
+) -> dict[str, list[float]]:
+    figures: dict[str, list[float]] = {k: [] for k in ("wall", "cpu", "server", "verify")}
+    async with httpx.AsyncClient(base_url=stack.server.url, timeout=600) as http:
+        drive = Drive(await account.resume(Api(http), LocalState(stack.home)))
+        started = time.monotonic()
+        folder = await build(drive, directory, count)
+        print(f"built {count:,} entries in {time.monotonic() - started:.0f} s", file=sys.stderr)
+        writers = drive.session.writers
+        for _ in range(runs):
+            server_cpu = proc_cpu(stack.server_pid)
+            start, cpu = time.perf_counter(), time.process_time()
+            listed = await drive.folder(folder.folder_id, folder.key)
+            figures["wall"].append(time.perf_counter() - start)
+            figures["cpu"].append(time.process_time() - cpu)
+            figures["server"].append(proc_cpu(stack.server_pid) - server_cpu)
+            assert len(listed.children) == count, len(listed.children)
+            listing = await drive.api.folder(folder.folder_id)
+            cpu = time.process_time()
+            verify_listing(listing, folder.folder_id, folder.key, writers, None)
+            figures["verify"].append(time.process_time() - cpu)
+        if profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            verify_listing(listing, folder.folder_id, folder.key, writers, None)
+            profiler.disable()
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+            print(out.getvalue(), file=sys.stderr)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--children", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--profile", action="store_true", help="cProfile one verification")
+    args = parser.parse_args()
+    load = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="sealbox-bench-") as tmp:
+        directory = Path(tmp)
+        stack = Stack(directory)
+        try:
+            stack.cli("signup", "bench", SEALBOX_KDF_OPSLIMIT="2", SEALBOX_KDF_MEMLIMIT_MIB="64")
+            sdk = asyncio.run(sdk_runs(stack, directory, args.children, args.runs, args.profile))
+            cli = [run_ls(stack, "/wide") for _ in range(args.runs)]
+        finally:
+            stack.stop()
+    assert all(lines == args.children for *_, lines in cli), [c[3] for c in cli]
+    med = statistics.median
+    rows = [
+        ("SDK list + verify (`Drive.folder`)", med(sdk["wall"]), med(sdk["cpu"]),
+         med(sdk["server"])),
+        ("`sealbox ls` (real process, output to a pipe)", med([c[0] for c in cli]),
+         med([c[1] for c in cli]), med([c[2] for c in cli])),
+    ]  # fmt: skip
+    print(f"\n{args.children:,} entries, median of {args.runs} runs; load average before: "
+          f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}, after: "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)\n")  # fmt: skip
+    print("| case | wall (under load) | client CPU | server CPU | idle estimate (CPU sum) |")
+    print("|---|---:|---:|---:|---:|")
+    for case, wall, cpu, server in rows:
+        print(f"| {case} | {wall:.2f} s | {cpu:.2f} s | {server:.2f} s | {cpu + server:.2f} s |")
+    print(f"\nverification alone (`verify_listing`, CPU): {med(sdk['verify']):.2f} s "
+          f"({med(sdk['verify']) / args.children * 1e6:.1f} µs per entry)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
