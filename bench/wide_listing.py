@@ -28,6 +28,7 @@ import cProfile
 import io
 import os
 import pstats
+import signal
 import statistics
 import subprocess
 import sys
@@ -69,6 +70,16 @@ async def build(drive: Drive, directory: Path, count: int) -> Folder:
             made += 1
         folder = (await drive.commit(change))[folder.folder_id]
     return folder
+
+
+def py_spy(
+    target: list[str], out: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "py-spy"), "record", "-r", "200", "-f", "raw",
+         "-o", str(out), "--nonblocking", *target],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
 
 
 def run_ls(stack: Stack, *args: str) -> tuple[float, float, float, int]:
@@ -128,6 +139,8 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", action="store_true", help="cProfile one verification")
+    parser.add_argument("--spy", type=Path, default=None,
+                        help="write py-spy raw profiles of the server and of `sealbox ls` here")  # fmt: skip
     args = parser.parse_args()
     load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="sealbox-bench-") as tmp:
@@ -135,8 +148,17 @@ def main() -> None:
         stack = Stack(directory)
         try:
             stack.cli("signup", "bench", SEALBOX_KDF_OPSLIMIT="2", SEALBOX_KDF_MEMLIMIT_MIB="64")
+            spy = None
+            if args.spy:
+                args.spy.mkdir(parents=True, exist_ok=True)
+                spy = py_spy(["-p", str(stack.server_pid)], args.spy / "server.txt")
             sdk = asyncio.run(sdk_runs(stack, directory, args.children, args.runs, args.profile))
             cli = [run_ls(stack, "/wide") for _ in range(args.runs)]
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+                spy.wait()
+                ls = [sys.executable, "-m", "sealbox", "ls", "/wide"]
+                py_spy(["--", *ls], args.spy / "ls.txt", stack.env).wait()
         finally:
             stack.stop()
     assert all(lines == args.children for *_, lines in cli), [c[3] for c in cli]

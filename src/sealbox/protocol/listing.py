@@ -7,8 +7,10 @@ since a client must not act on a listing it could only half read.
 
 from __future__ import annotations
 
+import gc
 import struct
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 MAGIC = b"SBL1"
@@ -37,7 +39,31 @@ class BinaryListing:
     children: list[ListedChild]
 
 
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a large listing is read or checked.
+
+    Reading a listing makes a few objects per child and none of them form cycles, but each few
+    hundred new objects set the collector off, and its older generations walk every live object
+    again: about a third of the time of a 100,000-entry listing. Nothing is left uncollected:
+    the collector runs as before once the block ends.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def parse_listing(data: bytes) -> BinaryListing:
+    with collection_paused():
+        return _parse_listing(data)
+
+
+def _parse_listing(data: bytes) -> BinaryListing:
     view = memoryview(data)
     try:
         magic, manifest_version, manifest_len = HEAD.unpack_from(view, 0)
