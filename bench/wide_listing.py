@@ -41,13 +41,12 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from suite import Stack, proc_cpu
-
 from sealbox.client.sdk import Change, Drive, account
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.transfers import seal_small
 from sealbox.client.sdk.tree import Folder, verify_listing
+from suite import Stack, proc_cpu
 
 BATCH = 5000
 
@@ -139,8 +138,9 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", action="store_true", help="cProfile one verification")
-    parser.add_argument("--spy", type=Path, default=None,
-                        help="write py-spy raw profiles of the server and of `sealbox ls` here")  # fmt: skip
+    parser.add_argument(
+        "--spy", type=Path, default=None, help="py-spy raw profiles of the server and of ls here"
+    )
     args = parser.parse_args()
     load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="sealbox-bench-") as tmp:
@@ -169,9 +169,11 @@ def main() -> None:
         ("`sealbox ls` (real process, output to a pipe)", med([c[0] for c in cli]),
          med([c[1] for c in cli]), med([c[2] for c in cli])),
     ]  # fmt: skip
-    print(f"\n{args.children:,} entries, median of {args.runs} runs; load average before: "
-          f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}, after: "
-          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)\n")  # fmt: skip
+    print(
+        f"\n{args.children:,} entries, median of {args.runs} runs; load average before: "
+        f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}, after: "
+        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)\n"
+    )
     print("| case | wall (under load) | client CPU | server CPU | idle estimate (CPU sum) |")
     print("|---|---:|---:|---:|---:|")
     for case, wall, cpu, server in rows:

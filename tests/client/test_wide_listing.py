@@ -178,3 +178,34 @@ def test_the_collector_is_left_as_it_was(enabled: bool, set_state: Callable[[], 
         assert gc.isenabled() == enabled
     finally:
         gc.enable()
+
+
+def test_labels_shortcut_agrees_with_the_full_rule() -> None:
+    """A name held by one child and without ``@`` labels itself; every other child still gets
+    the label the full rule gives, including ``NAME@REF`` names that select another child."""
+    from types import SimpleNamespace
+
+    from sealbox.client.sdk import duplicates
+    from sealbox.crypto.layout import b64url
+
+    ids = [os.urandom(16) for _ in range(6)]
+    ref = b64url(ids[0])
+    names = ["a", f"a@{ref[:4]}", "b", "b", f"c@{ref[:8]}", "d@x"]
+    nodes = [SimpleNamespace(node_id=i, name=n) for i, n in zip(ids, names, strict=True)]
+    by_name = duplicates.group(nodes)  # type: ignore[arg-type]
+    full = {n.node_id: duplicates._label(by_name, n.name, n) for n in nodes}  # type: ignore[arg-type]
+    assert duplicates.labels(by_name) == full  # type: ignore[arg-type]
+    # "a@REF" as a path also selects the child called "a", so it needs a longer label.
+    assert full[ids[1]] != names[1] and full[ids[0]] == "a"
+
+
+def test_rows_framed_as_the_children_they_announce(template: Wide) -> None:
+    from sealbox.protocol.listing import iter_framed
+
+    listing = template.listing()
+    rows = [(c.node_id, c.node_type, c.content_id, c.size, c.manifest_version, c.record)
+            for c in listing.children]  # fmt: skip
+    framed = b"".join(iter_framed(1, listing.manifest, COUNT, rows))
+    assert framed == encode_listing(listing)
+    with pytest.raises(ValueError, match="announced"):
+        b"".join(iter_framed(1, listing.manifest, COUNT + 1, rows))

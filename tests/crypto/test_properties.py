@@ -219,7 +219,7 @@ JSON_TEXT = st.one_of(
     st.text(alphabet=st.sampled_from('{}[]":,0123456789-.e aAz\\u/\x00\x1f\x7f\u2028\ud800'),
             max_size=40),
     st.dictionaries(st.text(max_size=4), st.integers() | st.text(max_size=4) | st.booleans()
-                    | st.none() | st.floats(), max_size=4).map(lambda v: canonical_json(v).decode()),
+                    | st.none() | st.floats(), max_size=4).map(lambda v: canonical_json(v).decode())
 )  # fmt: skip
 
 

@@ -186,14 +186,14 @@ _TO_URL = bytes.maketrans(b"+/", b"-_")
 _FROM_URL = bytes.maketrans(b"-_", b"+/")
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
-_SCAN = _DECODER.scan_once
+_SCAN: Any = _DECODER.scan_once  # type: ignore[attr-defined]  # set by JSONDecoder.__init__
 # The canonical encoder's C core, made once: JSONEncoder.encode makes a new one on every call.
 # Parsed JSON has no cycles, so the cycle check (``markers``) is left out.
-_REENCODE = (
-    json.encoder.c_make_encoder(
-        None, _CANONICAL.default, json.encoder.encode_basestring, None, ":", ",", True, False,
-        True,
-    )  # fmt: skip
-    if json.encoder.c_make_encoder is not None
+_C_MAKE_ENCODER: Any = json.encoder.c_make_encoder  # type: ignore[attr-defined]
+_REENCODE: Any = (
+    _C_MAKE_ENCODER(
+        None, _CANONICAL.default, json.encoder.encode_basestring, None, ":", ",", True, False, True
+    )
+    if _C_MAKE_ENCODER is not None
     else lambda value, _level: (_CANONICAL.encode(value),)
 )

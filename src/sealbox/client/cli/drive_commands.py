@@ -124,12 +124,15 @@ def ls(
                 for sub, parent, child in tree
             ]
         walks.note_withheld(folder, base, withheld)
-        return [
-            labelled(
-                _row(f"{base}/{folder.label(c)}", c) | {"author": drive.author(c)}, drive, folder, c
-            )
-            for c in sorted(folder.children, key=lambda n: (n.name, folder.label(n)))
-        ]
+        rows = []
+        # Who wrote each child is shown by -l and --json only (duplicates name theirs anyway).
+        authors = long or json_out
+        for c in sorted(folder.children, key=lambda n: (n.name, folder.label(n))):
+            row = _row(f"{base}/{folder.label(c)}", c)
+            if authors:
+                row["author"] = drive.author(c)
+            rows.append(labelled(row, drive, folder, c))
+        return rows
 
     if is_link(path):
         rows = link_commands.ls_link(opts, path, recursive, withheld)
