@@ -3,6 +3,7 @@
 (issue 20, item 5; targets: SDK under 1 s, `sealbox ls` under 1.5 s, every check kept).
 
     .venv/bin/python bench/wide_listing.py [--children 100000] [--runs 5] [--profile]
+    .venv/bin/python bench/wide_listing.py --offline [--children 100000]   # no server, no CLI
 
 Builds the folder through the SDK in transactions of 5,000 files (copies of one small file, so
 no content moves; the build is not timed), then measures, each run:
@@ -17,7 +18,9 @@ no content moves; the build is not timed), then measures, each run:
 On a shared machine wall time follows the load; CPU seconds do not, and on an idle machine with
 two cores the wall time is about client CPU + server CPU (the two run one after the other, the
 server first), which is the "idle estimate" column. ``--profile`` prints cProfile's top
-functions of one verification. Nothing here is asserted by the tests.
+functions of one verification. ``--offline`` builds the listing's bytes with the crypto functions
+and times only reading the framing and ``verify_listing`` in process: the client's part alone,
+quick enough to compare two commits in the same minutes. Nothing here is asserted by the tests.
 """
 
 from __future__ import annotations
@@ -46,6 +49,18 @@ from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.transfers import seal_small
 from sealbox.client.sdk.tree import Folder, verify_listing
+from sealbox.crypto import manifest as mf
+from sealbox.crypto.identity import IdentityKeys
+from sealbox.crypto.keys import FileKey, FolderKey
+from sealbox.crypto.tree import (
+    FileMetadata,
+    NodeType,
+    make_node_record,
+    record_hash,
+    seal_metadata,
+    wrap_node_key,
+)
+from sealbox.protocol.listing import BinaryListing, ListedChild, encode_listing, parse_listing
 from suite import Stack, proc_cpu
 
 BATCH = 5000
@@ -133,15 +148,49 @@ async def sdk_runs(
     return figures
 
 
+def offline(count: int, runs: int) -> None:
+    """Parse the framing and verify a listing of ``count`` files made here, ``runs`` times."""
+    owner, owner_id = IdentityKeys.generate(), os.urandom(16)
+    folder_id, key, content_id = os.urandom(16), FolderKey.generate(), os.urandom(16)
+    children, entries = [], []
+    for i, node_id in enumerate(sorted(os.urandom(16) for _ in range(count))):
+        meta = FileMetadata(f"file{i:06}.txt", 1_764_000_000_000, 100, "text/plain", content_id,
+                            bytes(32))  # fmt: skip
+        record = make_node_record(
+            owner, owner_id, node_id, folder_id, NodeType.FILE, 1,
+            wrap_node_key(key, FileKey.generate(), node_id, folder_id),
+            seal_metadata(key, meta, node_id, folder_id, 1),
+        )  # fmt: skip
+        children.append(ListedChild(node_id, "file", content_id, 200, 0, record))
+        entries.append(mf.ManifestEntry(node_id, NodeType.FILE, record_hash(record)))
+    manifest = mf.make_manifest(owner, owner_id, folder_id, 1, mf.NO_PREVIOUS, entries)
+    data = encode_listing(BinaryListing(1, manifest, children))
+    writers = {owner_id: owner.public.sign_public}
+    timings = []
+    for _ in range(runs):
+        cpu = time.process_time()
+        folder, _ = verify_listing(parse_listing(data), folder_id, key, writers, None)
+        timings.append(time.process_time() - cpu)
+        assert len(folder.children) == count
+    best, mid = min(timings), statistics.median(timings)
+    print(f"{count:,} entries, parse + verify in process, CPU: median {mid:.2f} s, best "
+          f"{best:.2f} s ({best / count * 1e6:.1f} µs per entry); load average "
+          f"{os.getloadavg()[0]:.1f}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--children", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--profile", action="store_true", help="cProfile one verification")
+    parser.add_argument("--offline", action="store_true", help="parse + verify only, no server")
     parser.add_argument(
         "--spy", type=Path, default=None, help="py-spy raw profiles of the server and of ls here"
     )
     args = parser.parse_args()
+    if args.offline:
+        offline(args.children, args.runs)
+        return
     load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="sealbox-bench-") as tmp:
         directory = Path(tmp)

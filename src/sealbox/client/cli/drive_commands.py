@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import sys
+from operator import itemgetter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -127,8 +128,11 @@ def ls(
         rows = []
         # Who wrote each child is shown by -l and --json only (duplicates name theirs anyway).
         authors = long or json_out
-        for c in sorted(folder.children, key=lambda n: (n.name, folder.label(n))):
-            row = _row(f"{base}/{folder.label(c)}", c)
+        # Each child's label looked up once, and sorted on (name, label) alone.
+        named = [(c.name, folder.label(c), c) for c in folder.children]
+        labelled_children = sorted(named, key=itemgetter(0, 1))
+        for _name, label, c in labelled_children:
+            row = _row(f"{base}/{label}", c)
             if authors:
                 row["author"] = drive.author(c)
             rows.append(labelled(row, drive, folder, c))
