@@ -49,9 +49,9 @@ from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.transfers import seal_small
 from sealbox.client.sdk.tree import Folder, verify_listing
-from sealbox.crypto import manifest as mf
 from sealbox.crypto.identity import IdentityKeys
 from sealbox.crypto.keys import FileKey, FolderKey
+from sealbox.crypto.manifest import NO_PREVIOUS, ManifestEntry, make_manifest
 from sealbox.crypto.tree import (
     FileMetadata,
     NodeType,
@@ -162,8 +162,8 @@ def offline(count: int, runs: int) -> None:
             seal_metadata(key, meta, node_id, folder_id, 1),
         )  # fmt: skip
         children.append(ListedChild(node_id, "file", content_id, 200, 0, record))
-        entries.append(mf.ManifestEntry(node_id, NodeType.FILE, record_hash(record)))
-    manifest = mf.make_manifest(owner, owner_id, folder_id, 1, mf.NO_PREVIOUS, entries)
+        entries.append(ManifestEntry(node_id, NodeType.FILE, record_hash(record)))
+    manifest = make_manifest(owner, owner_id, folder_id, 1, NO_PREVIOUS, entries)
     data = encode_listing(BinaryListing(1, manifest, children))
     writers = {owner_id: owner.public.sign_public}
     timings = []
