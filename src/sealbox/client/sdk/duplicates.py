@@ -90,7 +90,7 @@ def local_names(by_name: Mapping[str, list[Node]], me: bytes | None) -> dict[byt
     out: dict[bytes, str] = {}
     taken = set(by_name)
     for name, nodes in by_name.items():
-        if len(nodes) == 1 and SEPARATOR not in name:
+        if len(nodes) == 1:
             out[nodes[0].node_id] = name
             continue
         mine = [n for n in nodes if me is not None and n.record.writer_id == me]
