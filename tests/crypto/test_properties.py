@@ -215,6 +215,32 @@ def test_canonical_json_is_stable(value: dict[str, object]) -> None:
     assert parse_canonical_json(encoded) == value
 
 
+JSON_TEXT = st.one_of(
+    st.text(alphabet=st.sampled_from('{}[]":,0123456789-.e aAz\\u/\x00\x1f\x7f\u2028\ud800'),
+            max_size=40),
+    st.dictionaries(st.text(max_size=4), st.integers() | st.text(max_size=4) | st.booleans()
+                    | st.none() | st.floats(), max_size=4).map(lambda v: canonical_json(v).decode())
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=JSON_TEXT, cut=st.integers(min_value=0, max_value=40), extra=st.sampled_from(
+    ["", " ", "\n", ",", "}", '"', "\\", "\ud800", "\x80", "é", "{}", "0"]))  # fmt: skip
+def test_canonical_json_fast_path_agrees_with_the_checked_parser(
+    text: str, cut: int, extra: str
+) -> None:
+    """parse_canonical_json's shortcut through the C scanner and encoder accepts exactly the
+    texts the checked parser accepts, with the same value; the rest gets the checked refusal."""
+    from sealbox.crypto.layout import _parse_canonical_json_checked, parse_canonical_json
+
+    data = (text[:cut] + extra + text[cut:]).encode("utf-8", "surrogatepass")
+    for candidate in (data, text.encode("utf-8", "surrogatepass")):
+        fast = _parse_outcome(parse_canonical_json, candidate)
+        checked = _parse_outcome(_parse_canonical_json_checked, candidate)
+        assert fast == checked
+        assert type(fast) is type(checked)
+
+
 def _parse_outcome(parse: object, data: bytes) -> object:
     try:
         return parse(data)  # type: ignore[operator]

@@ -321,27 +321,20 @@ def open_metadata(
     node_type: NodeType,
     node_version: int,
 ) -> Metadata:
-    return _open_metadata(
-        _metadata_key(parent_key), sealed, node_id, parent_id, node_type, node_version
-    )
+    ad = _METADATA_PREFIX + _metadata_context(node_id, parent_id, node_type, node_version)
+    return _open_metadata(_metadata_key(parent_key), sealed, ad, node_type)
 
 
 _METADATA_PREFIX = prefix(ObjectType.METADATA)
 _SEALED_MIN = PREFIX_BYTES + _sodium.NONCE_BYTES + _sodium.TAG_BYTES
+# The metadata AD of a parsed record, in one call: prefix, node id, parent id, type, version.
+_METADATA_AD = struct.Struct(f"<{PREFIX_BYTES}s{ID_BYTES}s{ID_BYTES}sBQ")
 
 
-def _open_metadata(
-    metadata_key: bytes,
-    sealed: bytes,
-    node_id: bytes,
-    parent_id: bytes,
-    node_type: NodeType,
-    node_version: int,
-) -> Metadata:
+def _open_metadata(metadata_key: bytes, sealed: bytes, ad: bytes, node_type: NodeType) -> Metadata:
     if sealed[:PREFIX_BYTES] != _METADATA_PREFIX or len(sealed) < _SEALED_MIN:
         parse_sealed(sealed, ObjectType.METADATA)  # raises the error that names what is wrong
     nonce_end = PREFIX_BYTES + _sodium.NONCE_BYTES
-    ad = _METADATA_PREFIX + _metadata_context(node_id, parent_id, node_type, node_version)
     plaintext = _sodium.aead_decrypt(metadata_key, sealed[PREFIX_BYTES:nonce_end],
                                      sealed[nonce_end:], ad)  # fmt: skip
     return decode_metadata(bytes(plaintext), node_type)
@@ -357,14 +350,13 @@ class MetadataOpener:
         self._key = _metadata_key(parent_key)
 
     def open(self, record: NodeRecord) -> Metadata:
-        return _open_metadata(
-            self._key,
-            record.sealed_metadata,
-            record.node_id,
-            record.parent_id,
-            record.node_type,
+        # A parsed record's ids are 16 bytes and its version a u64, so this is the AD that
+        # open_metadata builds field by field.
+        ad = _METADATA_AD.pack(
+            _METADATA_PREFIX, record.node_id, record.parent_id, record.node_type,
             record.node_version,
-        )
+        )  # fmt: skip
+        return _open_metadata(self._key, record.sealed_metadata, ad, record.node_type)
 
 
 # Node records -------------------------------------------------------------------------------

@@ -9,8 +9,10 @@ there are some.
 
 from __future__ import annotations
 
+import gc
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 MAGIC = b"SBL1"
@@ -52,7 +54,31 @@ class BinaryListing:
     removed: tuple[RemovedChild, ...] = ()
 
 
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a large listing is read or checked.
+
+    Reading a listing makes a few objects per child and none of them form cycles, but each few
+    hundred new objects set the collector off, and its older generations walk every live object
+    again: about a third of the time of a 100,000-entry listing. Nothing is left uncollected:
+    the collector runs as before once the block ends.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def parse_listing(data: bytes) -> BinaryListing:
+    with collection_paused():
+        return _parse_listing(data)
+
+
+def _parse_listing(data: bytes) -> BinaryListing:
     view = memoryview(data)
     try:
         magic, manifest_version, manifest_len = HEAD.unpack_from(view, 0)
@@ -129,27 +155,51 @@ def iter_encoded(
 ) -> Iterator[bytes]:
     """The listing framing produced in pieces of about 2000 children, for a server that streams
     a large folder's listing without building it whole."""
+    rows = (
+        (c.node_id, c.node_type, c.content_id, c.size, c.manifest_version, c.record)
+        for c in children
+    )
+    return iter_framed(manifest_version, manifest, len(children), rows, removed)
+
+
+Row = tuple[bytes, str, bytes | None, int, int, bytes]
+"""A child as (node id, node type, content id, size, manifest version, record)."""
+
+
+def iter_framed(
+    manifest_version: int,
+    manifest: bytes,
+    count: int,
+    rows: Iterable[Row],
+    removed: Sequence[RemovedChild] = (),
+) -> Iterator[bytes]:
+    """:func:`iter_encoded` from plain rows, ``count`` of them: a server framing its database
+    rows makes no object per child."""
     yield HEAD.pack(MAGIC, manifest_version, len(manifest))
     yield manifest
-    yield COUNT.pack(len(children))
+    yield COUNT.pack(count)
     pack = CHILD.pack
     batch: list[bytes] = []
-    for child in children:
+    framed = 0
+    for node_id, node_type, content_id, size, version, record in rows:
         batch.append(
             pack(
-                child.node_id,
-                FOLDER if child.node_type == "folder" else FILE,
-                HAS_CONTENT if child.content_id is not None else 0,
-                child.content_id or NO_CONTENT,
-                child.size,
-                child.manifest_version,
-                len(child.record),
+                node_id,
+                FOLDER if node_type == "folder" else FILE,
+                HAS_CONTENT if content_id is not None else 0,
+                content_id or NO_CONTENT,
+                size,
+                version,
+                len(record),
             )
         )
-        batch.append(child.record)
+        batch.append(record)
+        framed += 1
         if len(batch) >= 4000:
             yield b"".join(batch)
             batch = []
+    if framed != count:
+        raise ValueError(f"{count} children announced, {framed} framed")
     if batch:
         yield b"".join(batch)
     if removed:

@@ -46,7 +46,7 @@ def _escape(ch: str) -> str:
 def labelled(row: dict[str, Any], reader: Tree, parent: Folder, node: Node) -> dict[str, Any]:
     """``row``, and for a child whose name another child shares (spec/metadata.md, "Duplicate
     names"): the label that opens it alone and who wrote it."""
-    if len(parent.named(node.name)) > 1:
+    if len(parent.by_name.get(node.name, ())) > 1:
         row |= {"duplicate": True, "label": parent.label(node), "author": reader.author(node)}
     return row
 

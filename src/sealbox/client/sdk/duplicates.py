@@ -57,6 +57,11 @@ def labels(by_name: Mapping[str, list[Node]]) -> dict[bytes, str]:
     with the shortest ``REF`` (8 characters or more) that does."""
     out: dict[bytes, str] = {}
     for name, nodes in by_name.items():
+        if len(nodes) == 1 and SEPARATOR not in name:
+            # A name no other child has, and not of the NAME@REF form: it names this child alone
+            # (what _label finds too, with more steps; most children of a large folder).
+            out[nodes[0].node_id] = name
+            continue
         for node in nodes:
             out[node.node_id] = _label(by_name, name, node)
     return out

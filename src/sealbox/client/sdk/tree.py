@@ -36,7 +36,7 @@ from sealbox.crypto.tree import (
     NodeType,
     parse_node_record,
 )
-from sealbox.protocol.listing import BinaryListing, RemovedChild
+from sealbox.protocol.listing import BinaryListing, RemovedChild, collection_paused
 
 
 @dataclass(frozen=True)
@@ -311,6 +311,17 @@ def verify_listing(
     """Check a listing: the manifest's signature by one of ``writers`` and its freshness against
     ``seen``, each record against the manifest, each name against the folder key. Returns the
     verified folder and the new high-water mark to remember."""
+    with collection_paused():
+        return _verify_listing(listing, folder_id, key, writers, seen)
+
+
+def _verify_listing(
+    listing: BinaryListing,
+    folder_id: bytes,
+    key: FolderKey,
+    writers: Mapping[bytes, bytes],
+    seen: mf.Seen | None,
+) -> tuple[Folder, mf.Seen]:
     manifest = mf.verify_manifest(listing.manifest, folder_id, writers)
     if listing.manifest_version != manifest.version:
         raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "listed and signed versions differ")

@@ -35,11 +35,13 @@ def binary_listing(
 ) -> Iterator[bytes]:
     """The compact listing framing (spec/http-api.md, "Binary listing"), produced in pieces by
     the protocol's encoder. Each child is unpacked in the order of ``ListedNode``'s fields."""
-    listed = [
-        listing.ListedChild(node_id, node_type, content_id, size or 0, version or 0, record or b"")
+    rows = (
+        (node_id, node_type, content_id, size or 0, version or 0, record or b"")
         for node_id, _parent, node_type, record, content_id, version, size in children
-    ]
-    return listing.iter_encoded(folder.manifest_version, folder.manifest, listed, removed)
+    )
+    return listing.iter_framed(
+        folder.manifest_version, folder.manifest, len(children), rows, removed
+    )
 
 
 @router.get(
