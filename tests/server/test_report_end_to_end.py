@@ -31,12 +31,15 @@ from sealbox.compliance.report.document import figures_of
 from sealbox.compliance.requests import Outcome
 from sealbox.crypto.errors import IntegrityError
 from sealbox.server.report_cli import report as admin_report
+from sealbox.server.settings import ComplianceSettings
 from sealbox.testing.http_api import Account, b64encode, ok
 from sealbox.tlog import NoteKey
-from tests.server.compliance_world import World, build, e, make_link, notice, url
+from tests.server.compliance_world import World, build, make_link, notice, url
 from tests.server.conftest import Server
 
 pytestmark = pytest.mark.anyio
+START = datetime(2027, 1, 4, 9, tzinfo=UTC).timestamp()
+END = datetime(2027, 7, 1, tzinfo=UTC).timestamp()
 DAY = 86400
 HOUR = 3600
 HOST = "http://sealbox.test"
@@ -46,6 +49,11 @@ COUNTER = {
 }  # fmt: skip
 
 
+@pytest.fixture
+def settings_extra() -> dict[str, object]:
+    return {"compliance": ComplianceSettings(canary_statement="No secret orders so far.")}
+
+
 class Half:
     """The six months, driven day by day: each day the census (and each week the canary)."""
 
@@ -53,11 +61,17 @@ class Half:
         self.server, self.world = server, world
         self.acted = 0  # copyright notices acted on
         self.notices = 0  # notices and abuse reports received
+        self.canaries = 0  # canaries appended in the half year
 
     async def days(self, n: int) -> None:
         for _ in range(n):
             self.server.clock.advance(DAY)
-            self.server.services.compliance.log_jobs.run()
+            self.jobs()
+
+    def jobs(self) -> None:
+        done = self.server.services.compliance.log_jobs.run()
+        if self.server.clock.now() < END:
+            self.canaries += done.count("canary")
 
     async def notify(self, links: list[bytes], scope: str, flagger: str | None = None) -> str:
         headers = {"Authorization": f"Flagger {flagger}"} if flagger else {}
@@ -103,7 +117,9 @@ async def drive_takedowns(half: Half, server: Server, world: World) -> None:
     await half.days(20)  # the business-day window passes before the restoration job runs
     restored = ok(await server.client.post("/v1/admin/restorations:run", headers=world.op))
     assert restored["restored"] == [first]
-    second = await half.taken_down([await make_link(server, world.alice, world.file)], "link", flagger)
+    second = await half.taken_down(
+        [await make_link(server, world.alice, world.file)], "link", flagger
+    )
     await half.counter(world.alice, second)
     await half.days(3)
     await half.step(second, "court-action")
@@ -191,16 +207,16 @@ def median(values: list[float]) -> float:
 async def test_half_a_year_through_the_routes_reports_figures_the_log_recomputes(
     server: Server, db_url: str, tmp_path: Path
 ) -> None:
-    server.clock.t = datetime(2027, 1, 4, 9, tzinfo=UTC).timestamp()
-    server.services.compliance.log_jobs.run()
+    server.clock.t = START
     world = await build(server)
     half = Half(server, world)
+    half.jobs()
     await drive_takedowns(half, server, world)
     await drive_abuse(half, server, world)
     police = await drive_requests(half, server)
     await drive_accounts(half, server, world)
-    assert server.clock.now() < datetime(2027, 6, 30, tzinfo=UTC).timestamp()
-    while server.clock.now() < datetime(2027, 7, 2, tzinfo=UTC).timestamp():
+    assert server.clock.now() < END
+    while server.clock.now() < END + DAY:
         await half.days(1)
     signed = await server.client.get("/v1/transparency/checkpoint")  # the server signs its log
     assert signed.status_code == 200
@@ -214,17 +230,50 @@ async def test_half_a_year_through_the_routes_reports_figures_the_log_recomputes
     log = trust.pin(HOST, NoteKey.parse(key))
     checked = await check_report(api, trust, HOST, log, report)
     assert checked.problems == [] and checked.figures == len(figures_of(document))
+    log = trust.get(HOST)  # type: ignore[assignment]
 
     assert figure(document, "copyright.takedowns") == half.acted == 7
-    assert figure(document, "copyright.notices") == 8
+    assert (
+        figure(document, "copyright.notices") == 8 and figure(document, "copyright.rejected") == 1
+    )
     assert figure(document, "dsa.notices.total") == half.notices == 9
-    assert figure(document, "accounts.suspended") == 1
-    assert figure(document, "accounts.closed") == 1
+    assert figure(document, "dsa.notices.by_source.trusted_flagger") == 2
+    assert [figure(document, f"dsa.actions.by_scope.{s}") for s in ("link", "file", "everywhere")] == [
+        4, 2, 2,  # the abuse report's closure reaches everywhere
+    ]  # fmt: skip
+    assert [figure(document, f"counter_notices.{s}") for s in ("filed", "restored", "court_action")] == [
+        2, 1, 1,
+    ]  # fmt: skip
+    assert figure(document, "accounts.suspended") == 1 and figure(document, "accounts.closed") == 1
+    assert figure(document, "dsa.appeals.granted") == figure(document, "dsa.appeals.denied") == 1
     assert figure(document, "requests.law_enforcement") == len(police) == 3
     assert figure(document, "requests.law_enforcement.median_hours") == median(police)
+    assert figure(document, "legal_orders.by_outcome.mla_referred") == 1
+    assert figure(document, "private_requests.declined") == 1
     assert figure(document, "data_exports") == 2 and figure(document, "erasures") == 1
-    census = [json.loads(x) for x in server.services.compliance.log.entries(0, 9999)]
-    assert figure(document, "census.accounts") == [x for x in census if x["kind"] == "census"][-1][
-        "accounts"
-    ]
-    print(json.dumps(figures_of(document), indent=0)[:0])
+    assert figure(document, "census.accounts") == 3  # alice, bob, dave (carol closed, erin erased)
+    assert figure(document, "log.canaries") == half.canaries >= 25
+
+    # An edited figure is named.
+    edited = json.loads(report)
+    for section in edited["sections"]:
+        for found in section["figures"]:
+            if found["id"] == "copyright.takedowns":
+                found["value"] = 6
+    caught = await check_report(api, trust, HOST, log, json.dumps(edited).encode())
+    assert caught.problems == ["figure copyright.takedowns says 6, the log gives 7"]
+    # A rewritten checkpoint (another root for the report's size) is not part of the log.
+    rewritten = json.loads(report)
+    rewritten["checkpoint"]["root"] = "07" * 32
+    with pytest.raises(IntegrityError, match="is not part of the log"):
+        await check_report(api, trust, HOST, log, json.dumps(rewritten).encode())
+    # A tampered entry (the suspension turned into a reinstatement) fails its inclusion proof.
+    entries = server.services.compliance.log.entries(0, 9999)
+    at = next(i for i, x in enumerate(entries) if b'"suspended"' in x)
+    forged = entries[at].replace(b'"suspended"', b'"reinstated"').replace(b'"strikes"', b'"appeal"')
+    with server.services.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE transparency SET entry = :e WHERE idx = :i"), {"e": forged, "i": at}
+        )
+    with pytest.raises(IntegrityError, match="one was altered"):
+        await check_report(api, trust, HOST, log, report)
