@@ -16,6 +16,7 @@ Notices typed into the web form use the same route as programs (spec/transparenc
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,8 @@ import pytest
 from sqlalchemy import text
 
 from sealbox.client.sdk.api import Api
-from sealbox.client.sdk.log_trust import LogTrust
-from sealbox.client.sdk.report_check import check_report
+from sealbox.client.sdk.log_trust import LogTrust, TrustedLog
+from sealbox.client.sdk.report_check import ReportCheck, check_report
 from sealbox.compliance.report import loads
 from sealbox.compliance.report.document import figures_of
 from sealbox.compliance.requests import Outcome
@@ -198,6 +199,10 @@ def figure(document: dict[str, Any], id_: str) -> Any:
     return figures_of(document)[id_]["value"]
 
 
+def values(document: dict[str, Any], prefix: str, names: str) -> list[Any]:
+    return [figure(document, f"{prefix}.{name}") for name in names.split()]
+
+
 def median(values: list[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
@@ -230,7 +235,8 @@ async def test_half_a_year_through_the_routes_reports_figures_the_log_recomputes
     log = trust.pin(HOST, NoteKey.parse(key))
     checked = await check_report(api, trust, HOST, log, report)
     assert checked.problems == [] and checked.figures == len(figures_of(document))
-    log = trust.get(HOST)  # type: ignore[assignment]
+    accepted = trust.get(HOST)  # the pinned key and the checkpoint it accepted
+    assert accepted is not None and accepted.checkpoint is not None
 
     assert figure(document, "copyright.takedowns") == half.acted == 7
     assert (
@@ -238,12 +244,9 @@ async def test_half_a_year_through_the_routes_reports_figures_the_log_recomputes
     )
     assert figure(document, "dsa.notices.total") == half.notices == 9
     assert figure(document, "dsa.notices.by_source.trusted_flagger") == 2
-    assert [figure(document, f"dsa.actions.by_scope.{s}") for s in ("link", "file", "everywhere")] == [
-        4, 2, 2,  # the abuse report's closure reaches everywhere
-    ]  # fmt: skip
-    assert [figure(document, f"counter_notices.{s}") for s in ("filed", "restored", "court_action")] == [
-        2, 1, 1,
-    ]  # fmt: skip
+    # The abuse report's closure reaches everywhere.
+    assert values(document, "dsa.actions.by_scope", "link file everywhere") == [4, 2, 2]
+    assert values(document, "counter_notices", "filed restored court_action") == [2, 1, 1]
     assert figure(document, "accounts.suspended") == 1 and figure(document, "accounts.closed") == 1
     assert figure(document, "dsa.appeals.granted") == figure(document, "dsa.appeals.denied") == 1
     assert figure(document, "requests.law_enforcement") == len(police) == 3
@@ -254,19 +257,35 @@ async def test_half_a_year_through_the_routes_reports_figures_the_log_recomputes
     assert figure(document, "census.accounts") == 3  # alice, bob, dave (carol closed, erin erased)
     assert figure(document, "log.canaries") == half.canaries >= 25
 
+    await tampering_is_caught(server, Reader(api, trust, accepted), report)
+
+
+@dataclass
+class Reader:
+    api: Api
+    trust: LogTrust
+    log: TrustedLog
+
+    async def check(self, report: bytes) -> ReportCheck:
+        return await check_report(self.api, self.trust, HOST, self.log, report)
+
+
+async def tampering_is_caught(server: Server, reader: Reader, report: bytes) -> None:
+    """An edited figure, a rewritten checkpoint and a tampered entry (a forked log:
+    tests/hostile/test_transparency_log.py)."""
     # An edited figure is named.
     edited = json.loads(report)
     for section in edited["sections"]:
         for found in section["figures"]:
             if found["id"] == "copyright.takedowns":
                 found["value"] = 6
-    caught = await check_report(api, trust, HOST, log, json.dumps(edited).encode())
+    caught = await reader.check(json.dumps(edited).encode())
     assert caught.problems == ["figure copyright.takedowns says 6, the log gives 7"]
     # A rewritten checkpoint (another root for the report's size) is not part of the log.
     rewritten = json.loads(report)
     rewritten["checkpoint"]["root"] = "07" * 32
     with pytest.raises(IntegrityError, match="is not part of the log"):
-        await check_report(api, trust, HOST, log, json.dumps(rewritten).encode())
+        await reader.check(json.dumps(rewritten).encode())
     # A tampered entry (the suspension turned into a reinstatement) fails its inclusion proof.
     entries = server.services.compliance.log.entries(0, 9999)
     at = next(i for i, x in enumerate(entries) if b'"suspended"' in x)
@@ -276,4 +295,4 @@ async def test_half_a_year_through_the_routes_reports_figures_the_log_recomputes
             text("UPDATE transparency SET entry = :e WHERE idx = :i"), {"e": forged, "i": at}
         )
     with pytest.raises(IntegrityError, match="one was altered"):
-        await check_report(api, trust, HOST, log, report)
+        await reader.check(report)
