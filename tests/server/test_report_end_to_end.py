@@ -244,8 +244,9 @@ async def test_half_a_year_through_the_routes_reports_figures_the_log_recomputes
     )
     assert figure(document, "dsa.notices.total") == half.notices == 9
     assert figure(document, "dsa.notices.by_source.trusted_flagger") == 2
-    # The abuse report's closure reaches everywhere.
-    assert values(document, "dsa.actions.by_scope", "link file everywhere") == [4, 2, 2]
+    # dave's folder link, named with no file, was disabled as a whole (scope link, whatever
+    # scope was asked); the abuse report's closure reaches everywhere.
+    assert values(document, "dsa.actions.by_scope", "link file everywhere") == [5, 1, 2]
     assert values(document, "counter_notices", "filed restored court_action") == [2, 1, 1]
     assert figure(document, "accounts.suspended") == 1 and figure(document, "accounts.closed") == 1
     assert figure(document, "dsa.appeals.granted") == figure(document, "dsa.appeals.denied") == 1

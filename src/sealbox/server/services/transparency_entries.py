@@ -31,10 +31,13 @@ def notice(kind: str, flagger: str | None) -> Entry:
 
 
 def upheld(row: CaseRow, scope: Scope, applied: Applied, *, automated: bool = False) -> Entry:
-    """A decision that takes content down; ``row`` read after the decision was recorded."""
+    """A decision that takes content down; ``row`` read after the decision was recorded. The
+    scope entered is the one applied: a takedown that reached no file (a folder link named with
+    no file is disabled as a whole, spec/compliance.md §3) is of scope ``link``."""
+    done = scope if applied.plan.contents else Scope.LINK
     return "decision", {
         "puid": row.puid, "outcome": "upheld", "category": CATEGORY_OF_KIND[row.kind],
-        "ground": "law", "scope": scope.value, "links": len(applied.plan.links),
+        "ground": "law", "scope": done.value, "links": len(applied.plan.links),
         "nodes": len(applied.plan.nodes), "automated": automated,
         "received": minute(row.received_at), "source": _source(row.kind, row.flagger),
     }  # fmt: skip
