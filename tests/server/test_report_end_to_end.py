@@ -133,7 +133,7 @@ async def drive_takedowns(half: Half, server: Server, world: World) -> None:
     await half.days(9)
     await half.taken_down([world.bob_link], "file", flagger)
     await half.days(5)
-    await half.taken_down([await make_link(server, dave, folder)], "file")  # scope folder
+    await half.taken_down([await make_link(server, dave, folder)], "file")  # entered as scope folder
     await half.days(7)
     everywhere = await half.taken_down([await make_link(server, dave, loose)], "everywhere")
     await half.appeal(dave, everywhere, "deny")
@@ -244,9 +244,9 @@ async def test_half_a_year_through_the_routes_reports_figures_the_log_recomputes
     )
     assert figure(document, "dsa.notices.total") == half.notices == 9
     assert figure(document, "dsa.notices.by_source.trusted_flagger") == 2
-    # dave's folder link, named with no file, was disabled as a whole (scope link, whatever
+    # dave's folder link, named with no file, was disabled as a whole (scope folder, whatever
     # scope was asked); the abuse report's closure reaches everywhere.
-    assert values(document, "dsa.actions.by_scope", "link file everywhere") == [5, 1, 2]
+    assert values(document, "dsa.actions.by_scope", "link file everywhere folder") == [4, 1, 2, 1]
     assert values(document, "counter_notices", "filed restored court_action") == [2, 1, 1]
     assert figure(document, "accounts.suspended") == 1 and figure(document, "accounts.closed") == 1
     assert figure(document, "dsa.appeals.granted") == figure(document, "dsa.appeals.denied") == 1

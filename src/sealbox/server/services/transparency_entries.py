@@ -32,12 +32,13 @@ def notice(kind: str, flagger: str | None) -> Entry:
 
 def upheld(row: CaseRow, scope: Scope, applied: Applied, *, automated: bool = False) -> Entry:
     """A decision that takes content down; ``row`` read after the decision was recorded. The
-    scope entered is the one applied: a takedown that reached no file (a folder link named with
-    no file is disabled as a whole, spec/compliance.md §3) is of scope ``link``."""
-    done = scope if applied.plan.contents else Scope.LINK
+    scope entered is the one applied: a takedown of scope file or everywhere that reached no file
+    (a folder link named with no file is disabled as a whole, spec/compliance.md §3) is entered
+    as ``folder`` (spec/transparency.md, "Entries")."""
+    done = scope.value if applied.plan.contents or scope is Scope.LINK else "folder"
     return "decision", {
         "puid": row.puid, "outcome": "upheld", "category": CATEGORY_OF_KIND[row.kind],
-        "ground": "law", "scope": done.value, "links": len(applied.plan.links),
+        "ground": "law", "scope": done, "links": len(applied.plan.links),
         "nodes": len(applied.plan.nodes), "automated": automated,
         "received": minute(row.received_at), "source": _source(row.kind, row.flagger),
     }  # fmt: skip
