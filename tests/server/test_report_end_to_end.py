@@ -133,7 +133,9 @@ async def drive_takedowns(half: Half, server: Server, world: World) -> None:
     await half.days(9)
     await half.taken_down([world.bob_link], "file", flagger)
     await half.days(5)
-    await half.taken_down([await make_link(server, dave, folder)], "file")  # entered as scope folder
+    await half.taken_down(
+        [await make_link(server, dave, folder)], "file"
+    )  # entered as scope folder
     await half.days(7)
     everywhere = await half.taken_down([await make_link(server, dave, loose)], "everywhere")
     await half.appeal(dave, everywhere, "deny")
