@@ -8,6 +8,8 @@ import { ready } from "../crypto/sodium.js";
 import { logIn } from "../drive/login.js";
 import { uploadFiles } from "../drive/upload.js";
 import { verifyListing } from "../drive/listing.js";
+import { ownDecisions, RemovalCheck } from "../drive/removals.js";
+import { publicDecision } from "../api/compliance.js";
 import { itemActions, restoreAction } from "./drive-actions.js";
 import { showFolderView } from "./folder-view.js";
 import { linkControl } from "./link-options.js";
@@ -50,11 +52,12 @@ export function showLogin(after = showDrive, heading = "Log in", path = "/app/dr
 export async function showDrive(session) {
   const writers = new Map([[hex(session.userId), session.signPublic]]);
   const marks = new Map(); // high-water marks for this page's life (metadata.md, "Freshness")
+  const removals = new RemovalCheck(publicDecision, () => ownDecisions(session));
   const list = async (folder) => {
     const id = hex(folder.id);
     const verified = verifyListing(await session.api.folder(b64url(folder.id)), folder, writers, marks.get(id) ?? null);
     marks.set(id, verified.mark);
-    return verified;
+    return removals.confirm(verified, verified.claims);
   };
   // The manifests this page signed are the newest it has seen of their folders.
   const ctx = { session, list, keep: (signed) => signed.forEach(([id, mark]) => marks.set(id, mark)) };
