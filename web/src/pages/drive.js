@@ -27,7 +27,8 @@ export function showLogin(after = showDrive, heading = "Log in", path = "/app/dr
     el("label", { for: "username", text: "Username" }), username,
     el("label", { for: "password", text: "Password" }), password,
     el("p", {}, button), status,
-    el("p", { class: "meta", text: "Your password never leaves this page: it unlocks your keys here." }));
+    el("p", { class: "meta", text: "Your password never leaves this page: it unlocks your keys here." }),
+    el("p", { class: "meta" }, el("a", { href: "/app/recover", id: "recover-link", text: "Forgot your password? Use your recovery key" })));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     button.disabled = true;
