@@ -97,6 +97,11 @@ export class SessionApi {
     return (await request("/v1/links", { ...json(body), ...this.#auth({ "Content-Type": "application/json" }) })).json();
   }
 
+  /** GET /v1/links: the account's links (ids, node ids, limits, downloads), never a key. */
+  async links() {
+    return (await request("/v1/links", this.#auth())).json();
+  }
+
   async revokeLink(linkIdText) {
     await request(`/v1/links/${linkIdText}`, { method: "DELETE", ...this.#auth() });
   }

@@ -13,6 +13,7 @@ import { publicDecision } from "../api/compliance.js";
 import { itemActions, restoreAction } from "./drive-actions.js";
 import { showFolderView } from "./folder-view.js";
 import { linkControl } from "./link-options.js";
+import { showMyLinks } from "./my-links.js";
 import { explain } from "./messages.js";
 import { el, main } from "./view.js";
 
@@ -72,7 +73,9 @@ function showMyDrive(ctx) {
     toolbar: (folder, verified, reload) => el("div", {},
       uploadControls(session, folder, verified, reload),
       el("p", {}, el("button", { type: "button", class: "link", id: "open-trash", text: "Trash",
-                                 on: { click: () => showTrash(ctx) } }))),
+                                 on: { click: () => showTrash(ctx) } }), " · ",
+        el("button", { type: "button", class: "link", id: "open-links", text: "My links",
+                       on: { click: () => showMyLinks(ctx, () => showMyDrive(ctx)) } }))),
     rowActions: (child, view) => [linkControl(session, child), ...itemActions(ctx, child, view)],
   });
 }
