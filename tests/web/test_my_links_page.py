@@ -48,7 +48,7 @@ async def test_my_links_lists_what_each_opens_and_revokes(
 
     await page.page.click(f"#revoke-{file_id}")
     await page.page.wait_for_selector(f"#link-{file_id}", state="detached")
-    await page.page.wait_for_selector(f"#links #link-{folder_id}")  # the list again, from the server
+    await page.page.wait_for_selector(f"#links #link-{folder_id}")  # listed again
     assert not await page.page.is_visible(f"#link-{file_id}")
     assert page.errors == []
     left = [v.link_id for v in (await drive.api.links()).links]
