@@ -113,7 +113,9 @@ async def test_a_removal_claim_without_a_published_decision_stays_withheld(
     live.hostile.on("GET", r"/v1/links/[^/]+/folders/[^/]+", claim_unpublished)
     visitor = await visit(browser, folder_url)
     await visitor.page.wait_for_selector("#withheld")
-    assert re.search(r"withheld 1 item", await visitor.page.inner_text("#withheld"))
+    warning = await visitor.page.inner_text("#withheld")
+    assert re.search(r"withheld 1 item", warning)
+    assert "no decision is published under that id" in warning
     assert not await visitor.page.is_visible("#removed")
     # The page asked for the claimed decision, and the server has none under that id.
     paths = [r.path for r in live.hostile.requests]

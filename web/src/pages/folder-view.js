@@ -64,6 +64,13 @@ export async function showFolderView(trail, list, fetchContent, extras = {}) {
     // Reported, not fatal: the rest of the folder stays reachable (metadata.md, step 7).
     rows.before(el("p", { class: "error", role: "alert", id: "withheld",
       text: `The server withheld ${withheld} item${withheld === 1 ? "" : "s"} of this folder: ` +
-            "they failed verification and are not shown." }));
+            "they failed verification and are not shown." + refusedClaims(verified.refused) }));
   }
+}
+
+/** The server's removal claims this page did not believe (drive/removals.js), in plain words. */
+function refusedClaims(refused = []) {
+  if (!refused.length) return "";
+  return ` The server said ${refused.length === 1 ? "one was" : "some were"} removed by a decision, but ` +
+    `${refused.map((r) => r.why).join("; ")}.`;
 }
