@@ -4,7 +4,7 @@
 // links without their keys; only an abuse report carries a link's key, in its body
 // (compliance.md §7), so that the operator's inspector can check the reported file.
 
-import { request } from "./visitor.js";
+import { HttpError, request } from "./visitor.js";
 
 const post = (body) => ({
   method: "POST",
@@ -20,4 +20,14 @@ export async function submitNotice(notice) {
 /** POST /v1/abuse-reports; answers { report_id, state }. */
 export async function submitAbuseReport(report) {
   return (await request("/v1/abuse-reports", post(report))).json();
+}
+
+/** GET /v1/decisions/{puid}: a decision's public statement of reasons, or null if none is published. */
+export async function publicDecision(puid) {
+  try {
+    return await (await request(`/v1/decisions/${puid}`)).json();
+  } catch (error) {
+    if (error instanceof HttpError && error.status === 404) return null;
+    throw error;
+  }
 }

@@ -56,8 +56,8 @@ export function parseListing(data) {
   if (offset !== data.length) throw malformed("trailing bytes");
   return { manifestVersion, manifest, children, removed };
 
-  // The optional section of nodes a decision removed (compliance.md §3.4). This client does not
-  // check such claims yet, so it goes on showing those items as withheld.
+  // The optional section of nodes a decision removed (compliance.md §3.4): the server's claims,
+  // checked by drive/removals.js before any item is shown as removed rather than withheld.
   function parseRemoved() {
     at = need(8);
     if (!bytesEqual(data.subarray(at, at + 4), REMOVED_MAGIC)) throw malformed("trailing bytes");

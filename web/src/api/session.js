@@ -23,6 +23,17 @@ export async function signup(account) {
   await request("/v1/accounts", json(account));
 }
 
+/** POST /v1/recovery: the user id and the recovery wrap, still unauthenticated (keys.md, "Recovery"). */
+export async function recoveryStart(username, recoveryAuthKey) {
+  const body = await (await request("/v1/recovery", json({ username, recovery_auth_key: b64url(recoveryAuthKey) }))).json();
+  return { userId: fromB64url(body.user_id), recoveryWrap: fromB64url(body.recovery_wrap) };
+}
+
+/** POST /v1/recovery-reset: the new password's auth key and wrap, under the recovery auth key. */
+export async function recoveryReset(reset) {
+  await request("/v1/recovery-reset", json(reset));
+}
+
 /** POST /v1/sessions with the auth key; the account's wrapped blobs, still unauthenticated. */
 export async function login(username, authKey) {
   const body = await (await request("/v1/sessions", json({ username, auth_key: b64url(authKey) }))).json();
@@ -84,6 +95,11 @@ export class SessionApi {
 
   async createLink(body) {
     return (await request("/v1/links", { ...json(body), ...this.#auth({ "Content-Type": "application/json" }) })).json();
+  }
+
+  /** GET /v1/links: the account's links (ids, node ids, limits, downloads), never a key. */
+  async links() {
+    return (await request("/v1/links", this.#auth())).json();
   }
 
   async revokeLink(linkIdText) {

@@ -27,7 +27,11 @@ export class Change {
   touch(place) {
     const id = hex(place.folder.id);
     if (!this.folders.has(id)) {
-      const entries = new Map(place.verified.manifest.entries.map((e) => [hex(e.nodeId), e]));
+      // Items a published decision removed are dropped, which acknowledges their removal
+      // (compliance.md §3.4), as the SDK does.
+      const gone = new Set((place.verified.removed ?? []).map((r) => hex(r.nodeId)));
+      const kept = place.verified.manifest.entries.filter((e) => !gone.has(hex(e.nodeId)));
+      const entries = new Map(kept.map((e) => [hex(e.nodeId), e]));
       this.folders.set(id, { place, entries, added: new Set() });
     }
     return this.folders.get(id);

@@ -37,3 +37,31 @@ export async function createLink(api, child, origin, options = {}) {
                          expires_in: expiresIn, max_downloads: maxDownloads });
   return { url: `${origin}/l/${linkIdText}#${fragment}`, linkIdText };
 }
+
+/**
+ * The account's links, each with the path of the node it opens, found by walking the drive from
+ * the root through verified listings (`list`, drive/listing.js), as the SDK's list_links does:
+ * names are opened here, the server only gives node ids. A node not found (trashed, or in a
+ * folder the server withheld) has the path null. Answers [{ linkId, nodeType, path, expiresAt,
+ * maxDownloads, downloads }].
+ */
+export async function listLinks(api, root, list) {
+  const views = (await api.links()).links ?? [];
+  const wanted = new Set(views.map((v) => v.node_id));
+  const paths = new Map();
+  const queue = [{ folder: root, path: "" }];
+  while (queue.length && paths.size < wanted.size) {
+    const { folder, path } = queue.shift();
+    const verified = await list(folder);
+    for (const child of verified.children) {
+      const idText = b64url(child.record.nodeId);
+      const childPath = `${path}/${child.metadata.name}`;
+      if (wanted.has(idText)) paths.set(idText, childPath);
+      if (child.isFolder) queue.push({ folder: { id: child.record.nodeId, key: child.key(), name: child.metadata.name }, path: childPath });
+    }
+  }
+  return views.map((v) => ({
+    linkId: v.link_id, nodeType: v.node_type, path: paths.get(v.node_id) ?? null,
+    expiresAt: v.expires_at, maxDownloads: v.max_downloads, downloads: v.downloads,
+  }));
+}

@@ -13,7 +13,9 @@ import { NodeType } from "../crypto/tree.js";
 /**
  * data: the binary listing; folder: { id, key }; writers: Map(hex user id -> signing key);
  * seen: the page's high-water mark for this folder, or null. Returns
- * { children: [{ record, metadata, size, isFolder, key() }], withheld, injected, mark }.
+ * { children: [{ record, metadata, size, isFolder, key() }], withheld, withheldIds, injected, mark,
+ * claims, removed }: `claims` are the server's unchecked removal claims (drive/removals.js moves
+ * the believed ones from withheld to `removed`).
  */
 export function verifyListing(data, folder, writers, seen = null) {
   const listing = parseListing(data);
@@ -40,5 +42,6 @@ export function verifyListing(data, folder, writers, seen = null) {
     return { record, metadata, size: view.size, isFolder, key: () => record.openKey(folder.key) };
   });
   children.sort((a, b) => Number(b.isFolder) - Number(a.isFolder) || a.metadata.name.localeCompare(b.metadata.name));
-  return { children, manifest, withheld: reconciled.withheld.length, injected: reconciled.injected.length, mark };
+  return { children, manifest, withheld: reconciled.withheld.length, withheldIds: reconciled.withheld,
+           injected: reconciled.injected.length, mark, claims: listing.removed, removed: [] };
 }

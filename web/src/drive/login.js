@@ -21,14 +21,14 @@ export function normalizeUsername(username) {
 // They are kept in localStorage so that a later login in this browser is checked against them.
 const rememberedKey = (username) => `sealbox.account.${location.host}.${username}`;
 
-function remembered(username) {
+export function remembered(username) {
   const text = globalThis.localStorage?.getItem(rememberedKey(username));
   if (!text) return null;
   const r = JSON.parse(text);
   return { userId: fromHex(r.userId), serverId: fromHex(r.serverId), salt: fromHex(r.salt), opslimit: r.opslimit, memlimit: r.memlimit };
 }
 
-function remember(username, answer, known) {
+export function remember(username, answer, known) {
   const serverId = known ? known.serverId : answer.serverId;
   const { opslimit, memlimit, salt } = answer.params;
   globalThis.localStorage?.setItem(rememberedKey(username), JSON.stringify({
@@ -75,7 +75,7 @@ export async function logIn(rawUsername, password) {
 }
 
 /** The default costs of a new password (keys.md, "KDF parameters"). */
-const DEFAULT_COSTS = { opslimit: 3, memlimit: 256 * 1024 * 1024 };
+export const DEFAULT_COSTS = { opslimit: 3, memlimit: 256 * 1024 * 1024 };
 
 /** Make the account (keys.md, "Sign-up"); returns the recovery key's text, to show once. */
 export async function signUp(rawUsername, password) {

@@ -8,9 +8,12 @@ import { ready } from "../crypto/sodium.js";
 import { logIn } from "../drive/login.js";
 import { uploadFiles } from "../drive/upload.js";
 import { verifyListing } from "../drive/listing.js";
+import { ownDecisions, RemovalCheck } from "../drive/removals.js";
+import { publicDecision } from "../api/compliance.js";
 import { itemActions, restoreAction } from "./drive-actions.js";
 import { showFolderView } from "./folder-view.js";
 import { linkControl } from "./link-options.js";
+import { showMyLinks } from "./my-links.js";
 import { explain } from "./messages.js";
 import { el, main } from "./view.js";
 
@@ -25,7 +28,8 @@ export function showLogin(after = showDrive, heading = "Log in", path = "/app/dr
     el("label", { for: "username", text: "Username" }), username,
     el("label", { for: "password", text: "Password" }), password,
     el("p", {}, button), status,
-    el("p", { class: "meta", text: "Your password never leaves this page: it unlocks your keys here." }));
+    el("p", { class: "meta", text: "Your password never leaves this page: it unlocks your keys here." }),
+    el("p", { class: "meta" }, el("a", { href: "/app/recover", id: "recover-link", text: "Forgot your password? Use your recovery key" })));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     button.disabled = true;
@@ -50,11 +54,12 @@ export function showLogin(after = showDrive, heading = "Log in", path = "/app/dr
 export async function showDrive(session) {
   const writers = new Map([[hex(session.userId), session.signPublic]]);
   const marks = new Map(); // high-water marks for this page's life (metadata.md, "Freshness")
+  const removals = new RemovalCheck(publicDecision, () => ownDecisions(session));
   const list = async (folder) => {
     const id = hex(folder.id);
     const verified = verifyListing(await session.api.folder(b64url(folder.id)), folder, writers, marks.get(id) ?? null);
     marks.set(id, verified.mark);
-    return verified;
+    return removals.confirm(verified, verified.claims);
   };
   // The manifests this page signed are the newest it has seen of their folders.
   const ctx = { session, list, keep: (signed) => signed.forEach(([id, mark]) => marks.set(id, mark)) };
@@ -68,7 +73,9 @@ function showMyDrive(ctx) {
     toolbar: (folder, verified, reload) => el("div", {},
       uploadControls(session, folder, verified, reload),
       el("p", {}, el("button", { type: "button", class: "link", id: "open-trash", text: "Trash",
-                                 on: { click: () => showTrash(ctx) } }))),
+                                 on: { click: () => showTrash(ctx) } }), " · ",
+        el("button", { type: "button", class: "link", id: "open-links", text: "My links",
+                       on: { click: () => showMyLinks(ctx, () => showMyDrive(ctx)) } }))),
     rowActions: (child, view) => [linkControl(session, child), ...itemActions(ctx, child, view)],
   });
 }

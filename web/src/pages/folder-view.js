@@ -54,10 +54,23 @@ export async function showFolderView(trail, list, fetchContent, extras = {}) {
   main().replaceChildren(el("h1", { text: folder.name }), crumbs);
   if (toolbar) main().append(toolbar(folder, verified, () => go(trail)));
   main().append(rows);
+  if (verified.removed?.length) {
+    // Shown every time, naming the decision: a server that hides an item this way has to publish
+    // a decision saying so (compliance.md §3.4).
+    rows.before(el("ul", { class: "meta", id: "removed" }, ...verified.removed.map((r) => el("li", {
+      text: `An item of this folder was removed by the operator after ${r.because} (decision ${r.decision}).` }))));
+  }
   if (withheld) {
     // Reported, not fatal: the rest of the folder stays reachable (metadata.md, step 7).
     rows.before(el("p", { class: "error", role: "alert", id: "withheld",
       text: `The server withheld ${withheld} item${withheld === 1 ? "" : "s"} of this folder: ` +
-            "they failed verification and are not shown." }));
+            "they failed verification and are not shown." + refusedClaims(verified.refused) }));
   }
+}
+
+/** The server's removal claims this page did not believe (drive/removals.js), in plain words. */
+function refusedClaims(refused = []) {
+  if (!refused.length) return "";
+  return ` The server said ${refused.length === 1 ? "one was" : "some were"} removed by a decision, but ` +
+    `${refused.map((r) => r.why).join("; ")}.`;
 }

@@ -9,6 +9,7 @@ import { showHome } from "./home.js";
 import { showSignup } from "./signup.js";
 import { showLink } from "./link.js";
 import { showNoticeForm } from "./notice.js";
+import { showRecover } from "./recover.js";
 import { showMessage } from "./view.js";
 
 export function route(fragment) {
@@ -20,6 +21,7 @@ export function route(fragment) {
   // The session lives in memory only: a reload of the drive asks to log in again.
   if (path === "/app/login" || path === "/app/drive") return showLogin();
   if (path === "/app/signup") return showSignup();
+  if (path === "/app/recover") return showRecover();
   // The public forms (compliance.md; web-client.md, "Public forms").
   if (path === "/app/notice") return showNoticeForm();
   if (path === "/app/report") return showAbuseForm();
