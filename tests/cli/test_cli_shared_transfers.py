@@ -130,9 +130,9 @@ def test_counter_notice_and_appeal_answer_in_json(
     assert unsworn.returncode == 2 and unsworn.stdout == ""
     assert "--under-penalty-of-perjury" in str(_json_error(unsworn)["message"])
 
-    countered = json.loads(alice("notices", "counter", "--name", "Alice A.", "--address",
-                                 "1 Main St", "--phone", "+1 555 0100",
-                                 "--under-penalty-of-perjury", "--json", "--", case).stdout)  # fmt: skip
+    sworn = ("--name", "Alice A.", "--address", "1 Main St", "--phone", "+1 555 0100",
+             "--under-penalty-of-perjury")  # fmt: skip
+    countered = json.loads(alice("notices", "counter", *sworn, "--json", "--", case).stdout)
     assert countered["case_id"] == case
     assert 0 < countered["restore_not_before"] <= countered["restore_not_after"]
     appealed = json.loads(alice("notices", "appeal", "--reason", "mine", "--json", "--",
