@@ -64,11 +64,6 @@ def test_shell_completion_installs_and_completes_commands(tmp_path: Path) -> Non
 # Commands without --json by nature: content on standard output, a server that runs until
 # stopped (a script reads their exit status), or JSON whatever is asked (`account export`).
 WITHOUT_JSON = {"cat", "mount", "serve webdav", "account export"}
-# Still to come (issue 14: the transfer options of put/get on shared folders; issue 16: the
-# notices a user files; the transparency log's `forget`).
-JSON_TO_COME = {
-    "shared put", "shared get", "notices counter", "notices appeal", "transparency forget",
-}  # fmt: skip
 
 
 def _leaf_commands() -> dict[str, Any]:
@@ -98,4 +93,4 @@ def test_every_command_answers_in_json() -> None:
         for name, command in commands.items()
         if not any("--json" in getattr(p, "opts", ()) for p in command.params)
     }
-    assert lacking - JSON_TO_COME == WITHOUT_JSON
+    assert lacking == WITHOUT_JSON

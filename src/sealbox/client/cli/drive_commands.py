@@ -25,7 +25,6 @@ from sealbox.client.cli.context import (
     done,
     exit_if_withheld,
     fail,
-    item_notices,
     note,
     options,
     run,
@@ -41,7 +40,6 @@ from sealbox.client.cli.output import (
     labelled,
     terminal_safe,
 )
-from sealbox.client.cli.progress import progress_reporter
 from sealbox.client.cli.transfer_flags import (
     Backup,
     BwLimit,
@@ -51,15 +49,15 @@ from sealbox.client.cli.transfer_flags import (
     ExcludeFrom,
     Flags,
     Include,
+    LinksPolicy,
     NoClobber,
     Suffix,
-    Tally,
 )
-from sealbox.client.sdk import files, plans, walks
+from sealbox.client.sdk import files, walks
 from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.drops import is_drop_link
 from sealbox.client.sdk.links import is_link
-from sealbox.client.sdk.local_tree import Links, local_total
+from sealbox.client.sdk.local_tree import Links
 from sealbox.client.sdk.tree import Folder, Node, join_path, split_path
 from sealbox.client.sdk.walks import Withheld
 from sealbox.crypto.layout import b64url
@@ -224,15 +222,7 @@ def put(
         list[str],
         typer.Argument(help="LOCAL... REMOTE: files or folders, then where (or a drop link)."),
     ],
-    links: Annotated[
-        Links,
-        typer.Option(
-            "--links",
-            help="Symbolic links met inside folders: skip them (each is named), follow them to "
-            "what they point to, or copy each link itself as a small file holding its target. "
-            "LOCAL paths named on the command line are always followed.",
-        ),
-    ] = Links.SKIP,
+    links: LinksPolicy = Links.SKIP,
     checksum: Checksum = False,
     dry_run: DryRun = False,
     exclude: Exclude = None,
@@ -258,24 +248,11 @@ def put(
         flags.refuse_any("put to a drop link")
         drop_commands.put_to_drop(opts, sources, remote)
         return
-    transfer = flags.options()
-    tally = Tally()
-
-    async def work(drive: Drive) -> None:
-        if dry_run:
-            sides = transfer_flags.sides(transfer, links, item_notices(opts, files.Reporter()))
-            plan = await plans.plan_put(drive, sources, remote, sides, transfer)
-            transfer_flags.show_plan(plan, json_out, lambda p: f"would {p.action.value}")
-            return
-        with (
-            transfer_flags.summarised(json_out, tally),
-            progress_reporter(opts, local_total(sources), "upload") as report,
-        ):
-            report = tally.counting(item_notices(opts, report))
-            await files.put(drive, sources, remote, report, links, transfer)
-
-    run(lambda: with_drive(opts, work))
-    transfer_flags.note_unchanged(opts, tally, json_out)
+    transfer, how = flags.options(), transfer_flags.Run(dry_run, json_out)
+    run(lambda: with_drive(
+        opts, lambda drive: transfer_flags.send(opts, drive, sources, remote, links, transfer, how)
+    ))  # fmt: skip
+    how.note_unchanged(opts)
 
 
 def get(
@@ -327,23 +304,11 @@ def get(
     if len(paths) < 2:
         fail("get needs at least one REMOTE path and a LOCAL path", Exit.USAGE)
     sources, local = paths[:-1], Path(paths[-1])
-    tally = Tally()
-
-    async def work(drive: Drive) -> None:
-        if dry_run:
-            sides = transfer_flags.sides(transfer, Links.SKIP, item_notices(opts, files.Reporter()))
-            plan = await plans.plan_get(drive, sources, local, sides, transfer)
-            transfer_flags.show_plan(plan, json_out, lambda p: f"would {p.action.value}")
-            return
-        with (
-            transfer_flags.summarised(json_out, tally),
-            progress_reporter(opts, None, "download") as report,
-        ):
-            report = tally.counting(item_notices(opts, report))
-            await files.get(drive, sources, local, report, options=transfer)
-
-    run(lambda: with_drive(opts, work), local=local)
-    transfer_flags.note_unchanged(opts, tally, json_out)
+    how = transfer_flags.Run(dry_run, json_out)
+    run(lambda: with_drive(
+        opts, lambda drive: transfer_flags.receive(opts, drive, sources, local, transfer, how)
+    ), local=local)  # fmt: skip
+    how.note_unchanged(opts)
 
 
 def cat(

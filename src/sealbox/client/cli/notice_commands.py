@@ -11,7 +11,7 @@ import typer
 
 from sealbox.client.cli.context import done, fail, http_client, options, run, with_drive
 from sealbox.client.cli.exits import Exit
-from sealbox.client.cli.output import emit_json, terminal_safe
+from sealbox.client.cli.output import Json, emit_json, terminal_safe
 from sealbox.client.sdk import notices
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.drive import Drive
@@ -26,7 +26,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     help="Takedown notices about your content: list them, read why, counter-notify, appeal.",
 )
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+JsonOpt = Json  # errors go out as JSON too
 CaseArg = Annotated[str, typer.Argument(help="The case id `sealbox notices` lists.")]
 STATE_WORDS = {
     "actioned": "taken down", "countered": "counter-notice filed; waiting to restore",
@@ -127,6 +127,7 @@ def counter(
             "from the complainant (DMCA §512(g)(3)).",
         ),
     ] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """File a counter-notice. Your name, address and phone are sent to the complainant."""
     if not sworn:
@@ -141,6 +142,9 @@ def counter(
         return await notices.counter(drive.session.api, case_id, body)
 
     window = run(lambda: with_drive(options(ctx), work))
+    if as_json:
+        emit_json({"case_id": case.strip(), **window.model_dump(mode="json")})
+        return
     typer.echo(
         f"counter-notice filed and forwarded to the complainant; the content is restored on "
         f"{_day(window.restore_not_before)} (by {_day(window.restore_not_after)}) unless they "
@@ -153,6 +157,7 @@ def appeal(
     ctx: typer.Context,
     case: CaseArg,
     reason: Annotated[str, typer.Option("--reason", help="Why the decision is wrong.")],
+    as_json: JsonOpt = False,
 ) -> None:
     """Appeal a decision. A named person at the operator decides it, never a machine."""
     case_id = _case_id(case)
@@ -161,6 +166,9 @@ def appeal(
         return await notices.appeal(drive.session.api, case_id, reason)
 
     filed = run(lambda: with_drive(options(ctx), work))
+    if as_json:
+        emit_json(filed.model_dump(mode="json"))
+        return
     typer.echo(
         f"appeal {filed.model_dump(mode='json')['appeal_id']} filed; a person will decide it"
     )

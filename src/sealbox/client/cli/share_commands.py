@@ -10,12 +10,11 @@ from typing import Annotated, Any
 
 import typer
 
-from sealbox.client.cli import exits
+from sealbox.client.cli import exits, transfer_flags
 from sealbox.client.cli.context import (
     Options,
     done,
     fail,
-    item_notices,
     note,
     options,
     run,
@@ -31,10 +30,23 @@ from sealbox.client.cli.output import (
     labelled,
     terminal_safe,
 )
-from sealbox.client.cli.progress import progress_reporter
-from sealbox.client.sdk import contacts, files, shares
+from sealbox.client.cli.transfer_flags import (
+    Backup,
+    BwLimit,
+    Checksum,
+    DryRun,
+    Exclude,
+    ExcludeFrom,
+    Flags,
+    Include,
+    LinksPolicy,
+    NoClobber,
+    Suffix,
+)
+from sealbox.client.sdk import contacts, shares
 from sealbox.client.sdk.account import normalize_username
 from sealbox.client.sdk.drive import Drive
+from sealbox.client.sdk.local_tree import Links
 from sealbox.client.sdk.tree import join_path, split_path
 from sealbox.crypto.layout import b64url
 from sealbox.crypto.tree import FileMetadata
@@ -359,37 +371,64 @@ def shared_get(
     ctx: typer.Context,
     target: Annotated[str, typer.Argument(help="SHARE/PATH to download.")],
     local: Annotated[Path, typer.Argument(help="Where to put it.")],
+    checksum: Checksum = False,
+    dry_run: DryRun = False,
+    exclude: Exclude = None,
+    include: Include = None,
+    exclude_from: ExcludeFrom = None,
+    bwlimit: BwLimit = None,
+    no_clobber: NoClobber = False,
+    backup: Backup = False,
+    suffix: Suffix = "~",
+    json_out: Json = False,
 ) -> None:
-    """Download from a folder shared with you."""
+    """Download from a folder shared with you, with the options of `get`: unchanged local
+    files are left alone, reruns resume, failed items are named and the rest goes on."""
     opts = options(ctx)
     name, path = _split(target)
+    flags = Flags(
+        checksum, dry_run, exclude, include, exclude_from, bwlimit, no_clobber, backup, suffix
+    )
+    transfer, how = flags.options(), transfer_flags.Run(dry_run, json_out)
 
     async def work(drive: Drive) -> None:
         inside = await shares.open_shared(drive, name)
-        with progress_reporter(opts, None, "download") as report:
-            # The share's top lands under the share's name (`shared get team DEST/`).
-            await files.get(inside, [path], local, item_notices(opts, report), top_name=name)
+        # The share's top lands under the share's name (`shared get team DEST/`).
+        await transfer_flags.receive(opts, inside, [path], local, transfer, how, top_name=name)
 
     run(lambda: with_drive(opts, work), local=local)
+    how.note_unchanged(opts)
 
 
 def shared_put(
     ctx: typer.Context,
     paths: Annotated[list[str], typer.Argument(help="LOCAL... SHARE[/PATH].")],
+    links: LinksPolicy = Links.SKIP,
+    checksum: Checksum = False,
+    dry_run: DryRun = False,
+    exclude: Exclude = None,
+    include: Include = None,
+    exclude_from: ExcludeFrom = None,
+    bwlimit: BwLimit = None,
+    json_out: Json = False,
 ) -> None:
-    """Upload into a folder shared with you for writing; your files are signed by you."""
+    """Upload into a folder shared with you for writing; your files are signed by you. Takes
+    the options of `put`: unchanged files are left alone, reruns resume, a file that cannot be
+    read is named and the rest goes on."""
     opts = options(ctx)
     if len(paths) < 2:
         fail("put needs at least one LOCAL path and a SHARE[/PATH]", Exit.USAGE)
     name, path = _split(paths[-1])
     sources = [Path(p) for p in paths[:-1]]
+    flags = Flags(checksum, dry_run, exclude, include, exclude_from, bwlimit)
+    transfer, how = flags.options(), transfer_flags.Run(dry_run, json_out)
 
     async def work(drive: Drive) -> None:
         inside = await _writable(drive, name)
-        with progress_reporter(opts, None, "upload") as report:
-            await files.put(inside, sources, path, item_notices(opts, report))
+        await transfer_flags.send(opts, inside, sources, path, links, transfer, how)
 
     run(lambda: with_drive(opts, work))
+    how.note_unchanged(opts)
 
 
 def shared_mv(

@@ -13,18 +13,30 @@ from typing import Annotated, Any
 
 import typer
 
-from sealbox.client.cli.context import Options, fail, note
+from sealbox.client.cli.context import Options, fail, item_notices, note
 from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.output import emit_json, terminal_safe
+from sealbox.client.cli.progress import progress_reporter
+from sealbox.client.sdk import files, plans
 from sealbox.client.sdk.bandwidth import Bandwidth, parse_rate
+from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import SealboxError, SomeFailed
 from sealbox.client.sdk.files import Reporter
-from sealbox.client.sdk.local_tree import Links
+from sealbox.client.sdk.local_tree import Links, local_total
 from sealbox.client.sdk.pairing import Sides
 from sealbox.client.sdk.plans import Planned
 from sealbox.client.sdk.selection import Selection, read_patterns
 from sealbox.client.sdk.transfer_options import TransferOptions
 
+LinksPolicy = Annotated[
+    Links,
+    typer.Option(
+        "--links",
+        help="Symbolic links met inside folders: skip them (each is named), follow them to "
+        "what they point to, or copy each link itself as a small file holding its target. "
+        "LOCAL paths named on the command line are always followed.",
+    ),
+]
 Checksum = Annotated[
     bool,
     typer.Option(
@@ -199,6 +211,19 @@ class Tally:
         }
 
 
+@dataclass
+class Run:
+    """How one put or get reports: a dry run's plan or the transfer, as text or JSON, and
+    what it did (read after it ends for the note on unchanged files)."""
+
+    dry_run: bool
+    json_out: bool
+    tally: Tally = field(default_factory=Tally)
+
+    def note_unchanged(self, opts: Options) -> None:
+        note_unchanged(opts, self.tally, self.json_out)
+
+
 @contextmanager
 def summarised(json_out: bool, tally: Tally) -> Iterator[None]:
     """Print the JSON summary when the transfer ends, whether or not some items failed (the
@@ -232,6 +257,55 @@ def show_plan(plan: list[Planned], json_out: bool, verb: Callable[[Planned], str
     for item in plan:
         typer.echo(f"{verb(item)}: {terminal_safe(item.local)}  {terminal_safe(item.remote)}")
     typer.echo(f"dry run: {len(plan)} file(s), nothing changed")
+
+
+async def send(
+    opts: Options,
+    drive: Drive,
+    sources: list[Path],
+    remote: str,
+    links: Links,
+    transfer: TransferOptions,
+    how: Run,
+) -> None:
+    """The body of ``put`` and ``shared put`` (``drive`` is the account's drive or a shared
+    folder): the dry run's plan, or the upload with its progress and summary."""
+    if how.dry_run:
+        quiet_sides = sides(transfer, links, item_notices(opts, files.Reporter()))
+        plan = await plans.plan_put(drive, sources, remote, quiet_sides, transfer)
+        show_plan(plan, how.json_out, lambda p: f"would {p.action.value}")
+        return
+    with (
+        summarised(how.json_out, how.tally),
+        progress_reporter(opts, local_total(sources), "upload") as report,
+    ):
+        report = how.tally.counting(item_notices(opts, report))
+        await files.put(drive, sources, remote, report, links, transfer)
+
+
+async def receive(
+    opts: Options,
+    drive: Drive,
+    sources: list[str],
+    local: Path,
+    transfer: TransferOptions,
+    how: Run,
+    top_name: str = "root",
+) -> None:
+    """The body of ``get`` and ``shared get`` (``drive`` is the account's drive or a shared
+    folder, whose top lands as ``top_name``): the dry run's plan, or the download with its
+    progress and summary."""
+    if how.dry_run:
+        quiet_sides = sides(transfer, Links.SKIP, item_notices(opts, files.Reporter()))
+        plan = await plans.plan_get(drive, sources, local, quiet_sides, transfer, top_name)
+        show_plan(plan, how.json_out, lambda p: f"would {p.action.value}")
+        return
+    with (
+        summarised(how.json_out, how.tally),
+        progress_reporter(opts, None, "download") as report,
+    ):
+        report = how.tally.counting(item_notices(opts, report))
+        await files.get(drive, sources, local, report, top_name, transfer)
 
 
 def note_unchanged(opts: Options, tally: Tally, json_out: bool) -> None:

@@ -13,7 +13,7 @@ import typer
 
 from sealbox.client.cli.context import Options, confirm_or_stop, fail, http_client, options, run
 from sealbox.client.cli.exits import Exit
-from sealbox.client.cli.output import emit_json, terminal_safe
+from sealbox.client.cli.output import Json, emit_json, terminal_safe
 from sealbox.client.cli.transparency_report import print_check, read_report
 from sealbox.client.sdk import transparency as tlog
 from sealbox.client.sdk.api import Api
@@ -28,7 +28,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     help="The server's transparency log: check that it was never rewritten, read its entries.",
 )
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+JsonOpt = Json  # errors go out as JSON too
 
 
 def register(parent: typer.Typer) -> None:
@@ -203,6 +203,7 @@ def show(
 def forget(
     ctx: typer.Context,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Remove this server's pinned log key and accepted checkpoint (only when its operator
     announced a new key: the next `verify` pins again from scratch)."""
@@ -213,7 +214,10 @@ def forget(
     finally:
         state.close()
     confirm_or_stop(f"Forget the log key pinned for {server}?", yes)
-    if LogTrust(opts.home).forget(server):
+    forgot = LogTrust(opts.home).forget(server)
+    if as_json:
+        emit_json({"server": server, "forgot": forgot})
+    elif forgot:
         typer.echo(f"forgot the log key of {server}", err=True)
     else:
         typer.echo(f"no log key was pinned for {server}", err=True)

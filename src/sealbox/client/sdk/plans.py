@@ -89,13 +89,18 @@ async def _put_step(pair: Pair, remote: str, options: TransferOptions) -> Planne
 
 
 async def plan_get(
-    drive: Drive, sources: list[str], local: Path, sides: Sides, options: TransferOptions
+    drive: Drive,
+    sources: list[str],
+    local: Path,
+    sides: Sides,
+    options: TransferOptions,
+    top_name: str = "root",
 ) -> list[Planned]:
     found = [await drive.walk(source) for source in sources]
     key = destinations.journal_key("get", files.space_of(drive), sources, str(local.absolute()))
     landing = destinations.remembered(drive.state, key, len(sources))
     if landing is None:
-        landing = destinations.resolve_get([node for _, node in found], local, "root")
+        landing = destinations.resolve_get([node for _, node in found], local, top_name)
     out: list[Planned] = []
     for source, (chain, node), target in zip(sources, found, landing, strict=True):
         dest = Path(target)
