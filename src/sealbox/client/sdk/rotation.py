@@ -91,7 +91,7 @@ async def rotate_subtree_keys(
             return False
         batch = _batch(pending)
         new_keys = {folder_id: FolderKey.generate(drive.rng) for folder_id in batch}
-        change = _rekeyed(drive, batch, new_keys, writers or {})
+        change = _rekeyed(drive, batch, new_keys, writers)
         progress.about_to_commit({k: f.key for k, (_, _, f) in batch.items()}, new_keys)
         await drive.commit(change)
         progress.committed(list(batch))
@@ -138,11 +138,12 @@ def _rekeyed(
     drive: Drive,
     batch: dict[bytes, Entry],
     new_keys: dict[bytes, FolderKey],
-    writers: dict[bytes, bytes],
+    writers: dict[bytes, bytes] | None = None,
 ) -> Change:
     """The change that rotates ``batch``. Every manifest it signs for a rotated folder names
     exactly the records it re-made under that folder's new key: anything else would be a record
     no one can open once the old key is gone."""
+    writers = writers or {}
     rekeyed = {
         folder_id: Folder(
             folder_id, new_keys[folder_id], f.manifest, f.children, ancestry=f.ancestry
