@@ -17,6 +17,7 @@ from typing import Any
 from sealbox.crypto import _sodium
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.identity import IdentityKeys, verify_signature
+from sealbox.crypto.key_chain import EarlierKey, check_earlier, decode_earlier, encode_earlier
 from sealbox.crypto.keys import (
     FileKey,
     FolderKey,
@@ -144,6 +145,8 @@ class FolderMetadata:
     # move): honoured only in a record signed by the owner (spec/sharing.md, "Attribution").
     author: bytes | None = None
     author_name: str | None = None
+    # The keys the folder had before a rotation, newest first (key_chain.py).
+    earlier_keys: tuple[EarlierKey, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +191,8 @@ def encode_metadata(metadata: Metadata) -> bytes:
         fields["author"] = b64url(metadata.author)
     if metadata.author_name is not None:
         fields["author_name"] = metadata.author_name
+    if isinstance(metadata, FolderMetadata) and metadata.earlier_keys:
+        fields["earlier_keys"] = encode_earlier(metadata.earlier_keys)
     return canonical_json(fields)
 
 
@@ -211,6 +216,8 @@ def check_metadata(metadata: Metadata) -> None:
         name = metadata.author_name.encode("utf-8")
         if metadata.author is None or not 1 <= len(name) <= MAX_AUTHOR_NAME_BYTES:
             raise ValueError("an author name is 1 to 64 bytes and comes with an author id")
+    if isinstance(metadata, FolderMetadata):
+        check_earlier(metadata.earlier_keys)
 
 
 def decode_metadata(data: bytes, node_type: NodeType) -> Metadata:
@@ -222,7 +229,10 @@ def decode_metadata(data: bytes, node_type: NodeType) -> Metadata:
         author_name = fields.pop("author_name", None)
         name, mtime = fields.pop("name"), fields.pop("mtime")
         if node_type == NodeType.FOLDER:
-            metadata: Metadata = FolderMetadata(name, mtime, trashed_from, author, author_name)
+            earlier = decode_earlier(fields.pop("earlier_keys")) if "earlier_keys" in fields else ()
+            metadata: Metadata = FolderMetadata(
+                name, mtime, trashed_from, author, author_name, earlier
+            )
         else:
             metadata = FileMetadata(
                 name,

@@ -64,6 +64,11 @@ export function decodeMetadata(data, nodeType) {
       if (metadata.author === null || bytes < 1 || bytes > MAX_AUTHOR_NAME_BYTES) throw new Error();
     }
     const known = ["name", "mtime", "trashed_from", "author", "author_name"];
+    if (nodeType === NodeType.FOLDER) {
+      // The keys the folder had before a rotation (spec/sharing.md, "Earlier keys after a rotation").
+      metadata.earlierKeys = "earlier_keys" in fields ? decodeEarlierKeys(fields.earlier_keys) : [];
+      known.push("earlier_keys");
+    }
     if (nodeType === NodeType.FILE) {
       Object.assign(metadata, {
         size: fields.size,
@@ -84,6 +89,31 @@ export function decodeMetadata(data, nodeType) {
   }
 }
 
+const MAX_EARLIER_KEYS = 64;
+const MAX_WRITERS = 1000;
+
+function compareBytes(a, b) {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+function decodeEarlierKeys(value) {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_EARLIER_KEYS) throw new Error();
+  return value.map((item) => {
+    if (item === null || typeof item !== "object" || Array.isArray(item)) throw new Error();
+    if (Object.keys(item).sort().join() !== "key,writers") throw new Error();
+    const { key, writers } = item;
+    if (typeof key !== "string" || !Array.isArray(writers) || writers.length > MAX_WRITERS) throw new Error();
+    const pairs = writers.map((w) => {
+      if (!Array.isArray(w) || w.length !== 2 || !w.every((p) => typeof p === "string")) throw new Error();
+      return [idField(w[0]), idField(w[1], 32)];
+    });
+    // Sorted by user id as bytes, each once.
+    for (let n = 1; n < pairs.length; n++) if (compareBytes(pairs[n - 1][0], pairs[n][0]) >= 0) throw new Error();
+    return { key: idField(key, 32), writers: pairs };
+  });
+}
+
 export function encodeMetadata(metadata) {
   const fields = { name: metadata.name, mtime: metadata.mtime };
   if (metadata.contentId) {
@@ -94,6 +124,10 @@ export function encodeMetadata(metadata) {
   if (metadata.trashedFrom) fields.trashed_from = b64url(metadata.trashedFrom);
   if (metadata.author) fields.author = b64url(metadata.author);
   if (metadata.authorName) fields.author_name = metadata.authorName;
+  if (metadata.earlierKeys && metadata.earlierKeys.length) {
+    fields.earlier_keys = metadata.earlierKeys.map((e) => ({
+      key: b64url(e.key), writers: e.writers.map(([u, k]) => [b64url(u), b64url(k)]) }));
+  }
   return canonicalJson(fields);
 }
 

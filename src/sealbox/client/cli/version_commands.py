@@ -70,8 +70,8 @@ def versions_ls(
     path: RemoteFile,
     json_out: Json = False,
 ) -> None:
-    """List a file's earlier versions, newest first, each verified against its signed record.
-    The current version is not listed (`ls -l` shows it)."""
+    """List a file's earlier versions, newest first, each verified against its signed record,
+    with who wrote each. The current version is not listed (`ls -l` shows it)."""
     opts = options(ctx)
 
     async def work(drive: Drive) -> list[dict[str, Any]]:
@@ -81,6 +81,7 @@ def versions_ls(
             rows.append({
                 "version": number, "name": node.name, "path": path, "type": "file",
                 "mtime": metadata.mtime, "size": metadata.size, "mime": metadata.mime,
+                "author": drive.author(node),
             })  # fmt: skip
         return rows
 
@@ -91,6 +92,7 @@ def versions_ls(
     for row in rows:
         typer.echo(
             f"{row['version']:>4}  {human_size(row['size']):>10}  {format_mtime(row['mtime'])}"
+            f"  {terminal_safe(row['author'])}"
         )
 
 

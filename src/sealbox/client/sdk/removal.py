@@ -121,7 +121,7 @@ async def _remove(drive: Drive, path: str, journal: Journal, outgoing: list[m.Sh
         if view.recipient_id == journal.leaving:
             _check_sent(drive, view, journal.folder_id, journal.leaving)
             await drive.api.remove_share(view.share_id)
-    rotated = await rotate_subtree_keys(drive, path, journal.progress)
+    rotated = await rotate_subtree_keys(drive, path, journal.progress, journal.roster.writers())
     await _follow_keys(drive, rotated)
     # Deepest folders first and the shared folder last: until its new roster is out, the
     # journal and the old roster still list the member, and running unshare again resumes.

@@ -12,15 +12,16 @@ keeps that writer as its author (authors.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sealbox.client.sdk import authors
 from sealbox.client.sdk.changes import Change
 from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import SealboxError, WithheldError
 from sealbox.client.sdk.tree import Folder, Node
+from sealbox.crypto.key_chain import successor_chain
 from sealbox.crypto.keys import FileKey, FolderKey
-from sealbox.crypto.tree import FileMetadata
+from sealbox.crypto.tree import FileMetadata, FolderMetadata
 from sealbox.protocol import limits
 from sealbox.protocol import models as m
 
@@ -63,14 +64,19 @@ Entry = tuple[Folder, Node, Folder]  # parent, the folder's node, its listing
 
 
 async def rotate_subtree_keys(
-    drive: Drive, path: str, progress: Progress | None = None
+    drive: Drive,
+    path: str,
+    progress: Progress | None = None,
+    writers: dict[bytes, bytes] | None = None,
 ) -> dict[bytes, Rotated]:
     """Give the folder at ``path`` and every folder below it a new random key: every child's
     record re-wrapped and re-sealed under its parent's new key (node version +1), the top
     folder's record re-wrapped in its parent, new manifests. Folders go top-down in batches that
     fit one folder transaction each, so the tree is consistent after every batch; folders that
-    ``progress`` marks done are not rotated again. Returns every folder of the subtree, top
-    first."""
+    ``progress`` marks done are not rotated again. Each rotated folder's new record keeps the
+    key it replaces, with ``writers`` (the write members of the roster in force until now), in
+    its signed list of earlier keys, so its kept versions still open (spec/sharing.md, "Earlier
+    keys after a rotation"). Returns every folder of the subtree, top first."""
     progress = progress or Progress()
     result: dict[bytes, Rotated] = {}
 
@@ -85,7 +91,7 @@ async def rotate_subtree_keys(
             return False
         batch = _batch(pending)
         new_keys = {folder_id: FolderKey.generate(drive.rng) for folder_id in batch}
-        change = _rekeyed(drive, batch, new_keys)
+        change = _rekeyed(drive, batch, new_keys, writers)
         progress.about_to_commit({k: f.key for k, (_, _, f) in batch.items()}, new_keys)
         await drive.commit(change)
         progress.committed(list(batch))
@@ -128,10 +134,16 @@ def _batch(pending: list[Entry]) -> dict[bytes, Entry]:
     return batch
 
 
-def _rekeyed(drive: Drive, batch: dict[bytes, Entry], new_keys: dict[bytes, FolderKey]) -> Change:
+def _rekeyed(
+    drive: Drive,
+    batch: dict[bytes, Entry],
+    new_keys: dict[bytes, FolderKey],
+    writers: dict[bytes, bytes] | None = None,
+) -> Change:
     """The change that rotates ``batch``. Every manifest it signs for a rotated folder names
     exactly the records it re-made under that folder's new key: anything else would be a record
     no one can open once the old key is gone."""
+    writers = writers or {}
     rekeyed = {
         folder_id: Folder(
             folder_id, new_keys[folder_id], f.manifest, f.children, ancestry=f.ancestry
@@ -142,11 +154,12 @@ def _rekeyed(drive: Drive, batch: dict[bytes, Entry], new_keys: dict[bytes, Fold
     for folder_id, (parent, node, folder) in batch.items():
         if parent.folder_id not in batch:
             # The folder's own record, in a parent that keeps its key in this batch.
-            _put(drive, change, parent, node, new_keys[folder_id])
+            _put(drive, change, parent, node, new_keys[folder_id], (folder.key, writers))
         for child in folder.children:
             new = new_keys.get(child.node_id)
             key = new if new is not None else child.record.open_key(folder.key)
-            _put(drive, change, rekeyed[folder_id], child, key)
+            replaced = (batch[child.node_id][2].key, writers) if new is not None else None
+            _put(drive, change, rekeyed[folder_id], child, key, replaced)
     for folder_id, (_, _, folder) in batch.items():
         named = {entry.node_id for entry in folder.manifest.entries}
         if folder_id in change.folders:
@@ -158,11 +171,20 @@ def _rekeyed(drive: Drive, batch: dict[bytes, Entry], new_keys: dict[bytes, Fold
 
 
 def _put(
-    drive: Drive, change: Change, parent: Folder, node: Node, key: FolderKey | FileKey
+    drive: Drive,
+    change: Change,
+    parent: Folder,
+    node: Node,
+    key: FolderKey | FileKey,
+    replaced: tuple[FolderKey, dict[bytes, bytes]] | None = None,
 ) -> None:
     """Re-put ``node`` in ``parent`` with ``key`` wrapped and its metadata sealed under the
-    parent's key (which may be new), node version +1, keeping who wrote it."""
+    parent's key (which may be new), node version +1, keeping who wrote it; for a folder whose
+    key ``key`` replaces, the replaced key and its writers go first in its earlier keys."""
     metadata = authors.attributed(drive.session, drive.owner_id, node, node.metadata)
+    if replaced is not None and isinstance(metadata, FolderMetadata):
+        chain = successor_chain(replaced[0], replaced[1], metadata.earlier_keys)
+        metadata = replace(metadata, earlier_keys=chain)
     record = drive.record_for(parent, node.node_id, key, metadata, node.record.node_version + 1)
     change.puts.append(
         m.NodePut(

@@ -21,6 +21,7 @@ from sealbox.client.sdk.errors import (
     SealboxError,
     WithheldError,
 )
+from sealbox.client.sdk.kept_versions import kept_versions
 from sealbox.client.sdk.removals import Noticed, Removal, RemovalCheck, own_decisions
 from sealbox.client.sdk.rosters import write_members
 from sealbox.client.sdk.state import LocalState
@@ -34,7 +35,6 @@ from sealbox.crypto.tree import (
     MetadataOpener,
     NodeRecord,
     NodeType,
-    parse_node_record,
 )
 from sealbox.protocol.listing import BinaryListing, RemovedChild, collection_paused
 
@@ -46,6 +46,8 @@ class Node:
     record: NodeRecord
     metadata: Metadata
     stored_size: int  # ciphertext bytes the server reports (files); shown as "server-reported"
+    # A kept version sealed under an earlier key of its folder (kept_versions.py): that key.
+    sealed_under: FolderKey | None = None
 
     @property
     def node_id(self) -> bytes:
@@ -254,44 +256,12 @@ class Tree:
         return await self.open_folder(chain[-1], node)
 
     async def versions(self, path: str) -> list[tuple[int, Node]]:
-        """Earlier versions of a file, each verified like the current one, as (node version,
-        node), newest first. The number and the order are the signed node version's; a server
-        that numbers a version otherwise, or lists one twice, is refused."""
-        chain, node = await self.walk(path)
-        if node is None or node.is_folder:
-            raise SealboxError(f"not a file: {path}")
-        parent = chain[-1]
-        found: dict[int, Node] = {}
-        numbers: set[int] = set()
-        for version in (await self.api.versions(node.node_id)).versions:
-            record = parse_node_record(version.record)
-            if version.version != record.node_version:
-                raise IntegrityError(
-                    ErrorCode.CONTEXT_MISMATCH, "the server numbers a version unlike its record"
-                )
-            if record.node_version in numbers or record.node_version >= node.record.node_version:
-                raise IntegrityError(
-                    ErrorCode.CONTEXT_MISMATCH,
-                    f"the server lists version {record.node_version} twice or as earlier "
-                    "than the current one",
-                )
-            numbers.add(record.node_version)
-            if record.node_id != node.node_id or record.parent_id != parent.folder_id:
-                # A version written before a move names the old parent; its metadata cannot be
-                # opened with this folder's key, so it is skipped rather than trusted.
-                continue
-            writer_key = self.writers.get(record.writer_id)
-            if writer_key is None:
-                # Written by a write member of a share on the verified path to this folder?
-                writer_key = (await self.writers_on(ancestry_of(parent))).get(record.writer_id)
-            if writer_key is None:
-                raise IntegrityError(ErrorCode.BAD_SIGNATURE, "a version by an unknown writer")
-            record.verify(writer_key)
-            metadata = record.open_metadata(parent.key)
-            if not isinstance(metadata, FileMetadata) or metadata.content_id != version.content_id:
-                raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "version names other content")
-            found[record.node_version] = Node(record, metadata, version.size)
-        return sorted(found.items(), key=lambda item: item[0], reverse=True)
+        """Earlier versions of a file, each verified like the current one (kept_versions.py),
+        as (node version, node), newest first."""
+        return [
+            (v.record.node_version, Node(v.record, v.metadata, v.stored_size, v.sealed_under))
+            for v in await kept_versions(self, path)
+        ]
 
     async def iter_tree(
         self, folder: Folder, prefix: str = "", withheld: Withheld | None = None

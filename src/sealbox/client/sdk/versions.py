@@ -41,7 +41,7 @@ async def get_version(drive: Drive, path: str, number: int, local: Path, report:
     parent, current, version = await current_and_version(drive, path, number)
     dest = local / current.name if local.is_dir() else local
     metadata = replace(as_file_metadata(version.metadata), name=current.name)
-    key = version.record.open_file_key(parent.key)
+    key = version.record.open_file_key(version.sealed_under or parent.key)
     await get_file(drive, key, metadata, dest, report)
     return dest
 
@@ -54,7 +54,7 @@ async def restore_version(drive: Drive, path: str, number: int) -> int:
         parent, current, version = await current_and_version(drive, path, number)
         if version is current:
             return current.record.node_version
-        key = version.record.open_file_key(parent.key)
+        key = version.record.open_file_key(version.sealed_under or parent.key)
         metadata = replace(as_file_metadata(version.metadata), name=current.name, trashed_from=None)
         change = Change()
         drive.add_file(change, parent, metadata, key, existing=current)
