@@ -76,8 +76,10 @@ def decide(
     refused when the download is placed)."""
     try:
         found = os.lstat(dest)
-    except (FileNotFoundError, NotADirectoryError):
-        return Outcome.WRITE  # nothing there (writing it says why, if it cannot be written)
+    except OSError:
+        # Nothing there, or a path this disk cannot hold (a name too long): the download says
+        # why, as a failure of that one item, if it cannot be written.
+        return Outcome.WRITE
     if not S_ISREG(found.st_mode):
         return Outcome.WRITE
     if options.skip_unchanged and unchanged(dest, found, metadata, file_key, options.checksum):
