@@ -32,12 +32,32 @@ class ServerProcess:
         self.log_path = data_dir.parent / f"server-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
+        self._started = False
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, *extra: str, timeout: float = 30.0) -> None:
+        """Start the server and wait until *this* process answers on its port.
+
+        The port comes from ``free_port``, which another test worker may pick at the same moment.
+        A health answer alone could then come from that worker's server, so readiness also needs
+        this process's own log to say it listens; a first start that finds the port taken tries
+        again on a fresh one (a restart keeps its port: clients already hold the address)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+            self._spawn(*extra)
+            if self._wait_ready(offset, deadline):
+                self._started = True
+                return
+            if self._started or "address already in use" not in self._log_since(offset):
+                raise RuntimeError(f"server exited early:\n{self.log()}")
+            self.kill()
+            self.port = free_port()  # taken by someone else between free_port() and bind()
+
+    def _spawn(self, *extra: str) -> None:
         command = [sys.executable, "-m", "sealbox", "server", "--data", str(self.data_dir)]
         command += ["--port", str(self.port), *self.extra, *extra]
         if self.db_url:
@@ -46,16 +66,27 @@ class ServerProcess:
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             command, stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, **self.env}
         )
-        deadline = time.monotonic() + timeout
+
+    def _log_since(self, offset: int) -> str:
+        with open(self.log_path, "rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace")
+
+    def _wait_ready(self, offset: int, deadline: float) -> bool:
+        """True once this process listens and answers; False if it exited first."""
+        assert self.process is not None
+        listening = f"running on {self.url} "
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log_path.read_text()}")
-            try:
-                if httpx.get(f"{self.url}/v1/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise RuntimeError(f"server did not start:\n{self.log_path.read_text()}")
+                return False
+            if listening in self._log_since(offset):
+                try:
+                    if httpx.get(f"{self.url}/v1/health", timeout=1).status_code == 200:
+                        return True
+                except httpx.TransportError:
+                    pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not start:\n{self.log()}")
 
     def kill(self) -> None:
         """kill -9: no shutdown handlers, no flushing."""
