@@ -94,3 +94,27 @@ def test_every_command_answers_in_json() -> None:
         if not any("--json" in getattr(p, "opts", ()) for p in command.params)
     }
     assert lacking == WITHOUT_JSON
+
+
+def test_each_command_loads_only_its_module_and_the_table_matches_the_modules() -> None:
+    """main.COMMAND_MODULES names the module of every top-level command, so a command imports
+    only that module; a command added to a module but not to the table fails here."""
+    from importlib import import_module
+
+    from sealbox.client.cli import main
+
+    registered: dict[str, str] = {}
+    for module in dict.fromkeys(main.COMMAND_MODULES.values()):
+        scratch = typer.Typer()
+        import_module(f"sealbox.client.cli.{module}").register(scratch)
+        names = [
+            c.name or c.callback.__name__.replace("_", "-") for c in scratch.registered_commands
+        ]  # type: ignore[union-attr]
+        names += [str(g.name) for g in scratch.registered_groups]
+        registered.update(dict.fromkeys(names, module))
+    assert registered == main.COMMAND_MODULES
+    assert main.command_of(["--server", "http://x", "-q", "--home", "h", "ls", "/"]) == "ls"
+    assert main.command_of(["--timeout", "5", "put", "a"]) == "put"
+    assert main.command_of(["--help"]) is None and main.command_of(["lss"]) is None
+    shown = sealbox_cli("--server", "http://127.0.0.1:9", "ls", "-h")
+    assert shown.returncode == 0 and "Usage: sealbox ls" in shown.stdout, shown.stderr

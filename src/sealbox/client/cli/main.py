@@ -4,46 +4,16 @@
 from __future__ import annotations
 
 import sys
+from importlib import import_module
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 import sealbox
-from sealbox.client.cli import (
-    account_commands,
-    check_commands,
-    drive_commands,
-    drop_commands,
-    link_commands,
-    mount_commands,
-    notice_commands,
-    serve_commands,
-    share_commands,
-    transparency_commands,
-    version_commands,
-)
 from sealbox.client.cli import debug as debug_log
 from sealbox.client.cli.context import make_options
 from sealbox.protocol import routes
-
-app = typer.Typer(
-    name="sealbox",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    help=(
-        "Sealbox: a zero-knowledge cloud drive. Everything is encrypted here, before it leaves "
-        "this device. Operators: `sealbox server --help` and `sealbox admin --help`."
-    ),
-    epilog=(
-        "\b\nScripts and shells:\n"
-        "  sealbox --install-completion             # TAB completion for your shell\n"
-        "  sealbox -v ls /docs                      # each request on standard error\n"
-        "  sealbox mkdir --json /a/b                # errors as JSON on standard error too:\n"
-        '                                           # {"error": {"code": 4, "message": "..."}}'
-    ),
-)
 
 
 def _version(value: bool) -> None:
@@ -58,7 +28,6 @@ def _version(value: bool) -> None:
     raise typer.Exit()
 
 
-@app.callback()
 def main_options(
     ctx: typer.Context,
     version: Annotated[
@@ -118,18 +87,77 @@ def main_options(
     )  # fmt: skip
 
 
-account_commands.register(app)
-drive_commands.register(app)
-check_commands.register(app)
-version_commands.register(app)
-link_commands.register(app)
-share_commands.register(app)
-drop_commands.register(app)
-serve_commands.register(app)
-mount_commands.register(app)
-notice_commands.register(app)
-transparency_commands.register(app)
+# The top-level commands each module registers (tests/client/test_cli_surface.py keeps this in
+# step with the modules). A command imports only its own module: importing all of them costs
+# a few hundred milliseconds at every start, more than many commands take to run.
+COMMAND_MODULES: dict[str, str] = {
+    **dict.fromkeys(
+        ["signup", "login", "logout", "whoami", "passwd", "recover", "sessions", "account"],
+        "account_commands",
+    ),
+    **dict.fromkeys(
+        ["ls", "tree", "mkdir", "put", "get", "cat", "mv", "cp", "rm", "find", "du", "df", "trash"],
+        "drive_commands",
+    ),
+    "check": "check_commands",
+    "versions": "version_commands",
+    "export": "link_commands",
+    "import": "link_commands",
+    **dict.fromkeys(["share", "unshare", "shares", "contacts", "shared"], "share_commands"),
+    "request": "drop_commands",
+    "serve": "serve_commands",
+    "mount": "mount_commands",
+    "notices": "notice_commands",
+    "transparency": "transparency_commands",
+}
+# Options of the top-level callback that take a value (skipped when looking for the command).
+_VALUED = frozenset({"--server", "--home", "--timeout"})
+
+
+def command_of(args: list[str]) -> str | None:
+    """The command named in ``args``, or None (help, completion, a mistyped name)."""
+    rest = iter(args)
+    for arg in rest:
+        if arg in _VALUED:
+            next(rest, None)
+        elif not arg.startswith("-"):
+            return arg if arg in COMMAND_MODULES else None
+    return None
+
+
+def make_app(command: str | None = None) -> typer.Typer:
+    """The CLI with every command, or with only ``command``'s module when one is named."""
+    app = typer.Typer(
+        name="sealbox",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        help=(
+            "Sealbox: a zero-knowledge cloud drive. Everything is encrypted here, before it leaves "
+            "this device. Operators: `sealbox server --help` and `sealbox admin --help`."
+        ),
+        epilog=(
+            "\b\nScripts and shells:\n"
+            "  sealbox --install-completion             # TAB completion for your shell\n"
+            "  sealbox -v ls /docs                      # each request on standard error\n"
+            "  sealbox mkdir --json /a/b                # errors as JSON on standard error too:\n"
+            '                                           # {"error": {"code": 4, "message": "..."}}'
+        ),
+    )
+    app.callback()(main_options)
+    modules = [COMMAND_MODULES[command]] if command else dict.fromkeys(COMMAND_MODULES.values())
+    for module in modules:
+        import_module(f"sealbox.client.cli.{module}").register(app)
+    return app
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``: the whole CLI, for docs/cli.md and the surface tests."""
+    if name == "app":
+        return make_app()
+    raise AttributeError(name)
 
 
 def main() -> None:
-    app(args=sys.argv[1:], prog_name="sealbox")
+    args = sys.argv[1:]
+    make_app(command_of(args))(args=args, prog_name="sealbox")
