@@ -8,11 +8,15 @@ retention job erases it, blobs included, with no second ``erasure`` entry."""
 import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
+from anyio import to_thread
+from typer.testing import CliRunner
 
 from sealbox.protocol.models import b64encode
+from sealbox.server.cli import app
 from sealbox.server.db import census
 from sealbox.server.db.engine import read_only
 from sealbox.server.db.retention_tables import held_contents, held_deletions
@@ -123,8 +127,10 @@ async def test_a_deletion_under_a_hold_is_a_deletion_to_everyone_but_the_operato
     # Everyone meets the same replies as for the account deleted without a hold.
     assert await seen(server, held, victor) == await seen(server, gone, victor)
     assert await friend_sees(server, victor) == [
-        b'{"incoming":[],"outgoing":[],"accepted":[]}', b'{"outgoing":[],"incoming":[]}', b'{"rosters":[]}'
-    ]  # fmt: skip
+        b'{"incoming":[],"outgoing":[],"accepted":[]}',
+        b'{"outgoing":[],"incoming":[]}',
+        b'{"rosters":[]}',
+    ]
     stranger = ok(await server.client.post("/v1/prelogin", json={"username": "hanna"}))
     assert stranger == unknown
     with read_only(svc.engine) as conn:
@@ -203,3 +209,38 @@ async def test_a_hold_placed_after_the_deletion_finds_nothing_to_hold(server: Se
         server.services.compliance.requests.place_hold(e(account.user_id), None, "olga")
     with pytest.raises(ServiceError):
         await server.services.disclosure.package(e(new_id()))
+
+
+async def test_the_admin_commands_reach_a_held_deletion_by_user_id(
+    server: Server, db_url: str, tmp_path: Path
+) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the commands are the same on both databases; the service tests run both")
+    victor = await server.api.signup("victor")
+    held = await a_life(server, "hanna", victor)
+    server.services.compliance.operators.issue("olga", "operator", "test-setup")
+    server.services.compliance.requests.place_hold("hanna", None, "olga")
+    assert (await delete(server, held.account)).status_code == 204
+    where = ["--data", str(server.data_dir), "--db", db_url]
+    user_id = e(held.account.user_id)
+
+    async def admin(*args: str, code: int = 0) -> str:
+        cut = args.index("--") if "--" in args else len(args)
+        command = ["admin", *args[:cut], *where, *args[cut:]]
+        done = await to_thread.run_sync(
+            lambda: CliRunner().invoke(app, command, catch_exceptions=False)
+        )
+        assert done.exit_code == code, done.output
+        return str(done.output)
+
+    placed = json.loads(await admin("holds", "add", "--operator", "olga", "--json", "--", user_id))
+    assert [hold["account"] for hold in placed] == [user_id]
+    assert "no account is called 'hanna'" in await admin(
+        "holds", "add", "--operator", "olga", "--", "hanna", code=1
+    )
+    out = tmp_path / "package"
+    await admin("disclose", "--out", str(out), "--", user_id)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["account"] == "hanna" and manifest["user_id"] == user_id
+    assert manifest["tables"]["held_deletions"]["rows"] == 1
+    assert manifest["tables"]["links"]["rows"] == 1
