@@ -253,7 +253,13 @@ def set_quota(
 
 @admin.command()
 def disclose(
-    username: Annotated[str, typer.Argument(help="The account's username.")],
+    username: Annotated[
+        str,
+        typer.Argument(
+            help="The account's username, or its user id as `admin holds list` shows it (an "
+            "account deleted under a hold has no username)."
+        ),
+    ],
     out: Annotated[
         Path, typer.Option("--out", help="A new directory for data.json and manifest.json.")
     ],

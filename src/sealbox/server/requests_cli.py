@@ -287,7 +287,13 @@ def requests_notify(
 
 @holds_app.command("add")
 def holds_add(
-    username: Annotated[str, typer.Argument(help="The account to preserve.")],
+    username: Annotated[
+        str,
+        typer.Argument(
+            help="The account to preserve: its username, or the user id of an account deleted "
+            "under a hold."
+        ),
+    ],
     operator: OperatorOpt,
     request: Annotated[str | None, typer.Option(help="The request that asked for it.")] = None,
     data: DataOpt = DEFAULT_DATA,

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """What garbage collection asks of the database: the lease, expiries, and unreferenced contents.
 
-A content row is deleted only where no node, version or waiting drop file references it, checked
-inside the delete itself, so a reference made meanwhile either waits for the delete or makes it
-fail, never dangles.
+A content row is deleted only where no node, version or waiting drop file references it and no
+deletion under a preservation hold keeps it (``held_contents``), checked inside the delete
+itself, so a reference made meanwhile either waits for the delete or makes it fail, never
+dangles.
 """
 
 from datetime import datetime
@@ -12,7 +13,7 @@ from sqlalchemy import Connection, Engine, delete, exists, insert, select, updat
 
 from sealbox.server.db.batching import batched
 from sealbox.server.db.engine import IntegrityError, read_only, writing
-from sealbox.server.db.retention_tables import blob_tombstones
+from sealbox.server.db.retention_tables import blob_tombstones, held_contents
 from sealbox.server.db.schema import (
     contents,
     drop_files,
@@ -29,6 +30,7 @@ _UNREFERENCED = (
     ~exists().where(nodes.c.content_id == contents.c.content_id)
     & ~exists().where(versions.c.content_id == contents.c.content_id)
     & ~exists().where(drop_files.c.content_id == contents.c.content_id)
+    & ~exists().where(held_contents.c.content_id == contents.c.content_id)
 )
 
 

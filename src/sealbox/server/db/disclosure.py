@@ -42,6 +42,7 @@ DIRECT: Mapping[str, tuple[str, ...]] = {
     "data_requests": ("user_id",),
     "preservation_holds": ("user_id",),
     "removed_nodes": ("owner_id",),
+    "held_deletions": ("user_id",),
 }
 # table -> (its column, the table and column whose disclosed rows it follows)
 THROUGH: Mapping[str, tuple[str, tuple[tuple[str, str], ...]]] = {
@@ -64,6 +65,7 @@ THROUGH: Mapping[str, tuple[str, tuple[tuple[str, str], ...]]] = {
     "blocked_links": ("case_id", (("cases", "case_id"),)),
     "blocked_contents": ("case_id", (("cases", "case_id"),)),
     "evidence": ("case_id", (("cases", "case_id"),)),
+    "held_contents": ("deletion_id", (("held_deletions", "deletion_id"),)),
 }
 
 

@@ -19,8 +19,9 @@ from sealbox.protocol import limits
 from sealbox.protocol import models as m
 from sealbox.protocol.errors import ErrorCode
 from sealbox.server.clock import Clock, day_of
-from sealbox.server.db import accounts
+from sealbox.server.db import accounts, retention
 from sealbox.server.db.engine import Connection, Engine, IntegrityError, read_only, writing
+from sealbox.server.db.requests import held_accounts
 from sealbox.server.errors import ServiceError, not_found
 from sealbox.server.server_keys import ServerKeys
 from sealbox.server.services.collector import Collector
@@ -289,14 +290,24 @@ class AccountService:
         return m.RevokedCount(revoked=gone)
 
     def delete_account(self, caller: Caller, auth_key: bytes) -> DeletedAccount:
-        """Delete the account and everything it owns; returns what the collector must look at."""
+        """Delete the account and everything it owns; returns what the collector must look at.
+
+        Under a preservation hold the rows go into ``held_deletions`` first and the collector
+        leaves their contents alone; everything else is exactly as without a hold, so nobody,
+        the holder included, can tell (spec/compliance.md §12.4)."""
         with writing(self._engine) as conn:
             self._check_auth(accounts.auth_hash_locked(conn, caller.user_id), auth_key)
+            now = int(self._clock.now())
+            if held_accounts(conn, [caller.user_id], now):
+                deletion_id = secrets.token_bytes(limits.ID_BYTES)
+                retention.keep_for_hold(conn, caller.user_id, deletion_id, now)
             owned = accounts.delete_all(conn, caller.user_id)
         return DeletedAccount(content_ids=sorted(owned.content_ids), upload_ids=owned.uploads)
 
     async def close(self, caller: Caller, auth_key: bytes) -> None:
-        """Delete the account (``delete_account``), then collect what it held alone."""
+        """Delete the account (``delete_account``), then collect what it held alone. The
+        ``erasure`` entry is appended now, held or not: one per deletion, and a hold leaves no
+        trace in the public log (spec/compliance.md §12.4)."""
         gone = await to_thread.run_sync(partial(self.delete_account, caller, auth_key))
         self._log("erasure", {})
         await self._collector.release(gone.content_ids, gone.upload_ids)

@@ -15,8 +15,9 @@ from sealbox.compliance import requests as rules
 from sealbox.compliance.errors import ComplianceError
 from sealbox.compliance.ids import Randomness, new_id
 from sealbox.protocol.errors import ErrorCode
+from sealbox.protocol.models import b64decode
 from sealbox.server.clock import Clock
-from sealbox.server.db import accounts, operators
+from sealbox.server.db import accounts, operators, retention
 from sealbox.server.db import requests as register
 from sealbox.server.db.engine import Connection, Engine, read_only, writing
 from sealbox.server.errors import ServiceError
@@ -200,8 +201,12 @@ class RequestService:
     # Preservation holds
 
     def place_hold(self, username: str, request_id: bytes | None, by: str) -> rules.Hold:
+        """Hold the account of that username, or the account deleted under a hold whose user id
+        (base64) ``username`` spells: its name is free for others now (§12.4)."""
         with writing(self._engine) as conn:
-            user_id = accounts.user_id_of(conn, username.strip().lower())
+            user_id = accounts.user_id_of(conn, username.strip().lower()) or _held_deletion_of(
+                conn, username
+            )
             if user_id is None:
                 raise ServiceError(ErrorCode.NOT_FOUND, f"no account is called {username!r}")
             if request_id is not None and register.request(conn, request_id) is None:
@@ -250,3 +255,12 @@ class RequestService:
     def drop_ended_holds(self) -> int:
         with writing(self._engine) as conn:
             return register.drop_ended_holds(conn, int(self._clock.now()))
+
+
+def _held_deletion_of(conn: Connection, account: str) -> bytes | None:
+    """The user id ``account`` spells in base64, if an account deleted under a hold had it."""
+    try:
+        user_id = b64decode(account.strip())
+    except ValueError:
+        return None
+    return user_id if retention.has_held_deletion(conn, user_id) else None

@@ -39,6 +39,7 @@ RULES = (
     Rule("drop_expired_uploads", "upload_ttl_seconds"),
     Rule("purge_deleted_blobs", "deleted_blob_grace_days"),
     Rule("anonymise_closed_accounts", "compliance.closed_account_retention_days"),
+    Rule("erase_held_deletions", "compliance.hold_days"),
     Rule("expire_evidence", "compliance.evidence_retention_days"),
     Rule("expire_preservation_holds", "compliance.hold_days"),
 )
@@ -84,6 +85,7 @@ class RetentionJob:
             "drop_expired_uploads": self._collect,
             "purge_deleted_blobs": self._collector.purge_buried,
             "anonymise_closed_accounts": self._anonymise_closed_accounts,
+            "erase_held_deletions": self._erase_held_deletions,
             "expire_evidence": partial(to_thread.run_sync, self._cases.expire_evidence),
             "expire_preservation_holds": partial(
                 to_thread.run_sync, self._requests.drop_ended_holds
@@ -124,6 +126,28 @@ class RetentionJob:
             self._log("erasure", {})
             erased += 1
         return erased
+
+    async def _erase_held_deletions(self) -> int:
+        """Erase the accounts their holder deleted under a preservation hold, once no hold is
+        in force: the kept rows go, and the blobs nothing else references. No ``erasure``
+        entry: the deletion appended it (spec/compliance.md §12.4)."""
+        due = await to_thread.run_sync(self._held_deletions_ended)
+        erased = 0
+        for deletion_id in due:
+            kept = await to_thread.run_sync(partial(self._erase_held_deletion, deletion_id))
+            if kept is None:
+                continue
+            await self._collector.release(kept)
+            erased += 1
+        return erased
+
+    def _held_deletions_ended(self) -> list[bytes]:
+        with read_only(self._engine) as conn:
+            return retention.held_deletions_ended(conn, int(self._clock.now()))
+
+    def _erase_held_deletion(self, deletion_id: bytes) -> list[bytes] | None:
+        with writing(self._engine) as conn:
+            return retention.erase_held_deletion(conn, deletion_id, int(self._clock.now()))
 
     def _closed_accounts_due(self, cutoff: int) -> list[bytes]:
         with read_only(self._engine) as conn:
