@@ -14,6 +14,10 @@ import { itemActions, restoreAction } from "./drive-actions.js";
 import { showFolderView } from "./folder-view.js";
 import { linkControl } from "./link-options.js";
 import { showMyLinks } from "./my-links.js";
+import { showContacts } from "./contacts.js";
+import { showShares } from "./shares.js";
+import { shareControl } from "./share-folder.js";
+import { marksOf } from "../drive/marks.js";
 import { explain } from "./messages.js";
 import { el, main } from "./view.js";
 
@@ -53,7 +57,7 @@ export function showLogin(after = showDrive, heading = "Log in", path = "/app/dr
 
 export async function showDrive(session) {
   const writers = new Map([[hex(session.userId), session.signPublic]]);
-  const marks = new Map(); // high-water marks for this page's life (metadata.md, "Freshness")
+  const marks = marksOf(session); // high-water marks kept per account (web-client.md, "What the page remembers")
   const removals = new RemovalCheck(publicDecision, () => ownDecisions(session));
   const list = async (folder) => {
     const id = hex(folder.id);
@@ -75,8 +79,13 @@ function showMyDrive(ctx) {
       el("p", {}, el("button", { type: "button", class: "link", id: "open-trash", text: "Trash",
                                  on: { click: () => showTrash(ctx) } }), " · ",
         el("button", { type: "button", class: "link", id: "open-links", text: "My links",
-                       on: { click: () => showMyLinks(ctx, () => showMyDrive(ctx)) } }))),
-    rowActions: (child, view) => [linkControl(session, child), ...itemActions(ctx, child, view)],
+                       on: { click: () => showMyLinks(ctx, () => showMyDrive(ctx)) } }), " · ",
+        el("button", { type: "button", class: "link", id: "open-contacts", text: "Contacts",
+                       on: { click: () => showContacts(session, () => showMyDrive(ctx)) } }), " · ",
+        el("button", { type: "button", class: "link", id: "open-shares", text: "Shared with me",
+                       on: { click: () => showShares(session, () => showMyDrive(ctx)) } }))),
+    rowActions: (child, view) => [linkControl(session, child), ...(child.isFolder ? [shareControl(session, child)] : []),
+                                  ...itemActions(ctx, child, view)],
   });
 }
 
