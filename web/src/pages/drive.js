@@ -17,6 +17,7 @@ import { showMyLinks } from "./my-links.js";
 import { showContacts } from "./contacts.js";
 import { showShares } from "./shares.js";
 import { shareControl } from "./share-folder.js";
+import { acknowledgeControl } from "./removed-items.js";
 import { marksOf } from "../drive/marks.js";
 import { explain } from "./messages.js";
 import { el, main } from "./view.js";
@@ -86,6 +87,7 @@ function showMyDrive(ctx) {
                        on: { click: () => showShares(session, () => showMyDrive(ctx)) } }))),
     rowActions: (child, view) => [linkControl(session, child), ...(child.isFolder ? [shareControl(session, child)] : []),
                                   ...itemActions(ctx, child, view)],
+    removedActions: (view) => [acknowledgeControl(ctx, view)],
   });
 }
 
