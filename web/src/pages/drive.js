@@ -34,6 +34,9 @@ export function showLogin(after = showDrive, heading = "Log in", path = "/app/dr
     el("label", { for: "password", text: "Password" }), password,
     el("p", {}, button), status,
     el("p", { class: "meta", text: "Your password never leaves this page: it unlocks your keys here." }),
+    el("p", { class: "meta", id: "remembers", text: "This browser remembers your contacts' public keys and the versions of " +
+      "your folders it has seen (nothing secret), so the server cannot roll them back. On a shared computer, clear " +
+      "this site's data after use." }),
     el("p", { class: "meta" }, el("a", { href: "/app/recover", id: "recover-link", text: "Forgot your password? Use your recovery key" })));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
