@@ -140,6 +140,12 @@ async def test_shares_cross_between_the_cli_and_the_page(
     out = tmp_path / "got"
     await files.get(shared, ["/from-bob.bin"], out, files.Reporter())
     assert out.read_bytes() == made
+    # What the write member adds, signed with alice's key, lists in bob's own drive page: his
+    # roster makes her a writer of that folder (and only of it).
+    (tmp_path / "from-alice.txt").write_bytes(b"alice was here\n")
+    await files.put(shared, [tmp_path / "from-alice.txt"], "/", files.Reporter())
+    await b.page.click("#listing >> text=mine/")
+    assert await download(b.page, "from-alice.txt") == b"alice was here\n"
     assert not b.errors
 
 

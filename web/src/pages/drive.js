@@ -19,6 +19,7 @@ import { showShares } from "./shares.js";
 import { shareControl } from "./share-folder.js";
 import { acknowledgeControl } from "./removed-items.js";
 import { marksOf } from "../drive/marks.js";
+import { DriveWriters } from "../drive/writers.js";
 import { explain } from "./messages.js";
 import { el, main } from "./view.js";
 
@@ -60,12 +61,14 @@ export function showLogin(after = showDrive, heading = "Log in", path = "/app/dr
 }
 
 export async function showDrive(session) {
-  const writers = new Map([[hex(session.userId), session.signPublic]]);
+  const writers = new DriveWriters(session); // the account, and write members of its shared folders
   const marks = marksOf(session); // high-water marks kept per account (web-client.md, "What the page remembers")
   const removals = new RemovalCheck(publicDecision, () => ownDecisions(session));
   const list = async (folder) => {
     const id = hex(folder.id);
-    const verified = verifyListing(await session.api.folder(b64url(folder.id)), folder, writers, marks.get(id) ?? null);
+    const signers = await writers.of(folder);
+    const verified = verifyListing(await session.api.folder(b64url(folder.id)), folder, signers, marks.get(id) ?? null);
+    writers.handDown(signers, verified);
     marks.set(id, verified.mark);
     return removals.confirm(verified, verified.claims);
   };
