@@ -103,6 +103,11 @@ async def test_invite_accept_compare_and_share_between_two_pages(
     await b.page.click("text=deep/")
     assert await download(b.page, "b.bin") == data["deep/b.bin"]
     assert not a.errors and not b.errors
+    # Leaving ends the share for bob; alice's own drive is unchanged.
+    await b.page.click("#open-shares")
+    await b.page.click("#incoming >> text=Leave")
+    await b.page.wait_for_selector("#incoming >> text=No folder is shared with you.")
+    assert (await alice_drive.api.shares()).outgoing == []
     # Pins and marks are kept; no key, password or plaintext is.
     storage = await b.page.evaluate("() => JSON.stringify(Object.entries(localStorage))")
     assert "sealbox.pins." in storage and "sealbox.marks." in storage
@@ -120,33 +125,40 @@ async def test_shares_cross_between_the_cli_and_the_page(
         made = os.urandom(5000)
         (mine / "from-bob.bin").write_bytes(made)
         await files.put(bob, [mine], "/", files.Reporter())
-    await contacts.invite(alice_drive.session, "bob")
-    b = await logged_in(browser, live, "/app/contacts", "bob", BOB_PASSWORD)
-    await b.page.click("#accept-alice")
-    await b.page.wait_for_selector("#contact-alice[data-state='contact']")
-    # Shared by the CLI's code, opened in the page.
-    await shares.share_folder(alice_drive, "/docs", "bob", shares.READ)
-    await b.page.click("#open-drive")
-    await b.page.click("#open-shares")
-    await b.page.click("#incoming >> text=docs/")
-    assert await download(b.page, "a.txt") == data["a.txt"]
-    # Shared from the page, opened by the CLI's code.
-    await b.page.click("#open-shares")
-    await b.page.click("#open-drive")
-    await b.page.wait_for_selector("#listing >> text=mine/")
-    await share_from_page(b.page, "mine", "alice", "2")
-    shared = await shares.open_shared(alice_drive, "mine")
-    assert shared.can_write
-    out = tmp_path / "got"
-    await files.get(shared, ["/from-bob.bin"], out, files.Reporter())
-    assert out.read_bytes() == made
-    # What the write member adds, signed with alice's key, lists in bob's own drive page: his
-    # roster makes her a writer of that folder (and only of it).
-    (tmp_path / "from-alice.txt").write_bytes(b"alice was here\n")
-    await files.put(shared, [tmp_path / "from-alice.txt"], "/", files.Reporter())
-    await b.page.click("#listing >> text=mine/")
-    assert await download(b.page, "from-alice.txt") == b"alice was here\n"
-    assert not b.errors
+        await contacts.invite(alice_drive.session, "bob")
+        await contacts.accept(bob.session, "alice")  # on bob's other device: nothing pinned here
+        # Shared by the CLI's code; hidden in this browser until bob accepts alice here too.
+        await shares.share_folder(alice_drive, "/docs", "bob", shares.READ)
+        b = await logged_in(browser, live, "/app/shares", "bob", BOB_PASSWORD)
+        hidden = await b.page.inner_text("#share-notes")
+        assert "is hidden" in hidden and "accept alice on the Contacts page" in hidden
+        assert await b.page.locator("#incoming >> text=docs/").count() == 0
+        await b.page.click("#open-drive")
+        await b.page.click("#open-contacts")
+        assert await b.page.inner_text("#accept-alice") == "Accept in this browser"
+        await b.page.click("#accept-alice")
+        await b.page.wait_for_selector("#contact-alice[data-state='contact'][data-trust='unverified']")
+        await b.page.click("#open-drive")
+        await b.page.click("#open-shares")
+        await b.page.click("#incoming >> text=docs/")
+        assert await download(b.page, "a.txt") == data["a.txt"]
+        # Shared from the page, opened by the CLI's code.
+        await b.page.click("#open-shares")
+        await b.page.click("#open-drive")
+        await b.page.wait_for_selector("#listing >> text=mine/")
+        await share_from_page(b.page, "mine", "alice", "2")
+        shared = await shares.open_shared(alice_drive, "mine")
+        assert shared.can_write
+        out = tmp_path / "got"
+        await files.get(shared, ["/from-bob.bin"], out, files.Reporter())
+        assert out.read_bytes() == made
+        # What the write member adds, signed with alice's key, lists in bob's own drive page: his
+        # roster makes her a writer of that folder (and only of it).
+        (tmp_path / "from-alice.txt").write_bytes(b"alice was here\n")
+        await files.put(shared, [tmp_path / "from-alice.txt"], "/", files.Reporter())
+        await b.page.click("#listing >> text=mine/")
+        assert await download(b.page, "from-alice.txt") == b"alice was here\n"
+        assert not b.errors
 
 
 async def test_a_swapped_identity_bundle_is_refused(

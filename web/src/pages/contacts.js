@@ -57,8 +57,9 @@ function contactRow(session, entry, { panel, reload, fail }) {
   const name = entry.username;
   const row = el("li", { id: `contact-${name}`, "data-state": entry.state, "data-trust": trust(entry) },
     el("strong", { text: name }), " ", el("span", { class: "meta", text: `${STATES[entry.state]} · ${trust(entry)}` }), " ");
-  if (entry.state === "invites you") {
-    row.append(el("button", { type: "button", id: `accept-${name}`, text: "Accept", on: { click: async () => {
+  // A contact accepted on another device is accepted here too, which pins their key in this browser.
+  if (entry.state === "invites you" || (entry.state === "contact" && !entry.pinned)) {
+    row.append(el("button", { type: "button", id: `accept-${name}`, text: entry.pinned ? "Accept" : "Accept in this browser", on: { click: async () => {
       try {
         await accept(session, name);
         await reload();

@@ -35,7 +35,8 @@ export async function showShares(session, back) {
     return el("li", { id: `share-${b64url(share.grant.shareId)}` },
       el("button", { type: "button", class: "link", text: `${share.grant.folderName}/`, id: `open-share-${b64url(share.grant.shareId)}`,
                      on: { click: () => openShare(session, share, () => showShares(session, back)) } }),
-      " ", el("span", { class: "meta", text: `from ${owner} · ${rightsText(share.grant.rights)}` }));
+      " ", el("span", { class: "meta", text: `from ${owner} · ${rightsText(share.grant.rights)}` }),
+      " ", leaveButton(session, share, () => showShares(session, back)));
   }));
   if (!found.shares.length) rows.append(el("li", { class: "meta", text: "No folder is shared with you." }));
   const notes = el("ul", { class: "meta", id: "share-notes" });
@@ -50,6 +51,24 @@ export async function showShares(session, back) {
                                   `not accepted them as a contact in this browser: ${how}.` }));
   }
   main().append(notes, rows);
+}
+
+/** "Leave": end this account's access to the share (DELETE by the member, http-api.md §11.3). */
+function leaveButton(session, share, reload) {
+  const id = b64url(share.grant.shareId);
+  const button = el("button", { type: "button", class: "link", id: `leave-${id}`, text: "Leave",
+                                "aria-label": `Leave ${share.grant.folderName}: you lose access to it` });
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      await people(session).api.leave(share.grant.shareId);
+      await reload();
+    } catch (error) {
+      button.disabled = false;
+      showError(sharingMessage(error, share.owner.username));
+    }
+  });
+  return button;
 }
 
 /** Browse an opened share: a drive whose top is the shared folder, read through the share's routes. */
