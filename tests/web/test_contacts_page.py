@@ -137,7 +137,7 @@ async def test_shares_cross_between_the_cli_and_the_page(
         await b.page.click("#open-contacts")
         assert await b.page.inner_text("#accept-alice") == "Accept in this browser"
         await b.page.click("#accept-alice")
-        await b.page.wait_for_selector("#contact-alice[data-state='contact'][data-trust='unverified']")
+        await b.page.wait_for_selector("#contact-alice[data-trust='unverified']")
         await b.page.click("#open-drive")
         await b.page.click("#open-shares")
         await b.page.click("#incoming >> text=docs/")
