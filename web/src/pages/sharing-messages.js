@@ -27,6 +27,9 @@ export function sharingMessage(error, username = "this person") {
     if (error.status === 404) return `There is no user called ${username}, or nothing to accept from them.`;
     if (error.status === 400) return "You cannot invite yourself.";
     if (error.code === "not_a_contact") return `${username} is not your contact yet.`;
+    if (error.status === 409) {
+      return `${username} already has this folder. To change their rights, remove them first (\`sealbox unshare\`).`;
+    }
   }
   if (error?.name === "Error") return error.message;
   return explain(error);
