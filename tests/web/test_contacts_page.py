@@ -57,14 +57,17 @@ async def download(page: Any, name: str) -> bytes:
     return Path(await (await info.value).path()).read_bytes()
 
 
-async def share_from_page(page: Any, folder: str, username: str, rights: str) -> None:
-    """In the drive page: Share on `folder`, to `username` with `rights` ("1" or "2")."""
+async def share_from_page(page: Any, folder: str, username: str, rights: str) -> str:
+    """In the drive page: Share on `folder`, to `username` with `rights` ("1" or "2"). Answers
+    what the form said of their key before sending."""
     row = page.locator("#listing li", has_text=f"{folder}/")
     await row.locator("button", has_text="Share").first.click()
     await row.locator("input[id$='-user']").fill(username)
+    trust = str(await row.locator("[id$='-trust']").inner_text())
     await row.locator("select[id$='-rights']").select_option(rights)
     await row.locator("text=Share folder").click()
     await row.locator(f"text=Shared {folder} with {username}").wait_for()
+    return trust
 
 
 async def test_invite_accept_compare_and_share_between_two_pages(
@@ -92,7 +95,7 @@ async def test_invite_accept_compare_and_share_between_two_pages(
 
     await a.page.click("#open-drive")
     await a.page.wait_for_selector("#listing >> text=docs/")
-    await share_from_page(a.page, "docs", "bob", "1")
+    assert (await share_from_page(a.page, "docs", "bob", "1")).startswith("bob: verified")
     await a.page.wait_for_selector(".members >> text=bob · read only · verified")
     docs_row = a.page.locator("#listing li", has_text="docs/")
     await docs_row.locator("text=Share folder").click()  # again: one share per folder and person
@@ -150,7 +153,8 @@ async def test_shares_cross_between_the_cli_and_the_page(
         await b.page.click("#open-shares")
         await b.page.click("#open-drive")
         await b.page.wait_for_selector("#listing >> text=mine/")
-        await share_from_page(b.page, "mine", "alice", "2")
+        said = await share_from_page(b.page, "mine", "alice", "2")
+        assert said.startswith("alice: unverified. Compare safety numbers")
         shared = await shares.open_shared(alice_drive, "mine")
         assert shared.can_write
         out = tmp_path / "got"
@@ -204,3 +208,37 @@ async def test_a_swapped_identity_bundle_is_refused(
     await b.page.click("#open-shares")
     await b.page.wait_for_selector("#incoming >> text=docs/")
     assert await b.page.locator("#share-notes li.error").count() == 0
+
+
+async def test_a_withheld_roster_is_refused_once_one_was_seen(
+    live: Live, browser: Any, alice: Owner, tmp_path: Path
+) -> None:
+    alice_drive, _ = alice
+    async with httpx.AsyncClient(base_url=live.url, timeout=60) as http:
+        await make_bob(live, http, tmp_path)
+    await contacts.invite(alice_drive.session, "bob")
+    b = await logged_in(browser, live, "/app/contacts", "bob", BOB_PASSWORD)
+    await b.page.click("#accept-alice")
+    await b.page.wait_for_selector("#contact-alice[data-state='contact']")
+    await shares.share_folder(alice_drive, "/docs", "bob", shares.READ)
+    await b.page.click("#open-drive")
+    await b.page.click("#open-shares")
+    await b.page.click("#incoming >> text=docs/")
+    await b.page.wait_for_selector("#listing >> text=a.txt")  # the roster's mark is kept
+
+    def without_roster(exchange: Exchange) -> bytes:
+        body = json.loads(exchange.body)
+        for view in body["incoming"]:
+            view["roster"] = None
+        return json.dumps(body).encode()
+
+    live.hostile.on("GET", "/v1/shares", without_roster)
+    later = await b.context.new_page()  # a later visit in the same browser
+    await later.goto(f"{live.url}/app/shares")
+    await later.fill("#username", "bob")
+    await later.fill("#password", BOB_PASSWORD)
+    await later.click("#login-form button")
+    await later.click("#incoming >> text=docs/")
+    await later.wait_for_selector("#error")
+    assert "(a rollback)" in await later.inner_text("#error")
+    assert await later.locator("#listing").count() == 0

@@ -5,6 +5,8 @@
 // command that does.
 
 import { hex } from "../crypto/layout.js";
+import { people } from "../drive/contacts.js";
+import { normalizeUsername } from "../drive/login.js";
 import { members, READ, shareFolder, WRITE } from "../drive/sharing.js";
 import { sharingMessage } from "./sharing-messages.js";
 import { el } from "./view.js";
@@ -13,6 +15,16 @@ function memberList(rows) {
   if (!rows.length) return el("p", { class: "meta", text: "Not shared with anyone." });
   return el("ul", { class: "members" }, ...rows.map((m) => el("li", {
     text: `${m.username} · ${m.rights === WRITE ? "read and write" : "read only"}${m.verified ? " · verified" : " · unverified"}` })));
+}
+
+/** What this browser knows of `typed`'s key, in words. */
+function pinState(session, typed) {
+  const name = normalizeUsername(typed);
+  if (!name) return "";
+  const pin = people(session).pins.byName(name);
+  if (!pin) return `${name}: no key of theirs in this browser yet (it is checked when you share).`;
+  return pin.verified ? `${name}: verified (you compared safety numbers).`
+    : `${name}: unverified. Compare safety numbers on the Contacts page to be sure who gets the key.`;
 }
 
 /** The share form for `child` (a folder verified in the drive). */
@@ -26,9 +38,13 @@ export function shareControl(session, child) {
     const rights = el("select", { id: `${id}-rights` },
       el("option", { value: String(READ), text: "read only" }), el("option", { value: String(WRITE), text: "read and write" }));
     const status = el("p", { role: "status", "aria-live": "polite", id: `${id}-status` });
+    const trust = el("p", { class: "meta", id: `${id}-trust`, "aria-live": "polite" });
+    // The recipient's verification state, shown before anything is sealed (sharing.md, "Share
+    // envelope"), from this browser's pins alone: no request while typing.
+    user.addEventListener("input", () => { trust.textContent = pinState(session, user.value); });
     const listed = el("div", { id: `${id}-members` }, el("p", { class: "meta", text: "Reading the members…" }));
     const form = el("form", { class: "inline share-options", id },
-      el("label", { for: user.id, text: `Share ${name} with (a contact's username)` }), user,
+      el("label", { for: user.id, text: `Share ${name} with (a contact's username)` }), user, trust,
       el("label", { for: rights.id, text: "They may" }), rights,
       el("button", { type: "submit", text: "Share folder" }), status, el("h3", { text: "Members" }), listed,
       el("p", { class: "meta", text: `To remove a member, run \`sealbox unshare ${name} USER\`: it also gives the folder new keys.` }));
