@@ -9,7 +9,7 @@ import * as content from "../src/crypto/content.js";
 import { Code, IntegrityError } from "../src/crypto/errors.js";
 import { b64url, checkId, fromHex as h, hex as x } from "../src/crypto/layout.js";
 import { safetyNumber, verifyBundle } from "../src/crypto/identity.js";
-import { openRoster, openShareEnvelope } from "../src/crypto/shares.js";
+import { makeRoster, makeShareEnvelope, openRoster, openShareEnvelope } from "../src/crypto/shares.js";
 import { formatRecoveryKey, parseRecoveryKey, recoveryAuthKey,
          unwrapMasterKeyWithRecovery } from "../src/crypto/recovery.js";
 import { openLinkSecret, parseFragment, parsePasswordLink, plainFragment, sealPasswordLink,
@@ -280,6 +280,10 @@ OPS.drop_upload = {
 const pin = (id, seed) => ({ userId: h(id), signPublic: sodium.signPublicFromSeed(h(seed)) });
 
 OPS.share_envelope = {
+  make: (i) => makeShareEnvelope(h(i.sender_sign_seed), {
+    shareId: h(i.share_id), folderId: h(i.folder_id), senderId: h(i.sender_id), recipientId: h(i.recipient_id),
+    rights: i.rights, epoch: i.epoch, folderKey: h(i.folder_key), folderName: i.folder_name,
+  }, sodium.boxPublicFromSecret(h(i.recipient_box_secret)), h(i.ephemeral_secret)),
   open: (i, o) => {
     const sender = pin(i.pinned_sender_id ?? i.sender_id, i.sender_sign_seed);
     const grant = openShareEnvelope({ userId: h(i.recipient_id), boxSecret: h(i.recipient_box_secret) }, need(o), sender);
@@ -290,6 +294,10 @@ OPS.share_envelope = {
   },
 };
 OPS.share_roster = {
+  make: (i) => makeRoster(h(i.owner_sign_seed), {
+    folderId: h(i.folder_id), version: i.version, keyEpoch: i.key_epoch, ownerId: h(i.owner_id),
+    members: i.members.map((m) => ({ userId: h(m.user_id), signPublic: sodium.signPublicFromSeed(h(m.sign_seed)), rights: m.rights })),
+  }),
   open: (i, o) => {
     const opened = openRoster(need(o), pin(i.pinned_owner_id ?? i.owner_id, i.owner_sign_seed), h(i.folder_id));
     return {

@@ -127,6 +127,11 @@ export class SessionApi {
       { ...json(counter), ...this.#auth({ "Content-Type": "application/json" }) })).json();
   }
 
+  /** Any other route of the account with this session's token (api/sharing.js). */
+  authed(path, init = {}) {
+    return request(path, { ...init, ...this.#auth(init.headers) });
+  }
+
   async logout() {
     await request(`/v1/sessions/${this.#sessionId}`, { method: "DELETE", ...this.#auth() }).catch(() => {});
     this.#token = null;

@@ -3,8 +3,9 @@
 // member and signed by its sender; the owner's signed list of members and rights.
 
 import { Code, IntegrityError } from "./errors.js";
-import { ID_BYTES, ObjectType, Reader, bytesEqual, compareBytes, concat, parseCanonicalJson, utf8 } from "./layout.js";
-import { SIGNATURE_BYTES, boxPublicFromSecret, boxSealOpen, verify } from "./sodium.js";
+import { ID_BYTES, ObjectType, Reader, bytesEqual, canonicalJson, checkId, compareBytes, concat, parseCanonicalJson,
+         prefix, u32, u64, utf8 } from "./layout.js";
+import { SIGNATURE_BYTES, boxPublicFromSecret, boxSeal, boxSealOpen, sign, verify } from "./sodium.js";
 import { validName } from "./tree.js";
 
 const ENVELOPE_LABEL = utf8("sealbox share envelope v2\0");
@@ -78,4 +79,43 @@ export function openRoster(data, owner, folderId) {
     members.push({ userId, signPublic: raw.slice(start + ID_BYTES, start + MEMBER_BYTES - 1), rights });
   }
   return { folderId: folder, version, keyEpoch, ownerId, members };
+}
+
+function head(grant) {
+  if (!RIGHTS.includes(grant.rights)) throw new Error("rights are 1 (read) or 2 (write)");
+  return concat(checkId(grant.shareId), checkId(grant.folderId), checkId(grant.senderId), checkId(grant.recipientId),
+                new Uint8Array([grant.rights]), u64(grant.epoch));
+}
+
+/**
+ * Seal `grant` ({ shareId, folderId, senderId, recipientId, rights, epoch, folderKey, folderName })
+ * to `recipientBoxPublic`, which must come from a bundle accepted against the sender's pin, and
+ * sign it with the sender's seed (sharing.md, "Share envelope").
+ */
+export function makeShareEnvelope(signSeed, grant, recipientBoxPublic, ephemeralSecret = undefined) {
+  if (!validName(grant.folderName) || grant.folderKey.length !== 32) throw new Error("bad share grant");
+  const fields = head(grant);
+  const inner = concat(fields, grant.folderKey, canonicalJson({ name: grant.folderName }));
+  const sealed = boxSeal(inner, recipientBoxPublic, ephemeralSecret);
+  const body = concat(prefix(ObjectType.SHARE_ENVELOPE), fields, u32(sealed.length), sealed);
+  return concat(body, sign(signSeed, concat(ENVELOPE_LABEL, body)));
+}
+
+/** Sign a roster { folderId, version, keyEpoch, ownerId, members: [{ userId, signPublic, rights }] }. */
+export function makeRoster(signSeed, roster) {
+  const members = [...roster.members].sort((a, b) => compareBytes(a.userId, b.userId));
+  if (members.length > MAX_MEMBERS || members.some((m, i) => i && compareBytes(m.userId, members[i - 1].userId) === 0)) {
+    throw new Error("a roster lists each member once, at most 1000 of them");
+  }
+  if (!(roster.keyEpoch >= 1 && roster.keyEpoch <= roster.version)) throw new Error("roster version or key epoch out of range");
+  const parts = [prefix(ObjectType.SHARE_ROSTER), checkId(roster.folderId), u64(roster.version), u64(roster.keyEpoch),
+                 checkId(roster.ownerId), u32(members.length)];
+  for (const member of members) {
+    if (!RIGHTS.includes(member.rights) || member.signPublic.length !== 32 || bytesEqual(member.userId, roster.ownerId)) {
+      throw new Error("bad roster member");
+    }
+    parts.push(checkId(member.userId), member.signPublic, new Uint8Array([member.rights]));
+  }
+  const body = concat(...parts);
+  return concat(body, sign(signSeed, concat(ROSTER_LABEL, body)));
 }

@@ -53,7 +53,10 @@ function checkAnswer(username, answer, known) {
   }
 }
 
-/** Log in; returns { api, userId, username, signPublic, signSeed, root: {id, key}, trash: {id, key} }. */
+/**
+ * Log in; returns { api, userId, username, signPublic, signSeed, boxSecret, bundle, root: {id, key},
+ * trash: {id, key} } (bundle: the account's own verified identity bundle, for sharing).
+ */
 export async function logIn(rawUsername, password) {
   const username = normalizeUsername(rawUsername);
   if (!username || !password) throw new InputError("enter your username and password");
@@ -71,7 +74,8 @@ export async function logIn(rawUsername, password) {
   const root = { id: account.rootId, key: unwrapTopFolderKey(masterKey, account.rootKeyWrap, userId, account.rootId, 1) };
   const trash = { id: account.trashId, key: unwrapTopFolderKey(masterKey, account.trashKeyWrap, userId, account.trashId, 2) };
   remember(username, answer, known);
-  return { api, userId, username, signPublic: bundle.signPublic, signSeed: identity.signSeed, root, trash };
+  return { api, userId, username, signPublic: bundle.signPublic, signSeed: identity.signSeed,
+           boxSecret: identity.boxSecret, bundle, root, trash };
 }
 
 /** The default costs of a new password (keys.md, "KDF parameters"). */

@@ -9,6 +9,7 @@
 // A claim that fails any check leaves the item withheld, which is reported as tampering.
 
 import { hex } from "../crypto/layout.js";
+import { Change, commit } from "./changes.js";
 
 export const REMOVED_VISIBILITY = "DECISION_VISIBILITY_CONTENT_REMOVED";
 const PUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -94,4 +95,15 @@ export async function ownDecisions(session) {
   const listed = await session.api.myNotices();
   const puids = (listed.cases ?? []).map((c) => c.decision?.puid).filter((p) => typeof p === "string");
   return new Set(puids);
+}
+
+/**
+ * Acknowledge the removed items of a verified folder (compliance.md §3.4, "Acknowledging"): sign
+ * its next manifest without them, as `sealbox notices acknowledge PATH` does. Items the server
+ * withheld are never dropped this way (commit refuses). Answers the marks of the signed manifests.
+ */
+export async function acknowledgeRemovals(session, place) {
+  const change = new Change();
+  change.touch(place);
+  return commit(session, change);
 }

@@ -14,6 +14,12 @@ import { itemActions, restoreAction } from "./drive-actions.js";
 import { showFolderView } from "./folder-view.js";
 import { linkControl } from "./link-options.js";
 import { showMyLinks } from "./my-links.js";
+import { showContacts } from "./contacts.js";
+import { showShares } from "./shares.js";
+import { shareControl } from "./share-folder.js";
+import { acknowledgeControl } from "./removed-items.js";
+import { marksOf } from "../drive/marks.js";
+import { DriveWriters } from "../drive/writers.js";
 import { explain } from "./messages.js";
 import { el, main } from "./view.js";
 
@@ -29,6 +35,9 @@ export function showLogin(after = showDrive, heading = "Log in", path = "/app/dr
     el("label", { for: "password", text: "Password" }), password,
     el("p", {}, button), status,
     el("p", { class: "meta", text: "Your password never leaves this page: it unlocks your keys here." }),
+    el("p", { class: "meta", id: "remembers", text: "This browser remembers your contacts' public keys and the versions of " +
+      "your folders it has seen (nothing secret), so the server cannot roll them back. On a shared computer, clear " +
+      "this site's data after use." }),
     el("p", { class: "meta" }, el("a", { href: "/app/recover", id: "recover-link", text: "Forgot your password? Use your recovery key" })));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -52,12 +61,14 @@ export function showLogin(after = showDrive, heading = "Log in", path = "/app/dr
 }
 
 export async function showDrive(session) {
-  const writers = new Map([[hex(session.userId), session.signPublic]]);
-  const marks = new Map(); // high-water marks for this page's life (metadata.md, "Freshness")
+  const writers = new DriveWriters(session); // the account, and write members of its shared folders
+  const marks = marksOf(session); // high-water marks kept per account (web-client.md, "What the page remembers")
   const removals = new RemovalCheck(publicDecision, () => ownDecisions(session));
   const list = async (folder) => {
     const id = hex(folder.id);
-    const verified = verifyListing(await session.api.folder(b64url(folder.id)), folder, writers, marks.get(id) ?? null);
+    const signers = await writers.of(folder);
+    const verified = verifyListing(await session.api.folder(b64url(folder.id)), folder, signers, marks.get(id) ?? null);
+    writers.handDown(signers, verified);
     marks.set(id, verified.mark);
     return removals.confirm(verified, verified.claims);
   };
@@ -75,8 +86,14 @@ function showMyDrive(ctx) {
       el("p", {}, el("button", { type: "button", class: "link", id: "open-trash", text: "Trash",
                                  on: { click: () => showTrash(ctx) } }), " · ",
         el("button", { type: "button", class: "link", id: "open-links", text: "My links",
-                       on: { click: () => showMyLinks(ctx, () => showMyDrive(ctx)) } }))),
-    rowActions: (child, view) => [linkControl(session, child), ...itemActions(ctx, child, view)],
+                       on: { click: () => showMyLinks(ctx, () => showMyDrive(ctx)) } }), " · ",
+        el("button", { type: "button", class: "link", id: "open-contacts", text: "Contacts",
+                       on: { click: () => showContacts(session, () => showMyDrive(ctx)) } }), " · ",
+        el("button", { type: "button", class: "link", id: "open-shares", text: "Shared with me",
+                       on: { click: () => showShares(session, () => showMyDrive(ctx)) } }))),
+    rowActions: (child, view) => [linkControl(session, child), ...(child.isFolder ? [shareControl(session, child)] : []),
+                                  ...itemActions(ctx, child, view)],
+    removedActions: (view) => [acknowledgeControl(ctx, view)],
   });
 }
 

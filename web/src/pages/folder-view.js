@@ -11,7 +11,8 @@ import { el, main, showError } from "./view.js";
  * verified listing (drive/listing.js); fetchContent(contentIdText) a content object's Response;
  * extras.toolbar(folder, verified, reload) answers controls shown above the listing, and
  * extras.rowActions(child, view) controls added to a child's row, with
- * view = { folder, verified, trail, reload } (both optional).
+ * view = { folder, verified, trail, reload }, and extras.removedActions(view) controls shown under
+ * the removed items (all optional).
  */
 export async function showFolderView(trail, list, fetchContent, extras = {}) {
   const { toolbar = null, rowActions = null } = extras;
@@ -59,6 +60,7 @@ export async function showFolderView(trail, list, fetchContent, extras = {}) {
     // a decision saying so (compliance.md §3.4).
     rows.before(el("ul", { class: "meta", id: "removed" }, ...verified.removed.map((r) => el("li", {
       text: `An item of this folder was removed by the operator after ${r.because} (decision ${r.decision}).` }))));
+    if (extras.removedActions) rows.before(...extras.removedActions({ folder, verified, trail, reload: () => go(trail) }));
   }
   if (withheld) {
     // Reported, not fatal: the rest of the folder stays reachable (metadata.md, step 7).

@@ -4,7 +4,9 @@
 import { showAbuseForm } from "./abuse.js";
 import { showCounterForm } from "./counter.js";
 import { showDrop } from "./drop.js";
-import { showLogin } from "./drive.js";
+import { showDrive, showLogin } from "./drive.js";
+import { showContacts } from "./contacts.js";
+import { showShares } from "./shares.js";
 import { showHome } from "./home.js";
 import { showSignup } from "./signup.js";
 import { showLink } from "./link.js";
@@ -20,6 +22,12 @@ export function route(fragment) {
   if (drop) return showDrop(drop[1], fragment);
   // The session lives in memory only: a reload of the drive asks to log in again.
   if (path === "/app/login" || path === "/app/drive") return showLogin();
+  if (path === "/app/contacts") {
+    return showLogin((session) => showContacts(session, () => showDrive(session)), "Log in to see your contacts", path);
+  }
+  if (path === "/app/shares") {
+    return showLogin((session) => showShares(session, () => showDrive(session)), "Log in to see what is shared with you", path);
+  }
   if (path === "/app/signup") return showSignup();
   if (path === "/app/recover") return showRecover();
   // The public forms (compliance.md; web-client.md, "Public forms").

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// "Share" on a folder of the drive: grant it to a contact, read or read and write, and list its
+// members from the account's own signed roster (drive/sharing.js). Removing a member gives the
+// folder new keys (sharing.md, "Removing a member"); this page does not do it yet and names the
+// command that does.
+
+import { hex } from "../crypto/layout.js";
+import { people } from "../drive/contacts.js";
+import { normalizeUsername } from "../drive/login.js";
+import { members, READ, shareFolder, WRITE } from "../drive/sharing.js";
+import { sharingMessage } from "./sharing-messages.js";
+import { el } from "./view.js";
+
+function memberList(rows) {
+  if (!rows.length) return el("p", { class: "meta", text: "Not shared with anyone." });
+  return el("ul", { class: "members" }, ...rows.map((m) => el("li", {
+    text: `${m.username} · ${m.rights === WRITE ? "read and write" : "read only"}${m.verified ? " · verified" : " · unverified"}` })));
+}
+
+/** What this browser knows of `typed`'s key, in words. */
+function pinState(session, typed) {
+  const name = normalizeUsername(typed);
+  if (!name) return "";
+  const pin = people(session).pins.byName(name);
+  if (!pin) return `${name}: no key of theirs in this browser yet (it is checked when you share).`;
+  return pin.verified ? `${name}: verified (you compared safety numbers).`
+    : `${name}: unverified. Compare safety numbers on the Contacts page to be sure who gets the key.`;
+}
+
+/** The share form for `child` (a folder verified in the drive). */
+export function shareControl(session, child) {
+  const name = child.metadata.name;
+  const id = `share-${hex(child.record.nodeId)}`;
+  const box = el("span", { class: "share-box" });
+  const open = el("button", { type: "button", class: "link", text: "Share", id: `${id}-open`, "aria-label": `Share ${name}` });
+  open.addEventListener("click", async () => {
+    const user = el("input", { id: `${id}-user`, autocomplete: "off", required: "" });
+    const rights = el("select", { id: `${id}-rights` },
+      el("option", { value: String(READ), text: "read only" }), el("option", { value: String(WRITE), text: "read and write" }));
+    const status = el("p", { role: "status", "aria-live": "polite", id: `${id}-status` });
+    const trust = el("p", { class: "meta", id: `${id}-trust`, "aria-live": "polite" });
+    // The recipient's verification state, shown before anything is sealed (sharing.md, "Share
+    // envelope"), from this browser's pins alone: no request while typing.
+    user.addEventListener("input", () => { trust.textContent = pinState(session, user.value); });
+    const listed = el("div", { id: `${id}-members` }, el("p", { class: "meta", text: "Reading the members…" }));
+    const form = el("form", { class: "inline share-options", id },
+      el("label", { for: user.id, text: `Share ${name} with (a contact's username)` }), user, trust,
+      el("label", { for: rights.id, text: "They may" }), rights,
+      el("button", { type: "submit", text: "Share folder" }), status, el("h3", { text: "Members" }), listed,
+      el("p", { class: "meta", text: `To remove a member, run \`sealbox unshare ${name} USER\`: it also gives the folder new keys.` }));
+    const refresh = async () => {
+      try {
+        listed.replaceChildren(memberList(await members(session, child.record.nodeId)));
+      } catch (error) {
+        listed.replaceChildren(el("p", { class: "error", role: "alert", text: sharingMessage(error) }));
+      }
+    };
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      status.className = "";
+      status.textContent = "Sealing the folder key to them…";
+      try {
+        const found = await shareFolder(session, child, user.value, Number(rights.value));
+        status.textContent = `Shared ${name} with ${found.username}${found.verified ? "" : " (unverified: compare safety numbers on the Contacts page)"}.`;
+        await refresh();
+      } catch (error) {
+        status.className = "error";
+        status.textContent = sharingMessage(error, user.value.trim().toLowerCase());
+      }
+    });
+    box.replaceChildren(form);
+    user.focus();
+    await refresh();
+  });
+  box.append(open);
+  return box;
+}
