@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""The thumbnail a file's metadata may carry: a small baseline JPEG (spec/metadata.md, "Thumbnails").
+"""The thumbnail a file's metadata may carry: a small JPEG (spec/metadata.md, "Thumbnails").
 
 A thumbnail is sealed inside its file's metadata, so the metadata's AEAD and the signed record bind
 it to the node and the version; what is left to check here is its shape. The check walks the JPEG

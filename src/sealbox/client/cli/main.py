@@ -20,6 +20,7 @@ from sealbox.client.cli import (
     notice_commands,
     serve_commands,
     share_commands,
+    thumbnail_commands,
     transparency_commands,
     version_commands,
 )
@@ -129,6 +130,7 @@ serve_commands.register(app)
 mount_commands.register(app)
 notice_commands.register(app)
 transparency_commands.register(app)
+thumbnail_commands.register(app)
 
 
 def main() -> None:
