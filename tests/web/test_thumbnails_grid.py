@@ -6,10 +6,14 @@ shows its Pillow thumbnail, and a forged one is never shown as a picture."""
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from PIL import Image
 
@@ -55,6 +59,21 @@ async def in_docs(live: Live, browser: Any) -> Visit:
     return page
 
 
+def cli_put(live: Live, tmp: Path, local: Path) -> None:
+    """`sealbox login` and `sealbox put` into /docs/, in a process of their own."""
+    env = {
+        **os.environ,
+        "SEALBOX_SERVER": live.url,
+        "SEALBOX_HOME": str(tmp / "cli-home"),
+        "SEALBOX_PASSWORD": OWNER_PASSWORD,
+    }
+    for args in (["login", "alice"], ["put", str(local), "/docs/"]):
+        subprocess.run(
+            [sys.executable, "-m", "sealbox", *args], env=env, check=True, capture_output=True,
+            stdin=subprocess.DEVNULL, timeout=600,
+        )  # fmt: skip
+
+
 async def put_with_thumbnail(drive: Drive, local: Path) -> None:
     """What `sealbox put` does for a picture: the reference client's Pillow thumbnail."""
     await files.put(
@@ -66,7 +85,9 @@ async def test_grid_shows_thumbnails_made_in_the_page_and_by_the_cli(
     live: Live, browser: Any, alice: Owner, tmp_path: Path
 ) -> None:
     drive, _ = alice
-    await put_with_thumbnail(drive, photo(tmp_path / "from-cli.jpg", (30, 140, 60)))
+    await anyio.to_thread.run_sync(
+        cli_put, live, tmp_path, photo(tmp_path / "from-cli.jpg", (30, 140, 60))
+    )
     page_photo = photo(tmp_path / "from-page.jpg", (200, 60, 30), (480, 900))
     clear = tmp_path / "from-page.png"
     Image.new("RGBA", (300, 300), (40, 80, 220, 128)).save(clear, "PNG")
