@@ -42,6 +42,7 @@ from sealbox.crypto.layout import (
     u64,
 )
 from sealbox.crypto.sealed import open_sealed, parse_sealed, seal
+from sealbox.crypto.thumbnails import check_thumbnail
 
 RECORD_LABEL = b"sealbox node record v1"
 MAX_NAME_BYTES = 1024
@@ -161,6 +162,7 @@ class FileMetadata:
     author: bytes | None = None
     author_name: str | None = None
     plaintext_hash: bytes | None = None  # keyed (object-format.md, "Plaintext hash"); optional
+    thumbnail: bytes | None = None  # a small JPEG (thumbnails.py; metadata.md, "Thumbnails")
 
 
 Metadata = FolderMetadata | FileMetadata
@@ -185,6 +187,8 @@ def encode_metadata(metadata: Metadata) -> bytes:
         }
         if metadata.plaintext_hash is not None:
             fields["plaintext_hash"] = b64url(metadata.plaintext_hash)
+        if metadata.thumbnail is not None:
+            fields["thumbnail"] = b64url(metadata.thumbnail)
     if metadata.trashed_from is not None:
         fields["trashed_from"] = b64url(metadata.trashed_from)
     if metadata.author is not None:
@@ -207,6 +211,8 @@ def check_metadata(metadata: Metadata) -> None:
             raise ValueError("header hashes are 32 bytes")
         if metadata.plaintext_hash is not None and len(metadata.plaintext_hash) != HASH_BYTES:
             raise ValueError("plaintext hashes are 32 bytes")
+        if metadata.thumbnail is not None:
+            check_thumbnail(metadata.thumbnail)
         check_id(metadata.content_id)
     if metadata.trashed_from is not None:
         check_id(metadata.trashed_from)
@@ -245,6 +251,7 @@ def decode_metadata(data: bytes, node_type: NodeType) -> Metadata:
                 author,
                 author_name,
                 from_b64url(fields.pop("plaintext_hash")) if "plaintext_hash" in fields else None,
+                from_b64url(fields.pop("thumbnail")) if "thumbnail" in fields else None,
             )
         if fields or not _well_typed(metadata):
             raise ValueError("unexpected fields")

@@ -5,6 +5,7 @@ import { Code, IntegrityError } from "./errors.js";
 import { HASH_BYTES, ID_BYTES, ObjectType, Reader, b64url, canonicalJson, checkId, concat,
          fromB64url, parseCanonicalJson, prefix, u32, u64, utf8 } from "./layout.js";
 import { openSealed, parseSealed, seal } from "./sealed.js";
+import { checkThumbnail } from "./thumbnails.js";
 import { SIGNATURE_BYTES, blake2b, kdf, sign, verify } from "./sodium.js";
 
 export const NodeType = Object.freeze({ FOLDER: 1, FILE: 2 });
@@ -77,8 +78,10 @@ export function decodeMetadata(data, nodeType) {
         headerHash: idField(fields.header_hash, HASH_BYTES),
         // Optional, keyed: for comparing copies by content (object-format.md, "Plaintext hash").
         plaintextHash: "plaintext_hash" in fields ? idField(fields.plaintext_hash, HASH_BYTES) : null,
+        // Optional: a small JPEG with no EXIF (spec/metadata.md, "Thumbnails").
+        thumbnail: "thumbnail" in fields ? checkThumbnail(fromB64url(fields.thumbnail)) : null,
       });
-      known.push("size", "mime", "content_id", "header_hash", "plaintext_hash");
+      known.push("size", "mime", "content_id", "header_hash", "plaintext_hash", "thumbnail");
       if (!isInt(metadata.size) || metadata.size < 0 || !validMime(metadata.mime)) throw new Error();
     }
     if (Object.keys(fields).some((k) => !known.includes(k))) throw new Error("unexpected fields");
@@ -120,6 +123,7 @@ export function encodeMetadata(metadata) {
     Object.assign(fields, { size: metadata.size, mime: metadata.mime,
       content_id: b64url(metadata.contentId), header_hash: b64url(metadata.headerHash) });
     if (metadata.plaintextHash) fields.plaintext_hash = b64url(metadata.plaintextHash);
+    if (metadata.thumbnail) fields.thumbnail = b64url(metadata.thumbnail);
   }
   if (metadata.trashedFrom) fields.trashed_from = b64url(metadata.trashedFrom);
   if (metadata.author) fields.author = b64url(metadata.author);

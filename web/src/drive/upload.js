@@ -8,6 +8,7 @@ import { b64url } from "../crypto/layout.js";
 import { makeManifest } from "../crypto/manifest.js";
 import { randomBytes } from "../crypto/sodium.js";
 import { NodeType, makeNodeRecord, recordHash, sealMetadata, wrapNodeKey } from "../crypto/tree.js";
+import { makeThumbnail } from "./thumbnails.js";
 
 export const CHUNK_SIZE = 4 * 1024 * 1024;
 
@@ -51,6 +52,7 @@ export async function uploadFiles(session, folder, verified, files, onProgress =
   const puts = [];
   for (const file of files) {
     const sent = await sendContent(session.api, file, (n) => onProgress((done += n), total, file.name));
+    sent.metadata.thumbnail = await makeThumbnail(file); // sealed with the metadata (thumbnails.js)
     const nodeId = randomBytes(16);
     const wrapped = wrapNodeKey(folder.key, sent.fileKey, nodeId, folder.id, NodeType.FILE);
     const sealed = sealMetadata(folder.key, sent.metadata, nodeId, folder.id, NodeType.FILE, 1);

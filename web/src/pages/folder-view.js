@@ -4,6 +4,7 @@
 import { b64url } from "../crypto/layout.js";
 import { fileRow } from "./link-file.js";
 import { explain } from "./messages.js";
+import { folderTile, gridToggle, lazyTiles, thumbnailTile } from "./thumbnail-grid.js";
 import { el, main, showError } from "./view.js";
 
 /**
@@ -35,6 +36,7 @@ export async function showFolderView(trail, list, fetchContent, extras = {}) {
   });
   const { children, withheld } = verified;
   const rows = el("ul", { class: "listing", id: "listing" });
+  const tiles = lazyTiles(); // the grid view's thumbnails (thumbnail-grid.js)
   for (const child of children) {
     const id = b64url(child.record.nodeId);
     if (child.isFolder) {
@@ -49,10 +51,11 @@ export async function showFolderView(trail, list, fetchContent, extras = {}) {
     } else {
       rows.append(fileRow(child.metadata, child.key, fetchContent, `download-${id}`));
     }
+    rows.lastChild.prepend(child.isFolder ? folderTile() : thumbnailTile(child.metadata, tiles));
     if (rowActions) rows.lastChild.append(...rowActions(child, { folder, verified, trail, reload: () => go(trail) }));
   }
   if (!children.length) rows.append(el("li", { class: "meta", text: "This folder is empty." }));
-  main().replaceChildren(el("h1", { text: folder.name }), crumbs);
+  main().replaceChildren(el("h1", { text: folder.name }), crumbs, gridToggle(rows));
   if (toolbar) main().append(toolbar(folder, verified, () => go(trail)));
   main().append(rows);
   if (verified.removed?.length) {

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import sys
+from dataclasses import replace
 from operator import itemgetter
 from pathlib import Path
 from typing import Annotated, Any
@@ -86,6 +87,7 @@ def _row(path: str, node: Node) -> dict[str, Any]:
     }
     if isinstance(node.metadata, FileMetadata):
         row |= {"size": node.metadata.size, "mime": node.metadata.mime}
+        row["thumbnail"] = node.metadata.thumbnail is not None
     return row
 
 
@@ -229,6 +231,14 @@ def put(
     include: Include = None,
     exclude_from: ExcludeFrom = None,
     bwlimit: BwLimit = None,
+    no_thumbnails: Annotated[
+        bool,
+        typer.Option(
+            "--no-thumbnails",
+            help="Seal no thumbnails: by default each picture gets a small one (no EXIF) for "
+            "grid views.",
+        ),
+    ] = False,
     json_out: Json = False,
 ) -> None:
     """Upload files and folders, or files through a drop link (no account needed). REMOTE ending
@@ -248,7 +258,8 @@ def put(
         flags.refuse_any("put to a drop link")
         drop_commands.put_to_drop(opts, sources, remote)
         return
-    transfer, how = flags.options(), transfer_flags.Run(dry_run, json_out)
+    transfer = replace(flags.options(), thumbnails=not no_thumbnails)
+    how = transfer_flags.Run(dry_run, json_out)
     run(lambda: with_drive(
         opts, lambda drive: transfer_flags.send(opts, drive, sources, remote, links, transfer, how)
     ))  # fmt: skip

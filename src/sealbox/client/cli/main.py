@@ -109,6 +109,7 @@ COMMAND_MODULES: dict[str, str] = {
     "mount": "mount_commands",
     "notices": "notice_commands",
     "transparency": "transparency_commands",
+    "thumbnail": "thumbnail_commands",
 }
 # Options of the top-level callback that take a value (skipped when looking for the command).
 _VALUED = frozenset({"--server", "--home", "--timeout"})

@@ -18,7 +18,15 @@ from pathlib import Path
 from stat import S_ISDIR
 from typing import Protocol
 
-from sealbox.client.sdk import comparison, destinations, duplicates, local_tree, transfers, walks
+from sealbox.client.sdk import (
+    comparison,
+    destinations,
+    duplicates,
+    local_tree,
+    thumbnails,
+    transfers,
+    walks,
+)
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.changes import Change
 from sealbox.client.sdk.drive import Drive
@@ -98,6 +106,8 @@ class _Batch:
                     continue
                 seal = transfers.seal_link if link else transfers.seal_small
                 sealed = seal(path, name, self.drive.rng)
+                if self.options.thumbnails and not link:
+                    sealed = thumbnails.with_thumbnail(sealed, path)
             except (OSError, SealboxError) as exc:
                 failed.append((str(path), exc))
                 taken.append((name, FAILED))
@@ -107,7 +117,7 @@ class _Batch:
                 self.change, self.folder, sealed.metadata, sealed.file_key,
                 existing=existing, inline=sealed.inline,
             )  # fmt: skip
-            self.bytes += len(sealed.inline.chunk)
+            self.bytes += len(sealed.inline.chunk) + len(sealed.metadata.thumbnail or b"")
             self.files += 1
             taken.append((name, sealed.metadata.size))
         return taken, failed
@@ -285,6 +295,8 @@ async def _put_files(
             drive.api, session.state, scope, path, name, progress=report.advance,
             rng=drive.rng, resumed=report.resumed,
         )  # fmt: skip
+        if policy.options.thumbnails:
+            sealed = await asyncio.to_thread(thumbnails.with_thumbnail, sealed, path)
         folder = await batch.flush()
         batch.folder = await _commit_uploaded(drive, folder, sealed)
         if sealed.journal_key:

@@ -23,3 +23,5 @@ class TransferOptions:
     # get: rename an existing local file that differs to its name plus this suffix first.
     backup: str | None = None
     bandwidth: Bandwidth | None = None
+    # put: seal a thumbnail of each picture into its metadata (thumbnails.py); the CLI's default.
+    thumbnails: bool = False
