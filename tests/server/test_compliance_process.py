@@ -108,14 +108,16 @@ async def test_only_the_same_notifier_naming_the_same_links_completes_a_notice(
     assert other["notice_id"] != flagged["notice_id"] and other["priority"] == "normal"
     # nor does a notice naming other links, or one from another contact.
     more = notice([world.file_link, world.bob_link], "link")
-    assert ok(await server.client.post("/v1/notices", json=more, headers=flagger))[
-        "notice_id"
-    ] != flagged["notice_id"]
+    assert (
+        ok(await server.client.post("/v1/notices", json=more, headers=flagger))["notice_id"]
+        != flagged["notice_id"]
+    )
     elsewhere = notice([world.file_link], "link")
     elsewhere["notifier"] = {**elsewhere["notifier"], "contact": "other@rights.example"}
-    assert ok(await server.client.post("/v1/notices", json=elsewhere, headers=flagger))[
-        "notice_id"
-    ] != flagged["notice_id"]
+    assert (
+        ok(await server.client.post("/v1/notices", json=elsewhere, headers=flagger))["notice_id"]
+        != flagged["notice_id"]
+    )
     mine = f"/v1/admin/cases/{flagged['notice_id']}"
     assert ok(await server.client.get(mine, headers=world.op))["state"] == "incomplete"
     completed = ok(

@@ -114,9 +114,11 @@ class NoticeIntake:
                 raise ServiceError(
                     ErrorCode.DUPLICATE_NOTICE, "this notice was already received and is open"
                 )
-            values = {**self._case_values(case_id, elements, missing, now, flagger),
-                      "fingerprint": digest}  # fmt: skip
-            repeated = cases.incomplete_repeated(conn, contact, flagger, link_ids) if contact else None
+            values = self._case_values(case_id, elements, missing, now, flagger)
+            values["fingerprint"] = digest
+            repeated = None
+            if contact:
+                repeated = cases.incomplete_repeated(conn, contact, flagger, link_ids)
             if repeated is not None:
                 case_id = self._supersede(conn, repeated, values)
             else:
