@@ -92,7 +92,7 @@ def test_webdav_answers_451_and_lists_the_rest(
         assert client.put(f"{served.url}docs/song.mp3", content=b"mine").status_code in (201, 204)
         assert client.get(f"{served.url}docs/song.mp3").content == b"mine"
     log = (tmp_path / "webdav.log").read_text()
-    assert f"sealbox: note: /docs/song.mp3: 451 Unavailable For Legal Reasons" in log
+    assert "sealbox: note: /docs/song.mp3: 451 Unavailable For Legal Reasons" in log
     says_removed(log, puid)
     assert "refused" not in log
 
