@@ -28,7 +28,7 @@ from sealbox.crypto.errors import IntegrityError
 from sealbox.protocol.errors import ErrorCode as Wire
 
 APPEAL = (
-    "It is not damaged, and the server did not hide it: the removal is a public decision. "
+    "A removal is a public decision, not damage and not the server hiding files: "
     "`sealbox notices` lists your notices, shows the decision and how to file a counter-notice "
     "or an appeal"
 )
@@ -54,10 +54,7 @@ class Removed(PermissionError):
     def __init__(self, path: str, removals: list[tuple[str, str]], certain: bool) -> None:
         self.removals = removals  # (reason code, decision public id)
         self.certain = certain
-        named = "; ".join(
-            f"after {REASON_WORDS.get(reason, 'a decision')} (reason {reason}, decision {decision})"
-            for reason, decision in removals[:3]
-        )
+        named = "; ".join(_named(reason, decision) for reason, decision in removals[:3])
         if certain:
             what = f"The operator removed this item {named}."
         else:
@@ -71,6 +68,12 @@ class Removed(PermissionError):
     def words(self) -> str:
         """The message alone, for a person (the path is said apart)."""
         return str(self.strerror)
+
+
+def _named(reason: str, decision: str) -> str:
+    shown = [f"reason {reason}" if reason else "", f"decision {decision}" if decision else ""]
+    said = ", ".join(part for part in shown if part)
+    return f"after {REASON_WORDS.get(reason, 'a decision')}" + (f" ({said})" if said else "")
 
 
 def _removed(path: str, exc: RemovedError) -> Removed:

@@ -45,7 +45,7 @@ LEGAL_REASONS = "451 Unavailable For Legal Reasons"
 READING = frozenset({"GET", "HEAD", "PROPFIND", "PROPPATCH", "DELETE", "COPY", "MOVE"})
 
 
-class RemovedError(DAVError):  # type: ignore[misc]
+class LegalReasons(DAVError):  # type: ignore[misc]
     """451 with a plain-text body: what was removed, by which decision, and how to appeal."""
 
     def __init__(self, removed: Removed) -> None:
@@ -118,7 +118,7 @@ class DriveProvider(DAVProvider):  # type: ignore[misc]
         except Removed as exc:
             if tell:
                 self.note(f"{path}: {LEGAL_REASONS}: {exc.words}")
-            raise RemovedError(exc) from exc
+            raise LegalReasons(exc) from exc
         except (FileNotFoundError, NotADirectoryError) as exc:
             raise DAVError(HTTP_NOT_FOUND) from exc
         except FileExistsError as exc:
