@@ -3,6 +3,7 @@
 inside the business-day window and never before it, strikes suspend repeat infringers, appeals
 are decided by a named operator, and no link key reaches server state or logs."""
 
+import json
 import logging
 from datetime import UTC, datetime
 
@@ -57,6 +58,74 @@ async def test_bad_notices_get_clear_refusals(server: Server) -> None:
         headers={"content-type": "application/json"},
     )  # fmt: skip
     assert huge.status_code == 413 and huge.json()["error"] == "body_too_large"
+
+
+async def test_a_resend_completes_an_incomplete_notice_and_its_clock_starts_then(
+    server: Server,
+) -> None:
+    world = await build(server)
+    server.clock.t = at(2027, 3, 1, 9)
+    lacking = notice([world.file_link], "link", signature="", works=[])
+    first = ok(await server.client.post("/v1/notices", json=lacking))
+    assert first["state"] == "incomplete" and first["missing"] == ["signature", "works"]
+    server.clock.t = at(2027, 3, 2, 9)
+    still = ok(await server.client.post("/v1/notices", json={**lacking, "signature": "Jane Doe"}))
+    assert still["notice_id"] == first["notice_id"] and still["missing"] == ["works"]
+    server.clock.t = at(2027, 3, 3, 9)
+    resend = notice([world.file_link], "file")
+    done = ok(await server.client.post("/v1/notices", json=resend))
+    assert done["notice_id"] == first["notice_id"]
+    assert done["state"] == "received" and done["missing"] == []
+    # The completed notice is a duplicate from now on: it is open and complete.
+    again = await server.client.post("/v1/notices", json=resend)
+    assert again.status_code == 409 and again.json()["error"] == "duplicate_notice"
+    listed = ok(await server.client.get("/v1/admin/cases", headers=world.op))["cases"]
+    assert [c["case_id"] for c in listed] == [first["notice_id"]]
+    (case,) = listed
+    assert case["state"] == "received" and case["scope"] == "file" and case["missing"] == []
+    assert case["received_at"] == int(at(2027, 3, 3, 9))  # when it arrived complete
+    server.clock.t = at(2027, 3, 3, 10)
+    path = f"/v1/admin/cases/{first['notice_id']}/act"
+    assert ok(await server.client.post(path, headers=world.op))["state"] == "actioned"
+    log = server.services.compliance.log
+    found = [json.loads(raw) for raw in log.entries(0, log.size())]
+    assert [x["kind"] for x in found] == ["notice", "decision"]  # one notice, not three
+    assert found[0]["at"] == "2027-03-01T09:00Z" and found[1]["received"] == "2027-03-03T09:00Z"
+
+
+async def test_only_the_same_notifier_naming_the_same_links_completes_a_notice(
+    server: Server,
+) -> None:
+    world = await build(server)
+    token = server.services.compliance.operators.issue("flaggy", "flagger", "test-setup")
+    flagger = {"Authorization": f"Flagger {token}"}
+    lacking = notice([world.file_link], "link", signature="")
+    flagged = ok(await server.client.post("/v1/notices", json=lacking, headers=flagger))
+    assert flagged["state"] == "incomplete" and flagged["priority"] == "high"
+    # An anonymous sender with the same contact does not rewrite the trusted flagger's notice,
+    anonymous = notice([world.file_link], "link", works=["Another Song (2026)"])
+    other = ok(await server.client.post("/v1/notices", json=anonymous))
+    assert other["notice_id"] != flagged["notice_id"] and other["priority"] == "normal"
+    # nor does a notice naming other links, or one from another contact.
+    more = notice([world.file_link, world.bob_link], "link")
+    assert (
+        ok(await server.client.post("/v1/notices", json=more, headers=flagger))["notice_id"]
+        != flagged["notice_id"]
+    )
+    elsewhere = notice([world.file_link], "link")
+    elsewhere["notifier"] = {**elsewhere["notifier"], "contact": "other@rights.example"}
+    assert (
+        ok(await server.client.post("/v1/notices", json=elsewhere, headers=flagger))["notice_id"]
+        != flagged["notice_id"]
+    )
+    mine = f"/v1/admin/cases/{flagged['notice_id']}"
+    assert ok(await server.client.get(mine, headers=world.op))["state"] == "incomplete"
+    completed = ok(
+        await server.client.post(
+            "/v1/notices", json=notice([world.file_link], "link"), headers=flagger
+        )
+    )
+    assert completed["notice_id"] == flagged["notice_id"] and completed["state"] == "received"
 
 
 async def test_a_flood_from_one_notifier_is_rate_limited(server: Server) -> None:

@@ -3,11 +3,12 @@
 server (client/webdav) and the fsspec filesystem (client/fsspec) share (docs/access.md).
 
 Decryption happens in this process; a listing or chunk that does not verify is an ``OSError``
-with ``EIO`` (``Tampered``), never wrong bytes.
+with ``EIO`` (``Tampered``), never wrong bytes; an item the operator removed after a published
+decision is a ``PermissionError`` (``Removed``, EACCES) that says so in plain words.
 """
 
-from sealbox.client.access.errors import Tampered
+from sealbox.client.access.errors import Removed, Tampered
 from sealbox.client.access.handle import DriveHandle, Entry, Opener
 from sealbox.client.access.session import stored_login
 
-__all__ = ["DriveHandle", "Entry", "Opener", "Tampered", "stored_login"]
+__all__ = ["DriveHandle", "Entry", "Opener", "Removed", "Tampered", "stored_login"]

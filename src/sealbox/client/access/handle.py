@@ -4,7 +4,9 @@
 The async SDK runs on a loop of its own (loop.py); each call here waits for its result. Paths
 are absolute drive paths (``/docs/a.txt``). Listings come from the verified tree, kept a short
 while (listings.py); every change made here drops them. Failures are ``OSError``s (errors.py):
-a listing or chunk that does not verify is ``Tampered`` (EIO), never wrong bytes.
+a listing or chunk that does not verify is ``Tampered`` (EIO), never wrong bytes; an item the
+operator removed after a published decision is ``Removed`` (EACCES). A name that may be a
+removed item is free for a new file: ``exists`` says False and writing it works.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sealbox.client.access.errors import as_os_errors, not_found
+from sealbox.client.access.errors import Removed, as_os_errors, not_found
 from sealbox.client.access.listings import Listings
 from sealbox.client.access.loop import LoopThread
 from sealbox.client.access.reader import ContentReader, RemoteReader
@@ -63,7 +65,10 @@ class DriveHandle:
     local state live there); ``ttl`` is how long a verified listing is kept; ``watch_feed`` drops
     kept listings as soon as the change feed reports a change."""
 
-    def __init__(self, opener: Opener, ttl: float = 2.0, watch_feed: bool = True) -> None:
+    def __init__(
+        self, opener: Opener, ttl: float = 2.0, watch_feed: bool = True,
+        note: Callable[[str], None] | None = None,
+    ) -> None:  # fmt: skip
         self._loop = LoopThread()
         self._stack = AsyncExitStack()
         self._closed = False
@@ -72,7 +77,7 @@ class DriveHandle:
         except BaseException:
             self._loop.stop()
             raise
-        self.listings = Listings(self.drive, ttl)
+        self.listings = Listings(self.drive, ttl, note=note)
         self._watch: Future[None] | None = None
         if watch_feed:
             self._watch = self.submit(self.listings.watch_feed())
@@ -116,11 +121,15 @@ class DriveHandle:
         return Entry.of(join_path(parts), node)
 
     def exists(self, path: str) -> bool:
+        return self.find(path) is not None
+
+    def find(self, path: str) -> Entry | None:
+        """The entry at ``path``, or None where there is none: missing, or removed by the
+        operator (the name is free for a new file either way)."""
         try:
-            self.stat(path)
-        except FileNotFoundError:
-            return False
-        return True
+            return self.stat(path)
+        except (FileNotFoundError, Removed):
+            return None
 
     def listdir(self, path: str) -> list[Entry]:
         """The children of the folder at ``path``, by name."""
@@ -164,11 +173,9 @@ class DriveHandle:
         parent = self.stat(join_path(parts[:-1]))
         if not parent.is_folder:
             raise NotADirectoryError(errno.ENOTDIR, "not a folder", parent.path)
-        try:
-            if self.stat(path).is_folder:
-                raise IsADirectoryError(errno.EISDIR, "a folder is in the way", path)
-        except FileNotFoundError:
-            pass
+        found = self.find(path)
+        if found is not None and found.is_folder:
+            raise IsADirectoryError(errno.EISDIR, "a folder is in the way", path)
 
     def upload(self, local: Path, path: str) -> None:
         """Put the local file ``local`` at ``path``, replacing a file there."""

@@ -7,28 +7,41 @@ Every listing kept was verified when it was fetched (tree.py); keeping it only d
 someone else's change. It is dropped after ``ttl`` seconds, at once when this process changes
 the drive, and as soon as the account's change feed reports any transaction (spec/http-api.md
 §7). The feed is only a hint to look again: what it says is never trusted for anything else.
+
+Items the operator removed after a published decision (spec/compliance.md §3.4) are not listed;
+each is told once through ``note`` as a listing first meets it. The node id of every name listed
+is remembered, so that a name this process listed and a decision then removed is told apart from
+a name that was never there (``Removed`` with ``certain``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 
+from sealbox.client.access.errors import APPEAL, Removed
 from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import SealboxError
 from sealbox.client.sdk.tree import Folder, Node, join_path, missing, split_path
 
 FEED_WAIT = 25  # seconds one long poll of the change feed may wait
 FEED_RETRY = 5.0  # seconds to wait after the feed failed
+SEEN_AT_MOST = 200_000  # names whose node ids are remembered; past that, forgotten and begun anew
+log = logging.getLogger("sealbox.access")
 
 
 class Listings:
     def __init__(
-        self, drive: Drive, ttl: float = 2.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+        self, drive: Drive, ttl: float = 2.0, clock: Callable[[], float] = time.monotonic,
+        note: Callable[[str], None] | None = None,
+    ) -> None:  # fmt: skip
         self.drive, self.ttl, self.clock = drive, ttl, clock
+        self.note = note or log.warning
         self._kept: dict[str, tuple[float, Folder]] = {}
+        self._seen: dict[str, bytes] = {}  # path -> node id, of every name listed
+        self._told: set[tuple[str, str]] = set()  # (folder path, decision) already told
 
     def clear(self) -> None:
         self._kept.clear()
@@ -61,7 +74,28 @@ class Listings:
                 raise NotADirectoryError(f"not a folder: {where}")
             folder = await self.drive.open_folder(parent, node)
         self._kept[where] = (self.clock(), folder)
+        self._remember(where, folder)
         return folder
+
+    def _remember(self, where: str, folder: Folder) -> None:
+        """Note the node id of each name listed, and tell each removal not told yet."""
+        if len(self._seen) > SEEN_AT_MOST:
+            self._seen.clear()
+        prefix = where.rstrip("/")
+        self._seen.update({f"{prefix}/{node.name}": node.node_id for node in folder.children})
+        # The SDK collects removals for a command to tell at its end; here they are told once
+        # each, as met, and the collection is not left to grow while the handle lives.
+        self.drive.noticed.removed.clear()
+        self.drive.noticed.false_claims.clear()
+        for removal in folder.removed:
+            if (where, removal.decision) in self._told:
+                continue
+            self._told.add((where, removal.decision))
+            self.note(
+                f"an item of {where} was removed by the operator after {removal.because} "
+                f"(reason {removal.reason}, decision {removal.decision}); it is not listed. "
+                f"{APPEAL}"
+            )
 
     async def lookup(self, path: str) -> tuple[Folder, Node]:
         """The node at ``path`` (not the root) and the verified folder it is listed in."""
@@ -69,9 +103,14 @@ class Listings:
         if not parts:
             raise SealboxError("the root folder has no parent")
         parent = await self.folder(join_path(parts[:-1]))
+        where = join_path(parts)
         node = parent.child(parts[-1])
         if node is None:
-            missing(parent, f"no such file or folder: {join_path(parts)}")
+            listed = self._seen.get(where)
+            gone = [r for r in parent.removed if r.node_id == listed]
+            if gone:  # listed here before, and a published decision removed that very node
+                raise Removed(where, [(r.reason, r.decision) for r in gone], certain=True)
+            missing(parent, f"no such file or folder: {where}")
         return parent, node
 
     async def watch_feed(self) -> None:

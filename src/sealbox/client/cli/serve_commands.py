@@ -57,7 +57,7 @@ def webdav(
     try:
         if not handle.stat(remote).is_folder:
             fail(f"not a folder: {remote}", Exit.USAGE)
-        provider = DriveProvider(handle, remote, read_only, warn=_warn)
+        provider = DriveProvider(handle, remote, read_only, warn=_warn, note=_note)
         token = os.environ.get(TOKEN_ENV) or new_token()
         server = DavServer(make_app(provider, token), host, port)
         _announce(server.url, remote, host, read_only, token, from_env=TOKEN_ENV in os.environ)
@@ -80,7 +80,7 @@ def _open(opts: Options, cache_seconds: float) -> DriveHandle:
         state.close()
     opener = stored_login(opts.home, server, opts.timeout)
     # Through ``run``: not being logged in, or a server that lies, ends with the usual message.
-    return run(lambda: asyncio.to_thread(DriveHandle, opener, cache_seconds))
+    return run(lambda: asyncio.to_thread(DriveHandle, opener, cache_seconds, note=_note))
 
 
 def _announce(
@@ -122,3 +122,8 @@ def _serve(server: DavServer) -> None:
 
 def _warn(message: str) -> None:
     typer.echo(f"sealbox: refused: {terminal_safe(message)}", err=True)
+
+
+def _note(message: str) -> None:
+    """An item the operator removed after a decision: not tampering, but never silent."""
+    typer.echo(f"sealbox: note: {terminal_safe(message)}", err=True)

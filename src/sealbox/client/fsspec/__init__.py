@@ -2,6 +2,7 @@
 """The drive as the fsspec filesystem ``sealbox://`` (registered through the ``fsspec.specs``
 entry point; docs/access.md)."""
 
+from sealbox.client.access import Removed, Tampered
 from sealbox.client.fsspec.filesystem import SealboxFileSystem
 
-__all__ = ["SealboxFileSystem"]
+__all__ = ["Removed", "SealboxFileSystem", "Tampered"]

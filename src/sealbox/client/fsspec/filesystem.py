@@ -5,7 +5,10 @@ the Python data world read and write it (docs/access.md).
 ``pandas.read_csv("sealbox:///data/x.csv")`` uses the account logged in on this device
 (``sealbox login``); ``SealboxFileSystem(handle=...)`` takes any ``DriveHandle``. Reads fetch and
 verify only the chunks they touch; writes stage locally and upload on close. Anything the server
-returns that does not verify raises ``Tampered`` (an ``OSError``, EIO), never wrong bytes.
+returns that does not verify raises ``Tampered`` (an ``OSError``, EIO), never wrong bytes. An
+item the operator removed after a published decision is not listed; reading it (or a name that
+may be it) raises ``Removed``, a ``PermissionError`` (EACCES) whose message names the decision,
+its reason code and how to appeal (spec/compliance.md §3.4); ``exists`` is False for it.
 """
 
 from __future__ import annotations

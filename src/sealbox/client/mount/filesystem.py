@@ -7,6 +7,13 @@ so a slow server never stalls other operations. Reads decrypt on demand, a chunk
 private local staging file and upload when the file is flushed (closed); a file changed on the
 drive since it was opened is uploaded beside it as a conflicted copy, never over it. Errors
 become errno values: anything that does not verify is EIO, logged with its reason.
+
+An item the operator removed after a published decision (spec/compliance.md §3.4) is not
+listed, and the log says so once per folder and decision. A name this mount listed before and a
+decision then removed answers EACCES ("Permission denied"), logged with the decision, its reason
+and how to appeal: not EIO, which means a fault or tampering, nor ENOENT, which would say it
+never was. A name never listed here answers ENOENT even in a folder with removed items (their
+names went with them), so that creating a file there works as anywhere else.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from typing import Any, TypeVar
 import pyfuse3
 import trio
 
-from sealbox.client.access import DriveHandle, Entry
+from sealbox.client.access import DriveHandle, Entry, Removed
 from sealbox.client.access.reader import RemoteReader
 from sealbox.client.mount.inodes import Inodes
 
@@ -72,6 +79,11 @@ class SealboxFS(pyfuse3.Operations):
             return await trio.to_thread.run_sync(work, *args)
         except pyfuse3.FUSEError:
             raise
+        except Removed as exc:
+            if not exc.certain:
+                raise pyfuse3.FUSEError(errno.ENOENT) from exc
+            log.warning("%s: permission denied: %s", exc.filename, exc.words)
+            raise pyfuse3.FUSEError(errno.EACCES) from exc
         except OSError as exc:
             code = exc.errno or errno.EIO
             if code == errno.EIO:
@@ -198,11 +210,11 @@ class SealboxFS(pyfuse3.Operations):
         fd = os.open(staging, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         opened = OpenFile(path, staging=staging, fd=fd)
         try:
-            entry = await self.call(self.handle.stat, self.drive_path(path))
-        except pyfuse3.FUSEError as exc:
-            if exc.errno != errno.ENOENT:
-                _drop(opened)
-                raise
+            entry = await self.call(self.handle.find, self.drive_path(path))
+        except pyfuse3.FUSEError:
+            _drop(opened)
+            raise
+        if entry is None:  # a new file (a name a decision removed is free for one too)
             return opened
         opened.etag = entry.etag
         if entry.is_folder:
@@ -257,13 +269,8 @@ class SealboxFS(pyfuse3.Operations):
 
     async def _current_etag(self, path: str) -> str | None:
         self.handle.listings.forget(self.drive_path(path))
-        try:
-            entry = await self.call(self.handle.stat, self.drive_path(path))
-        except pyfuse3.FUSEError as exc:
-            if exc.errno == errno.ENOENT:
-                return None
-            raise
-        return entry.etag
+        entry = await self.call(self.handle.find, self.drive_path(path))
+        return None if entry is None else entry.etag
 
     async def release(self, fh: int) -> None:
         opened = self.files.pop(fh, None)

@@ -122,7 +122,9 @@ class RemovalCheck:
         if statement.decision.get("decision_visibility") != REMOVED_VISIBILITY:
             return "the published decision did not remove content"
         if self._own is not None:
-            if self._own_puids is None:
+            # Fetched again for a decision not seen yet: a long-running client (a mount) meets
+            # decisions made after it first looked.
+            if self._own_puids is None or claim.decision not in self._own_puids:
                 self._own_puids = await self._own()
             if claim.decision not in self._own_puids:
                 return "the decision is not among this account's notices"

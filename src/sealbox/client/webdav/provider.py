@@ -8,6 +8,12 @@ trash; MOVE and COPY are the drive's own (a copy shares the content, nothing is 
 A listing or chunk that does not verify is a 502 before the body starts, or a broken response
 after (the connection closes before the promised length), and is logged with its reason: never
 wrong bytes.
+
+An item the operator removed after a published decision (spec/compliance.md §3.4) is not listed
+in its folder (as `sealbox ls` leaves it out: its name went with it). Reading it, or a name that
+may be it (a name missing from a folder with removed items), answers ``451 Unavailable For
+Legal Reasons`` with a plain-text body naming the decision, its reason code and how to appeal;
+never 502, which is kept for tampering. Writing a new file or folder at such a name works.
 """
 
 from __future__ import annotations
@@ -27,11 +33,41 @@ from wsgidav.dav_error import (
 )
 from wsgidav.dav_provider import DAVCollection, DAVNonCollection, DAVProvider
 
-from sealbox.client.access import DriveHandle, Entry, Tampered
+from sealbox.client.access import DriveHandle, Entry, Removed, Tampered
 from sealbox.client.access.writer import StagingWriter
 from sealbox.client.sdk.tree import join_path, split_path
 
 Warn = Callable[[str], None]
+HTTP_LEGAL_REASONS = 451  # RFC 7725
+LEGAL_REASONS = "451 Unavailable For Legal Reasons"
+# Requests that read the resource at their own path: for these a removed item is a 451; the
+# others (PUT, MKCOL, LOCK) may make a new item at the name.
+READING = frozenset({"GET", "HEAD", "PROPFIND", "PROPPATCH", "DELETE", "COPY", "MOVE"})
+
+
+class LegalReasons(DAVError):  # type: ignore[misc]
+    """451 with a plain-text body: what was removed, by which decision, and how to appeal."""
+
+    def __init__(self, removed: Removed) -> None:
+        super().__init__(HTTP_LEGAL_REASONS, context_info=removed.words)
+        self.body = f"{LEGAL_REASONS}\n\n{removed.words}.\n"
+
+    def get_response_page(self) -> tuple[str, bytes]:
+        return "text/plain; charset=utf-8", self.body.encode()
+
+
+def legal_reasons_status(app: Any) -> Any:
+    """``app`` with the reason phrase of 451 said in full (WsgiDAV knows no words for it)."""
+
+    def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
+        def starting(status: str, headers: Any, exc_info: Any = None) -> Any:
+            if status.startswith(f"{HTTP_LEGAL_REASONS} "):
+                status = LEGAL_REASONS
+            return start_response(status, headers, exc_info)
+
+        return app(environ, starting)
+
+    return wrapped
 
 
 class DriveProvider(DAVProvider):  # type: ignore[misc]
@@ -39,10 +75,11 @@ class DriveProvider(DAVProvider):  # type: ignore[misc]
 
     def __init__(
         self, handle: DriveHandle, base: str = "/", read_only: bool = False,
-        warn: Warn = lambda message: None,
+        warn: Warn = lambda message: None, note: Warn = lambda message: None,
     ) -> None:  # fmt: skip
         super().__init__()
         self.handle, self.base, self.readonly, self.warn = handle, split_path(base), read_only, warn
+        self.note = note  # told of every request answered 451
 
     def is_readonly(self) -> bool:
         return self.readonly
@@ -54,11 +91,13 @@ class DriveProvider(DAVProvider):  # type: ignore[misc]
     def get_resource_inst(self, path: str, environ: dict[str, Any]) -> Any:
         self._count_get_resource_inst += 1
         try:
-            with self.refusals(path):
+            with self.refusals(path, tell=_reads(path, environ)):
                 entry = self.handle.stat(self.remote(path))
         except DAVError as exc:
             if exc.value == HTTP_NOT_FOUND:
                 return None
+            if exc.value == HTTP_LEGAL_REASONS and not _reads(path, environ):
+                return None  # a PUT, a MKCOL or a target: the name is free for a new item
             raise
         return self.resource(path, environ, entry)
 
@@ -68,13 +107,18 @@ class DriveProvider(DAVProvider):  # type: ignore[misc]
         return DriveFile(path, environ, entry)
 
     @contextmanager
-    def refusals(self, path: str) -> Iterator[None]:
-        """The handle's errors as the HTTP status a DAV client understands."""
+    def refusals(self, path: str, tell: bool = True) -> Iterator[None]:
+        """The handle's errors as the HTTP status a DAV client understands; ``tell``: a 451 is
+        noted (not when the name is only looked at before a new item is made there)."""
         try:
             yield
         except Tampered as exc:
             self.warn(f"{path}: {exc.strerror}")
             raise DAVError(HTTP_BAD_GATEWAY, context_info=exc.strerror) from exc
+        except Removed as exc:
+            if tell:
+                self.note(f"{path}: {LEGAL_REASONS}: {exc.words}")
+            raise LegalReasons(exc) from exc
         except (FileNotFoundError, NotADirectoryError) as exc:
             raise DAVError(HTTP_NOT_FOUND) from exc
         except FileExistsError as exc:
@@ -85,6 +129,12 @@ class DriveProvider(DAVProvider):  # type: ignore[misc]
     def writable(self) -> None:
         if self.readonly:
             raise DAVError(HTTP_FORBIDDEN, context_info="this share is read-only")
+
+
+def _reads(path: str, environ: dict[str, Any]) -> bool:
+    """Whether the request reads the resource at ``path`` (its own path, not a target)."""
+    own = environ.get("PATH_INFO", "").rstrip("/") == path.rstrip("/")
+    return own and environ.get("REQUEST_METHOD", "") in READING
 
 
 class _Resource:

@@ -18,7 +18,7 @@ from wsgidav.http_authenticator import HTTPAuthenticator
 from wsgidav.request_resolver import RequestResolver
 from wsgidav.wsgidav_app import WsgiDAVApp
 
-from sealbox.client.webdav.provider import DriveProvider
+from sealbox.client.webdav.provider import DriveProvider, legal_reasons_status
 
 USER = "sealbox"
 THREADS = 8
@@ -51,7 +51,7 @@ def make_app(provider: DriveProvider, token: str) -> Any:
         "verbose": 0,
         "logging": {"enable": False},
     }
-    return WsgiDAVApp(config)
+    return legal_reasons_status(WsgiDAVApp(config))
 
 
 class DavServer:

@@ -95,6 +95,30 @@ def open_duplicate(conn: Connection, fingerprint: str, closed: set[str]) -> bool
     return row is not None
 
 
+def incomplete_repeated(
+    conn: Connection, contact: str, flagger: str | None, named: list[bytes]
+) -> CaseRow | None:
+    """The newest copyright case still ``incomplete`` from ``contact`` (and ``flagger``) that
+    names exactly the links ``named``: the notice a resend completes (spec/compliance.md
+    §3.1)."""
+    query = (
+        select(cases)
+        .where(
+            (cases.c.kind == "copyright")
+            & (cases.c.state == "incomplete")
+            & (cases.c.notifier_contact == contact)
+            & (cases.c.flagger.is_(None) if flagger is None else cases.c.flagger == flagger)
+        )
+        .order_by(cases.c.received_at.desc(), cases.c.case_id)
+        .with_for_update()
+    )
+    wanted = sorted(set(named))
+    for row in conn.execute(query).all():
+        if link_ids(conn, row.case_id) == wanted:
+            return _row(row)
+    return None
+
+
 def from_notifier_since(conn: Connection, contact: str, since: int) -> int:
     rows = conn.execute(
         select(cases.c.case_id).where(

@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import asdict
 
 from sealbox.compliance import locators
+from sealbox.compliance.cases import CaseState, CaseStatus, Event, advance
 from sealbox.compliance.errors import ComplianceError
 from sealbox.compliance.ids import Randomness, new_id
 from sealbox.compliance.notices import NoticeElements, Notifier, Role, Scope, fingerprint
@@ -15,6 +16,7 @@ from sealbox.protocol import compliance as w
 from sealbox.protocol.errors import ErrorCode
 from sealbox.server.clock import Clock
 from sealbox.server.db import cases, takedowns
+from sealbox.server.db.cases import CaseRow
 from sealbox.server.db.engine import Connection, Engine, writing
 from sealbox.server.errors import ServiceError
 from sealbox.server.services import transparency_entries as entries
@@ -107,19 +109,39 @@ class NoticeIntake:
             self._refuse_flood(conn, contact, now)
             self._refuse_misuse(conn, contact, now)
             self._refuse_removed(conn, link_ids)
-            if cases.open_duplicate(conn, digest, CLOSED):
+            # An incomplete notice is no duplicate: a resend completes it (§3.1).
+            if cases.open_duplicate(conn, digest, CLOSED | {CaseState.INCOMPLETE.value}):
                 raise ServiceError(
                     ErrorCode.DUPLICATE_NOTICE, "this notice was already received and is open"
                 )
             values = self._case_values(case_id, elements, missing, now, flagger)
-            cases.add(conn, {**values, "fingerprint": digest}, link_ids)
-            self._log.append_in(conn, *entries.notice("copyright", flagger))
+            values["fingerprint"] = digest
+            repeated = None
+            if contact:
+                repeated = cases.incomplete_repeated(conn, contact, flagger, link_ids)
+            if repeated is not None:
+                case_id = self._supersede(conn, repeated, values)
+            else:
+                cases.add(conn, values, link_ids)
+                self._log.append_in(conn, *entries.notice("copyright", flagger))
         return w.NoticeReceipt(
             notice_id=case_id,
             state="incomplete" if missing else "received",
             missing=missing,
             priority="high" if flagger else "normal",
         )
+
+    def _supersede(self, conn: Connection, repeated: CaseRow, values: dict[str, object]) -> bytes:
+        """The resend of an ``incomplete`` notice takes its place under its id, and completes it
+        if nothing is missing now; its receipt time becomes now, when it arrived as it stands
+        (spec/compliance.md §3.1). Not a new notice: nothing is logged again."""
+        state = CaseState.INCOMPLETE
+        if not values["missing"]:
+            status = CaseStatus(state, repeated.changed_at)
+            state = advance(status, Event.COMPLETE, self._clock).state
+        kept = {k: v for k, v in values.items() if k != "case_id"}
+        cases.change(conn, repeated.case_id, **{**kept, "state": state.value})
+        return repeated.case_id
 
     def _case_values(
         self,
