@@ -139,6 +139,7 @@ async def test_the_apis_incomplete_answer_is_marked_on_each_field(
     status = await (await page.page.wait_for_selector("#notice-status.error")).inner_text()
     assert rule.hits == 1
     assert "incomplete" in status and "nothing will be taken down" in status
+    assert "send it again" in status and await page.page.is_enabled("#notice-send")
     assert await page.page.is_visible("#explanation-error")
     assert await page.page.is_visible("#misrepresentation-error")
     assert await page.page.get_attribute("#explanation", "aria-invalid") == "true"

@@ -130,8 +130,9 @@ async function sendNotice(fields, status, send) {
     if (receipt.state === "incomplete") {
       markErrors(fields, missingErrors(receipt.missing));
       status.fail(`The server recorded your notice as incomplete (reference ${receipt.notice_id}), so nothing ` +
-        "will be taken down. The marked elements are missing. Write to the operator with your reference " +
-        "to complete it.");
+        "will be taken down yet. Fill in the marked elements and send it again: the same notice, sent " +
+        "complete, completes this one under the same reference.");
+      send.disabled = false;
       return;
     }
     showReceipt(receipt);
