@@ -64,6 +64,33 @@ async def receive_chunk(
     )
 
 
+@router.post(routes.UPLOAD_DIRECT)
+async def direct_puts(
+    content_id: str, req: m.ChunkIndexes, caller: CallerDep, svc: ServicesDep
+) -> m.DirectPuts:
+    """Presigned PUT URLs for chunks of an upload (spec/http-api.md §6.6)."""
+    cid = path_id(content_id, "content id")
+    return await svc.uploads.direct_puts(caller.user_id, cid, req.indexes)
+
+
+@router.post(routes.UPLOAD_STORED)
+async def confirm_stored(
+    content_id: str, req: m.ChunkIndexes, caller: CallerDep, svc: ServicesDep
+) -> m.UploadView:
+    """Record chunks the client stored through direct URLs, once the store shows them."""
+    cid = path_id(content_id, "content id")
+    return await svc.uploads.confirm_stored(caller.user_id, cid, req.indexes)
+
+
+@router.post(routes.CONTENT_DIRECT)
+async def direct_gets(
+    content_id: str, req: m.ChunkSpan, caller: CallerDep, svc: ServicesDep
+) -> m.DirectGets:
+    """Presigned GET URLs for chunks of a readable content (spec/http-api.md §6.6)."""
+    info = await svc.contents.readable_content(caller.user_id, path_id(content_id, "content id"))
+    return svc.uploads.direct_gets(info.content_id, info.header, info.layout, req)
+
+
 @router.delete(routes.UPLOAD, status_code=204)
 async def abort_upload(content_id: str, caller: CallerDep, svc: ServicesDep) -> Response:
     await svc.uploads.abort(caller.user_id, path_id(content_id, "content id"))
