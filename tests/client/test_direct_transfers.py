@@ -16,8 +16,9 @@ import pytest
 from sealbox.client.sdk import files
 from sealbox.client.sdk.account import signup
 from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.direct import DirectUploads
 from sealbox.client.sdk.drive import Drive
-from sealbox.client.sdk.errors import ApiError
+from sealbox.client.sdk.errors import ApiError, SealboxError
 from sealbox.client.sdk.state import LocalState
 from sealbox.crypto import content
 from sealbox.protocol import models as m
@@ -27,9 +28,9 @@ from sealbox.server.blobs.s3 import S3BlobStore, S3Settings
 from sealbox.server.services.registry import Services
 from sealbox.server.settings import Settings
 from sealbox.testing.ceph import free_ports
+from tests.conftest import S3Blobs, raw_client
 
-from ..conftest import S3Blobs, raw_client
-from .conftest import FAST, SERVER
+from .conftest import FAST, SERVER, World
 
 pytestmark = pytest.mark.anyio
 CHUNK = content.DEFAULT_CHUNK_SIZE
@@ -66,7 +67,7 @@ class Stack:
         return metrics.chunk_bytes_received._value.get(), metrics.content_bytes_sent._value.get()
 
 
-def _store(blobs: S3Blobs, public: str) -> S3BlobStore:
+def direct_store(blobs: S3Blobs, public: str) -> S3BlobStore:
     return S3BlobStore(
         S3Settings(
             bucket=blobs.bucket, prefix=blobs.prefix, endpoint=blobs.cluster.endpoint,
@@ -80,7 +81,7 @@ def _store(blobs: S3Blobs, public: str) -> S3BlobStore:
 async def _stack(tmp: Path, blobs: S3Blobs, public: str) -> AsyncIterator[Stack]:
     clock = Clock()
     settings = Settings(data_dir=tmp / "server", secret=bytes(range(32)))
-    services = build_services(settings, clock=clock, blobs=_store(blobs, public))
+    services = build_services(settings, clock=clock, blobs=direct_store(blobs, public))
     app = create_app(services, background_jobs=False)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -222,3 +223,47 @@ async def test_a_replayed_url_cannot_change_a_stored_chunk(stack: Stack) -> None
 
 def content_id_path(content_id: bytes) -> str:
     return chunk_key(content_id, 0).rpartition("/")[0]
+
+
+async def test_a_server_without_direct_transfers_says_so(world: World) -> None:
+    api = (await world.user("gil")).session.api
+    content_id = os.urandom(16)
+    view = await api.open_upload(
+        m.UploadOpenRequest(
+            content_id=content_id, header=b"h" * content.HEADER_BYTES, chunk_size=CHUNK,
+            chunk_count=1, total_size=content.HEADER_BYTES + 116,
+        )
+    )  # fmt: skip
+    assert not view.direct
+    for call in (api.direct_puts(content_id, [0]), api.confirm_stored(content_id, [0])):
+        with pytest.raises(ApiError) as refused:
+            await call
+        assert refused.value.code == "invalid_state"
+
+
+async def test_an_interrupted_direct_upload_resumes(
+    stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drive = await stack.user("hal")
+    data = os.urandom(3 * CHUNK + 5)
+    source = tmp_path / "big.bin"
+    source.write_bytes(data)
+    real = DirectUploads.confirm
+
+    async def interrupted(self: DirectUploads) -> set[int]:
+        raise SealboxError("the run was interrupted after the chunks went to the store")
+
+    monkeypatch.setattr(DirectUploads, "confirm", interrupted)
+    with pytest.raises(SealboxError):
+        await files.put(drive, [source], "/big.bin", files.Reporter())
+    stored = sorted(key for key in stack.blobs.keys() if "/chunks/" in key)
+    assert len(stored) == 4
+    monkeypatch.setattr(DirectUploads, "confirm", real)
+    # The rerun seals the same chunks again (the journal keeps key and nonces): the store already
+    # holds them (412), the server records them, and nothing went through the API server.
+    await files.put(drive, [source], "/big.bin", files.Reporter())
+    assert sorted(key for key in stack.blobs.keys() if "/chunks/" in key) == stored
+    out = tmp_path / "out.bin"
+    await files.get(drive, ["/big.bin"], out, files.Reporter())
+    assert out.read_bytes() == data
+    assert stack.proxied == (0, 0)
