@@ -88,6 +88,7 @@ class Api:
         # Whether chunks may travel straight to the object store when the server offers it
         # (spec/http-api.md §6.6, sdk/direct.py); False always sends them through the server.
         self.direct = True
+        self._direct_offered = False  # what the last content answer said (content_head)
 
     async def take(self, size: int) -> None:
         """Wait until ``size`` content bytes may move under the bandwidth limit."""
@@ -425,6 +426,19 @@ class Api:
                         break
         return bytes(data), total
 
+    async def content_head(self, content_id: bytes, length: int) -> tuple[bytes, int | None, bool]:
+        """The first ``length`` bytes of a content object, its length as the server states it,
+        and whether the answer offers direct transfers for the object's chunks (§6.6)."""
+        async with self.content_range_stream(content_id, 0, length) as (pieces, total):
+            async with self.deadline_for(f"GET {self._content_path(content_id)}"):
+                data = bytearray()
+                async for piece in pieces:
+                    data += piece[: length - len(data)]
+                    if len(data) == length:
+                        break
+            offered = self._direct_offered
+        return bytes(data), total, offered
+
     @contextlib.asynccontextmanager
     async def content_range_stream(
         self, content_id: bytes, start: int, end: int
@@ -452,6 +466,7 @@ class Api:
                 raise _api_error(response.status_code, body)
             if response.status_code not in (200, 206):
                 raise IntegrityError(ErrorCode.MALFORMED, "unexpected download status")
+            self._direct_offered = response.headers.get(routes.DIRECT_HEADER) == "1"
             # A server may ignore Range and send the whole object (RFC 9110): skip to ``start``.
             skip = start if response.status_code == 200 else 0
             pieces = _skipping(response.aiter_bytes(), skip)

@@ -11,21 +11,42 @@ be reached (or refuses a URL twice), the transfer falls back to the server's own
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from urllib.parse import urlsplit
 
 import httpx
 
 from sealbox.client.sdk.api import Api, pieces
+from sealbox.client.sdk.errors import SealboxError
+from sealbox.crypto.errors import IntegrityError
 from sealbox.protocol import limits
-from sealbox.protocol import models as m
 
 # Store errors after which one fresh URL is tried: an expired URL answers 403.
 _REFRESH = {400, 401, 403}
 
 
+# Failures after which a transfer stops trying the store; an unreachable store stops it at once.
+STRIKES = 3
+
+
 class DirectUnavailable(Exception):
     """The direct route failed; the caller sends or fetches this chunk through the server."""
+
+
+class _Route:
+    """Whether a transfer still tries the store: a store that cannot be connected to, or a
+    server that gives no URL, ends it at once; other failures (a 5xx, a reset) only after
+    ``STRIKES`` of them, each chunk concerned going through the server meanwhile."""
+
+    def __init__(self) -> None:
+        self.broken = False
+        self._strikes = 0
+
+    def failed(self, error: BaseException | None = None) -> None:
+        self._strikes += 1
+        final = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | DirectUnavailable)
+        if final or self._strikes >= STRIKES:
+            self.broken = True
 
 
 def _checked(url: str) -> str:
@@ -39,23 +60,26 @@ def store_client(api: Api) -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=httpx.Timeout(api.deadline, connect=10.0))
 
 
-class DirectUploads:
+class DirectUploads(_Route):
     """Sends one upload's chunks to the store through presigned PUT URLs, fetched in batches as
     the workers need them, and then asks the server to record the ones the store holds."""
 
     def __init__(self, api: Api, store: httpx.AsyncClient, content_id: bytes) -> None:
+        super().__init__()
         self._api, self._store, self._content_id = api, store, content_id
         self._urls: dict[int, str] = {}
         self._lock = asyncio.Lock()
         self.sent: list[int] = []
-        self.broken = False
 
     async def _url(self, index: int, order: list[int], fresh: bool = False) -> str:
         async with self._lock:
             if fresh or index not in self._urls:
                 at = order.index(index) if index in order else 0
                 batch = order[at : at + limits.MAX_DIRECT_CHUNKS] if not fresh else [index]
-                puts = await self._api.direct_puts(self._content_id, batch or [index])
+                try:
+                    puts = await self._api.direct_puts(self._content_id, batch or [index])
+                except (SealboxError, IntegrityError) as exc:
+                    raise DirectUnavailable(str(exc)) from exc
                 self._urls.update({put.index: _checked(put.url) for put in puts.chunks})
             if index not in self._urls:
                 raise DirectUnavailable("the server gave no URL for this chunk")
@@ -75,9 +99,10 @@ class DirectUploads:
                     return True
                 if status not in _REFRESH:
                     break
-        except (httpx.TransportError, DirectUnavailable, TimeoutError):
-            pass
-        self.broken = True
+        except (httpx.TransportError, DirectUnavailable, TimeoutError) as error:
+            self.failed(error)
+            return False
+        self.failed()
         return False
 
     async def _send(self, url: str, data: memoryview) -> int:
@@ -99,36 +124,49 @@ class DirectUploads:
         return present
 
 
-class DirectDownloads:
+class DirectDownloads(_Route):
     """Fetches one content's chunks from the store through presigned GET URLs."""
 
     def __init__(self, api: Api, store: httpx.AsyncClient, content_id: bytes) -> None:
+        super().__init__()
         self._api, self._store, self._content_id = api, store, content_id
         self._urls: dict[int, str] = {}
         self._lock = asyncio.Lock()
-        self.broken = False
-
-    async def start(self) -> m.DirectGets | None:
-        """The content's header, size and its first URLs; None if the server offers none."""
-        try:
-            gets = await self._api.direct_gets(self._content_id, 0, limits.MAX_DIRECT_CHUNKS)
-        except Exception:  # any refusal (or no such route) means: use the server's routes
-            self.broken = True
-            return None
-        self._urls.update({get.index: get.url for get in gets.chunks})
-        return gets
 
     async def _url(self, index: int, fresh: bool) -> str:
         async with self._lock:
             if fresh or index not in self._urls:
                 count = 1 if fresh else limits.MAX_DIRECT_CHUNKS
-                gets = await self._api.direct_gets(self._content_id, index, count)
+                try:
+                    gets = await self._api.direct_gets(self._content_id, index, count)
+                except (SealboxError, IntegrityError) as exc:
+                    # Refused or garbled: the server's own route says what is wrong, if anything.
+                    raise DirectUnavailable(str(exc)) from exc
                 self._urls.update({get.index: get.url for get in gets.chunks})
             if index not in self._urls:
                 raise DirectUnavailable("the server gave no URL for this chunk")
             return _checked(self._urls[index])
 
-    async def chunk(self, index: int) -> AsyncIterator[bytes] | None:
+    async def span(
+        self, span: list[int], take: Callable[[AsyncIterator[bytes], int], Awaitable[None]]
+    ) -> list[int]:
+        """Hand ``take`` each chunk of the span from the store while the store serves them;
+        returns the rest, which the caller fetches through the server."""
+        for at, index in enumerate(span):
+            pieces = await self.chunk(index)
+            if pieces is None:
+                return span[at:]
+            try:
+                await take(pieces, index)
+            except httpx.TransportError as error:
+                # Broke off mid-chunk: this chunk and the rest come through the server.
+                self.failed(error)
+                return span[at:]
+            finally:
+                await pieces.aclose()
+        return []
+
+    async def chunk(self, index: int) -> AsyncGenerator[bytes, None] | None:
         """The chunk's bytes as they arrive, or None when it must come through the server."""
         if self.broken:
             return None
@@ -143,12 +181,13 @@ class DirectDownloads:
                 await response.aclose()
                 if response.status_code not in _REFRESH:
                     break
-        except (httpx.TransportError, DirectUnavailable, TimeoutError):
-            pass
-        self.broken = True
+        except (httpx.TransportError, DirectUnavailable, TimeoutError) as error:
+            self.failed(error)
+            return None
+        self.failed()
         return None
 
-    async def _read(self, response: httpx.Response) -> AsyncIterator[bytes]:
+    async def _read(self, response: httpx.Response) -> AsyncGenerator[bytes, None]:
         try:
             async for piece in response.aiter_raw():
                 await self._api.take(len(piece))

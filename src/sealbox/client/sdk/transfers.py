@@ -179,20 +179,7 @@ async def _upload_once(
     encryptor = journal.encryptor(rng)
     content_id, chunk_size = journal.content_id, encryptor.chunk_size
     count = content.chunk_count(size, chunk_size)
-    view = await api.open_upload(
-        m.UploadOpenRequest(
-            content_id=content_id,
-            header=encryptor.header,
-            chunk_size=chunk_size,
-            chunk_count=count,
-            total_size=content.encrypted_size(size, chunk_size),
-        )
-    )
-    present = {index for index in view.present if 0 <= index < count}
-    journal.check_resumable(present)
-    for index in present:
-        journal.acknowledged(index)
-        resumed(min(chunk_size, size - index * chunk_size))
+    view, present = await _open_upload(api, journal, encryptor, size, resumed)
     # Shared by the workers, each taking the next chunk: nothing is listed per chunk up front.
     missing: Iterator[int] = (index for index in range(count) if index not in present)
     direct: DirectUploads | None = None
@@ -247,6 +234,31 @@ async def _upload_once(
         encryptor.header_hash, plaintext_hash=hashed[0],
     )  # fmt: skip
     return Sealed(journal.file_key, metadata, journal_key=journal.key)
+
+
+async def _open_upload(
+    api: Api, journal: UploadJournal, encryptor: content.ContentEncryptor, size: int,
+    resumed: Progress,
+) -> tuple[m.UploadView, set[int]]:  # fmt: skip
+    """Open (or reopen) the upload; returns its view and the chunks the server has already,
+    which are acknowledged in the journal and told to ``resumed``."""
+    chunk_size = encryptor.chunk_size
+    count = content.chunk_count(size, chunk_size)
+    view = await api.open_upload(
+        m.UploadOpenRequest(
+            content_id=journal.content_id,
+            header=encryptor.header,
+            chunk_size=chunk_size,
+            chunk_count=count,
+            total_size=content.encrypted_size(size, chunk_size),
+        )
+    )
+    present = {index for index in view.present if 0 <= index < count}
+    journal.check_resumable(present)
+    for index in present:
+        journal.acknowledged(index)
+        resumed(min(chunk_size, size - index * chunk_size))
+    return view, present
 
 
 async def _confirm_direct(direct: DirectUploads, journal: UploadJournal) -> list[int]:
@@ -444,10 +456,12 @@ async def download(
     if metadata.size <= INLINE_MAX:
         await _download_whole(api, file_key, metadata, dest, progress)
         return
-    store = store_client(api) if api.transfers_direct else None
+    # The header's answer also says whether the server offers direct transfers (§6.6).
+    header, stated, offered = await api.content_head(metadata.content_id, content.HEADER_BYTES)
+    store = store_client(api) if offered and api.transfers_direct else None
     try:
         await _download_chunked(api, state, scope, file_key, metadata, dest, store, concurrency,
-                                (progress, resumed or progress))  # fmt: skip
+                                (progress, resumed or progress), (header, stated))  # fmt: skip
     finally:
         if store is not None:
             await store.aclose()
@@ -456,16 +470,12 @@ async def download(
 async def _download_chunked(
     api: Api, state: LocalState, scope: str, file_key: FileKey, metadata: FileMetadata,
     dest: Path, store: httpx.AsyncClient | None, concurrency: int, told: tuple[Progress, Progress],
+    head: tuple[bytes, int | None],
 ) -> None:  # fmt: skip
     progress, resumed = told
     content_id, size = metadata.content_id, metadata.size
     direct = DirectDownloads(api, store, content_id) if store is not None else None
-    gets = await direct.start() if direct is not None else None
-    stated: int | None
-    if gets is not None:
-        header, stated = gets.header, gets.total_size
-    else:
-        header, stated = await api.content_range_sized(content_id, 0, content.HEADER_BYTES)
+    header, stated = head
     decryptor = content.ContentDecryptor(file_key, header, content_id, metadata.header_hash, size)
     check_geometry(decryptor, stated)
     # The destination's own name, not what a symlink planted there points to.
@@ -541,32 +551,19 @@ async def _fetch(
         if len(partial.pending) >= SYNC_EVERY:
             await partial.checkpoint_soon()
 
-    async def from_store(span: list[int], buffer: memoryview) -> list[int]:
-        """Take the span's chunks from the store while it serves them; returns the rest."""
-        for at, index in enumerate(span):
-            pieces = await direct.chunk(index) if direct is not None else None
-            if pieces is None:
-                return span[at:]
-            try:
-                await take(ChunkFiller(pieces), index, buffer)
-            except httpx.TransportError:
-                # Broke off mid-chunk: this chunk and the rest come through the server.
-                if direct is not None:
-                    direct.broken = True
-                return span[at:]
-            finally:
-                await pieces.aclose()  # type: ignore[attr-defined]
-        return []
-
     async def worker() -> None:
         # Anonymous memory is page-aligned, as writes that bypass the page cache need.
         buffer = memoryview(mmap.mmap(-1, decryptor.chunk_size + content.TAG_BYTES))
+
+        async def taken(pieces: AsyncIterator[bytes], index: int) -> None:
+            await take(ChunkFiller(pieces), index, buffer)
+
         for whole in spans:  # shared by the workers: each takes the next span
-            span = await from_store(whole, buffer)
+            # From the store while it serves them, then through the server.
+            span = whole if direct is None else await direct.span(whole, taken)
             if not span:
                 continue
-            start = decryptor.chunk_range(span[0])[0]
-            end = decryptor.chunk_range(span[-1])[1]
+            start, end = decryptor.chunk_range(span[0])[0], decryptor.chunk_range(span[-1])[1]
             async with api.content_range_stream(content_id, start, end) as (pieces, _):
                 filler = ChunkFiller(pieces)
                 for index in span:

@@ -16,13 +16,14 @@ from anyio import to_thread
 from sealbox.protocol import models as m
 from sealbox.protocol.content_layout import ContentLayout
 from sealbox.protocol.errors import ErrorCode
-from sealbox.server.blobs.base import BlobStore, DirectLinks, direct_links
+from sealbox.server.blobs.base import BlobStore, direct_links
 from sealbox.server.blobs.keys import chunk_key
 from sealbox.server.clock import Clock
 from sealbox.server.db import accounts, uploads
 from sealbox.server.db.batching import batched
 from sealbox.server.db.engine import Connection, Engine, read_only, writing
 from sealbox.server.errors import ServiceError, not_found
+from sealbox.server.services.direct_transfers import DirectTransfers
 from sealbox.server.services.enforcement import refuse_removed_content
 from sealbox.server.services.metrics import Metrics
 from sealbox.server.settings import Settings
@@ -63,7 +64,11 @@ class UploadService:
         self._clock = clock
         self._settings = settings
         self._metrics = metrics or Metrics()
-        self.direct = direct_links(blobs)
+        links = direct_links(blobs)
+        # Direct transfers (spec/http-api.md §6.6), when the store offers them.
+        self.direct = (
+            None if links is None else DirectTransfers(engine, blobs, links, clock, self._view)
+        )
 
     def _now(self) -> int:
         return int(self._clock.now())
@@ -258,96 +263,6 @@ class UploadService:
         await to_thread.run_sync(partial(self._record_chunk, user_id, content_id, index, expected))
         self._metrics.chunk_received(expected)
         return m.ChunkReceipt(index=index, size=expected)
-
-    # Direct transfers (spec/http-api.md §6.6)
-
-    def _offered(self) -> DirectLinks:
-        if self.direct is None:
-            raise ServiceError(
-                ErrorCode.INVALID_STATE,
-                "this server does not offer direct transfers: send chunks through the API",
-            )
-        return self.direct
-
-    def _sizes(self, user_id: bytes, content_id: bytes, indexes: list[int]) -> dict[int, int]:
-        if len(set(indexes)) != len(indexes):
-            raise ServiceError(ErrorCode.BAD_REQUEST, "a chunk index is named twice")
-        with read_only(self._engine) as conn:
-            found = uploads.find_own(conn, user_id, content_id)
-        if found is None:
-            raise not_found("upload")
-        try:
-            return {index: found.layout.chunk_length(index) for index in indexes}
-        except ValueError as exc:
-            raise ServiceError(ErrorCode.BAD_REQUEST, str(exc)) from exc
-
-    async def direct_puts(
-        self, user_id: bytes, content_id: bytes, indexes: list[int]
-    ) -> m.DirectPuts:
-        """Presigned PUT URLs for chunks of ``user_id``'s upload, each bound to its key and exact
-        length and refused by the store once the chunk exists."""
-        links = self._offered()
-        sizes = await to_thread.run_sync(partial(self._sizes, user_id, content_id, indexes))
-        now = self._clock.now()
-        return m.DirectPuts(
-            expires_at=int(now) + links.lifetime,
-            chunks=[
-                m.DirectUrl(index=i, url=links.put_url(chunk_key(content_id, i), n, now), size=n)
-                for i, n in sizes.items()
-            ],
-        )
-
-    async def confirm_stored(
-        self, user_id: bytes, content_id: bytes, indexes: list[int]
-    ) -> m.UploadView:
-        """Record the named chunks that the store holds with exactly their length; a chunk the
-        store lacks stays missing (the view says which). One listing, not a request per chunk."""
-        self._offered()
-        sizes = await to_thread.run_sync(partial(self._sizes, user_id, content_id, indexes))
-        prefix = chunk_key(content_id, 0).rpartition("/")[0] + "/"
-        found = {info.key: info.size async for info in self._blobs.list(prefix)}
-        arrived = {i: n for i, n in sizes.items() if chunk_key(content_id, i) in found}
-        for index, size in arrived.items():
-            if found[chunk_key(content_id, index)] != size:
-                # Not what the signed URL allows; whatever put it there, it is not the chunk.
-                await self._blobs.delete(chunk_key(content_id, index))
-                raise WrongLength(size)
-        return await to_thread.run_sync(partial(self._record_direct, user_id, content_id, arrived))
-
-    def direct_gets(
-        self, content_id: bytes, header: bytes, layout: ContentLayout, span: m.ChunkSpan
-    ) -> m.DirectGets:
-        """Presigned GET URLs for a span of chunks of a content the caller may read."""
-        links = self._offered()
-        if span.start >= layout.chunk_count:
-            raise not_found("chunk")
-        indexes = range(span.start, min(span.start + span.count, layout.chunk_count))
-        now = self._clock.now()
-        return m.DirectGets(
-            header=header,
-            total_size=layout.total_size,
-            expires_at=int(now) + links.lifetime,
-            chunks=[
-                m.DirectUrl(
-                    index=index,
-                    url=links.get_url(chunk_key(content_id, index), now),
-                    size=layout.chunk_length(index),
-                )
-                for index in indexes
-            ],
-        )
-
-    def _record_direct(
-        self, user_id: bytes, content_id: bytes, arrived: dict[int, int]
-    ) -> m.UploadView:
-        with writing(self._engine) as conn:
-            stored = set(uploads.present(conn, content_id))
-            for index, size in arrived.items():
-                if index in stored:
-                    continue
-                if not uploads.record_chunk(conn, user_id, content_id, index, size, self._now()):
-                    raise not_found("upload")
-            return self._view(conn, user_id, content_id)
 
     # Aborting
 
