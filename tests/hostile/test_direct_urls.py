@@ -114,6 +114,15 @@ class _Catcher(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
+    def do_PUT(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        type(self).seen.append(
+            {**dict(self.headers), "body-length": str(len(self.rfile.read(length)))}
+        )
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def log_message(self, *_: object) -> None:
         pass
 
@@ -150,3 +159,23 @@ async def test_A73_server_points_direct_urls_at_a_host_of_its_own(
     assert _Catcher.seen, "the client never tried the URL"
     for headers in _Catcher.seen:
         assert "Authorization" not in headers and "Cookie" not in headers
+
+
+async def test_A73_server_points_upload_urls_at_a_host_of_its_own(
+    arena: Arena, tmp_path: Path, catcher: str
+) -> None:
+    def elsewhere(chunks: list[dict[str, object]]) -> None:
+        for chunk in chunks:
+            chunk["url"] = f"{catcher}/collect"
+
+    arena.hostile.on("POST", r"/v1/uploads/[^/]+/direct", _urls(elsewhere))  # type: ignore[arg-type]
+    drive, data = await _stored(arena, tmp_path, "dan", 2 * CHUNK + 3)
+    out = tmp_path / "out.bin"
+    await files.get(drive, ["/dan.bin"], out, files.Reporter())  # type: ignore[attr-defined]
+    assert out.read_bytes() == data
+    # The host saw a sealed chunk, as the server would have: no session, and then nothing more,
+    # since the chunk it did not keep went through the server.
+    assert _Catcher.seen
+    for headers in _Catcher.seen:
+        assert "Authorization" not in headers and "Cookie" not in headers
+        assert int(headers["body-length"]) in (CHUNK + content.TAG_BYTES, 3 + content.TAG_BYTES)
