@@ -3,12 +3,18 @@
 
 * embedded: ``sealbox server`` with SQLite and the filesystem blob store under --data;
 * scale-out: ``sealbox server`` with a throw-away PostgreSQL cluster and a throw-away Ceph
-  cluster (radosgw S3, OSD in RAM) started by this script.
+  cluster (radosgw S3, OSD in RAM) started by this script;
+* direct: the scale-out stack with direct transfers on (``public_endpoint``: the client moves
+  chunks to and from radosgw itself, spec/http-api.md §6.6).
+
+The API server's CPU seconds (user + system, from /proc) during each put and get are reported per
+GB moved: the figure of issue 20's acceptance for direct transfers.
 
 Each stack gets a fresh server; the CLI signs up, then ``sealbox put`` and ``sealbox get`` are
 timed end to end (client encryption and decryption included) and the file is checked.
 
     .venv/bin/python bench/stack_transfer.py --size-mib 1024 --stack both
+    .venv/bin/python bench/stack_transfer.py --size-mib 1024 --stack direct
 
 Results go to docs/benchmarks.md ("Scale-out stack"). Nothing here is asserted by the test suite.
 """
@@ -45,6 +51,16 @@ class Result:
     put_seconds: float
     get_seconds: float
     server_peak_rss_mib: float
+    put_server_cpu: float = 0.0
+    get_server_cpu: float = 0.0
+
+
+def cpu_seconds(server: ServerProcess) -> float:
+    """User + system CPU of the server process so far."""
+    if server.process is None:
+        raise SystemExit("the server is not running")
+    fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def write_file(path: Path, size_mib: int) -> str:
@@ -88,6 +104,12 @@ def measure(stack: str, server: ServerProcess, work: Path, size_mib: int) -> Res
     expected = write_file(source, size_mib)
     home = work / "home"
     cli(server, home, "signup", "bench")
+    # A first small file warms the server (its S3 client is made on first use, which costs about
+    # 0.7 CPU s once), so that the CPU figures are per GB moved, not per process start.
+    warm = work / "warm.bin"
+    write_file(warm, 2)
+    cli(server, home, "put", str(warm), "/warm.bin")
+    cli(server, home, "get", "/warm.bin", str(work / "warm-again.bin"))
     peak = server.rss_bytes()
     done = threading.Event()
 
@@ -101,21 +123,23 @@ def measure(stack: str, server: ServerProcess, work: Path, size_mib: int) -> Res
     sampler = threading.Thread(target=sample)
     sampler.start()
     try:
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), cpu_seconds(server)
         cli(server, home, "put", str(source), "/big.bin")
         put_seconds = time.perf_counter() - began
+        put_cpu = cpu_seconds(server) - cpu
         source.unlink()
         out = work / "big-again.bin"
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), cpu_seconds(server)
         cli(server, home, "get", "/big.bin", str(out))
         get_seconds = time.perf_counter() - began
+        get_cpu = cpu_seconds(server) - cpu
     finally:
         done.set()
         sampler.join()
     if file_digest(out) != expected:
         raise SystemExit(f"{stack}: the file came back different")
     out.unlink()
-    return Result(stack, size_mib, put_seconds, get_seconds, peak / MIB)
+    return Result(stack, size_mib, put_seconds, get_seconds, peak / MIB, put_cpu, get_cpu)
 
 
 @contextlib.contextmanager
@@ -129,7 +153,7 @@ def embedded(work: Path) -> Iterator[ServerProcess]:
 
 
 @contextlib.contextmanager
-def scale_out(work: Path, size_mib: int) -> Iterator[ServerProcess]:
+def scale_out(work: Path, size_mib: int, direct: bool = False) -> Iterator[ServerProcess]:
     pg_bin = find_pg_bin()
     if pg_bin is None:
         raise SystemExit("no PostgreSQL binaries: run scripts/system-deps")
@@ -152,7 +176,8 @@ def scale_out(work: Path, size_mib: int) -> Iterator[ServerProcess]:
             work / "data",
             postgres.create_database("sealbox_bench"),
             "--blobs",
-            f"s3://sealbox-bench?endpoint={cluster.endpoint}",
+            f"s3://sealbox-bench?endpoint={cluster.endpoint}"
+            + (f"&public_endpoint={cluster.endpoint}" if direct else ""),
             env={
                 "SEALBOX_S3_ACCESS_KEY_ID": cluster.access_key,
                 "SEALBOX_S3_SECRET_ACCESS_KEY": cluster.secret_key,
@@ -171,23 +196,31 @@ def scale_out(work: Path, size_mib: int) -> Iterator[ServerProcess]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=1024)
-    parser.add_argument("--stack", choices=["embedded", "scale-out", "both"], default="both")
+    parser.add_argument(
+        "--stack", choices=["embedded", "scale-out", "direct", "both"], default="both"
+    )
     args = parser.parse_args()
     results: list[Result] = []
     stacks = ["embedded", "scale-out"] if args.stack == "both" else [args.stack]
     for stack in stacks:
         with tempfile.TemporaryDirectory(prefix="sealbox-bench-") as tmp:
             work = Path(tmp)
-            context = embedded(work) if stack == "embedded" else scale_out(work, args.size_mib)
+            context = (
+                embedded(work)
+                if stack == "embedded"
+                else scale_out(work, args.size_mib, direct=stack == "direct")
+            )
             with context as server:
                 results.append(measure(stack, server, work, args.size_mib))
     print(f"{'stack':<12} {'size':>9} {'put s':>8} {'put MiB/s':>10} {'get s':>8} "
-          f"{'get MiB/s':>10} {'server RSS':>11}")  # fmt: skip
+          f"{'get MiB/s':>10} {'server RSS':>11} {'srv CPU s/GB put':>17} {'get':>6}")  # fmt: skip
     for r in results:
+        gb = r.size_mib * MIB / 1e9
         print(
             f"{r.stack:<12} {r.size_mib:>5} MiB {r.put_seconds:>8.1f} "
             f"{r.size_mib / r.put_seconds:>10.1f} {r.get_seconds:>8.1f} "
-            f"{r.size_mib / r.get_seconds:>10.1f} {r.server_peak_rss_mib:>7.0f} MiB"
+            f"{r.size_mib / r.get_seconds:>10.1f} {r.server_peak_rss_mib:>7.0f} MiB "
+            f"{r.put_server_cpu / gb:>17.3f} {r.get_server_cpu / gb:>6.3f}"
         )
 
 

@@ -32,6 +32,8 @@ CHUNK_OVERHEAD = 16
 DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024
 MAX_CHUNK_SIZE = 16 * 1024 * 1024
 MAX_CHUNK_COUNT = 1 << 24
+# Chunks one direct-transfer request names (spec/http-api.md §6.6).
+MAX_DIRECT_CHUNKS = 1024
 
 # One chunk of a small file sent inside a folder transaction.
 MAX_INLINE_CHUNK = DEFAULT_CHUNK_SIZE + CHUNK_OVERHEAD

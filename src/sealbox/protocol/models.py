@@ -332,6 +332,41 @@ class UploadView(Wire):
     present: list[int]
     received_bytes: int
     expires_at: int
+    # Whether the direct routes (spec/http-api.md §6.6) are offered for this upload.
+    direct: bool = False
+
+
+class ChunkIndexes(Wire):
+    """The chunks a direct-transfer request is about (spec/http-api.md §6.6)."""
+
+    indexes: list[Annotated[int, Field(ge=0, lt=limits.MAX_CHUNK_COUNT)]] = Field(
+        min_length=1, max_length=limits.MAX_DIRECT_CHUNKS
+    )
+
+
+class ChunkSpan(Wire):
+    """Chunks ``start`` .. ``start + count - 1`` of a content, clipped to the ones it has."""
+
+    start: int = Field(ge=0, lt=limits.MAX_CHUNK_COUNT)
+    count: int = Field(ge=1, le=limits.MAX_DIRECT_CHUNKS)
+
+
+class DirectUrl(Wire):
+    index: int
+    url: str
+    size: int
+
+
+class DirectPuts(Wire):
+    expires_at: int
+    chunks: list[DirectUrl]
+
+
+class DirectGets(Wire):
+    header: Header
+    total_size: int
+    expires_at: int
+    chunks: list[DirectUrl]
 
 
 class ChunkReceipt(Wire):

@@ -33,6 +33,12 @@ NODE_VERSION = f"{PREFIX}/nodes/{{node_id}}/versions/{{version}}"
 UPLOADS = f"{PREFIX}/uploads"
 UPLOAD = f"{PREFIX}/uploads/{{content_id}}"
 UPLOAD_CHUNK = f"{PREFIX}/uploads/{{content_id}}/chunks/{{index}}"
+# Direct transfers (spec/http-api.md §6.6): presigned store URLs instead of chunk bytes.
+UPLOAD_DIRECT = f"{PREFIX}/uploads/{{content_id}}/direct"
+UPLOAD_STORED = f"{PREFIX}/uploads/{{content_id}}/stored"
+CONTENT_DIRECT = f"{PREFIX}/contents/{{content_id}}/direct"
+# On an account's own content answers: "1" when the direct routes are offered.
+DIRECT_HEADER = "Sealbox-Direct"
 CONTENT = f"{PREFIX}/contents/{{content_id}}"
 CONTENT_CHUNK = f"{PREFIX}/contents/{{content_id}}/chunks/{{index}}"
 CONTENTS_BATCH = f"{PREFIX}/contents:batch"

@@ -353,7 +353,10 @@ async def with_drive(opts: Options, work: Callable[[Drive], Awaitable[T]]) -> T:
     drive: Drive | None = None
     try:
         async with http_client(opts.server_url(state), opts.timeout) as http:
-            session = await account.resume(Api(http), state)
+            api = Api(http)
+            # SEALBOX_DIRECT=0: never talk to the object store directly (spec/http-api.md §6.6).
+            api.direct = os.environ.get("SEALBOX_DIRECT", "1").strip() != "0"
+            session = await account.resume(api, state)
             drive = Drive(session)
             return await work(drive)
     finally:

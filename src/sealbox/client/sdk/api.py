@@ -85,6 +85,14 @@ class Api:
         self.deadline = deadline_of(http)
         # A bandwidth limit on content sent and received (bandwidth.py); None for none.
         self.pace: Bandwidth | None = None
+        # Whether chunks may travel straight to the object store when the server offers it
+        # (spec/http-api.md §6.6, sdk/direct.py); False always sends them through the server.
+        self.direct = True
+        self._direct_offered = False  # what the last content answer said (content_head)
+
+    async def take(self, size: int) -> None:
+        """Wait until ``size`` content bytes may move under the bandwidth limit."""
+        await self._take(size)
 
     async def _take(self, size: int) -> None:
         if self.pace is not None:
@@ -378,6 +386,28 @@ class Api:
         await self._take(len(data))
         await self._send("PUT", path, content=_pieces(data), headers=headers)
 
+    @property
+    def transfers_direct(self) -> bool:
+        """Whether this tree's chunks may use the direct routes (§6.6): an account's own drive's
+        can, if the user allows; links, shares and drops always go through the server."""
+        own = type(self)._content_path is Api._content_path
+        return self.direct and own and type(self)._chunk_path is Api._chunk_path
+
+    async def direct_puts(self, content_id: bytes, indexes: list[int]) -> m.DirectPuts:
+        path = routes.UPLOAD_DIRECT.format(content_id=_id(content_id))
+        body = m.ChunkIndexes(indexes=indexes)
+        return await self._call("POST", path, m.DirectPuts, body, limit=REPLY_LIST)
+
+    async def confirm_stored(self, content_id: bytes, indexes: list[int]) -> m.UploadView:
+        path = routes.UPLOAD_STORED.format(content_id=_id(content_id))
+        body = m.ChunkIndexes(indexes=indexes)
+        return await self._call("POST", path, m.UploadView, body, limit=REPLY_LIST)
+
+    async def direct_gets(self, content_id: bytes, start: int, count: int) -> m.DirectGets:
+        path = routes.CONTENT_DIRECT.format(content_id=_id(content_id))
+        body = m.ChunkSpan(start=start, count=count)
+        return await self._call("POST", path, m.DirectGets, body, limit=REPLY_LIST)
+
     async def content_range(self, content_id: bytes, start: int, end: int) -> bytes:
         """Bytes ``[start, end)`` of a content object, or fewer if it ends first; never more."""
         return (await self.content_range_sized(content_id, start, end))[0]
@@ -395,6 +425,19 @@ class Api:
                     if len(data) == end - start:
                         break
         return bytes(data), total
+
+    async def content_head(self, content_id: bytes, length: int) -> tuple[bytes, int | None, bool]:
+        """The first ``length`` bytes of a content object, its length as the server states it,
+        and whether the answer offers direct transfers for the object's chunks (§6.6)."""
+        async with self.content_range_stream(content_id, 0, length) as (pieces, total):
+            async with self.deadline_for(f"GET {self._content_path(content_id)}"):
+                data = bytearray()
+                async for piece in pieces:
+                    data += piece[: length - len(data)]
+                    if len(data) == length:
+                        break
+            offered = self._direct_offered
+        return bytes(data), total, offered
 
     @contextlib.asynccontextmanager
     async def content_range_stream(
@@ -423,6 +466,7 @@ class Api:
                 raise _api_error(response.status_code, body)
             if response.status_code not in (200, 206):
                 raise IntegrityError(ErrorCode.MALFORMED, "unexpected download status")
+            self._direct_offered = response.headers.get(routes.DIRECT_HEADER) == "1"
             # A server may ignore Range and send the whole object (RFC 9110): skip to ``start``.
             skip = start if response.status_code == 200 else 0
             pieces = _skipping(response.aiter_bytes(), skip)
@@ -495,6 +539,11 @@ class ShareApi(Api):
 
 
 BODY_PIECE = 1024 * 1024
+
+
+def pieces(data: bytes | bytearray | memoryview) -> AsyncIterator[memoryview]:
+    """A body sent as pieces of the caller's buffer (its length declared up front)."""
+    return _pieces(data)
 
 
 async def _pieces(data: bytes | bytearray | memoryview) -> AsyncIterator[memoryview]:

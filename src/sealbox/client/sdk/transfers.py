@@ -25,7 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 
+import httpx
+
 from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.direct import DirectDownloads, DirectUploads, store_client
 from sealbox.client.sdk.errors import ApiError, SealboxError
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.upload_journal import StartOver, UploadJournal
@@ -176,9 +179,74 @@ async def _upload_once(
     encryptor = journal.encryptor(rng)
     content_id, chunk_size = journal.content_id, encryptor.chunk_size
     count = content.chunk_count(size, chunk_size)
+    view, present = await _open_upload(api, journal, encryptor, size, resumed)
+    # Shared by the workers, each taking the next chunk: nothing is listed per chunk up front.
+    missing: Iterator[int] = (index for index in range(count) if index not in present)
+    direct: DirectUploads | None = None
+    order: list[int] = []
+    store = store_client(api) if view.direct and api.transfers_direct else None
+    if store is not None:
+        direct = DirectUploads(api, store, content_id)
+        order = [index for index in range(count) if index not in present]
+        missing = iter(order)
+    fd = os.open(path, os.O_RDONLY)
+
+    def seal_chunk(index: int, buffer: memoryview) -> memoryview:
+        want = min(chunk_size, size - index * chunk_size)
+        read = _pread_into(fd, buffer[:want], index * chunk_size)
+        sealed = encryptor.encrypt_chunk_in_place(index, buffer, read, final=index == count - 1)
+        return buffer[:sealed]
+
+    async def worker(indexes: Iterator[int]) -> None:
+        # One buffer per worker, reused: each chunk is read into it and sealed in place.
+        buffer = memoryview(bytearray(chunk_size + content.TAG_BYTES))
+        for index in indexes:
+            sealed = await asyncio.to_thread(seal_chunk, index, buffer)
+            journal.sealing(index, bytes(sealed[-content.TAG_BYTES :]))
+            # A chunk sent to the store is acknowledged once the server has recorded it.
+            if direct is None or not await direct.put(index, sealed, order):
+                await api.put_chunk(content_id, index, sealed)
+                journal.acknowledged(index)
+            progress(len(sealed) - content.TAG_BYTES)
+
+    hashed: list[bytes] = []
+
+    async def hasher() -> None:
+        # The keyed plaintext hash of the whole file, in order, while the workers seal chunks
+        # out of order; the page cache usually serves both reads.
+        hashed.append(await asyncio.to_thread(_hash_fd, fd, journal.file_key))
+
+    try:
+        await _all([hasher(), *(worker(missing) for _ in range(max(1, concurrency)))])
+        if direct is not None:
+            await worker(iter(await _confirm_direct(direct, journal)))
+    except ValueError:
+        raise SealboxError(f"{path} changed while it was being uploaded") from None
+    finally:
+        os.close(fd)
+        if store is not None:
+            await store.aclose()
+    if _identity(path.stat()) != _identity(stat):
+        journal.drop()
+        raise SealboxError(f"{path} changed while it was being uploaded; run the command again")
+    metadata = FileMetadata(
+        name, stat.st_mtime_ns // 1_000_000, size, guess_mime(name), content_id,
+        encryptor.header_hash, plaintext_hash=hashed[0],
+    )  # fmt: skip
+    return Sealed(journal.file_key, metadata, journal_key=journal.key)
+
+
+async def _open_upload(
+    api: Api, journal: UploadJournal, encryptor: content.ContentEncryptor, size: int,
+    resumed: Progress,
+) -> tuple[m.UploadView, set[int]]:  # fmt: skip
+    """Open (or reopen) the upload; returns its view and the chunks the server has already,
+    which are acknowledged in the journal and told to ``resumed``."""
+    chunk_size = encryptor.chunk_size
+    count = content.chunk_count(size, chunk_size)
     view = await api.open_upload(
         m.UploadOpenRequest(
-            content_id=content_id,
+            content_id=journal.content_id,
             header=encryptor.header,
             chunk_size=chunk_size,
             chunk_count=count,
@@ -190,47 +258,20 @@ async def _upload_once(
     for index in present:
         journal.acknowledged(index)
         resumed(min(chunk_size, size - index * chunk_size))
-    # Shared by the workers, each taking the next chunk: nothing is listed per chunk up front.
-    missing = (index for index in range(count) if index not in present)
-    fd = os.open(path, os.O_RDONLY)
+    return view, present
 
-    def seal_chunk(index: int, buffer: memoryview) -> memoryview:
-        want = min(chunk_size, size - index * chunk_size)
-        read = _pread_into(fd, buffer[:want], index * chunk_size)
-        sealed = encryptor.encrypt_chunk_in_place(index, buffer, read, final=index == count - 1)
-        return buffer[:sealed]
 
-    async def worker() -> None:
-        # One buffer per worker, reused: each chunk is read into it and sealed in place.
-        buffer = memoryview(bytearray(chunk_size + content.TAG_BYTES))
-        for index in missing:
-            sealed = await asyncio.to_thread(seal_chunk, index, buffer)
-            journal.sealing(index, bytes(sealed[-content.TAG_BYTES :]))
-            await api.put_chunk(content_id, index, sealed)
+async def _confirm_direct(direct: DirectUploads, journal: UploadJournal) -> list[int]:
+    """Have the server record the chunks sent to the store; returns those the store does not
+    show, which the caller sends again through the server (the same sealed bytes: the journal's
+    nonces do not change). Direct sending is over for this upload either way."""
+    present = await direct.confirm()
+    for index in direct.sent:
+        if index in present:
             journal.acknowledged(index)
-            progress(len(sealed) - content.TAG_BYTES)
-
-    hashed: list[bytes] = []
-
-    async def hasher() -> None:
-        # The keyed plaintext hash of the whole file, in order, while the workers seal chunks
-        # out of order; the page cache usually serves both reads.
-        hashed.append(await asyncio.to_thread(_hash_fd, fd, journal.file_key))
-
-    try:
-        await _all([hasher(), *(worker() for _ in range(max(1, concurrency)))])
-    except ValueError:
-        raise SealboxError(f"{path} changed while it was being uploaded") from None
-    finally:
-        os.close(fd)
-    if _identity(path.stat()) != _identity(stat):
-        journal.drop()
-        raise SealboxError(f"{path} changed while it was being uploaded; run the command again")
-    metadata = FileMetadata(
-        name, stat.st_mtime_ns // 1_000_000, size, guess_mime(name), content_id,
-        encryptor.header_hash, plaintext_hash=hashed[0],
-    )  # fmt: skip
-    return Sealed(journal.file_key, metadata, journal_key=journal.key)
+    lost = sorted({index for index in direct.sent if index not in present})
+    direct.broken, direct.sent = True, []
+    return lost
 
 
 def _hash_fd(fd: int, file_key: FileKey) -> bytes:
@@ -412,11 +453,29 @@ async def download(
     or copied per chunk beyond the network's own pieces. Spans are cut as workers ask for them,
     so memory does not grow with the file's claimed size.
     """
-    content_id, size = metadata.content_id, metadata.size
-    if size <= INLINE_MAX:
+    if metadata.size <= INLINE_MAX:
         await _download_whole(api, file_key, metadata, dest, progress)
         return
-    header, stated = await api.content_range_sized(content_id, 0, content.HEADER_BYTES)
+    # The header's answer also says whether the server offers direct transfers (§6.6).
+    header, stated, offered = await api.content_head(metadata.content_id, content.HEADER_BYTES)
+    store = store_client(api) if offered and api.transfers_direct else None
+    try:
+        await _download_chunked(api, state, scope, file_key, metadata, dest, store, concurrency,
+                                (progress, resumed or progress), (header, stated))  # fmt: skip
+    finally:
+        if store is not None:
+            await store.aclose()
+
+
+async def _download_chunked(
+    api: Api, state: LocalState, scope: str, file_key: FileKey, metadata: FileMetadata,
+    dest: Path, store: httpx.AsyncClient | None, concurrency: int, told: tuple[Progress, Progress],
+    head: tuple[bytes, int | None],
+) -> None:  # fmt: skip
+    progress, resumed = told
+    content_id, size = metadata.content_id, metadata.size
+    direct = DirectDownloads(api, store, content_id) if store is not None else None
+    header, stated = head
     decryptor = content.ContentDecryptor(file_key, header, content_id, metadata.header_hash, size)
     check_geometry(decryptor, stated)
     # The destination's own name, not what a symlink planted there points to.
@@ -426,8 +485,8 @@ async def download(
     try:
         writer = _ChunkWriter(partial.path, partial.fd)
         for index in partial.done:
-            (resumed or progress)(decryptor.chunk_plaintext_size(index))
-        await _fetch(api, content_id, decryptor, partial, writer, concurrency, progress)
+            resumed(decryptor.chunk_plaintext_size(index))
+        await _fetch(api, (content_id, direct), decryptor, partial, writer, concurrency, progress)
         set_mtime(partial.fd, metadata.mtime)
         os.fsync(partial.fd)
         try:
@@ -449,7 +508,7 @@ async def download(
 
 async def _fetch(
     api: Api,
-    content_id: bytes,
+    source: tuple[bytes, DirectDownloads | None],
     decryptor: content.ContentDecryptor,
     partial: _Partial,
     writer: _ChunkWriter,
@@ -459,6 +518,7 @@ async def _fetch(
     """Fetch, open and write every chunk not yet done, ``concurrency`` spans at a time. On
     tampering the partial file is deleted; on any other end, what is durably written is
     journaled for a rerun."""
+    content_id, direct = source
     # Chunk writes still running in worker threads: the descriptor stays open until they end.
     writing: set[asyncio.Future[int]] = set()
     spans = _spans(decryptor.chunks, partial.done, concurrency, SPAN_CHUNKS)
@@ -474,32 +534,40 @@ async def _fetch(
         writer.write(sealed[:size], index * decryptor.chunk_size)
         return size
 
+    async def take(filler: ChunkFiller, index: int, buffer: memoryview) -> None:
+        first, last = decryptor.chunk_range(index)
+        sealed = buffer[: last - first]
+        async with api.deadline_for(f"chunk {index} of a download"):
+            received = await filler.fill(sealed)
+        if received != len(sealed):
+            raise IntegrityError(ErrorCode.CHUNK_LENGTH, f"chunk {index}")
+        job = asyncio.get_running_loop().run_in_executor(None, open_and_write, index, sealed)
+        writing.add(job)
+        job.add_done_callback(settled)
+        # Shielded: a cancelled worker must not forget a write still running.
+        written = await asyncio.shield(job)
+        partial.pending.append(index)
+        progress(written)
+        if len(partial.pending) >= SYNC_EVERY:
+            await partial.checkpoint_soon()
+
     async def worker() -> None:
         # Anonymous memory is page-aligned, as writes that bypass the page cache need.
         buffer = memoryview(mmap.mmap(-1, decryptor.chunk_size + content.TAG_BYTES))
-        for span in spans:  # shared by the workers: each takes the next span
-            start = decryptor.chunk_range(span[0])[0]
-            end = decryptor.chunk_range(span[-1])[1]
+
+        async def taken(pieces: AsyncIterator[bytes], index: int) -> None:
+            await take(ChunkFiller(pieces), index, buffer)
+
+        for whole in spans:  # shared by the workers: each takes the next span
+            # From the store while it serves them, then through the server.
+            span = whole if direct is None else await direct.span(whole, taken)
+            if not span:
+                continue
+            start, end = decryptor.chunk_range(span[0])[0], decryptor.chunk_range(span[-1])[1]
             async with api.content_range_stream(content_id, start, end) as (pieces, _):
                 filler = ChunkFiller(pieces)
                 for index in span:
-                    first, last = decryptor.chunk_range(index)
-                    sealed = buffer[: last - first]
-                    async with api.deadline_for(f"chunk {index} of a download"):
-                        received = await filler.fill(sealed)
-                    if received != len(sealed):
-                        raise IntegrityError(ErrorCode.CHUNK_LENGTH, f"chunk {index}")
-                    job = asyncio.get_running_loop().run_in_executor(
-                        None, open_and_write, index, sealed
-                    )
-                    writing.add(job)
-                    job.add_done_callback(settled)
-                    # Shielded: a cancelled worker must not forget a write still running.
-                    written = await asyncio.shield(job)
-                    partial.pending.append(index)
-                    progress(written)
-                    if len(partial.pending) >= SYNC_EVERY:
-                        await partial.checkpoint_soon()
+                    await take(filler, index, buffer)
 
     tampered = False
     try:

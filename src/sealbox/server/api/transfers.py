@@ -16,6 +16,7 @@ from sealbox.server.api.ids import path_id
 from sealbox.server.errors import ServiceError
 from sealbox.server.services.accounts import Caller
 from sealbox.server.services.contents import ContentInfo
+from sealbox.server.services.direct_transfers import DirectTransfers
 from sealbox.server.services.registry import Services
 
 router = APIRouter(tags=["transfers"], responses=ERROR_RESPONSES)
@@ -62,6 +63,43 @@ async def receive_chunk(
         request.stream(),
         declared_length=int(declared) if declared is not None else None,
     )
+
+
+@router.post(routes.UPLOAD_DIRECT)
+async def direct_puts(
+    content_id: str, req: m.ChunkIndexes, caller: CallerDep, svc: ServicesDep
+) -> m.DirectPuts:
+    """Presigned PUT URLs for chunks of an upload (spec/http-api.md §6.6)."""
+    cid = path_id(content_id, "content id")
+    return await _direct(svc).puts(caller.user_id, cid, req.indexes)
+
+
+@router.post(routes.UPLOAD_STORED)
+async def confirm_stored(
+    content_id: str, req: m.ChunkIndexes, caller: CallerDep, svc: ServicesDep
+) -> m.UploadView:
+    """Record chunks the client stored through direct URLs, once the store shows them."""
+    cid = path_id(content_id, "content id")
+    return await _direct(svc).confirm(caller.user_id, cid, req.indexes)
+
+
+@router.post(routes.CONTENT_DIRECT)
+async def direct_gets(
+    content_id: str, req: m.ChunkSpan, caller: CallerDep, svc: ServicesDep
+) -> m.DirectGets:
+    """Presigned GET URLs for chunks of a readable content (spec/http-api.md §6.6)."""
+    direct = _direct(svc)
+    info = await svc.contents.readable_content(caller.user_id, path_id(content_id, "content id"))
+    return direct.gets(info.content_id, info.header, info.layout, req)
+
+
+def _direct(svc: Services) -> DirectTransfers:
+    if svc.uploads.direct is None:
+        raise ServiceError(
+            ErrorCode.INVALID_STATE,
+            "this server does not offer direct transfers: send chunks through the API",
+        )
+    return svc.uploads.direct
 
 
 @router.delete(routes.UPLOAD, status_code=204)
@@ -123,7 +161,11 @@ async def download_head(
 
 async def _download(content_id: str, request: Request, caller: Caller, svc: Services) -> Response:
     info = await svc.contents.readable_content(caller.user_id, path_id(content_id, "content id"))
-    return serve_content(info, request, svc)
+    response = serve_content(info, request, svc)
+    if svc.uploads.direct is not None:
+        # The capability, where a client first learns of an object's chunks (§6.6).
+        response.headers[routes.DIRECT_HEADER] = "1"
+    return response
 
 
 def serve_content(info: ContentInfo, request: Request, svc: Services) -> Response:

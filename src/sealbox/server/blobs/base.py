@@ -72,6 +72,28 @@ class BlobStore(Protocol):
         ...
 
 
+class DirectLinks(Protocol):
+    """URLs through which clients move a blob's bytes to and from the store themselves, without
+    the API server (spec/http-api.md §6.6). Offered by stores that clients can reach."""
+
+    lifetime: int  # seconds a URL stays valid
+
+    def put_url(self, key: str, size: int, now: float) -> str:
+        """A URL that stores exactly ``size`` bytes under ``key`` once, and never replaces a blob
+        already there."""
+        ...
+
+    def get_url(self, key: str, now: float) -> str:
+        """A URL that reads the blob under ``key``."""
+        ...
+
+
+def direct_links(store: BlobStore) -> DirectLinks | None:
+    """The store's direct links, or None when it offers none (the default everywhere)."""
+    links = getattr(store, "direct", None)
+    return links if links is not None else None
+
+
 async def put_each(store: BlobStore, items: list[tuple[str, bytes]], concurrency: int = 16) -> None:
     """``put_many`` for a store with no cheaper way: one ``put`` per blob, several at once."""
 

@@ -8,7 +8,7 @@ store (filesystem, S3, memory) is metered the same way. It knows nothing of Prom
 
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 
-from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStore
+from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStore, direct_links
 
 
 class MeteredBlobStore:
@@ -18,6 +18,8 @@ class MeteredBlobStore:
     def __init__(self, inner: BlobStore, count_failure: Callable[[str], None]) -> None:
         self.inner = inner
         self._count_failure = count_failure
+        # Presigning talks to no store, so there is nothing to meter: the inner store's links.
+        self.direct = direct_links(inner)
 
     def _count(self, operation: str, error: Exception) -> None:
         if not isinstance(error, BlobNotFound):

@@ -45,6 +45,7 @@ from aiobotocore.config import AioConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStoreError, get_each, put_each
+from sealbox.server.blobs.presign import MAX_LIFETIME, Presigner
 
 MiB = 1024 * 1024
 # S3 refuses parts under 5 MiB (except the last) and uploads of more than 10 000 parts.
@@ -133,6 +134,10 @@ class S3Settings:
     create_only: bool = False
     checksums: ChecksumPolicy = "when_supported"
     max_connections: int = 32
+    # Direct transfers (spec/http-api.md §6.6): the store's URL as clients reach it, and how long
+    # a presigned URL lives. None (the default) keeps every byte on the API server.
+    public_endpoint: str | None = None
+    direct_seconds: int = 900
 
     def __post_init__(self) -> None:
         if not self.bucket:
@@ -141,6 +146,13 @@ class S3Settings:
             raise ValueError(f"S3 settings: part_size must be at least {MIN_PART_SIZE} bytes")
         if (self.access_key_id is None) != (self.secret_access_key is None):
             raise ValueError("S3 settings: give both the access key id and the secret, or neither")
+        if self.public_endpoint is not None and self.access_key_id is None:
+            raise ValueError(
+                "S3 settings: direct transfers (public_endpoint) sign URLs with the store's key: "
+                "set SEALBOX_S3_ACCESS_KEY_ID and SEALBOX_S3_SECRET_ACCESS_KEY"
+            )
+        if not 60 <= self.direct_seconds <= MAX_LIFETIME:
+            raise ValueError(f"S3 settings: direct_seconds must be 60 to {MAX_LIFETIME}")
 
     @classmethod
     def from_url(cls, url: str, environ: Mapping[str, str] | None = None) -> S3Settings:
@@ -169,7 +181,7 @@ class S3Settings:
         known = {
             "endpoint", "region", "addressing_style", "connect_timeout", "read_timeout",
             "operation_timeout", "max_attempts", "part_size_mib", "create_only", "checksums",
-            "max_connections",
+            "max_connections", "public_endpoint", "direct_seconds",
         }  # fmt: skip
         query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=False)
         options: dict[str, str] = {}
@@ -200,7 +212,12 @@ class S3Settings:
         for name in ("connect_timeout", "read_timeout", "operation_timeout"):
             if name in options:
                 kwargs[name] = _seconds(name, options[name])
-        for name in ("max_attempts", "max_connections"):
+        if "public_endpoint" in options:
+            public = options["public_endpoint"]
+            if urlsplit(public).scheme not in ("http", "https"):
+                raise ValueError(f"S3 URL: public_endpoint must be an http(s) URL, not {public!r}")
+            kwargs["public_endpoint"] = public
+        for name in ("max_attempts", "max_connections", "direct_seconds"):
             if name in options:
                 kwargs[name] = _positive_int(name, options[name])
         if "part_size_mib" in options:
@@ -245,6 +262,7 @@ class S3BlobStore:
         self._exit_stack: contextlib.AsyncExitStack | None = None
         self._client_lock = asyncio.Lock()
         self._closed = False
+        self.direct = S3DirectLinks(settings) if settings.public_endpoint else None
 
     # -- the BlobStore interface -------------------------------------------------------------
 
@@ -598,6 +616,26 @@ class S3BlobStore:
             f"S3 {operation} of {key!r} on {where} failed: {code or 'error'} (HTTP {status}) "
             f"{message}".rstrip()
         ) from error
+
+
+class S3DirectLinks:
+    """Presigned URLs on the public endpoint for the store's keys (base.DirectLinks)."""
+
+    def __init__(self, settings: S3Settings) -> None:
+        if not (settings.public_endpoint and settings.access_key_id and settings.secret_access_key):
+            raise ValueError("S3 settings: direct transfers need public_endpoint and a key")
+        self.lifetime = settings.direct_seconds
+        self._prefix = settings.prefix
+        self._sign = Presigner(
+            settings.public_endpoint, settings.bucket, settings.region,
+            settings.access_key_id, settings.secret_access_key, settings.session_token,
+        )  # fmt: skip
+
+    def put_url(self, key: str, size: int, now: float) -> str:
+        return self._sign.put(self._prefix + key, size, self.lifetime, now)
+
+    def get_url(self, key: str, now: float) -> str:
+        return self._sign.get(self._prefix + key, self.lifetime, now)
 
 
 def _object_size(response: Mapping[str, Any]) -> int:

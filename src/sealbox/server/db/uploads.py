@@ -160,6 +160,27 @@ def record_chunk(
     return True
 
 
+def record_chunks(
+    conn: Connection, user_id: bytes, content_id: bytes, sizes: dict[int, int], now: int
+) -> bool:
+    """``record_chunk`` for many chunks in two statements (direct transfers record a whole
+    upload's chunks at once); the chunks must not be recorded yet. False if the upload is gone."""
+    changed = conn.execute(
+        update(uploads)
+        .where(_mine(user_id, content_id))
+        .values(received_bytes=uploads.c.received_bytes + sum(sizes.values()), touched_at=now)
+    ).rowcount
+    if changed == 0:
+        return False
+    if sizes:
+        rows = [
+            {"content_id": content_id, "chunk_index": index, "size": size}
+            for index, size in sizes.items()
+        ]
+        conn.execute(insert(upload_chunks), rows)
+    return True
+
+
 def chunk_count_of_own(conn: Connection, user_id: bytes, content_id: bytes) -> int | None:
     count = conn.execute(select(uploads.c.chunk_count).where(_mine(user_id, content_id))).scalar()
     return None if count is None else int(count)

@@ -16,13 +16,14 @@ from anyio import to_thread
 from sealbox.protocol import models as m
 from sealbox.protocol.content_layout import ContentLayout
 from sealbox.protocol.errors import ErrorCode
-from sealbox.server.blobs.base import BlobStore
+from sealbox.server.blobs.base import BlobStore, direct_links
 from sealbox.server.blobs.keys import chunk_key
 from sealbox.server.clock import Clock
 from sealbox.server.db import accounts, uploads
 from sealbox.server.db.batching import batched
 from sealbox.server.db.engine import Connection, Engine, read_only, writing
 from sealbox.server.errors import ServiceError, not_found
+from sealbox.server.services.direct_transfers import DirectTransfers
 from sealbox.server.services.enforcement import refuse_removed_content
 from sealbox.server.services.metrics import Metrics
 from sealbox.server.settings import Settings
@@ -63,6 +64,11 @@ class UploadService:
         self._clock = clock
         self._settings = settings
         self._metrics = metrics or Metrics()
+        links = direct_links(blobs)
+        # Direct transfers (spec/http-api.md §6.6), when the store offers them.
+        self.direct = (
+            None if links is None else DirectTransfers(engine, blobs, links, clock, self._view)
+        )
 
     def _now(self) -> int:
         return int(self._clock.now())
@@ -197,6 +203,7 @@ class UploadService:
             present=uploads.present(conn, content_id),
             received_bytes=found.received_bytes,
             expires_at=found.touched_at + self._settings.upload_ttl_seconds,
+            direct=self.direct is not None,
         )
 
     def _status(self, user_id: bytes, content_id: bytes) -> m.UploadView:
