@@ -27,7 +27,9 @@ from .test_link_pages import TAMPERED, flip_in_second_chunk
 pytest.importorskip("playwright.async_api")
 pytestmark = [
     pytest.mark.anyio,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: scripts/system-deps"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium: scripts/system-deps"
+    ),
 ]
 
 
@@ -45,7 +47,11 @@ async def saving(tmp_path: Path) -> AsyncIterator[tuple[Any, Path]]:
 
 
 def _on_disk(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in folder.rglob("*") if p.is_file()} if folder.exists() else {}
+    return (
+        {p.name: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+        if folder.exists()
+        else {}
+    )
 
 
 async def test_a_download_streams_through_the_worker_and_a_tampered_one_leaves_no_file(
@@ -77,7 +83,7 @@ async def test_a_download_streams_through_the_worker_and_a_tampered_one_leaves_n
     (failed,) = page.downloads
     assert await failed.failure() == "canceled"
     await page.page.wait_for_timeout(500)
-    # Chunk 0 verified and reached the stream, yet no file holds it: only the first download is kept.
+    # Chunk 0 verified and reached the stream, yet no file holds it: only the first download stays.
     assert _on_disk(folder) == saved
     assert page.errors == []
 

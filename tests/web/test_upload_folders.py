@@ -19,7 +19,9 @@ from .test_drive_page import log_in
 pytest.importorskip("playwright.async_api")
 pytestmark = [
     pytest.mark.anyio,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: scripts/system-deps"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium: scripts/system-deps"
+    ),
 ]
 
 
@@ -59,7 +61,9 @@ async def test_a_picked_folder_uploads_as_a_tree_with_progress_per_file(
     await page.page.wait_for_selector("#listing >> text=album/")
     rows = await page.page.locator("#upload-files li").all_inner_texts()
     assert sorted(r.strip() for r in rows) == sorted(f"album/{p}" for p in tree)
-    values = await page.page.eval_on_selector_all("#upload-files progress", "bars => bars.map(b => b.value)")
+    values = await page.page.eval_on_selector_all(
+        "#upload-files progress", "bars => bars.map(b => b.value)"
+    )
     assert values == [1, 1, 1]
     assert page.errors == []
     await assert_in_drive(drive, "album", tree)
