@@ -4,10 +4,11 @@
     PYTHONPATH=src .venv/bin/python bench/browser_transfer.py --size-mib 1024
 
 Starts the real app on loopback (the test server of tests/web), signs alice up with the SDK, then
-drives Debian's Chromium through Playwright: log in, upload the file with the file input, download
-it through the service-worker stream, compare SHA-256. Prints throughput both ways and the peak
-memory of the renderer processes (page and service worker), of all Chromium processes, and of the
-page's JavaScript heap, each phase against the logged-in page before it (tests/web/transfer.py).
+drives Debian's Chromium over the DevTools protocol: log in, upload the file with the file input,
+download it through the service-worker stream, compare SHA-256. Prints throughput both ways and
+the peak memory of the renderer processes (page and service worker), of all Chromium processes,
+and of the page's JavaScript heap, each phase against the logged-in page before it
+(tests/web/transfer.py says how, and why not through Playwright).
 tests/web/test_large_transfer.py runs the same path with a CI-sized file and asserts the bounds.
 """
 
@@ -23,13 +24,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, live_server, make_owner
+from tests.web.browser import live_server, make_owner
 from tests.web.transfer import MIB, NAME, sha256_of, transfer, write_random
 
 
 async def main(size_mib: int) -> int:
-    from playwright.async_api import async_playwright
-
     with tempfile.TemporaryDirectory(prefix="sealbox-browser-bench-") as tmp:
         root = Path(tmp)
         source = root / NAME
@@ -37,11 +36,8 @@ async def main(size_mib: int) -> int:
         with live_server(root / "server") as live:
             async with httpx.AsyncClient(base_url=live.url, timeout=60) as http:
                 await make_owner(live, http, root)
-            async with async_playwright() as p:
-                browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-                figures, downloaded = await transfer(live, browser, source, timeout_s=3600)
-                same = sha256_of(downloaded) == expected
-                await browser.close()
+            figures, downloaded = await transfer(live, source, timeout_s=3600)
+            same = sha256_of(downloaded) == expected
         print(figures.report())
         print(f"bytes equal (SHA-256): {same}")
         return 0 if same else 1

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -29,15 +28,16 @@ SIZE = int(os.environ.get("SEALBOX_BROWSER_TRANSFER_MIB", "256")) * MIB
 
 
 async def test_a_large_file_round_trips_with_page_memory_well_under_its_size(
-    live: Live, browser: Any, alice: Owner, tmp_path: Path
+    live: Live, alice: Owner, tmp_path: Path
 ) -> None:
     source = tmp_path / NAME
     expected = write_random(source, SIZE)
-    figures, downloaded = await transfer(live, browser, source, timeout_s=900)
+    figures, downloaded = await transfer(live, source, timeout_s=900)
     print(figures.report())
     assert sha256_of(downloaded) == expected
     for phase in (figures.upload, figures.download):
-        # Growth over the logged-in page, for the renderers (page and service worker): a few
-        # chunks of 4 MiB in flight, never the file.
-        assert phase.renderer_rss - figures.baseline.renderer_rss < SIZE / 4, figures.report()
+        # Sending or saving the second half of the file grew the renderers (the page and the
+        # service worker) by far less than that half: memory follows the chunks in flight, not
+        # the file. A page that held the file would grow by SIZE / 2 here.
+        assert phase.renderer_rss - phase.first_half_rss < SIZE / 4, figures.report()
         assert phase.js_heap < SIZE / 8, figures.report()
