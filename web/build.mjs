@@ -2,6 +2,7 @@
 // Builds the web client into one static, reproducible set of files (spec/web-client.md):
 //   <out>/index.html            the entry page, no inline code, every script and style pinned (SRI)
 //   <out>/assets/app.<h>.js     the client and libsodium.js (WebAssembly inside), one bundle
+//   <out>/assets/stream.<h>.js  the download service worker (no key, no crypto: web/src/stream-sw.js)
 //   <out>/assets/style.<h>.css  the style sheet
 //   <out>/assets/icon.<h>.svg   the icon (so the browser does not ask for /favicon.ico)
 //   <out>/SHA256SUMS            the SHA-256 of every file, the list a release publishes
@@ -27,22 +28,32 @@ const digest = (algorithm, data, encoding) => createHash(algorithm).update(data)
 const named = (stem, ext, data) => `${stem}.${digest("sha256", data, "hex").slice(0, 16)}.${ext}`;
 const integrity = (data) => `sha384-${digest("sha384", data, "base64")}`;
 
-const bundle = await esbuild.build({
-  entryPoints: [join(here, "src", "main.js")],
+const common = {
   bundle: true,
-  format: "esm",
   platform: "browser",
   target: "es2022",
   minify: true,
   write: false,
   charset: "utf8",
   legalComments: "eof",
-  // The bundle is a source file of the package like any other (scripts/spdx, tests/test_structure.py).
+  // Each bundle is a source file of the package like any other (scripts/spdx, tests/test_structure.py).
   banner: { js: "// SPDX-License-Identifier: AGPL-3.0-or-later" },
-  // Emscripten's Node branch names these; the browser build never reaches it.
-  external: ["fs", "path", "crypto", "url", "worker_threads"],
   absWorkingDir: here,
   logLevel: "warning",
+};
+// The service worker first: the client names it by its content-hashed URL. A service worker
+// cannot be pinned by Subresource Integrity; it is a file of this same build (web-client.md).
+const worker = (await esbuild.build({ ...common, entryPoints: [join(here, "src", "stream-sw.js")], format: "iife" }))
+  .outputFiles[0].contents;
+const workerName = named("stream", "js", worker);
+
+const bundle = await esbuild.build({
+  ...common,
+  entryPoints: [join(here, "src", "main.js")],
+  define: { __STREAM_WORKER__: JSON.stringify(`/assets/${workerName}`) },
+  format: "esm",
+  // Emscripten's Node branch names these; the browser build never reaches it.
+  external: ["fs", "path", "crypto", "url", "worker_threads"],
 });
 const script = bundle.outputFiles[0].contents;
 const style = readFileSync(join(here, "src", "style.css"));
@@ -65,6 +76,7 @@ const files = new Map([
   ["index.html", Buffer.from(page, "utf8")],
   [`assets/${scriptName}`, Buffer.from(script)],
   [`assets/${styleName}`, style],
+  [`assets/${workerName}`, Buffer.from(worker)],
   [`assets/${iconName}`, icon],
 ]);
 rmSync(out, { recursive: true, force: true });

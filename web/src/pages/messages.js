@@ -4,6 +4,7 @@
 
 import { HttpError } from "../api/visitor.js";
 import { InputError, IntegrityError } from "../crypto/errors.js";
+import { SaveError } from "./sinks.js";
 
 export const TAMPERED =
   "This item failed verification: the server sent data that is not what its owner sealed. " +
@@ -15,6 +16,7 @@ export const DAMAGED = "This link is wrong or incomplete: the part after # is mi
 export function explain(error) {
   if (error instanceof IntegrityError) return TAMPERED;
   if (error instanceof InputError) return DAMAGED;
+  if (error instanceof SaveError) return error.message;
   if (error instanceof HttpError) {
     if (error.status === 401) return "Wrong username or password, or the session ended. Log in again.";
     if (error.status === 429) return "Too many failed attempts from here. Wait a few minutes and try again.";

@@ -99,7 +99,13 @@ def install(app: FastAPI, build: Build | None) -> None:
         data, kind = found
         return Response(data, media_type=kind, headers={"Cache-Control": ASSET_CACHE})
 
+    async def stream_fallback(stream_id: str) -> Response:
+        # The download service worker answers these paths in the browser; one that reaches the
+        # server (no worker running) gets no content, so the page that navigated stays as it is.
+        return Response(status_code=204, headers={"Cache-Control": "no-store"})
+
     for path in PAGE_ROUTES:
         router.add_api_route(path, entry_page, methods=["GET", "HEAD"])
     router.add_api_route("/assets/{name}", asset, methods=["GET", "HEAD"])
+    router.add_api_route("/assets/stream/{stream_id}", stream_fallback, methods=["GET", "HEAD"])
     app.include_router(router)
