@@ -100,6 +100,8 @@ async def test_grid_shows_thumbnails_made_in_the_page_and_by_the_cli(
     await page.page.click("#grid-toggle")
     assert await page.page.get_attribute("#grid-toggle", "aria-pressed") == "true"
     for name in ("from-cli.jpg", "from-page.jpg", "from-page.png"):
+        # Tiles load as they scroll into view (the upload's per-file list sits above the listing).
+        await page.page.locator(TILE.format(name)).scroll_into_view_if_needed()
         await page.page.wait_for_selector(f"{TILE.format(name)}[data-state=shown] img")
     img = page.page.locator(f"{TILE.format('from-page.jpg')} img")
     assert await img.get_attribute("alt") == "Thumbnail of from-page.jpg"
