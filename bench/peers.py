@@ -98,9 +98,14 @@ class Rclone:
         time.sleep(1.0)
 
     def empty(self, remote: str) -> None:
-        root = self.dav_root if remote == "sdav" else self.local_root
-        shutil.rmtree(root, ignore_errors=True)
-        root.mkdir()
+        if remote == "sdav":
+            # Through the WebDAV server, whose directory cache would otherwise go on describing
+            # the files removed behind its back (a get then fails: "file is too short").
+            subprocess.run(["rclone", "purge", "dav:store"], env=self.env, capture_output=True,
+                           check=False)  # fmt: skip
+            return
+        shutil.rmtree(self.local_root, ignore_errors=True)
+        self.local_root.mkdir()
 
     def copy(self, source: str, target: str, remote: str) -> Usage:
         pid = self.server.pid if remote == "sdav" else None
