@@ -121,6 +121,17 @@ async def visit(browser: Any, url: str) -> Visit:
     return page
 
 
+async def in_docs(live: Live, browser: Any) -> Visit:
+    """alice logged in to the drive page, showing her /docs folder."""
+    page = await visit(browser, f"{live.url}/app/login")
+    await page.page.fill("#username", "alice")
+    await page.page.fill("#password", OWNER_PASSWORD)
+    await page.page.click("#login-form button")
+    await page.page.click("text=docs/")
+    await page.page.wait_for_selector("nav.crumbs >> text=docs")
+    return page
+
+
 async def screenshot(page: Any, name: str) -> None:
     """Keep a screenshot as a CI artifact when SEALBOX_ARTIFACTS names a folder (.ci/run)."""
     folder = os.environ.get("SEALBOX_ARTIFACTS")

@@ -17,7 +17,7 @@ from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import NotFoundError
 from sealbox.testing.hostile import Exchange
 
-from .browser import CHROMIUM, OWNER_PASSWORD, Live, Owner, Visit, screenshot, visit
+from .browser import CHROMIUM, Live, Owner, Visit, in_docs, screenshot
 
 pytest.importorskip("playwright.async_api")
 TAMPERED = "failed verification"
@@ -31,16 +31,6 @@ pytestmark = [
 
 async def read(drive: Drive, path: str) -> bytes:
     return b"".join([bytes(c) async for c in files.stream_file(drive, path)])
-
-
-async def in_docs(live: Live, browser: Any) -> Visit:
-    page = await visit(browser, f"{live.url}/app/login")
-    await page.page.fill("#username", "alice")
-    await page.page.fill("#password", OWNER_PASSWORD)
-    await page.page.click("#login-form button")
-    await page.page.click("text=docs/")
-    await page.page.wait_for_selector("nav.crumbs >> text=docs")
-    return page
 
 
 def row(page: Visit, name: str) -> Any:

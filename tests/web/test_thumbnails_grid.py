@@ -28,7 +28,7 @@ from sealbox.crypto.thumbnails import check_thumbnail
 from sealbox.protocol.listing import encode_listing, parse_listing
 from sealbox.testing.hostile import Exchange
 
-from .browser import CHROMIUM, OWNER_PASSWORD, Live, Owner, Visit, screenshot, visit
+from .browser import CHROMIUM, OWNER_PASSWORD, Live, Owner, in_docs, screenshot
 
 pytest.importorskip("playwright.async_api")
 pytestmark = [
@@ -47,16 +47,6 @@ def photo(path: Path, colour: tuple[int, int, int], size: tuple[int, int] = (640
     exif.get_ifd(GPS_IFD)[2] = (48.0, 51.0, 30.0)  # GPSLatitude
     Image.new("RGB", size, colour).save(path, "JPEG", exif=exif.tobytes())
     return path
-
-
-async def in_docs(live: Live, browser: Any) -> Visit:
-    page = await visit(browser, f"{live.url}/app/login")
-    await page.page.fill("#username", "alice")
-    await page.page.fill("#password", OWNER_PASSWORD)
-    await page.page.click("#login-form button")
-    await page.page.click("text=docs/")
-    await page.page.wait_for_selector("nav.crumbs >> text=docs")
-    return page
 
 
 def cli_put(live: Live, tmp: Path, local: Path) -> None:
