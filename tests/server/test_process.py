@@ -258,3 +258,25 @@ async def test_a_real_server_round_trip_leaves_no_address_or_user_agent(
         assert needle not in log
         assert needle.encode() not in stored
     json.dumps(log)
+
+
+def test_a_test_server_on_a_port_another_server_holds_moves_instead_of_answering_for_it(
+    tmp_path: Path,
+) -> None:
+    """The harness's own race (CI: "username is taken"): the port free_port() gave was taken by
+    another worker's server before this one bound it. The health check must not count the other
+    server's answer: the new server moves to a fresh port and answers there itself."""
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+    first = ServerProcess(tmp_path / "first" / "data")
+    first.start()
+    second = ServerProcess(tmp_path / "second" / "data")
+    second.port = first.port
+    try:
+        second.start()
+        assert second.port != first.port
+        assert httpx.get(f"{second.url}/v1/health", timeout=10).status_code == 200
+        assert "address already in use" in second.log()
+    finally:
+        second.stop()
+        first.stop()
