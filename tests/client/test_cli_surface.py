@@ -118,3 +118,22 @@ def test_each_command_loads_only_its_module_and_the_table_matches_the_modules() 
     assert main.command_of(["--help"]) is None and main.command_of(["lss"]) is None
     shown = sealbox_cli("--server", "http://127.0.0.1:9", "ls", "-h")
     assert shown.returncode == 0 and "Usage: sealbox ls" in shown.stdout, shown.stderr
+
+
+def test_version_loads_no_command_module() -> None:
+    """`sealbox --version` answers without importing any command's module (it needs none)."""
+    probe = (
+        "import sys; from sealbox.client.cli import main; sys.argv = ['sealbox', '--version']\n"
+        "try:\n    main.main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('sealbox.client.cli.')"
+        " and m.rsplit('.', 1)[1] in main.COMMAND_MODULES.values()))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert shown.stdout.splitlines()[0].startswith("sealbox ")
+    assert shown.stdout.splitlines()[-1] == "[]", shown.stdout
+    from sealbox.client.cli import main
+
+    assert main.asks_version(["--server", "http://x", "--version"])
+    assert not main.asks_version(["ls", "--version"]) and not main.asks_version(["-q"])

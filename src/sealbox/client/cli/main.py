@@ -126,8 +126,22 @@ def command_of(args: list[str]) -> str | None:
     return None
 
 
-def make_app(command: str | None = None) -> typer.Typer:
-    """The CLI with every command, or with only ``command``'s module when one is named."""
+def asks_version(args: list[str]) -> bool:
+    """Whether ``args`` ask only for the version (``--version`` before any command)."""
+    rest = iter(args)
+    for arg in rest:
+        if arg == "--version":
+            return True
+        if arg in _VALUED:
+            next(rest, None)
+        elif not arg.startswith("-"):
+            return False
+    return False
+
+
+def make_app(command: str | None = None, *, bare: bool = False) -> typer.Typer:
+    """The CLI with every command, with only ``command``'s module when one is named, or with no
+    command at all when ``bare`` (``--version`` needs none of them)."""
     app = typer.Typer(
         name="sealbox",
         no_args_is_help=True,
@@ -147,7 +161,7 @@ def make_app(command: str | None = None) -> typer.Typer:
     )
     app.callback()(main_options)
     modules = [COMMAND_MODULES[command]] if command else dict.fromkeys(COMMAND_MODULES.values())
-    for module in modules:
+    for module in () if bare else modules:
         import_module(f"sealbox.client.cli.{module}").register(app)
     return app
 
@@ -161,4 +175,4 @@ def __getattr__(name: str) -> typer.Typer:
 
 def main() -> None:
     args = sys.argv[1:]
-    make_app(command_of(args))(args=args, prog_name="sealbox")
+    make_app(command_of(args), bare=asks_version(args))(args=args, prog_name="sealbox")
