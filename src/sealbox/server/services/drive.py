@@ -75,7 +75,9 @@ class DriveService:
         return await to_thread.run_sync(partial(self._node, user_id, node_id))
 
     def _listing(self, user_id: bytes, folder_id: bytes) -> Listing:
-        # A large folder's rows are many objects in no cycle: see collection_paused.
+        # A large folder's rows are many objects in no cycle: see collection_paused. The pause
+        # is process-wide; where two requests overlap, one may end the other's early, which
+        # costs only time.
         with read_only(self._engine) as conn, framing.collection_paused():
             folder = nodes.folder(conn, user_id, folder_id)
             if folder is None:
