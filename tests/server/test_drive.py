@@ -5,6 +5,7 @@ import struct
 import pytest
 
 from sealbox.protocol import routes
+from sealbox.protocol.listing import parse_listing
 from sealbox.protocol.models import b64decode, b64encode
 from sealbox.testing.http_api import file_put, folder_put, new_id, ok
 from tests.server.conftest import Server
@@ -365,3 +366,32 @@ async def test_a_kept_version_can_be_deleted_and_its_content_goes_with_it(server
     other = await server.api.signup()
     foreign = await server.client.delete(f"{versions_url}/{number}", headers=other.headers)
     assert foreign.status_code == 404
+
+
+async def test_a_listing_gives_the_children_in_node_id_order_in_both_framings(
+    server: Server,
+) -> None:
+    """The children are read without ORDER BY (the folder's index finds them; db/nodes.py) and
+    sorted by the server: made in random id order, they are listed by node id, with the same
+    values in the JSON and the binary framing. Fails if the sort is left out."""
+    account = await server.api.signup()
+    folder = await server.api.mkdir(account, account.root_id)
+    made = [await server.api.mkdir(account, folder) for _ in range(6)]
+    node, content = await server.api.put_small_file(account, folder, os.urandom(100))
+    made.append(node)
+    while made == sorted(made):  # the point is an order the database would not give sorted
+        made.append(await server.api.mkdir(account, folder))
+    reply = await listing(server, account, folder)
+    assert [b64decode(c["node_id"]) for c in reply["children"]] == sorted(made)
+    binary = await server.client.get(
+        f"/v1/folders/{b64encode(folder)}",
+        headers={**account.headers, "Accept": routes.LISTING_MEDIA_TYPE},
+    )
+    framed = parse_listing(binary.content)
+    assert [c.node_id for c in framed.children] == sorted(made)
+    assert framed.manifest_version == reply["manifest_version"]
+    for child, view in zip(framed.children, reply["children"], strict=True):
+        assert child.record == b64decode(view["record"])
+        assert child.node_type == view["node_type"]
+        assert child.content_id == (content if child.node_id == node else None)
+        assert child.size == (view["size"] or 0)

@@ -63,6 +63,7 @@ from sealbox.client.sdk.tree import Folder, Node, join_path, split_path
 from sealbox.client.sdk.walks import Withheld
 from sealbox.crypto.layout import b64url
 from sealbox.crypto.tree import FileMetadata
+from sealbox.protocol.listing import collection_paused
 
 RemotePath = Annotated[str, typer.Argument(help="Absolute remote path, such as /docs/a.txt.")]
 
@@ -146,18 +147,8 @@ def ls(
                 for sub, parent, child in tree
             ]
         walks.note_withheld(folder, base, withheld)
-        rows = []
-        # Who wrote each child is shown by -l and --json only (duplicates name theirs anyway).
-        authors = long or json_out
-        # Each child's label looked up once, and sorted on (name, label) alone.
-        named = [(c.name, folder.label(c), c) for c in folder.children]
-        labelled_children = sorted(named, key=itemgetter(0, 1))
-        for _name, label, c in labelled_children:
-            row = _row(f"{base}/{label}", c)
-            if authors:
-                row["author"] = drive.author(c)
-            rows.append(labelled(row, drive, folder, c))
-        return rows
+        with collection_paused():  # a few objects per child, in no cycle
+            return _child_rows(drive, folder, base, authors=long or json_out)
 
     if is_drop_link(path):
         drop_commands.ls_drop(opts, path, long, json_out)
@@ -166,11 +157,26 @@ def ls(
         rows = link_commands.ls_link(opts, path, recursive, withheld)
     else:
         rows = run(lambda: with_drive(opts, work))
-    if json_out:
-        emit_json([{k: v for k, v in r.items() if k != "recursive"} for r in rows])
-    else:
-        _print_rows(rows, long)
+    with collection_paused():
+        if json_out:
+            emit_json([{k: v for k, v in r.items() if k != "recursive"} for r in rows])
+        else:
+            _print_rows(rows, long)
     exit_if_withheld(withheld)
+
+
+def _child_rows(drive: Drive, folder: Folder, base: str, authors: bool) -> list[dict[str, Any]]:
+    """The rows of ``ls`` for a folder's children, sorted by name and label. Who wrote each
+    child is looked up only when ``authors`` (-l and --json; a duplicate names theirs anyway)."""
+    rows = []
+    # Each child's label looked up once, and sorted on (name, label) alone.
+    named = [(c.name, folder.label(c), c) for c in folder.children]
+    for _name, label, c in sorted(named, key=itemgetter(0, 1)):
+        row = _row(f"{base}/{label}", c)
+        if authors:
+            row["author"] = drive.author(c)
+        rows.append(labelled(row, drive, folder, c))
+    return rows
 
 
 def tree(

@@ -12,7 +12,7 @@ from sealbox.protocol import models as m
 from sealbox.server.api.auth import CallerDep, ServicesDep
 from sealbox.server.api.errors import ERROR_RESPONSES
 from sealbox.server.api.ids import path_id
-from sealbox.server.services.drive import ListedFolder, ListedNode, Listing
+from sealbox.server.services.drive import ListedFolder, ListedRow, Listing
 
 router = APIRouter(tags=["drive"], responses=ERROR_RESPONSES)
 
@@ -30,7 +30,7 @@ async def transaction(
 
 def binary_listing(
     folder: ListedFolder,
-    children: Sequence[ListedNode],
+    children: Sequence[ListedRow],
     removed: Sequence[listing.RemovedChild] = (),
 ) -> Iterator[bytes]:
     """The compact listing framing (spec/http-api.md, "Binary listing"), produced in pieces by

@@ -14,11 +14,11 @@ from sealbox.protocol import listing as framing
 from sealbox.protocol import models as m
 from sealbox.server.db import cases, nodes, takedowns
 from sealbox.server.db.engine import Connection, Engine, read_only, writing
-from sealbox.server.db.nodes import RECORD_NODE_VERSION, ListedFolder, ListedNode
+from sealbox.server.db.nodes import RECORD_NODE_VERSION, ListedFolder, ListedNode, ListedRow
 from sealbox.server.errors import not_found
 from sealbox.server.services.collector import Collector
 
-__all__ = ["DriveService", "ListedFolder", "ListedNode", "Listing"]
+__all__ = ["DriveService", "ListedFolder", "ListedNode", "ListedRow", "Listing"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +26,7 @@ class Listing:
     """A folder (its manifest and version) and its children, read in one snapshot."""
 
     folder: ListedFolder
-    children: list[ListedNode]
+    children: list[ListedRow]  # ListedNode's values, as plain tuples (nodes.children)
     # Nodes a decision removed from the folder, with the decision's public id and reason.
     removed: tuple[framing.RemovedChild, ...] = ()
 
@@ -35,7 +35,7 @@ class Listing:
             node_id=self.folder.node_id,
             manifest_version=self.folder.manifest_version,
             manifest=self.folder.manifest,
-            children=[nodes.view(c) for c in self.children],
+            children=[nodes.view(ListedNode._make(c)) for c in self.children],
             removed=[
                 m.RemovedView(node_id=r.node_id, decision=r.decision, reason=r.reason)
                 for r in self.removed
@@ -75,7 +75,10 @@ class DriveService:
         return await to_thread.run_sync(partial(self._node, user_id, node_id))
 
     def _listing(self, user_id: bytes, folder_id: bytes) -> Listing:
-        with read_only(self._engine) as conn:
+        # A large folder's rows are many objects in no cycle: see collection_paused. The pause
+        # is process-wide; where two requests overlap, one may end the other's early, which
+        # costs only time.
+        with read_only(self._engine) as conn, framing.collection_paused():
             folder = nodes.folder(conn, user_id, folder_id)
             if folder is None:
                 raise not_found("folder")
