@@ -80,3 +80,47 @@ def test_temporary_files_of_dead_writers_are_removed_on_open(tmp_path: Path) -> 
     unnamed.write_bytes(b"half")
     FilesystemBlobStore(tmp_path / "s")
     assert not dead.exists() and not unnamed.exists()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("direct", [True, False], ids=["o_direct", "page_cache"])
+async def test_staged_blobs_are_invisible_until_published_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, direct: bool
+) -> None:
+    if not direct:
+        monkeypatch.delattr(os, "O_DIRECT", raising=False)
+    store = FilesystemBlobStore(tmp_path / "s")
+    await store.put("b", b"old")
+    datas = {"a": os.urandom(3 * WRITE_BATCH + 5), "b": b"new", "c": b""}
+
+    async def pieces(data: bytes) -> AsyncIterator[bytes]:
+        for start in range(0, len(data), 70_001):
+            yield data[start : start + 70_001]
+
+    staged = [await store.staging.stage(key, pieces(data)) for key, data in datas.items()]
+    assert [s.size for s in staged] == [len(d) for d in datas.values()]
+    # Nothing is visible, and the replaced blob is still the old one.
+    assert await store.stat("a") is None
+    assert b"".join([p async for p in store.get("b")]) == b"old"
+    await store.staging.publish(staged)
+    for key, data in datas.items():
+        assert b"".join([p async for p in store.get(key)]) == data
+    assert list((tmp_path / "s" / "tmp").iterdir()) == []
+
+
+@pytest.mark.anyio
+async def test_discarded_and_failed_staged_blobs_leave_nothing(tmp_path: Path) -> None:
+    store = FilesystemBlobStore(tmp_path / "s")
+    dropped = await store.staging.stage("a", b"dropped")
+    await store.staging.discard([dropped])
+    assert list((tmp_path / "s" / "tmp").iterdir()) == []
+    # A group whose publication fails part way: a blob's shard directory cannot be made.
+    first = await store.staging.stage("x", b"x")
+    second = await store.staging.stage("y", b"y")
+    blocked = store._path("y").parent
+    blocked.parent.mkdir(parents=True, exist_ok=True)
+    blocked.write_bytes(b"a file where the shard directory goes")
+    with pytest.raises(OSError):
+        await store.staging.publish([first, second])
+    assert list((tmp_path / "s" / "tmp").iterdir()) == []
+    assert not store._path("y").exists()
