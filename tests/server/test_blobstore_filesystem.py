@@ -7,7 +7,6 @@ import pytest
 
 from sealbox.server.blobs.base import BlobStore
 from sealbox.server.blobs.filesystem import (
-    READ_PIECE,
     STALE_TEMP_SECONDS,
     WRITE_BATCH,
     FilesystemBlobStore,
@@ -125,28 +124,3 @@ async def test_discarded_and_failed_staged_blobs_leave_nothing(tmp_path: Path) -
         await store.staging.publish([first, second])
     assert list((tmp_path / "s" / "tmp").iterdir()) == []
     assert not store._path("y").exists()
-
-
-@pytest.mark.anyio
-@pytest.mark.parametrize("direct", [True, False], ids=["o_direct", "page_cache"])
-async def test_ranges_at_awkward_offsets_read_back_exactly(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, direct: bool
-) -> None:
-    if not direct:
-        monkeypatch.delattr(os, "O_DIRECT", raising=False)
-    store = FilesystemBlobStore(tmp_path / "s")
-    data = os.urandom(2 * READ_PIECE + 4099)
-    await store.put("k", data)
-    size = len(data)
-    for start, end in [
-        (0, size),
-        (0, 1),
-        (1, 4097),
-        (4095, READ_PIECE + 1),
-        (READ_PIECE - 1, size - 1),
-        (size - 3, size),
-        (size, size),
-    ]:
-        pieces = [p async for p in store.get("k", start, end)]
-        assert b"".join(pieces) == data[start:end], (start, end)
-        assert all(len(p) <= READ_PIECE for p in pieces)

@@ -15,6 +15,7 @@ import secrets
 import time
 from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import quote, unquote
 
 from anyio import to_thread
@@ -166,28 +167,24 @@ class FilesystemBlobStore:
     async def get(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         path = self._path(key)
         try:
-            fd = await to_thread.run_sync(_open_read, path)
+            handle = await to_thread.run_sync(_open_read, path)
         except FileNotFoundError as exc:
             raise BlobNotFound(key) from exc
-        direct: int | None = None
         try:
-            size = os.fstat(fd).st_size
+            size = os.fstat(handle.fileno()).st_size
             stop = size if end is None else end
             if start < 0 or stop > size or start > stop:
                 raise ValueError(f"range [{start}, {stop}) outside blob of {size} bytes")
-            direct = await to_thread.run_sync(_open_direct_read, path)
-            reader = _Reader(fd, direct)
-            pos = start
-            while pos < stop:
-                piece = await to_thread.run_sync(reader.read, pos, min(READ_PIECE, stop - pos))
+            await to_thread.run_sync(handle.seek, start)
+            remaining = stop - start
+            while remaining > 0:
+                piece = await to_thread.run_sync(handle.read, min(READ_PIECE, remaining))
                 if not piece:
                     raise BlobStoreError(f"blob {key} shrank while being read")
-                pos += len(piece)
+                remaining -= len(piece)
                 yield piece
         finally:
-            os.close(fd)
-            if direct is not None:
-                os.close(direct)
+            handle.close()
 
     async def stat(self, key: str) -> BlobInfo | None:
         try:
@@ -244,47 +241,8 @@ def _open_new(path: Path) -> int:
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
 
 
-def _open_read(path: Path) -> int:
-    return os.open(path, os.O_RDONLY)
-
-
-def _open_direct_read(path: Path) -> int | None:
-    """A descriptor that reads past the page cache, or None where the filesystem has none."""
-    if not hasattr(os, "O_DIRECT"):
-        return None
-    try:
-        return os.open(path, os.O_RDONLY | os.O_DIRECT)
-    except OSError:
-        return None
-
-
-class _Reader:
-    """Reads of a blob being served. Blobs were written past the page cache (decision 0801), so
-    a buffered read of one fills the cache from disk and copies out of it, which costs this
-    machine about 1.1-1.6 kernel CPU seconds per GB; a direct read into a page-aligned buffer and
-    one copy out of it cost about 0.2 (docs/benchmarks.md, "Server efficiency"). Where direct
-    reads are missing or refused, reads go through the page cache as before."""
-
-    def __init__(self, fd: int, direct: int | None) -> None:
-        self._fd = fd
-        self._direct = direct
-        self._buffer = mmap.mmap(-1, READ_PIECE + DIRECT_ALIGN) if direct is not None else None
-
-    def read(self, pos: int, length: int) -> bytes:
-        if self._direct is None or self._buffer is None:
-            return os.pread(self._fd, length, pos)
-        aligned = pos - pos % DIRECT_ALIGN
-        want = pos - aligned + length
-        want += -want % DIRECT_ALIGN  # whole blocks; a read past the end just comes back short
-        view = memoryview(self._buffer)[:want]
-        try:
-            got = os.preadv(self._direct, [view], aligned)
-        except OSError as exc:
-            if exc.errno != errno.EINVAL:
-                raise
-            self._direct = None  # accepted at open but refused on read: the page cache, then
-            return os.pread(self._fd, length, pos)
-        return bytes(view[pos - aligned : min(got, pos - aligned + length)])
+def _open_read(path: Path) -> BinaryIO:
+    return open(path, "rb")
 
 
 def _write_all(fd: int, data: bytes | memoryview) -> None:
