@@ -5,12 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from sealbox.server.blobs.base import BlobStore
+from sealbox.server.blobs.base import BlobStore, staging
 from sealbox.server.blobs.filesystem import (
     STALE_TEMP_SECONDS,
     WRITE_BATCH,
     FilesystemBlobStore,
 )
+from sealbox.server.blobs.memory import MemoryBlobStore
+from sealbox.server.blobs.metered import MeteredBlobStore
 from sealbox.testing.blobstore import BlobStoreConformance
 
 
@@ -124,3 +126,22 @@ async def test_discarded_and_failed_staged_blobs_leave_nothing(tmp_path: Path) -
         await store.staging.publish([first, second])
     assert list((tmp_path / "s" / "tmp").iterdir()) == []
     assert not store._path("y").exists()
+
+
+@pytest.mark.anyio
+async def test_the_metered_wrapper_passes_staging_on_and_counts_its_failures(
+    tmp_path: Path,
+) -> None:
+    failures: list[str] = []
+    store = MeteredBlobStore(FilesystemBlobStore(tmp_path / "s"), failures.append)
+    assert store.staging is not None
+    assert staging(MeteredBlobStore(MemoryBlobStore(), failures.append)) is None
+    staged = await store.staging.stage("k", b"bytes")
+    await store.staging.publish([staged])
+    assert b"".join([p async for p in store.get("k")]) == b"bytes"
+    assert failures == []
+    gone = await store.staging.stage("j", b"x")
+    Path(gone.pending).unlink()  # the temporary file vanished: the publish fails, and counts
+    with pytest.raises(OSError):
+        await store.staging.publish([gone])
+    assert failures == ["put"]
