@@ -5,12 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from sealbox.server.blobs.base import BlobStore
+from sealbox.server.blobs.base import BlobStore, staging
 from sealbox.server.blobs.filesystem import (
     STALE_TEMP_SECONDS,
     WRITE_BATCH,
     FilesystemBlobStore,
 )
+from sealbox.server.blobs.memory import MemoryBlobStore
+from sealbox.server.blobs.metered import MeteredBlobStore
 from sealbox.testing.blobstore import BlobStoreConformance
 
 
@@ -80,3 +82,66 @@ def test_temporary_files_of_dead_writers_are_removed_on_open(tmp_path: Path) -> 
     unnamed.write_bytes(b"half")
     FilesystemBlobStore(tmp_path / "s")
     assert not dead.exists() and not unnamed.exists()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("direct", [True, False], ids=["o_direct", "page_cache"])
+async def test_staged_blobs_are_invisible_until_published_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, direct: bool
+) -> None:
+    if not direct:
+        monkeypatch.delattr(os, "O_DIRECT", raising=False)
+    store = FilesystemBlobStore(tmp_path / "s")
+    await store.put("b", b"old")
+    datas = {"a": os.urandom(3 * WRITE_BATCH + 5), "b": b"new", "c": b""}
+
+    async def pieces(data: bytes) -> AsyncIterator[bytes]:
+        for start in range(0, len(data), 70_001):
+            yield data[start : start + 70_001]
+
+    staged = [await store.staging.stage(key, pieces(data)) for key, data in datas.items()]
+    assert [s.size for s in staged] == [len(d) for d in datas.values()]
+    # Nothing is visible, and the replaced blob is still the old one.
+    assert await store.stat("a") is None
+    assert b"".join([p async for p in store.get("b")]) == b"old"
+    await store.staging.publish(staged)
+    for key, data in datas.items():
+        assert b"".join([p async for p in store.get(key)]) == data
+    assert list((tmp_path / "s" / "tmp").iterdir()) == []
+
+
+@pytest.mark.anyio
+async def test_discarded_and_failed_staged_blobs_leave_nothing(tmp_path: Path) -> None:
+    store = FilesystemBlobStore(tmp_path / "s")
+    dropped = await store.staging.stage("a", b"dropped")
+    await store.staging.discard([dropped])
+    assert list((tmp_path / "s" / "tmp").iterdir()) == []
+    # A group whose publication fails part way: a blob's shard directory cannot be made.
+    first = await store.staging.stage("x", b"x")
+    second = await store.staging.stage("y", b"y")
+    blocked = store._path("y").parent
+    blocked.parent.mkdir(parents=True, exist_ok=True)
+    blocked.write_bytes(b"a file where the shard directory goes")
+    with pytest.raises(OSError):
+        await store.staging.publish([first, second])
+    assert list((tmp_path / "s" / "tmp").iterdir()) == []
+    assert not store._path("y").exists()
+
+
+@pytest.mark.anyio
+async def test_the_metered_wrapper_passes_staging_on_and_counts_its_failures(
+    tmp_path: Path,
+) -> None:
+    failures: list[str] = []
+    store = MeteredBlobStore(FilesystemBlobStore(tmp_path / "s"), failures.append)
+    assert store.staging is not None
+    assert staging(MeteredBlobStore(MemoryBlobStore(), failures.append)) is None
+    staged = await store.staging.stage("k", b"bytes")
+    await store.staging.publish([staged])
+    assert b"".join([p async for p in store.get("k")]) == b"bytes"
+    assert failures == []
+    gone = await store.staging.stage("j", b"x")
+    Path(gone.pending).unlink()  # the temporary file vanished: the publish fails, and counts
+    with pytest.raises(OSError):
+        await store.staging.publish([gone])
+    assert failures == ["put"]

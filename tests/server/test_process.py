@@ -280,3 +280,81 @@ def test_a_test_server_on_a_port_another_server_holds_moves_instead_of_answering
     finally:
         second.stop()
         first.stop()
+
+
+SMALL = 256 * 1024  # chunk size of the group-commit crash test: many chunks, quickly
+UPLOADS = 4
+SMALL_COUNT = 64
+
+
+def small_chunk(upload: int, index: int) -> bytes:
+    return bytes([upload]) + index.to_bytes(4, "big") + BLOCK[5 : SMALL + 16]
+
+
+async def test_kill_9_amid_group_commits_loses_no_acknowledged_chunk(
+    tmp_path: Path, db_url: str
+) -> None:
+    """Sixteen chunk PUTs at a time share group commits; the server is killed while groups are
+    being written and committed. Every chunk it acknowledged is there after the restart, whole,
+    and the upload reports it present; a chunk is never acknowledged before its group is durable
+    (replying before the group commit returns fails this test)."""
+    data = tmp_path / "data"
+    server = ServerProcess(data, db_url)
+    server.start()
+    acked: set[tuple[int, int]] = set()
+    contents = [new_id() for _ in range(UPLOADS)]
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+            account = await RawApi(http).signup()
+            for content in contents:
+                body = {
+                    "content_id": b64encode(content),
+                    "header": b64encode(HEADER),
+                    "chunk_size": SMALL,
+                    "chunk_count": SMALL_COUNT,
+                    "total_size": len(HEADER) + SMALL_COUNT * (SMALL + 16),
+                }
+                ok(await http.post("/v1/uploads", json=body, headers=account.headers))
+            limiter = anyio.CapacityLimiter(16)
+
+            async def put(upload: int, index: int) -> None:
+                async with limiter:
+                    try:
+                        response = await http.put(
+                            f"/v1/uploads/{b64encode(contents[upload])}/chunks/{index}",
+                            content=small_chunk(upload, index),
+                            headers=account.headers,
+                        )
+                    except httpx.HTTPError:
+                        return  # the server died under it: not acknowledged
+                    if response.status_code == 200:
+                        acked.add((upload, index))
+
+            async with anyio.create_task_group() as group:
+                for index in range(SMALL_COUNT):
+                    for upload in range(UPLOADS):
+                        group.start_soon(put, upload, index)
+                while len(acked) < 40:
+                    await anyio.sleep(0.001)
+                server.kill()
+    finally:
+        server.kill()
+    assert 40 <= len(acked) < UPLOADS * SMALL_COUNT  # killed mid-way
+
+    server.start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+            await RawApi(http).login(account)
+            present = set()
+            for upload, content in enumerate(contents):
+                status = ok(
+                    await http.get(f"/v1/uploads/{b64encode(content)}", headers=account.headers)
+                )
+                present |= {(upload, index) for index in status["present"]}
+    finally:
+        server.stop()
+    assert acked <= present
+    store = FilesystemBlobStore(data / "blobs")
+    for upload, index in present:
+        key = f"chunks/{b64encode(contents[upload])}/{index}"
+        assert b"".join([piece async for piece in store.get(key)]) == small_chunk(upload, index)

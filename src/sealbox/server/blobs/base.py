@@ -28,6 +28,17 @@ class BlobInfo:
     size: int
 
 
+@dataclass(frozen=True, slots=True)
+class StagedBlob:
+    """A blob whose bytes are written but neither durable nor visible under its key yet.
+    ``pending`` is the store's own handle for where the bytes wait (the filesystem store: its
+    temporary file)."""
+
+    key: str
+    size: int
+    pending: str
+
+
 class BlobStore(Protocol):
     async def put(self, key: str, data: AsyncIterable[bytes] | bytes) -> BlobInfo:
         """Store ``data`` under ``key``, replacing any earlier blob atomically.
@@ -86,6 +97,33 @@ class DirectLinks(Protocol):
     def get_url(self, key: str, now: float) -> str:
         """A URL that reads the blob under ``key``."""
         ...
+
+
+class Staging(Protocol):
+    """Blobs written first and made durable and visible later, many behind one durability
+    barrier: what a store offers when one barrier for a group costs less than one per blob (the
+    filesystem store: one ``syncfs`` instead of two ``fsync`` calls per blob). Chunk uploads that
+    arrive together are published together (docs/decisions/2003)."""
+
+    async def stage(self, key: str, data: AsyncIterable[bytes] | bytes) -> StagedBlob:
+        """Write ``data`` where it is invisible under ``key``; nothing is durable yet."""
+        ...
+
+    async def publish(self, staged: list[StagedBlob]) -> None:
+        """Make every staged blob durable and then visible under its key (replacing any earlier
+        blob atomically), before returning. On failure none is left staged: each is either
+        published whole or gone, never a prefix under its key."""
+        ...
+
+    async def discard(self, staged: list[StagedBlob]) -> None:
+        """Forget staged blobs that will never be published."""
+        ...
+
+
+def staging(store: BlobStore) -> Staging | None:
+    """The store's staging, or None when it has none (it then stores each blob with ``put``)."""
+    found = getattr(store, "staging", None)
+    return found if found is not None else None
 
 
 def direct_links(store: BlobStore) -> DirectLinks | None:

@@ -21,7 +21,13 @@ from urllib.parse import quote, unquote
 from anyio import to_thread
 
 from sealbox.durability import fsync_dir, sync_filesystem
-from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStoreError
+from sealbox.server.blobs.base import (
+    BlobInfo,
+    BlobNotFound,
+    BlobStoreError,
+    StagedBlob,
+    Staging,
+)
 
 # Reads of a blob being served: large, so a 4 MiB chunk costs few thread hops.
 READ_PIECE = 1024 * 1024
@@ -42,6 +48,7 @@ class FilesystemBlobStore:
         self._blobs.mkdir(parents=True, exist_ok=True)
         self._tmp.mkdir(parents=True, exist_ok=True)
         self._remove_stale_temp_files()
+        self.staging: Staging = self
 
     def _path(self, key: str) -> Path:
         if not key:
@@ -60,37 +67,58 @@ class FilesystemBlobStore:
 
     async def put(self, key: str, data: AsyncIterable[bytes] | bytes) -> BlobInfo:
         final = self._path(key)
-        tmp = self._tmp / f"{os.getpid()}-{secrets.token_hex(16)}.part"
-        fd = await to_thread.run_sync(_open_new, tmp)
-        size = 0
-        try:
-            if isinstance(data, bytes):
-                await to_thread.run_sync(_write_all, fd, data)
-                size = len(data)
-            elif (direct := await to_thread.run_sync(_open_direct, tmp)) is not None:
-                try:
-                    size = await _write_direct(fd, direct, data)
-                finally:
-                    os.close(direct)
-            else:
-                pending: list[bytes] = []
-                pending_len = 0
-                async for piece in data:
-                    pending.append(piece)
-                    pending_len += len(piece)
-                    if pending_len >= WRITE_BATCH:
-                        await to_thread.run_sync(_write_pieces, fd, pending)
-                        size += pending_len
-                        pending, pending_len = [], 0
-                if pending:
-                    await to_thread.run_sync(_write_pieces, fd, pending)
-                    size += pending_len
-        except BaseException:
-            await to_thread.run_sync(_abandon, fd, tmp)
-            raise
+        fd, tmp, size = await self._write_temp(data)
         # _commit owns the descriptor from here on and cleans up after itself on failure.
         await to_thread.run_sync(_commit, fd, tmp, final)
         return BlobInfo(key=key, size=size)
+
+    async def _write_temp(self, data: AsyncIterable[bytes] | bytes) -> tuple[int, Path, int]:
+        """Write ``data`` to a new temporary file: its open descriptor, path and size. Nothing is
+        synced; on failure the file is gone."""
+        tmp = self._tmp / f"{os.getpid()}-{secrets.token_hex(16)}.part"
+        fd = await to_thread.run_sync(_open_new, tmp)
+        try:
+            if isinstance(data, bytes):
+                await to_thread.run_sync(_write_all, fd, data)
+                return fd, tmp, len(data)
+            direct = await to_thread.run_sync(_open_direct, tmp)
+            if direct is None:
+                return fd, tmp, await _write_buffered(fd, data)
+            try:
+                return fd, tmp, await _write_direct(fd, direct, data)
+            finally:
+                os.close(direct)
+        except BaseException:
+            await to_thread.run_sync(_abandon, fd, tmp)
+            raise
+
+    # Staging (base.Staging): one durability barrier for a group of blobs.
+
+    async def stage(self, key: str, data: AsyncIterable[bytes] | bytes) -> StagedBlob:
+        fd, tmp, size = await self._write_temp(data)
+        os.close(fd)
+        return StagedBlob(key=key, size=size, pending=str(tmp))
+
+    async def publish(self, staged: list[StagedBlob]) -> None:
+        await to_thread.run_sync(self._publish, staged)
+
+    def _publish(self, staged: list[StagedBlob]) -> None:
+        """Two ``syncfs`` for the group, as ``put_many`` does: the temporary files' bytes are
+        durable before any is renamed, and the renames are durable before this returns."""
+        try:
+            sync_filesystem(self._tmp)
+            for blob in staged:
+                final = self._path(blob.key)
+                if not final.parent.is_dir():
+                    final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(blob.pending, final)
+        except BaseException:
+            _unlink_all(staged)
+            raise
+        sync_filesystem(self._blobs)
+
+    async def discard(self, staged: list[StagedBlob]) -> None:
+        await to_thread.run_sync(_unlink_all, staged)
 
     async def put_many(self, items: list[tuple[str, bytes]]) -> None:
         """Many small blobs with two durability barriers for the lot instead of two fsyncs each:
@@ -262,6 +290,23 @@ async def _write_direct(fd: int, direct: int, data: AsyncIterable[bytes]) -> int
     return offset
 
 
+async def _write_buffered(fd: int, data: AsyncIterable[bytes]) -> int:
+    """Write the stream through the page cache, gathered into writes of about WRITE_BATCH."""
+    pending: list[bytes] = []
+    pending_len = size = 0
+    async for piece in data:
+        pending.append(piece)
+        pending_len += len(piece)
+        if pending_len >= WRITE_BATCH:
+            await to_thread.run_sync(_write_pieces, fd, pending)
+            size += pending_len
+            pending, pending_len = [], 0
+    if pending:
+        await to_thread.run_sync(_write_pieces, fd, pending)
+        size += pending_len
+    return size
+
+
 def _write_at(fd: int, direct: int, data: memoryview, offset: int) -> None:
     aligned = len(data) - len(data) % DIRECT_ALIGN
     if aligned:
@@ -325,3 +370,8 @@ def _abandon(fd: int, tmp: Path) -> None:
         os.unlink(tmp)
     except FileNotFoundError:
         pass
+
+
+def _unlink_all(staged: list[StagedBlob]) -> None:
+    for blob in staged:
+        Path(blob.pending).unlink(missing_ok=True)

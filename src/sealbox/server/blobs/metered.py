@@ -8,7 +8,15 @@ store (filesystem, S3, memory) is metered the same way. It knows nothing of Prom
 
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 
-from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStore, direct_links
+from sealbox.server.blobs.base import (
+    BlobInfo,
+    BlobNotFound,
+    BlobStore,
+    StagedBlob,
+    Staging,
+    direct_links,
+    staging,
+)
 
 
 class MeteredBlobStore:
@@ -20,6 +28,10 @@ class MeteredBlobStore:
         self._count_failure = count_failure
         # Presigning talks to no store, so there is nothing to meter: the inner store's links.
         self.direct = direct_links(inner)
+        inner_staging = staging(inner)
+        self.staging: Staging | None = (
+            None if inner_staging is None else _MeteredStaging(inner_staging, self._count)
+        )
 
     def _count(self, operation: str, error: Exception) -> None:
         if not isinstance(error, BlobNotFound):
@@ -78,3 +90,28 @@ class MeteredBlobStore:
 
     async def close(self) -> None:
         await self.inner.close()
+
+
+class _MeteredStaging:
+    """The inner store's staging, its failures counted as the ``put`` they stand for."""
+
+    def __init__(self, inner: Staging, count: Callable[[str, Exception], None]) -> None:
+        self._inner = inner
+        self._count = count
+
+    async def stage(self, key: str, data: AsyncIterable[bytes] | bytes) -> StagedBlob:
+        try:
+            return await self._inner.stage(key, data)
+        except Exception as error:
+            self._count("put", error)
+            raise
+
+    async def publish(self, staged: list[StagedBlob]) -> None:
+        try:
+            await self._inner.publish(staged)
+        except Exception as error:
+            self._count("put", error)
+            raise
+
+    async def discard(self, staged: list[StagedBlob]) -> None:
+        await self._inner.discard(staged)

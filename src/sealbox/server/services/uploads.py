@@ -9,6 +9,7 @@ the collector deletes them.
 """
 
 from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
 from functools import partial
 
 from anyio import to_thread
@@ -16,7 +17,7 @@ from anyio import to_thread
 from sealbox.protocol import models as m
 from sealbox.protocol.content_layout import ContentLayout
 from sealbox.protocol.errors import ErrorCode
-from sealbox.server.blobs.base import BlobStore, direct_links
+from sealbox.server.blobs.base import BlobStore, StagedBlob, direct_links, staging
 from sealbox.server.blobs.keys import chunk_key
 from sealbox.server.clock import Clock
 from sealbox.server.db import accounts, uploads
@@ -25,6 +26,7 @@ from sealbox.server.db.engine import Connection, Engine, read_only, writing
 from sealbox.server.errors import ServiceError, not_found
 from sealbox.server.services.direct_transfers import DirectTransfers
 from sealbox.server.services.enforcement import refuse_removed_content
+from sealbox.server.services.group_commit import GroupCommit
 from sealbox.server.services.metrics import Metrics
 from sealbox.server.settings import Settings
 
@@ -44,6 +46,17 @@ async def _exactly(stream: AsyncIterable[bytes], expected: int) -> AsyncIterator
         yield piece
     if seen != expected:
         raise WrongLength(expected)
+
+
+@dataclass(frozen=True, slots=True)
+class _Arrival:
+    """A chunk received in full, waiting for the group commit that makes it durable."""
+
+    owner: bytes
+    content_id: bytes
+    index: int
+    size: int
+    staged: StagedBlob | None  # None: already stored (a repeat, or a store without staging)
 
 
 def _id_taken() -> ServiceError:
@@ -68,6 +81,10 @@ class UploadService:
         # Direct transfers (spec/http-api.md §6.6), when the store offers them.
         self.direct = (
             None if links is None else DirectTransfers(engine, blobs, links, clock, self._view)
+        )
+        self._staging = staging(blobs)
+        self.arrivals: GroupCommit[_Arrival, None] = GroupCommit(
+            self._commit_arrivals, self._forget_arrival
         )
 
     def _now(self) -> int:
@@ -227,12 +244,6 @@ class UploadService:
         except ValueError as exc:
             raise ServiceError(ErrorCode.BAD_REQUEST, str(exc)) from exc
 
-    def _record_chunk(self, user_id: bytes, content_id: bytes, index: int, size: int) -> None:
-        with writing(self._engine) as conn:
-            if not uploads.record_chunk(conn, user_id, content_id, index, size, self._now()):
-                # Committed, aborted or expired meanwhile; a stray blob is the collector's job.
-                raise not_found("upload")
-
     async def put_chunk(
         self,
         user_id: bytes,
@@ -242,27 +253,62 @@ class UploadService:
         declared_length: int | None = None,
     ) -> m.ChunkReceipt:
         """Store one chunk of ``user_id``'s upload, whichever route it came through (the
-        account's own or a drop's), and count it in the metrics."""
+        account's own or a drop's), and count it in the metrics. The receipt is returned only
+        once the chunk's bytes and its row are durable, in a group commit shared with the chunks
+        that arrived meanwhile."""
         expected, stored = await to_thread.run_sync(
             partial(self._chunk_state, user_id, content_id, index)
         )
         if declared_length is not None and declared_length != expected:
             raise WrongLength(expected)
+        key = chunk_key(content_id, index)
+        staged = None
         if isinstance(body, bytes):
             if len(body) != expected:
                 raise WrongLength(expected)
             if not stored:
-                await self._blobs.put(chunk_key(content_id, index), body)
+                staged = await self._store(key, body)
         elif stored:
             # Chunks are write-once: a repeat is read, checked and dropped, so a late duplicate
             # can never change bytes that a commit has already made part of a content object.
             async for _piece in _exactly(body, expected):
                 pass
         else:
-            await self._blobs.put(chunk_key(content_id, index), _exactly(body, expected))
-        await to_thread.run_sync(partial(self._record_chunk, user_id, content_id, index, expected))
+            staged = await self._store(key, _exactly(body, expected))
+        await self.arrivals.submit(_Arrival(user_id, content_id, index, expected, staged))
         self._metrics.chunk_received(expected)
         return m.ChunkReceipt(index=index, size=expected)
+
+    async def _store(self, key: str, data: AsyncIterable[bytes] | bytes) -> StagedBlob | None:
+        """Stage the chunk where the store can publish a group at once, else store it now."""
+        if self._staging is None:
+            await self._blobs.put(key, data)
+            return None
+        return await self._staging.stage(key, data)
+
+    async def _commit_arrivals(self, arrivals: list[_Arrival]) -> list[Exception | None]:
+        """One group: every staged chunk made durable and visible behind one barrier, then every
+        chunk's row in one transaction."""
+        staged = [arrival.staged for arrival in arrivals if arrival.staged is not None]
+        if staged:
+            assert self._staging is not None
+            await self._staging.publish(staged)
+        return await to_thread.run_sync(self._record_arrivals, arrivals)
+
+    def _record_arrivals(self, arrivals: list[_Arrival]) -> list[Exception | None]:
+        now = self._now()
+        with writing(self._engine) as conn:
+            return [
+                None
+                if uploads.record_chunk(conn, a.owner, a.content_id, a.index, a.size, now)
+                # Committed, aborted or expired meanwhile; a stray blob is the collector's job.
+                else not_found("upload")
+                for a in arrivals
+            ]
+
+    async def _forget_arrival(self, arrival: _Arrival) -> None:
+        if arrival.staged is not None and self._staging is not None:
+            await self._staging.discard([arrival.staged])
 
     # Aborting
 
