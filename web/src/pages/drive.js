@@ -91,7 +91,7 @@ function showMyDrive(ctx) {
                        on: { click: () => showContacts(session, () => showMyDrive(ctx)) } }), " · ",
         el("button", { type: "button", class: "link", id: "open-shares", text: "Shared with me",
                        on: { click: () => showShares(session, () => showMyDrive(ctx)) } }))),
-    rowActions: (child, view) => [linkControl(session, child), ...(child.isFolder ? [shareControl(session, child)] : []),
+    rowActions: (child, view) => [linkControl(session, child), ...(child.isFolder ? [shareControl(ctx, child, view)] : []),
                                   ...itemActions(ctx, child, view)],
     removedActions: (view) => [acknowledgeControl(ctx, view)],
   });

@@ -1,20 +1,37 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // "Share" on a folder of the drive: grant it to a contact, read or read and write, and list its
-// members from the account's own signed roster (drive/sharing.js). Removing a member gives the
-// folder new keys (sharing.md, "Removing a member"); this page does not do it yet and names the
-// command that does.
+// members from the account's own signed roster (drive/sharing.js), and remove one: the folder and
+// every folder below it then get new keys (sharing.md, "Removing a member"; drive/removal.js).
 
 import { hex } from "../crypto/layout.js";
 import { people } from "../drive/contacts.js";
 import { normalizeUsername } from "../drive/login.js";
+import { ChangeRefused } from "../drive/changes.js";
+import { removeMember } from "../drive/removal.js";
 import { members, READ, shareFolder, WRITE } from "../drive/sharing.js";
 import { sharingMessage } from "./sharing-messages.js";
 import { el } from "./view.js";
 
-function memberList(rows) {
+/** The members, each with "Remove" (asked twice: it says what removal cannot take back). */
+function memberList(rows, remove) {
   if (!rows.length) return el("p", { class: "meta", text: "Not shared with anyone." });
-  return el("ul", { class: "members" }, ...rows.map((m) => el("li", {
-    text: `${m.username} · ${m.rights === WRITE ? "read and write" : "read only"}${m.verified ? " · verified" : " · unverified"}` })));
+  return el("ul", { class: "members" }, ...rows.map((m) => {
+    const text = `${m.username} · ${m.rights === WRITE ? "read and write" : "read only"}${m.verified ? " · verified" : " · unverified"}`;
+    const item = el("li", { "data-member": m.username }, el("span", { text }));
+    if (m.pinned) {
+      const ask = el("button", { type: "button", class: "link", text: "Remove", "aria-label": `Remove ${m.username}` });
+      ask.addEventListener("click", () => {
+        const sure = el("button", { type: "button", text: `Remove ${m.username} and replace the keys` });
+        sure.addEventListener("click", () => remove(m.username, sure));
+        ask.replaceWith(el("span", { class: "meta", role: "note",
+          text: ` ${m.username} loses access, and the folder and every folder in it get new keys. They keep whatever ` +
+                "they already downloaded or opened. " }), sure);
+        sure.focus();
+      });
+      item.append(" ", ask);
+    }
+    return item;
+  }));
 }
 
 /** What this browser knows of `typed`'s key, in words. */
@@ -27,8 +44,9 @@ function pinState(session, typed) {
     : `${name}: unverified. Compare safety numbers on the Contacts page to be sure who gets the key.`;
 }
 
-/** The share form for `child` (a folder verified in the drive). */
-export function shareControl(session, child) {
+/** The share form for `child`, a folder verified in the drive's `view` (ctx: the drive page's). */
+export function shareControl(ctx, child, view) {
+  const { session } = ctx;
   const name = child.metadata.name;
   const id = `share-${hex(child.record.nodeId)}`;
   const box = el("span", { class: "share-box" });
@@ -46,11 +64,22 @@ export function shareControl(session, child) {
     const form = el("form", { class: "inline share-options", id },
       el("label", { for: user.id, text: `Share ${name} with (a contact's username)` }), user, trust,
       el("label", { for: rights.id, text: "They may" }), rights,
-      el("button", { type: "submit", text: "Share folder" }), status, el("h3", { text: "Members" }), listed,
-      el("p", { class: "meta", text: `To remove a member, run \`sealbox unshare ${name} USER\`: it also gives the folder new keys.` }));
+      el("button", { type: "submit", text: "Share folder" }), status, el("h3", { text: "Members" }), listed);
+    const remove = async (username, button) => {
+      button.disabled = true;
+      status.className = "";
+      try {
+        await removeMember(ctx, view, child, username, (text) => { status.textContent = text; });
+        status.textContent = `Removed ${username} from ${name}; the folder has new keys.`;
+      } catch (error) {
+        status.className = "error";
+        status.textContent = error instanceof ChangeRefused ? error.message : sharingMessage(error, username);
+      }
+      await refresh();
+    };
     const refresh = async () => {
       try {
-        listed.replaceChildren(memberList(await members(session, child.record.nodeId)));
+        listed.replaceChildren(memberList(await members(session, child.record.nodeId), remove));
       } catch (error) {
         listed.replaceChildren(el("p", { class: "error", role: "alert", text: sharingMessage(error) }));
       }

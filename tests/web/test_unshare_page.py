@@ -1,0 +1,294 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Removing a member from a shared folder in a real browser (issue 18; spec/sharing.md, "Removing a
+member"): the owner's page ends the share, gives the folder and every folder below it new keys and
+sends the remaining members new envelopes with a new roster, as the SDK's unshare does. Checked
+both ways against the SDK (the CLI's code): the page's rotation is read by the SDK owner and a
+remaining SDK member, and a removal by the SDK is seen in the removed member's page. A server
+that lies during the removal is refused before anything is ended, signed or rotated (A74), and a
+removal it broke off half-way completes when run again (A75)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from pathlib import Path
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from sealbox.client.sdk import contacts, files, shares
+from sealbox.client.sdk.account import signup
+from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.drive import Drive
+from sealbox.client.sdk.errors import NotFoundError
+from sealbox.client.sdk.state import LocalState
+from sealbox.crypto.errors import IntegrityError
+from sealbox.crypto.identity import IdentityKeys, make_bundle
+from sealbox.testing.hostile import Exchange
+
+from .browser import CHROMIUM, FAST, OWNER_PASSWORD, Live, Owner, Visit, visit
+
+pytest.importorskip("playwright.async_api")
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium: scripts/system-deps"
+    ),
+]
+
+PASSWORDS = {
+    "alice": OWNER_PASSWORD,
+    "bob": "bob's own long password",
+    "carol": "carol's long password",
+}
+
+
+@pytest.fixture
+async def http(live: Live) -> AsyncIterator[httpx.AsyncClient]:
+    """The members' SDK connection, open for the whole test."""
+    async with httpx.AsyncClient(base_url=live.url, timeout=60) as client:
+        yield client
+
+
+async def member(live: Live, http: httpx.AsyncClient, tmp: Path, name: str) -> Drive:
+    state = LocalState(tmp / "homes" / name)
+    session, _ = await signup(Api(http), state, live.url, name, PASSWORDS[name], **FAST)
+    return Drive(session)
+
+
+async def logged_in(browser: Any, live: Live, path: str, username: str) -> Visit:
+    page = await visit(browser, f"{live.url}{path}")
+    await page.page.fill("#username", username)
+    await page.page.fill("#password", PASSWORDS[username])
+    await page.page.click("#login-form button")
+    return page
+
+
+async def share_row(page: Any, folder: str) -> Any:
+    """The drive row of `folder` with its share form open."""
+    row = page.locator("#listing li", has_text=f"{folder}/")
+    if await row.locator("input[id$='-user']").count() == 0:
+        await row.locator("button", has_text="Share").first.click()
+    return row
+
+
+async def share(page: Any, folder: str, username: str, rights: str) -> None:
+    row = await share_row(page, folder)
+    await row.locator("input[id$='-user']").fill(username)
+    await row.locator("select[id$='-rights']").select_option(rights)
+    await row.locator("text=Share folder").click()
+    await row.locator(f"text=Shared {folder} with {username}").wait_for()
+
+
+async def remove(page: Any, folder: str, username: str) -> str:
+    """Remove `username` from `folder` in the drive page; answers what the form said."""
+    row = await share_row(page, folder)
+    entry = row.locator(f".members li[data-member='{username}']")
+    await entry.locator("button", has_text="Remove").click()
+    note = await entry.locator("[role=note]").inner_text()
+    assert "keep whatever they already downloaded" in note
+    await entry.locator(f"text=Remove {username} and replace the keys").click()
+    status = row.locator("[id$='-status']")
+    await status.locator("text=/Removed|refused|not|server|rollback|withh/i").wait_for()
+    return str(await status.inner_text())
+
+
+async def owner_page_with_members(
+    live: Live, browser: Any, alice: Owner, http: httpx.AsyncClient, tmp: Path
+) -> tuple[Visit, Drive, Drive]:
+    """alice's page, /docs shared from it with bob (read) and carol (write), both SDK accounts."""
+    bob = await member(live, http, tmp, "bob")
+    carol = await member(live, http, tmp, "carol")
+    a = await logged_in(browser, live, "/app/contacts", "alice")
+    for name, drive in (("bob", bob), ("carol", carol)):
+        await a.page.fill("#contact-username", name)
+        await a.page.click("#invite")
+        await a.page.wait_for_selector(f"#contact-{name}[data-state='invited']")
+        await contacts.accept(drive.session, "alice")
+    await a.page.click("#open-drive")
+    await a.page.wait_for_selector("#listing >> text=docs/")
+    await share(a.page, "docs", "bob", "1")
+    await share(a.page, "docs", "carol", "2")
+    return a, bob, carol
+
+
+async def test_the_page_removes_a_member_and_the_sdk_sees_new_keys(
+    live: Live, browser: Any, alice: Owner, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    alice_drive, data = alice
+    a, bob, carol = await owner_page_with_members(live, browser, alice, http, tmp_path)
+    old = (await shares.open_shared(bob, "docs")).share.grant.folder_key
+    carol_share = await shares.open_shared(carol, "docs")
+    (tmp_path / "by-carol.txt").write_bytes(b"carol wrote this\n")
+    await files.put(carol_share, [tmp_path / "by-carol.txt"], "/deep", files.Reporter())
+    # bob's page shows the share before.
+    b = await logged_in(browser, live, "/app/contacts", "bob")
+    await b.page.click("#accept-alice")
+    await b.page.wait_for_selector("#contact-alice[data-state='contact']")
+    await b.page.click("#open-drive")
+    await b.page.click("#open-shares")
+    await b.page.wait_for_selector("#incoming >> text=docs/")
+
+    said = await remove(a.page, "docs", "bob")
+    assert said == "Removed bob from docs; the folder has new keys."
+    await a.page.wait_for_selector(".members >> text=carol · read and write")
+    assert await a.page.locator(".members li[data-member='bob']").count() == 0
+
+    # bob's page: the share is gone; the SDK refuses him too.
+    await b.page.click("#open-drive")
+    await b.page.click("#open-shares")
+    await b.page.wait_for_selector("#incoming >> text=No folder is shared with you.")
+    with pytest.raises(NotFoundError):
+        await shares.open_shared(bob, "docs")
+    # The SDK owner reads the rotated tree: every record verifies, the authors are kept, and the
+    # folder's record keeps the replaced key with carol as its writer.
+    out = tmp_path / "got"
+    await files.get(alice_drive, ["/docs"], out, files.Reporter())
+    assert (out / "a.txt").read_bytes() == data["a.txt"]
+    assert (out / "deep" / "b.bin").read_bytes() == data["deep/b.bin"]
+    assert (out / "deep" / "by-carol.txt").read_bytes() == b"carol wrote this\n"
+    chain, docs = await alice_drive.walk("/docs")
+    assert docs is not None
+    earlier = docs.metadata.earlier_keys  # type: ignore[union-attr]
+    assert earlier[0].key == old.secret_bytes()
+    assert earlier[0].writer_keys() == {
+        carol.session.user_id: carol.session.bundle.keys.sign_public
+    }
+    folder = await alice_drive.open_folder(chain[-1], docs)
+    assert folder.key != old
+    deep = await alice_drive.open_folder(
+        folder, next(c for c in folder.children if c.name == "deep")
+    )
+    by_carol = next(c for c in deep.children if c.name == "by-carol.txt")
+    assert by_carol.record.writer_id == alice_drive.session.user_id
+    assert by_carol.metadata.author == carol.session.user_id
+    roster = await shares.rosters.own_roster(alice_drive.session, docs.node_id)
+    assert roster is not None and [m.user_id for m in roster.members] == [carol.session.user_id]
+    assert roster.key_epoch == roster.version == 3
+    # What is written after the removal is sealed under a key bob never had.
+    (tmp_path / "after.txt").write_bytes(os.urandom(300))
+    await files.put(alice_drive, [tmp_path / "after.txt"], "/docs", files.Reporter())
+    _, after = await alice_drive.walk("/docs/after.txt")
+    assert after is not None
+    with pytest.raises(IntegrityError):
+        after.record.open_key(old)
+    # carol, who stays, opens the share with her new envelope and reads the new file.
+    carol_share = await shares.open_shared(carol, "docs")
+    assert carol_share.share.grant.folder_key == folder.key
+    await files.get(carol_share, ["/after.txt"], tmp_path / "carol-got", files.Reporter())
+    assert (tmp_path / "carol-got").read_bytes() == (tmp_path / "after.txt").read_bytes()
+    assert not a.errors and not b.errors
+
+
+async def test_a_removal_by_the_sdk_shows_in_the_members_pages(
+    live: Live, browser: Any, alice: Owner, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    alice_drive, data = alice
+    bob = await member(live, http, tmp_path, "bob")
+    carol = await member(live, http, tmp_path, "carol")
+    for drive in (bob, carol):
+        await contacts.invite(drive.session, "alice")
+        await contacts.accept(alice_drive.session, drive.session.username)
+    await shares.share_folder(alice_drive, "/docs", "bob", shares.READ)
+    await shares.share_folder(alice_drive, "/docs", "carol", shares.READ)
+    pages = {}
+    for name in ("bob", "carol"):
+        page = await logged_in(browser, live, "/app/contacts", name)
+        await page.page.click("#accept-alice")
+        await page.page.wait_for_selector("#contact-alice[data-state='contact']")
+        await page.page.click("#open-drive")
+        await page.page.click("#open-shares")
+        await page.page.click("#incoming >> text=docs/")
+        await page.page.wait_for_selector("#listing >> text=a.txt")
+        pages[name] = page
+    await shares.unshare(alice_drive, "/docs", "bob")
+    (tmp_path / "after.txt").write_bytes(b"after bob left\n")
+    await files.put(alice_drive, [tmp_path / "after.txt"], "/docs", files.Reporter())
+    b, c = pages["bob"].page, pages["carol"].page
+    await b.click("#open-shares")
+    await b.wait_for_selector("#incoming >> text=No folder is shared with you.")
+    # carol's page takes the new roster and envelope (a new key epoch) and reads the new file.
+    await c.click("#open-shares")
+    await c.click("#incoming >> text=docs/")
+    row = c.locator("#listing li", has_text="after.txt")
+    async with c.expect_download() as info:
+        await row.locator("text=Download").click()
+    assert Path(await (await info.value).path()).read_bytes() == b"after bob left\n"
+    assert not pages["bob"].errors and not pages["carol"].errors
+
+
+async def test_a_stale_roster_during_removal_changes_nothing(
+    live: Live, browser: Any, alice: Owner, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    alice_drive, _ = alice
+    a, bob, _ = await owner_page_with_members(live, browser, alice, http, tmp_path)
+    # The server answers with the first roster of /docs (bob alone, version 1), which alice signed.
+    _, docs = await alice_drive.walk("/docs")
+    assert docs is not None
+    stored = await alice_drive.api.rosters()
+    now = next(r.roster for r in stored.rosters if r.folder_id == docs.node_id)
+    stale = _first_roster(alice_drive, docs.node_id, bob)
+
+    def rolled_back(exchange: Exchange) -> bytes:
+        body = json.loads(exchange.body)
+        for item in body["rosters"]:
+            item["roster"] = base64.urlsafe_b64encode(stale).rstrip(b"=").decode()
+        return json.dumps(body).encode()
+
+    live.hostile.on("GET", "/v1/rosters", rolled_back)
+    said = await remove(a.page, "docs", "bob")
+    assert "(a rollback)" in said
+    outgoing = (await alice_drive.api.shares()).outgoing
+    assert sorted(v.recipient_username for v in outgoing) == ["bob", "carol"]
+    stored = await alice_drive.api.rosters()
+    assert next(r.roster for r in stored.rosters if r.folder_id == docs.node_id) == now
+    assert await shares.open_shared(bob, "docs")  # bob still has the folder and its key
+
+
+def _first_roster(drive: Drive, folder_id: bytes, bob: Drive) -> bytes:
+    """The roster alice would have signed first: bob alone, version 1."""
+    from sealbox.crypto.roster import Roster, RosterMember, make_roster
+
+    roster = Roster(
+        folder_id,
+        1,
+        1,
+        drive.session.user_id,
+        (RosterMember(bob.session.user_id, bob.session.bundle.keys.sign_public, 1),),
+    )
+    return make_roster(drive.session.identity, roster)
+
+
+async def test_a_removal_broken_off_by_a_swapped_key_completes_when_run_again(
+    live: Live, browser: Any, alice: Owner, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    alice_drive, data = alice
+    a, bob, carol = await owner_page_with_members(live, browser, alice, http, tmp_path)
+    # While alice's page removes bob, the server offers a key of its own for carol, who stays.
+    forged = make_bundle(IdentityKeys.generate(), carol.session.user_id, "carol", 2, 0)
+
+    def swap(exchange: Exchange) -> bytes:
+        body = json.loads(exchange.body)
+        body["identity_bundle"] = base64.urlsafe_b64encode(forged).rstrip(b"=").decode()
+        return json.dumps(body).encode()
+
+    rule = live.hostile.on("GET", "/v1/users/carol/bundle", swap)
+    said = await remove(a.page, "docs", "bob")
+    assert "The identity key of carol has changed" in said
+    # Nothing was sealed to the forged key: carol's envelope and the roster are those from before.
+    with pytest.raises(NotFoundError):
+        await shares.open_shared(bob, "docs")
+    roster = await shares.rosters.own_roster(
+        alice_drive.session, (await alice_drive.walk("/docs"))[1].node_id
+    )  # type: ignore[union-attr]
+    assert roster is not None and roster.version == 2
+    # Run again with the real key: it completes, and carol reads with her new envelope.
+    live.hostile.rules.remove(rule)
+    said = await remove(a.page, "docs", "bob")
+    assert said == "Removed bob from docs; the folder has new keys."
+    carol_share = await shares.open_shared(carol, "docs")
+    await files.get(carol_share, ["/a.txt"], tmp_path / "a.txt", files.Reporter())
+    assert (tmp_path / "a.txt").read_bytes() == data["a.txt"]
