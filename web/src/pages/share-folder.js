@@ -3,8 +3,9 @@
 // members from the account's own signed roster (drive/sharing.js), and remove one: the folder and
 // every folder below it then get new keys (sharing.md, "Removing a member"; drive/removal.js).
 
+import { Code, IntegrityError } from "../crypto/errors.js";
 import { hex } from "../crypto/layout.js";
-import { people } from "../drive/contacts.js";
+import { KeyChanged, people } from "../drive/contacts.js";
 import { normalizeUsername } from "../drive/login.js";
 import { ChangeRefused } from "../drive/changes.js";
 import { removeMember } from "../drive/removal.js";
@@ -32,6 +33,20 @@ function memberList(rows, remove) {
     }
     return item;
   }));
+}
+
+/**
+ * Why a removal stopped, and what to do. Refused before anything changed, it says so; stopped
+ * later, running it again finishes it (drive/removal.js), and the folder stays readable meanwhile.
+ */
+function removalMessage(error, username, folder) {
+  if (error instanceof ChangeRefused) return error.message;
+  let text = sharingMessage(error, username);
+  if (error instanceof IntegrityError && !(error instanceof KeyChanged) && error.code !== Code.ROLLBACK && error.code !== Code.FORK) {
+    text = `Something the server sent for ${folder} does not verify (${error.message}). Nothing more was changed. ` +
+      "If it persists, tell the server's operator.";
+  }
+  return `${text} The removal of ${username} stopped: remove them again to finish it; the folder stays readable meanwhile.`;
 }
 
 /** What this browser knows of `typed`'s key, in words. */
@@ -68,12 +83,16 @@ export function shareControl(ctx, child, view) {
     const remove = async (username, button) => {
       button.disabled = true;
       status.className = "";
+      status.textContent = `Removing ${username}…`;
+      status.dataset.state = "working";
       try {
         await removeMember(ctx, view, child, username, (text) => { status.textContent = text; });
         status.textContent = `Removed ${username} from ${name}; the folder has new keys.`;
+        status.dataset.state = "done";
       } catch (error) {
         status.className = "error";
-        status.textContent = error instanceof ChangeRefused ? error.message : sharingMessage(error, username);
+        status.textContent = removalMessage(error, username, name);
+        status.dataset.state = "failed";
       }
       await refresh();
     };
