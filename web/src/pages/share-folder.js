@@ -46,7 +46,7 @@ function removalMessage(error, username, folder) {
     text = `Something the server sent for ${folder} does not verify (${error.message}). Nothing more was changed. ` +
       "If it persists, tell the server's operator.";
   }
-  return `${text} The removal of ${username} stopped: remove them again to finish it; the folder stays readable meanwhile.`;
+  return `${text} The removal of ${username} stopped: remove them again to finish it.`;
 }
 
 /** What this browser knows of `typed`'s key, in words. */
