@@ -107,4 +107,39 @@ export class SharingApi {
   sharedContent(shareId, contentIdText) {
     return this.api.authed(`/v1/shares/${b64url(shareId)}/contents/${contentIdText}`);
   }
+
+  /** A write member's routes into one share (the SDK's ShareApi), for drive/upload.js. */
+  writer(shareId) {
+    return new ShareWriteApi(this.api, shareId);
+  }
+}
+
+/**
+ * Uploads and transactions of a write member in a shared folder (http-api.md §11.4): the upload
+ * is opened through the share (the owner's quota applies), its chunks go to the member's own
+ * upload as usual, and the transaction goes through the share.
+ */
+export class ShareWriteApi {
+  constructor(sessionApi, shareId) {
+    this.api = sessionApi;
+    this.base = `/v1/shares/${b64url(shareId)}`;
+  }
+
+  async #post(path, body) {
+    const response = await this.api.authed(path, { method: "POST", headers: { "Content-Type": "application/json" },
+                                                   body: JSON.stringify(body) });
+    return response.json();
+  }
+
+  openUpload(upload) {
+    return this.#post(`${this.base}/uploads`, { ...upload, content_id: b64url(upload.content_id), header: b64url(upload.header) });
+  }
+
+  putChunk(contentIdText, index, sealed) {
+    return this.api.putChunk(contentIdText, index, sealed);
+  }
+
+  transaction(body) {
+    return this.#post(`${this.base}/transactions`, body);
+  }
 }
