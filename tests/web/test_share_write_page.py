@@ -20,6 +20,7 @@ from sealbox.client.sdk.account import signup
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.state import LocalState
+from sealbox.testing.hostile import Exchange
 
 from .browser import CHROMIUM, FAST, Live, Owner, Visit, in_docs, visit
 
@@ -114,3 +115,34 @@ async def test_a_read_member_gets_no_upload(
     await b.page.wait_for_selector("text=Shared by alice (unverified), read only.")
     assert await b.page.locator("#upload-input").count() == 0
     assert not b.errors
+
+
+async def test_a_listing_from_before_the_members_upload_is_a_rollback(
+    live: Live, browser: Any, alice: Owner, bob: Drive, tmp_path: Path
+) -> None:
+    alice_drive, _ = alice
+    await contacts.invite(alice_drive.session, "bob")
+    await contacts.accept(bob.session, "alice")
+    await shares.share_folder(alice_drive, "/docs", "bob", shares.WRITE)
+    # The server keeps the first listing of each shared folder it sends, and once bob has
+    # uploaded it sends that one again, as if his upload had never happened.
+    first: dict[str, bytes] = {}
+    replay = False
+
+    def roll_back(exchange: Exchange) -> bytes | None:
+        path = exchange.request.path
+        if not replay:
+            first.setdefault(path, exchange.body)
+            return None
+        return first.get(path)
+
+    live.hostile.on("GET", r"/v1/shares/[^/]+/folders/[^/]+", roll_back)
+    b = await bob_in_share(browser, live, "docs")
+    (tmp_path / "kept.txt").write_bytes(b"bob's file\n")
+    replay = True
+    await b.page.set_input_files("#upload-input", str(tmp_path / "kept.txt"))
+    await b.page.wait_for_selector("#error")
+    assert "failed verification" in await b.page.inner_text("#error")
+    assert await b.page.locator("#listing >> text=kept.txt").count() == 0
+    _, node = await alice_drive.walk("/docs/kept.txt")  # the upload did happen
+    assert node is not None

@@ -82,7 +82,7 @@ function showMyDrive(ctx) {
   const trail = [{ id: session.root.id, key: session.root.key, name: "My drive" }];
   return showFolderView(trail, ctx.list, (id) => session.api.content(id), {
     toolbar: (folder, verified, reload) => el("div", {},
-      uploadControls(session, folder, verified, reload),
+      uploadControls(ctx, folder, verified, reload),
       el("p", {}, el("button", { type: "button", class: "link", id: "open-trash", text: "Trash",
                                  on: { click: () => showTrash(ctx) } }), " · ",
         el("button", { type: "button", class: "link", id: "open-links", text: "My links",
@@ -109,8 +109,10 @@ function showTrash(ctx) {
 }
 
 /** Who is logged in, and the upload zone for the folder shown. */
-function uploadControls(session, folder, verified, reload) {
+function uploadControls(ctx, folder, verified, reload) {
+  const { session } = ctx;
+  const writer = { api: session.api, userId: session.userId, signSeed: session.signSeed, keep: ctx.keep };
   return el("div", {},
     el("p", { class: "meta", id: "account", text: `Logged in as ${session.username}. Closing this tab logs out.` }),
-    uploadZone(session, folder, verified, reload));
+    uploadZone(writer, folder, verified, reload));
 }

@@ -95,7 +95,8 @@ function openShare(session, share, back) {
   // A write member uploads as the SDK's member-write path does: records and manifests signed with
   // the member's own key, sealed under the folder keys of the share (sharing.md, "Writers sign").
   const writer = share.grant.rights === WRITE
-    ? { api: api.writer(shareId), userId: session.userId, signSeed: session.signSeed } : null;
+    ? { api: api.writer(shareId), userId: session.userId, signSeed: session.signSeed,
+        keep: (signed) => signed.forEach(([id, mark]) => marks.set(id, mark)) } : null;
   return showFolderView(trail, list, (contentId) => api.sharedContent(shareId, contentId), {
     toolbar: (folder, verified, reload) => el("div", {},
       el("p", {}, el("button", { type: "button", class: "link", id: "open-shares", text: "Back to Shared with me",
