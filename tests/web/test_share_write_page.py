@@ -81,12 +81,21 @@ async def test_a_write_member_uploads_from_the_page(
     await b.page.wait_for_selector("#listing >> text=from-bob.bin")
     # A folder, into a subfolder of the share.
     await b.page.click("#listing >> text=deep/")
-    await b.page.wait_for_selector("#listing >> text=b.bin")
+    await b.page.wait_for_selector("nav.crumbs >> text=deep")
     (tmp_path / "pack" / "inner").mkdir(parents=True)
     (tmp_path / "pack" / "inner" / "c.txt").write_bytes(b"in a folder bob made\n")
     await b.page.set_input_files("#upload-folder-input", str(tmp_path / "pack"))
     await b.page.wait_for_selector("#upload-status >> text=Uploaded 1 file.")
     assert await download(b.page, "b.bin") == data["deep/b.bin"]
+    # A rename of alice's file, signed by bob (no trash for a member, as in the SDK).
+    await b.page.click("nav.crumbs >> text=docs")
+    a_row = b.page.locator("#listing li", has_text="a.txt")
+    assert await a_row.get_by_role("button", name="Put a.txt in the trash").count() == 0
+    await a_row.get_by_role("button", name="Rename a.txt").click()
+    field = b.page.get_by_label("New name for a.txt")
+    await field.fill("renamed-by-bob.txt")
+    await field.press("Enter")
+    await b.page.wait_for_selector('#drive-status >> text=Renamed to "renamed-by-bob.txt".')
     assert not b.errors
 
     # The owner's SDK reads what bob wrote, signed by bob (a writer of alice's roster).
@@ -95,8 +104,12 @@ async def test_a_write_member_uploads_from_the_page(
     for name, content in made.items():
         assert (out / name).read_bytes() == content
     assert (out / "deep" / "pack" / "inner" / "c.txt").read_bytes() == b"in a folder bob made\n"
-    _, node = await alice_drive.walk("/docs/from-bob.bin")
-    assert node is not None and node.record.writer_id == bob.session.user_id
+    assert (out / "renamed-by-bob.txt").read_bytes() == data["a.txt"]
+    assert not (out / "a.txt").exists()
+    for path in ("/docs/from-bob.bin", "/docs/renamed-by-bob.txt"):
+        _, node = await alice_drive.walk(path)
+        assert node is not None and node.record.writer_id == bob.session.user_id
+        assert node.metadata.author is None  # a member writes no author
     # And the owner's page.
     a = await in_docs(live, browser)
     await a.page.wait_for_selector("#listing >> text=from-bob.bin")
