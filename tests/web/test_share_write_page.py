@@ -22,7 +22,7 @@ from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.state import LocalState
 from sealbox.testing.hostile import Exchange
 
-from .browser import CHROMIUM, FAST, Live, Owner, Visit, in_docs, visit
+from .browser import CHROMIUM, FAST, Live, Owner, Visit, in_docs, logged_in
 
 pytest.importorskip("playwright.async_api")
 pytestmark = [
@@ -45,10 +45,7 @@ async def bob(live: Live, tmp_path: Path) -> AsyncIterator[Drive]:
 
 async def bob_in_share(browser: Any, live: Live, folder: str) -> Visit:
     """bob's page, logged in, showing the folder alice shared with him."""
-    page = await visit(browser, f"{live.url}/app/contacts")
-    await page.page.fill("#username", "bob")
-    await page.page.fill("#password", BOB_PASSWORD)
-    await page.page.click("#login-form button")
+    page = await logged_in(browser, live, "/app/contacts", "bob", BOB_PASSWORD)
     await page.page.click("#accept-alice")
     await page.page.wait_for_selector("#contact-alice[data-state='contact']")
     await page.page.click("#open-drive")

@@ -12,8 +12,8 @@ from __future__ import annotations
 import base64
 import json
 import os
-from pathlib import Path
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,7 +29,7 @@ from sealbox.crypto.errors import IntegrityError
 from sealbox.crypto.identity import IdentityKeys, make_bundle
 from sealbox.testing.hostile import Exchange
 
-from .browser import CHROMIUM, FAST, OWNER_PASSWORD, Live, Owner, Visit, visit
+from .browser import CHROMIUM, FAST, OWNER_PASSWORD, Live, Owner, Visit, logged_in
 
 pytest.importorskip("playwright.async_api")
 pytestmark = [
@@ -59,12 +59,8 @@ async def member(live: Live, http: httpx.AsyncClient, tmp: Path, name: str) -> D
     return Drive(session)
 
 
-async def logged_in(browser: Any, live: Live, path: str, username: str) -> Visit:
-    page = await visit(browser, f"{live.url}{path}")
-    await page.page.fill("#username", username)
-    await page.page.fill("#password", PASSWORDS[username])
-    await page.page.click("#login-form button")
-    return page
+async def as_user(browser: Any, live: Live, path: str, username: str) -> Visit:
+    return await logged_in(browser, live, path, username, PASSWORDS[username])
 
 
 async def share_row(page: Any, folder: str) -> Any:
@@ -102,7 +98,7 @@ async def owner_page_with_members(
     """alice's page, /docs shared from it with bob (read) and carol (write), both SDK accounts."""
     bob = await member(live, http, tmp, "bob")
     carol = await member(live, http, tmp, "carol")
-    a = await logged_in(browser, live, "/app/contacts", "alice")
+    a = await as_user(browser, live, "/app/contacts", "alice")
     for name, drive in (("bob", bob), ("carol", carol)):
         await a.page.fill("#contact-username", name)
         await a.page.click("#invite")
@@ -125,7 +121,7 @@ async def test_the_page_removes_a_member_and_the_sdk_sees_new_keys(
     (tmp_path / "by-carol.txt").write_bytes(b"carol wrote this\n")
     await files.put(carol_share, [tmp_path / "by-carol.txt"], "/deep", files.Reporter())
     # bob's page shows the share before.
-    b = await logged_in(browser, live, "/app/contacts", "bob")
+    b = await as_user(browser, live, "/app/contacts", "bob")
     await b.page.click("#accept-alice")
     await b.page.wait_for_selector("#contact-alice[data-state='contact']")
     await b.page.click("#open-drive")
@@ -186,7 +182,7 @@ async def test_the_page_removes_a_member_and_the_sdk_sees_new_keys(
 async def test_a_removal_by_the_sdk_shows_in_the_members_pages(
     live: Live, browser: Any, alice: Owner, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
-    alice_drive, data = alice
+    alice_drive, _ = alice
     bob = await member(live, http, tmp_path, "bob")
     carol = await member(live, http, tmp_path, "carol")
     for drive in (bob, carol):
@@ -196,7 +192,7 @@ async def test_a_removal_by_the_sdk_shows_in_the_members_pages(
     await shares.share_folder(alice_drive, "/docs", "carol", shares.READ)
     pages = {}
     for name in ("bob", "carol"):
-        page = await logged_in(browser, live, "/app/contacts", name)
+        page = await as_user(browser, live, "/app/contacts", name)
         await page.page.click("#accept-alice")
         await page.page.wait_for_selector("#contact-alice[data-state='contact']")
         await page.page.click("#open-drive")
