@@ -4,8 +4,9 @@ member"): the owner's page ends the share, gives the folder and every folder bel
 sends the remaining members new envelopes with a new roster, as the SDK's unshare does. Checked
 both ways against the SDK (the CLI's code): the page's rotation is read by the SDK owner and a
 remaining SDK member, and a removal by the SDK is seen in the removed member's page. A server
-that lies during the removal is refused before anything is ended, signed or rotated (A74), and a
-removal it broke off half-way completes when run again (A75)."""
+that lies during the removal (a swapped share, a stale roster, a withheld item: A32, A22, A36) is
+refused before anything is ended, signed or rotated, and a removal it broke off half-way completes
+when run again."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ import base64
 import json
 import os
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from sealbox.client.sdk import contacts, drops, files, shares
+from sealbox.client.sdk import contacts, drops, files, links, shares
 from sealbox.client.sdk.account import signup
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.drive import Drive
@@ -27,6 +29,8 @@ from sealbox.client.sdk.errors import NotFoundError
 from sealbox.client.sdk.state import LocalState
 from sealbox.crypto.errors import IntegrityError
 from sealbox.crypto.identity import IdentityKeys, make_bundle
+from sealbox.crypto.layout import b64url
+from sealbox.protocol.listing import encode_listing, parse_listing
 from sealbox.testing.hostile import Exchange
 
 from .browser import CHROMIUM, FAST, OWNER_PASSWORD, Live, Owner, Visit, logged_in
@@ -117,6 +121,10 @@ async def test_the_page_removes_a_member_and_the_sdk_sees_new_keys(
     alice_drive, data = alice
     a, bob, carol = await owner_page_with_members(live, browser, alice, http, tmp_path)
     old = (await shares.open_shared(bob, "docs")).share.grant.folder_key
+    # deep/ is also shared on its own with carol (its own roster), and both folders have links.
+    await shares.share_folder(alice_drive, "/docs/deep", "carol", shares.READ)
+    for path in ("/docs", "/docs/deep", "/docs/a.txt"):
+        await links.create_link(alice_drive, path)
     carol_share = await shares.open_shared(carol, "docs")
     (tmp_path / "by-carol.txt").write_bytes(b"carol wrote this\n")
     await files.put(carol_share, [tmp_path / "by-carol.txt"], "/deep", files.Reporter())
@@ -171,6 +179,14 @@ async def test_the_page_removes_a_member_and_the_sdk_sees_new_keys(
     assert after is not None
     with pytest.raises(IntegrityError):
         after.record.open_key(old)
+    # Links to the rotated folders are revoked (their secrets hold old keys); a file's stays.
+    [kept] = (await alice_drive.api.links()).links
+    assert kept.node_id == (await alice_drive.walk("/docs/a.txt"))[1].node_id  # type: ignore[union-attr]
+    # deep/'s own roster went out again with a new key epoch and carol's new envelope.
+    deep_share = await shares.open_shared(carol, "deep")
+    assert deep_share.share.grant.folder_key == deep.key
+    deep_roster = await shares.rosters.own_roster(alice_drive.session, deep.folder_id)
+    assert deep_roster is not None and deep_roster.key_epoch == deep_roster.version == 2
     # carol, who stays, opens the share with her new envelope and reads the new file.
     carol_share = await shares.open_shared(carol, "docs")
     assert carol_share.share.grant.folder_key == folder.key
@@ -262,6 +278,33 @@ async def test_a_stale_roster_or_a_swapped_share_changes_nothing(
     _, same = await alice_drive.walk("/docs")  # no key was replaced
     assert same is not None and same.record.node_version == docs.record.node_version
     assert await shares.open_shared(bob, "docs")  # bob still has the folder and its key
+
+
+async def test_a_withheld_item_in_the_subtree_changes_nothing(
+    live: Live, browser: Any, alice: Owner, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    alice_drive, _ = alice
+    a, bob, _ = await owner_page_with_members(live, browser, alice, http, tmp_path)
+    _, deep = await alice_drive.walk("/docs/deep")
+    assert deep is not None
+    # The server leaves b.bin out of deep/'s listing: a rotated manifest would name a record
+    # still sealed under the key being discarded (A36).
+    live.hostile.on("GET", f"/v1/folders/{b64url(deep.node_id)}", without_children)
+    said = await remove(a.page, "docs", "bob")
+    assert 'The server withheld items of "deep"' in said and "Nothing was changed" in said
+    live.hostile.rules.clear()
+    assert len((await alice_drive.api.shares()).outgoing) == 2
+    _, same = await alice_drive.walk("/docs/deep")
+    assert same is not None and same.record.node_version == deep.record.node_version
+    assert await shares.open_shared(bob, "docs")
+
+
+def without_children(exchange: Exchange) -> bytes | None:
+    """The listing with its children left out (the signed manifest still names them)."""
+    if exchange.status != 200:
+        return None
+    listing = parse_listing(exchange.body)
+    return encode_listing(replace(listing, children=[]))
 
 
 def _first_roster(drive: Drive, folder_id: bytes, bob: Drive) -> bytes:
