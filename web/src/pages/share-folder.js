@@ -11,7 +11,8 @@ import { ChangeRefused } from "../drive/changes.js";
 import { removeMember } from "../drive/removal.js";
 import { members, READ, shareFolder, WRITE } from "../drive/sharing.js";
 import { sharingMessage } from "./sharing-messages.js";
-import { el } from "./view.js";
+import { announce } from "./drive-actions.js";
+import { el, main } from "./view.js";
 
 /** The members, each with "Remove" (asked twice: it says what removal cannot take back). */
 function memberList(rows, remove) {
@@ -49,6 +50,14 @@ function removalMessage(error, username, folder) {
   return `${text} The removal of ${username} stopped: remove them again to finish it.`;
 }
 
+/** The outcome at the top of the drive view (or of the error shown in its place). */
+function tell(text, failed) {
+  announce(text, failed);
+  if (!document.getElementById("drive-status")) {
+    main().prepend(el("p", { id: "drive-status", role: failed ? "alert" : "status", class: failed ? "error" : "", text }));
+  }
+}
+
 /** What this browser knows of `typed`'s key, in words. */
 function pinState(session, typed) {
   const name = normalizeUsername(typed);
@@ -82,19 +91,22 @@ export function shareControl(ctx, child, view) {
       el("button", { type: "submit", text: "Share folder" }), status, el("h3", { text: "Members" }), listed);
     const remove = async (username, button) => {
       button.disabled = true;
+      document.getElementById("drive-status")?.remove();
       status.className = "";
       status.textContent = `Removing ${username}…`;
-      status.dataset.state = "working";
+      let text;
+      let failed = false;
       try {
-        await removeMember(ctx, view, child, username, (text) => { status.textContent = text; });
-        status.textContent = `Removed ${username} from ${name}; the folder has new keys.`;
-        status.dataset.state = "done";
+        await removeMember(ctx, view, child, username, (step) => { status.textContent = step; });
+        text = `Removed ${username} from ${name}; the folder has new keys.`;
       } catch (error) {
-        status.className = "error";
-        status.textContent = removalMessage(error, username, name);
-        status.dataset.state = "failed";
+        text = removalMessage(error, username, name);
+        failed = true;
       }
-      await refresh();
+      // The folder is listed again whatever happened: once keys were replaced, the listing shown
+      // holds the old ones, and opening a folder with them would look like tampering.
+      await view.reload();
+      tell(text, failed);
     };
     const refresh = async () => {
       try {
