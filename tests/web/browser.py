@@ -121,12 +121,29 @@ async def visit(browser: Any, url: str) -> Visit:
     return page
 
 
+async def log_in(page: Any, username: str = "alice", password: str = OWNER_PASSWORD) -> None:
+    """Fill in and send the log-in form that ``page`` (a Playwright page) shows."""
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.click("#login-form button")
+
+
+async def logged_in(
+    browser: Any,
+    live: Live,
+    path: str = "/app/login",
+    username: str = "alice",
+    password: str = OWNER_PASSWORD,
+) -> Visit:
+    """A fresh browser context opened at ``path``, logged in there as ``username``."""
+    page = await visit(browser, f"{live.url}{path}")
+    await log_in(page.page, username, password)
+    return page
+
+
 async def in_docs(live: Live, browser: Any) -> Visit:
     """alice logged in to the drive page, showing her /docs folder."""
-    page = await visit(browser, f"{live.url}/app/login")
-    await page.page.fill("#username", "alice")
-    await page.page.fill("#password", OWNER_PASSWORD)
-    await page.page.click("#login-form button")
+    page = await logged_in(browser, live)
     await page.page.click("text=docs/")
     await page.page.wait_for_selector("nav.crumbs >> text=docs")
     return page

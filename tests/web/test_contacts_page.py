@@ -23,7 +23,7 @@ from sealbox.client.sdk.state import LocalState
 from sealbox.crypto.identity import IdentityKeys, make_bundle
 from sealbox.testing.hostile import Exchange
 
-from .browser import CHROMIUM, FAST, OWNER_PASSWORD, Live, Owner, Visit, visit
+from .browser import CHROMIUM, FAST, OWNER_PASSWORD, Live, Owner, log_in, logged_in
 
 pytest.importorskip("playwright.async_api")
 pytestmark = [
@@ -40,14 +40,6 @@ async def make_bob(live: Live, http: httpx.AsyncClient, tmp: Path) -> Drive:
     state = LocalState(tmp / "homes" / "bob")
     session, _ = await signup(Api(http), state, live.url, "bob", BOB_PASSWORD, **FAST)
     return Drive(session)
-
-
-async def logged_in(browser: Any, live: Live, path: str, username: str, password: str) -> Visit:
-    page = await visit(browser, f"{live.url}{path}")
-    await page.page.fill("#username", username)
-    await page.page.fill("#password", password)
-    await page.page.click("#login-form button")
-    return page
 
 
 async def download(page: Any, name: str) -> bytes:
@@ -235,9 +227,7 @@ async def test_a_withheld_roster_is_refused_once_one_was_seen(
     live.hostile.on("GET", "/v1/shares", without_roster)
     later = await b.context.new_page()  # a later visit in the same browser
     await later.goto(f"{live.url}/app/shares")
-    await later.fill("#username", "bob")
-    await later.fill("#password", BOB_PASSWORD)
-    await later.click("#login-form button")
+    await log_in(later, "bob", BOB_PASSWORD)
     await later.click("#incoming >> text=docs/")
     await later.wait_for_selector("#error")
     assert "(a rollback)" in await later.inner_text("#error")

@@ -21,6 +21,7 @@ from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.state import LocalState
 
 from .browser import BIG, CHROMIUM, OWNER_PASSWORD, Live, Owner, screenshot, visit
+from .browser import log_in as fill_log_in
 
 pytest.importorskip("playwright.async_api")
 pytestmark = [
@@ -34,9 +35,7 @@ if os.environ.get("SEALBOX_REQUIRE_BROWSER") == "1" and not CHROMIUM.exists():
 
 
 async def log_in(page: Any, password: str) -> None:
-    await page.fill("#username", " Alice ")  # normalised as the server stores it
-    await page.fill("#password", password)
-    await page.click("#login-form button")
+    await fill_log_in(page, " Alice ", password)  # normalised as the server stores it
 
 
 async def test_log_in_browse_and_download(live: Live, browser: Any, alice: Owner) -> None:

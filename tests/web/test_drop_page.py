@@ -6,15 +6,19 @@ plaintext never leave the page."""
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from sealbox.client.sdk import drops, files
+from sealbox.client.sdk.thumbnails import thumbnail_of
+from sealbox.crypto.thumbnails import check_thumbnail
 
-from .browser import BIG, CHROMIUM, Live, Owner, screenshot, visit
+from .browser import BIG, CHROMIUM, Live, Owner, in_docs, screenshot, visit
 
 pytest.importorskip("playwright.async_api")
 pytestmark = [
@@ -69,3 +73,33 @@ async def test_a_damaged_drop_link_sends_nothing(live: Live, browser: Any, alice
     assert "wrong or incomplete" in await alert.inner_text()
     assert await page.page.locator("#drop-input").count() == 0
     assert not [r for r in live.hostile.requests if r.path.startswith("/v1/")]
+
+
+async def test_a_picture_dropped_in_the_browser_shows_in_the_owners_grid(
+    live: Live, browser: Any, alice: Owner, tmp_path: Path
+) -> None:
+    drive, _ = alice
+    url, _ = await drops.create_drop(drive, "/docs")
+    picture = tmp_path / "dropped.jpg"
+    exif = Image.Exif()
+    exif.get_ifd(0x8825)[2] = (48.0, 51.0, 30.0)  # a location, which the thumbnail leaves behind
+    Image.new("RGB", (900, 300), (20, 120, 200)).save(picture, "JPEG", exif=exif.tobytes())
+    page = await visit(browser, url)
+    await page.page.set_input_files("#drop-input", str(picture))
+    await page.page.wait_for_selector("#drop-status >> text=Sent 1 file.")
+    (owned,) = await drops.list_drops(drive)
+    (pending,) = owned.pending
+    # The page made a thumbnail and sealed it with the dropped metadata: a JPEG of 128 pixels on
+    # its long side, with no EXIF.
+    thumb = thumbnail_of(pending.opened().metadata)
+    assert thumb is not None and check_thumbnail(thumb) == thumb
+    with Image.open(io.BytesIO(thumb)) as shown:
+        assert shown.size == (128, 43) and not shown.getexif()
+    await drops.accept(drive, pending)
+    # The owner's accepted file keeps it, and the owner's page shows it in the grid.
+    owner = await in_docs(live, browser)
+    await owner.page.click("#grid-toggle")
+    tile = "#listing li:has-text('dropped.jpg') .thumb"
+    await owner.page.locator(tile).scroll_into_view_if_needed()
+    await owner.page.wait_for_selector(f"{tile}[data-state=shown] img")
+    assert not page.errors and not owner.errors

@@ -20,7 +20,7 @@ import pytest
 from sealbox.client.sdk import links
 from sealbox.testing.hostile import Exchange
 
-from .browser import CHROMIUM, OWNER_PASSWORD, Live, Owner, screenshot, visit
+from .browser import CHROMIUM, OWNER_PASSWORD, Live, Owner, log_in, screenshot, visit
 
 pytest.importorskip("playwright.async_api")
 pytestmark = [
@@ -211,9 +211,7 @@ async def test_the_owner_files_a_counter_notice_against_a_decision(
 
     page = await visit(browser, f"{live.url}/")
     await page.page.click("#counter-link")
-    await page.page.fill("#username", "alice")
-    await page.page.fill("#password", OWNER_PASSWORD)
-    await page.page.click("#login-form button")
+    await log_in(page.page)
     await page.page.wait_for_selector("#counter-form")
     choice = page.page.locator(f"#case-{case_id}")
     assert await choice.is_enabled()

@@ -13,7 +13,7 @@ import pytest
 
 from sealbox.client.sdk import links
 
-from .browser import CHROMIUM, OWNER_PASSWORD, Live, Owner, screenshot, visit
+from .browser import CHROMIUM, Live, Owner, logged_in, screenshot, visit
 
 pytest.importorskip("playwright.async_api")
 pytestmark = [
@@ -29,10 +29,7 @@ async def test_a_password_link_with_expiry_and_limit(
     live: Live, browser: Any, alice: Owner
 ) -> None:
     drive, data = alice
-    owner = await visit(browser, f"{live.url}/app/login")
-    await owner.page.fill("#username", "alice")
-    await owner.page.fill("#password", OWNER_PASSWORD)
-    await owner.page.click("#login-form button")
+    owner = await logged_in(browser, live)
     await owner.page.click("text=docs/")
     row = owner.page.locator("#listing > li", has_text="a.txt")
     await row.get_by_role("button", name="Make a link to a.txt").click()

@@ -12,7 +12,7 @@ import pytest
 
 from sealbox.client.sdk import links
 
-from .browser import CHROMIUM, OWNER_PASSWORD, Live, Owner, screenshot, visit
+from .browser import CHROMIUM, Live, Owner, logged_in, screenshot, visit
 
 pytest.importorskip("playwright.async_api")
 pytestmark = [
@@ -32,10 +32,7 @@ async def test_my_links_lists_what_each_opens_and_revokes(
     file_id = file_url.split("/l/")[1].split("#")[0]
     folder_id = folder_url.split("/l/")[1].split("#")[0]
 
-    page = await visit(browser, f"{live.url}/app/login")
-    await page.page.fill("#username", "alice")
-    await page.page.fill("#password", OWNER_PASSWORD)
-    await page.page.click("#login-form button")
+    page = await logged_in(browser, live)
     await page.page.click("#open-links")
     await page.page.wait_for_selector("#links")
     file_row = await page.page.inner_text(f"#link-{file_id}")

@@ -21,7 +21,7 @@ from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.state import LocalState
 from sealbox.crypto import recovery
 
-from .browser import CHROMIUM, Live, screenshot, visit
+from .browser import CHROMIUM, Live, log_in, logged_in, screenshot, visit
 
 pytest.importorskip("playwright.async_api")
 pytestmark = [
@@ -88,13 +88,9 @@ async def test_recover_in_a_fresh_context_then_log_in_with_the_new_password(
         assert not any(leak in wire for leak in leaks), request.path
 
     # The new password logs in from the page; the old one no longer does.
-    again = await visit(browser, f"{live.url}/app/login")
-    await again.page.fill("#username", "dora")
-    await again.page.fill("#password", FIRST)
-    await again.page.click("#login-form button")
+    again = await logged_in(browser, live, "/app/login", "dora", FIRST)
     await again.page.wait_for_selector("#status.error")
-    await again.page.fill("#password", SECOND)
-    await again.page.click("#login-form button")
+    await log_in(again.page, "dora", SECOND)
     await again.page.wait_for_selector("#listing >> text=first.txt")
 
     # The SDK, on a device that never saw the account, logs in and reads the file.

@@ -15,7 +15,7 @@ import pytest
 from sealbox.client.sdk import files
 from sealbox.testing.hostile import Exchange
 
-from .browser import CHROMIUM, OWNER_PASSWORD, Live, Owner, visit
+from .browser import CHROMIUM, Live, Owner, log_in, visit
 
 pytest.importorskip("playwright.async_api")
 pytestmark = [
@@ -28,9 +28,7 @@ pytestmark = [
 
 async def open_docs(page: Any, url: str) -> None:
     await page.goto(f"{url}/app/login")
-    await page.fill("#username", "alice")
-    await page.fill("#password", OWNER_PASSWORD)
-    await page.click("#login-form button")
+    await log_in(page)
     await page.click("#listing >> text=docs/")
 
 

@@ -20,7 +20,7 @@ import pytest
 from sealbox.client.sdk import links
 from sealbox.testing.hostile import Exchange
 
-from .browser import CHROMIUM, OWNER_PASSWORD, Live, Owner, screenshot, visit
+from .browser import CHROMIUM, Live, Owner, log_in, screenshot, visit
 from .test_forms import admin, live_data
 
 pytest.importorskip("playwright.async_api")
@@ -54,9 +54,7 @@ async def take_down(live: Live, data: Path, url: str) -> str:
 async def open_docs_in_drive(browser: Any, live: Live) -> Any:
     page = await visit(browser, f"{live.url}/")
     await page.page.click("#login-link")
-    await page.page.fill("#username", "alice")
-    await page.page.fill("#password", OWNER_PASSWORD)
-    await page.page.click("#login-form button")
+    await log_in(page.page)
     await page.page.click("text=docs/")
     await page.page.wait_for_selector("nav.crumbs >> text=docs")
     return page

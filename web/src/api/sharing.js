@@ -74,6 +74,30 @@ export class SharingApi {
     return this.#json(`/v1/shares/${b64url(shareId)}`, { method: "DELETE" });
   }
 
+  /** DELETE /v1/shares/{id} by the owner: the member is refused from now on (step 1 of a removal). */
+  endShare(shareId) {
+    return this.#json(`/v1/shares/${b64url(shareId)}`, { method: "DELETE" });
+  }
+
+  /** PUT /v1/rosters/{folder}: a roster and, in the same transaction, members' new envelopes. */
+  setRoster(folderId, roster, envelopes) {
+    const body = { roster: b64url(roster),
+                   envelopes: envelopes.map(([shareId, envelope]) => ({ share_id: b64url(shareId), envelope: b64url(envelope) })) };
+    return this.#json(`/v1/rosters/${b64url(folderId)}`, { ...post(body), method: "PUT" });
+  }
+
+  /** GET /v1/drops: the account's drop links, each with its key wrap (checked by the caller). */
+  async drops() {
+    const body = await this.#json("/v1/drops");
+    return body.drops.map((d) => ({ dropId: fromB64url(d.drop_id), folderId: fromB64url(d.folder_id),
+                                    publicKey: fromB64url(d.public_key), keyWrap: fromB64url(d.key_wrap) }));
+  }
+
+  /** PUT /v1/drops/{id}/key: the drop secret wrapped under its folder's key now. */
+  rewrapDrop(dropId, keyWrap) {
+    return this.#json(`/v1/drops/${b64url(dropId)}/key`, { ...post({ key_wrap: b64url(keyWrap) }), method: "PUT" });
+  }
+
   async sharedFolder(shareId, folderId) {
     const response = await this.api.authed(`/v1/shares/${b64url(shareId)}/folders/${b64url(folderId)}`,
       { headers: { Accept: "application/vnd.sealbox.listing" } });
@@ -82,5 +106,40 @@ export class SharingApi {
 
   sharedContent(shareId, contentIdText) {
     return this.api.authed(`/v1/shares/${b64url(shareId)}/contents/${contentIdText}`);
+  }
+
+  /** A write member's routes into one share (the SDK's ShareApi), for drive/upload.js. */
+  writer(shareId) {
+    return new ShareWriteApi(this.api, shareId);
+  }
+}
+
+/**
+ * Uploads and transactions of a write member in a shared folder (http-api.md §11.4): the upload
+ * is opened through the share (the owner's quota applies), its chunks go to the member's own
+ * upload as usual, and the transaction goes through the share.
+ */
+export class ShareWriteApi {
+  constructor(sessionApi, shareId) {
+    this.api = sessionApi;
+    this.base = `/v1/shares/${b64url(shareId)}`;
+  }
+
+  async #post(path, body) {
+    const response = await this.api.authed(path, { method: "POST", headers: { "Content-Type": "application/json" },
+                                                   body: JSON.stringify(body) });
+    return response.json();
+  }
+
+  openUpload(upload) {
+    return this.#post(`${this.base}/uploads`, { ...upload, content_id: b64url(upload.content_id), header: b64url(upload.header) });
+  }
+
+  putChunk(contentIdText, index, sealed) {
+    return this.api.putChunk(contentIdText, index, sealed);
+  }
+
+  transaction(body) {
+    return this.#post(`${this.base}/transactions`, body);
   }
 }

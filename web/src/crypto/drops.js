@@ -4,7 +4,7 @@
 
 import { Code, InputError, IntegrityError } from "./errors.js";
 import { ID_BYTES, ObjectType, Reader, b64url, bytesEqual, checkId, concat, fromB64url, prefix } from "./layout.js";
-import { openSealed } from "./sealed.js";
+import { openSealed, seal } from "./sealed.js";
 import { PUBLIC_BYTES, boxPublicFromSecret, boxSeal, boxSealOpen, kdf } from "./sodium.js";
 import { NodeType, decodeMetadata, encodeMetadata } from "./tree.js";
 
@@ -27,6 +27,12 @@ export function unwrapDropSecret(folderKey, wrap, dropId, folderId, dropPublic) 
   const secret = openSealed(kdf(folderKey, 1, "sbdropky"), wrap, ObjectType.DROP_KEY, context, 32);
   if (!bytesEqual(boxPublicFromSecret(secret), dropPublic)) throw new IntegrityError(Code.KEY_MISMATCH);
   return secret;
+}
+
+/** The drop secret wrapped under a folder key (after a rotation gave the folder a new one). */
+export function wrapDropSecret(folderKey, secret, dropId, folderId, dropPublic) {
+  const context = concat(checkId(dropId), checkId(folderId), dropPublic);
+  return seal(kdf(folderKey, 1, "sbdropky"), ObjectType.DROP_KEY, secret, context);
 }
 
 export function sealDropUpload(dropPublic, dropId, fileKey, metadata, ephemeralSecret = undefined) {

@@ -50,6 +50,26 @@ export function openShareEnvelope(recipient, data, sender) {
   return { ...fields, folderKey: inner.slice(HEAD_BYTES, HEAD_BYTES + 32), folderName: named.name };
 }
 
+/**
+ * The signed head of an envelope `sender` ({ userId, signPublic }) signed, without opening it:
+ * what the owner checks before it ends a share or sends new keys, so that the share id it acts on
+ * is the one it sent to that recipient (sharing.md, "Removing a member"; `envelope_head`).
+ */
+export function envelopeHead(data, sender) {
+  const reader = new Reader(data);
+  reader.prefix(ObjectType.SHARE_ENVELOPE);
+  const head = reader.take(HEAD_BYTES);
+  reader.sized(MAX_SEALED);
+  const body = reader.consumed();
+  const signature = reader.take(SIGNATURE_BYTES);
+  reader.end();
+  verify(sender.signPublic, concat(ENVELOPE_LABEL, body), signature);
+  const fields = headFields(head);
+  if (!bytesEqual(fields.senderId, sender.userId)) throw new IntegrityError(Code.CONTEXT_MISMATCH, "another sender");
+  if (!RIGHTS.includes(fields.rights)) throw new IntegrityError(Code.MALFORMED, "share envelope is malformed");
+  return fields;
+}
+
 /** owner = the pin { userId, signPublic }; the caller compares versions with what it has seen. */
 export function openRoster(data, owner, folderId) {
   const reader = new Reader(data);

@@ -50,6 +50,9 @@ export function moveNode(session, change, source, child, target, name, trashedFr
   const nodeType = child.record.nodeType;
   const key = child.key();
   const metadata = { ...child.metadata, name, trashedFrom };
+  // A member who re-signs a record writes no author: only the owner's attribution is honoured
+  // (sharing.md, "Attribution across rotation").
+  if (session.member) Object.assign(metadata, { author: null, authorName: null });
   const version = child.record.nodeVersion + 1;
   const parent = target.folder;
   const wrapped = wrapNodeKey(parent.key, key, nodeId, parent.id, nodeType);

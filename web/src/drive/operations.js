@@ -118,17 +118,46 @@ export async function versions(ctx, place, child) {
     }
     // A version written before a move names the old parent: its metadata cannot be opened here.
     if (!bytesEqual(record.nodeId, child.record.nodeId) || !bytesEqual(record.parentId, place.folder.id)) continue;
-    if (!bytesEqual(record.writerId, ctx.session.userId)) {
-      throw new IntegrityError(Code.BAD_SIGNATURE, "a version by an unknown writer");
-    }
-    record.verify(signer);
     if (record.nodeType !== NodeType.FILE) throw new IntegrityError(Code.CONTEXT_MISMATCH, "a version of a folder");
-    const metadata = record.openMetadata(place.folder.key);
+    const { key, metadata } = openVersion(ctx.session, place.folder, record, signer);
     if (!bytesEqual(metadata.contentId, fromB64url(item.content_id))) {
       throw new IntegrityError(Code.CONTEXT_MISMATCH, "version names other content");
     }
-    found.set(record.nodeVersion, { version: record.nodeVersion, metadata, key: () => record.openKey(place.folder.key) });
+    found.set(record.nodeVersion, { version: record.nodeVersion, metadata, key: () => record.openKey(key) });
   }
   return [...found.values()].sort((a, b) => b.version - a.version);
 }
 
+/**
+ * A kept version's metadata and the folder key it is sealed under (sharing.md, "Earlier keys
+ * after a rotation"): the folder's key now, with the account as its writer; else the first of
+ * the folder's signed earlier keys that opens it, with the account or one of that key's writers,
+ * whose signing key from the entry verifies the record. folder = { key, earlierKeys }.
+ */
+function openVersion(session, folder, record, signer) {
+  let metadata;
+  try {
+    metadata = record.openMetadata(folder.key);
+  } catch (error) {
+    if (!(error instanceof IntegrityError) || error.code !== Code.DECRYPT_FAILED) throw error;
+  }
+  if (metadata) {
+    if (!bytesEqual(record.writerId, session.userId)) throw new IntegrityError(Code.BAD_SIGNATURE, "a version by an unknown writer");
+    record.verify(signer);
+    return { key: folder.key, metadata };
+  }
+  for (const entry of folder.earlierKeys ?? []) {
+    try {
+      metadata = record.openMetadata(entry.key);
+    } catch (error) {
+      if (!(error instanceof IntegrityError) || error.code !== Code.DECRYPT_FAILED) throw error;
+      continue;
+    }
+    const writer = bytesEqual(record.writerId, session.userId) ? signer
+      : entry.writers.find(([userId]) => bytesEqual(userId, record.writerId))?.[1];
+    if (!writer) throw new IntegrityError(Code.BAD_SIGNATURE, "a version by a writer of no roster of its time");
+    record.verify(writer);
+    return { key: entry.key, metadata };
+  }
+  throw new IntegrityError(Code.DECRYPT_FAILED, "no key of the folder opens this version");
+}

@@ -46,6 +46,11 @@ export async function ownRoster(session, folderId) {
   return checkedRoster(session, { userId: session.userId, signPublic: session.signPublic }, folderId, stored);
 }
 
+/** After the server accepted a roster this account signed: the mark moves to it. */
+export function rosterPublished(session, folderId, version, signed) {
+  marksOf(session).set(rosterMarkId(session.userId, folderId), { version, hash: rosterDigest(signed) });
+}
+
 /**
  * Grant `child` (a folder verified in the drive) to `username` with `rights`. The recipient's
  * key comes from a bundle accepted against the pin; after a key change nothing is sent.
@@ -69,13 +74,13 @@ export async function shareFolder(session, child, username, rights) {
     rights, epoch: roster.keyEpoch, folderKey: child.key(), folderName: child.metadata.name,
   }, recipient.bundle.boxPublic);
   await people(session).api.createShare({ shareId, folderId, recipientId: recipient.bundle.userId, rights, envelope, roster: signed });
-  marksOf(session).set(rosterMarkId(session.userId, folderId), { version, hash: rosterDigest(signed) });
+  rosterPublished(session, folderId, version, signed);
   return recipient;
 }
 
 /**
  * The members of one of this account's folders, from its own signed roster (never the server's
- * list): [{ userId, username, rights, verified }], names from this browser's pins.
+ * list): [{ userId, username, rights, verified, pinned }], names from this browser's pins.
  */
 export async function members(session, folderId) {
   const roster = await ownRoster(session, folderId);
@@ -84,7 +89,7 @@ export async function members(session, folderId) {
     const pin = pins.byId(m.userId);
     const same = pin && bytesEqual(pin.signPublic, m.signPublic);
     return { userId: m.userId, rights: m.rights, username: pin ? pin.username : "someone not pinned in this browser",
-             verified: Boolean(same && pin.verified) };
+             verified: Boolean(same && pin.verified), pinned: Boolean(pin) };
   });
 }
 

@@ -5,7 +5,7 @@
 // (version 1, listing its children) and the target folder's next signed manifest.
 
 import { ContentEncryptor, HEADER_BYTES, TAG_BYTES, chunkCount } from "../crypto/content.js";
-import { b64url } from "../crypto/layout.js";
+import { b64url, hex } from "../crypto/layout.js";
 import { makeManifest } from "../crypto/manifest.js";
 import { randomBytes } from "../crypto/sodium.js";
 import { NodeType, makeNodeRecord, recordHash, sealMetadata, validName, wrapNodeKey } from "../crypto/tree.js";
@@ -122,7 +122,7 @@ function placeChildren(session, parent, node, sent, puts) {
 
 /**
  * Upload `items` (see planTree) into `folder` ({ id, key }) whose verified listing is `verified`.
- * session = { api, userId, signSeed }. onProgress({ done, total, path, fileDone, fileSize })
+ * session = { api, userId, signSeed, keep(marks)? }. onProgress({ done, total, path, fileDone, fileSize })
  * reports overall and per-file bytes. Answers the number of files sent.
  */
 export async function uploadItems(session, folder, verified, items, onProgress = () => {}) {
@@ -155,6 +155,9 @@ export async function uploadItems(session, folder, verified, items, onProgress =
     manifests: [{ folder_id: b64url(folder.id), expected_version: current.version, manifest: b64url(manifest) }],
     puts,
   });
+  // The manifest just signed is the newest this page has seen of the folder: a server that lists
+  // the folder from before the upload is then caught as a rollback, not believed.
+  session.keep?.([[hex(folder.id), { version: current.version + 1, hash: recordHash(manifest) }]]);
   return files.length;
 }
 

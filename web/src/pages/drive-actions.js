@@ -30,8 +30,12 @@ export function announce(text, failed = false) {
 const button = (text, label, onClick) =>
   el("button", { type: "button", class: "link", text, "aria-label": label, on: { click: onClick } });
 
-/** The row's controls and the panel they open; view = { folder, verified, trail, reload }. */
-export function itemActions(ctx, child, view) {
+/**
+ * The row's controls and the panel they open; view = { folder, verified, trail, reload }. In a
+ * folder shared with this account (`member`), rename and move only: a member has no trash in the
+ * owner's tree and the page offers no versions there (the SDK's SharedDrive).
+ */
+export function itemActions(ctx, child, view, member = false) {
   const name = child.metadata.name;
   const place = { folder: view.folder, verified: view.verified };
   const panel = el("div", { class: "panel", hidden: "" });
@@ -57,8 +61,9 @@ export function itemActions(ctx, child, view) {
   };
   const actions = el("span", { class: "actions" },
     button("Rename", `Rename ${name}`, () => open(renameForm(ctx, place, child, run, close))),
-    button("Move", `Move ${name}`, () => open(moveForm(ctx, place, child, view.trail, run, close))),
-    button("Trash", `Put ${name} in the trash`, () => run(() => trash(ctx, place, child), `Moved "${name}" to the trash.`)));
+    button("Move", `Move ${name}`, () => open(moveForm(ctx, place, child, view.trail, run, close))));
+  if (member) return [actions, panel];
+  actions.append(button("Trash", `Put ${name} in the trash`, () => run(() => trash(ctx, place, child), `Moved "${name}" to the trash.`)));
   if (!child.isFolder) {
     actions.append(button("Versions", `Earlier versions of ${name}`, () => showVersions(ctx, place, child, open)));
   }

@@ -6,7 +6,6 @@
 import { b64url, hex } from "../crypto/layout.js";
 import { ready } from "../crypto/sodium.js";
 import { logIn } from "../drive/login.js";
-import { UploadRefused, itemsOfEntry, uploadItems } from "../drive/upload.js";
 import { verifyListing } from "../drive/listing.js";
 import { ownDecisions, RemovalCheck } from "../drive/removals.js";
 import { publicDecision } from "../api/compliance.js";
@@ -21,6 +20,7 @@ import { acknowledgeControl } from "./removed-items.js";
 import { marksOf } from "../drive/marks.js";
 import { DriveWriters } from "../drive/writers.js";
 import { explain } from "./messages.js";
+import { uploadZone } from "./upload-zone.js";
 import { el, main } from "./view.js";
 
 /** The log-in form; after(session) runs once the account is opened (the drive by default). */
@@ -82,7 +82,7 @@ function showMyDrive(ctx) {
   const trail = [{ id: session.root.id, key: session.root.key, name: "My drive" }];
   return showFolderView(trail, ctx.list, (id) => session.api.content(id), {
     toolbar: (folder, verified, reload) => el("div", {},
-      uploadControls(session, folder, verified, reload),
+      uploadControls(ctx, folder, verified, reload),
       el("p", {}, el("button", { type: "button", class: "link", id: "open-trash", text: "Trash",
                                  on: { click: () => showTrash(ctx) } }), " · ",
         el("button", { type: "button", class: "link", id: "open-links", text: "My links",
@@ -91,7 +91,7 @@ function showMyDrive(ctx) {
                        on: { click: () => showContacts(session, () => showMyDrive(ctx)) } }), " · ",
         el("button", { type: "button", class: "link", id: "open-shares", text: "Shared with me",
                        on: { click: () => showShares(session, () => showMyDrive(ctx)) } }))),
-    rowActions: (child, view) => [linkControl(session, child), ...(child.isFolder ? [shareControl(session, child)] : []),
+    rowActions: (child, view) => [linkControl(session, child), ...(child.isFolder ? [shareControl(ctx, child, view)] : []),
                                   ...itemActions(ctx, child, view)],
     removedActions: (view) => [acknowledgeControl(ctx, view)],
   });
@@ -108,61 +108,11 @@ function showTrash(ctx) {
   });
 }
 
-/** File and folder pickers and a drop zone for the folder shown, with per-file and overall progress. */
-function uploadControls(session, folder, verified, reload) {
-  const input = el("input", { type: "file", id: "upload-input", multiple: "" });
-  const folderInput = el("input", { type: "file", id: "upload-folder-input", webkitdirectory: "" });
-  const progress = el("progress", { max: "1", value: "0", hidden: "", id: "upload-progress", "aria-label": "All files" });
-  const status = el("p", { id: "upload-status", role: "status", "aria-live": "polite" });
-  const perFile = el("ul", { class: "meta", id: "upload-files" });
-  const zone = el("div", { class: "dropzone", id: "dropzone" },
-    el("label", { for: "upload-input", text: "Upload files (or drop files and folders here)" }), input,
-    el("label", { for: "upload-folder-input", text: "Upload a folder" }), folderInput, progress, status, perFile);
-  const send = async (items) => {
-    if (!items.length) return;
-    input.disabled = folderInput.disabled = true;
-    progress.hidden = false;
-    status.className = "";
-    const rows = new Map();
-    try {
-      const count = await uploadItems(session, folder, verified, items, ({ done, total, path, fileDone, fileSize }) => {
-        progress.value = total ? done / total : 1;
-        status.textContent = `Encrypting and uploading ${path}…`;
-        if (!rows.has(path)) {
-          const bar = el("progress", { max: "1", value: "0", "aria-label": path });
-          rows.set(path, bar);
-          perFile.append(el("li", {}, el("span", { text: `${path} ` }), bar));
-        }
-        rows.get(path).value = fileSize ? fileDone / fileSize : 1;
-      });
-      await reload();
-      document.getElementById("upload-status")?.replaceChildren(`Uploaded ${count} file${count === 1 ? "" : "s"}.`);
-      document.getElementById("upload-files")?.replaceWith(perFile); // the list stays in the reloaded view
-    } catch (error) {
-      input.disabled = folderInput.disabled = false;
-      progress.hidden = true;
-      status.className = "error";
-      status.textContent = error instanceof UploadRefused ? error.message : explain(error);
-    }
-  };
-  input.addEventListener("change", () => send([...input.files].map((file) => ({ path: file.name, file }))));
-  folderInput.addEventListener("change", () => send([...folderInput.files].map((file) => ({ path: file.webkitRelativePath || file.name, file }))));
-  zone.addEventListener("dragover", (event) => event.preventDefault());
-  zone.addEventListener("drop", async (event) => {
-    event.preventDefault();
-    // Entries must be taken during the event; a dropped folder is then walked in full.
-    const entries = [...event.dataTransfer.items].map((item) => item.webkitGetAsEntry?.()).filter(Boolean);
-    const files = [...event.dataTransfer.files];
-    try {
-      send(entries.length ? (await Promise.all(entries.map((entry) => itemsOfEntry(entry)))).flat()
-        : files.map((file) => ({ path: file.name, file })));
-    } catch (error) {
-      status.className = "error";
-      status.textContent = explain(error);
-    }
-  });
+/** Who is logged in, and the upload zone for the folder shown. */
+function uploadControls(ctx, folder, verified, reload) {
+  const { session } = ctx;
+  const writer = { api: session.api, userId: session.userId, signSeed: session.signSeed, keep: ctx.keep };
   return el("div", {},
     el("p", { class: "meta", id: "account", text: `Logged in as ${session.username}. Closing this tab logs out.` }),
-    zone);
+    uploadZone(writer, folder, verified, reload));
 }
-

@@ -11,6 +11,7 @@ import { parseDropFragment, sealDropUpload } from "../crypto/drops.js";
 import { InputError } from "../crypto/errors.js";
 import { fromB64url } from "../crypto/layout.js";
 import { ready } from "../crypto/sodium.js";
+import { makeThumbnail } from "../drive/thumbnails.js";
 import { sendContent } from "../drive/upload.js";
 import { DAMAGED, explain } from "./messages.js";
 import { el, formatSize, main, showError, showMessage } from "./view.js";
@@ -87,6 +88,9 @@ async function sendAll(api, dropId, dropPublic, files, rows, onProgress) {
     const before = done;
     try {
       const sent = await sendContent(api, file, (n) => onProgress((done += n), total));
+      // The same sealed thumbnail as a drive upload: the drop upload carries the file's metadata
+      // (sharing.md, "Drop links"; metadata.md, "Thumbnails"), and the owner keeps it on accepting.
+      sent.metadata.thumbnail = await makeThumbnail(file);
       await api.deliver(sent.contentId, sealDropUpload(dropPublic, dropId, sent.fileKey, sent.metadata));
       state.textContent = "Sent.";
       row.dataset.state = "sent";

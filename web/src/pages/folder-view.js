@@ -42,7 +42,9 @@ export async function showFolderView(trail, list, fetchContent, extras = {}) {
     if (child.isFolder) {
       const open = () => {
         try {
-          go([...trail, { id: child.record.nodeId, key: child.key(), name: child.metadata.name }]);
+          // The folder's signed earlier keys open its kept versions after a rotation.
+          go([...trail, { id: child.record.nodeId, key: child.key(), name: child.metadata.name,
+                          earlierKeys: child.metadata.earlierKeys ?? [] }]);
         } catch (error) {
           showError(explain(error));
         }

@@ -1,20 +1,61 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // "Share" on a folder of the drive: grant it to a contact, read or read and write, and list its
-// members from the account's own signed roster (drive/sharing.js). Removing a member gives the
-// folder new keys (sharing.md, "Removing a member"); this page does not do it yet and names the
-// command that does.
+// members from the account's own signed roster (drive/sharing.js), and remove one: the folder and
+// every folder below it then get new keys (sharing.md, "Removing a member"; drive/removal.js).
 
+import { Code, IntegrityError } from "../crypto/errors.js";
 import { hex } from "../crypto/layout.js";
-import { people } from "../drive/contacts.js";
+import { KeyChanged, people } from "../drive/contacts.js";
 import { normalizeUsername } from "../drive/login.js";
+import { ChangeRefused } from "../drive/changes.js";
+import { removeMember } from "../drive/removal.js";
 import { members, READ, shareFolder, WRITE } from "../drive/sharing.js";
 import { sharingMessage } from "./sharing-messages.js";
-import { el } from "./view.js";
+import { announce } from "./drive-actions.js";
+import { el, main } from "./view.js";
 
-function memberList(rows) {
+/** The members, each with "Remove" (asked twice: it says what removal cannot take back). */
+function memberList(rows, remove) {
   if (!rows.length) return el("p", { class: "meta", text: "Not shared with anyone." });
-  return el("ul", { class: "members" }, ...rows.map((m) => el("li", {
-    text: `${m.username} · ${m.rights === WRITE ? "read and write" : "read only"}${m.verified ? " · verified" : " · unverified"}` })));
+  return el("ul", { class: "members" }, ...rows.map((m) => {
+    const text = `${m.username} · ${m.rights === WRITE ? "read and write" : "read only"}${m.verified ? " · verified" : " · unverified"}`;
+    const item = el("li", { "data-member": m.username }, el("span", { text }));
+    if (m.pinned) {
+      const ask = el("button", { type: "button", class: "link", text: "Remove", "aria-label": `Remove ${m.username}` });
+      ask.addEventListener("click", () => {
+        const sure = el("button", { type: "button", text: `Remove ${m.username} and replace the keys` });
+        sure.addEventListener("click", () => remove(m.username, sure));
+        ask.replaceWith(el("span", { class: "meta", role: "note",
+          text: ` ${m.username} loses access, and the folder and every folder in it get new keys. They keep whatever ` +
+                "they already downloaded or opened. " }), sure);
+        sure.focus();
+      });
+      item.append(" ", ask);
+    }
+    return item;
+  }));
+}
+
+/**
+ * Why a removal stopped, and what to do. Refused before anything changed, it says so; stopped
+ * later, running it again finishes it (drive/removal.js), and the folder stays readable meanwhile.
+ */
+function removalMessage(error, username, folder) {
+  if (error instanceof ChangeRefused) return error.message;
+  let text = sharingMessage(error, username);
+  if (error instanceof IntegrityError && !(error instanceof KeyChanged) && error.code !== Code.ROLLBACK && error.code !== Code.FORK) {
+    text = `Something the server sent for ${folder} does not verify (${error.message}). Nothing more was changed. ` +
+      "If it persists, tell the server's operator.";
+  }
+  return `${text} The removal of ${username} stopped: remove them again to finish it.`;
+}
+
+/** The outcome at the top of the drive view (or of the error shown in its place). */
+function tell(text, failed) {
+  announce(text, failed);
+  if (!document.getElementById("drive-status")) {
+    main().prepend(el("p", { id: "drive-status", role: failed ? "alert" : "status", class: failed ? "error" : "", text }));
+  }
 }
 
 /** What this browser knows of `typed`'s key, in words. */
@@ -27,8 +68,9 @@ function pinState(session, typed) {
     : `${name}: unverified. Compare safety numbers on the Contacts page to be sure who gets the key.`;
 }
 
-/** The share form for `child` (a folder verified in the drive). */
-export function shareControl(session, child) {
+/** The share form for `child`, a folder verified in the drive's `view` (ctx: the drive page's). */
+export function shareControl(ctx, child, view) {
+  const { session } = ctx;
   const name = child.metadata.name;
   const id = `share-${hex(child.record.nodeId)}`;
   const box = el("span", { class: "share-box" });
@@ -46,11 +88,29 @@ export function shareControl(session, child) {
     const form = el("form", { class: "inline share-options", id },
       el("label", { for: user.id, text: `Share ${name} with (a contact's username)` }), user, trust,
       el("label", { for: rights.id, text: "They may" }), rights,
-      el("button", { type: "submit", text: "Share folder" }), status, el("h3", { text: "Members" }), listed,
-      el("p", { class: "meta", text: `To remove a member, run \`sealbox unshare ${name} USER\`: it also gives the folder new keys.` }));
+      el("button", { type: "submit", text: "Share folder" }), status, el("h3", { text: "Members" }), listed);
+    const remove = async (username, button) => {
+      button.disabled = true;
+      document.getElementById("drive-status")?.remove();
+      status.className = "";
+      status.textContent = `Removing ${username}…`;
+      let text;
+      let failed = false;
+      try {
+        await removeMember(ctx, view, child, username, (step) => { status.textContent = step; });
+        text = `Removed ${username} from ${name}; the folder has new keys.`;
+      } catch (error) {
+        text = removalMessage(error, username, name);
+        failed = true;
+      }
+      // The folder is listed again whatever happened: once keys were replaced, the listing shown
+      // holds the old ones, and opening a folder with them would look like tampering.
+      await view.reload();
+      tell(text, failed);
+    };
     const refresh = async () => {
       try {
-        listed.replaceChildren(memberList(await members(session, child.record.nodeId)));
+        listed.replaceChildren(memberList(await members(session, child.record.nodeId), remove));
       } catch (error) {
         listed.replaceChildren(el("p", { class: "error", role: "alert", text: sharingMessage(error) }));
       }

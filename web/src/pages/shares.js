@@ -13,6 +13,8 @@ import { incoming, shareWriters, WRITE } from "../drive/sharing.js";
 import { people } from "../drive/contacts.js";
 import { showFolderView } from "./folder-view.js";
 import { sharingMessage } from "./sharing-messages.js";
+import { itemActions } from "./drive-actions.js";
+import { uploadZone } from "./upload-zone.js";
 import { el, main, showError } from "./view.js";
 
 const rightsText = (rights) => (rights === WRITE ? "read and write" : "read only");
@@ -91,9 +93,18 @@ function openShare(session, share, back) {
     return removals.confirm(verified, verified.claims);
   };
   const trail = [{ id: share.grant.folderId, key: share.grant.folderKey, name: share.grant.folderName }];
+  // A write member uploads as the SDK's member-write path does: records and manifests signed with
+  // the member's own key, sealed under the folder keys of the share (sharing.md, "Writers sign").
+  const writer = share.grant.rights === WRITE
+    ? { api: api.writer(shareId), userId: session.userId, signSeed: session.signSeed,
+        keep: (signed) => signed.forEach(([id, mark]) => marks.set(id, mark)), member: true } : null;
+  const ctx = writer && { session: writer, list, keep: writer.keep };
   return showFolderView(trail, list, (contentId) => api.sharedContent(shareId, contentId), {
-    toolbar: () => el("p", {}, el("button", { type: "button", class: "link", id: "open-shares", text: "Back to Shared with me",
-                                              on: { click: back } }),
-      " ", el("span", { class: "meta", text: `Shared by ${share.owner.username}${share.verified ? "" : " (unverified)"}, ${rightsText(share.grant.rights)}.` })),
+    toolbar: (folder, verified, reload) => el("div", {},
+      el("p", {}, el("button", { type: "button", class: "link", id: "open-shares", text: "Back to Shared with me",
+                                 on: { click: back } }),
+        " ", el("span", { class: "meta", text: `Shared by ${share.owner.username}${share.verified ? "" : " (unverified)"}, ${rightsText(share.grant.rights)}.` })),
+      ...(writer ? [uploadZone(writer, folder, verified, reload)] : [])),
+    rowActions: writer ? (child, view) => itemActions(ctx, child, view, true) : null,
   });
 }
