@@ -133,10 +133,13 @@ def child(client: str, url: str, size: int, direction: str) -> None:
     import uvloop
 
     case = httpx_case if client == "httpx" else aiohttp_case
-    cpu, wall = time.process_time(), time.perf_counter()
+    before, wall = os.times(), time.perf_counter()
     uvloop.run(case(url, size, direction))
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    print(json.dumps({"cpu_s_per_gb": cpu / (size / 1e9), "mb_s": size / 1e6 / wall}))
+    after, wall = os.times(), time.perf_counter() - wall
+    user, system = after.user - before.user, after.system - before.system
+    gb = size / 1e9
+    print(json.dumps({"cpu_s_per_gb": (user + system) / gb, "user": user / gb,
+                      "system": system / gb, "mb_s": size / 1e6 / wall}))  # fmt: skip
 
 
 def main() -> None:
@@ -150,6 +153,7 @@ def main() -> None:
         child(client, url, int(size), direction)
         return
     size = args.size_mib * MIB
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="sealbox-http-") as tmp:
         root = Path(tmp)
         with (root / "down").open("wb") as f:
@@ -185,12 +189,16 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
-    print(f"load average {os.getloadavg()[0]:.2f}, {args.size_mib} MiB, median of {args.runs}")
+    print(f"load average {os.getloadavg()[0]:.2f} at the end ({load_before:.2f} at the start), "
+          f"{args.size_mib} MiB, median of {args.runs}")
     for case, runs in results.items():
         cpu = statistics.median(r["cpu_s_per_gb"] for r in runs)
         rate = statistics.median(r["mb_s"] for r in runs)
+        user = statistics.median(r["user"] for r in runs)
+        system = statistics.median(r["system"] for r in runs)
         spread = ", ".join(f"{r['cpu_s_per_gb']:.2f}" for r in runs)
-        print(f"{case:14} client CPU {cpu:.2f} s/GB ({spread}), {rate:.0f} MB/s")
+        print(f"{case:14} client CPU {cpu:.2f} s/GB ({spread}; user {user:.2f}, "
+              f"kernel {system:.2f}), {rate:.0f} MB/s")
 
 
 if __name__ == "__main__":

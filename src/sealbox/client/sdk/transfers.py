@@ -20,6 +20,7 @@ import mimetypes
 import mmap
 import os
 import tempfile
+import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,11 +191,21 @@ async def _upload_once(
         order = [index for index in range(count) if index not in present]
         missing = iter(order)
     fd = os.open(path, os.O_RDONLY)
+    # The plaintext hash is taken from the chunks as they are read for sealing, when every chunk
+    # is sealed in this run; a resumed upload skips chunks, so it reads the file a second time.
+    in_pass = _HashInOrder(journal.file_key) if not present else None
 
     def seal_chunk(index: int, buffer: memoryview) -> memoryview:
-        want = min(chunk_size, size - index * chunk_size)
-        read = _pread_into(fd, buffer[:want], index * chunk_size)
-        sealed = encryptor.encrypt_chunk_in_place(index, buffer, read, final=index == count - 1)
+        try:
+            want = min(chunk_size, size - index * chunk_size)
+            read = _pread_into(fd, buffer[:want], index * chunk_size)
+            if in_pass is not None:
+                in_pass.feed(index, buffer[:read])
+            sealed = encryptor.encrypt_chunk_in_place(index, buffer, read, final=index == count - 1)
+        except BaseException:
+            if in_pass is not None:
+                in_pass.abandon()  # no thread waits for a chunk that will never be hashed
+            raise
         return buffer[:sealed]
 
     async def worker(indexes: Iterator[int]) -> None:
@@ -217,9 +228,13 @@ async def _upload_once(
         hashed.append(await asyncio.to_thread(_hash_fd, fd, journal.file_key))
 
     try:
-        await _all([hasher(), *(worker(missing) for _ in range(max(1, concurrency)))])
+        workers = [worker(missing) for _ in range(max(1, concurrency))]
+        await _all(workers if in_pass is not None else [hasher(), *workers])
         if direct is not None:
             await worker(iter(await _confirm_direct(direct, journal)))
+        if in_pass is not None:
+            hashed.append(in_pass.digest(count) or await asyncio.to_thread(
+                _hash_fd, fd, journal.file_key))  # fmt: skip
     except ValueError:
         raise SealboxError(f"{path} changed while it was being uploaded") from None
     finally:
@@ -272,6 +287,40 @@ async def _confirm_direct(direct: DirectUploads, journal: UploadJournal) -> list
     lost = sorted({index for index in direct.sent if index not in present})
     direct.broken, direct.sent = True, []
     return lost
+
+
+class _HashInOrder:
+    """The keyed plaintext hash, fed from the sealing threads chunk by chunk in index order: the
+    thread holding chunk ``i`` waits until chunk ``i - 1`` is hashed. Workers take chunks in
+    order and hand each to a thread at once, so the chunk waited for is always being read (or
+    has failed, and ``abandon`` releases the waiters); hashing never holds the event loop."""
+
+    def __init__(self, file_key: FileKey) -> None:
+        self._hasher = content.PlaintextHasher(file_key)
+        self._next = 0  # the index of the next chunk to hash
+        self._abandoned = False
+        self._turn = threading.Condition()
+
+    def feed(self, index: int, plaintext: memoryview) -> None:
+        with self._turn:
+            self._turn.wait_for(lambda: self._next >= index or self._abandoned)
+            if self._next != index or self._abandoned:
+                return  # hashed already (a chunk sent again after a direct send), or given up
+        self._hasher.update(plaintext)  # only the thread whose turn it is gets here
+        with self._turn:
+            self._next += 1
+            self._turn.notify_all()
+
+    def abandon(self) -> None:
+        with self._turn:
+            self._abandoned = True
+            self._turn.notify_all()
+
+    def digest(self, chunks: int) -> bytes | None:
+        """The hash, if all ``chunks`` chunks were fed in order; else None."""
+        with self._turn:
+            whole = self._next == chunks and not self._abandoned
+        return self._hasher.digest() if whole else None
 
 
 def _hash_fd(fd: int, file_key: FileKey) -> bytes:
