@@ -175,11 +175,9 @@ def main() -> None:
             for _ in range(args.runs):  # interleaved, so a change in load hits every case
                 for direction in ("put", "get"):
                     for client in ("httpx", "aiohttp"):
-                        out = subprocess.run(
-                            [sys.executable, __file__, "--child", client, url, str(size),
-                             direction],  # fmt: skip
-                            check=True, stdout=subprocess.PIPE, text=True,
-                        )  # fmt: skip
+                        command = [sys.executable, __file__, "--child", client, url]
+                        command += [str(size), direction]
+                        out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
                         results.setdefault(f"{direction} {client}", []).append(
                             json.loads(out.stdout)
                         )
@@ -189,16 +187,20 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
-    print(f"load average {os.getloadavg()[0]:.2f} at the end ({load_before:.2f} at the start), "
-          f"{args.size_mib} MiB, median of {args.runs}")
+    print(
+        f"load average {os.getloadavg()[0]:.2f} at the end ({load_before:.2f} at the start), "
+        f"{args.size_mib} MiB, median of {args.runs}"
+    )
     for case, runs in results.items():
         cpu = statistics.median(r["cpu_s_per_gb"] for r in runs)
         rate = statistics.median(r["mb_s"] for r in runs)
         user = statistics.median(r["user"] for r in runs)
         system = statistics.median(r["system"] for r in runs)
         spread = ", ".join(f"{r['cpu_s_per_gb']:.2f}" for r in runs)
-        print(f"{case:14} client CPU {cpu:.2f} s/GB ({spread}; user {user:.2f}, "
-              f"kernel {system:.2f}), {rate:.0f} MB/s")
+        print(
+            f"{case:14} client CPU {cpu:.2f} s/GB ({spread}; user {user:.2f}, "
+            f"kernel {system:.2f}), {rate:.0f} MB/s"
+        )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ is read, and that its failures reach callers as the httpx errors everything abov
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -15,6 +16,7 @@ from sealbox.client.sdk.api import Api, Http
 from sealbox.client.sdk.errors import ApiError
 
 Answer = Callable[[bytes, asyncio.StreamWriter], Awaitable[None]]
+LENGTH = re.compile(rb"content-length: *(\d+)", re.IGNORECASE)
 CONTENT_ID = bytes(16)
 
 pytestmark = pytest.mark.anyio
@@ -22,14 +24,15 @@ pytestmark = pytest.mark.anyio
 
 @asynccontextmanager
 async def server(answer: Answer) -> AsyncIterator[tuple[str, list[bytes]]]:
-    """A one-route HTTP server on a real socket that records each request's head."""
+    """A one-route HTTP server on a real socket that records each request's head and body."""
     heads: list[bytes] = []
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
-                heads.append(head)
+                length = LENGTH.search(head)
+                heads.append(head + await reader.readexactly(int(length[1]) if length else 0))
                 await answer(head, writer)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -119,3 +122,27 @@ async def test_a_server_that_stops_sending_is_httpx_read_timeout() -> None:
         async with Http(base_url=url, timeout=httpx.Timeout(0.3)) as http:
             with pytest.raises(httpx.ReadTimeout):
                 await Api(http).content_range(CONTENT_ID, 0, 10)
+
+
+async def test_a_chunk_is_sent_through_aiohttp_and_a_refusal_keeps_the_servers_words() -> None:
+    answers = iter([b"200 OK", b"507 Insufficient Storage"])
+
+    async def answer(_: bytes, writer: asyncio.StreamWriter) -> None:
+        status = next(answers)
+        body = b"{}" if status.startswith(b"200") else b'{"error": "quota", "message": "full"}'
+        writer.write(b"HTTP/1.1 " + status + b"\r\ncontent-type: application/json\r\n"
+                     + f"content-length: {len(body)}\r\n\r\n".encode() + body)  # fmt: skip
+        await writer.drain()
+
+    sealed = memoryview(bytearray(b"sealed bytes" * 1000))
+    async with server(answer) as (url, heads):
+        async with Http(base_url=url) as http:
+            await Api(http, token="tok").put_chunk(CONTENT_ID, 3, sealed)
+            with pytest.raises(ApiError, match="full") as raised:
+                await Api(http, token="tok").put_chunk(CONTENT_ID, 4, sealed)
+    assert raised.value.status == 507
+    head, _, body = heads[0].partition(b"\r\n\r\n")
+    assert head.lower().startswith(b"put /v1/")
+    assert b"content-type: application/octet-stream" in head.lower()
+    assert b"user-agent: python-httpx" in head.lower()  # the httpx client's own headers, kept
+    assert body == bytes(sealed)

@@ -103,9 +103,7 @@ async def test_a_fresh_upload_hashes_the_plaintext_in_the_sealing_pass(
     assert sealed.metadata.plaintext_hash == content.plaintext_hash(sealed.file_key, data)
 
 
-async def test_a_resumed_upload_hashes_the_whole_file_again(
-    world: World, tmp_path: Path
-) -> None:
+async def test_a_resumed_upload_hashes_the_whole_file_again(world: World, tmp_path: Path) -> None:
     drive = await world.user("ines")
     data = os.urandom(5 * CHUNK + 99)
     source = tmp_path / "big.bin"

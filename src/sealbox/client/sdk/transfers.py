@@ -233,8 +233,10 @@ async def _upload_once(
         if direct is not None:
             await worker(iter(await _confirm_direct(direct, journal)))
         if in_pass is not None:
-            hashed.append(in_pass.digest(count) or await asyncio.to_thread(
-                _hash_fd, fd, journal.file_key))  # fmt: skip
+            whole = in_pass.digest(count)
+            if whole is None:  # not every chunk was sealed in order in this run
+                whole = await asyncio.to_thread(_hash_fd, fd, journal.file_key)
+            hashed.append(whole)
     except ValueError:
         raise SealboxError(f"{path} changed while it was being uploaded") from None
     finally:
