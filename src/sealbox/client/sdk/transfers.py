@@ -32,7 +32,7 @@ from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.direct import DirectDownloads, DirectUploads, store_client
 from sealbox.client.sdk.errors import ApiError, SealboxError
 from sealbox.client.sdk.state import LocalState
-from sealbox.client.sdk.upload_journal import StartOver, UploadJournal
+from sealbox.client.sdk.upload_journal import GroupedSaves, StartOver, UploadJournal
 from sealbox.crypto import content
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.keys import FileKey, RandomSource, system_random
@@ -208,12 +208,14 @@ async def _upload_once(
             raise
         return buffer[:sealed]
 
+    saves = GroupedSaves(journal)
+
     async def worker(indexes: Iterator[int]) -> None:
         # One buffer per worker, reused: each chunk is read into it and sealed in place.
         buffer = memoryview(bytearray(chunk_size + content.TAG_BYTES))
         for index in indexes:
             sealed = await asyncio.to_thread(seal_chunk, index, buffer)
-            journal.sealing(index, bytes(sealed[-content.TAG_BYTES :]))
+            await saves.sealing(index, bytes(sealed[-content.TAG_BYTES :]))
             # A chunk sent to the store is acknowledged once the server has recorded it.
             if direct is None or not await direct.put(index, sealed, order):
                 await api.put_chunk(content_id, index, sealed)
