@@ -25,7 +25,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from sealbox.client.sdk.bandwidth import Bandwidth
-from sealbox.client.sdk.bulk_http import Bulk, BulkHttp, StreamedResponse, bulk_for
+from sealbox.client.sdk.bulk_http import StreamedResponse, bulk_for
 from sealbox.client.sdk.errors import ApiError, ServerTimeout
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.protocol import compliance as w
@@ -141,15 +141,9 @@ class Api:
         request = self.http.build_request(
             method, path, json=json, content=content, headers=headers, **kw
         )
-        return await self._exchange(request, f"{method} {path}", limit)
-
-    async def _exchange(
-        self, request: httpx.Request, what: str, limit: int, body: Bulk | None = None
-    ) -> Reply:
-        """Send a built request (its ``body`` through the bulk path) and read its whole answer,
-        at most ``limit`` bytes of it."""
+        what = f"{method} {path}"
         async with self.deadline_for(what):
-            response = await self._stream(request, body)
+            response = await self.http.send(request, stream=True)
             try:
                 if response.status_code >= 400:
                     raise _api_error(
@@ -157,25 +151,22 @@ class Api:
                         await _read_within(response, REPLY_ERROR),
                         response.headers.get("retry-after"),
                     )
-                answer = await _read_within(response, limit)
+                body = await _read_within(response, limit)
             finally:
                 await response.aclose()
-        if answer is None:
+        if body is None:
             raise IntegrityError(
                 ErrorCode.MALFORMED,
                 f"the server sent a reply larger than {_size(limit)} for {what}; refused",
             )
-        return Reply(response.status_code, response.headers, answer)
+        return Reply(response.status_code, response.headers, body)
 
-    def _bulk(self) -> BulkHttp | None:
-        return self.http.bulk if isinstance(self.http, Http) else None
-
-    async def _stream(self, request: httpx.Request, body: Bulk | None = None) -> StreamedResponse:
-        """Send a request whose answer is read as it arrives: through aiohttp when it carries
-        content (bulk_http.py) and the client has it, else through httpx."""
-        bulk = self._bulk()
-        if bulk is not None and (body is not None or request.method == "GET"):
-            return await bulk.send(request, body)
+    async def _download(self, request: httpx.Request) -> StreamedResponse:
+        """Send a GET of content, whose answer is read as it arrives: through aiohttp where the
+        client has it (bulk_http.py), else through httpx."""
+        bulk = self.http.bulk if isinstance(self.http, Http) else None
+        if bulk is not None:
+            return await bulk.send(request)
         return await self.http.send(request, stream=True)
 
     async def _call(self, method: str, path: str, model: type[M], body: BaseModel | None = None,
@@ -414,11 +405,7 @@ class Api:
         # Sent as pieces of the caller's buffer with the length declared up front, rather than
         # as one bytes copy of the whole chunk: the HTTP layer copies a piece at a time.
         await self._take(len(data))
-        if self._bulk() is None:
-            await self._send("PUT", path, content=_pieces(data), headers=headers)
-            return
-        request = self.http.build_request("PUT", path, headers={**self._headers(), **headers})
-        await self._exchange(request, f"PUT {path}", REPLY_JSON, data)
+        await self._send("PUT", path, content=_pieces(data), headers=headers)
 
     @property
     def transfers_direct(self) -> bool:
@@ -487,7 +474,7 @@ class Api:
         headers = {**self._headers(), "Range": f"bytes={start}-{end - 1}"}
         request = self.http.build_request("GET", path, headers=headers)
         async with self.deadline_for(f"GET {path}"):
-            response = await self._stream(request)
+            response = await self._download(request)
         try:
             if response.status_code == 416:
                 # The object ends before a range its authenticated size says it has.

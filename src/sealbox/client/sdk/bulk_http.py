@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Content over aiohttp, whose HTTP parser is C (llhttp): chunk uploads and content downloads.
+"""Content downloads over aiohttp, whose HTTP parser is C (llhttp).
 
 Receiving a GB through httpx (h11 parses in Python, httpcore reads 64 KiB at a time) cost this
-project's machine about 1.8 CPU seconds against about 1.0 through aiohttp, and sending one about
-1.1 against 1.0 (half the user time), for the same requests to the same server
-(docs/decisions/2002-bulk-http-client.md). Every other call stays on httpx.
+project's machine about 1.8 CPU seconds against about 1.0 through aiohttp, for the same ranged
+requests to the same server (docs/decisions/2002-bulk-http-client.md). Every other call, chunk
+uploads included (no gain left once aiohttp's import is paid), stays on httpx.
 
-``BulkHttp`` belongs to one ``Http`` client (api.py, still the SDK's one transport injection
+``BulkGets`` belongs to one ``Http`` client (api.py, still the SDK's one transport injection
 point) and copies its settings: the connect and read timeouts, the connection limit, TLS trust
 (httpx's own SSL context), proxies from the environment, and the debug log hooks. A client given
 its own transport (the tests' in-process server) or proxy has none, and downloads through httpx.
@@ -42,12 +42,8 @@ class StreamedResponse(Protocol):
     async def aclose(self) -> None: ...
 
 
-Bulk = bytes | bytearray | memoryview
-"""A request body sent whole from the caller's buffer."""
-
-
-class BulkHttp:
-    """A pool of aiohttp connections for content, opened on the first request."""
+class BulkGets:
+    """A pool of aiohttp connections for GETs of content, opened on the first one."""
 
     def __init__(self, http: httpx.AsyncClient, verify: ssl.SSLContext | str | bool) -> None:
         self._http = http
@@ -75,9 +71,8 @@ class BulkHttp:
             return self._verify
         return httpx.create_ssl_context(verify=self._verify, trust_env=self._http.trust_env)
 
-    async def send(self, request: httpx.Request, body: Bulk | None = None) -> StreamedResponse:
-        """Send a request built by the httpx client, with ``body`` if given, and return its
-        answer, its body unread."""
+    async def send(self, request: httpx.Request) -> StreamedResponse:
+        """Send a GET built by the httpx client and return its answer, its body unread."""
         for hook in self._http.event_hooks["request"]:
             await hook(request)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in NOT_FORWARDED}
@@ -85,10 +80,9 @@ class BulkHttp:
         import aiohttp
 
         try:
-            response = await self._open().request(
-                request.method, str(request.url), headers=headers, data=body,
-                allow_redirects=False,
-            )  # fmt: skip
+            response = await self._open().get(
+                str(request.url), headers=headers, allow_redirects=False
+            )
         except aiohttp.ClientError as exc:
             raise _transport_error(exc, request) from None
         streamed = _Streamed(response, request)
@@ -142,7 +136,7 @@ def _transport_error(exc: Exception, request: httpx.Request) -> httpx.TransportE
     return kind(words, request=request)
 
 
-def bulk_for(http: httpx.AsyncClient, kw: dict[str, Any]) -> BulkHttp | None:
+def bulk_for(http: httpx.AsyncClient, kw: dict[str, Any]) -> BulkGets | None:
     """The bulk download pool for an httpx client made with keyword arguments ``kw``: None when
     they give it a transport or a proxy of its own (downloads then go through it too), or when
     aiohttp is not installed."""
@@ -152,4 +146,4 @@ def bulk_for(http: httpx.AsyncClient, kw: dict[str, Any]) -> BulkHttp | None:
         return None
     if importlib.util.find_spec("aiohttp") is None:
         return None
-    return BulkHttp(http, kw.get("verify", True))
+    return BulkGets(http, kw.get("verify", True))
