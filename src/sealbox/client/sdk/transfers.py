@@ -2,13 +2,14 @@
 # Over 400 lines: uploads and downloads share chunk geometry, journals, buffers and workers.
 """Resumable, parallel, constant-memory transfers of content objects (spec/object-format.md).
 
-Uploads seal chunks in place in reusable buffers on worker threads (libsodium releases the GIL)
-and send a bounded number at once; a journal in the local state remembers the file key, content id
-and nonce prefix, so a rerun re-seals exactly the same chunks and sends only those the server does
-not have. Downloads stream ranges that each cover a run of chunks, open every chunk on its own, in
-place, and write it at its offset in a temporary file beside the destination, which is renamed
-into place only after every chunk has verified. Where profiles showed the time going, and why, is
-in docs/benchmarks.md ("Changes for issue 8").
+Uploads seal chunks in place in reusable buffers on worker threads (the cipher releases the GIL),
+take the plaintext hash from the same buffers, and send a bounded number at once; a journal in
+the local state remembers the file key, content id and nonce prefix, so a rerun re-seals exactly
+the same chunks and sends only those the server does not have. Downloads stream ranges that each
+cover a run of chunks, open every chunk on its own, in place, and write it at its offset in a
+temporary file beside the destination, which is renamed into place only after every chunk has
+verified. Where profiles showed the time going, and why, is in docs/benchmarks.md ("Changes for
+issue 8" and "Client efficiency (issue 20, item 2)").
 """
 
 from __future__ import annotations
@@ -191,30 +192,15 @@ async def _upload_once(
         order = [index for index in range(count) if index not in present]
         missing = iter(order)
     fd = os.open(path, os.O_RDONLY)
-    # The plaintext hash is taken from the chunks as they are read for sealing, when every chunk
-    # is sealed in this run; a resumed upload skips chunks, so it reads the file a second time.
-    in_pass = _HashInOrder(journal.file_key) if not present else None
-
-    def seal_chunk(index: int, buffer: memoryview) -> memoryview:
-        try:
-            want = min(chunk_size, size - index * chunk_size)
-            read = _pread_into(fd, buffer[:want], index * chunk_size)
-            if in_pass is not None:
-                in_pass.feed(index, buffer[:read])
-            sealed = encryptor.encrypt_chunk_in_place(index, buffer, read, final=index == count - 1)
-        except BaseException:
-            if in_pass is not None:
-                in_pass.abandon()  # no thread waits for a chunk that will never be hashed
-            raise
-        return buffer[:sealed]
-
+    # A resumed upload skips chunks, so it reads the file a second time for the plaintext hash.
+    sealer = _Sealer(fd, encryptor, size, journal.file_key, in_one_pass=not present)
     saves = GroupedSaves(journal)
 
     async def worker(indexes: Iterator[int]) -> None:
         # One buffer per worker, reused: each chunk is read into it and sealed in place.
         buffer = memoryview(bytearray(chunk_size + content.TAG_BYTES))
         for index in indexes:
-            sealed = await asyncio.to_thread(seal_chunk, index, buffer)
+            sealed = await asyncio.to_thread(sealer.seal, index, buffer)
             await saves.sealing(index, bytes(sealed[-content.TAG_BYTES :]))
             # A chunk sent to the store is acknowledged once the server has recorded it.
             if direct is None or not await direct.put(index, sealed, order):
@@ -222,23 +208,11 @@ async def _upload_once(
                 journal.acknowledged(index)
             progress(len(sealed) - content.TAG_BYTES)
 
-    hashed: list[bytes] = []
-
-    async def hasher() -> None:
-        # The keyed plaintext hash of the whole file, in order, while the workers seal chunks
-        # out of order; the page cache usually serves both reads.
-        hashed.append(await asyncio.to_thread(_hash_fd, fd, journal.file_key))
-
     try:
-        workers = [worker(missing) for _ in range(max(1, concurrency))]
-        await _all(workers if in_pass is not None else [hasher(), *workers])
+        await _all([*sealer.hashing(), *(worker(missing) for _ in range(max(1, concurrency)))])
         if direct is not None:
             await worker(iter(await _confirm_direct(direct, journal)))
-        if in_pass is not None:
-            whole = in_pass.digest(count)
-            if whole is None:  # not every chunk was sealed in order in this run
-                whole = await asyncio.to_thread(_hash_fd, fd, journal.file_key)
-            hashed.append(whole)
+        plaintext_hash = await sealer.digest()
     except ValueError:
         raise SealboxError(f"{path} changed while it was being uploaded") from None
     finally:
@@ -250,7 +224,7 @@ async def _upload_once(
         raise SealboxError(f"{path} changed while it was being uploaded; run the command again")
     metadata = FileMetadata(
         name, stat.st_mtime_ns // 1_000_000, size, guess_mime(name), content_id,
-        encryptor.header_hash, plaintext_hash=hashed[0],
+        encryptor.header_hash, plaintext_hash=plaintext_hash,
     )  # fmt: skip
     return Sealed(journal.file_key, metadata, journal_key=journal.key)
 
@@ -291,6 +265,53 @@ async def _confirm_direct(direct: DirectUploads, journal: UploadJournal) -> list
     lost = sorted({index for index in direct.sent if index not in present})
     direct.broken, direct.sent = True, []
     return lost
+
+
+class _Sealer:
+    """Reads a file's chunks into the workers' buffers and seals them in place. With
+    ``in_one_pass`` the plaintext hash is fed from the same buffers before sealing (every chunk
+    must then be sealed in this run, in order); otherwise ``hashing`` reads the file a second
+    time, while the workers seal."""
+
+    def __init__(
+        self, fd: int, encryptor: content.ContentEncryptor, size: int, file_key: FileKey,
+        *, in_one_pass: bool,
+    ) -> None:  # fmt: skip
+        self._fd, self._encryptor, self._size, self._file_key = fd, encryptor, size, file_key
+        self._count = content.chunk_count(size, encryptor.chunk_size)
+        self._in_pass = _HashInOrder(file_key) if in_one_pass else None
+        self._read_again: bytes | None = None
+
+    def seal(self, index: int, buffer: memoryview) -> memoryview:
+        chunk_size, in_pass = self._encryptor.chunk_size, self._in_pass
+        try:
+            want = min(chunk_size, self._size - index * chunk_size)
+            read = _pread_into(self._fd, buffer[:want], index * chunk_size)
+            if in_pass is not None:
+                in_pass.feed(index, buffer[:read])
+            final = index == self._count - 1
+            sealed = self._encryptor.encrypt_chunk_in_place(index, buffer, read, final=final)
+        except BaseException:
+            if in_pass is not None:
+                in_pass.abandon()  # no thread waits for a chunk that will never be hashed
+            raise
+        return buffer[:sealed]
+
+    def hashing(self) -> list[Coroutine[object, object, None]]:
+        """What to run beside the workers: the second read, unless the hash is taken in pass."""
+        return [self._hash_again()] if self._in_pass is None else []
+
+    async def _hash_again(self) -> None:
+        self._read_again = await asyncio.to_thread(_hash_fd, self._fd, self._file_key)
+
+    async def digest(self) -> bytes:
+        """The keyed plaintext hash of the whole file, once every chunk is sealed."""
+        whole = self._in_pass.digest(self._count) if self._in_pass is not None else None
+        if whole is None:
+            whole = self._read_again
+        if whole is None:  # in pass, but not every chunk was sealed in order in this run
+            whole = await asyncio.to_thread(_hash_fd, self._fd, self._file_key)
+        return whole
 
 
 class _HashInOrder:
