@@ -31,15 +31,23 @@ async def put(name: str, request: Request) -> dict[str, int]:
 
 
 @app.get("/blob/{name}")
-async def get(name: str) -> StreamingResponse:
+async def get(name: str, request: Request) -> StreamingResponse:
     path = ROOT / name
+    start, end = 0, path.stat().st_size  # a "bytes=a-b" range too, for bench/http_clients.py
+    if ranged := request.headers.get("range"):
+        first, last = ranged.removeprefix("bytes=").split("-")
+        start, end = int(first), min(end, int(last) + 1)
 
     async def stream() -> AsyncIterator[bytes]:
         with path.open("rb") as f:
-            while part := await anyio.to_thread.run_sync(f.read, 1024 * 1024):
+            f.seek(start)
+            left = end - start
+            while left and (part := await anyio.to_thread.run_sync(f.read, min(left, 1024 * 1024))):
+                left -= len(part)
                 yield part
 
-    return StreamingResponse(stream(), headers={"Content-Length": str(path.stat().st_size)})
+    status = 206 if ranged else 200
+    return StreamingResponse(stream(), status, headers={"Content-Length": str(end - start)})
 
 
 @app.get("/health")

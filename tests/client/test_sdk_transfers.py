@@ -77,3 +77,69 @@ async def test_download_copes_with_a_server_that_ignores_ranges(
     assert out.read_bytes() == data
     # The header, then one request per span of chunks: four workers share ten chunks.
     assert proxy.content_requests == 1 + 4
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def _no_second_read(fd: int, file_key: FileKey) -> bytes:
+    raise AssertionError("the file was read a second time for its plaintext hash")
+
+
+@pytest.mark.parametrize("concurrency", [1, 4, 9])
+async def test_a_fresh_upload_hashes_the_plaintext_in_the_sealing_pass(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, concurrency: int
+) -> None:
+    # 9 workers is more than the event loop's default thread pool on a small machine: the
+    # threads waiting for their turn to hash must never hold up the chunk they wait for.
+    drive = await world.user("hana")
+    data = os.urandom(8 * CHUNK + 777)
+    source = tmp_path / "big.bin"
+    source.write_bytes(data)
+    monkeypatch.setattr(transfers, "_hash_fd", _no_second_read)
+    sealed = await transfers.upload(drive.api, drive.session.state, drive.scope, source,
+                                    "big.bin", concurrency=concurrency)  # fmt: skip
+    assert sealed.metadata.plaintext_hash == content.plaintext_hash(sealed.file_key, data)
+
+
+async def test_a_resumed_upload_hashes_the_whole_file_again(world: World, tmp_path: Path) -> None:
+    drive = await world.user("ines")
+    data = os.urandom(5 * CHUNK + 99)
+    source = tmp_path / "big.bin"
+    source.write_bytes(data)
+    sent = 0
+
+    def progress(_: int) -> None:
+        nonlocal sent
+        sent += 1
+        if sent == 2:
+            raise _Interrupted
+
+    state = drive.session.state
+    with pytest.raises(_Interrupted):
+        await transfers.upload(drive.api, state, drive.scope, source, "big.bin",
+                               progress=progress)  # fmt: skip
+    told: list[int] = []
+    sealed = await transfers.upload(drive.api, state, drive.scope, source, "big.bin",
+                                    resumed=told.append)  # fmt: skip
+    assert told  # it did resume: some chunks were already on the server
+    assert sealed.metadata.plaintext_hash == content.plaintext_hash(sealed.file_key, data)
+
+
+async def test_a_failed_read_releases_the_chunks_waiting_to_be_hashed(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drive = await world.user("jo")
+    source = tmp_path / "big.bin"
+    source.write_bytes(os.urandom(6 * CHUNK))
+    real = transfers._pread_into
+
+    def failing(fd: int, target: memoryview, offset: int) -> int:
+        if offset == 0:
+            raise OSError(5, "Input/output error")  # chunk 0: every later chunk waits on it
+        return real(fd, target, offset)
+
+    monkeypatch.setattr(transfers, "_pread_into", failing)
+    with pytest.raises(OSError, match="Input/output error"):
+        await transfers.upload(drive.api, drive.session.state, drive.scope, source, "big.bin")

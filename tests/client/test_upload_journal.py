@@ -1,13 +1,18 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""An upload journal resumes only an upload of the current content format."""
+"""An upload journal resumes only an upload of the current content format, and saves the records of
+chunks sealed together in one write, before any of them is sent."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from sealbox.client.sdk.state import LocalState
-from sealbox.client.sdk.upload_journal import UploadJournal
+from sealbox.client.sdk.upload_journal import GroupedSaves, StartOver, UploadJournal
 from sealbox.crypto import content
 from sealbox.crypto.keys import FileKey
 from sealbox.crypto.layout import b64url
@@ -31,4 +36,39 @@ def test_a_journal_of_the_xchacha_format_is_not_resumed(tmp_path: Path) -> None:
     assert current is not None and list(current.sealed) == [0, 1]
     encryptor = current.encryptor(os.urandom)
     assert encryptor.nonce_prefix == current.nonce_prefix
+    state.close()
+
+
+class _CountingState(LocalState):
+    """The real local state, counting its journal writes."""
+
+    writes = 0
+
+    def save_journal(self, key: str, body: dict[str, Any]) -> None:
+        self.writes += 1
+        super().save_journal(key, body)
+
+
+@pytest.mark.anyio
+async def test_chunks_sealed_together_are_saved_in_one_write_before_any_is_sent(
+    tmp_path: Path,
+) -> None:
+    state = _CountingState(tmp_path)
+    journal = UploadJournal.begin(state, "up", os.urandom)
+    journal.encryptor(os.urandom)  # the first write: the nonce prefix
+    saves = GroupedSaves(journal)
+
+    async def seal(index: int) -> None:
+        await saves.sealing(index, bytes([index]) * 16)
+        on_disk = UploadJournal.load(state, "up")  # what a rerun after a crash now would see
+        assert on_disk is not None and index in on_disk.sealed and index in on_disk.tags
+
+    await asyncio.gather(*(seal(index) for index in range(4)))
+    assert state.writes == 2
+    await seal(4)
+    assert state.writes == 3
+    await saves.sealing(4, bytes([4]) * 16)  # the same sealing again: nothing new to write
+    assert state.writes == 3
+    with pytest.raises(StartOver):
+        await saves.sealing(4, bytes(16))  # the chunk's bytes changed under the same nonce
     state.close()

@@ -25,6 +25,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from sealbox.client.sdk.bandwidth import Bandwidth
+from sealbox.client.sdk.bulk_http import StreamedResponse, bulk_for
 from sealbox.client.sdk.errors import ApiError, ServerTimeout
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.protocol import compliance as w
@@ -61,6 +62,18 @@ class Http(httpx.AsyncClient):
     def __init__(self, *args: Any, deadline: float = DEFAULT_DEADLINE, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.deadline = deadline
+        # Content downloads go through aiohttp's C parser where it can serve (bulk_http.py).
+        self.bulk = bulk_for(self, kw)
+
+    async def aclose(self) -> None:
+        if self.bulk is not None:
+            await self.bulk.aclose()
+        await super().aclose()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self.bulk is not None:
+            await self.bulk.aclose()
+        await super().__aexit__(*exc)
 
 
 def deadline_of(http: httpx.AsyncClient) -> float:
@@ -147,6 +160,14 @@ class Api:
                 f"the server sent a reply larger than {_size(limit)} for {what}; refused",
             )
         return Reply(response.status_code, response.headers, body)
+
+    async def _download(self, request: httpx.Request) -> StreamedResponse:
+        """Send a GET of content, whose answer is read as it arrives: through aiohttp where the
+        client has it (bulk_http.py), else through httpx."""
+        bulk = self.http.bulk if isinstance(self.http, Http) else None
+        if bulk is not None:
+            return await bulk.send(request)
+        return await self.http.send(request, stream=True)
 
     async def _call(self, method: str, path: str, model: type[M], body: BaseModel | None = None,
                     **kw: Any) -> M:  # fmt: skip
@@ -453,7 +474,7 @@ class Api:
         headers = {**self._headers(), "Range": f"bytes={start}-{end - 1}"}
         request = self.http.build_request("GET", path, headers=headers)
         async with self.deadline_for(f"GET {path}"):
-            response = await self.http.send(request, stream=True)
+            response = await self._download(request)
         try:
             if response.status_code == 416:
                 # The object ends before a range its authenticated size says it has.
@@ -570,7 +591,7 @@ def parse(model: type[M], content: bytes) -> M:
         ) from None
 
 
-async def _read_within(response: httpx.Response, limit: int) -> bytes | None:
+async def _read_within(response: StreamedResponse, limit: int) -> bytes | None:
     """The whole body, or None as soon as it passes ``limit`` bytes (the rest is never read)."""
     stated = response.headers.get("content-length", "")
     if stated.isdigit() and int(stated) > limit:
@@ -583,7 +604,7 @@ async def _read_within(response: httpx.Response, limit: int) -> bytes | None:
     return bytes(body)
 
 
-def _stated_length(response: httpx.Response) -> int | None:
+def _stated_length(response: StreamedResponse) -> int | None:
     """The whole object's length from ``Content-Range: bytes a-b/N`` (206) or the length of a
     whole-object answer (200); None when the server does not say."""
     if response.status_code == 206:

@@ -2,13 +2,14 @@
 # Over 400 lines: uploads and downloads share chunk geometry, journals, buffers and workers.
 """Resumable, parallel, constant-memory transfers of content objects (spec/object-format.md).
 
-Uploads seal chunks in place in reusable buffers on worker threads (libsodium releases the GIL)
-and send a bounded number at once; a journal in the local state remembers the file key, content id
-and nonce prefix, so a rerun re-seals exactly the same chunks and sends only those the server does
-not have. Downloads stream ranges that each cover a run of chunks, open every chunk on its own, in
-place, and write it at its offset in a temporary file beside the destination, which is renamed
-into place only after every chunk has verified. Where profiles showed the time going, and why, is
-in docs/benchmarks.md ("Changes for issue 8").
+Uploads seal chunks in place in reusable buffers on worker threads (the cipher releases the GIL),
+take the plaintext hash from the same buffers, and send a bounded number at once; a journal in
+the local state remembers the file key, content id and nonce prefix, so a rerun re-seals exactly
+the same chunks and sends only those the server does not have. Downloads stream ranges that each
+cover a run of chunks, open every chunk on its own, in place, and write it at its offset in a
+temporary file beside the destination, which is renamed into place only after every chunk has
+verified. Where profiles showed the time going, and why, is in docs/benchmarks.md ("Changes for
+issue 8" and "Client efficiency (issue 20, item 2)").
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import mimetypes
 import mmap
 import os
 import tempfile
+import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +33,7 @@ from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.direct import DirectDownloads, DirectUploads, store_client
 from sealbox.client.sdk.errors import ApiError, SealboxError
 from sealbox.client.sdk.state import LocalState
-from sealbox.client.sdk.upload_journal import StartOver, UploadJournal
+from sealbox.client.sdk.upload_journal import GroupedSaves, StartOver, UploadJournal
 from sealbox.crypto import content
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.keys import FileKey, RandomSource, system_random
@@ -190,36 +192,27 @@ async def _upload_once(
         order = [index for index in range(count) if index not in present]
         missing = iter(order)
     fd = os.open(path, os.O_RDONLY)
-
-    def seal_chunk(index: int, buffer: memoryview) -> memoryview:
-        want = min(chunk_size, size - index * chunk_size)
-        read = _pread_into(fd, buffer[:want], index * chunk_size)
-        sealed = encryptor.encrypt_chunk_in_place(index, buffer, read, final=index == count - 1)
-        return buffer[:sealed]
+    # A resumed upload skips chunks, so it reads the file a second time for the plaintext hash.
+    sealer = _Sealer(fd, encryptor, size, journal.file_key, in_one_pass=not present)
+    saves = GroupedSaves(journal)
 
     async def worker(indexes: Iterator[int]) -> None:
         # One buffer per worker, reused: each chunk is read into it and sealed in place.
         buffer = memoryview(bytearray(chunk_size + content.TAG_BYTES))
         for index in indexes:
-            sealed = await asyncio.to_thread(seal_chunk, index, buffer)
-            journal.sealing(index, bytes(sealed[-content.TAG_BYTES :]))
+            sealed = await asyncio.to_thread(sealer.seal, index, buffer)
+            await saves.sealing(index, bytes(sealed[-content.TAG_BYTES :]))
             # A chunk sent to the store is acknowledged once the server has recorded it.
             if direct is None or not await direct.put(index, sealed, order):
                 await api.put_chunk(content_id, index, sealed)
                 journal.acknowledged(index)
             progress(len(sealed) - content.TAG_BYTES)
 
-    hashed: list[bytes] = []
-
-    async def hasher() -> None:
-        # The keyed plaintext hash of the whole file, in order, while the workers seal chunks
-        # out of order; the page cache usually serves both reads.
-        hashed.append(await asyncio.to_thread(_hash_fd, fd, journal.file_key))
-
     try:
-        await _all([hasher(), *(worker(missing) for _ in range(max(1, concurrency)))])
+        await _all([*sealer.hashing(), *(worker(missing) for _ in range(max(1, concurrency)))])
         if direct is not None:
             await worker(iter(await _confirm_direct(direct, journal)))
+        plaintext_hash = await sealer.digest()
     except ValueError:
         raise SealboxError(f"{path} changed while it was being uploaded") from None
     finally:
@@ -231,7 +224,7 @@ async def _upload_once(
         raise SealboxError(f"{path} changed while it was being uploaded; run the command again")
     metadata = FileMetadata(
         name, stat.st_mtime_ns // 1_000_000, size, guess_mime(name), content_id,
-        encryptor.header_hash, plaintext_hash=hashed[0],
+        encryptor.header_hash, plaintext_hash=plaintext_hash,
     )  # fmt: skip
     return Sealed(journal.file_key, metadata, journal_key=journal.key)
 
@@ -272,6 +265,87 @@ async def _confirm_direct(direct: DirectUploads, journal: UploadJournal) -> list
     lost = sorted({index for index in direct.sent if index not in present})
     direct.broken, direct.sent = True, []
     return lost
+
+
+class _Sealer:
+    """Reads a file's chunks into the workers' buffers and seals them in place. With
+    ``in_one_pass`` the plaintext hash is fed from the same buffers before sealing (every chunk
+    must then be sealed in this run, in order); otherwise ``hashing`` reads the file a second
+    time, while the workers seal."""
+
+    def __init__(
+        self, fd: int, encryptor: content.ContentEncryptor, size: int, file_key: FileKey,
+        *, in_one_pass: bool,
+    ) -> None:  # fmt: skip
+        self._fd, self._encryptor, self._size, self._file_key = fd, encryptor, size, file_key
+        self._count = content.chunk_count(size, encryptor.chunk_size)
+        self._in_pass = _HashInOrder(file_key) if in_one_pass else None
+        self._read_again: bytes | None = None
+
+    def seal(self, index: int, buffer: memoryview) -> memoryview:
+        chunk_size, in_pass = self._encryptor.chunk_size, self._in_pass
+        try:
+            want = min(chunk_size, self._size - index * chunk_size)
+            read = _pread_into(self._fd, buffer[:want], index * chunk_size)
+            if in_pass is not None:
+                in_pass.feed(index, buffer[:read])
+            final = index == self._count - 1
+            sealed = self._encryptor.encrypt_chunk_in_place(index, buffer, read, final=final)
+        except BaseException:
+            if in_pass is not None:
+                in_pass.abandon()  # no thread waits for a chunk that will never be hashed
+            raise
+        return buffer[:sealed]
+
+    def hashing(self) -> list[Coroutine[object, object, None]]:
+        """What to run beside the workers: the second read, unless the hash is taken in pass."""
+        return [self._hash_again()] if self._in_pass is None else []
+
+    async def _hash_again(self) -> None:
+        self._read_again = await asyncio.to_thread(_hash_fd, self._fd, self._file_key)
+
+    async def digest(self) -> bytes:
+        """The keyed plaintext hash of the whole file, once every chunk is sealed."""
+        whole = self._in_pass.digest(self._count) if self._in_pass is not None else None
+        if whole is None:
+            whole = self._read_again
+        if whole is None:  # in pass, but not every chunk was sealed in order in this run
+            whole = await asyncio.to_thread(_hash_fd, self._fd, self._file_key)
+        return whole
+
+
+class _HashInOrder:
+    """The keyed plaintext hash, fed from the sealing threads chunk by chunk in index order: the
+    thread holding chunk ``i`` waits until chunk ``i - 1`` is hashed. Workers take chunks in
+    order and hand each to a thread at once, so the chunk waited for is always being read (or
+    has failed, and ``abandon`` releases the waiters); hashing never holds the event loop."""
+
+    def __init__(self, file_key: FileKey) -> None:
+        self._hasher = content.PlaintextHasher(file_key)
+        self._next = 0  # the index of the next chunk to hash
+        self._abandoned = False
+        self._turn = threading.Condition()
+
+    def feed(self, index: int, plaintext: memoryview) -> None:
+        with self._turn:
+            self._turn.wait_for(lambda: self._next >= index or self._abandoned)
+            if self._next != index or self._abandoned:
+                return  # hashed already (a chunk sent again after a direct send), or given up
+        self._hasher.update(plaintext)  # only the thread whose turn it is gets here
+        with self._turn:
+            self._next += 1
+            self._turn.notify_all()
+
+    def abandon(self) -> None:
+        with self._turn:
+            self._abandoned = True
+            self._turn.notify_all()
+
+    def digest(self, chunks: int) -> bytes | None:
+        """The hash, if all ``chunks`` chunks were fed in order; else None."""
+        with self._turn:
+            whole = self._next == chunks and not self._abandoned
+        return self._hasher.digest() if whole else None
 
 
 def _hash_fd(fd: int, file_key: FileKey) -> bytes:
