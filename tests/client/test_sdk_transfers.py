@@ -11,6 +11,8 @@ import pytest
 
 from sealbox.client.sdk import files, transfers
 from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.errors import SealboxError
+from sealbox.client.sdk.small_files import SmallFile, open_whole
 from sealbox.crypto import content
 from sealbox.crypto.keys import FileKey
 from sealbox.crypto.tree import FileMetadata
@@ -143,3 +145,25 @@ async def test_a_failed_read_releases_the_chunks_waiting_to_be_hashed(
     monkeypatch.setattr(transfers, "_pread_into", failing)
     with pytest.raises(OSError, match="Input/output error"):
         await transfers.upload(drive.api, drive.session.state, drive.scope, source, "big.bin")
+
+
+@pytest.mark.parametrize("size", [0, 1, 4096, transfers.INLINE_MAX])
+def test_seal_small_seals_the_whole_file_with_its_time(tmp_path: Path, size: int) -> None:
+    """seal_small reads through one descriptor in reads of the file's size: every byte is
+    sealed, and the time is the file's, in whole milliseconds."""
+    local = tmp_path / "a.bin"
+    data = os.urandom(size)
+    local.write_bytes(data)
+    os.utime(local, ns=(1_700_000_000_123_456_789, 1_700_000_000_123_456_789))
+    sealed = transfers.seal_small(local, "a.bin")
+    assert sealed.inline is not None
+    assert sealed.metadata.size == size and sealed.metadata.mtime == 1_700_000_000_123
+    small = SmallFile(sealed.file_key, sealed.metadata, tmp_path / "out")
+    assert bytes(open_whole(small, sealed.inline.header + sealed.inline.chunk)) == data
+
+
+def test_seal_small_refuses_a_file_over_the_inline_bound(tmp_path: Path) -> None:
+    local = tmp_path / "a.bin"
+    local.write_bytes(os.urandom(transfers.INLINE_MAX + 1))
+    with pytest.raises(SealboxError, match="grew while it was being read"):
+        transfers.seal_small(local, "a.bin")

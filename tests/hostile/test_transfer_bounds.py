@@ -405,6 +405,25 @@ async def test_A35_symlinks_planted_at_the_temp_name_and_destination_of_a_small_
         assert not dest.is_symlink() and dest.read_bytes() == secret
 
 
+def test_a_partial_name_someone_took_is_never_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hidden file a download is written to is created exclusively and never through a
+    symlink: when the name drawn is taken (here a planted symlink, the name forced), another is
+    drawn and the planted one is left alone."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    drawn = iter(["0" * 16, "0" * 16, "1" * 16])
+    monkeypatch.setattr(transfers.secrets, "token_hex", lambda n: next(drawn))
+    taken = tmp_path / f".sealbox-{'0' * 16}.part"
+    taken.symlink_to(outside / "via-temp")
+    fd, path = transfers.create_partial(tmp_path / "a.txt")
+    os.close(fd)
+    assert path == tmp_path / f".sealbox-{'1' * 16}.part"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert taken.is_symlink() and os.listdir(outside) == []
+
+
 async def test_A35_symlink_planted_at_a_subfolder_name_is_refused(
     arena: Arena, tmp_path: Path
 ) -> None:

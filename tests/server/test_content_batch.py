@@ -2,12 +2,16 @@
 """The batch content download (spec/http-api.md §6.4): per-id authorisation, order, bounds."""
 
 import os
+from types import SimpleNamespace
 
 import pytest
 
 from sealbox.protocol import content_batch as cb
 from sealbox.protocol import limits, routes
+from sealbox.protocol.content_layout import ContentLayout
 from sealbox.protocol.models import b64encode
+from sealbox.server.api import content_batch as content_batch_api
+from sealbox.server.services.contents import ContentInfo
 from sealbox.testing.http_api import Account, new_id
 from tests.server.conftest import Server
 
@@ -96,3 +100,39 @@ def test_parse_batch_is_strict() -> None:
     ):
         with pytest.raises(ValueError):
             cb.parse_batch(bad)
+
+
+async def test_batch_answer_spans_pieces_intact(server: Server) -> None:
+    """An answer larger than one piece (PIECE_BYTES) keeps every item whole and in order, with
+    the ids that are not found between them."""
+    alice = await server.api.signup()
+    count = content_batch_api.PIECE_BYTES // 4096 + 8
+    chunks = [os.urandom(4096) for _ in range(count)]
+    ids = [(await server.api.put_small_file(alice, alice.root_id, c))[1] for c in chunks]
+    missing = [new_id() for _ in range(3)]
+    asked = [missing[0], *ids[: count // 2], missing[1], *ids[count // 2 :], missing[2]]
+    items = await batch(server, alice, asked)
+    assert [i.content_id for i in items] == asked
+    found = [i.data for i in items if i.status == cb.INCLUDED]
+    assert found == [HEADER + c for c in chunks]
+    assert [i.status for i in items].count(cb.NOT_FOUND) == 3
+
+
+async def test_batch_answer_is_sent_in_few_pieces() -> None:
+    """One piece per PIECE_BYTES of answer, not one per item: each piece costs the server a send
+    and the client a chunk to parse (issue 20, small files)."""
+    layout = ContentLayout(header_size=40, chunk_size=4096, chunk_count=1, total_size=4136)
+    infos: list[ContentInfo | None] = [ContentInfo(new_id(), HEADER, layout) for _ in range(256)]
+
+    class Contents:
+        async def read_whole(self, included: list[ContentInfo]) -> list[bytes]:
+            return [HEADER + bytes(4096) for _ in included]
+
+    svc = SimpleNamespace(contents=Contents())
+    ids = [i.content_id for i in infos if i is not None]
+    statuses = content_batch_api.plan(infos)
+    pieces = [p async for p in content_batch_api._answer(ids, infos, statuses, svc)]  # type: ignore[arg-type]
+    assert len(pieces) <= 256 * 4136 // content_batch_api.PIECE_BYTES + 1
+    items = cb.parse_batch(b"".join(pieces))
+    assert [i.content_id for i in items] == ids
+    assert all(i.data == HEADER + bytes(4096) for i in items)

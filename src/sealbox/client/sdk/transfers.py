@@ -20,7 +20,7 @@ import errno
 import mimetypes
 import mmap
 import os
-import tempfile
+import secrets
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
@@ -82,11 +82,30 @@ def _identity(stat: os.stat_result) -> str:
 
 
 def seal_small(path: Path, name: str, rng: RandomSource = system_random) -> Sealed:
-    """Seal a small file whole, for the one-request path."""
-    data = path.read_bytes()
+    """Seal a small file whole, for the one-request path. Read through one descriptor: its
+    size and time are those of the file read, and a folder of small files costs one open each."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        found = os.fstat(fd)
+        data = _read_up_to(fd, INLINE_MAX + 1, min(found.st_size, INLINE_MAX) + 1)
+    finally:
+        os.close(fd)
     if len(data) > INLINE_MAX:
         raise SealboxError(f"{path} grew while it was being read")
-    return seal_bytes(data, name, path.stat().st_mtime_ns, rng)
+    return seal_bytes(data, name, found.st_mtime_ns, rng)
+
+
+def _read_up_to(fd: int, limit: int, step: int) -> bytes:
+    """Read from ``fd`` until the end or ``limit`` bytes, ``step`` bytes a read (the file's size
+    and one more: two small reads for a small file, no buffer of ``limit`` bytes each time)."""
+    pieces, total = [], 0
+    while total < limit:
+        piece = os.read(fd, min(step, limit - total))
+        if not piece:
+            break
+        pieces.append(piece)
+        total += len(piece)
+    return b"".join(pieces)
 
 
 def seal_link(path: Path, name: str, rng: RandomSource = system_random) -> Sealed:
@@ -397,9 +416,24 @@ def create_partial(dest: Path) -> tuple[int, Path]:
     """Create the hidden file a download is written to before it is renamed to ``dest``: in the
     same folder, under an unpredictable name, created exclusively (``mkstemp``: O_EXCL and
     O_NOFOLLOW, mode 0600), so nothing anyone planted there, a symlink least of all, is ever
-    opened or written through. Returns its descriptor and path."""
-    fd, name = tempfile.mkstemp(PARTIAL_SUFFIX, PARTIAL_PREFIX, dest.parent)
-    return fd, Path(name)
+    opened or written through. Returns its descriptor and path.
+
+    The same flags as ``tempfile.mkstemp``, without its per-call Python work (a name drawn
+    letter by letter, its arguments sanitised): 20 to 30 µs per file, with the GIL held, when a
+    get writes thousands of small files."""
+    for _ in range(PARTIAL_TRIES):
+        path = dest.parent / f"{PARTIAL_PREFIX}{secrets.token_hex(8)}{PARTIAL_SUFFIX}"
+        try:
+            return os.open(path, _PARTIAL_FLAGS, 0o600), path
+        except FileExistsError:
+            continue  # 64 random bits taken: something else made that name; draw another
+    raise FileExistsError(f"no free name for a partial file in {dest.parent}")
+
+
+PARTIAL_TRIES = 100
+_PARTIAL_FLAGS = (
+    os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+)
 
 
 def _reopen_partial(path: Path) -> int | None:

@@ -31,18 +31,29 @@ def plan(infos: list[ContentInfo | None]) -> list[int]:
     return statuses
 
 
+# The answer goes out in pieces of about this size, not one piece per item: each piece costs a
+# send here and a chunk to parse on the client, which for 4 KiB files cost more than the bytes.
+PIECE_BYTES = 256 * 1024
+
+
 async def _answer(
     ids: list[bytes], infos: list[ContentInfo | None], statuses: list[int], svc: Services
 ) -> AsyncIterator[bytes]:
     included = [i for i, s in zip(infos, statuses, strict=True) if i and s == cb.INCLUDED]
     objects = iter(await svc.contents.read_whole(included))
-    yield cb.MAGIC
+    parts, size = [cb.MAGIC], len(cb.MAGIC)
     for content_id, info, status in zip(ids, infos, statuses, strict=True):
         if status != cb.INCLUDED:
-            yield cb.item_head(content_id, status, 0)
-            continue
-        assert info is not None
-        yield cb.item_head(content_id, status, info.size) + next(objects)
+            parts.append(cb.item_head(content_id, status, 0))
+        else:
+            assert info is not None
+            parts += (cb.item_head(content_id, status, info.size), next(objects))
+            size += info.size
+        if size >= PIECE_BYTES:
+            yield b"".join(parts)
+            parts, size = [], 0
+    if parts:
+        yield b"".join(parts)
 
 
 @router.post(
