@@ -417,7 +417,7 @@ def test_a_partial_name_someone_took_is_never_opened(
     monkeypatch.setattr(transfers.secrets, "token_hex", lambda n: next(drawn))
     taken = tmp_path / f".sealbox-{'0' * 16}.part"
     taken.symlink_to(outside / "via-temp")
-    fd, path = transfers.create_partial(tmp_path / "a.txt")
+    fd, path = transfers.create_partial(tmp_path / "a.txt", journaled=True)
     os.close(fd)
     assert path == tmp_path / f".sealbox-{'1' * 16}.part"
     assert path.stat().st_mode & 0o777 == 0o600

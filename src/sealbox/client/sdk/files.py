@@ -23,6 +23,7 @@ from sealbox.client.sdk import (
     destinations,
     duplicates,
     local_tree,
+    orphans,
     thumbnails,
     transfers,
     walks,
@@ -375,6 +376,7 @@ async def get(
             folder = await drive.open_folder(chain[-1], node)
             await _get_tree(drive, folder, Path(target), withheld, run)
         else:
+            orphans.sweep(Path(target).parent)  # partial files of a get that was killed
             await _get_file(drive, chain[-1], node, Path(target), run)
     if withheld:
         raise WithheldError(withheld, WithheldError.READING)
@@ -506,6 +508,7 @@ async def _get_tree(
         except (OSError, SealboxError) as exc:
             failures.fail(path or "/", exc)
             continue
+        orphans.sweep(local)  # partial files of an earlier get that was killed
         where = _Where(local, path, path[len(base) :].strip("/"))
         await _get_folder_files(drive, folder, where, run, names)
 

@@ -29,6 +29,7 @@ from stat import S_ISDIR, S_ISREG
 
 import httpx
 
+from sealbox.client.sdk import orphans
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.direct import DirectDownloads, DirectUploads, store_client
 from sealbox.client.sdk.errors import ApiError, SealboxError
@@ -412,7 +413,7 @@ def _leaves(group: BaseExceptionGroup[BaseException]) -> list[BaseException]:
 PARTIAL_PREFIX, PARTIAL_SUFFIX = ".sealbox-", ".part"
 
 
-def create_partial(dest: Path) -> tuple[int, Path]:
+def create_partial(dest: Path, *, journaled: bool = False) -> tuple[int, Path]:
     """Create the hidden file a download is written to before it is renamed to ``dest``: in the
     same folder, under an unpredictable name, created exclusively (``mkstemp``: O_EXCL and
     O_NOFOLLOW, mode 0600), so nothing anyone planted there, a symlink least of all, is ever
@@ -420,9 +421,14 @@ def create_partial(dest: Path) -> tuple[int, Path]:
 
     The same flags as ``tempfile.mkstemp``, without its per-call Python work (a name drawn
     letter by letter, its arguments sanitised): 20 to 30 µs per file, with the GIL held, when a
-    get writes thousands of small files."""
+    get writes thousands of small files.
+
+    A partial file no journal names (``journaled`` false: written whole and renamed by the same
+    run) carries this process's id in its name, so that a later get can remove the ones a killed
+    run left behind (``orphans.sweep``)."""
+    tag = "" if journaled else orphans.tag()
     for _ in range(PARTIAL_TRIES):
-        path = dest.parent / f"{PARTIAL_PREFIX}{secrets.token_hex(8)}{PARTIAL_SUFFIX}"
+        path = dest.parent / f"{PARTIAL_PREFIX}{tag}{secrets.token_hex(8)}{PARTIAL_SUFFIX}"
         try:
             return os.open(path, _PARTIAL_FLAGS, 0o600), path
         except FileExistsError:
@@ -533,7 +539,7 @@ def _open_partial(state: LocalState, key: str, dest: Path, chunks: int) -> _Part
         if fd is not None:
             done = {i for i in journal.get("done", []) if 0 <= i < chunks}
             return _Partial(state, key, fd, path, done)
-    fd, path = create_partial(dest)
+    fd, path = create_partial(dest, journaled=True)
     partial = _Partial(state, key, fd, path, set())
     partial.journal()
     return partial
