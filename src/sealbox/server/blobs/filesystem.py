@@ -72,10 +72,13 @@ class FilesystemBlobStore:
         await to_thread.run_sync(_commit, fd, tmp, final)
         return BlobInfo(key=key, size=size)
 
+    def _temp_path(self) -> Path:
+        return self._tmp / f"{os.getpid()}-{secrets.token_hex(16)}.part"
+
     async def _write_temp(self, data: AsyncIterable[bytes] | bytes) -> tuple[int, Path, int]:
         """Write ``data`` to a new temporary file: its open descriptor, path and size. Nothing is
         synced; on failure the file is gone."""
-        tmp = self._tmp / f"{os.getpid()}-{secrets.token_hex(16)}.part"
+        tmp = self._temp_path()
         fd = await to_thread.run_sync(_open_new, tmp)
         try:
             if isinstance(data, bytes):
@@ -128,27 +131,22 @@ class FilesystemBlobStore:
         await to_thread.run_sync(self._put_many, items)
 
     def _put_many(self, items: list[tuple[str, bytes]]) -> None:
-        temps: list[tuple[Path, Path]] = []
+        """Stage every blob, then publish them all behind the group's two barriers."""
+        staged: list[StagedBlob] = []
         try:
             for key, data in items:
-                final = self._path(key)
-                tmp = self._tmp / f"{os.getpid()}-{secrets.token_hex(16)}.part"
+                self._path(key)  # a bad key is refused before anything is written
+                tmp = self._temp_path()
                 fd = _open_new(tmp)
-                temps.append((tmp, final))
+                staged.append(StagedBlob(key=key, size=len(data), pending=str(tmp)))
                 try:
                     _write_all(fd, data)
                 finally:
                     os.close(fd)
-            sync_filesystem(self._tmp)
-            for tmp, final in temps:
-                if not final.parent.is_dir():
-                    final.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(tmp, final)
         except BaseException:
-            for tmp, _ in temps:
-                tmp.unlink(missing_ok=True)
+            _unlink_all(staged)
             raise
-        sync_filesystem(self._blobs)
+        self._publish(staged)
 
     async def get_many(self, keys: list[str]) -> list[bytes]:
         # One worker thread for the lot: for small blobs the hops to and from a thread cost more
