@@ -23,8 +23,8 @@ function headFields(head) {
            rights: head[4 * ID_BYTES], epoch: reader.u64() };
 }
 
-/** recipient = { userId, boxSecret }; sender = the pin { userId, signPublic } it must come from. */
-export function openShareEnvelope(recipient, data, sender) {
+/** An envelope's signed parts, its signature checked against `sender` and its sender id too. */
+function signedEnvelope(data, sender) {
   const reader = new Reader(data);
   reader.prefix(ObjectType.SHARE_ENVELOPE);
   const head = reader.take(HEAD_BYTES);
@@ -35,6 +35,12 @@ export function openShareEnvelope(recipient, data, sender) {
   verify(sender.signPublic, concat(ENVELOPE_LABEL, body), signature);
   const fields = headFields(head);
   if (!bytesEqual(fields.senderId, sender.userId)) throw new IntegrityError(Code.CONTEXT_MISMATCH, "another sender");
+  return { head, sealed, fields };
+}
+
+/** recipient = { userId, boxSecret }; sender = the pin { userId, signPublic } it must come from. */
+export function openShareEnvelope(recipient, data, sender) {
+  const { head, sealed, fields } = signedEnvelope(data, sender);
   if (!bytesEqual(fields.recipientId, recipient.userId)) throw new IntegrityError(Code.CONTEXT_MISMATCH, "someone else's share");
   const inner = boxSealOpen(sealed, boxPublicFromSecret(recipient.boxSecret), recipient.boxSecret);
   if (!RIGHTS.includes(fields.rights) || inner.length < HEAD_BYTES + 32) {
@@ -56,16 +62,7 @@ export function openShareEnvelope(recipient, data, sender) {
  * is the one it sent to that recipient (sharing.md, "Removing a member"; `envelope_head`).
  */
 export function envelopeHead(data, sender) {
-  const reader = new Reader(data);
-  reader.prefix(ObjectType.SHARE_ENVELOPE);
-  const head = reader.take(HEAD_BYTES);
-  reader.sized(MAX_SEALED);
-  const body = reader.consumed();
-  const signature = reader.take(SIGNATURE_BYTES);
-  reader.end();
-  verify(sender.signPublic, concat(ENVELOPE_LABEL, body), signature);
-  const fields = headFields(head);
-  if (!bytesEqual(fields.senderId, sender.userId)) throw new IntegrityError(Code.CONTEXT_MISMATCH, "another sender");
+  const { fields } = signedEnvelope(data, sender);
   if (!RIGHTS.includes(fields.rights)) throw new IntegrityError(Code.MALFORMED, "share envelope is malformed");
   return fields;
 }
