@@ -9,7 +9,8 @@ Tools: the `sealbox` CLI against a real `sealbox server` (SQLite + local disk); 
 a loopback `rclone serve webdav`; rclone crypt to local disk; restic to a local repository. Each
 upload of a peer starts from an empty store. Every row gives the wall-clock rate, the tool's
 client CPU seconds per GB (and the server's, where there is one), and sealbox's ratio to it; the
-first rows are the raw cipher's CPU s/GB, the yardstick for client efficiency. Nothing here is
+first rows are the raw cipher's CPU s/GB and what moving the bytes alone costs a client
+(bench/io_floor.py), the yardsticks for client efficiency. Nothing here is
 asserted by the tests.
 """
 
@@ -26,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from io_floor import io_floor
 from sealbox.testing.postgres import free_port
 from suite import MIB, ROWS, Stack, Usage, add, aead_ceiling, median, proc_cpu, write_random_file
 
@@ -221,6 +223,16 @@ def main() -> None:
         big = directory / "big.bin"
         if not args.small:
             write_random_file(big, size)
+            floor_put, floor_get = io_floor(big, directory, runs)
+            add(
+                "bytes alone (read + loopback send / receive + write + fsync), CPU s/GB",
+                f"{floor_put:.2f} / {floor_get:.2f}",
+                notes="kernel work any client pays: bench/io_floor.py",
+            )
+            add(
+                "floor: raw cipher + bytes alone, CPU s/GB put / get",
+                f"{1e3 / enc + floor_put:.2f} / {1e3 / dec + floor_get:.2f}",
+            )
         small = directory / "small"
         small.mkdir()
         block = os.urandom(4096)

@@ -73,6 +73,11 @@ def live_server(data_dir: Path) -> Iterator[Live]:
 Owner = tuple[Drive, dict[str, bytes]]
 BIG = 4 * 1024 * 1024 + 1000  # two chunks at the writers' 4 MiB chunk size
 OWNER_PASSWORD = "alice's long password"
+PASSWORDS = {
+    "alice": OWNER_PASSWORD,
+    "bob": "bob's own long password",
+    "carol": "carol's long password",
+}
 FAST = {"opslimit": FLOOR_OPSLIMIT, "memlimit": FLOOR_MEMLIMIT}
 
 
@@ -88,6 +93,13 @@ async def make_owner(live: Live, http: httpx.AsyncClient, tmp: Path) -> Owner:
     drive = Drive(session)
     await files.put(drive, [local], "/", files.Reporter())
     return drive, data
+
+
+async def make_member(live: Live, http: httpx.AsyncClient, tmp: Path, name: str) -> Drive:
+    """An SDK account ``name`` (a key of PASSWORDS) with its own local state under ``tmp``."""
+    state = LocalState(tmp / "homes" / name)
+    session, _ = await signup(Api(http), state, live.url, name, PASSWORDS[name], **FAST)
+    return Drive(session)
 
 
 class Visit:
@@ -147,6 +159,34 @@ async def in_docs(live: Live, browser: Any) -> Visit:
     await page.page.click("text=docs/")
     await page.page.wait_for_selector("nav.crumbs >> text=docs")
     return page
+
+
+async def row_download(page: Any, name: str) -> bytes:
+    """The bytes of the listing row showing ``name``, through its Download button."""
+    row = page.locator("#listing li", has_text=name)
+    async with page.expect_download() as info:
+        await row.locator("text=Download").click()
+    return Path(await (await info.value).path()).read_bytes()
+
+
+async def share_form(page: Any, folder: str) -> Any:
+    """The drive row of ``folder`` with its share form open."""
+    row = page.locator("#listing li", has_text=f"{folder}/")
+    if await row.locator("input[id$='-user']").count() == 0:
+        await row.locator("button", has_text="Share").first.click()
+    return row
+
+
+async def share_from_page(page: Any, folder: str, username: str, rights: str) -> str:
+    """In the drive page: share ``folder`` with ``username`` with ``rights`` ("1" read, "2"
+    write). Answers what the form said of their key before sending."""
+    row = await share_form(page, folder)
+    await row.locator("input[id$='-user']").fill(username)
+    trust = str(await row.locator("[id$='-trust']").inner_text())
+    await row.locator("select[id$='-rights']").select_option(rights)
+    await row.locator("text=Share folder").click()
+    await row.locator(f"text=Shared {folder} with {username}").wait_for()
+    return trust
 
 
 async def screenshot(page: Any, name: str) -> None:

@@ -16,14 +16,21 @@ import httpx
 import pytest
 
 from sealbox.client.sdk import contacts, files, shares
-from sealbox.client.sdk.account import signup
-from sealbox.client.sdk.api import Api
-from sealbox.client.sdk.drive import Drive
-from sealbox.client.sdk.state import LocalState
 from sealbox.crypto.identity import IdentityKeys, make_bundle
 from sealbox.testing.hostile import Exchange
 
-from .browser import CHROMIUM, FAST, OWNER_PASSWORD, Live, Owner, log_in, logged_in
+from .browser import (
+    CHROMIUM,
+    OWNER_PASSWORD,
+    PASSWORDS,
+    Live,
+    Owner,
+    log_in,
+    logged_in,
+    make_member,
+    row_download,
+    share_from_page,
+)
 
 pytest.importorskip("playwright.async_api")
 pytestmark = [
@@ -33,33 +40,7 @@ pytestmark = [
     ),
 ]
 
-BOB_PASSWORD = "bob's own long password"
-
-
-async def make_bob(live: Live, http: httpx.AsyncClient, tmp: Path) -> Drive:
-    state = LocalState(tmp / "homes" / "bob")
-    session, _ = await signup(Api(http), state, live.url, "bob", BOB_PASSWORD, **FAST)
-    return Drive(session)
-
-
-async def download(page: Any, name: str) -> bytes:
-    row = page.locator("#listing li", has_text=name)
-    async with page.expect_download() as info:
-        await row.locator("text=Download").click()
-    return Path(await (await info.value).path()).read_bytes()
-
-
-async def share_from_page(page: Any, folder: str, username: str, rights: str) -> str:
-    """In the drive page: Share on `folder`, to `username` with `rights` ("1" or "2"). Answers
-    what the form said of their key before sending."""
-    row = page.locator("#listing li", has_text=f"{folder}/")
-    await row.locator("button", has_text="Share").first.click()
-    await row.locator("input[id$='-user']").fill(username)
-    trust = str(await row.locator("[id$='-trust']").inner_text())
-    await row.locator("select[id$='-rights']").select_option(rights)
-    await row.locator("text=Share folder").click()
-    await row.locator(f"text=Shared {folder} with {username}").wait_for()
-    return trust
+BOB_PASSWORD = PASSWORDS["bob"]
 
 
 async def test_invite_accept_compare_and_share_between_two_pages(
@@ -67,7 +48,7 @@ async def test_invite_accept_compare_and_share_between_two_pages(
 ) -> None:
     alice_drive, data = alice
     async with httpx.AsyncClient(base_url=live.url, timeout=60) as http:
-        await make_bob(live, http, tmp_path)
+        await make_member(live, http, tmp_path, "bob")
     a = await logged_in(browser, live, "/app/contacts", "alice", OWNER_PASSWORD)
     await a.page.fill("#contact-username", "Bob")
     await a.page.click("#invite")
@@ -97,9 +78,9 @@ async def test_invite_accept_compare_and_share_between_two_pages(
     await b.page.click("#open-shares")
     await b.page.click("#incoming >> text=docs/")
     await b.page.wait_for_selector("text=Shared by alice (unverified), read only.")
-    assert await download(b.page, "a.txt") == data["a.txt"]
+    assert await row_download(b.page, "a.txt") == data["a.txt"]
     await b.page.click("text=deep/")
-    assert await download(b.page, "b.bin") == data["deep/b.bin"]
+    assert await row_download(b.page, "b.bin") == data["deep/b.bin"]
     # The one console error is the browser's note on the refused repeat (409).
     assert all("409" in e for e in a.errors) and not b.errors
     # Leaving ends the share for bob; alice's own drive is unchanged.
@@ -118,7 +99,7 @@ async def test_shares_cross_between_the_cli_and_the_page(
 ) -> None:
     alice_drive, data = alice
     async with httpx.AsyncClient(base_url=live.url, timeout=60) as http:
-        bob = await make_bob(live, http, tmp_path)
+        bob = await make_member(live, http, tmp_path, "bob")
         mine = tmp_path / "bob-src" / "mine"
         mine.mkdir(parents=True)
         made = os.urandom(5000)
@@ -140,7 +121,7 @@ async def test_shares_cross_between_the_cli_and_the_page(
         await b.page.click("#open-drive")
         await b.page.click("#open-shares")
         await b.page.click("#incoming >> text=docs/")
-        assert await download(b.page, "a.txt") == data["a.txt"]
+        assert await row_download(b.page, "a.txt") == data["a.txt"]
         # Shared from the page, opened by the CLI's code.
         await b.page.click("#open-shares")
         await b.page.click("#open-drive")
@@ -157,7 +138,7 @@ async def test_shares_cross_between_the_cli_and_the_page(
         (tmp_path / "from-alice.txt").write_bytes(b"alice was here\n")
         await files.put(shared, [tmp_path / "from-alice.txt"], "/", files.Reporter())
         await b.page.click("#listing >> text=mine/")
-        assert await download(b.page, "from-alice.txt") == b"alice was here\n"
+        assert await row_download(b.page, "from-alice.txt") == b"alice was here\n"
         assert not b.errors
 
 
@@ -166,7 +147,7 @@ async def test_a_swapped_identity_bundle_is_refused(
 ) -> None:
     alice_drive, _ = alice
     async with httpx.AsyncClient(base_url=live.url, timeout=60) as http:
-        await make_bob(live, http, tmp_path)
+        await make_member(live, http, tmp_path, "bob")
     await contacts.invite(alice_drive.session, "bob")
     b = await logged_in(browser, live, "/app/contacts", "bob", BOB_PASSWORD)
     await b.page.click("#accept-alice")  # pins alice's real key in this browser
@@ -207,7 +188,7 @@ async def test_a_withheld_roster_is_refused_once_one_was_seen(
 ) -> None:
     alice_drive, _ = alice
     async with httpx.AsyncClient(base_url=live.url, timeout=60) as http:
-        await make_bob(live, http, tmp_path)
+        await make_member(live, http, tmp_path, "bob")
     await contacts.invite(alice_drive.session, "bob")
     b = await logged_in(browser, live, "/app/contacts", "bob", BOB_PASSWORD)
     await b.page.click("#accept-alice")

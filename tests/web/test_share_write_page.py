@@ -16,13 +16,20 @@ import httpx
 import pytest
 
 from sealbox.client.sdk import contacts, files, shares
-from sealbox.client.sdk.account import signup
-from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.drive import Drive
-from sealbox.client.sdk.state import LocalState
 from sealbox.testing.hostile import Exchange
 
-from .browser import CHROMIUM, FAST, Live, Owner, Visit, in_docs, logged_in
+from .browser import (
+    CHROMIUM,
+    PASSWORDS,
+    Live,
+    Owner,
+    Visit,
+    in_docs,
+    logged_in,
+    make_member,
+    row_download,
+)
 
 pytest.importorskip("playwright.async_api")
 pytestmark = [
@@ -32,20 +39,16 @@ pytestmark = [
     ),
 ]
 
-BOB_PASSWORD = "bob's own long password"
-
 
 @pytest.fixture
 async def bob(live: Live, tmp_path: Path) -> AsyncIterator[Drive]:
     async with httpx.AsyncClient(base_url=live.url, timeout=60) as http:
-        state = LocalState(tmp_path / "homes" / "bob")
-        session, _ = await signup(Api(http), state, live.url, "bob", BOB_PASSWORD, **FAST)
-        yield Drive(session)
+        yield await make_member(live, http, tmp_path, "bob")
 
 
 async def bob_in_share(browser: Any, live: Live, folder: str) -> Visit:
     """bob's page, logged in, showing the folder alice shared with him."""
-    page = await logged_in(browser, live, "/app/contacts", "bob", BOB_PASSWORD)
+    page = await logged_in(browser, live, "/app/contacts", "bob", PASSWORDS["bob"])
     await page.page.click("#accept-alice")
     await page.page.wait_for_selector("#contact-alice[data-state='contact']")
     await page.page.click("#open-drive")
@@ -53,13 +56,6 @@ async def bob_in_share(browser: Any, live: Live, folder: str) -> Visit:
     await page.page.click(f"#incoming >> text={folder}/")
     await page.page.wait_for_selector("#listing >> text=a.txt")
     return page
-
-
-async def download(page: Any, name: str) -> bytes:
-    row = page.locator("#listing li", has_text=name)
-    async with page.expect_download() as info:
-        await row.locator("text=Download").click()
-    return Path(await (await info.value).path()).read_bytes()
 
 
 async def test_a_write_member_uploads_from_the_page(
@@ -83,7 +79,7 @@ async def test_a_write_member_uploads_from_the_page(
     (tmp_path / "pack" / "inner" / "c.txt").write_bytes(b"in a folder bob made\n")
     await b.page.set_input_files("#upload-folder-input", str(tmp_path / "pack"))
     await b.page.wait_for_selector("#upload-status >> text=Uploaded 1 file.")
-    assert await download(b.page, "b.bin") == data["deep/b.bin"]
+    assert await row_download(b.page, "b.bin") == data["deep/b.bin"]
     # A rename of alice's file, signed by bob (no trash for a member, as in the SDK).
     await b.page.click("nav.crumbs >> text=docs")
     a_row = b.page.locator("#listing li", has_text="a.txt")
@@ -110,7 +106,7 @@ async def test_a_write_member_uploads_from_the_page(
     # And the owner's page.
     a = await in_docs(live, browser)
     await a.page.wait_for_selector("#listing >> text=from-bob.bin")
-    assert await download(a.page, "from-bob.bin") == made["from-bob.bin"]
+    assert await row_download(a.page, "from-bob.bin") == made["from-bob.bin"]
     assert not a.errors
 
 

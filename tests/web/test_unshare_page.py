@@ -22,18 +22,25 @@ import httpx
 import pytest
 
 from sealbox.client.sdk import contacts, drops, files, links, shares
-from sealbox.client.sdk.account import signup
-from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import NotFoundError
-from sealbox.client.sdk.state import LocalState
 from sealbox.crypto.errors import IntegrityError
 from sealbox.crypto.identity import IdentityKeys, make_bundle
 from sealbox.crypto.layout import b64url
 from sealbox.protocol.listing import encode_listing, parse_listing
 from sealbox.testing.hostile import Exchange
 
-from .browser import CHROMIUM, FAST, OWNER_PASSWORD, Live, Owner, Visit, logged_in
+from .browser import (
+    CHROMIUM,
+    PASSWORDS,
+    Live,
+    Owner,
+    Visit,
+    logged_in,
+    make_member,
+    share_form,
+    share_from_page,
+)
 
 pytest.importorskip("playwright.async_api")
 pytestmark = [
@@ -43,12 +50,6 @@ pytestmark = [
     ),
 ]
 
-PASSWORDS = {
-    "alice": OWNER_PASSWORD,
-    "bob": "bob's own long password",
-    "carol": "carol's long password",
-}
-
 
 @pytest.fixture
 async def http(live: Live) -> AsyncIterator[httpx.AsyncClient]:
@@ -57,35 +58,13 @@ async def http(live: Live) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def member(live: Live, http: httpx.AsyncClient, tmp: Path, name: str) -> Drive:
-    state = LocalState(tmp / "homes" / name)
-    session, _ = await signup(Api(http), state, live.url, name, PASSWORDS[name], **FAST)
-    return Drive(session)
-
-
 async def as_user(browser: Any, live: Live, path: str, username: str) -> Visit:
     return await logged_in(browser, live, path, username, PASSWORDS[username])
 
 
-async def share_row(page: Any, folder: str) -> Any:
-    """The drive row of `folder` with its share form open."""
-    row = page.locator("#listing li", has_text=f"{folder}/")
-    if await row.locator("input[id$='-user']").count() == 0:
-        await row.locator("button", has_text="Share").first.click()
-    return row
-
-
-async def share(page: Any, folder: str, username: str, rights: str) -> None:
-    row = await share_row(page, folder)
-    await row.locator("input[id$='-user']").fill(username)
-    await row.locator("select[id$='-rights']").select_option(rights)
-    await row.locator("text=Share folder").click()
-    await row.locator(f"text=Shared {folder} with {username}").wait_for()
-
-
 async def remove(page: Any, folder: str, username: str) -> str:
     """Remove `username` from `folder` in the drive page; answers what the form said."""
-    row = await share_row(page, folder)
+    row = await share_form(page, folder)
     entry = row.locator(f".members li[data-member='{username}']")
     await entry.locator("button", has_text="Remove").click()
     note = await entry.locator("[role=note]").inner_text()
@@ -99,8 +78,8 @@ async def owner_page_with_members(
     live: Live, browser: Any, alice: Owner, http: httpx.AsyncClient, tmp: Path
 ) -> tuple[Visit, Drive, Drive]:
     """alice's page, /docs shared from it with bob (read) and carol (write), both SDK accounts."""
-    bob = await member(live, http, tmp, "bob")
-    carol = await member(live, http, tmp, "carol")
+    bob = await make_member(live, http, tmp, "bob")
+    carol = await make_member(live, http, tmp, "carol")
     a = await as_user(browser, live, "/app/contacts", "alice")
     for name, drive in (("bob", bob), ("carol", carol)):
         await a.page.fill("#contact-username", name)
@@ -109,8 +88,8 @@ async def owner_page_with_members(
         await contacts.accept(drive.session, "alice")
     await a.page.click("#open-drive")
     await a.page.wait_for_selector("#listing >> text=docs/")
-    await share(a.page, "docs", "bob", "1")
-    await share(a.page, "docs", "carol", "2")
+    await share_from_page(a.page, "docs", "bob", "1")
+    await share_from_page(a.page, "docs", "carol", "2")
     return a, bob, carol
 
 
@@ -137,7 +116,7 @@ async def test_the_page_removes_a_member_and_the_sdk_sees_new_keys(
 
     said = await remove(a.page, "docs", "bob")
     assert said == "Removed bob from docs; the folder has new keys."
-    await share_row(a.page, "docs")
+    await share_form(a.page, "docs")
     await a.page.wait_for_selector(".members >> text=carol · read and write")
     assert await a.page.locator(".members li[data-member='bob']").count() == 0
 
@@ -221,8 +200,8 @@ async def test_a_removal_by_the_sdk_shows_in_the_members_pages(
     live: Live, browser: Any, alice: Owner, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     alice_drive, _ = alice
-    bob = await member(live, http, tmp_path, "bob")
-    carol = await member(live, http, tmp_path, "carol")
+    bob = await make_member(live, http, tmp_path, "bob")
+    carol = await make_member(live, http, tmp_path, "carol")
     for drive in (bob, carol):
         await contacts.invite(drive.session, "alice")
         await contacts.accept(alice_drive.session, drive.session.username)
@@ -289,7 +268,7 @@ async def test_a_stale_roster_or_a_swapped_share_changes_nothing(
             item["roster"] = base64.urlsafe_b64encode(stale).rstrip(b"=").decode()
         return json.dumps(body).encode()
 
-    row = await share_row(a.page, "docs")  # the members, listed before the server lies
+    row = await share_form(a.page, "docs")  # the members, listed before the server lies
     await row.locator(".members li[data-member='bob']").wait_for()
     live.hostile.on("GET", "/v1/rosters", rolled_back)
     said = await remove(a.page, "docs", "bob")
