@@ -72,3 +72,15 @@ async def test_chunks_sealed_together_are_saved_in_one_write_before_any_is_sent(
     with pytest.raises(StartOver):
         await saves.sealing(4, bytes(16))  # the chunk's bytes changed under the same nonce
     state.close()
+
+
+def test_the_local_state_commits_through_a_private_synced_write_ahead_log(tmp_path: Path) -> None:
+    """Each journal save is durable when it returns (synchronous=FULL), through a write-ahead log
+    that only the user can read, like the database it belongs to (it holds file keys)."""
+    state = LocalState(tmp_path)
+    state.save_journal("k", {"file_key": "secret"})
+    assert state._db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert state._db.execute("PRAGMA synchronous").fetchone() == (2,)
+    for name in ("state.db", "state.db-wal", "state.db-shm"):
+        assert (tmp_path / name).stat().st_mode & 0o077 == 0, name
+    state.close()
