@@ -36,7 +36,7 @@ export function blake2b(message, key = null, size = 32) {
 /**
  * Keyed BLAKE3 with a 32-byte key and a 32-byte output, fed in pieces: `update(bytes)`, then
  * `digest()`. The plaintext hash's function (spec/object-format.md, "Plaintext hash"), through
- * hash-wasm's WebAssembly build of the BLAKE3 team's C code (docs/decisions/2004).
+ * hash-wasm's WebAssembly build of the BLAKE3 team's C code (docs/decisions/2005).
  */
 export async function keyedBlake3(key) {
   if (key.length !== KEY_BYTES) throw new Error("keyed BLAKE3 takes a 32-byte key");
