@@ -10,6 +10,8 @@ before any Sealbox vector is regenerated.
 from __future__ import annotations
 
 import hashlib
+import sys
+import threading
 
 import pytest
 
@@ -75,3 +77,34 @@ def test_the_hasher_gives_the_same_hash_whatever_the_pieces() -> None:
     for start in range(0, len(plaintext), 4096):
         hasher.update(plaintext[start : start + 4096])
     assert hasher.digest() == content.plaintext_hash(file_key, plaintext)
+
+
+def test_a_large_update_lets_other_threads_run() -> None:
+    """The sealing threads feed the hash chunk by chunk (client/sdk/transfers.py, _HashInOrder):
+    an update that held the GIL would stop the event loop and the other workers meanwhile.
+
+    With a switch interval far longer than the test, a thread gives up the GIL only where it
+    blocks or where C code releases it, whatever the machine's load. The worker wakes the main
+    thread and goes straight into the update: the main thread can run before the update is over
+    only if the update released the GIL."""
+    woken = threading.Event()
+    finished = [False]
+    big = bytes(64 * 1024 * 1024)
+    hasher = content.PlaintextHasher(FileKey(bytes(32)))
+
+    def hash_big() -> None:
+        woken.set()
+        hasher.update(big)
+        finished[0] = True
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1000.0)
+    try:
+        worker = threading.Thread(target=hash_big)
+        worker.start()
+        woken.wait()
+        ran_during_the_update = not finished[0]
+        worker.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert ran_during_the_update

@@ -2,11 +2,11 @@
 """The only module that imports blake3: keyed BLAKE3 for the plaintext hash.
 
 The plaintext hash (spec/object-format.md, "Plaintext hash"; docs/decisions/2005) is the one use
-of BLAKE3 in Sealbox; every other hash stays BLAKE2b in ``sealbox.crypto._sodium``. The bindings are the BLAKE3 team's (PyPI ``blake3``, over the Rust
-crate). Like hashlib they release the GIL for any update of 2048 bytes or more, so a sealing
-thread hashing a chunk never holds up the event loop or the other workers; they hash on the
-calling thread only (``max_threads`` stays at its default of 1: the client already runs one
-worker per core).
+of BLAKE3 in Sealbox; every other hash stays BLAKE2b in ``sealbox.crypto._sodium``. The bindings
+are the BLAKE3 team's (PyPI ``blake3``, over the Rust crate). Like hashlib they release the GIL
+for any update of 2048 bytes or more, so a sealing thread hashing a chunk never holds up the event
+loop or the other workers; they hash on the calling thread only (``max_threads`` stays at its
+default of 1: the client already runs one worker per core).
 """
 
 from __future__ import annotations
