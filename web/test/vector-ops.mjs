@@ -158,9 +158,9 @@ export const OPS = {
     },
   },
   plaintext_hash: {
-    open: (i) => ({
+    open: async (i) => ({
       hash_key: x(sodium.kdf(h(i.file_key), 3, "sbplhash")),
-      plaintext_hash: x(content.plaintextHash(h(i.file_key), h(i.plaintext))),
+      plaintext_hash: x(await content.plaintextHash(h(i.file_key), h(i.plaintext))),
     }),
   },
   subkey: { open: (i) => ({ subkey: x(sodium.kdf(h(i.key), i.subkey_id, i.context)) }) },

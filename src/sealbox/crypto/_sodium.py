@@ -85,11 +85,6 @@ def blake2b(data: Buffer, *, size: int = 32, key: bytes = b"") -> bytes:
     return hashlib.blake2b(data, digest_size=size, key=key).digest()
 
 
-def blake2b_state(*, size: int = 32, key: bytes = b"") -> hashlib.blake2b:
-    """An incremental BLAKE2b, for data that arrives in pieces (hashlib releases the GIL)."""
-    return hashlib.blake2b(digest_size=size, key=key)
-
-
 def kdf_derive(key: bytes, subkey_id: int, context: bytes) -> bytes:
     """libsodium's ``crypto_kdf_derive_from_key`` with a 32-byte output.
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sealbox.crypto import _aesgcm, _sodium
+from sealbox.crypto import _aesgcm, _blake3, _sodium
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.identity import signed_message
 from sealbox.crypto.keys import FileKey, RandomSource, derive, system_random
@@ -76,20 +76,20 @@ class _ContentKeys:
         return _sodium.blake2b(message, key=self.commit_key)
 
 
-PLAINTEXT_HASH_BYTES = 32
+PLAINTEXT_HASH_BYTES = _blake3.OUT_BYTES
 PLAINTEXT_HASH_CONTEXT = b"sbplhash"
 
 
 class PlaintextHasher:
-    """The keyed hash of a file's plaintext (spec/object-format.md, "Plaintext hash"): BLAKE2b-256
-    keyed with ``KDF(file key, 3, "sbplhash")``. Only someone who can open the file can compute
-    it, so it tells nobody else anything, not even whether a guess of the contents is right."""
+    """The keyed hash of a file's plaintext (spec/object-format.md, "Plaintext hash"): keyed BLAKE3
+    with a 32-byte output under ``KDF(file key, 3, "sbplhash")``. Only someone who can open the
+    file can compute it, so it tells nobody else anything, not even whether a guess of the
+    contents is right. Every computation and comparison of the hash goes through this class."""
 
     __slots__ = ("_state",)
 
     def __init__(self, file_key: FileKey) -> None:
-        key = derive(file_key, 3, PLAINTEXT_HASH_CONTEXT)
-        self._state = _sodium.blake2b_state(size=PLAINTEXT_HASH_BYTES, key=key)
+        self._state = _blake3.KeyedHash(derive(file_key, 3, PLAINTEXT_HASH_CONTEXT))
 
     def update(self, data: Buffer) -> None:
         self._state.update(data)

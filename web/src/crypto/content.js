@@ -6,7 +6,7 @@
 import { Code, IntegrityError } from "./errors.js";
 import { FORMAT_VERSION, ID_BYTES, MAGIC, ObjectType, Reader, bytesEqual, checkId, concat,
          prefix, u32, utf8 } from "./layout.js";
-import { aesKey, aesOpen, aesSeal, blake2b, equal, kdf, randomBytes } from "./sodium.js";
+import { aesKey, aesOpen, aesSeal, blake2b, equal, kdf, keyedBlake3, randomBytes } from "./sodium.js";
 
 export const NONCE_PREFIX_BYTES = 7;
 export const COMMITMENT_BYTES = 32;
@@ -37,9 +37,17 @@ export function contentKeys(fileKey) {
   };
 }
 
-/** The keyed hash of a file's plaintext (spec/object-format.md, "Plaintext hash"). */
-export function plaintextHash(fileKey, plaintext) {
-  return blake2b(plaintext, kdf(fileKey, 3, "sbplhash"), 32);
+/** A hasher of a file's plaintext, fed in pieces (spec/object-format.md, "Plaintext hash"):
+ * keyed BLAKE3 under KDF(file key, 3, "sbplhash"), 32 bytes. */
+export function plaintextHasher(fileKey) {
+  return keyedBlake3(kdf(fileKey, 3, "sbplhash"));
+}
+
+/** The keyed hash of a whole plaintext held in memory. */
+export async function plaintextHash(fileKey, plaintext) {
+  const hasher = await plaintextHasher(fileKey);
+  hasher.update(plaintext);
+  return hasher.digest();
 }
 
 export function segmentKey(contentKey, segment) {

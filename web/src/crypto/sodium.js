@@ -5,6 +5,7 @@
 // throws IntegrityError, and no other module may call libsodium or crypto.subtle directly
 // (web/test/wrapper.mjs checks that).
 
+import { createBLAKE3 } from "hash-wasm";
 import sodium from "libsodium-wrappers-sumo";
 import { Code, IntegrityError } from "./errors.js";
 
@@ -30,6 +31,23 @@ export function randomBytes(size) {
 
 export function blake2b(message, key = null, size = 32) {
   return sodium.crypto_generichash(size, message, key);
+}
+
+/**
+ * Keyed BLAKE3 with a 32-byte key and a 32-byte output, fed in pieces: `update(bytes)`, then
+ * `digest()`. The plaintext hash's function (spec/object-format.md, "Plaintext hash"), through
+ * hash-wasm's WebAssembly build of the BLAKE3 team's C code (docs/decisions/2005).
+ */
+export async function keyedBlake3(key) {
+  if (key.length !== KEY_BYTES) throw new Error("keyed BLAKE3 takes a 32-byte key");
+  const state = await createBLAKE3(256, key);
+  state.init();
+  return {
+    update(message) {
+      state.update(message);
+    },
+    digest: () => state.digest("binary"),
+  };
 }
 
 /** KDF(K, id, ctx) of spec/README.md, "Subkey derivation". */
