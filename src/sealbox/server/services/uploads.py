@@ -20,7 +20,7 @@ from sealbox.protocol.errors import ErrorCode
 from sealbox.server.blobs.base import BlobStore, StagedBlob, direct_links, staging
 from sealbox.server.blobs.keys import chunk_key
 from sealbox.server.clock import Clock
-from sealbox.server.db import accounts, uploads
+from sealbox.server.db import accounts, inline_chunks, uploads
 from sealbox.server.db.batching import batched
 from sealbox.server.db.engine import Connection, Engine, read_only, writing
 from sealbox.server.errors import ServiceError, not_found
@@ -153,14 +153,18 @@ class UploadService:
                 f"this upload would exceed the account's quota of {quota} bytes",
             )
 
-    def _reserve_inline(
-        self, user_id: bytes, items: list[m.InlineContent], payer: bytes | None = None
+    def reserve_inline(
+        self,
+        conn: Connection,
+        user_id: bytes,
+        items: list[m.InlineContent],
+        payer: bytes | None = None,
     ) -> None:
-        """Reserve content ids for inline files in one transaction, before their bytes are written.
+        """Reserve content ids for inline files inside the caller's transaction: the folder
+        transaction that carries them, and then commits them with their bytes (``commit_inline``).
 
-        The reservation is an upload row without chunk rows: it keeps the id from being taken
-        (or its blob overwritten) meanwhile, and cannot be committed by anything but the folder
-        transaction that carried the bytes. ``payer``'s quota applies, as for ``_open``.
+        The reservation is an upload row without chunk rows, checked like an upload's opening:
+        the ids must be free and ``payer``'s quota must allow them, as for ``_open``.
         """
         for item in items:
             try:
@@ -172,34 +176,26 @@ class UploadService:
             raise ServiceError(ErrorCode.INVALID_TRANSACTION, "duplicate inline content ids")
         now = self._now()
         payer = payer or user_id
-        with writing(self._engine) as conn:
-            account = accounts.lock(conn, payer)
-            if uploads.any_taken(conn, ids):
-                raise _id_taken()
-            self._check_quota(conn, payer, account.quota_bytes, sum(map(_inline_size, items)))
-            uploads.add(
-                conn,
-                [
-                    uploads.Upload(
-                        content_id=item.content_id,
-                        owner_id=user_id,
-                        header=item.header,
-                        chunk_size=item.chunk_size,
-                        chunk_count=1,
-                        total_size=_inline_size(item),
-                        received_bytes=len(item.chunk),
-                        touched_at=now,
-                    )
-                    for item in items
-                ],
-            )
-
-    async def store_inline(
-        self, user_id: bytes, items: list[m.InlineContent], payer: bytes | None = None
-    ) -> None:
-        """Reserve and write inline contents; the folder transaction then commits them."""
-        await to_thread.run_sync(partial(self._reserve_inline, user_id, items, payer))
-        await self._blobs.put_many([(chunk_key(i.content_id, 0), i.chunk) for i in items])
+        account = accounts.lock(conn, payer)
+        if uploads.any_taken(conn, ids):
+            raise _id_taken()
+        self._check_quota(conn, payer, account.quota_bytes, sum(map(_inline_size, items)))
+        uploads.add(
+            conn,
+            [
+                uploads.Upload(
+                    content_id=item.content_id,
+                    owner_id=user_id,
+                    header=item.header,
+                    chunk_size=item.chunk_size,
+                    chunk_count=1,
+                    total_size=_inline_size(item),
+                    received_bytes=len(item.chunk),
+                    touched_at=now,
+                )
+                for item in items
+            ],
+        )
 
     async def open(
         self, user_id: bytes, req: m.UploadOpenRequest, payer: bytes | None = None
@@ -353,14 +349,16 @@ def commit_upload(conn: Connection, user_id: bytes, content_id: bytes) -> int:
     return found.total_size
 
 
-def commit_inline(conn: Connection, user_id: bytes, content_ids: list[bytes]) -> None:
+def commit_inline(conn: Connection, user_id: bytes, items: list[m.InlineContent]) -> None:
     """Turn ``user_id``'s inline reservations into content objects inside the caller's
-    transaction, a few statements per batch of ids rather than per file (a folder transaction may
-    carry thousands of small files). An inline reservation has no chunk rows: its one chunk was
-    written before the transaction. Every id must be a reservation of the caller's, or the whole
-    transaction is NOT_FOUND."""
-    for batch in batched(content_ids):
-        found = uploads.own_many_locked(conn, user_id, batch)
-        if len(found) != len(set(batch)):
+    transaction, and store their chunks in the database in the same transaction
+    (``db/inline_chunks.py``): durable exactly when the commit is, with no file per content. A
+    few statements per batch rather than per file (a folder transaction may carry thousands of
+    small files). Every id must be a reservation of the caller's, or the whole transaction is
+    NOT_FOUND."""
+    for batch in batched(items):
+        found = uploads.own_many_locked(conn, user_id, [i.content_id for i in batch])
+        if len(found) != len({i.content_id for i in batch}):
             raise not_found("upload")
         uploads.make_contents(conn, found)
+        inline_chunks.add(conn, [(i.content_id, i.chunk) for i in batch])
