@@ -97,12 +97,12 @@ class TransactionService:
         self, user_id: bytes, tx: m.TransactionRequest, uploader: bytes, scope: bytes | None
     ) -> TransactionOutcome:
         with writing(self._engine) as conn:
-            # Inline files are reserved first (their ids and the tree owner's quota checked, the
-            # owner being charged whoever uploads), then committed below with their bytes: one
-            # transaction, nothing to undo when it fails.
+            # Inline files are checked first (their ids, and the tree owner's quota: the owner is
+            # charged whoever uploads), then committed below with their bytes: one transaction,
+            # nothing to undo when it fails.
             inline = [p.inline for p in tx.puts if p.inline is not None]
             if inline:
-                self._uploads.reserve_inline(conn, uploader, inline, payer=user_id)
+                self._uploads.check_inline(conn, uploader, inline, payer=user_id)
             plan = _prepare(conn, user_id, tx, uploader, scope)
             # A member's reach first, so that nothing below tells them about folders outside
             # their share (not even a manifest version in a stale_manifest answer).
@@ -147,7 +147,7 @@ class TransactionService:
                 added |= self._accept_stored(conn, plan, put, content_id)
         # Content removed everywhere by a takedown (scope 3) is never stored again.
         refuse_removed_content(conn, sorted(accepted))
-        commit_inline(conn, plan.uploader, inline)
+        commit_inline(conn, inline)
         return added
 
     def _accept_stored(
