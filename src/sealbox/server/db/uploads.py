@@ -203,15 +203,6 @@ def stored_chunks(conn: Connection, content_id: bytes) -> int:
     )
 
 
-def own_many_locked(conn: Connection, user_id: bytes, content_ids: list[bytes]) -> list[Upload]:
-    rows = conn.execute(
-        select(uploads)
-        .where(uploads.c.content_id.in_(content_ids) & (uploads.c.owner_id == user_id))
-        .with_for_update()
-    )
-    return [Upload(**row._mapping) for row in rows]
-
-
 def make_contents(conn: Connection, done: list[Upload]) -> None:
     """Turn the uploads into content objects: their rows go, the contents' rows come."""
     forget(conn, [u.content_id for u in done])

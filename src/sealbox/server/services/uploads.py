@@ -5,7 +5,8 @@ An upload reserves a content id and declares the object's geometry. Chunks arriv
 parallel, as often as the client likes (a repeat replaces the chunk atomically), and stream straight
 to the blob store, checked against the declared length before they become visible. Nothing of an
 upload is visible in the drive until a folder transaction commits it; uploads left alone expire and
-the collector deletes them.
+the collector deletes them. Inline files (sent inside a folder transaction) are not uploads: the
+transaction checks them here and stores them with its commit (``commit_inline``).
 """
 
 from collections.abc import AsyncIterable, AsyncIterator
