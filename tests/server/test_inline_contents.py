@@ -157,3 +157,26 @@ async def test_an_inline_chunk_goes_with_its_content_row_even_with_a_grace_perio
     ok(await server.api.tx(account, manifests=[account.root_id], removes=[node]))
     assert set(kept(server)) == {other}
     assert await stored_chunks(server) == [f"chunks/{b64encode(other)}/0"]
+
+
+async def test_an_inline_content_id_in_use_or_repeated_is_refused_and_nothing_stored(
+    server: Server,
+) -> None:
+    account = await server.api.signup()
+    (existing,) = await put_files(server, account, [b"e" * 50])
+    opened = await upload(server, account, make_chunks(2), order=[0])  # an upload in progress
+    for taken in (existing, opened):
+        puts = [
+            file_put(new_id(), account.root_id, None, inline=(new_id(), HEADER, b"n" * 50)),
+            file_put(new_id(), account.root_id, None, inline=(taken, HEADER, b"x" * 50)),
+        ]
+        response = await server.api.tx(account, manifests=[account.root_id], puts=puts)
+        assert (response.status_code, response.json()["error"]) == (409, "id_taken")
+    again = new_id()
+    puts = [
+        file_put(new_id(), account.root_id, None, inline=(again, HEADER, b"a" * 50)),
+        file_put(new_id(), account.root_id, None, inline=(again, HEADER, b"b" * 50)),
+    ]
+    response = await server.api.tx(account, manifests=[account.root_id], puts=puts)
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_transaction")
+    assert kept(server) == {existing: b"e" * 50}
