@@ -16,14 +16,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from sealbox.crypto.notes import NoteSigner
 from sealbox.server.app import build_services, create_app
 from sealbox.server.blobs.base import BlobStore
 from sealbox.server.blobs.filesystem import FilesystemBlobStore
+from sealbox.server.blobs.keys import chunk_key
 from sealbox.server.blobs.s3 import S3BlobStore, S3Settings
-from sealbox.server.db.engine import make_engine, sqlite_url
+from sealbox.server.db.engine import make_engine, read_only, sqlite_url
+from sealbox.server.db.inline_chunks import inline_chunks
 from sealbox.server.db.migrate import upgrade
 from sealbox.server.db.schema import metadata
 from sealbox.server.services.registry import Services
@@ -151,3 +153,13 @@ async def server(
             headers={"User-Agent": "SealboxTestAgent/9.9"},
         ) as client:
             yield Server(services, client, RawApi(client), clock, tmp_path / "data")
+
+
+async def stored_chunks(server: Server, prefix: str = "chunks/") -> list[str]:
+    """The keys of every chunk the server stores, sorted: in the blob store, and (inline contents)
+    in the database, named as the blob store would name them."""
+    with read_only(server.services.engine) as conn:
+        inline = conn.execute(select(inline_chunks.c.content_id)).scalars().all()
+    keys = [chunk_key(content_id, 0) for content_id in inline]
+    keys += [b.key async for b in server.services.blobs.list(prefix)]
+    return sorted(k for k in keys if k.startswith(prefix))

@@ -9,7 +9,7 @@ from sealbox.protocol.models import b64decode, b64encode
 from sealbox.server.db.schema import accounts
 from sealbox.server.server_keys import SECRET_ENV, load_or_create_secret
 from sealbox.testing.http_api import FAST_KDF, file_put, new_id, ok, signup_body
-from tests.server.conftest import Server
+from tests.server.conftest import Server, stored_chunks
 
 pytestmark = pytest.mark.anyio
 
@@ -225,7 +225,7 @@ async def test_account_deletion_needs_the_auth_key_and_removes_everything(server
     _node, _ = await server.api.put_small_file(account, folder, os.urandom(1000))
     # The other account's file must survive.
     _, kept = await server.api.put_small_file(other, other.root_id, os.urandom(500))
-    assert len([b async for b in server.services.blobs.list("chunks/")]) == 2
+    assert len(await stored_chunks(server)) == 2
     bad = await server.client.post(
         "/v1/account/delete", json={"auth_key": b64encode(os.urandom(32))}, headers=account.headers
     )
@@ -241,7 +241,7 @@ async def test_account_deletion_needs_the_auth_key_and_removes_everything(server
         "/v1/sessions", json=login_body(account.username, account.auth_key)
     )
     assert gone.status_code == 401
-    keys = [b.key async for b in server.services.blobs.list("chunks/")]
+    keys = await stored_chunks(server)
     assert keys == [f"chunks/{b64encode(kept)}/0"]
     # The username is free again.
     body, _ = signup_body(account.username)

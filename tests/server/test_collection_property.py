@@ -18,12 +18,14 @@ import anyio
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import Engine, select
 
 from sealbox.protocol.models import b64decode, b64encode
 from sealbox.server.app import build_services, create_app
 from sealbox.server.blobs.filesystem import FilesystemBlobStore
 from sealbox.server.blobs.keys import CHUNK_PREFIX, content_of_chunk_key
-from sealbox.server.db.engine import sqlite_url
+from sealbox.server.db.engine import read_only, sqlite_url
+from sealbox.server.db.inline_chunks import inline_chunks
 from sealbox.server.settings import Settings
 from sealbox.testing.http_api import Account, RawApi, file_put, new_id, ok
 from tests.server.conftest import SECRET, FakeClock
@@ -156,9 +158,10 @@ class Model:
             ok(await self.client.put(path, content=chunks[0], headers=headers))
 
 
-async def check_after_collection(model: Model, blobs: FilesystemBlobStore) -> None:
+async def check_after_collection(model: Model, blobs: FilesystemBlobStore, engine: Engine) -> None:
     alices, bobs = await model.references()
-    stored: set[bytes] = set()
+    with read_only(engine) as conn:  # inline contents' chunks
+        stored = set(conn.execute(select(inline_chunks.c.content_id)).scalars())
     async for info in blobs.list(CHUNK_PREFIX):
         content = content_of_chunk_key(info.key)
         assert content is not None, info.key
@@ -191,7 +194,7 @@ async def run_sequence(ops: list[tuple[str, int]], template: Path, work: Path) -
                     clock.advance(UPLOAD_TTL + 1)
                     report = await services.collector.collect()
                     assert not report.skipped
-                    await check_after_collection(model, blobs)
+                    await check_after_collection(model, blobs, services.engine)
                 else:
                     await model.apply(name, arg)
 

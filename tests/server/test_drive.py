@@ -8,7 +8,7 @@ from sealbox.protocol import routes
 from sealbox.protocol.listing import parse_listing
 from sealbox.protocol.models import b64decode, b64encode
 from sealbox.testing.http_api import file_put, folder_put, new_id, ok
-from tests.server.conftest import Server
+from tests.server.conftest import Server, stored_chunks
 
 pytestmark = pytest.mark.anyio
 
@@ -100,7 +100,7 @@ async def test_deleting_one_copy_keeps_the_shared_content(server: Server) -> Non
     body = await server.client.get(f"/v1/contents/{b64encode(content)}", headers=account.headers)
     assert body.status_code == 200 and body.content.endswith(b"shared" * 10)
     ok(await server.api.tx(account, manifests=[account.root_id], removes=[copy]))
-    assert [b async for b in server.services.blobs.list("chunks/")] == []
+    assert await stored_chunks(server) == []
     body = await server.client.get(f"/v1/contents/{b64encode(content)}", headers=account.headers)
     assert body.status_code == 404
 
@@ -128,7 +128,7 @@ async def test_empty_trash_removes_whole_subtrees(server: Server) -> None:
     for gone in (top, inner, deep, loose):
         response = await server.client.get(f"/v1/nodes/{b64encode(gone)}", headers=account.headers)
         assert response.status_code == 404
-    assert [b async for b in server.services.blobs.list("chunks/")] == []
+    assert await stored_chunks(server) == []
 
 
 async def test_moving_a_folder_into_its_own_subtree_is_a_cycle(server: Server) -> None:
@@ -281,7 +281,7 @@ async def test_quota_counts_versions_and_refuses_before_storing(
         headers=account.headers,
     )
     assert (opened.status_code, opened.json()["error"]) == (507, "quota_exceeded")
-    assert len([b async for b in server.services.blobs.list("chunks/")]) == 2
+    assert len(await stored_chunks(server)) == 2
 
 
 async def test_two_new_nodes_may_share_an_upload_committed_in_the_same_transaction(

@@ -358,3 +358,70 @@ async def test_kill_9_amid_group_commits_loses_no_acknowledged_chunk(
     for upload, index in present:
         key = f"chunks/{b64encode(contents[upload])}/{index}"
         assert b"".join([piece async for piece in store.get(key)]) == small_chunk(upload, index)
+
+
+INLINE_TXS = 48
+INLINE_PER_TX = 40
+
+
+def inline_chunk(tx: int, n: int) -> bytes:
+    return tx.to_bytes(2, "big") + n.to_bytes(2, "big") + BLOCK[4:4096]
+
+
+async def test_kill_9_amid_inline_transactions_loses_no_acknowledged_file(
+    tmp_path: Path, db_url: str
+) -> None:
+    """Folder transactions of small inline files run four at a time and the server is killed
+    while they commit. After the restart every file of every acknowledged transaction is there
+    and whole; a file of a transaction not acknowledged is absent or whole, never partial (its
+    chunk is written in the transaction that commits it)."""
+    data = tmp_path / "data"
+    server = ServerProcess(data, db_url)
+    server.start()
+    acked: set[int] = set()
+    contents = [[new_id() for _ in range(INLINE_PER_TX)] for _ in range(INLINE_TXS)]
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+            api = RawApi(http)
+            account = await api.signup()
+            folders = [await api.mkdir(account, account.root_id) for _ in range(4)]
+            limiter = anyio.CapacityLimiter(4)
+
+            async def send(tx: int) -> None:
+                folder = folders[tx % 4]
+                async with limiter:
+                    puts = [
+                        file_put(new_id(), folder, None, inline=(c, HEADER, inline_chunk(tx, n)))
+                        for n, c in enumerate(contents[tx])
+                    ]
+                    try:
+                        response = await api.tx(account, manifests=[folder], puts=puts)
+                    except httpx.HTTPError:
+                        return  # the server died under it: not acknowledged
+                    if response.status_code == 200:
+                        acked.add(tx)
+
+            async with anyio.create_task_group() as group:
+                for tx in range(INLINE_TXS):
+                    group.start_soon(send, tx)
+                while len(acked) < 8:
+                    await anyio.sleep(0.001)
+                server.kill()
+    finally:
+        server.kill()
+    assert 8 <= len(acked) < INLINE_TXS  # killed mid-way
+
+    server.start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+            await RawApi(http).login(account)
+            for tx, ids in enumerate(contents):
+                for n, content in enumerate(ids):
+                    got = await http.get(
+                        f"/v1/contents/{b64encode(content)}", headers=account.headers
+                    )
+                    if tx in acked or got.status_code != 404:
+                        assert got.status_code == 200, (tx, n, got.text)
+                        assert got.content == HEADER + inline_chunk(tx, n)
+    finally:
+        server.stop()

@@ -7,7 +7,7 @@ import pytest
 
 from sealbox.protocol.models import b64encode
 from sealbox.testing.http_api import file_put, new_id, ok
-from tests.server.conftest import Server
+from tests.server.conftest import Server, stored_chunks
 
 pytestmark = pytest.mark.anyio
 
@@ -254,7 +254,7 @@ async def test_abandoned_uploads_expire_and_their_chunks_are_collected(
     server.clock.advance(1900)
     report = await server.services.collector.collect()
     assert report.expired_uploads == 1
-    keys = sorted([b.key async for b in server.services.blobs.list("chunks/")])
+    keys = await stored_chunks(server)
     assert keys == [f"chunks/{b64encode(fresh)}/0"]
     assert (
         await server.client.get(f"/v1/uploads/{b64encode(stale)}", headers=account.headers)
@@ -268,7 +268,7 @@ async def test_abort_and_orphan_sweep(server: Server) -> None:
         f"/v1/uploads/{b64encode(content)}", headers=account.headers
     )
     assert response.status_code == 204
-    assert [b async for b in server.services.blobs.list("chunks/")] == []
+    assert await stored_chunks(server) == []
     # A chunk left behind by a crash between a row's deletion and its blobs'.
     orphan = f"chunks/{b64encode(new_id())}/0"
     await server.services.blobs.put(orphan, b"o" * 32)

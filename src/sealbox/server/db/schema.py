@@ -324,9 +324,10 @@ drop_files = Table(
 
 
 # The compliance tables live in their own module on the same metadata (spec/compliance.md), and
-# so do the requests register's, the retention job's and the transparency log's.
+# so do the requests register's, the retention job's, the transparency log's and inline chunks.
 from sealbox.server.db import (  # noqa: E402, F401
     compliance_tables,
+    inline_chunks,
     request_tables,
     retention_tables,
     transparency,

@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Uploads, their stored chunks, and the content objects a complete upload becomes."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, update
 
 from sealbox.protocol.content_layout import ContentLayout
 from sealbox.server.db.batching import batched
+from sealbox.server.db.contents import StoredContent
 from sealbox.server.db.engine import IntegrityError
 from sealbox.server.db.schema import contents, upload_chunks, uploads
 
@@ -201,18 +203,14 @@ def stored_chunks(conn: Connection, content_id: bytes) -> int:
     )
 
 
-def own_many_locked(conn: Connection, user_id: bytes, content_ids: list[bytes]) -> list[Upload]:
-    rows = conn.execute(
-        select(uploads)
-        .where(uploads.c.content_id.in_(content_ids) & (uploads.c.owner_id == user_id))
-        .with_for_update()
-    )
-    return [Upload(**row._mapping) for row in rows]
-
-
 def make_contents(conn: Connection, done: list[Upload]) -> None:
     """Turn the uploads into content objects: their rows go, the contents' rows come."""
     forget(conn, [u.content_id for u in done])
+    add_contents(conn, done)
+
+
+def add_contents(conn: Connection, done: Sequence[Upload | StoredContent]) -> None:
+    """Insert the content rows of uploads, or of inline contents, complete in this transaction."""
     for group in batched(done):
         conn.execute(
             insert(contents),

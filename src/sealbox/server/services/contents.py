@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Reading content objects: who may, and streaming their bytes from the blob store.
+"""Reading content objects: who may, and streaming their bytes from the blob store (or, for
+inline contents, from the database: ``db/inline_chunks.py``).
 
 Authorisation lives in ``readable_content`` alone: a content object is readable by an account that
 references it through a node or a version, by a member of a share whose subtree references it, and
 through a link whose subtree references it.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from functools import partial
 
@@ -15,7 +16,7 @@ from anyio import to_thread
 from sealbox.protocol.content_layout import ContentLayout
 from sealbox.server.blobs.base import BlobStore
 from sealbox.server.blobs.keys import chunk_key
-from sealbox.server.db import contents
+from sealbox.server.db import contents, inline_chunks
 from sealbox.server.db.engine import Connection, Engine, read_only
 from sealbox.server.errors import not_found
 from sealbox.server.services.links import LinkService
@@ -108,6 +109,27 @@ class ContentService:
             partial(self._readable_content, user_id, content_id, via_link, via_share)
         )
 
+    def _find_inline(self, content_ids: list[bytes]) -> dict[bytes, bytes]:
+        with read_only(self._engine) as conn:
+            return inline_chunks.find_many(conn, content_ids)
+
+    async def _inline(self, infos: list[ContentInfo]) -> dict[bytes, bytes]:
+        """The chunks of ``infos`` kept in the database (inline contents, which have one chunk);
+        every other chunk is in the blob store."""
+        ids = [i.content_id for i in infos if i.layout.chunk_count == 1]
+        return await to_thread.run_sync(self._find_inline, ids) if ids else {}
+
+    async def _chunk(
+        self, info: ContentInfo, index: int, start: int, end: int | None
+    ) -> AsyncIterator[bytes]:
+        """Bytes ``[start, end)`` of chunk ``index`` (to its end when ``end`` is None)."""
+        kept = (await self._inline([info])).get(info.content_id) if index == 0 else None
+        if kept is not None:
+            yield kept[start:end]
+            return
+        async for piece in self._blobs.get(chunk_key(info.content_id, index), start, end):
+            yield piece
+
     async def stream(self, info: ContentInfo, start: int, end: int) -> AsyncIterator[bytes]:
         """Bytes ``[start, end)`` of the content object ``header ‖ chunks``."""
         layout = info.layout
@@ -120,21 +142,23 @@ class ContentService:
             index = (pos - layout.header_size) // layout.full_chunk
             offset = layout.chunk_offset(index)
             stop = min(end - offset, layout.chunk_length(index))
-            async for piece in self._blobs.get(
-                chunk_key(info.content_id, index), pos - offset, stop
-            ):
+            async for piece in self._chunk(info, index, pos - offset, stop):
                 yield piece
             pos = offset + stop
 
     async def read_whole(self, infos: list[ContentInfo]) -> list[bytes]:
-        """Small content objects read whole (``header ‖ chunks``), all chunks in one request to
-        the blob store: the batch download's answers."""
-        keys = [chunk_key(i.content_id, n) for i in infos for n in range(i.layout.chunk_count)]
-        chunks = iter(await self._blobs.get_many(keys))
+        """Small content objects read whole (``header ‖ chunks``): the chunks of inline contents
+        in one query, all others in one request to the blob store; the batch download's answers."""
+        kept = await self._inline(infos)
+        stored = [i for i in infos if i.content_id not in kept]
+        keys = [chunk_key(i.content_id, n) for i in stored for n in range(i.layout.chunk_count)]
+        chunks: Iterator[bytes] = iter(await self._blobs.get_many(keys) if keys else [])
         return [
-            b"".join([info.header, *(next(chunks) for _ in range(info.layout.chunk_count))])
+            info.header + kept[info.content_id]
+            if info.content_id in kept
+            else b"".join([info.header, *(next(chunks) for _ in range(info.layout.chunk_count))])
             for info in infos
         ]
 
     def chunk(self, info: ContentInfo, index: int) -> AsyncIterator[bytes]:
-        return self._blobs.get(chunk_key(info.content_id, index))
+        return self._chunk(info, index, 0, None)

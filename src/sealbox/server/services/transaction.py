@@ -88,20 +88,7 @@ class TransactionService:
         if scope is not None and any(p.via_link for p in tx.puts):
             raise invalid("imports go into the importer's own drive")
         uploader = actor or user_id
-        # Inline files are stored first under reserved ids; the transaction below commits them.
-        inline = [p.inline for p in tx.puts if p.inline is not None]
-        if inline:
-            # Checked against the tree owner's quota: the owner is charged, whoever uploads.
-            await self._uploads.store_inline(uploader, inline, payer=user_id)
-        try:
-            outcome = await to_thread.run_sync(partial(self._apply, user_id, tx, uploader, scope))
-        except BaseException:
-            for content in inline:
-                try:
-                    await self._uploads.abort(uploader, content.content_id)
-                except ServiceError:
-                    continue
-            raise
+        outcome = await to_thread.run_sync(partial(self._apply, user_id, tx, uploader, scope))
         self._feed.notify(user_id)
         await self._collector.release(outcome.released)
         return outcome
@@ -110,6 +97,12 @@ class TransactionService:
         self, user_id: bytes, tx: m.TransactionRequest, uploader: bytes, scope: bytes | None
     ) -> TransactionOutcome:
         with writing(self._engine) as conn:
+            # Inline files are checked first (their ids, and the tree owner's quota: the owner is
+            # charged whoever uploads), then committed below with their bytes: one transaction,
+            # nothing to undo when it fails.
+            inline = [p.inline for p in tx.puts if p.inline is not None]
+            if inline:
+                self._uploads.check_inline(conn, uploader, inline, payer=user_id)
             plan = _prepare(conn, user_id, tx, uploader, scope)
             # A member's reach first, so that nothing below tells them about folders outside
             # their share (not even a manifest version in a stale_manifest answer).
@@ -136,7 +129,7 @@ class TransactionService:
         # Content ids already accepted in this transaction: a batch of copies of one object
         # costs one check, and two new nodes may share a content committed here.
         accepted: set[bytes] = set()
-        inline_ids: list[bytes] = []
+        inline: list[m.InlineContent] = []
         for put in plan.tx.puts:
             if put.node_type != "file":
                 continue
@@ -148,13 +141,13 @@ class TransactionService:
                 continue
             accepted.add(content_id)
             if put.inline is not None:
-                inline_ids.append(content_id)
+                inline.append(put.inline)
                 added = True
             else:
                 added |= self._accept_stored(conn, plan, put, content_id)
         # Content removed everywhere by a takedown (scope 3) is never stored again.
         refuse_removed_content(conn, sorted(accepted))
-        commit_inline(conn, plan.uploader, inline_ids)
+        commit_inline(conn, inline)
         return added
 
     def _accept_stored(

@@ -5,7 +5,8 @@ An upload reserves a content id and declares the object's geometry. Chunks arriv
 parallel, as often as the client likes (a repeat replaces the chunk atomically), and stream straight
 to the blob store, checked against the declared length before they become visible. Nothing of an
 upload is visible in the drive until a folder transaction commits it; uploads left alone expire and
-the collector deletes them.
+the collector deletes them. Inline files (sent inside a folder transaction) are not uploads: the
+transaction checks them here and stores them with its commit (``commit_inline``).
 """
 
 from collections.abc import AsyncIterable, AsyncIterator
@@ -20,7 +21,7 @@ from sealbox.protocol.errors import ErrorCode
 from sealbox.server.blobs.base import BlobStore, StagedBlob, direct_links, staging
 from sealbox.server.blobs.keys import chunk_key
 from sealbox.server.clock import Clock
-from sealbox.server.db import accounts, uploads
+from sealbox.server.db import accounts, contents, inline_chunks, uploads
 from sealbox.server.db.batching import batched
 from sealbox.server.db.engine import Connection, Engine, read_only, writing
 from sealbox.server.errors import ServiceError, not_found
@@ -153,15 +154,16 @@ class UploadService:
                 f"this upload would exceed the account's quota of {quota} bytes",
             )
 
-    def _reserve_inline(
-        self, user_id: bytes, items: list[m.InlineContent], payer: bytes | None = None
+    def check_inline(
+        self,
+        conn: Connection,
+        user_id: bytes,
+        items: list[m.InlineContent],
+        payer: bytes | None = None,
     ) -> None:
-        """Reserve content ids for inline files in one transaction, before their bytes are written.
-
-        The reservation is an upload row without chunk rows: it keeps the id from being taken
-        (or its blob overwritten) meanwhile, and cannot be committed by anything but the folder
-        transaction that carried the bytes. ``payer``'s quota applies, as for ``_open``.
-        """
+        """Check inline files inside the folder transaction that carries them and then commits
+        them (``commit_inline``), as an upload's opening is checked: a valid layout, ids that are
+        distinct and free, and room in ``payer``'s quota (whose account row this locks)."""
         for item in items:
             try:
                 ContentLayout(len(item.header), item.chunk_size, 1, _inline_size(item))
@@ -170,36 +172,11 @@ class UploadService:
         ids = [item.content_id for item in items]
         if len(set(ids)) != len(ids):
             raise ServiceError(ErrorCode.INVALID_TRANSACTION, "duplicate inline content ids")
-        now = self._now()
         payer = payer or user_id
-        with writing(self._engine) as conn:
-            account = accounts.lock(conn, payer)
-            if uploads.any_taken(conn, ids):
-                raise _id_taken()
-            self._check_quota(conn, payer, account.quota_bytes, sum(map(_inline_size, items)))
-            uploads.add(
-                conn,
-                [
-                    uploads.Upload(
-                        content_id=item.content_id,
-                        owner_id=user_id,
-                        header=item.header,
-                        chunk_size=item.chunk_size,
-                        chunk_count=1,
-                        total_size=_inline_size(item),
-                        received_bytes=len(item.chunk),
-                        touched_at=now,
-                    )
-                    for item in items
-                ],
-            )
-
-    async def store_inline(
-        self, user_id: bytes, items: list[m.InlineContent], payer: bytes | None = None
-    ) -> None:
-        """Reserve and write inline contents; the folder transaction then commits them."""
-        await to_thread.run_sync(partial(self._reserve_inline, user_id, items, payer))
-        await self._blobs.put_many([(chunk_key(i.content_id, 0), i.chunk) for i in items])
+        account = accounts.lock(conn, payer)
+        if uploads.any_taken(conn, ids):
+            raise _id_taken()
+        self._check_quota(conn, payer, account.quota_bytes, sum(map(_inline_size, items)))
 
     async def open(
         self, user_id: bytes, req: m.UploadOpenRequest, payer: bytes | None = None
@@ -353,14 +330,22 @@ def commit_upload(conn: Connection, user_id: bytes, content_id: bytes) -> int:
     return found.total_size
 
 
-def commit_inline(conn: Connection, user_id: bytes, content_ids: list[bytes]) -> None:
-    """Turn ``user_id``'s inline reservations into content objects inside the caller's
-    transaction, a few statements per batch of ids rather than per file (a folder transaction may
-    carry thousands of small files). An inline reservation has no chunk rows: its one chunk was
-    written before the transaction. Every id must be a reservation of the caller's, or the whole
-    transaction is NOT_FOUND."""
-    for batch in batched(content_ids):
-        found = uploads.own_many_locked(conn, user_id, batch)
-        if len(found) != len(set(batch)):
-            raise not_found("upload")
-        uploads.make_contents(conn, found)
+def commit_inline(conn: Connection, items: list[m.InlineContent]) -> None:
+    """Make content objects of inline files (checked by ``check_inline`` in the same
+    transaction) and store their chunks in the database beside them (``db/inline_chunks.py``):
+    durable exactly when the folder transaction is, with no file per content, and nothing to undo
+    when it fails. A few statements per batch rather than per file (a folder transaction may carry
+    thousands of small files)."""
+    for batch in batched(items):
+        made = [
+            contents.StoredContent(
+                content_id=item.content_id,
+                header=item.header,
+                chunk_size=item.chunk_size,
+                chunk_count=1,
+                total_size=_inline_size(item),
+            )
+            for item in batch
+        ]
+        uploads.add_contents(conn, made)
+        inline_chunks.add(conn, [(i.content_id, i.chunk) for i in batch])
