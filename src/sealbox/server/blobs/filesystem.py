@@ -28,8 +28,10 @@ from sealbox.server.blobs.base import (
     Staging,
 )
 
-# Reads of a blob being served: large, so a 4 MiB chunk costs few thread hops.
-READ_PIECE = 1024 * 1024
+# Reads of a blob being served: half a chunk (4 MiB and its 16-byte tag) per read, so a chunk
+# costs two worker-thread hops and two sends (four of each with 1 MiB reads), and a download
+# holds at most a few MiB however slow its client.
+READ_PIECE = 2 * 1024 * 1024 + 2048
 # Incoming pieces are gathered up to this size before one write, to keep thread hops few.
 WRITE_BATCH = 1024 * 1024
 DIRECT_ALIGN = 4096  # offsets and lengths of O_DIRECT writes: a multiple of any block size
