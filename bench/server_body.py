@@ -111,7 +111,7 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=512)
     parser.add_argument("--in-flight", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--profile", help="py-spy each phase for 2 s into PROFILE-put.txt, -get.txt")
+    parser.add_argument("--profile", help="py-spy each phase 2 s into PROFILE-put.txt, -get.txt")
     args = parser.parse_args()
     for _ in range(args.rounds):
         asyncio.run(one_round(args.size_mib, args.in_flight, args.profile))
