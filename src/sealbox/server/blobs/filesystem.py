@@ -32,8 +32,10 @@ from sealbox.server.blobs.base import (
 # costs two worker-thread hops and two sends (four of each with 1 MiB reads), and a download
 # holds at most a few MiB however slow its client.
 READ_PIECE = 2 * 1024 * 1024 + 2048
-# Incoming pieces are gathered up to this size before one write, to keep thread hops few.
-WRITE_BATCH = 1024 * 1024
+# Incoming pieces are gathered up to this size before one write, to keep thread hops few: a
+# chunk (4 MiB and its 16-byte tag) is two writes (five with 1 MiB), and 50 uploads at once hold
+# about 100 MiB of buffers (docs/benchmarks.md, "Concurrent uploads": RSS under 300 MiB).
+WRITE_BATCH = 2 * 1024 * 1024 + 4096
 DIRECT_ALIGN = 4096  # offsets and lengths of O_DIRECT writes: a multiple of any block size
 IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16
 # Temporary files are named after their writer's process id, so one whose process is gone is known
@@ -258,9 +260,9 @@ class AlignedBuffers:
     """Page-aligned gather buffers of WRITE_BATCH bytes for direct writes, reused: a fresh
     anonymous mapping per chunk costs a page fault and a zeroed page per 4 KiB, and an unmap,
     on every chunk received. At most ``keep`` idle buffers are kept: the memory an idle server
-    holds after a burst of uploads (32 MiB), while up to 32 chunks arriving at once reuse them."""
+    holds after a burst of uploads (32 MiB), while up to 16 chunks arriving at once reuse them."""
 
-    def __init__(self, keep: int = 32) -> None:
+    def __init__(self, keep: int = 16) -> None:
         self._idle: list[mmap.mmap] = []
         self._keep = keep
 
