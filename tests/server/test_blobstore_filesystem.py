@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from sealbox.server.blobs.base import BlobStore, staging
+from sealbox.server.blobs.base import BlobStore, BlobStoreError, staging
 from sealbox.server.blobs.filesystem import (
+    READ_PIECE,
     STALE_TEMP_SECONDS,
     WRITE_BATCH,
+    AlignedBuffers,
     FilesystemBlobStore,
 )
 from sealbox.server.blobs.memory import MemoryBlobStore
@@ -145,3 +147,81 @@ async def test_the_metered_wrapper_passes_staging_on_and_counts_its_failures(
     with pytest.raises(OSError):
         await store.staging.publish([gone])
     assert failures == ["put"]
+
+
+@pytest.mark.anyio
+async def test_gather_buffers_are_reused_and_never_carry_bytes_of_an_earlier_blob(
+    tmp_path: Path,
+) -> None:
+    if not hasattr(os, "O_DIRECT"):
+        pytest.skip("direct writes only")
+    store = FilesystemBlobStore(tmp_path / "s")
+    long, short = os.urandom(2 * WRITE_BATCH - 3), os.urandom(WRITE_BATCH // 2 + 1)
+
+    async def pieces(data: bytes) -> AsyncIterator[bytes]:
+        for start in range(0, len(data), 200_003):
+            yield data[start : start + 200_003]
+
+    await store.put("long", pieces(long))
+    assert store._buffers.idle == 1
+    # The second blob fills the same buffer only part way: its tail must not be the first's.
+    await store.put("short", pieces(short))
+    assert store._buffers.idle == 1
+    assert b"".join([p async for p in store.get("short")]) == short
+    assert b"".join([p async for p in store.get("long")]) == long
+
+
+@pytest.mark.anyio
+async def test_a_failed_stream_does_not_give_its_buffer_back(tmp_path: Path) -> None:
+    store = FilesystemBlobStore(tmp_path / "s")
+
+    async def broken() -> AsyncIterator[bytes]:
+        yield b"x" * 5000
+        raise ConnectionError("the client went away")
+
+    with pytest.raises(ConnectionError):
+        await store.staging.stage("k", broken())
+    assert store._buffers.idle == 0
+    assert list((tmp_path / "s" / "tmp").iterdir()) == []
+
+
+def test_idle_gather_buffers_are_bounded() -> None:
+    buffers = AlignedBuffers(keep=2)
+    taken = [buffers.take() for _ in range(5)]
+    assert len({id(b) for b in taken}) == 5
+    for buffer in taken:
+        buffers.give(buffer)
+    assert buffers.idle == 2
+    assert buffers.take() is taken[1]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "start, end", [(0, None), (0, 0), (5, 5), (1, READ_PIECE + 7), (READ_PIECE, None)]
+)
+async def test_ranges_read_in_pieces_of_at_most_read_piece(
+    tmp_path: Path, start: int, end: int | None
+) -> None:
+    store = FilesystemBlobStore(tmp_path / "s")
+    data = os.urandom(2 * READ_PIECE + 11)
+    await store.put("k", data)
+    pieces = [p async for p in store.get("k", start, end)]
+    assert b"".join(pieces) == data[start:end]
+    assert all(0 < len(p) <= READ_PIECE for p in pieces)
+
+
+@pytest.mark.anyio
+async def test_a_range_past_the_end_is_refused_and_a_shrunk_blob_is_an_error(
+    tmp_path: Path,
+) -> None:
+    store = FilesystemBlobStore(tmp_path / "s")
+    await store.put("k", os.urandom(READ_PIECE + 10))
+    with pytest.raises(ValueError):
+        _ = [p async for p in store.get("k", 0, READ_PIECE + 11)]
+    reader = store.get("k")
+    first = await reader.__anext__()
+    assert len(first) == READ_PIECE
+    os.truncate(store._path("k"), READ_PIECE + 2)
+    with pytest.raises(BlobStoreError, match="shrank"):
+        await reader.__anext__()
+    assert list((tmp_path / "s" / "tmp").iterdir()) == []

@@ -15,7 +15,6 @@ import secrets
 import time
 from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
-from typing import BinaryIO
 from urllib.parse import quote, unquote
 
 from anyio import to_thread
@@ -29,10 +28,14 @@ from sealbox.server.blobs.base import (
     Staging,
 )
 
-# Reads of a blob being served: large, so a 4 MiB chunk costs few thread hops.
-READ_PIECE = 1024 * 1024
-# Incoming pieces are gathered up to this size before one write, to keep thread hops few.
-WRITE_BATCH = 1024 * 1024
+# Reads of a blob being served: half a chunk (4 MiB and its 16-byte tag) per read, so a chunk
+# costs two worker-thread hops and two sends (four of each with 1 MiB reads), and a download
+# holds at most a few MiB however slow its client.
+READ_PIECE = 2 * 1024 * 1024 + 2048
+# Incoming pieces are gathered up to this size before one write, to keep thread hops few: a
+# chunk (4 MiB and its 16-byte tag) is two writes (five with 1 MiB), and 50 uploads at once hold
+# about 100 MiB of buffers (docs/benchmarks.md, "Concurrent uploads": RSS under 300 MiB).
+WRITE_BATCH = 2 * 1024 * 1024 + 4096
 DIRECT_ALIGN = 4096  # offsets and lengths of O_DIRECT writes: a multiple of any block size
 IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16
 # Temporary files are named after their writer's process id, so one whose process is gone is known
@@ -48,6 +51,7 @@ class FilesystemBlobStore:
         self._blobs.mkdir(parents=True, exist_ok=True)
         self._tmp.mkdir(parents=True, exist_ok=True)
         self._remove_stale_temp_files()
+        self._buffers = AlignedBuffers()
         self.staging: Staging = self
 
     def _path(self, key: str) -> Path:
@@ -79,16 +83,21 @@ class FilesystemBlobStore:
         """Write ``data`` to a new temporary file: its open descriptor, path and size. Nothing is
         synced; on failure the file is gone."""
         tmp = self._temp_path()
-        fd = await to_thread.run_sync(_open_new, tmp)
-        try:
-            if isinstance(data, bytes):
+        if isinstance(data, bytes):
+            fd = await to_thread.run_sync(_open_new, tmp)
+            try:
                 await to_thread.run_sync(_write_all, fd, data)
-                return fd, tmp, len(data)
-            direct = await to_thread.run_sync(_open_direct, tmp)
+            except BaseException:
+                await to_thread.run_sync(_abandon, fd, tmp)
+                raise
+            return fd, tmp, len(data)
+        # Both descriptors in one worker-thread hop.
+        fd, direct = await to_thread.run_sync(_open_new_pair, tmp)
+        try:
             if direct is None:
                 return fd, tmp, await _write_buffered(fd, data)
             try:
-                return fd, tmp, await _write_direct(fd, direct, data)
+                return fd, tmp, await _write_direct(fd, direct, data, self._buffers)
             finally:
                 os.close(direct)
         except BaseException:
@@ -163,26 +172,28 @@ class FilesystemBlobStore:
         return found
 
     async def get(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        # The open, the size check and the first read share one worker-thread hop, and every
+        # read is a pread at its own offset (no seek): a 4 MiB chunk costs four hops, not six.
         path = self._path(key)
         try:
-            handle = await to_thread.run_sync(_open_read, path)
+            fd, piece, stop = await to_thread.run_sync(_open_and_read, path, start, end)
         except FileNotFoundError as exc:
             raise BlobNotFound(key) from exc
         try:
-            size = os.fstat(handle.fileno()).st_size
-            stop = size if end is None else end
-            if start < 0 or stop > size or start > stop:
-                raise ValueError(f"range [{start}, {stop}) outside blob of {size} bytes")
-            await to_thread.run_sync(handle.seek, start)
-            remaining = stop - start
-            while remaining > 0:
-                piece = await to_thread.run_sync(handle.read, min(READ_PIECE, remaining))
-                if not piece:
+            offset = start
+            while True:
+                if len(piece) < min(READ_PIECE, stop - offset):
                     raise BlobStoreError(f"blob {key} shrank while being read")
-                remaining -= len(piece)
-                yield piece
+                offset += len(piece)
+                if piece:
+                    yield piece
+                if offset >= stop:
+                    return
+                piece = await to_thread.run_sync(
+                    os.pread, fd, min(READ_PIECE, stop - offset), offset
+                )
         finally:
-            handle.close()
+            os.close(fd)
 
     async def stat(self, key: str) -> BlobInfo | None:
         try:
@@ -239,8 +250,48 @@ def _open_new(path: Path) -> int:
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
 
 
-def _open_read(path: Path) -> BinaryIO:
-    return open(path, "rb")
+def _open_new_pair(path: Path) -> tuple[int, int | None]:
+    """A new file's buffered descriptor and, where the filesystem has it, a direct one."""
+    fd = _open_new(path)
+    return fd, _open_direct(path)
+
+
+class AlignedBuffers:
+    """Page-aligned gather buffers of WRITE_BATCH bytes for direct writes, reused: a fresh
+    anonymous mapping per chunk costs a page fault and a zeroed page per 4 KiB, and an unmap,
+    on every chunk received. At most ``keep`` idle buffers are kept: the memory an idle server
+    holds after a burst of uploads (32 MiB), while up to 16 chunks arriving at once reuse them."""
+
+    def __init__(self, keep: int = 16) -> None:
+        self._idle: list[mmap.mmap] = []
+        self._keep = keep
+
+    def take(self) -> mmap.mmap:
+        return self._idle.pop() if self._idle else mmap.mmap(-1, WRITE_BATCH)
+
+    def give(self, buffer: mmap.mmap) -> None:
+        # One past the limit is dropped, and unmapped once no view of it is left.
+        if len(self._idle) < self._keep:
+            self._idle.append(buffer)
+
+    @property
+    def idle(self) -> int:
+        return len(self._idle)
+
+
+def _open_and_read(path: Path, start: int, end: int | None) -> tuple[int, bytes, int]:
+    """Open a blob for a read of ``[start, end)``: its descriptor, the first piece and where the
+    read stops. A range outside the blob is refused before anything is read."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        size = os.fstat(fd).st_size
+        stop = size if end is None else end
+        if start < 0 or stop > size or start > stop:
+            raise ValueError(f"range [{start}, {stop}) outside blob of {size} bytes")
+        return fd, os.pread(fd, min(READ_PIECE, stop - start), start), stop
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _write_all(fd: int, data: bytes | memoryview) -> None:
@@ -261,7 +312,9 @@ def _open_direct(path: Path) -> int | None:
         return None
 
 
-async def _write_direct(fd: int, direct: int, data: AsyncIterable[bytes]) -> int:
+async def _write_direct(
+    fd: int, direct: int, data: AsyncIterable[bytes], buffers: AlignedBuffers
+) -> int:
     """Gather the stream into one page-aligned buffer and write each full buffer with O_DIRECT.
 
     Buffered writes cost this project's machine about 2 CPU seconds per GB in the kernel (the
@@ -269,7 +322,8 @@ async def _write_direct(fd: int, direct: int, data: AsyncIterable[bytes]) -> int
     copy (docs/decisions/0801-direct-writes-for-bulk-data.md). The unaligned tail goes through
     ``fd`` and the page cache, and the caller's fsync makes everything durable as before.
     """
-    buffer = memoryview(mmap.mmap(-1, WRITE_BATCH))  # anonymous memory is page-aligned
+    mapping = buffers.take()  # anonymous memory is page-aligned
+    buffer = memoryview(mapping)
     filled = offset = 0
     async for piece in data:
         view = memoryview(piece)
@@ -285,6 +339,10 @@ async def _write_direct(fd: int, direct: int, data: AsyncIterable[bytes]) -> int
     if filled:
         await to_thread.run_sync(_write_at, fd, direct, buffer[:filled], offset)
         offset += filled
+    # Given back only after a whole, successful write: no worker thread can still be writing
+    # from it, as every hop above is waited for, even when the caller is cancelled (anyio's
+    # run_sync). A failed write drops the buffer instead.
+    buffers.give(mapping)
     return offset
 
 
