@@ -57,18 +57,6 @@ class BlobStoreConformance:
         assert info == BlobInfo(key="chunks/a/0", size=len(data))
         assert await _collect(store.get("chunks/a/0")) == data
 
-    async def test_put_many_stores_each_blob_whole(self, store: BlobStore) -> None:
-        await store.put("chunks/many0/0", b"an older blob")
-        items = [(f"chunks/many{i}/0", os.urandom(100 * i)) for i in range(40)]
-        await store.put_many(items)
-        for key, data in items:
-            assert await _collect(store.get(key)) == data
-        assert await store.stat("chunks/many0/0") == BlobInfo(key="chunks/many0/0", size=0)
-        keys = [key for key, _ in items]
-        assert await store.get_many(keys[::-1]) == [data for _, data in items][::-1]
-        with pytest.raises(BlobNotFound):
-            await store.get_many([keys[3], "chunks/never-stored/0"])
-
     async def test_put_from_a_stream(self, store: BlobStore) -> None:
         parts = [os.urandom(n) for n in (1, 65536, 3, 2_000_000)]
         info = await store.put("s", _pieces(*parts))

@@ -48,12 +48,6 @@ class BlobStore(Protocol):
         """
         ...
 
-    async def put_many(self, items: list[tuple[str, bytes]]) -> None:
-        """Store many small blobs under distinct keys, each with ``put``'s guarantee; a store may
-        make them durable together. A failure may leave some stored and others not, never a
-        prefix of one."""
-        ...
-
     async def get_many(self, keys: list[str]) -> list[bytes]:
         """Whole small blobs, in the order asked; BlobNotFound when one is absent. For answers
         that carry many small blobs at once (the batch content download)."""
@@ -130,15 +124,6 @@ def direct_links(store: BlobStore) -> DirectLinks | None:
     """The store's direct links, or None when it offers none (the default everywhere)."""
     links = getattr(store, "direct", None)
     return links if links is not None else None
-
-
-async def put_each(store: BlobStore, items: list[tuple[str, bytes]], concurrency: int = 16) -> None:
-    """``put_many`` for a store with no cheaper way: one ``put`` per blob, several at once."""
-
-    async def one(key: str, data: bytes) -> None:
-        await store.put(key, data)
-
-    await _bounded([partial(one, key, data) for key, data in items], concurrency)
 
 
 async def get_each(store: BlobStore, keys: list[str], concurrency: int = 16) -> list[bytes]:

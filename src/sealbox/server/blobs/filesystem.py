@@ -115,7 +115,7 @@ class FilesystemBlobStore:
         await to_thread.run_sync(self._publish, staged)
 
     def _publish(self, staged: list[StagedBlob]) -> None:
-        """Two ``syncfs`` for the group, as ``put_many`` does: the temporary files' bytes are
+        """Two ``syncfs`` for the group: the temporary files' bytes are
         durable before any is renamed, and the renames are durable before this returns."""
         try:
             sync_filesystem(self._tmp)
@@ -131,31 +131,6 @@ class FilesystemBlobStore:
 
     async def discard(self, staged: list[StagedBlob]) -> None:
         await to_thread.run_sync(_unlink_all, staged)
-
-    async def put_many(self, items: list[tuple[str, bytes]]) -> None:
-        """Many small blobs with two durability barriers for the lot instead of two fsyncs each:
-        every blob goes to its own temporary file, one filesystem sync makes them durable, they
-        are renamed into place, and a second sync makes the renames durable. A crash leaves each
-        blob absent or whole, as ``put`` does."""
-        await to_thread.run_sync(self._put_many, items)
-
-    def _put_many(self, items: list[tuple[str, bytes]]) -> None:
-        """Stage every blob, then publish them all behind the group's two barriers."""
-        staged: list[StagedBlob] = []
-        try:
-            for key, data in items:
-                self._path(key)  # a bad key is refused before anything is written
-                tmp = self._temp_path()
-                fd = _open_new(tmp)
-                staged.append(StagedBlob(key=key, size=len(data), pending=str(tmp)))
-                try:
-                    _write_all(fd, data)
-                finally:
-                    os.close(fd)
-        except BaseException:
-            _unlink_all(staged)
-            raise
-        self._publish(staged)
 
     async def get_many(self, keys: list[str]) -> list[bytes]:
         # One worker thread for the lot: for small blobs the hops to and from a thread cost more

@@ -23,10 +23,6 @@ class MemoryBlobStore:
         self._blobs[key] = value
         return BlobInfo(key=key, size=len(value))
 
-    async def put_many(self, items: list[tuple[str, bytes]]) -> None:
-        for key, data in items:
-            await self.put(key, data)
-
     async def get_many(self, keys: list[str]) -> list[bytes]:
         try:
             return [self._blobs[key] for key in keys]

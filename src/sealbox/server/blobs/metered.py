@@ -44,13 +44,6 @@ class MeteredBlobStore:
             self._count("put", error)
             raise
 
-    async def put_many(self, items: list[tuple[str, bytes]]) -> None:
-        try:
-            await self.inner.put_many(items)
-        except Exception as error:
-            self._count("put", error)
-            raise
-
     async def get_many(self, keys: list[str]) -> list[bytes]:
         try:
             return await self.inner.get_many(keys)

@@ -44,7 +44,7 @@ import aiohttp
 from aiobotocore.config import AioConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
-from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStoreError, get_each, put_each
+from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStoreError, get_each
 from sealbox.server.blobs.presign import MAX_LIFETIME, Presigner
 
 MiB = 1024 * 1024
@@ -300,9 +300,6 @@ class S3BlobStore:
         except BlobNotFound:
             return None
         return BlobInfo(key=key, size=int(response["ContentLength"]))
-
-    async def put_many(self, items: list[tuple[str, bytes]]) -> None:
-        await put_each(self, items)
 
     async def get_many(self, keys: list[str]) -> list[bytes]:
         return await get_each(self, keys)
