@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -28,11 +28,13 @@ from sealbox.client.sdk.bandwidth import Bandwidth
 from sealbox.client.sdk.bulk_http import StreamedResponse, bulk_for
 from sealbox.client.sdk.errors import ApiError, ServerTimeout
 from sealbox.crypto.errors import ErrorCode, IntegrityError
-from sealbox.protocol import compliance as w
 from sealbox.protocol import content_batch as cb
 from sealbox.protocol import limits, routes
 from sealbox.protocol import models as m
 from sealbox.protocol.listing import BinaryListing, parse_listing
+
+if TYPE_CHECKING:
+    from sealbox.protocol import compliance as w
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -255,9 +257,13 @@ class Api:
 
     async def decision(self, puid: str) -> w.PublicDecision:
         """A decision's public statement of reasons (spec/compliance.md §3.4)."""
+        from sealbox.protocol import compliance as w  # only here: a client rarely needs it
+
         return await self._call("GET", routes.DECISION.format(puid=puid), w.PublicDecision)
 
     async def my_cases(self) -> w.CaseList:
+        from sealbox.protocol import compliance as w
+
         return await self._call("GET", routes.NOTICES_MINE, w.CaseList)
 
     async def node(self, node_id: bytes) -> m.NodeView:
