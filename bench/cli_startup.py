@@ -33,9 +33,7 @@ COMMANDS: dict[str, list[str]] = {
 
 def cpu_of(argv: list[str], env: dict[str, str]) -> float:
     """User + system CPU seconds of one run of ``argv``, from wait4."""
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL
-    )
+    process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
