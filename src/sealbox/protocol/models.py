@@ -83,7 +83,7 @@ NodeType = Literal["file", "folder"]
 
 
 class Wire(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Kdf(Wire):
