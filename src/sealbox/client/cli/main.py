@@ -332,6 +332,10 @@ def __getattr__(name: str) -> typer.Typer:
 
 
 def main() -> None:
+    # httpx imports its own command line (click, Pygments, Rich's syntax highlighting: about
+    # 0.04 CPU s) whenever click is installed. No sealbox command runs it; httpx then defines
+    # a stub ``httpx.main`` instead (an ImportError here is what its __init__ expects).
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
     args = sys.argv[1:]
     command = command_of(args)
     app = make_app(command, bare=asks_version(args), lazy=command is None)
