@@ -331,12 +331,23 @@ def __getattr__(name: str) -> typer.Typer:
     raise AttributeError(name)
 
 
+def skip_unused_modules(command: str | None) -> None:
+    """Keep out two imports that dependencies make when a package happens to be installed and
+    that no sealbox command here uses (an ImportError is what both expect when it is missing):
+
+    - httpx imports its own command line (click, Pygments, Rich's syntax highlighting: about
+      0.04 CPU s) whenever click is installed; httpx then defines a stub ``httpx.main``;
+    - httpcore imports trio (about 0.05 CPU s) wherever it is installed, as the mount extra
+      installs it, to tell a trio loop from asyncio's; only ``mount`` runs a trio loop.
+    """
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    if command != "mount":
+        sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
+
+
 def main() -> None:
-    # httpx imports its own command line (click, Pygments, Rich's syntax highlighting: about
-    # 0.04 CPU s) whenever click is installed. No sealbox command runs it; httpx then defines
-    # a stub ``httpx.main`` instead (an ImportError here is what its __init__ expects).
-    sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
     args = sys.argv[1:]
     command = command_of(args)
+    skip_unused_modules(command)
     app = make_app(command, bare=asks_version(args), lazy=command is None)
     app(args=args, prog_name="sealbox")
