@@ -231,14 +231,8 @@ def http_client(server: str, deadline: float | None = None) -> Http:
     read = min(60.0, deadline)
     timeout = httpx.Timeout(read, connect=min(10.0, deadline))
     hooks = {"request": [debug.log_request], "response": [debug.log_response]}
-    return Http(
-        base_url=server,
-        limits=limits,
-        timeout=timeout,
-        deadline=deadline,
-        event_hooks=hooks,
-        bulk_from=BULK_FROM,
-    )
+    return Http(base_url=server, limits=limits, timeout=timeout, deadline=deadline,
+                event_hooks=hooks, bulk_from=BULK_FROM)  # fmt: skip
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
