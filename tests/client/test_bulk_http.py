@@ -76,6 +76,24 @@ async def test_a_network_client_downloads_content_through_aiohttp() -> None:
     assert len(heads) == 2  # one connection, reused
 
 
+async def test_content_goes_through_httpx_until_bulk_from_bytes_were_asked_for() -> None:
+    """The CLI's client (bulk_from 16 MiB): a get of a few small files never imports aiohttp;
+    once as much content was asked for, every later download, however small, goes through it."""
+    async with server(partial(b"0123456789", 1000)) as (url, heads):
+        async with Http(base_url=url, bulk_from=25) as http:
+            assert http.bulk is not None
+            api = Api(http, token="tok")
+            for _ in range(2):  # 10 and 20 bytes asked for: httpx
+                assert await api.content_range(CONTENT_ID, 0, 10) == b"0123456789"
+            assert not http.bulk.opened
+            for _ in range(2):  # 30 bytes: aiohttp, and from then on
+                assert await api.content_range(CONTENT_ID, 0, 10) == b"0123456789"
+            assert http.bulk.opened
+    # httpx asks for compressed answers, aiohttp (as bulk_http sets it up) for none.
+    encodings = [re.search(rb"accept-encoding: *([^\r]*)", h, re.I)[1] for h in heads]  # type: ignore[index]
+    assert [e == b"identity" for e in encodings] == [False, False, True, True]
+
+
 async def test_a_client_with_its_own_transport_downloads_through_it() -> None:
     transport = httpx.MockTransport(lambda _: httpx.Response(206, content=b"abc"))
     async with Http(base_url="http://testserver", transport=transport) as http:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import DownloadColumn, Progress, Task
 
-from sealbox.client.cli.progress import BinarySpeedColumn, OverallTimeRemainingColumn, _Board
+from sealbox.client.cli.progress_bars import BinarySpeedColumn, OverallTimeRemainingColumn, _Board
 
 MIB = 1024 * 1024
 

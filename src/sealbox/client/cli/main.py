@@ -11,9 +11,10 @@ from typing import Annotated
 import typer
 
 import sealbox
-from sealbox.client.cli import debug as debug_log
-from sealbox.client.cli.context import make_options
+from sealbox.client.cli.command_table import COMMAND_MODULES, COMMANDS, LazyGroup
 from sealbox.protocol import routes
+
+__all__ = ["COMMANDS", "COMMAND_MODULES", "LazyGroup", "asks_version", "command_of", "main"]
 
 
 def _version(value: bool) -> None:
@@ -79,6 +80,11 @@ def main_options(
         ),
     ] = False,
 ) -> None:
+    # Imported here, not at the top: these import the SDK, which `--version`, `--help` and a
+    # mistyped command never need.
+    from sealbox.client.cli import debug as debug_log
+    from sealbox.client.cli.context import make_options
+
     debug_log.enable(debug)
     ctx.obj = make_options(server, home, quiet, password_stdin, timeout)
     debug_log.log.debug(
@@ -87,30 +93,6 @@ def main_options(
     )  # fmt: skip
 
 
-# The top-level commands each module registers (tests/client/test_cli_surface.py keeps this in
-# step with the modules). A command imports only its own module: importing all of them costs
-# a few hundred milliseconds at every start, more than many commands take to run.
-COMMAND_MODULES: dict[str, str] = {
-    **dict.fromkeys(
-        ["signup", "login", "logout", "whoami", "passwd", "recover", "sessions", "account"],
-        "account_commands",
-    ),
-    **dict.fromkeys(
-        ["ls", "tree", "mkdir", "put", "get", "cat", "mv", "cp", "rm", "find", "du", "df", "trash"],
-        "drive_commands",
-    ),
-    "check": "check_commands",
-    "versions": "version_commands",
-    "export": "link_commands",
-    "import": "link_commands",
-    **dict.fromkeys(["share", "unshare", "shares", "contacts", "shared"], "share_commands"),
-    "request": "drop_commands",
-    "serve": "serve_commands",
-    "mount": "mount_commands",
-    "notices": "notice_commands",
-    "transparency": "transparency_commands",
-    "thumbnail": "thumbnail_commands",
-}
 # Options of the top-level callback that take a value (skipped when looking for the command).
 _VALUED = frozenset({"--server", "--home", "--timeout"})
 
@@ -139,11 +121,13 @@ def asks_version(args: list[str]) -> bool:
     return False
 
 
-def make_app(command: str | None = None, *, bare: bool = False) -> typer.Typer:
-    """The CLI with every command, with only ``command``'s module when one is named, or with no
-    command at all when ``bare`` (``--version`` needs none of them)."""
+def make_app(command: str | None = None, *, bare: bool = False, lazy: bool = False) -> typer.Typer:
+    """The CLI with every command; with only ``command``'s module when one is named; with none
+    imported when ``lazy`` (help, completion and a mistyped name import on demand) or ``bare``
+    (``--version`` needs none of them)."""
     app = typer.Typer(
         name="sealbox",
+        cls=LazyGroup,
         no_args_is_help=True,
         rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"]},
@@ -161,7 +145,7 @@ def make_app(command: str | None = None, *, bare: bool = False) -> typer.Typer:
     )
     app.callback()(main_options)
     modules = [COMMAND_MODULES[command]] if command else dict.fromkeys(COMMAND_MODULES.values())
-    for module in () if bare else modules:
+    for module in () if bare or lazy else modules:
         import_module(f"sealbox.client.cli.{module}").register(app)
     return app
 
@@ -173,6 +157,23 @@ def __getattr__(name: str) -> typer.Typer:
     raise AttributeError(name)
 
 
+def skip_unused_modules(command: str | None) -> None:
+    """Keep out two imports that dependencies make when a package happens to be installed and
+    that no sealbox command here uses (an ImportError is what both expect when it is missing):
+
+    - httpx imports its own command line (click, Pygments, Rich's syntax highlighting: about
+      0.04 CPU s) whenever click is installed; httpx then defines a stub ``httpx.main``;
+    - httpcore imports trio (about 0.05 CPU s) wherever it is installed, as the mount extra
+      installs it, to tell a trio loop from asyncio's; only ``mount`` runs a trio loop.
+    """
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    if command != "mount":
+        sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
+
+
 def main() -> None:
     args = sys.argv[1:]
-    make_app(command_of(args), bare=asks_version(args))(args=args, prog_name="sealbox")
+    command = command_of(args)
+    skip_unused_modules(command)
+    app = make_app(command, bare=asks_version(args), lazy=command is None)
+    app(args=args, prog_name="sealbox")

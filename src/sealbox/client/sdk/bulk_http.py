@@ -50,6 +50,11 @@ class BulkGets:
         self._verify = verify
         self._session: aiohttp.ClientSession | None = None
 
+    @property
+    def opened(self) -> bool:
+        """Whether the pool is open (aiohttp imported and its first connection made)."""
+        return self._session is not None
+
     def _open(self) -> aiohttp.ClientSession:
         import aiohttp
 

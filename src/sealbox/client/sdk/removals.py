@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING
 
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.errors import ApiError
-from sealbox.protocol import compliance as w
 from sealbox.protocol.listing import RemovedChild
 
 if TYPE_CHECKING:
     from sealbox.client.sdk.tree import Folder
+    from sealbox.protocol import compliance as w
 
 REMOVED_VISIBILITY = "DECISION_VISIBILITY_CONTENT_REMOVED"
 PUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
