@@ -95,6 +95,12 @@ def get_floor(target: Path, size: int) -> float:
 def io_floor(source: Path, directory: Path, runs: int = 3) -> tuple[float, float]:
     """Medians of ``runs``: the put floor and the get floor, in CPU s/GB."""
     size = source.stat().st_size
-    puts = sorted(put_floor(source) for _ in range(runs))
-    gets = sorted(get_floor(directory / "io-floor.bin", size) for _ in range(runs))
-    return puts[runs // 2], gets[runs // 2]
+    puts, gets = [], []
+    for _ in range(runs):
+        # Other files' dirty pages (the source just written, an earlier run's) would otherwise be
+        # written back on this run's account: the get's figure varied from 0.4 to 2.5 s/GB.
+        os.sync()
+        puts.append(put_floor(source))
+        os.sync()
+        gets.append(get_floor(directory / "io-floor.bin", size))
+    return sorted(puts)[runs // 2], sorted(gets)[runs // 2]
