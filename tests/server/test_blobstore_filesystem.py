@@ -6,13 +6,8 @@ from pathlib import Path
 import pytest
 
 from sealbox.server.blobs.base import BlobStore, BlobStoreError, staging
-from sealbox.server.blobs.filesystem import (
-    READ_PIECE,
-    STALE_TEMP_SECONDS,
-    WRITE_BATCH,
-    AlignedBuffers,
-    FilesystemBlobStore,
-)
+from sealbox.server.blobs.blob_writes import WRITE_BATCH, AlignedBuffers
+from sealbox.server.blobs.filesystem import READ_PIECE, STALE_TEMP_SECONDS, FilesystemBlobStore
 from sealbox.server.blobs.memory import MemoryBlobStore
 from sealbox.server.blobs.metered import MeteredBlobStore
 from sealbox.testing.blobstore import BlobStoreConformance

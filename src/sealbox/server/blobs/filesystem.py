@@ -7,9 +7,7 @@ fsyncs it, renames it over the final name and fsyncs the directory, so a crash l
 blob or the new one, never a prefix. File I/O runs in worker threads so the event loop never blocks.
 """
 
-import errno
 import hashlib
-import mmap
 import os
 import secrets
 import time
@@ -27,17 +25,18 @@ from sealbox.server.blobs.base import (
     StagedBlob,
     Staging,
 )
+from sealbox.server.blobs.blob_writes import (
+    AlignedBuffers,
+    open_direct,
+    write_all,
+    write_buffered,
+    write_direct,
+)
 
 # Reads of a blob being served: half a chunk (4 MiB and its 16-byte tag) per read, so a chunk
 # costs two worker-thread hops and two sends (four of each with 1 MiB reads), and a download
 # holds at most a few MiB however slow its client.
 READ_PIECE = 2 * 1024 * 1024 + 2048
-# Incoming pieces are gathered up to this size before one write, to keep thread hops few: a
-# chunk (4 MiB and its 16-byte tag) is two writes (five with 1 MiB), and 50 uploads at once hold
-# about 100 MiB of buffers (docs/benchmarks.md, "Concurrent uploads": RSS under 300 MiB).
-WRITE_BATCH = 2 * 1024 * 1024 + 4096
-DIRECT_ALIGN = 4096  # offsets and lengths of O_DIRECT writes: a multiple of any block size
-IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16
 # Temporary files are named after their writer's process id, so one whose process is gone is known
 # to be abandoned; files older than this are abandoned whatever their name says.
 STALE_TEMP_SECONDS = 24 * 3600
@@ -86,7 +85,7 @@ class FilesystemBlobStore:
         if isinstance(data, bytes):
             fd = await to_thread.run_sync(_open_new, tmp)
             try:
-                await to_thread.run_sync(_write_all, fd, data)
+                await to_thread.run_sync(write_all, fd, data)
             except BaseException:
                 await to_thread.run_sync(_abandon, fd, tmp)
                 raise
@@ -95,9 +94,9 @@ class FilesystemBlobStore:
         fd, direct = await to_thread.run_sync(_open_new_pair, tmp)
         try:
             if direct is None:
-                return fd, tmp, await _write_buffered(fd, data)
+                return fd, tmp, await write_buffered(fd, data)
             try:
-                return fd, tmp, await _write_direct(fd, direct, data, self._buffers)
+                return fd, tmp, await write_direct(fd, direct, data, self._buffers)
             finally:
                 os.close(direct)
         except BaseException:
@@ -228,30 +227,7 @@ def _open_new(path: Path) -> int:
 def _open_new_pair(path: Path) -> tuple[int, int | None]:
     """A new file's buffered descriptor and, where the filesystem has it, a direct one."""
     fd = _open_new(path)
-    return fd, _open_direct(path)
-
-
-class AlignedBuffers:
-    """Page-aligned gather buffers of WRITE_BATCH bytes for direct writes, reused: a fresh
-    anonymous mapping per chunk costs a page fault and a zeroed page per 4 KiB, and an unmap,
-    on every chunk received. At most ``keep`` idle buffers are kept: the memory an idle server
-    holds after a burst of uploads (32 MiB), while up to 16 chunks arriving at once reuse them."""
-
-    def __init__(self, keep: int = 16) -> None:
-        self._idle: list[mmap.mmap] = []
-        self._keep = keep
-
-    def take(self) -> mmap.mmap:
-        return self._idle.pop() if self._idle else mmap.mmap(-1, WRITE_BATCH)
-
-    def give(self, buffer: mmap.mmap) -> None:
-        # One past the limit is dropped, and unmapped once no view of it is left.
-        if len(self._idle) < self._keep:
-            self._idle.append(buffer)
-
-    @property
-    def idle(self) -> int:
-        return len(self._idle)
+    return fd, open_direct(path)
 
 
 def _open_and_read(path: Path, start: int, end: int | None) -> tuple[int, bytes, int]:
@@ -267,112 +243,6 @@ def _open_and_read(path: Path, start: int, end: int | None) -> tuple[int, bytes,
     except BaseException:
         os.close(fd)
         raise
-
-
-def _write_all(fd: int, data: bytes | memoryview) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-def _open_direct(path: Path) -> int | None:
-    """A second descriptor that bypasses the page cache, or None where the filesystem has none
-    (tmpfs, some network filesystems)."""
-    if not hasattr(os, "O_DIRECT"):
-        return None
-    try:
-        return os.open(path, os.O_WRONLY | os.O_DIRECT)
-    except OSError:
-        return None
-
-
-async def _write_direct(
-    fd: int, direct: int, data: AsyncIterable[bytes], buffers: AlignedBuffers
-) -> int:
-    """Gather the stream into one page-aligned buffer and write each full buffer with O_DIRECT.
-
-    Buffered writes cost this project's machine about 2 CPU seconds per GB in the kernel (the
-    copy into the page cache and its reclaim), direct ones about 0.1; gathering costs one memory
-    copy (docs/decisions/0801-direct-writes-for-bulk-data.md). The unaligned tail goes through
-    ``fd`` and the page cache, and the caller's fsync makes everything durable as before.
-    """
-    mapping = buffers.take()  # anonymous memory is page-aligned
-    buffer = memoryview(mapping)
-    filled = offset = 0
-    async for piece in data:
-        view = memoryview(piece)
-        while view:
-            take = min(len(view), WRITE_BATCH - filled)
-            buffer[filled : filled + take] = view[:take]
-            filled += take
-            view = view[take:]
-            if filled == WRITE_BATCH:
-                await to_thread.run_sync(_write_at, fd, direct, buffer, offset)
-                offset += filled
-                filled = 0
-    if filled:
-        await to_thread.run_sync(_write_at, fd, direct, buffer[:filled], offset)
-        offset += filled
-    # Given back only after a whole, successful write: no worker thread can still be writing
-    # from it, as every hop above is waited for, even when the caller is cancelled (anyio's
-    # run_sync). A failed write drops the buffer instead.
-    buffers.give(mapping)
-    return offset
-
-
-async def _write_buffered(fd: int, data: AsyncIterable[bytes]) -> int:
-    """Write the stream through the page cache, gathered into writes of about WRITE_BATCH."""
-    pending: list[bytes] = []
-    pending_len = size = 0
-    async for piece in data:
-        pending.append(piece)
-        pending_len += len(piece)
-        if pending_len >= WRITE_BATCH:
-            await to_thread.run_sync(_write_pieces, fd, pending)
-            size += pending_len
-            pending, pending_len = [], 0
-    if pending:
-        await to_thread.run_sync(_write_pieces, fd, pending)
-        size += pending_len
-    return size
-
-
-def _write_at(fd: int, direct: int, data: memoryview, offset: int) -> None:
-    aligned = len(data) - len(data) % DIRECT_ALIGN
-    if aligned:
-        try:
-            _pwrite_all(direct, data[:aligned], offset)
-        except OSError as exc:
-            if exc.errno != errno.EINVAL:
-                raise
-            # Accepted at open but refused on write: the page cache takes it instead.
-            _pwrite_all(fd, data[:aligned], offset)
-    if aligned < len(data):
-        _pwrite_all(fd, data[aligned:], offset + aligned)
-
-
-def _pwrite_all(fd: int, data: memoryview, offset: int) -> None:
-    while data:
-        written = os.pwrite(fd, data, offset)
-        data, offset = data[written:], offset + written
-
-
-def _write_pieces(fd: int, pieces: list[bytes]) -> None:
-    """One gathered write for the pieces, so they are never joined into a copy first."""
-    if len(pieces) > IOV_MAX:  # many tiny pieces (a slow or odd client): join them after all
-        pieces = [b"".join(pieces)]
-    written = os.writev(fd, pieces)
-    total = sum(len(piece) for piece in pieces)
-    if written == total:
-        return
-    # A short write (rare on regular files): finish piece by piece from where it stopped.
-    for piece in pieces:
-        if written >= len(piece):
-            written -= len(piece)
-            continue
-        _write_all(fd, memoryview(piece)[written:])
-        written = 0
 
 
 def _commit(fd: int, tmp: Path, final: Path) -> None:

@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""How a blob's bytes reach its file: gathered into page-aligned buffers and written with O_DIRECT
+where the filesystem has it, through the page cache otherwise (docs/decisions/0801). The
+filesystem store (``filesystem.py``) opens, syncs and renames; this module only writes."""
+
+import errno
+import mmap
+import os
+from collections.abc import AsyncIterable
+from pathlib import Path
+
+from anyio import to_thread
+
+# Incoming pieces are gathered up to this size before one write, to keep thread hops few: a
+# chunk (4 MiB and its 16-byte tag) is two writes (five with 1 MiB), and 50 uploads at once hold
+# about 100 MiB of buffers (docs/benchmarks.md, "Concurrent uploads": RSS under 300 MiB).
+WRITE_BATCH = 2 * 1024 * 1024 + 4096
+DIRECT_ALIGN = 4096  # offsets and lengths of O_DIRECT writes: a multiple of any block size
+IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 16
+
+
+class AlignedBuffers:
+    """Page-aligned gather buffers of WRITE_BATCH bytes for direct writes, reused: a fresh
+    anonymous mapping per chunk costs a page fault and a zeroed page per 4 KiB, and an unmap,
+    on every chunk received. At most ``keep`` idle buffers are kept: the memory an idle server
+    holds after a burst of uploads (32 MiB), while up to 16 chunks arriving at once reuse them."""
+
+    def __init__(self, keep: int = 16) -> None:
+        self._idle: list[mmap.mmap] = []
+        self._keep = keep
+
+    def take(self) -> mmap.mmap:
+        return self._idle.pop() if self._idle else mmap.mmap(-1, WRITE_BATCH)
+
+    def give(self, buffer: mmap.mmap) -> None:
+        # One past the limit is dropped, and unmapped once no view of it is left.
+        if len(self._idle) < self._keep:
+            self._idle.append(buffer)
+
+    @property
+    def idle(self) -> int:
+        return len(self._idle)
+
+
+def write_all(fd: int, data: bytes | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def open_direct(path: Path) -> int | None:
+    """A second descriptor that bypasses the page cache, or None where the filesystem has none
+    (tmpfs, some network filesystems)."""
+    if not hasattr(os, "O_DIRECT"):
+        return None
+    try:
+        return os.open(path, os.O_WRONLY | os.O_DIRECT)
+    except OSError:
+        return None
+
+
+async def write_direct(
+    fd: int, direct: int, data: AsyncIterable[bytes], buffers: AlignedBuffers
+) -> int:
+    """Gather the stream into one page-aligned buffer and write each full buffer with O_DIRECT.
+
+    Buffered writes cost this project's machine about 2 CPU seconds per GB in the kernel (the
+    copy into the page cache and its reclaim), direct ones about 0.1; gathering costs one memory
+    copy (docs/decisions/0801-direct-writes-for-bulk-data.md). The unaligned tail goes through
+    ``fd`` and the page cache, and the caller's fsync makes everything durable as before.
+    """
+    mapping = buffers.take()  # anonymous memory is page-aligned
+    buffer = memoryview(mapping)
+    filled = offset = 0
+    async for piece in data:
+        view = memoryview(piece)
+        while view:
+            take = min(len(view), WRITE_BATCH - filled)
+            buffer[filled : filled + take] = view[:take]
+            filled += take
+            view = view[take:]
+            if filled == WRITE_BATCH:
+                await to_thread.run_sync(_write_at, fd, direct, buffer, offset)
+                offset += filled
+                filled = 0
+    if filled:
+        await to_thread.run_sync(_write_at, fd, direct, buffer[:filled], offset)
+        offset += filled
+    # Given back only after a whole, successful write: no worker thread can still be writing
+    # from it, as every hop above is waited for, even when the caller is cancelled (anyio's
+    # run_sync). A failed write drops the buffer instead.
+    buffers.give(mapping)
+    return offset
+
+
+async def write_buffered(fd: int, data: AsyncIterable[bytes]) -> int:
+    """Write the stream through the page cache, gathered into writes of about WRITE_BATCH."""
+    pending: list[bytes] = []
+    pending_len = size = 0
+    async for piece in data:
+        pending.append(piece)
+        pending_len += len(piece)
+        if pending_len >= WRITE_BATCH:
+            await to_thread.run_sync(_write_pieces, fd, pending)
+            size += pending_len
+            pending, pending_len = [], 0
+    if pending:
+        await to_thread.run_sync(_write_pieces, fd, pending)
+        size += pending_len
+    return size
+
+
+def _write_at(fd: int, direct: int, data: memoryview, offset: int) -> None:
+    aligned = len(data) - len(data) % DIRECT_ALIGN
+    if aligned:
+        try:
+            _pwrite_all(direct, data[:aligned], offset)
+        except OSError as exc:
+            if exc.errno != errno.EINVAL:
+                raise
+            # Accepted at open but refused on write: the page cache takes it instead.
+            _pwrite_all(fd, data[:aligned], offset)
+    if aligned < len(data):
+        _pwrite_all(fd, data[aligned:], offset + aligned)
+
+
+def _pwrite_all(fd: int, data: memoryview, offset: int) -> None:
+    while data:
+        written = os.pwrite(fd, data, offset)
+        data, offset = data[written:], offset + written
+
+
+def _write_pieces(fd: int, pieces: list[bytes]) -> None:
+    """One gathered write for the pieces, so they are never joined into a copy first."""
+    if len(pieces) > IOV_MAX:  # many tiny pieces (a slow or odd client): join them after all
+        pieces = [b"".join(pieces)]
+    written = os.writev(fd, pieces)
+    total = sum(len(piece) for piece in pieces)
+    if written == total:
+        return
+    # A short write (rare on regular files): finish piece by piece from where it stopped.
+    for piece in pieces:
+        if written >= len(piece):
+            written -= len(piece)
+            continue
+        write_all(fd, memoryview(piece)[written:])
+        written = 0
