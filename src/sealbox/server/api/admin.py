@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from sealbox.protocol import compliance as w
 from sealbox.protocol import routes
 from sealbox.protocol.errors import ErrorCode
-from sealbox.server.api.auth import ServicesDep, services
+from sealbox.server.api.auth import ServicesDep, registry_of
 from sealbox.server.api.errors import ERROR_RESPONSES
 from sealbox.server.api.ids import path_id
 from sealbox.server.api.transfers import serve_content
@@ -33,12 +33,12 @@ def _token(request: Request) -> str:
 
 
 async def operator(request: Request) -> Operator:
-    ops = services(request).compliance.operators
+    ops = registry_of(request).compliance.operators
     return await run_in_threadpool(ops.authenticate, _token(request), ("operator",))
 
 
 async def inspector(request: Request) -> Operator:
-    ops = services(request).compliance.operators
+    ops = registry_of(request).compliance.operators
     return await run_in_threadpool(ops.authenticate, _token(request), ("operator", "inspector"))
 
 

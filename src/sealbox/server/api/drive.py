@@ -28,6 +28,11 @@ async def transaction(
     )
 
 
+# Children up to which a listing is framed whole on the event loop (about 0.1 ms of CPU) rather
+# than streamed from a worker thread.
+SMALL_LISTING = 256
+
+
 def binary_listing(
     folder: ListedFolder,
     children: Sequence[ListedRow],
@@ -59,11 +64,13 @@ def listing_response(
     """A folder listing in the framing the client asked for: binary (SBL1) or JSON."""
     headers = {"ETag": f'"{found.folder.manifest_version}"', "Vary": "Accept", **(headers or {})}
     if routes.LISTING_MEDIA_TYPE in request.headers.get("accept", ""):
-        return StreamingResponse(
-            binary_listing(found.folder, found.children, found.removed),
-            media_type=routes.LISTING_MEDIA_TYPE,
-            headers=headers,
-        )
+        pieces = binary_listing(found.folder, found.children, found.removed)
+        if len(found.children) <= SMALL_LISTING:
+            # Framed here in one go: streaming moves each piece through a worker thread, a hop
+            # that cost a small folder's listing more than framing it.
+            body = b"".join(pieces)
+            return Response(body, media_type=routes.LISTING_MEDIA_TYPE, headers=headers)
+        return StreamingResponse(pieces, media_type=routes.LISTING_MEDIA_TYPE, headers=headers)
     body = found.json().model_dump_json()
     return Response(body, media_type="application/json", headers=headers)
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, delete, func, insert, literal, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy.sql.elements import BindParameter
 
 from sealbox.protocol import models as m
 from sealbox.server.db.batching import batched
@@ -262,17 +263,27 @@ def view(listed: ListedNode) -> m.NodeView:
     )
 
 
+# The statements of every listing, built once: building one and its cache key cost more CPU than
+# running it on a small folder.
+_OWNER: BindParameter[bytes] = bindparam("user_id")
+_NODE = _with_size().where((nodes.c.owner_id == _OWNER) & (nodes.c.node_id == bindparam("node_id")))
+_FOLDER = select(nodes.c.node_id, nodes.c.manifest, nodes.c.manifest_version).where(
+    (nodes.c.owner_id == _OWNER)
+    & (nodes.c.node_id == bindparam("node_id"))
+    & (nodes.c.node_type == "folder")
+)
+_CHILDREN = _with_size().where(
+    (nodes.c.owner_id == _OWNER) & (nodes.c.parent_id == bindparam("folder_id"))
+)
+
+
 def node(conn: Connection, user_id: bytes, node_id: bytes) -> ListedNode | None:
-    row = conn.execute(_with_size().where(_owned(user_id) & (nodes.c.node_id == node_id))).first()
+    row = conn.execute(_NODE, {"user_id": user_id, "node_id": node_id}).first()
     return None if row is None else ListedNode._make(row)
 
 
 def folder(conn: Connection, user_id: bytes, folder_id: bytes) -> ListedFolder | None:
-    row = conn.execute(
-        select(nodes.c.node_id, nodes.c.manifest, nodes.c.manifest_version).where(
-            _owned(user_id) & (nodes.c.node_id == folder_id) & (nodes.c.node_type == "folder")
-        )
-    ).first()
+    row = conn.execute(_FOLDER, {"user_id": user_id, "node_id": folder_id}).first()
     return None if row is None else ListedFolder(*fields(row))
 
 
@@ -288,7 +299,7 @@ def children(conn: Connection, user_id: bytes, folder_id: bytes) -> list[ListedR
     are, so the result processing SQLAlchemy adds per value and per row changes nothing. No
     object is made per child: ``ListedNode._make`` only for the JSON listing.
     """
-    result = conn.execute(_with_size().where(_owned(user_id) & (nodes.c.parent_id == folder_id)))
+    result = conn.execute(_CHILDREN, {"user_id": user_id, "folder_id": folder_id})
     with result:
         rows: list[ListedRow] = list(result.cursor.fetchall())
     rows.sort(key=_first)

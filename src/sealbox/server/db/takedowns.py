@@ -5,7 +5,7 @@ path makes (spec/compliance.md §3.2)."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, insert, select, union
+from sqlalchemy import Connection, bindparam, delete, insert, select, union
 
 from sealbox.compliance.takedown import LinkTarget, NodeRef
 from sealbox.server.db import accounts, feed, nodes
@@ -168,14 +168,29 @@ def _note_removed(
         )  # fmt: skip
 
 
+# Statements of every listing and every write, built once (db/accounts.py says why).
+_REMOVED_IN = (
+    select(removed_nodes.c.node_id, removed_nodes.c.case_id, removed_nodes.c.reason)
+    .where(
+        (removed_nodes.c.owner_id == bindparam("owner_id"))
+        & (removed_nodes.c.parent_id == bindparam("folder_id"))
+    )
+    .order_by(removed_nodes.c.node_id)
+)
+_CONTENT_BLOCK = (
+    select(blocked_contents.c.case_id, blocked_contents.c.reason)
+    .where(blocked_contents.c.content_id.in_(bindparam("ids", expanding=True)))
+    .limit(1)
+)
+_RESTRICTION = select(account_restrictions.c.status).where(
+    account_restrictions.c.user_id == bindparam("user_id")
+)
+
+
 def removed_in(conn: Connection, owner_id: bytes, folder_id: bytes) -> list[Removed]:
     """The nodes decisions removed from the folder (its manifest may no longer list them: the
     client matches them against the manifest, so they are kept with the folder)."""
-    rows = conn.execute(
-        select(removed_nodes.c.node_id, removed_nodes.c.case_id, removed_nodes.c.reason)
-        .where((removed_nodes.c.owner_id == owner_id) & (removed_nodes.c.parent_id == folder_id))
-        .order_by(removed_nodes.c.node_id)
-    )
+    rows = conn.execute(_REMOVED_IN, {"owner_id": owner_id, "folder_id": folder_id})
     return [Removed(*fields(r)) for r in rows]
 
 
@@ -194,20 +209,14 @@ def content_block(conn: Connection, content_ids: list[bytes]) -> Block | None:
         return None
     row = None
     for batch in batched(content_ids):
-        row = conn.execute(
-            select(blocked_contents.c.case_id, blocked_contents.c.reason)
-            .where(blocked_contents.c.content_id.in_(batch))
-            .limit(1)
-        ).first()
+        row = conn.execute(_CONTENT_BLOCK, {"ids": batch}).first()
         if row is not None:
             break
     return None if row is None else Block(row.case_id, row.reason)
 
 
 def restriction(conn: Connection, user_id: bytes) -> str | None:
-    found: str | None = conn.execute(
-        select(account_restrictions.c.status).where(account_restrictions.c.user_id == user_id)
-    ).scalar()
+    found: str | None = conn.execute(_RESTRICTION, {"user_id": user_id}).scalar()
     return found
 
 

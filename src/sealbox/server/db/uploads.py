@@ -4,7 +4,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, insert, select, update
 
 from sealbox.protocol.content_layout import ContentLayout
 from sealbox.server.db.batching import batched
@@ -47,11 +47,32 @@ def find(conn: Connection, content_id: bytes) -> Upload | None:
     return None if row is None else Upload(**row._mapping)
 
 
+# The statements of every chunk, built once: building one and its cache key cost more CPU than
+# running it.
+# (Bind names that are not column names: an UPDATE reserves those for its SET clause.)
+_MINE = (uploads.c.content_id == bindparam("upload")) & (uploads.c.owner_id == bindparam("owner"))
+_FIND_OWN = select(uploads).where(_MINE)
+_FIND_OWN_LOCKED = _FIND_OWN.with_for_update()
+_HAS_CHUNK = select(upload_chunks.c.chunk_index).where(
+    (upload_chunks.c.content_id == bindparam("content_id"))
+    & (upload_chunks.c.chunk_index == bindparam("index"))
+)
+_COUNT_CHUNK = (
+    update(uploads)
+    .where(_MINE)
+    .values(
+        received_bytes=uploads.c.received_bytes + bindparam("arrived"),
+        touched_at=bindparam("at"),
+    )
+)
+_ADD_CHUNK = insert(upload_chunks)
+
+
 def find_own(
     conn: Connection, user_id: bytes, content_id: bytes, *, lock: bool = False
 ) -> Upload | None:
-    query = select(uploads).where(_mine(user_id, content_id))
-    row = conn.execute(query.with_for_update() if lock else query).first()
+    query = _FIND_OWN_LOCKED if lock else _FIND_OWN
+    row = conn.execute(query, {"owner": user_id, "upload": content_id}).first()
     return None if row is None else Upload(**row._mapping)
 
 
@@ -134,14 +155,8 @@ def present(conn: Connection, content_id: bytes) -> list[int]:
 
 
 def has_chunk(conn: Connection, content_id: bytes, index: int) -> bool:
-    return (
-        conn.execute(
-            select(upload_chunks.c.chunk_index).where(
-                (upload_chunks.c.content_id == content_id) & (upload_chunks.c.chunk_index == index)
-            )
-        ).first()
-        is not None
-    )
+    found = conn.execute(_HAS_CHUNK, {"content_id": content_id, "index": index}).first()
+    return found is not None
 
 
 def record_chunk(
@@ -149,16 +164,12 @@ def record_chunk(
 ) -> bool:
     """Count the chunk's bytes and remember it stored; False if the upload is gone."""
     changed = conn.execute(
-        update(uploads)
-        .where(_mine(user_id, content_id))
-        .values(received_bytes=uploads.c.received_bytes + size, touched_at=now)
+        _COUNT_CHUNK, {"owner": user_id, "upload": content_id, "arrived": size, "at": now}
     ).rowcount
     if changed == 0:
         return False
     if not has_chunk(conn, content_id, index):
-        conn.execute(
-            insert(upload_chunks).values(content_id=content_id, chunk_index=index, size=size)
-        )
+        conn.execute(_ADD_CHUNK, {"content_id": content_id, "chunk_index": index, "size": size})
     return True
 
 
