@@ -18,11 +18,13 @@ from typing import Protocol
 
 from sealbox.client.sdk.errors import NotFoundError, SealboxError
 from sealbox.client.sdk.state import LocalState
-from sealbox.client.sdk.tree import Folder, Node, join_path, split_path
+from sealbox.client.sdk.tree import Folder, Node, join_path, missing, split_path
 
 
 class Resolver(Protocol):
     async def folder_at(self, path: str) -> Folder: ...
+
+    async def open_folder(self, parent: Folder, node: Node) -> Folder: ...
 
     async def ensure_folder(self, parent: Folder, name: str) -> Folder: ...
 
@@ -45,30 +47,62 @@ def remember(state: LocalState, key: str, destinations: list[str]) -> None:
 
 
 async def resolve_put(
-    drive: Resolver, sources: list[Path], remote: str, *, make: bool = True
+    drive: Resolver,
+    sources: list[Path],
+    remote: str,
+    *,
+    make: bool = True,
+    known: dict[str, Folder] | None = None,
 ) -> list[str]:
     """The remote path each source lands at: inside REMOTE when it is a folder (a trailing slash
     makes a missing last folder, unless ``make`` is False: a dry run), else at REMOTE itself
-    (one source only)."""
+    (one source only). The folders verified on the way are left in ``known`` by path, so that
+    the command does not list them again."""
+    known = {} if known is None else known
     parts = split_path(remote)
     try:
-        await drive.folder_at(remote)
+        await _folder_at(drive, parts, known, remote)
     except NotFoundError:
         if remote.endswith("/") and parts:
             # `put FILE /newdir/`: the slash says a folder is meant; make it, put into it.
-            parent = await drive.folder_at(join_path(parts[:-1]))
+            parent = await _folder_at(drive, parts[:-1], known, join_path(parts[:-1]))
             if make:
-                await drive.ensure_folder(parent, parts[-1])
+                known[join_path(parts)] = await drive.ensure_folder(parent, parts[-1])
         elif len(sources) > 1 or not parts:
             raise
         else:
-            await drive.folder_at(join_path(parts[:-1]))  # the parent must exist
+            await _folder_at(drive, parts[:-1], known, join_path(parts[:-1]))  # must exist
             return [join_path(parts)]
     except SealboxError:
         if len(sources) > 1:
             raise
         return [join_path(parts)]  # an existing file: replaced (a new version)
     return [join_path([*parts, source.name]) for source in sources]
+
+
+async def _folder_at(
+    drive: Resolver, parts: list[str], known: dict[str, Folder], shown: str | None = None
+) -> Folder:
+    """``drive.folder_at(shown)`` for the path ``parts``, refusing exactly as it does (a missing
+    name, withheld or removed; a file on the way or at the end), but listing each folder once
+    per command: a folder an earlier step verified comes from ``known``."""
+    path = join_path(parts)
+    if path in known:
+        return known[path]
+    if not parts:
+        folder = await drive.folder_at(path)
+    else:
+        parent = await _folder_at(drive, parts[:-1], known, None)
+        node = parent.resolve(parts[-1])
+        if node is None:
+            missing(parent, f"no such file or folder: {path}")
+        if not node.is_folder:
+            if shown is None:  # a file on the way: the walk's refusal
+                raise NotFoundError(f"not a folder: {path}")
+            raise SealboxError(f"not a folder: {shown}")
+        folder = await drive.open_folder(parent, node)
+    known[path] = folder
+    return folder
 
 
 def resolve_get(found: list[Node | None], local: Path, top_name: str) -> list[str]:

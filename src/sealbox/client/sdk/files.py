@@ -196,14 +196,18 @@ async def put(
         "put", space_of(drive), [str(s.resolve()) for s in sources], remote
     )
     planned = destinations.remembered(drive.state, key, len(sources))
+    # Folders the resolution verified, each used once: after the first source lands in one, its
+    # listing is out of date.
+    known: dict[str, Folder] = {}
     if planned is None:
-        planned = await destinations.resolve_put(drive, sources, remote)
+        planned = await destinations.resolve_put(drive, sources, remote, known=known)
         if any(source.is_dir() for source in sources):
             destinations.remember(drive.state, key, planned)
     failures = report.failures()
     for source, destination in zip(sources, planned, strict=True):
         parts = split_path(destination)
-        parent = await drive.folder_at(join_path(parts[:-1]))
+        parent_path = join_path(parts[:-1])
+        parent = known.pop(parent_path, None) or await drive.folder_at(parent_path)
         if source.is_dir():
             folder = await drive.ensure_folder(parent, parts[-1])
             await _put_tree(drive, source, folder, report, _Policy(links, failures, options))

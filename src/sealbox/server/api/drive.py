@@ -68,8 +68,8 @@ def listing_response(
         if len(found.children) <= SMALL_LISTING:
             # Framed here in one go: streaming moves each piece through a worker thread, a hop
             # that cost a small folder's listing more than framing it.
-            body = b"".join(pieces)
-            return Response(body, media_type=routes.LISTING_MEDIA_TYPE, headers=headers)
+            framed = b"".join(pieces)
+            return Response(framed, media_type=routes.LISTING_MEDIA_TYPE, headers=headers)
         return StreamingResponse(pieces, media_type=routes.LISTING_MEDIA_TYPE, headers=headers)
     body = found.json().model_dump_json()
     return Response(body, media_type="application/json", headers=headers)
