@@ -10,10 +10,8 @@ before any Sealbox vector is regenerated.
 from __future__ import annotations
 
 import hashlib
-import re
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -110,16 +108,3 @@ def test_a_large_update_lets_other_threads_run() -> None:
     finally:
         sys.setswitchinterval(interval)
     assert ran_during_the_update
-
-
-def test_only_the_wrapper_imports_blake3() -> None:
-    """As for libsodium and pyca/cryptography (A23): one module reaches the library, so the hash
-    is computed one way everywhere (import-linter keeps it out of the client and protocol)."""
-    src = Path(__file__).resolve().parents[2] / "src" / "sealbox"
-    offenders = [
-        str(p)
-        for p in src.rglob("*.py")
-        if re.search(r"^\s*(from|import) blake3\b", p.read_text(), re.MULTILINE)
-        and p.name != "_blake3.py"
-    ]
-    assert offenders == []

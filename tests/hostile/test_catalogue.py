@@ -515,26 +515,21 @@ async def test_A21_same_file_twice_gives_unrelated_ciphertext(arena: Arena, tmp_
     assert objects[0][: content.HEADER_BYTES] != objects[1][: content.HEADER_BYTES]
 
 
-def test_A23_no_libsodium_call_outside_the_wrapper() -> None:
+@pytest.mark.parametrize(
+    ("library", "wrapper"),
+    [("nacl", "_sodium.py"), ("cryptography", "_aesgcm.py"), ("blake3", "_blake3.py")],
+)
+def test_A23_each_crypto_library_is_reached_through_one_wrapper(library: str, wrapper: str) -> None:
+    """libsodium, pyca/cryptography (AES-256-GCM for content chunks) and BLAKE3 (the plaintext
+    hash) each have one wrapper, which raises on every failure (and clears the output of a
+    failed open, spec/object-format.md "Reading"): so each is used one way everywhere, and
+    import-linter keeps the wrappers out of the client and protocol layers."""
     src = Path(__file__).resolve().parents[2] / "src" / "sealbox"
     offenders = [
         str(p)
         for p in src.rglob("*.py")
-        if re.search(r"^\s*(from|import) nacl", p.read_text(), re.MULTILINE)
-        and p.name != "_sodium.py"
-    ]
-    assert offenders == []
-
-
-def test_A23_no_aes_gcm_call_outside_its_wrapper() -> None:
-    """pyca/cryptography (AES-256-GCM for content chunks) has one wrapper too, which raises and
-    clears the output of a failed open (spec/object-format.md, "Reading")."""
-    src = Path(__file__).resolve().parents[2] / "src" / "sealbox"
-    offenders = [
-        str(p)
-        for p in src.rglob("*.py")
-        if re.search(r"^\s*(from|import) cryptography\b", p.read_text(), re.MULTILINE)
-        and p.name != "_aesgcm.py"
+        if re.search(rf"^\s*(from|import) {library}\b", p.read_text(), re.MULTILINE)
+        and p.name != wrapper
     ]
     assert offenders == []
 

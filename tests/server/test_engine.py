@@ -1,11 +1,9 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 import threading
-from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from sealbox.server.db.engine import make_engine, normalise_url, read_only, sqlite_url
-from sealbox.server.db.migrate import upgrade
+from sealbox.server.db.engine import make_engine, normalise_url, read_only
 from sealbox.server.db.schema import job_leases
 
 
@@ -15,9 +13,10 @@ def test_postgres_urls_use_psycopg() -> None:
     assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
 
 
-def test_sqlite_readers_do_not_block_writers(tmp_path: Path) -> None:
-    engine = make_engine(sqlite_url(tmp_path / "db.sqlite"))
-    upgrade(engine)
+def test_readers_do_not_block_writers_and_keep_their_snapshot(db_url: str) -> None:
+    """A listing reads the folder's manifest, then its children: on PostgreSQL's default
+    isolation a commit between the two made a listing no client could verify."""
+    engine = make_engine(db_url)
     with read_only(engine) as reader:
         assert reader.execute(select(job_leases)).all() == []  # the read transaction is open
         done = threading.Event()

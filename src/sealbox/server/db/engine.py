@@ -35,13 +35,21 @@ SQLITE_KEPT_CONNECTIONS = 8
 
 
 def read_only(engine: Engine) -> Connection:
-    """A connection for reads only.
+    """A connection for reads only, whose reads all see one snapshot of the database: a listing's
+    manifest and children, say, are never from either side of a commit.
 
     On SQLite its transaction begins deferred: in WAL mode it reads a snapshot without taking the
-    write lock, so long reads (a large listing) never hold up writers. Elsewhere it is an ordinary
-    connection.
+    write lock, so long reads (a large listing) never hold up writers. On PostgreSQL it is a
+    read-only transaction at REPEATABLE READ: the default, READ COMMITTED, takes a new snapshot
+    for every statement. Read-only transactions never fail to serialise, and readers and writers
+    do not block each other there either.
     """
-    return engine.connect().execution_options(**{READ_ONLY: True})
+    connection = engine.connect()
+    if engine.dialect.name == "sqlite":
+        return connection.execution_options(**{READ_ONLY: True})
+    return connection.execution_options(
+        isolation_level="REPEATABLE READ", postgresql_readonly=True
+    )
 
 
 def writing(engine: Engine) -> AbstractContextManager[Connection]:

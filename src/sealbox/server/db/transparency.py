@@ -4,12 +4,25 @@ the log key signed over them.
 
 Entries are numbered from 0 with no gap; the index is the primary key, so two servers that
 append at once cannot both take one index: the loser's insert fails and it retries at the next
-(``append``). Nothing here updates or deletes a row: the log only grows.
+(``append``). On PostgreSQL appenders also take one lock first (``wait_to_append``), so they
+queue instead of racing; SQLite lets one writer in at a time anyway. Nothing here updates or
+deletes a row: the log only grows.
 """
 
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Column, Index, LargeBinary, String, Table, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+    text,
+)
 
 from sealbox.server.db.engine import Connection, IntegrityError
 from sealbox.server.db.schema import metadata
@@ -51,6 +64,18 @@ def size(conn: Connection) -> int:
     """How many entries the log holds."""
     last: int | None = conn.execute(select(func.max(transparency.c.idx))).scalar_one()
     return 0 if last is None else int(last) + 1
+
+
+# The key of PostgreSQL's transaction-level advisory lock that queues the log's appenders.
+APPEND_LOCK = 0x5E41B0C5
+
+
+def wait_to_append(conn: Connection) -> None:
+    """Queue behind any other transaction appending to the log, until this one ends. Without
+    it, appenders raced for the next index, and under load one could lose every try and answer
+    an operator's takedown with "busy" (tests/server/test_transparency.py)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK})
 
 
 def try_append(conn: Connection, index: int, kind: str, entry: bytes, leaf: bytes, at: int) -> bool:

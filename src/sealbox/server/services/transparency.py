@@ -74,6 +74,7 @@ class TransparencyLog:
         now = self._clock.now()
         entry = encode_entry(kind, fields, now)
         leaf = leaf_hash(entry)
+        log_table.wait_to_append(conn)
         for _ in range(APPEND_TRIES):
             index = log_table.size(conn)
             # Another server may take this index first; the primary key refuses the second.
