@@ -47,9 +47,7 @@ def read_only(engine: Engine) -> Connection:
     connection = engine.connect()
     if engine.dialect.name == "sqlite":
         return connection.execution_options(**{READ_ONLY: True})
-    return connection.execution_options(
-        isolation_level="REPEATABLE READ", postgresql_readonly=True
-    )
+    return connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
 
 
 def writing(engine: Engine) -> AbstractContextManager[Connection]:
