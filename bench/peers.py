@@ -12,6 +12,13 @@ client CPU seconds per GB (and the server's, where there is one), and sealbox's 
 first rows are the raw cipher's CPU s/GB and what moving the bytes alone costs a client
 (bench/io_floor.py), the yardsticks for client efficiency. Nothing here is
 asserted by the tests.
+
+A folder of many files that a run leaves behind (its output, rclone's local store) is moved
+aside, not deleted, before the next timed run, and deleted only at the end. On ext4 without a
+journal (this project's machine) the kernel avoids reusing an inode freed in the last minute,
+scanning past each one on every file it creates: 5,000 files deleted just before a run made the
+next tool's 5,000 creates cost 4-6 CPU seconds of kernel time, whichever tool it was
+(docs/benchmarks.md, "Small files after a mass delete").
 """
 
 from __future__ import annotations
@@ -30,6 +37,23 @@ from pathlib import Path
 from io_floor import io_floor
 from sealbox.testing.postgres import free_port
 from suite import MIB, ROWS, Stack, Usage, add, aead_ceiling, median, proc_cpu, write_random_file
+
+
+def set_aside(path: Path) -> None:
+    """Take ``path`` out of the way of the next timed run, and leave the filesystem with nothing
+    dirty, so that no run pays for writing back what an earlier one left in the page cache. A
+    folder of many entries is moved into a sibling ``set-aside`` folder (deleted with the run's
+    temporary folder); a file, or a folder of a few (a large file kept would be written back in
+    the next run's filesystem sync), is deleted."""
+    if path.is_dir() and sum(1 for _ in zip(range(100), path.rglob("*"), strict=False)) == 100:
+        aside = path.parent / "set-aside"
+        aside.mkdir(exist_ok=True)
+        path.rename(aside / f"{path.name}-{time.monotonic_ns()}")
+    elif path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+    os.sync()
 
 
 @dataclass
@@ -107,7 +131,7 @@ class Rclone:
             subprocess.run(["rclone", "purge", "dav:store"], env=self.env, capture_output=True,
                            check=False)  # fmt: skip
             return
-        shutil.rmtree(self.local_root, ignore_errors=True)
+        set_aside(self.local_root)
         self.local_root.mkdir()
 
     def copy(self, source: str, target: str, remote: str) -> Usage:
@@ -150,7 +174,7 @@ def sealbox_case(stack: Stack, source: Path, out: Path, remote: str, runs: int) 
         return Usage(client.seconds, client.cpu, int(server.cpu * 1000))
 
     def clear_out() -> None:
-        shutil.rmtree(out, ignore_errors=True) if out.is_dir() else out.unlink(missing_ok=True)
+        set_aside(out)
 
     put = measure(runs, remove, lambda: cli("put", str(source), remote))
     get = measure(runs, clear_out, lambda: cli("get", remote, str(out)))
@@ -161,7 +185,7 @@ def peer_cases(
     rclone: Rclone, restic: Restic, source: Path, out: Path, runs: int
 ) -> dict[str, list[Figures]]:
     def clear_out() -> None:
-        shutil.rmtree(out, ignore_errors=True) if out.is_dir() else out.unlink(missing_ok=True)
+        set_aside(out)
 
     found: dict[str, list[Figures]] = {}
     for remote, label in (("sdav", "rclone crypt → loopback WebDAV"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +95,7 @@ async def download_small(
 ) -> None:
     """Fetch, verify and write ``files`` (each at most ``transfers.INLINE_MAX`` bytes)."""
     gate = asyncio.Semaphore(IN_FLIGHT)
+    entries = threading.Lock()
 
     async def one(batch: list[SmallFile]) -> None:
         async with gate:
@@ -102,13 +104,14 @@ async def download_small(
             items = await api.contents_batch([s.metadata.content_id for s in batch])
             included = [(s, i.data) for s, i in zip(batch, items, strict=True)
                         if i.status == cb.INCLUDED]  # fmt: skip
-            for small, exc in await asyncio.to_thread(_verify_and_write, included, hooks):
+            written = await asyncio.to_thread(_verify_and_write, included, hooks, entries)
+            for small, exc in written:
                 failed(small, exc)
             for small, item in zip(batch, items, strict=True):
                 if item.status == cb.NOT_FOUND:
                     failed(small, ApiError(404, "not_found", "content not found"))
                 if item.status == cb.OMITTED:
-                    await _download_one(api, small, hooks, failed)
+                    await _download_one(api, small, hooks, failed, entries)
 
     await transfers.run_all([one(batch) for batch in batches(files)])
 
@@ -118,20 +121,23 @@ async def download_each(
 ) -> None:
     """One request per file, several at once: for trees whose API has no batch route."""
     gate = asyncio.Semaphore(8)
+    entries = threading.Lock()
 
     async def one(small: SmallFile) -> None:
         async with gate:
             hooks.start_file(small.metadata.name, small.metadata.size)
-            await _download_one(api, small, hooks, failed)
+            await _download_one(api, small, hooks, failed, entries)
 
     await transfers.run_all([one(small) for small in files])
 
 
-async def _download_one(api: Api, small: SmallFile, hooks: Hooks, failed: Failed) -> None:
+async def _download_one(
+    api: Api, small: SmallFile, hooks: Hooks, failed: Failed, entries: threading.Lock
+) -> None:
     data = await api.content_range(
         small.metadata.content_id, 0, content.encrypted_size(small.metadata.size)
     )
-    for item, exc in await asyncio.to_thread(_verify_and_write, [(small, data)], hooks):
+    for item, exc in await asyncio.to_thread(_verify_and_write, [(small, data)], hooks, entries):
         failed(item, exc)
 
 
@@ -148,28 +154,21 @@ def _open_each(
 
 
 def _verify_and_write(
-    items: list[tuple[SmallFile, bytes]], hooks: Hooks
+    items: list[tuple[SmallFile, bytes]], hooks: Hooks, entries: threading.Lock
 ) -> list[tuple[SmallFile, BaseException]]:
     """Open every object first, so that nothing is written of one that does not verify; then
     write the temporary files, sync once, rename them all and make the renames durable. Returns
-    the files that did not verify or could not be written; no temporary file of theirs is left."""
+    the files that did not verify or could not be written; no temporary file of theirs is left.
+
+    ``entries`` is held while files are created and renamed: batches written by several threads
+    at once contend for their folder's lock in the kernel, and Linux spins on it, which cost more
+    CPU than everything else in a download of many small files (docs/benchmarks.md)."""
     bad: list[tuple[SmallFile, BaseException]] = []
     opened = _open_each(items, bad)
     temps: list[tuple[Path, SmallFile]] = []
     try:
-        for small, plain in opened:
-            # Created exclusively under an unpredictable name: nothing planted is written through.
-            try:
-                fd, temp = transfers.create_partial(small.dest)
-            except OSError as exc:
-                bad.append((small, exc))
-                continue
-            temps.append((temp, small))
-            try:
-                transfers.write_all(fd, plain)
-                transfers.set_mtime(fd, small.metadata.mtime)
-            finally:
-                os.close(fd)
+        with entries:
+            _write_temps(opened, temps, bad)
         if temps:
             sync_filesystem(temps[0][0].parent)
     except BaseException:
@@ -177,11 +176,33 @@ def _verify_and_write(
             with contextlib.suppress(OSError):
                 temp.unlink()
         raise
-    placed = _place_all(temps, bad)
+    with entries:
+        placed = _place_all(temps, bad)
+    _sync_parents({small.dest.parent for small in placed})
     for small in placed:
         hooks.advance(small.metadata.size)
         hooks.finish_file(small.metadata.name)
     return bad
+
+
+def _write_temps(
+    opened: list[tuple[SmallFile, bytearray]],
+    temps: list[tuple[Path, SmallFile]],
+    bad: list[tuple[SmallFile, BaseException]],
+) -> None:
+    for small, plain in opened:
+        # Created exclusively under an unpredictable name: nothing planted is written through.
+        try:
+            fd, temp = transfers.create_partial(small.dest)
+        except OSError as exc:
+            bad.append((small, exc))
+            continue
+        temps.append((temp, small))
+        try:
+            transfers.write_all(fd, plain)
+            transfers.set_mtime(fd, small.metadata.mtime)
+        finally:
+            os.close(fd)
 
 
 def _place_all(
@@ -189,7 +210,7 @@ def _place_all(
 ) -> list[SmallFile]:
     """Rename each verified temporary file into place; one that cannot get its name (too long,
     a folder in the way) is removed and noted in ``bad``."""
-    placed, parents = [], set()
+    placed = []
     for at, (temp, small) in enumerate(temps):
         try:
             transfers.place(temp, small.dest)
@@ -202,11 +223,14 @@ def _place_all(
                 left.unlink(missing_ok=True)
             raise
         placed.append(small)
-        parents.add(small.dest.parent)
+    return placed
+
+
+def _sync_parents(parents: set[Path]) -> None:
+    """Make the renames durable: one fsync of each folder they were made in."""
     for parent in parents:
         fd = os.open(parent, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
-    return placed
