@@ -18,12 +18,13 @@ aside, not deleted, before the next timed run, and deleted only at the end. On e
 journal (this project's machine) the kernel avoids reusing an inode freed in the last minute,
 scanning past each one on every file it creates: 5,000 files deleted just before a run made the
 next tool's 5,000 creates cost 4-6 CPU seconds of kernel time, whichever tool it was
-(docs/benchmarks.md, "Small files after a mass delete").
+(docs/benchmarks.md, "The full run with clean resets (stop 29)").
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import shutil
 import subprocess
@@ -45,7 +46,7 @@ def set_aside(path: Path) -> None:
     folder of many entries is moved into a sibling ``set-aside`` folder (deleted with the run's
     temporary folder); a file, or a folder of a few (a large file kept would be written back in
     the next run's filesystem sync), is deleted."""
-    if path.is_dir() and sum(1 for _ in zip(range(100), path.rglob("*"), strict=False)) == 100:
+    if path.is_dir() and len(list(itertools.islice(path.rglob("*"), 100))) == 100:
         aside = path.parent / "set-aside"
         aside.mkdir(exist_ok=True)
         path.rename(aside / f"{path.name}-{time.monotonic_ns()}")

@@ -26,7 +26,7 @@ from sealbox.crypto import content
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.keys import FileKey
 from sealbox.crypto.tree import FileMetadata
-from sealbox.durability import sync_filesystem
+from sealbox.durability import fsync_dir, sync_filesystem
 from sealbox.protocol import content_batch as cb
 from sealbox.protocol import limits
 
@@ -178,7 +178,8 @@ def _verify_and_write(
         raise
     with entries:
         placed = _place_all(temps, bad)
-    _sync_parents({small.dest.parent for small in placed})
+    for parent in {small.dest.parent for small in placed}:
+        fsync_dir(parent)  # the renames made durable
     for small in placed:
         hooks.advance(small.metadata.size)
         hooks.finish_file(small.metadata.name)
@@ -224,13 +225,3 @@ def _place_all(
             raise
         placed.append(small)
     return placed
-
-
-def _sync_parents(parents: set[Path]) -> None:
-    """Make the renames durable: one fsync of each folder they were made in."""
-    for parent in parents:
-        fd = os.open(parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
