@@ -7,13 +7,18 @@ a filesystem durable with one call. The C library exposes it on Linux only; else
 does the same for every filesystem.
 """
 
-import ctypes
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 
+@functools.cache
 def _load_syncfs() -> Callable[[int], int] | None:
+    # ctypes is loaded on the first sync, not on import: it costs every command that never
+    # syncs a filesystem about 15 ms of start-up.
+    import ctypes
+
     try:
         syncfs: Callable[[int], int] = ctypes.CDLL(None, use_errno=True).syncfs
     except (OSError, AttributeError):
@@ -21,18 +26,18 @@ def _load_syncfs() -> Callable[[int], int] | None:
     return syncfs
 
 
-_syncfs = _load_syncfs()
-
-
 def sync_filesystem(directory: Path) -> None:
     """Make everything written so far on ``directory``'s filesystem durable, new directory
     entries included."""
-    if _syncfs is None:
+    syncfs = _load_syncfs()
+    if syncfs is None:
         os.sync()
         return
     fd = os.open(directory, os.O_RDONLY)
     try:
-        if _syncfs(fd) != 0:
+        if syncfs(fd) != 0:
+            import ctypes
+
             error = ctypes.get_errno()
             raise OSError(error, os.strerror(error))
     finally:

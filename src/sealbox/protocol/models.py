@@ -83,7 +83,7 @@ NodeType = Literal["file", "folder"]
 
 
 class Wire(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Kdf(Wire):
@@ -567,3 +567,20 @@ class ErrorBody(Wire):
 
 class Health(Wire):
     status: Literal["ok"]
+
+
+def build_all() -> None:
+    """Build every model's validator and serializer now rather than on first use.
+
+    The models are built lazily (``defer_build``): a client command uses a handful of them, and
+    building all of them cost every command about 0.035 s of start-up. The server calls this
+    before its routes are declared, so FastAPI sees finished models, as its OpenAPI document
+    needs.
+    """
+    pending: list[type[Wire]] = [Wire]
+    while pending:
+        model = pending.pop()
+        model.model_config["defer_build"] = False  # what FastAPI's adapters read
+        if model is not Wire:
+            model.model_rebuild(force=True)
+        pending.extend(model.__subclasses__())

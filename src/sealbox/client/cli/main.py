@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib import import_module
 from pathlib import Path
@@ -158,8 +159,10 @@ def __getattr__(name: str) -> typer.Typer:
 
 
 def skip_unused_modules(command: str | None) -> None:
-    """Keep out two imports that dependencies make when a package happens to be installed and
-    that no sealbox command here uses (an ImportError is what both expect when it is missing):
+    """Keep out work that dependencies do at start-up and that no sealbox command here uses:
+
+    - pydantic's search for plugins (below); and two imports made when a package happens to be
+      installed (an ImportError is what both expect when it is missing):
 
     - httpx imports its own command line (click, Pygments, Rich's syntax highlighting: about
       0.04 CPU s) whenever click is installed; httpx then defines a stub ``httpx.main``;
@@ -167,6 +170,9 @@ def skip_unused_modules(command: str | None) -> None:
       installs it, to tell a trio loop from asyncio's; only ``mount`` runs a trio loop.
     """
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    # Pydantic looks for plugins among every installed package's entry points the first time it
+    # builds a model (about 0.02 s); the client's wire models are not for third-party observers.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if command != "mount":
         sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
 
