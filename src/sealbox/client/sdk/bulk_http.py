@@ -114,10 +114,17 @@ class _Streamed:
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
         import aiohttp
 
+        # One received piece at a time, as aiohttp buffered it: ``readany`` would join all
+        # the pieces buffered meanwhile into new bytes, a copy of most of a download's bytes
+        # (counted: 1,387 joins of about 700 KiB in a 1 GiB get) before the chunk buffer's own.
         content = self._response.content
         try:
-            while piece := await content.readany():
-                yield piece
+            while True:
+                piece, boundary = await content.readchunk()
+                if piece:
+                    yield piece
+                elif not boundary:  # (b"", True) ends a chunk of a chunked body, (b"", False) all
+                    return
         except aiohttp.ClientError as exc:
             raise _transport_error(exc, self._request) from None
 

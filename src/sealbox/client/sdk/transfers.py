@@ -648,7 +648,9 @@ async def _fetch(
         writer.write(sealed[:size], index * decryptor.chunk_size)
         return size
 
-    async def take(filler: ChunkFiller, index: int, buffer: memoryview) -> None:
+    async def take(filler: ChunkFiller, index: int, buffer: memoryview) -> asyncio.Future[int]:
+        """Fill ``buffer`` with the chunk and start opening and writing it; the write runs on
+        while the caller receives the next chunk into its other buffer."""
         first, last = decryptor.chunk_range(index)
         sealed = buffer[: last - first]
         async with api.deadline_for(f"chunk {index} of a download"):
@@ -658,6 +660,9 @@ async def _fetch(
         job = asyncio.get_running_loop().run_in_executor(None, open_and_write, index, sealed)
         writing.add(job)
         job.add_done_callback(settled)
+        return job
+
+    async def finish(job: asyncio.Future[int], index: int) -> None:
         # Shielded: a cancelled worker must not forget a write still running.
         written = await asyncio.shield(job)
         partial.pending.append(index)
@@ -666,11 +671,26 @@ async def _fetch(
             await partial.checkpoint_soon()
 
     async def worker() -> None:
+        # Two buffers: one chunk is received into one while the chunk before it is opened and
+        # written from the other. With one, a worker's socket sat idle during every write, and
+        # all of them at once for about a third of a 1 GiB get (docs/benchmarks.md, stop 30).
         # Anonymous memory is page-aligned, as writes that bypass the page cache need.
-        buffer = memoryview(mmap.mmap(-1, decryptor.chunk_size + content.TAG_BYTES))
+        size = decryptor.chunk_size + content.TAG_BYTES
+        buffers = (memoryview(mmap.mmap(-1, size)), memoryview(mmap.mmap(-1, size)))
+        turn = 0
+        ahead: tuple[asyncio.Future[int], int] | None = None
+
+        async def step(filler: ChunkFiller, index: int) -> None:
+            nonlocal turn, ahead
+            # The buffer filled here was last written from two chunks ago, finished below.
+            job = await take(filler, index, buffers[turn])
+            turn ^= 1
+            previous, ahead = ahead, (job, index)
+            if previous is not None:
+                await finish(*previous)
 
         async def taken(pieces: AsyncIterator[bytes], index: int) -> None:
-            await take(ChunkFiller(pieces), index, buffer)
+            await step(ChunkFiller(pieces), index)
 
         for whole in spans:  # shared by the workers: each takes the next span
             # From the store while it serves them, then through the server.
@@ -681,7 +701,9 @@ async def _fetch(
             async with api.content_range_stream(content_id, start, end) as (pieces, _):
                 filler = ChunkFiller(pieces)
                 for index in span:
-                    await take(filler, index, buffer)
+                    await step(filler, index)
+        if ahead is not None:
+            await finish(*ahead)
 
     tampered = False
     try:
