@@ -7,6 +7,8 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -50,3 +52,20 @@ async def test_the_app_serves_the_committed_description(tmp_path: Path) -> None:
         services.engine.dispose()
     assert served == json.loads(COMMITTED.read_text(encoding="utf-8"))
     assert "/v1/transactions" in served["paths"]
+
+
+def test_the_server_declares_its_routes_over_built_wire_models() -> None:
+    """The wire models are built on first use (a client command needs a few of them); FastAPI
+    needs every one finished before a route declares it, which server.api sees to."""
+    script = (
+        "from sealbox.protocol import models as m\n"
+        "assert not m.AccountView.__pydantic_complete__, 'built on import'\n"
+        "import sealbox.server.api\n"
+        "todo = [m.Wire]\n"
+        "while todo:\n"
+        "    model = todo.pop()\n"
+        "    assert model is m.Wire or model.__pydantic_complete__, model\n"
+        "    todo.extend(model.__subclasses__())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
