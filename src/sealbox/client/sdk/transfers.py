@@ -633,77 +633,22 @@ async def _fetch(
     tampering the partial file is deleted; on any other end, what is durably written is
     journaled for a rerun."""
     content_id, direct = source
-    # Chunk writes still running in worker threads: the descriptor stays open until they end.
-    writing: set[asyncio.Future[int]] = set()
+    chunks = _Chunks(api, decryptor, partial, writer, progress)
     spans = _spans(decryptor.chunks, partial.done, concurrency, SPAN_CHUNKS)
 
-    def settled(job: asyncio.Future[int]) -> None:
-        writing.discard(job)
-        # The shield below hands any failure to the worker; mark this copy as seen.
-        if not job.cancelled():
-            job.exception()
-
-    def open_and_write(index: int, sealed: memoryview) -> int:
-        size = decryptor.decrypt_chunk_in_place(index, sealed)
-        writer.write(sealed[:size], index * decryptor.chunk_size)
-        return size
-
-    async def take(filler: ChunkFiller, index: int, buffer: memoryview) -> asyncio.Future[int]:
-        """Fill ``buffer`` with the chunk and start opening and writing it; the write runs on
-        while the caller receives the next chunk into its other buffer."""
-        first, last = decryptor.chunk_range(index)
-        sealed = buffer[: last - first]
-        async with api.deadline_for(f"chunk {index} of a download"):
-            received = await filler.fill(sealed)
-        if received != len(sealed):
-            raise IntegrityError(ErrorCode.CHUNK_LENGTH, f"chunk {index}")
-        job = asyncio.get_running_loop().run_in_executor(None, open_and_write, index, sealed)
-        writing.add(job)
-        job.add_done_callback(settled)
-        return job
-
-    async def finish(job: asyncio.Future[int], index: int) -> None:
-        # Shielded: a cancelled worker must not forget a write still running.
-        written = await asyncio.shield(job)
-        partial.pending.append(index)
-        progress(written)
-        if len(partial.pending) >= SYNC_EVERY:
-            await partial.checkpoint_soon()
-
     async def worker() -> None:
-        # Two buffers: one chunk is received into one while the chunk before it is opened and
-        # written from the other. With one, a worker's socket sat idle during every write, and
-        # all of them at once for about a third of a 1 GiB get (docs/benchmarks.md, stop 30).
-        # Anonymous memory is page-aligned, as writes that bypass the page cache need.
-        size = decryptor.chunk_size + content.TAG_BYTES
-        buffers = (memoryview(mmap.mmap(-1, size)), memoryview(mmap.mmap(-1, size)))
-        turn = 0
-        ahead: tuple[asyncio.Future[int], int] | None = None
-
-        async def step(filler: ChunkFiller, index: int) -> None:
-            nonlocal turn, ahead
-            # The buffer filled here was last written from two chunks ago, finished below.
-            job = await take(filler, index, buffers[turn])
-            turn ^= 1
-            previous, ahead = ahead, (job, index)
-            if previous is not None:
-                await finish(*previous)
-
-        async def taken(pieces: AsyncIterator[bytes], index: int) -> None:
-            await step(ChunkFiller(pieces), index)
-
+        lane = _Lane(chunks, decryptor.chunk_size + content.TAG_BYTES)
         for whole in spans:  # shared by the workers: each takes the next span
             # From the store while it serves them, then through the server.
-            span = whole if direct is None else await direct.span(whole, taken)
+            span = whole if direct is None else await direct.span(whole, lane.taken)
             if not span:
                 continue
             start, end = decryptor.chunk_range(span[0])[0], decryptor.chunk_range(span[-1])[1]
             async with api.content_range_stream(content_id, start, end) as (pieces, _):
                 filler = ChunkFiller(pieces)
                 for index in span:
-                    await step(filler, index)
-        if ahead is not None:
-            await finish(*ahead)
+                    await lane.step(filler, index)
+        await lane.drain()
 
     tampered = False
     try:
@@ -712,8 +657,8 @@ async def _fetch(
         tampered = True
         raise
     finally:
-        if writing:
-            await asyncio.wait(set(writing))
+        if chunks.writing:
+            await asyncio.wait(set(chunks.writing))
         if tampered:
             # Deleted by name only: the caller closes the descriptor, once.
             partial.path.unlink(missing_ok=True)
@@ -722,6 +667,97 @@ async def _fetch(
             # Interrupted or complete: either way, record what is durably written.
             with contextlib.suppress(OSError):
                 partial.checkpoint()
+
+
+class _Chunks:
+    """The chunks of one download on their way into its partial file: each is received into a
+    buffer, then opened and written in a worker thread while the next one is received."""
+
+    def __init__(
+        self,
+        api: Api,
+        decryptor: content.ContentDecryptor,
+        partial: _Partial,
+        writer: _ChunkWriter,
+        progress: Progress,
+    ) -> None:
+        self._api = api
+        self._decryptor = decryptor
+        self._partial = partial
+        self._writer = writer
+        self._progress = progress
+        # Chunk writes still running in worker threads: the descriptor stays open until they end.
+        self.writing: set[asyncio.Future[int]] = set()
+
+    def _settled(self, job: asyncio.Future[int]) -> None:
+        self.writing.discard(job)
+        # The shield in ``finish`` hands any failure to the worker; mark this copy as seen.
+        if not job.cancelled():
+            job.exception()
+
+    def _open_and_write(self, index: int, sealed: memoryview) -> int:
+        size = self._decryptor.decrypt_chunk_in_place(index, sealed)
+        self._writer.write(sealed[:size], index * self._decryptor.chunk_size)
+        return size
+
+    async def take(
+        self, filler: ChunkFiller, index: int, buffer: memoryview
+    ) -> asyncio.Future[int]:
+        """Fill ``buffer`` with the chunk and start opening and writing it; the write runs on
+        while the caller receives the next chunk into its other buffer."""
+        first, last = self._decryptor.chunk_range(index)
+        sealed = buffer[: last - first]
+        async with self._api.deadline_for(f"chunk {index} of a download"):
+            received = await filler.fill(sealed)
+        if received != len(sealed):
+            raise IntegrityError(ErrorCode.CHUNK_LENGTH, f"chunk {index}")
+        loop = asyncio.get_running_loop()
+        job = loop.run_in_executor(None, self._open_and_write, index, sealed)
+        self.writing.add(job)
+        job.add_done_callback(self._settled)
+        return job
+
+    async def finish(self, job: asyncio.Future[int], index: int) -> None:
+        """Wait for the chunk's write; only then is it counted as done and journaled."""
+        # Shielded: a cancelled worker must not forget a write still running.
+        written = await asyncio.shield(job)
+        self._partial.pending.append(index)
+        self._progress(written)
+        if len(self._partial.pending) >= SYNC_EVERY:
+            await self._partial.checkpoint_soon()
+
+
+class _Lane:
+    """One download worker's two buffers: a chunk is received into one while the chunk before
+    it is opened and written from the other. With one buffer, a worker's socket sat idle during
+    every write, and all of them at once for about a third of a 1 GiB get (docs/benchmarks.md,
+    "Start-up and the download pipeline (stop 30)")."""
+
+    def __init__(self, chunks: _Chunks, size: int) -> None:
+        self._chunks = chunks
+        # Anonymous memory is page-aligned, as writes that bypass the page cache need.
+        self._buffers = (memoryview(mmap.mmap(-1, size)), memoryview(mmap.mmap(-1, size)))
+        self._turn = 0
+        self._ahead: tuple[asyncio.Future[int], int] | None = None
+
+    async def step(self, filler: ChunkFiller, index: int) -> None:
+        # The buffer filled here was last written from two chunks ago, and that write was
+        # finished by the step before this one.
+        job = await self._chunks.take(filler, index, self._buffers[self._turn])
+        self._turn ^= 1
+        previous, self._ahead = self._ahead, (job, index)
+        if previous is not None:
+            await self._chunks.finish(*previous)
+
+    async def taken(self, pieces: AsyncIterator[bytes], index: int) -> None:
+        """``step`` for a chunk that arrives on its own (a direct download from the store)."""
+        await self.step(ChunkFiller(pieces), index)
+
+    async def drain(self) -> None:
+        """Finish the last chunk's write."""
+        if self._ahead is not None:
+            previous, self._ahead = self._ahead, None
+            await self._chunks.finish(*previous)
 
 
 def _spans(chunks: int, done: set[int], workers: int, most: int) -> Iterator[list[int]]:
