@@ -162,17 +162,17 @@ def __getattr__(name: str) -> typer.Typer:
 def skip_unused_modules(command: str | None) -> None:
     """Keep out work that dependencies do at start-up and that no sealbox command here uses:
 
-    - pydantic's search for plugins (below); and two imports made when a package happens to be
-      installed (an ImportError is what both expect when it is missing):
-
-    - httpx imports its own command line (click, Pygments, Rich's syntax highlighting: about
-      0.04 CPU s) whenever click is installed; httpx then defines a stub ``httpx.main``;
-    - httpcore imports trio (about 0.05 CPU s) wherever it is installed, as the mount extra
+    - pydantic searches every installed package's entry points for plugins the first time it
+      builds a model (about 0.02 s), unless ``PYDANTIC_DISABLE_PLUGINS`` says not to;
+    - two imports made only because a package happens to be installed, kept out by an
+      ImportError, which is what both expect when the package is missing:
+      httpx imports its own command line (click, Pygments, Rich's syntax highlighting: about
+      0.04 CPU s) whenever click is installed, and then defines a stub ``httpx.main``;
+      httpcore imports trio (about 0.05 CPU s) wherever it is installed, as the mount extra
       installs it, to tell a trio loop from asyncio's; only ``mount`` runs a trio loop.
     """
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
-    # Pydantic looks for plugins among every installed package's entry points the first time it
-    # builds a model (about 0.02 s); the client's wire models are not for third-party observers.
+    # The client's wire models are not for third-party observers.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if command != "mount":
         sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
