@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""The bulk path's HTTP client: CPU seconds per GB of httpx (h11) against aiohttp (llhttp, C).
+"""The bulk path's HTTP client: CPU seconds per GB of httpx (h11), aiohttp (llhttp, C) and, for
+gets, the SDK's own pool that receives into the chunk buffer (client/sdk/bulk_http.py).
 
     .venv/bin/python bench/http_clients.py --size-mib 512 --runs 3
 
 Starts ``bench/bare_http.py`` (the server's own stack, uvicorn on uvloop and httptools, no crypto
 or database) and, in a fresh process per case, moves the same bytes the way the SDK does: puts in
 4 MiB requests, four at a time, each body sent from one reusable buffer; gets as ranged requests
-of 64 MiB (16 chunks), four at a time, each response copied into one reusable 4 MiB buffer. Only
-the transfer is measured (``time.process_time`` of the client process, imports excluded), so the
-figures are the HTTP client's own cost per GB plus the socket's. Decision 2002 quotes them.
+of 64 MiB (16 chunks), four at a time, each response copied into one reusable 4 MiB buffer (by
+the SDK's pool: received into it). Only the transfer is measured (``os.times`` of the client
+process, imports excluded), so the figures are the HTTP client's own cost per GB plus the
+socket's. Decisions 2002 and 2006 quote them.
 """
 
 from __future__ import annotations
@@ -97,6 +99,30 @@ def _aiohttp_get(http, url):  # type: ignore[no-untyped-def]
     return get
 
 
+async def bulk_case(url: str, size: int, direction: str) -> None:
+    from sealbox.client.sdk.api import Http
+    from sealbox.client.sdk.bulk_http import Body
+
+    assert direction == "get", "uploads go through httpx"
+    async with Http(base_url=url, timeout=60) as http:
+        assert http.bulk is not None
+        bulk = http.bulk
+
+        async def get(start: int, end: int, buffer: memoryview) -> int:
+            headers = {"range": f"bytes={start}-{end - 1}"}
+            answer = await bulk.send(http.build_request("GET", "/blob/down", headers=headers))
+            assert isinstance(answer, Body)
+            got = 0
+            try:
+                while filled := await answer.fill(buffer[: min(CHUNK, end - start - got)]):
+                    got += filled
+            finally:
+                await answer.aclose()
+            return got
+
+        await _run(size, direction, None, get)
+
+
 def _copy(buffer: memoryview, got: int, piece: bytes) -> int:
     """Copy a response piece into the chunk buffer, as the SDK's ChunkFiller does."""
     at, view = got % CHUNK, memoryview(piece)
@@ -132,7 +158,7 @@ async def _run(size: int, direction: str, put, get) -> None:  # type: ignore[no-
 def child(client: str, url: str, size: int, direction: str) -> None:
     import uvloop
 
-    case = httpx_case if client == "httpx" else aiohttp_case
+    case = {"httpx": httpx_case, "aiohttp": aiohttp_case, "bulk": bulk_case}[client]
     before, wall = os.times(), time.perf_counter()
     uvloop.run(case(url, size, direction))
     after, wall = os.times(), time.perf_counter() - wall
@@ -174,7 +200,7 @@ def main() -> None:
             results: dict[str, list[dict[str, float]]] = {}
             for _ in range(args.runs):  # interleaved, so a change in load hits every case
                 for direction in ("put", "get"):
-                    for client in ("httpx", "aiohttp"):
+                    for client in ("httpx", "aiohttp") + (("bulk",) if direction == "get" else ()):
                         command = [sys.executable, __file__, "--child", client, url]
                         command += [str(size), direction]
                         out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)

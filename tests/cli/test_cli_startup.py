@@ -50,7 +50,7 @@ def test_client_commands_never_import_server_code() -> None:
         modules = imported_by(command, "--help")
         assert f"sealbox.client.cli.{main.COMMAND_MODULES[command]}" in modules
         assert starting_with(modules, SERVER_SIDE) == [], command
-    # aiohttp waits for the first large download (sdk/api.py, Http.bulk_from), Rich for the
+    # aiohttp is the server's (the client never imports it), Rich waits for the
     # first progress bar drawn (cli/progress.py); httpx's own command line and trio (which only
     # `mount` runs) are never loaded.
     late = ("aiohttp", "rich", "httpx._main", "pygments", "trio")

@@ -1,33 +1,49 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Content downloads through aiohttp (sdk/bulk_http.py) against a real socket: what is sent, what
-is read, and that its failures reach callers as the httpx errors everything above maps."""
+"""Content downloads received straight into the caller's buffer (sdk/bulk_http.py) against a real
+socket, on asyncio's loop and on uvloop (the CLI's): what is sent, what is read, what a hostile or
+broken answer does, and that failures reach callers as the httpx errors everything above maps."""
 
 from __future__ import annotations
 
 import asyncio
 import re
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
 
 from sealbox.client.sdk.api import Api, Http
+from sealbox.client.sdk.bulk_http import Body
 from sealbox.client.sdk.errors import ApiError
 
 Answer = Callable[[bytes, asyncio.StreamWriter], Awaitable[None]]
 LENGTH = re.compile(rb"content-length: *(\d+)", re.IGNORECASE)
 CONTENT_ID = bytes(16)
+CONNECTIONS: dict[str, list[object]] = {}
 
 pytestmark = pytest.mark.anyio
 
 
+@pytest.fixture(params=["asyncio", "uvloop"])
+def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, bool]]:
+    return "asyncio", {"use_uvloop": request.param == "uvloop"}
+
+
 @asynccontextmanager
-async def server(answer: Answer) -> AsyncIterator[tuple[str, list[bytes]]]:
-    """A one-route HTTP server on a real socket that records each request's head and body."""
+async def server(
+    answer: Answer, tls: ssl.SSLContext | None = None
+) -> AsyncIterator[tuple[str, list[bytes]]]:
+    """A one-route HTTP server on a real socket that records each request's head and body, and
+    in ``CONNECTIONS[url]`` each connection made to it."""
     heads: list[bytes] = []
+    peers: list[object] = []
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peers.append(writer.get_extra_info("peername"))
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -39,10 +55,12 @@ async def server(answer: Answer) -> AsyncIterator[tuple[str, list[bytes]]]:
         finally:
             writer.close()
 
-    listener = await asyncio.start_server(handle, "127.0.0.1", 0)
+    listener = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=tls)
     port = listener.sockets[0].getsockname()[1]
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    CONNECTIONS[url] = peers
     async with listener:
-        yield f"http://127.0.0.1:{port}", heads
+        yield url, heads
 
 
 def partial(body: bytes, total: int, declared: int | None = None) -> Answer:
@@ -61,8 +79,9 @@ def partial(body: bytes, total: int, declared: int | None = None) -> Answer:
     return answer
 
 
-async def test_a_network_client_downloads_content_through_aiohttp() -> None:
+async def test_a_network_client_downloads_content_over_its_own_pool() -> None:
     async with server(partial(b"0123456789", 1000)) as (url, heads):
+        connections = CONNECTIONS[url]
         async with Http(base_url=url) as http:
             assert http.bulk is not None
             api = Api(http, token="tok")
@@ -73,12 +92,12 @@ async def test_a_network_client_downloads_content_through_aiohttp() -> None:
     assert "range: bytes=0-9" in head
     assert "authorization: bearer tok" in head
     assert "accept-encoding: identity" in head  # httpx would ask for gzip
-    assert len(heads) == 2  # one connection, reused
+    assert len(heads) == 2 and len(connections) == 1  # one connection, reused
 
 
 async def test_content_goes_through_httpx_until_bulk_from_bytes_were_asked_for() -> None:
-    """The CLI's client (bulk_from 16 MiB): a get of a few small files never imports aiohttp;
-    once as much content was asked for, every later download, however small, goes through it."""
+    """The CLI's client (bulk_from 16 MiB): a get of a few small files opens no second
+    connection; once as much content was asked for, every later download goes through the pool."""
     async with server(partial(b"0123456789", 1000)) as (url, heads):
         async with Http(base_url=url, bulk_from=25) as http:
             assert http.bulk is not None
@@ -89,7 +108,7 @@ async def test_content_goes_through_httpx_until_bulk_from_bytes_were_asked_for()
             for _ in range(2):  # 30 bytes: aiohttp, and from then on
                 assert await api.content_range(CONTENT_ID, 0, 10) == b"0123456789"
             assert http.bulk.opened
-    # httpx asks for compressed answers, aiohttp (as bulk_http sets it up) for none.
+    # httpx asks for compressed answers, the pool for none.
     encodings = [re.search(rb"accept-encoding: *([^\r]*)", h, re.I)[1] for h in heads]  # type: ignore[index]
     assert [e == b"identity" for e in encodings] == [False, False, True, True]
 
@@ -152,6 +171,171 @@ async def test_chunk_uploads_stay_on_httpx() -> None:
     async with server(answer) as (url, heads):
         async with Http(base_url=url) as http:
             await Api(http, token="tok").put_chunk(CONTENT_ID, 3, sealed)
-            assert http.bulk is not None and http.bulk._session is None  # aiohttp never opened
+            assert http.bulk is not None and not http.bulk.opened
     head, _, body = heads[0].partition(b"\r\n\r\n")
     assert head.lower().startswith(b"put /v1/") and body == bytes(sealed)
+
+
+def whole(body: bytes, extra: bytes = b"") -> Answer:
+    """A 206 answer of ``body`` framed by its Content-Length, then ``extra`` bytes it does not
+    count."""
+
+    async def answer(_: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 206 Partial Content\r\n"
+                     + f"content-length: {len(body)}\r\n\r\n".encode() + body + extra)  # fmt: skip
+        await writer.drain()
+
+    return answer
+
+
+async def test_a_body_is_received_straight_into_the_callers_buffers() -> None:
+    """Across the head's read and several fills, the bytes land where they belong."""
+    body = bytes(range(256)) * 4096  # 1 MiB: more than the spill buffer holds
+    async with server(whole(body)) as (url, _):
+        async with Http(base_url=url) as http:
+            api = Api(http)
+            async with api.content_range_stream(CONTENT_ID, 0, len(body)) as (pieces, _):
+                assert isinstance(pieces, Body)
+                target = memoryview(bytearray(len(body) + 10))
+                firsts = await pieces.fill(target[:1000])
+                rest = await pieces.fill(target[1000:])
+                assert await pieces.fill(target[:1]) == 0  # the body ended
+    assert (firsts, rest) == (1000, len(body) - 1000)
+    assert target[: len(body)] == body
+
+
+async def test_a_chunked_answer_is_read_through_h11() -> None:
+    async def chunked(_: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 206 Partial Content\r\ntransfer-encoding: chunked\r\n\r\n"
+                     b"4\r\n0123\r\n6\r\n456789\r\n0\r\n\r\n")  # fmt: skip
+        await writer.drain()
+
+    async with server(chunked) as (url, _):
+        async with Http(base_url=url) as http:
+            assert await Api(http).content_range(CONTENT_ID, 0, 10) == b"0123456789"
+            async with Api(http).content_range_stream(CONTENT_ID, 0, 10) as (pieces, _):
+                target = memoryview(bytearray(10))
+                assert await pieces.fill(target) == 10  # type: ignore[attr-defined]
+    assert bytes(target) == b"0123456789"
+
+
+async def test_a_head_without_end_is_refused_at_its_bound() -> None:
+    async def endless(_: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 206 Partial Content\r\n")
+        for _ in range(200):
+            writer.write(b"x-filler: " + b"a" * 1000 + b"\r\n")
+        await writer.drain()
+        await asyncio.sleep(5)
+
+    async with server(endless) as (url, _):
+        async with Http(base_url=url, timeout=httpx.Timeout(2)) as http:
+            with pytest.raises(httpx.RemoteProtocolError, match="head is over 64 KiB"):
+                await Api(http).content_range(CONTENT_ID, 0, 10)
+
+
+async def test_bytes_after_a_body_end_its_connection() -> None:
+    """A server that sends more than its Content-Length does not get to answer the next request
+    with them: the connection is dropped, the next download opens a new one."""
+    async with server(whole(b"0123456789", extra=b"HTTP/1.1 206 Forged\r\n\r\n")) as (url, _):
+        async with Http(base_url=url) as http:
+            api = Api(http)
+            for _ in range(2):
+                assert await api.content_range(CONTENT_ID, 0, 10) == b"0123456789"
+        assert len(CONNECTIONS[url]) == 2
+
+
+async def test_a_connection_the_server_closed_while_idle_is_replaced() -> None:
+    """Servers close idle keep-alive connections (uvicorn after 5 s), sometimes just as the next
+    request arrives: the client asks again on a new connection instead of failing."""
+    answered: set[asyncio.StreamWriter] = set()
+
+    async def once(head: bytes, writer: asyncio.StreamWriter) -> None:
+        if writer in answered:  # the second request on this connection: closed unanswered
+            writer.close()
+            return
+        answered.add(writer)
+        await whole(b"0123456789")(head, writer)
+
+    async with server(once) as (url, _):
+        async with Http(base_url=url) as http:
+            api = Api(http)
+            for size in (10, 10, 10):
+                assert await api.content_range(CONTENT_ID, 0, size) == b"0123456789"
+            async with api.content_range_stream(CONTENT_ID, 0, 10) as (pieces, _):
+                target = memoryview(bytearray(10))
+                assert await pieces.fill(target) == 10  # type: ignore[attr-defined]
+        assert len(CONNECTIONS[url]) == 4
+
+
+async def test_a_fill_cut_by_its_deadline_never_writes_into_the_buffer_later() -> None:
+    async def slow(_: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 206 Partial Content\r\ncontent-length: 20\r\n\r\n0123456789")
+        await writer.drain()
+        await asyncio.sleep(0.3)
+        writer.write(b"abcdefghij")
+        await writer.drain()
+        await asyncio.sleep(1)
+
+    async with server(slow) as (url, _):
+        async with Http(base_url=url) as http:
+            async with Api(http).content_range_stream(CONTENT_ID, 0, 20) as (pieces, _):
+                target = memoryview(bytearray(20))
+                with pytest.raises(TimeoutError):
+                    async with asyncio.timeout(0.1):
+                        await pieces.fill(target)  # type: ignore[attr-defined]
+                before = bytes(target)
+                await asyncio.sleep(0.5)  # the rest arrives meanwhile, somewhere else
+                assert bytes(target) == before
+                with pytest.raises(httpx.ReadError):
+                    await pieces.fill(target)  # type: ignore[attr-defined]
+    assert before == b"0123456789" + bytes(10)
+
+
+async def test_content_over_https_is_received_into_the_buffer(tmp_path: Path) -> None:
+    server_tls, client_tls = tls_pair(tmp_path)
+    body = bytes(range(256)) * 1024
+    async with server(whole(body), tls=server_tls) as (url, _):
+        async with Http(base_url=url, verify=client_tls) as http:
+            assert http.bulk is not None
+            api = Api(http)
+            for _ in range(2):
+                assert await api.content_range(CONTENT_ID, 0, len(body)) == body
+            assert http.bulk.opened
+        assert len(CONNECTIONS[url]) == 1
+
+
+async def test_an_untrusted_certificate_is_httpx_connect_error(tmp_path: Path) -> None:
+    server_tls, _ = tls_pair(tmp_path)
+    async with server(whole(b"0123456789"), tls=server_tls) as (url, _):
+        async with Http(base_url=url) as http:  # the system's trust: not this certificate
+            with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+                await Api(http).content_range(CONTENT_ID, 0, 10)
+
+
+def test_a_proxy_in_the_environment_leaves_downloads_to_httpx(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert Http(base_url="https://drive.example").bulk is None
+    assert Http(base_url="http://drive.example").bulk is not None
+    assert Http(base_url="https://drive.example", trust_env=False).bulk is not None
+    monkeypatch.setenv("NO_PROXY", "drive.example")
+    assert Http(base_url="https://drive.example").bulk is not None
+
+
+def tls_pair(tmp: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context with a fresh self-signed certificate for 127.0.0.1 (made by the openssl
+    command), and a client context that trusts only it."""
+    cert_pem, key_pem = tmp / "cert.pem", tmp / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-days", "1", "-subj", "/CN=sealbox test", "-addext",
+         "subjectAltName=IP:127.0.0.1", "-keyout", key_pem, "-out", cert_pem],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert_pem, key_pem)
+    client_tls = ssl.create_default_context(cafile=str(cert_pem))
+    return server_tls, client_tls

@@ -217,9 +217,9 @@ def kdf_settings() -> KdfSettings:
     return out
 
 
-# Content a command fetches through httpx before it opens aiohttp's pool (sdk/api.py, Http): a
-# get of a few small files never pays aiohttp's import; a large one moves its first 16 MiB
-# through httpx, about 0.015 CPU s more than through aiohttp.
+# Content a command fetches through httpx before it opens the bulk download pool (sdk/api.py,
+# Http): a get of a few small files opens no second connection (over the Internet, a TLS
+# handshake); a large one moves at most its first 16 MiB through httpx.
 BULK_FROM = 16 * 1024 * 1024
 
 

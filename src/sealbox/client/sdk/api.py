@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
@@ -25,7 +25,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from sealbox.client.sdk.bandwidth import Bandwidth
-from sealbox.client.sdk.bulk_http import StreamedResponse, bulk_for
+from sealbox.client.sdk.bulk_http import Body, StreamedResponse, bulk_for
 from sealbox.client.sdk.errors import ApiError, ServerTimeout
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.protocol import content_batch as cb
@@ -66,16 +66,16 @@ class Http(httpx.AsyncClient):
     ) -> None:
         super().__init__(*args, **kw)
         self.deadline = deadline
-        # Content downloads go through aiohttp's C parser where it can serve (bulk_http.py), once
-        # ``bulk_from`` bytes of content have been asked for in all: importing aiohttp costs a
-        # command about 0.1 CPU s, what its parser saves on some 100 MiB, so a command that
-        # fetches a few small files does better on httpx, already imported (0: from the first).
+        # Content downloads are received straight into chunk buffers where the client can
+        # (bulk_http.py), once ``bulk_from`` bytes of content have been asked for in all: that
+        # pool opens connections of its own, which a command that fetches a few small files
+        # does better without (0: from the first download).
         self.bulk = bulk_for(self, kw)
         self.bulk_from = bulk_from
         self._content_asked = 0
 
     def through_bulk(self, size: int) -> bool:
-        """Whether a content download of ``size`` bytes goes through the aiohttp pool."""
+        """Whether a content download of ``size`` bytes goes through the bulk download pool."""
         self._content_asked += size
         if self.bulk is None:
             return False
@@ -132,6 +132,14 @@ class Api:
             await self._take(len(piece))
             yield piece
 
+    def _body(self, response: StreamedResponse, skip: int) -> AsyncIterator[bytes]:
+        """A content answer's body from byte ``skip`` on, paced: straight into the chunk buffer
+        where the answer can (bulk_http.Body), else piece by piece."""
+        if isinstance(response, Body) and not skip:
+            return response if self.pace is None else _PacedBody(response, self._take)
+        pieces = _skipping(response.aiter_bytes(), skip)
+        return pieces if self.pace is None else self._paced(pieces)
+
     def _headers(self) -> dict[str, str]:
         if self.token is None:
             return {}
@@ -179,8 +187,8 @@ class Api:
 
     async def _download(self, request: httpx.Request, size: int) -> StreamedResponse:
         """Send a GET of ``size`` bytes of content, whose answer is read as it arrives: through
-        aiohttp where the client has it and takes it for this request (bulk_http.py), else
-        through httpx."""
+        the bulk download pool where the client has one and takes it for this request
+        (bulk_http.py), else through httpx."""
         if isinstance(self.http, Http) and self.http.through_bulk(size):
             assert self.http.bulk is not None
             return await self.http.bulk.send(request)
@@ -511,8 +519,7 @@ class Api:
             self._direct_offered = response.headers.get(routes.DIRECT_HEADER) == "1"
             # A server may ignore Range and send the whole object (RFC 9110): skip to ``start``.
             skip = start if response.status_code == 200 else 0
-            pieces = _skipping(response.aiter_bytes(), skip)
-            yield (self._paced(pieces) if self.pace else pieces), _stated_length(response)
+            yield self._body(response, skip), _stated_length(response)
         finally:
             await response.aclose()
 
@@ -592,6 +599,24 @@ async def _pieces(data: bytes | bytearray | memoryview) -> AsyncIterator[memoryv
     view = memoryview(data)
     for start in range(0, len(view), BODY_PIECE):
         yield view[start : start + BODY_PIECE]
+
+
+class _PacedBody(Body):
+    """A body that waits for the bandwidth limit after each piece or fill."""
+
+    def __init__(self, body: Body, take: Callable[[int], Awaitable[None]]) -> None:
+        self._body = body
+        self._take = take
+
+    async def __anext__(self) -> bytes:
+        piece = await anext(self._body)
+        await self._take(len(piece))
+        return piece
+
+    async def fill(self, target: memoryview) -> int:
+        got = await self._body.fill(target)
+        await self._take(got)
+        return got
 
 
 async def _skipping(pieces: AsyncIterator[bytes], skip: int) -> AsyncIterator[bytes]:

@@ -1,31 +1,45 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Content downloads over aiohttp, whose HTTP parser is C (llhttp).
+"""Content downloads received straight into the caller's chunk buffer.
 
-Receiving a GB through httpx (h11 parses in Python, httpcore reads 64 KiB at a time) cost this
-project's machine about 1.8 CPU seconds against about 1.0 through aiohttp, for the same ranged
-requests to the same server (docs/decisions/2002-bulk-http-client.md). Every other call, chunk
-uploads included (no gain left once aiohttp's import is paid), stays on httpx.
+A content answer is one long body of sealed chunks. Through an HTTP client that hands its body
+over in pieces (httpx, aiohttp), every byte is received into a piece, then copied into the chunk
+buffer that is opened in place, and each piece costs Python calls on the event loop's thread,
+which a large get is bound by (docs/decisions/2006-downloads-into-the-chunk-buffer.md).
 
-``BulkGets`` belongs to one ``Http`` client (api.py, still the SDK's one transport injection
-point) and copies its settings: the connect and read timeouts, the connection limit, TLS trust
-(httpx's own SSL context), proxies from the environment, and the debug log hooks. A client given
-its own transport (the tests' in-process server) or proxy has none, and downloads through httpx.
+Here each connection is an ``asyncio.BufferedProtocol``: while a caller waits in ``fill``, the
+kernel receives the body straight into the caller's buffer, one Python call per chunk. The answer's
+head is parsed by h11 (already imported, httpx's parser); when it frames the body by its
+Content-Length, the body is a counted read into the caller's buffer. Any other framing (chunked,
+or until the connection closes) is handed to h11 too and read piece by piece. Nothing of the
+server's is trusted: a head has a size bound, a body its stated length, and a connection is kept
+for the next request only when its answer was read exactly to its end.
+
+``BulkGets`` belongs to one ``Http`` client (api.py, still the SDK's one transport injection point)
+and copies its settings: the connect and read timeouts, TLS trust (httpx's own SSL context, made
+on the first https connection only), the debug log hooks. A client given its own transport, mounts
+or proxy, or one the environment sends through a proxy, has none and downloads through httpx.
 Failures are raised as httpx's transport errors, so everything above maps them as before.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import asyncio
+import contextlib
 import ssl
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any, Protocol
+import urllib.request
+from collections.abc import AsyncIterator, Callable
+from typing import Any, Protocol, cast
 
+import h11
 import httpx
 
-if TYPE_CHECKING:  # imported on the first download: most commands never need it
-    import aiohttp
+NOT_FORWARDED = frozenset({b"connection", b"accept-encoding", b"content-length", b"keep-alive"})
+SPILL = 64 * 1024
+"""Bytes a connection holds outside a caller's buffer: an answer's head (its bound too), or the
+first bytes of a body that arrive before the caller asks for them."""
+CONNECTIONS = 16
 
-NOT_FORWARDED = frozenset({"host", "connection", "accept-encoding", "content-length"})
+Origin = tuple[str, str, int]
 
 
 class StreamedResponse(Protocol):
@@ -42,107 +56,432 @@ class StreamedResponse(Protocol):
     async def aclose(self) -> None: ...
 
 
+class Body(AsyncIterator[bytes]):
+    """A body read either way: piece by piece as it arrives, or straight into a buffer."""
+
+    async def fill(self, target: memoryview) -> int:
+        """Receive into ``target`` until it is full or the body ends; returns bytes received."""
+        raise NotImplementedError
+
+
+class Wire(asyncio.BufferedProtocol):
+    """One connection's receiving side. While a caller waits in ``fill``, bytes arrive in its
+    buffer; otherwise in ``spill``, and reading pauses when that is full."""
+
+    def __init__(self, read_timeout: float | None) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.spill = bytearray(SPILL)
+        self.start = self.end = 0  # the unread bytes are spill[start:end]
+        self.lost: Exception | None = None  # why the connection ended; EOF is an error too
+        self.used = False  # whether an answer was read over it before
+        self._read_timeout = read_timeout
+        self._target: memoryview | None = None
+        self._filled = 0
+        self._waiter: asyncio.Future[None] | None = None
+        self._paused = False
+        self._received = 0
+        self._timer: asyncio.TimerHandle | None = None
+
+    # The transport's side ---------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        if self._target is not None:
+            return self._target[self._filled :]
+        if self.end == len(self.spill):  # a transport that read on while paused
+            self._end_with(httpx.RemoteProtocolError("the server sent more than was read"))
+            return memoryview(bytearray(SPILL))  # received and dropped: the connection is ended
+        return memoryview(self.spill)[self.end :]
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self._received += nbytes
+        if self._target is not None:
+            self._filled += nbytes
+            if self._filled == len(self._target):
+                self._target = None
+                self._pause()
+                self._wake()
+        else:
+            self.end += nbytes
+            if self.end == len(self.spill):
+                self._pause()
+            self._wake()
+
+    def eof_received(self) -> bool:
+        self._end_with(EOFError())
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._end_with(exc if exc is not None else EOFError())
+
+    # The reader's side ------------------------------------------------------------------------
+
+    @property
+    def unread(self) -> int:
+        return self.end - self.start
+
+    def take(self, most: int) -> bytes:
+        """Up to ``most`` of the bytes received into the spill buffer, as they were received."""
+        n = min(most, self.unread)
+        piece = bytes(self.spill[self.start : self.start + n])
+        self._consumed(n)
+        return piece
+
+    async def more(self) -> None:
+        """Wait until more bytes are in the spill buffer; raise if the connection ended."""
+        if self.start and self.start == self.end:
+            self.start = self.end = 0
+        elif self.end == len(self.spill):  # room for more: move what is unread to the front
+            self.spill[: self.unread] = self.spill[self.start : self.end]
+            self.start, self.end = 0, self.unread
+        if self.lost is not None:
+            raise self.lost
+        await self._wait()
+
+    async def fill(self, target: memoryview) -> int:
+        """Receive into all of ``target``; returns less only when the connection ended."""
+        n = min(len(target), self.unread)
+        target[:n] = self.spill[self.start : self.start + n]
+        self._consumed(n)
+        if n == len(target) or self.lost is not None:
+            return n
+        self._target, self._filled = target, n
+        try:
+            await self._wait()
+        finally:
+            if self._target is not None:  # cancelled or failed: never write into it later
+                self._target = None
+                self.abort()
+        return self._filled
+
+    def idle(self) -> None:
+        """Read on while waiting in the pool: a close, or bytes nobody asked for, show at once."""
+        self._resume()
+
+    def abort(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+        if self.lost is None:
+            self.lost = httpx.ReadError("the download was interrupted")
+
+    @property
+    def reusable(self) -> bool:
+        return self.lost is None and self.unread == 0 and self._target is None
+
+    def _consumed(self, n: int) -> None:
+        self.start += n
+        if self.start == self.end:
+            self.start = self.end = 0
+
+    async def _wait(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._waiter = waiter = loop.create_future()
+        self._resume()
+        if self._read_timeout is not None:
+            self._watch(loop, self._received)
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+    def _watch(self, loop: asyncio.AbstractEventLoop, seen: int) -> None:
+        """Fail the wait if nothing at all arrives for the read timeout: one timer a wait (and
+        one more each read timeout while bytes come), not one a received piece."""
+        assert self._read_timeout is not None
+
+        def check() -> None:
+            if self._received != seen:
+                self._watch(loop, self._received)
+                return
+            self._timer = None
+            self._end_with(httpx.ReadTimeout("the server stopped sending"))
+            self.abort()
+
+        self._timer = loop.call_later(self._read_timeout, check)
+
+    def _end_with(self, exc: Exception) -> None:
+        if self.lost is None:
+            self.lost = exc
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            if self.lost is not None and self._target is None and self.unread == 0:
+                waiter.set_exception(self.lost)
+            else:
+                waiter.set_result(None)
+
+    def _pause(self) -> None:
+        if not self._paused and self.transport is not None and not self.transport.is_closing():
+            self._paused = True
+            self.transport.pause_reading()
+
+    def _resume(self) -> None:
+        if self._paused and self.transport is not None and not self.transport.is_closing():
+            self._paused = False
+            self.transport.resume_reading()
+
+
+class Answer(Body):
+    """One answer over a ``Wire``: its status and headers, then its body."""
+
+    def __init__(self, wire: Wire, head: h11.Response, parser: h11.Connection,
+                 request: httpx.Request, done: Callable[[Wire, bool], None]) -> None:  # fmt: skip
+        self._wire = wire
+        self._request = request
+        self._done = done
+        self.status_code = head.status_code
+        self.headers = httpx.Headers([(k, v) for k, v in head.headers])
+        self._left: int | None = _counted_length(head, self.headers)
+        self._parser: h11.Connection | None = parser if self._left is None else None
+        self._keep = head.http_version == b"1.1" and "close" not in self._connection_tokens()
+        self._closed = False
+
+    def _connection_tokens(self) -> set[str]:
+        return {t.strip().lower() for t in self.headers.get("connection", "").split(",")}
+
+    def aiter_bytes(self) -> AsyncIterator[bytes]:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            if self._parser is not None:
+                return await self._next_parsed()
+            if not self._left:
+                raise StopAsyncIteration
+            if not self._wire.unread:
+                await self._wire.more()
+            piece = self._wire.take(self._left)
+            self._left -= len(piece)
+            return piece
+        except StopAsyncIteration:
+            raise
+        except Exception as exc:
+            raise _transport_error(exc, self._request) from None
+
+    async def fill(self, target: memoryview) -> int:
+        if self._left is None:  # framed some other way: piece by piece through h11
+            return await _fill_from(self, target)
+        want = min(len(target), self._left)
+        if not want:
+            return 0
+        try:
+            got = await self._wire.fill(target[:want])
+        except Exception as exc:
+            raise _transport_error(exc, self._request) from None
+        self._left -= got
+        if got < want:
+            lost = self._wire.lost or EOFError()
+            raise _transport_error(lost, self._request)
+        return got
+
+    async def _next_parsed(self) -> bytes:
+        parser = self._parser
+        assert parser is not None
+        while True:
+            event = parser.next_event()
+            if isinstance(event, h11.Data):
+                return bytes(event.data)
+            if isinstance(event, h11.EndOfMessage):
+                self._keep = False  # not worth the bookkeeping: these are rare
+                raise StopAsyncIteration
+            if event is h11.NEED_DATA:
+                if self._wire.lost is None and not self._wire.unread:
+                    with contextlib.suppress(EOFError, ConnectionError):  # h11 judges the end
+                        await self._wire.more()
+                ended = self._wire.lost is not None and not self._wire.unread
+                parser.receive_data(b"" if ended else self._wire.take(SPILL))
+                continue
+            raise h11.RemoteProtocolError(f"unexpected {type(event).__name__}")
+
+    async def aclose(self) -> None:
+        if not self._closed:
+            self._closed = True
+            whole = self._left == 0 and self._keep and self._wire.reusable
+            if not whole:
+                self._wire.abort()
+            self._done(self._wire, whole)
+
+
 class BulkGets:
-    """A pool of aiohttp connections for GETs of content, opened on the first one."""
+    """A pool of keep-alive connections for GETs of content, opened on the first one."""
 
     def __init__(self, http: httpx.AsyncClient, verify: ssl.SSLContext | str | bool) -> None:
         self._http = http
         self._verify = verify
-        self._session: aiohttp.ClientSession | None = None
+        self._idle: dict[Origin, list[Wire]] = {}
+        self._slots: asyncio.Semaphore | None = None
+        self._ssl: ssl.SSLContext | None = None
 
     @property
     def opened(self) -> bool:
-        """Whether the pool is open (aiohttp imported and its first connection made)."""
-        return self._session is not None
-
-    def _open(self) -> aiohttp.ClientSession:
-        import aiohttp
-
-        if self._session is None:
-            timeout = self._http.timeout
-            https = self._http.base_url.scheme == "https"
-            connector = aiohttp.TCPConnector(limit=16, ssl=self._ssl() if https else False)
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                timeout=aiohttp.ClientTimeout(sock_connect=timeout.connect, sock_read=timeout.read),
-                auto_decompress=False,  # sealed bytes do not compress; identity is asked for
-                trust_env=self._http.trust_env,
-                skip_auto_headers=("User-Agent",),
-            )
-        return self._session
-
-    def _ssl(self) -> ssl.SSLContext:
-        if isinstance(self._verify, ssl.SSLContext):
-            return self._verify
-        return httpx.create_ssl_context(verify=self._verify, trust_env=self._http.trust_env)
+        """Whether the pool was used (its first connection made)."""
+        return self._slots is not None
 
     async def send(self, request: httpx.Request) -> StreamedResponse:
         """Send a GET built by the httpx client and return its answer, its body unread."""
         for hook in self._http.event_hooks["request"]:
             await hook(request)
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in NOT_FORWARDED}
-        headers["Accept-Encoding"] = "identity"
-        import aiohttp
-
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(CONNECTIONS)
+        await self._slots.acquire()
         try:
-            response = await self._open().get(
-                str(request.url), headers=headers, allow_redirects=False
-            )
-        except aiohttp.ClientError as exc:
-            raise _transport_error(exc, request) from None
-        streamed = _Streamed(response, request)
+            answer = await self._exchange(request)
+        except BaseException:
+            self._slots.release()
+            raise
         for hook in self._http.event_hooks["response"]:
-            await hook(httpx.Response(streamed.status_code, headers=streamed.headers,
+            await hook(httpx.Response(answer.status_code, headers=answer.headers,
                                       request=request))  # fmt: skip
-        return streamed
+        return answer
 
-    async def aclose(self) -> None:
-        if self._session is not None:
-            session, self._session = self._session, None
-            await session.close()
+    async def _exchange(self, request: httpx.Request) -> Answer:
+        origin = (request.url.scheme, request.url.host, request.url.port or _default_port(request))
+        wire = self._idle_wire(origin)
+        if wire is not None:
+            try:
+                return await self._ask(wire, request, origin)
+            except (EOFError, ConnectionError):
+                if wire.unread or wire.lost is None:
+                    raise _transport_error(EOFError(), request) from None
+                # Closed while idle, before a byte of the answer: ask again on a new one.
+        return await self._ask(await self._connect(origin, request), request, origin)
 
-
-class _Streamed:
-    """An aiohttp answer as Api reads it: status, httpx headers and the body's pieces."""
-
-    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
-        self._response = response
-        self._request = request
-        self.status_code = response.status
-        self.headers = httpx.Headers(list(response.raw_headers))
-
-    async def aiter_bytes(self) -> AsyncIterator[bytes]:
-        import aiohttp
-
-        # One received piece at a time, as aiohttp buffered it: ``readany`` would join all
-        # the pieces buffered meanwhile into new bytes, a copy of most of a download's bytes
-        # (counted: 1,387 joins of about 700 KiB in a 1 GiB get) before the chunk buffer's own.
-        content = self._response.content
+    async def _ask(self, wire: Wire, request: httpx.Request, origin: Origin) -> Answer:
+        parser = h11.Connection(h11.CLIENT, max_incomplete_event_size=SPILL)
+        headers = [(k, v) for k, v in request.headers.raw if k.lower() not in NOT_FORWARDED]
+        headers.append((b"Accept-Encoding", b"identity"))
+        ask = h11.Request(method=request.method, target=request.url.raw_path, headers=headers)
+        data = parser.send(ask)
+        assert wire.transport is not None and data is not None
+        wire.transport.write(data)
+        parser.send(h11.EndOfMessage())
+        reused, wire.used = wire.used, True
         try:
-            while True:
-                piece, boundary = await content.readchunk()
-                if piece:
-                    yield piece
-                elif not boundary:  # (b"", True) ends a chunk of a chunked body, (b"", False) all
-                    return
-        except aiohttp.ClientError as exc:
-            raise _transport_error(exc, self._request) from None
+            head = await _read_head(wire, parser)
+        except (EOFError, ConnectionError):
+            if reused and not wire.unread:
+                raise  # the caller asks again on a new connection
+            raise _transport_error(wire.lost or EOFError(), request) from None
+        except Exception as exc:
+            wire.abort()
+            raise _transport_error(exc, request) from None
+        return Answer(wire, head, parser, request, lambda w, keep: self._done(origin, w, keep))
+
+    async def _connect(self, origin: Origin, request: httpx.Request) -> Wire:
+        scheme, host, port = origin
+        timeout = self._http.timeout
+        context = self._context() if scheme == "https" else None
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout.connect):
+                _, wire = await loop.create_connection(
+                    lambda: Wire(timeout.read), host, port, ssl=context,
+                    server_hostname=host if context is not None else None,
+                )  # fmt: skip
+        except TimeoutError:
+            raise httpx.ConnectTimeout("the server did not accept a connection in time",
+                                       request=request) from None  # fmt: skip
+        except OSError as exc:  # ssl.SSLError included
+            raise httpx.ConnectError(str(exc), request=request) from None
+        return wire
+
+    def _context(self) -> ssl.SSLContext:
+        if self._ssl is None:
+            if isinstance(self._verify, ssl.SSLContext):
+                self._ssl = self._verify
+            else:
+                trust = self._http.trust_env
+                self._ssl = httpx.create_ssl_context(verify=self._verify, trust_env=trust)
+        return self._ssl
+
+    def _idle_wire(self, origin: Origin) -> Wire | None:
+        wires = self._idle.get(origin, [])
+        while wires:
+            wire = wires.pop()
+            if wire.reusable and wire.transport is not None and not wire.transport.is_closing():
+                return wire
+            wire.abort()
+        return None
+
+    def _done(self, origin: Origin, wire: Wire, keep: bool) -> None:
+        if keep:
+            wire.idle()
+            self._idle.setdefault(origin, []).append(wire)
+        if self._slots is not None:
+            self._slots.release()
 
     async def aclose(self) -> None:
-        self._response.release()  # back to the pool if read to its end, else closed
+        for wires in self._idle.values():
+            for wire in wires:
+                if wire.transport is not None:
+                    wire.transport.close()
+        self._idle.clear()
 
 
-def _transport_error(exc: Exception, request: httpx.Request) -> httpx.TransportError:
-    """The httpx error an aiohttp failure corresponds to, with the cause in plain words."""
-    import aiohttp
+async def _read_head(wire: Wire, parser: h11.Connection) -> h11.Response:
+    """The answer's head, parsed by h11 from exactly its bytes; what follows stays unread."""
+    searched = 0
+    while True:
+        at = wire.spill.find(b"\r\n\r\n", max(wire.start, searched - 3), wire.end)
+        if at < 0:
+            if wire.start == 0 and wire.end == len(wire.spill):
+                raise h11.RemoteProtocolError(f"an answer's head is over {SPILL // 1024} KiB")
+            searched = wire.end - wire.start
+            await wire.more()  # may move the unread bytes to the front of the spill buffer
+            searched += wire.start
+            continue
+        parser.receive_data(wire.take(at + 4 - wire.start))
+        searched = 0
+        event = parser.next_event()
+        if isinstance(event, h11.Response):
+            return event
+        if not isinstance(event, h11.InformationalResponse):  # 1xx: another head follows
+            raise h11.RemoteProtocolError("the server did not answer with a head")
 
+
+def _counted_length(head: h11.Response, headers: httpx.Headers) -> int | None:
+    """The body's length when its Content-Length frames it (h11 checked the value), else None."""
+    if "transfer-encoding" in headers or head.status_code in (204, 304):
+        return None
+    stated = headers.get("content-length")
+    return int(stated) if stated is not None else None
+
+
+async def _fill_from(pieces: AsyncIterator[bytes], target: memoryview) -> int:
+    filled = 0
+    while filled < len(target):
+        try:
+            piece = await anext(pieces)
+        except StopAsyncIteration:
+            break
+        if len(piece) > len(target) - filled:
+            raise httpx.RemoteProtocolError("a piece overran the buffer it was read for")
+        target[filled : filled + len(piece)] = piece
+        filled += len(piece)
+    return filled
+
+
+def _default_port(request: httpx.Request) -> int:
+    return 443 if request.url.scheme == "https" else 80
+
+
+def _transport_error(exc: BaseException, request: httpx.Request) -> httpx.TransportError:
+    """The httpx error a failure corresponds to, with the cause in plain words."""
+    if isinstance(exc, httpx.TransportError):
+        exc.request = request
+        return exc
     kind: type[httpx.TransportError]
-    if isinstance(exc, aiohttp.ServerTimeoutError):
-        kind, words = httpx.ReadTimeout, "the server stopped sending"
-    elif isinstance(exc, aiohttp.ClientConnectorError):
-        kind, words = httpx.ConnectError, str(exc.os_error)
-    elif isinstance(exc, aiohttp.ClientPayloadError | aiohttp.ServerDisconnectedError):
-        kind, words = httpx.RemoteProtocolError, "the server closed the connection mid-answer"
+    if isinstance(exc, EOFError | ConnectionResetError | h11.RemoteProtocolError):
+        kind = httpx.RemoteProtocolError
+        words = str(exc) if isinstance(exc, h11.RemoteProtocolError) else ""
+        words = words or "the server closed the connection mid-answer"
     else:
         kind, words = httpx.ReadError, str(exc) or type(exc).__name__
     return kind(words, request=request)
@@ -150,12 +489,19 @@ def _transport_error(exc: Exception, request: httpx.Request) -> httpx.TransportE
 
 def bulk_for(http: httpx.AsyncClient, kw: dict[str, Any]) -> BulkGets | None:
     """The bulk download pool for an httpx client made with keyword arguments ``kw``: None when
-    they give it a transport or a proxy of its own (downloads then go through it too), or when
-    aiohttp is not installed."""
+    they give it a transport or a proxy of its own, or the environment names a proxy for its
+    server (downloads then go through httpx too)."""
     if any(kw.get(name) is not None for name in ("transport", "mounts", "proxy", "app")):
         return None
-    if http.base_url.scheme not in ("http", "https"):
+    url = http.base_url
+    if url.scheme not in ("http", "https"):
         return None
-    if importlib.util.find_spec("aiohttp") is None:
+    if http.trust_env and _proxied(url):
         return None
     return BulkGets(http, kw.get("verify", True))
+
+
+def _proxied(url: httpx.URL) -> bool:
+    if not ({url.scheme, "all"} & urllib.request.getproxies_environment().keys()):
+        return False
+    return not urllib.request.proxy_bypass(url.host)  # no_proxy, from the environment here

@@ -31,6 +31,7 @@ import httpx
 
 from sealbox.client.sdk import orphans
 from sealbox.client.sdk.api import Api
+from sealbox.client.sdk.bulk_http import Body
 from sealbox.client.sdk.direct import DirectDownloads, DirectUploads, store_client
 from sealbox.client.sdk.errors import ApiError, SealboxError
 from sealbox.client.sdk.state import LocalState
@@ -778,14 +779,18 @@ def _spans(chunks: int, done: set[int], workers: int, most: int) -> Iterator[lis
 
 
 class ChunkFiller:
-    """Fills buffers from a response's pieces, which need not line up with chunk boundaries."""
+    """Fills buffers from a response's body: straight from the socket where the answer can
+    (bulk_http.Body), else by copying its pieces, which need not line up with chunk boundaries."""
 
     def __init__(self, pieces: AsyncIterator[bytes]) -> None:
         self._pieces = pieces
+        self._body = pieces if isinstance(pieces, Body) else None
         self._left = memoryview(b"")
 
     async def fill(self, target: memoryview) -> int:
-        """Copy into ``target`` until it is full or the response ends; returns bytes copied."""
+        """Fill ``target`` until it is full or the response ends; returns bytes filled."""
+        if self._body is not None:
+            return await self._body.fill(target)
         filled, want = 0, len(target)
         left = self._left
         while filled < want:
