@@ -496,12 +496,13 @@ def bulk_for(http: httpx.AsyncClient, kw: dict[str, Any]) -> BulkGets | None:
     url = http.base_url
     if url.scheme not in ("http", "https"):
         return None
-    if http.trust_env and _proxied(url):
+    if http.trust_env and proxied(url):
         return None
     return BulkGets(http, kw.get("verify", True))
 
 
-def _proxied(url: httpx.URL) -> bool:
+def proxied(url: httpx.URL) -> bool:
+    """Whether the environment sends requests to ``url`` through a proxy."""
     if not ({url.scheme, "all"} & urllib.request.getproxies_environment().keys()):
         return False
     return not urllib.request.proxy_bypass(url.host)  # no_proxy, from the environment here
