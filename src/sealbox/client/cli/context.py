@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
-import ssl
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,9 +18,9 @@ import typer
 from sealbox.client.cli import debug, exits
 from sealbox.client.cli.exits import Exit
 from sealbox.client.cli.output import emit_json, emit_json_error, json_errors, terminal_safe
+from sealbox.client.cli.tls_trust import tls_trust
 from sealbox.client.sdk import account
 from sealbox.client.sdk.api import DEFAULT_DEADLINE, Api, Http
-from sealbox.client.sdk.bulk_http import proxied
 from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.errors import (
     ApiError,
@@ -234,19 +233,7 @@ def http_client(server: str, deadline: float | None = None) -> Http:
     timeout = httpx.Timeout(read, connect=min(10.0, deadline))
     hooks = {"request": [debug.log_request], "response": [debug.log_response]}
     return Http(base_url=server, limits=limits, timeout=timeout, deadline=deadline,
-                event_hooks=hooks, bulk_from=BULK_FROM, verify=_trust(server))  # fmt: skip
-
-
-def _trust(server: str) -> ssl.SSLContext | bool:
-    """TLS trust for a command's client: the system's (httpx's default) for an https server. A
-    plain http server's client sends every request to it, so it never speaks TLS; httpx still
-    makes its SSL context when the client is made, and loading the CA bundle cost every command
-    about 20 ms. So it gets a context that trusts nothing and would refuse any certificate. A
-    proxy from the environment keeps the default: it may speak TLS."""
-    url = httpx.URL(server)
-    if url.scheme != "http" or proxied(url):
-        return True
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, with no CA: fails closed
+                event_hooks=hooks, bulk_from=BULK_FROM, verify=tls_trust(server))  # fmt: skip
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
