@@ -76,6 +76,7 @@ class Answer(Body):
         self.headers = httpx.Headers([(k, v) for k, v in head.headers])
         self._left: int | None = _counted_length(head, self.headers)
         self._parser: h11.Connection | None = parser if self._left is None else None
+        self._rest = memoryview(b"")  # what a fill left of the last piece h11 gave
         self._keep = head.http_version == b"1.1" and "close" not in self._connection_tokens()
         self._closed = False
 
@@ -88,6 +89,9 @@ class Answer(Body):
     async def __anext__(self) -> bytes:
         try:
             if self._parser is not None:
+                if self._rest:
+                    piece, self._rest = bytes(self._rest), memoryview(b"")
+                    return piece
                 return await self._next_parsed()
             if not self._left:
                 raise StopAsyncIteration
@@ -103,7 +107,7 @@ class Answer(Body):
 
     async def fill(self, target: memoryview) -> int:
         if self._left is None:  # framed some other way: piece by piece through h11
-            return await _fill_from(self, target)
+            return await self._fill_parsed(target)
         want = min(len(target), self._left)
         if not want:
             return 0
@@ -116,6 +120,22 @@ class Answer(Body):
             lost = self._wire.lost or EOFError()
             raise _transport_error(lost, self._request)
         return got
+
+    async def _fill_parsed(self, target: memoryview) -> int:
+        filled = 0
+        while filled < len(target):
+            if not self._rest:
+                try:
+                    self._rest = memoryview(await self._next_parsed())
+                except StopAsyncIteration:
+                    break
+                except Exception as exc:
+                    raise _transport_error(exc, self._request) from None
+            take = min(len(self._rest), len(target) - filled)
+            target[filled : filled + take] = self._rest[:take]
+            self._rest = self._rest[take:]
+            filled += take
+        return filled
 
     async def _next_parsed(self) -> bytes:
         parser = self._parser
@@ -172,9 +192,13 @@ class BulkGets:
         except BaseException:
             self._slots.release()
             raise
-        for hook in self._http.event_hooks["response"]:
-            await hook(httpx.Response(answer.status_code, headers=answer.headers,
-                                      request=request))  # fmt: skip
+        try:
+            for hook in self._http.event_hooks["response"]:
+                await hook(httpx.Response(answer.status_code, headers=answer.headers,
+                                          request=request))  # fmt: skip
+        except BaseException:
+            await answer.aclose()
+            raise
         return answer
 
     async def _exchange(self, request: httpx.Request) -> Answer:
@@ -288,20 +312,6 @@ def _counted_length(head: h11.Response, headers: httpx.Headers) -> int | None:
         return None
     stated = headers.get("content-length")
     return int(stated) if stated is not None else None
-
-
-async def _fill_from(pieces: AsyncIterator[bytes], target: memoryview) -> int:
-    filled = 0
-    while filled < len(target):
-        try:
-            piece = await anext(pieces)
-        except StopAsyncIteration:
-            break
-        if len(piece) > len(target) - filled:
-            raise httpx.RemoteProtocolError("a piece overran the buffer it was read for")
-        target[filled : filled + len(piece)] = piece
-        filled += len(piece)
-    return filled
 
 
 def _default_port(request: httpx.Request) -> int:
