@@ -19,6 +19,7 @@ import pytest
 from sealbox.client.sdk.api import Api, Http
 from sealbox.client.sdk.bulk_http import Body
 from sealbox.client.sdk.errors import ApiError
+from sealbox.client.sdk.http_wire import SPILL, Wire
 
 Answer = Callable[[bytes, asyncio.StreamWriter], Awaitable[None]]
 LENGTH = re.compile(rb"content-length: *(\d+)", re.IGNORECASE)
@@ -343,3 +344,30 @@ def tls_pair(tmp: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     server_tls.load_cert_chain(cert_pem, key_pem)
     client_tls = ssl.create_default_context(cafile=str(cert_pem))
     return server_tls, client_tls
+
+
+class ReadsWhilePaused:
+    """A transport that goes on reading after ``pause_reading``, which no transport should."""
+
+    def pause_reading(self) -> None: ...
+
+    def resume_reading(self) -> None: ...
+
+    def is_closing(self) -> bool:
+        return False
+
+    def abort(self) -> None: ...
+
+
+def test_bytes_past_a_full_spill_buffer_end_the_connection_and_are_kept_nowhere() -> None:
+    wire = Wire(read_timeout=None)
+    wire.connection_made(ReadsWhilePaused())  # type: ignore[arg-type]
+    spill = wire.get_buffer(-1)
+    spill[:] = b"a" * len(spill)
+    wire.buffer_updated(len(spill))
+    assert (wire.unread, wire.lost) == (SPILL, None)
+    extra = wire.get_buffer(-1)  # reading on, though paused
+    extra[:10] = b"b" * 10
+    wire.buffer_updated(10)
+    assert wire.unread == SPILL and wire.spill == b"a" * SPILL
+    assert isinstance(wire.lost, httpx.RemoteProtocolError) and not wire.reusable

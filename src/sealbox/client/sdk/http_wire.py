@@ -37,6 +37,7 @@ class Wire(asyncio.BufferedProtocol):
         self._paused = False
         self._received = 0
         self._timer: asyncio.TimerHandle | None = None
+        self._dropping = False
 
     # The transport's side ---------------------------------------------------------------------
 
@@ -48,12 +49,15 @@ class Wire(asyncio.BufferedProtocol):
             return self._target[self._filled :]
         if self.end == len(self.spill):  # a transport that read on while paused
             self._end_with(httpx.RemoteProtocolError("the server sent more than was read"))
-            return memoryview(bytearray(SPILL))  # received and dropped: the connection is ended
+            self._dropping = True  # received and dropped: the connection is ended
+            return memoryview(bytearray(SPILL))
         return memoryview(self.spill)[self.end :]
 
     def buffer_updated(self, nbytes: int) -> None:
         self._received += nbytes
-        if self._target is not None:
+        if self._dropping:
+            self._dropping = False
+        elif self._target is not None:
             self._filled += nbytes
             if self._filled == len(self._target):
                 self._target = None
