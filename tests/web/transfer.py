@@ -69,6 +69,9 @@ def _rss(pid: int) -> int:
     return 0
 
 
+ANSWER_S = 180  # seconds for the browser to answer one DevTools command
+
+
 class Cdp:
     """A minimal DevTools protocol client over the browser's WebSocket."""
 
@@ -83,7 +86,9 @@ class Cdp:
         async for text in self.socket:
             message = json.loads(text)
             if "id" in message:
-                self.waiting.pop(message["id"]).set_result(message)
+                waiting = self.waiting.pop(message["id"], None)
+                if waiting is not None:  # None: given up on (send's bound)
+                    waiting.set_result(message)
             else:
                 self.events.append(message)
 
@@ -91,13 +96,20 @@ class Cdp:
         self, method: str, params: dict[str, Any] | None = None, session: str = ""
     ) -> Any:
         self.last += 1
+        ask = self.last
         future = asyncio.get_running_loop().create_future()
-        self.waiting[self.last] = future
-        message: dict[str, Any] = {"id": self.last, "method": method, "params": params or {}}
+        self.waiting[ask] = future
+        message: dict[str, Any] = {"id": ask, "method": method, "params": params or {}}
         if session:
             message["sessionId"] = session
         await self.socket.send(json.dumps(message))
-        answer = await future
+        try:
+            # Bounded: a renderer that stops answering once left a CI run waiting for good.
+            async with asyncio.timeout(ANSWER_S):
+                answer = await future
+        except TimeoutError:
+            self.waiting.pop(ask, None)
+            raise TimeoutError(f"chromium did not answer {method} within {ANSWER_S} s") from None
         if "error" in answer:
             raise RuntimeError(f"{method}: {answer['error']}")
         return answer["result"]
