@@ -25,7 +25,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from sealbox.client.sdk.bandwidth import Bandwidth
-from sealbox.client.sdk.bulk_http import Body, StreamedResponse, bulk_for
+from sealbox.client.sdk.bulk_http import Body, Pieces, StreamedResponse, bulk_for
 from sealbox.client.sdk.errors import ApiError, ServerTimeout
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.protocol import content_batch as cb
@@ -127,18 +127,14 @@ class Api:
         if self.pace is not None:
             await self.pace.take(size)
 
-    async def _paced(self, pieces: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-        async for piece in pieces:
-            await self._take(len(piece))
-            yield piece
-
-    def _body(self, response: StreamedResponse, skip: int) -> AsyncIterator[bytes]:
+    def _body(self, response: StreamedResponse, skip: int) -> Body:
         """A content answer's body from byte ``skip`` on, paced: straight into the chunk buffer
         where the answer can (bulk_http.Body), else piece by piece."""
         if isinstance(response, Body) and not skip:
-            return response if self.pace is None else _PacedBody(response, self._take)
-        pieces = _skipping(response.aiter_bytes(), skip)
-        return pieces if self.pace is None else self._paced(pieces)
+            body: Body = response
+        else:
+            body = Pieces(_skipping(response.aiter_bytes(), skip))
+        return body if self.pace is None else _PacedBody(body, self._take)
 
     def _headers(self) -> dict[str, str]:
         if self.token is None:

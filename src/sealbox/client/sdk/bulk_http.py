@@ -8,12 +8,11 @@ which a large get is bound by (docs/decisions/2006-downloads-into-the-chunk-buff
 
 Here each connection is an ``asyncio.BufferedProtocol`` (http_wire.py): while a caller waits in
 ``fill``, the kernel receives the body straight into the caller's buffer, one Python call per
-chunk. The answer's
-head is parsed by h11 (already imported, httpx's parser); when it frames the body by its
-Content-Length, the body is a counted read into the caller's buffer. Any other framing (chunked,
-or until the connection closes) is handed to h11 too and read piece by piece. Nothing of the
-server's is trusted: a head has a size bound, a body its stated length, and a connection is kept
-for the next request only when its answer was read exactly to its end.
+chunk. The answer's head is parsed by h11 (already imported, httpx's parser); when it frames the
+body by its Content-Length, the body is a counted read into the caller's buffer. Any other
+framing (chunked, or until the connection closes) is handed to h11 too and read piece by piece.
+Nothing of the server's is trusted: a head has a size bound, a body its stated length, and a
+connection is kept for the next request only when its answer was read exactly to its end.
 
 ``BulkGets`` belongs to one ``Http`` client (api.py, still the SDK's one transport injection point)
 and copies its settings: the connect and read timeouts, TLS trust (httpx's own SSL context, made
@@ -64,6 +63,35 @@ class Body(AsyncIterator[bytes]):
         raise NotImplementedError
 
 
+class Pieces(Body):
+    """A body made of pieces that need not line up with the buffers filled from it: what a fill
+    leaves of a piece is where the next fill, or the next piece, starts."""
+
+    def __init__(self, pieces: AsyncIterator[bytes]) -> None:
+        self._pieces = pieces
+        self._rest = memoryview(b"")
+
+    async def __anext__(self) -> bytes:
+        if self._rest:
+            piece, self._rest = bytes(self._rest), memoryview(b"")
+            return piece
+        return await anext(self._pieces)
+
+    async def fill(self, target: memoryview) -> int:
+        filled = 0
+        while filled < len(target):
+            if not self._rest:
+                try:
+                    self._rest = memoryview(await anext(self._pieces))
+                except StopAsyncIteration:
+                    break
+            take = min(len(self._rest), len(target) - filled)
+            target[filled : filled + take] = self._rest[:take]
+            self._rest = self._rest[take:]
+            filled += take
+        return filled
+
+
 class Answer(Body):
     """One answer over a ``Wire``: its status and headers, then its body."""
 
@@ -75,8 +103,8 @@ class Answer(Body):
         self.status_code = head.status_code
         self.headers = httpx.Headers([(k, v) for k, v in head.headers])
         self._left: int | None = _counted_length(head, self.headers)
-        self._parser: h11.Connection | None = parser if self._left is None else None
-        self._rest = memoryview(b"")  # what a fill left of the last piece h11 gave
+        # Framed some other way (chunked, or until close): piece by piece through h11.
+        self._parsed = Pieces(self._parsed_pieces(parser)) if self._left is None else None
         self._keep = head.http_version == b"1.1" and "close" not in self._connection_tokens()
         self._closed = False
 
@@ -88,11 +116,8 @@ class Answer(Body):
 
     async def __anext__(self) -> bytes:
         try:
-            if self._parser is not None:
-                if self._rest:
-                    piece, self._rest = bytes(self._rest), memoryview(b"")
-                    return piece
-                return await self._next_parsed()
+            if self._parsed is not None:
+                return await anext(self._parsed)
             if not self._left:
                 raise StopAsyncIteration
             if not self._wire.unread:
@@ -106,8 +131,12 @@ class Answer(Body):
             raise _transport_error(exc, self._request) from None
 
     async def fill(self, target: memoryview) -> int:
-        if self._left is None:  # framed some other way: piece by piece through h11
-            return await self._fill_parsed(target)
+        if self._parsed is not None:
+            try:
+                return await self._parsed.fill(target)
+            except Exception as exc:
+                raise _transport_error(exc, self._request) from None
+        assert self._left is not None
         want = min(len(target), self._left)
         if not want:
             return 0
@@ -121,32 +150,15 @@ class Answer(Body):
             raise _transport_error(lost, self._request)
         return got
 
-    async def _fill_parsed(self, target: memoryview) -> int:
-        filled = 0
-        while filled < len(target):
-            if not self._rest:
-                try:
-                    self._rest = memoryview(await self._next_parsed())
-                except StopAsyncIteration:
-                    break
-                except Exception as exc:
-                    raise _transport_error(exc, self._request) from None
-            take = min(len(self._rest), len(target) - filled)
-            target[filled : filled + take] = self._rest[:take]
-            self._rest = self._rest[take:]
-            filled += take
-        return filled
-
-    async def _next_parsed(self) -> bytes:
-        parser = self._parser
-        assert parser is not None
+    async def _parsed_pieces(self, parser: h11.Connection) -> AsyncIterator[bytes]:
         while True:
             event = parser.next_event()
             if isinstance(event, h11.Data):
-                return bytes(event.data)
+                yield bytes(event.data)
+                continue
             if isinstance(event, h11.EndOfMessage):
                 self._keep = False  # not worth the bookkeeping: these are rare
-                raise StopAsyncIteration
+                return
             if event is h11.NEED_DATA:
                 if self._wire.lost is None and not self._wire.unread:
                     with contextlib.suppress(EOFError, ConnectionError):  # h11 judges the end

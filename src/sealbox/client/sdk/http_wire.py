@@ -91,9 +91,7 @@ class Wire(asyncio.BufferedProtocol):
 
     async def more(self) -> None:
         """Wait until more bytes are in the spill buffer; raise if the connection ended."""
-        if self.start and self.start == self.end:
-            self.start = self.end = 0
-        elif self.end == len(self.spill):  # room for more: move what is unread to the front
+        if self.end == len(self.spill):  # room for more: move what is unread to the front
             self.spill[: self.unread] = self.spill[self.start : self.end]
             self.start, self.end = 0, self.unread
         if self.lost is not None:

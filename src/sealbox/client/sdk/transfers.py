@@ -31,7 +31,7 @@ import httpx
 
 from sealbox.client.sdk import orphans
 from sealbox.client.sdk.api import Api
-from sealbox.client.sdk.bulk_http import Body
+from sealbox.client.sdk.bulk_http import Body, Pieces
 from sealbox.client.sdk.direct import DirectDownloads, DirectUploads, store_client
 from sealbox.client.sdk.errors import ApiError, SealboxError
 from sealbox.client.sdk.state import LocalState
@@ -783,28 +783,11 @@ class ChunkFiller:
     (bulk_http.Body), else by copying its pieces, which need not line up with chunk boundaries."""
 
     def __init__(self, pieces: AsyncIterator[bytes]) -> None:
-        self._pieces = pieces
-        self._body = pieces if isinstance(pieces, Body) else None
-        self._left = memoryview(b"")
+        self._body = pieces if isinstance(pieces, Body) else Pieces(pieces)
 
     async def fill(self, target: memoryview) -> int:
         """Fill ``target`` until it is full or the response ends; returns bytes filled."""
-        if self._body is not None:
-            return await self._body.fill(target)
-        filled, want = 0, len(target)
-        left = self._left
-        while filled < want:
-            if not left:
-                try:
-                    left = memoryview(await anext(self._pieces))
-                except StopAsyncIteration:
-                    break
-            take = min(len(left), want - filled)
-            target[filled : filled + take] = left[:take]
-            left = left[take:]
-            filled += take
-        self._left = left
-        return filled
+        return await self._body.fill(target)
 
 
 DIRECT_ALIGN = 4096
