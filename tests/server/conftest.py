@@ -13,6 +13,7 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -102,6 +103,7 @@ class Server:
     api: RawApi
     clock: FakeClock
     data_dir: Path
+    app: Any = None  # the ASGI app, for tests that serve it over a real socket
 
 
 def make_settings(tmp_path: Path, db_url: str, **extra: object) -> Settings:
@@ -152,7 +154,7 @@ async def server(
             base_url="http://sealbox.test",
             headers={"User-Agent": "SealboxTestAgent/9.9"},
         ) as client:
-            yield Server(services, client, RawApi(client), clock, tmp_path / "data")
+            yield Server(services, client, RawApi(client), clock, tmp_path / "data", app)
 
 
 async def stored_chunks(server: Server, prefix: str = "chunks/") -> list[str]:

@@ -5,7 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from sealbox.server.blobs.base import BlobStore, BlobStoreError, staging
+from sealbox.server.blobs.base import (
+    BlobNotFound,
+    BlobStore,
+    BlobStoreError,
+    file_spans,
+    staging,
+)
 from sealbox.server.blobs.blob_writes import WRITE_BATCH, AlignedBuffers
 from sealbox.server.blobs.filesystem import READ_PIECE, STALE_TEMP_SECONDS, FilesystemBlobStore
 from sealbox.server.blobs.memory import MemoryBlobStore
@@ -220,3 +226,31 @@ async def test_a_range_past_the_end_is_refused_and_a_shrunk_blob_is_an_error(
     with pytest.raises(BlobStoreError, match="shrank"):
         await reader.__anext__()
     assert list((tmp_path / "s" / "tmp").iterdir()) == []
+
+
+@pytest.mark.anyio
+async def test_file_spans_open_exactly_the_range_and_refuse_a_short_blob(tmp_path: Path) -> None:
+    failures: list[str] = []
+    store = MeteredBlobStore(FilesystemBlobStore(tmp_path / "s"), failures.append)
+    assert file_spans(MeteredBlobStore(MemoryBlobStore(), failures.append)) is None
+    spans = file_spans(store)
+    assert spans is not None
+    data = os.urandom(5000)
+    await store.put("k", data)
+    span = await spans.open_span("k", 100, 4000)
+    try:
+        assert (span.offset, span.count) == (100, 3900)
+        assert os.pread(span.fileno(), span.count, span.offset) == data[100:4000]
+    finally:
+        span.close()
+    whole = await spans.open_span("k")
+    whole.close()
+    assert (whole.offset, whole.count) == (0, 5000)
+    fds = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(BlobNotFound):
+        await spans.open_span("absent")
+    assert failures == []
+    with pytest.raises(BlobStoreError, match="fewer than"):
+        await spans.open_span("k", 0, 5001)
+    assert failures == ["get"]
+    assert len(os.listdir("/proc/self/fd")) == fds

@@ -21,6 +21,7 @@ from sealbox.server.clock import SystemClock
 from sealbox.server.db.engine import Engine, make_engine
 from sealbox.server.db.migrate import upgrade
 from sealbox.server.errors import ServiceError
+from sealbox.server.sendfile_http import SendfileHttpProtocol
 from sealbox.server.services.disclosure import DisclosureService
 from sealbox.server.services.transparency import SignerFactory, TransparencyLog
 from sealbox.server.services.transparency_jobs import LogSchedule
@@ -169,6 +170,8 @@ def server(
     services = build_services(settings, log_signer=ctx.obj)
     uvicorn.run(
         create_app(services),
+        # uvicorn's own HTTP/1.1 protocol, plus sendfile for downloads of chunk files.
+        http=SendfileHttpProtocol,
         host=host,
         port=port,
         access_log=False,

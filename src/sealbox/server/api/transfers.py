@@ -11,6 +11,7 @@ from sealbox.protocol import limits, routes
 from sealbox.protocol import models as m
 from sealbox.protocol.errors import ErrorCode
 from sealbox.server.api.auth import CallerDep, ServicesDep
+from sealbox.server.api.content_response import ContentResponse, offers_zero_copy
 from sealbox.server.api.errors import ERROR_RESPONSES
 from sealbox.server.api.ids import path_id
 from sealbox.server.errors import ServiceError
@@ -191,26 +192,26 @@ def serve_content(info: ContentInfo, request: Request, svc: Services) -> Respons
         return Response(status_code=status, headers=headers)
     svc.metrics.content_requests.inc()
     svc.metrics.content_bytes_sent.inc(end - start)
-    return StreamingResponse(
-        svc.contents.stream(info, start, end),
+    as_files = svc.contents.serves_files and offers_zero_copy(request.scope)
+    return ContentResponse(
+        svc.contents.stream(info, start, end, as_files=as_files),
         status_code=status,
-        media_type="application/octet-stream",
         headers=headers,
     )
 
 
 @router.get(routes.CONTENT_CHUNK, response_class=StreamingResponse)
 async def download_chunk(
-    content_id: str, index: ChunkIndex, caller: CallerDep, svc: ServicesDep
+    content_id: str, index: ChunkIndex, request: Request, caller: CallerDep, svc: ServicesDep
 ) -> Response:
     info = await svc.contents.readable_content(caller.user_id, path_id(content_id, "content id"))
     if index >= info.layout.chunk_count:
         raise ServiceError(ErrorCode.NOT_FOUND, "chunk not found")
     svc.metrics.content_requests.inc()
     svc.metrics.content_bytes_sent.inc(info.layout.chunk_length(index))
-    return StreamingResponse(
-        svc.contents.chunk(info, index),
-        media_type="application/octet-stream",
+    as_files = svc.contents.serves_files and offers_zero_copy(request.scope)
+    return ContentResponse(
+        svc.contents.chunk(info, index, as_files=as_files),
         headers={
             "Content-Length": str(info.layout.chunk_length(index)),
             "ETag": f'"{m.b64encode(info.content_id)}.{index}"',

@@ -6,6 +6,7 @@ ciphertext here, so a blob store needs no knowledge of formats: it must store by
 byte ranges, and never expose a half-written blob under its final key.
 """
 
+import os
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
@@ -37,6 +38,22 @@ class StagedBlob:
     key: str
     size: int
     pending: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileSpan:
+    """Bytes ``[offset, offset + count)`` of a blob held open as a file, for a server that sends
+    files with ``sendfile``. Whoever receives a span closes it, sent or not."""
+
+    fd: int
+    offset: int
+    count: int
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def close(self) -> None:
+        os.close(self.fd)
 
 
 class BlobStore(Protocol):
@@ -114,6 +131,17 @@ class Staging(Protocol):
         ...
 
 
+class FileSpans(Protocol):
+    """Blobs opened as files, so the HTTP server can hand their bytes to the kernel (``sendfile``)
+    instead of reading them into memory and writing them out. Offered by stores whose blobs are
+    local files (the filesystem store)."""
+
+    async def open_span(self, key: str, start: int = 0, end: int | None = None) -> FileSpan:
+        """Bytes ``[start, end)`` of the blob (``end=None``: to its end), opened. BlobNotFound
+        when the key is absent; BlobStoreError when the blob is shorter than ``end``."""
+        ...
+
+
 def staging(store: BlobStore) -> Staging | None:
     """The store's staging, or None when it has none (it then stores each blob with ``put``)."""
     found = getattr(store, "staging", None)
@@ -124,6 +152,12 @@ def direct_links(store: BlobStore) -> DirectLinks | None:
     """The store's direct links, or None when it offers none (the default everywhere)."""
     links = getattr(store, "direct", None)
     return links if links is not None else None
+
+
+def file_spans(store: BlobStore) -> FileSpans | None:
+    """The store's file spans, or None when its blobs are not local files."""
+    spans = getattr(store, "spans", None)
+    return spans if spans is not None else None
 
 
 async def get_each(store: BlobStore, keys: list[str], concurrency: int = 16) -> list[bytes]:

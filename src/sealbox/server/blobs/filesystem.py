@@ -22,6 +22,8 @@ from sealbox.server.blobs.base import (
     BlobInfo,
     BlobNotFound,
     BlobStoreError,
+    FileSpan,
+    FileSpans,
     StagedBlob,
     Staging,
 )
@@ -52,6 +54,7 @@ class FilesystemBlobStore:
         self._remove_stale_temp_files()
         self._buffers = AlignedBuffers()
         self.staging: Staging = self
+        self.spans: FileSpans = self
 
     def _path(self, key: str) -> Path:
         if not key:
@@ -169,6 +172,12 @@ class FilesystemBlobStore:
         finally:
             os.close(fd)
 
+    async def open_span(self, key: str, start: int = 0, end: int | None = None) -> FileSpan:
+        try:
+            return await to_thread.run_sync(_open_span, self._path(key), start, end)
+        except FileNotFoundError as exc:
+            raise BlobNotFound(key) from exc
+
     async def stat(self, key: str) -> BlobInfo | None:
         try:
             st = await to_thread.run_sync(os.stat, self._path(key))
@@ -240,6 +249,23 @@ def _open_and_read(path: Path, start: int, end: int | None) -> tuple[int, bytes,
         if start < 0 or stop > size or start > stop:
             raise ValueError(f"range [{start}, {stop}) outside blob of {size} bytes")
         return fd, os.pread(fd, min(READ_PIECE, stop - start), start), stop
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _open_span(path: Path, start: int, end: int | None) -> FileSpan:
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        size = os.fstat(fd).st_size
+        stop = size if end is None else end
+        if start < 0 or start > stop:
+            raise ValueError(f"range [{start}, {stop}) outside blob of {size} bytes")
+        if stop > size:
+            raise BlobStoreError(
+                f"blob {path.name} holds {size} bytes, fewer than the {stop} asked"
+            )
+        return FileSpan(fd, start, stop - start)
     except BaseException:
         os.close(fd)
         raise

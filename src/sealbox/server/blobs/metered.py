@@ -12,9 +12,12 @@ from sealbox.server.blobs.base import (
     BlobInfo,
     BlobNotFound,
     BlobStore,
+    FileSpan,
+    FileSpans,
     StagedBlob,
     Staging,
     direct_links,
+    file_spans,
     staging,
 )
 
@@ -28,6 +31,10 @@ class MeteredBlobStore:
         self._count_failure = count_failure
         # Presigning talks to no store, so there is nothing to meter: the inner store's links.
         self.direct = direct_links(inner)
+        inner_spans = file_spans(inner)
+        self.spans: FileSpans | None = (
+            None if inner_spans is None else _MeteredSpans(inner_spans, self._count)
+        )
         inner_staging = staging(inner)
         self.staging: Staging | None = (
             None if inner_staging is None else _MeteredStaging(inner_staging, self._count)
@@ -108,3 +115,18 @@ class _MeteredStaging:
 
     async def discard(self, staged: list[StagedBlob]) -> None:
         await self._inner.discard(staged)
+
+
+class _MeteredSpans:
+    """The inner store's file spans, their failures counted as the ``get`` they stand for."""
+
+    def __init__(self, inner: FileSpans, count: Callable[[str, Exception], None]) -> None:
+        self._inner = inner
+        self._count = count
+
+    async def open_span(self, key: str, start: int = 0, end: int | None = None) -> FileSpan:
+        try:
+            return await self._inner.open_span(key, start, end)
+        except Exception as error:
+            self._count("get", error)
+            raise

@@ -14,7 +14,7 @@ from functools import partial
 from anyio import to_thread
 
 from sealbox.protocol.content_layout import ContentLayout
-from sealbox.server.blobs.base import BlobStore
+from sealbox.server.blobs.base import BlobStore, FileSpan, file_spans
 from sealbox.server.blobs.keys import chunk_key
 from sealbox.server.db import contents, inline_chunks
 from sealbox.server.db.engine import Connection, Engine, read_only
@@ -44,6 +44,7 @@ class ContentService:
     ) -> None:
         self._engine = engine
         self._blobs = blobs
+        self._spans = file_spans(blobs)
         self._links = links
         self._shares = shares
 
@@ -120,18 +121,31 @@ class ContentService:
         return await to_thread.run_sync(self._find_inline, ids) if ids else {}
 
     async def _chunk(
-        self, info: ContentInfo, index: int, start: int, end: int | None
-    ) -> AsyncIterator[bytes]:
+        self, info: ContentInfo, index: int, start: int, end: int | None, as_files: bool = False
+    ) -> AsyncIterator[bytes | FileSpan]:
         """Bytes ``[start, end)`` of chunk ``index`` (to its end when ``end`` is None)."""
         kept = (await self._inline([info])).get(info.content_id) if index == 0 else None
         if kept is not None:
             yield kept[start:end]
             return
-        async for piece in self._blobs.get(chunk_key(info.content_id, index), start, end):
+        key = chunk_key(info.content_id, index)
+        if as_files and self._spans is not None:
+            yield await self._spans.open_span(key, start, end)
+            return
+        async for piece in self._blobs.get(key, start, end):
             yield piece
 
-    async def stream(self, info: ContentInfo, start: int, end: int) -> AsyncIterator[bytes]:
-        """Bytes ``[start, end)`` of the content object ``header ‖ chunks``."""
+    @property
+    def serves_files(self) -> bool:
+        """Whether ``stream`` can hand over chunks as open files (``as_files``)."""
+        return self._spans is not None
+
+    async def stream(
+        self, info: ContentInfo, start: int, end: int, *, as_files: bool = False
+    ) -> AsyncIterator[bytes | FileSpan]:
+        """Bytes ``[start, end)`` of the content object ``header ‖ chunks``. With ``as_files``
+        (only where ``serves_files``), each chunk in the blob store comes as one open FileSpan,
+        which the caller closes; the header and inline chunks still come as bytes."""
         layout = info.layout
         pos = start
         if pos < layout.header_size:
@@ -142,7 +156,7 @@ class ContentService:
             index = (pos - layout.header_size) // layout.full_chunk
             offset = layout.chunk_offset(index)
             stop = min(end - offset, layout.chunk_length(index))
-            async for piece in self._chunk(info, index, pos - offset, stop):
+            async for piece in self._chunk(info, index, pos - offset, stop, as_files):
                 yield piece
             pos = offset + stop
 
@@ -160,5 +174,7 @@ class ContentService:
             for info in infos
         ]
 
-    def chunk(self, info: ContentInfo, index: int) -> AsyncIterator[bytes]:
-        return self._chunk(info, index, 0, None)
+    def chunk(
+        self, info: ContentInfo, index: int, *, as_files: bool = False
+    ) -> AsyncIterator[bytes | FileSpan]:
+        return self._chunk(info, index, 0, None, as_files)
