@@ -42,9 +42,15 @@ App = Callable[[Any, Any, Any], Awaitable[None]]
 class SendfileHttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, plus ``http.response.zerocopysend`` on plain TCP."""
 
+    zero_copy = False
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.zero_copy = self.scheme == "http" and _socket_fd(transport) is not None
+
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        if self.scheme == "http" and _socket_fd(self.transport) is not None:
+        if self.zero_copy:
             self.scope["extensions"] = {ZERO_COPY_SEND: {}}
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
