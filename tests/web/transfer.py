@@ -87,7 +87,10 @@ class Cdp:
             message = json.loads(text)
             if "id" in message:
                 waiting = self.waiting.pop(message["id"], None)
-                if waiting is not None:  # None: given up on (send's bound)
+                # None or done: given up on (send's bound, or its caller was cancelled). Setting
+                # a cancelled future's result would raise and end this reader, and with it every
+                # answer after: a sampler stopped mid-command once left the next one unanswered.
+                if waiting is not None and not waiting.done():
                     waiting.set_result(message)
             else:
                 self.events.append(message)
@@ -104,12 +107,13 @@ class Cdp:
             message["sessionId"] = session
         await self.socket.send(json.dumps(message))
         try:
-            # Bounded: a renderer that stops answering once left a CI run waiting for good.
+            # Bounded, so that a command never answered fails the test and names itself.
             async with asyncio.timeout(ANSWER_S):
                 answer = await future
         except TimeoutError:
-            self.waiting.pop(ask, None)
             raise TimeoutError(f"chromium did not answer {method} within {ANSWER_S} s") from None
+        finally:
+            self.waiting.pop(ask, None)
         if "error" in answer:
             raise RuntimeError(f"{method}: {answer['error']}")
         return answer["result"]
@@ -257,6 +261,8 @@ class Sampler:
         self.task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self.task
+        # The cancelled sample may have left a command without its answer: the reader drops
+        # that answer, and this one is a new command.
         await self.sample()
         return self.peaks
 
