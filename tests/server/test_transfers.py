@@ -47,6 +47,17 @@ async def upload(server: Server, account, chunks: list[bytes], order=None) -> by
     return content
 
 
+async def commit_file(server: Server, account, content: bytes) -> None:  # type: ignore[no-untyped-def]
+    """Commit the uploaded ``content`` as a new file at the top of ``account``'s drive."""
+    ok(
+        await server.api.tx(
+            account,
+            manifests=[account.root_id],
+            puts=[file_put(new_id(), account.root_id, content)],
+        )
+    )
+
+
 async def test_chunked_upload_any_order_then_commit_and_download(server: Server) -> None:
     account = await server.api.signup()
     chunks = make_chunks(5)
@@ -141,13 +152,7 @@ async def test_wrong_chunk_lengths_are_refused_and_keep_the_old_chunk(server: Se
             f"/v1/uploads/{b64encode(content)}/chunks/1", content=chunks[1], headers=account.headers
         )
     )
-    ok(
-        await server.api.tx(
-            account,
-            manifests=[account.root_id],
-            puts=[file_put(new_id(), account.root_id, content)],
-        )
-    )
+    await commit_file(server, account, content)
     body = await server.client.get(f"/v1/contents/{b64encode(content)}", headers=account.headers)
     assert body.content == HEADER + chunks[0] + chunks[1]
 
@@ -199,13 +204,7 @@ async def test_ranges(server: Server) -> None:
     account = await server.api.signup()
     chunks = make_chunks(4, last=700)
     content = await upload(server, account, chunks)
-    ok(
-        await server.api.tx(
-            account,
-            manifests=[account.root_id],
-            puts=[file_put(new_id(), account.root_id, content)],
-        )
-    )
+    await commit_file(server, account, content)
     whole = HEADER + b"".join(chunks)
     path = f"/v1/contents/{b64encode(content)}"
     cases = {
@@ -281,13 +280,7 @@ async def test_downloads_stream_in_small_pieces(server: Server) -> None:
     account = await server.api.signup()
     chunks = [os.urandom(CHUNK + 16) for _ in range(300)]
     content = await upload(server, account, chunks)
-    ok(
-        await server.api.tx(
-            account,
-            manifests=[account.root_id],
-            puts=[file_put(new_id(), account.root_id, content)],
-        )
-    )
+    await commit_file(server, account, content)
     # ASGITransport buffers responses, so the streaming is checked at the service that produces
     # the body: pieces stay small whatever the object's size.
     info = await server.services.contents.readable_content(account.user_id, content)
@@ -316,12 +309,6 @@ async def test_stored_chunks_are_write_once(server: Server) -> None:
     content = await upload(server, account, chunks)
     path = f"/v1/uploads/{b64encode(content)}/chunks/0"
     ok(await server.client.put(path, content=os.urandom(CHUNK + 16), headers=account.headers))
-    ok(
-        await server.api.tx(
-            account,
-            manifests=[account.root_id],
-            puts=[file_put(new_id(), account.root_id, content)],
-        )
-    )
+    await commit_file(server, account, content)
     body = await server.client.get(f"/v1/contents/{b64encode(content)}", headers=account.headers)
     assert body.content == HEADER + chunks[0] + chunks[1]

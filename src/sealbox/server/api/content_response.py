@@ -9,7 +9,7 @@ Python and a write back out (docs/decisions/2007). Where the extension is absent
 server, TLS, a store without files), the same response streams bytes as before.
 """
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, cast
 
 from starlette.responses import StreamingResponse
@@ -31,7 +31,7 @@ class ContentResponse(StreamingResponse):
 
     def __init__(
         self,
-        parts: Any,
+        parts: AsyncIterator[bytes | FileSpan],
         *,
         status_code: int = 200,
         headers: dict[str, str] | None = None,
