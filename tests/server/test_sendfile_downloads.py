@@ -20,7 +20,8 @@ import uvicorn
 
 from sealbox.protocol.models import b64encode
 from sealbox.server import sendfile_http
-from sealbox.server.sendfile_http import ZERO_COPY_SEND, SendfileHttpProtocol
+from sealbox.server.sendfile_http import ZERO_COPY_SEND
+from sealbox.server.zero_copy_http import ZeroCopyHttpProtocol
 from tests.client.test_bulk_http import tls_pair
 from tests.server.conftest import Server
 from tests.server.test_transfers import HEADER, commit_file, make_chunks, upload
@@ -40,7 +41,7 @@ async def serving(app: App, tls: tuple[Path, Path] | None = None) -> AsyncIterat
     if tls is not None:
         extra = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])}
     config = uvicorn.Config(
-        app, http=SendfileHttpProtocol, lifespan="off", log_level="critical", **extra
+        app, http=ZeroCopyHttpProtocol, lifespan="off", log_level="critical", **extra
     )
     server = uvicorn.Server(config)
     async with anyio.create_task_group() as group:

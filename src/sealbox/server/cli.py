@@ -21,11 +21,11 @@ from sealbox.server.clock import SystemClock
 from sealbox.server.db.engine import Engine, make_engine
 from sealbox.server.db.migrate import upgrade
 from sealbox.server.errors import ServiceError
-from sealbox.server.sendfile_http import SendfileHttpProtocol
 from sealbox.server.services.disclosure import DisclosureService
 from sealbox.server.services.transparency import SignerFactory, TransparencyLog
 from sealbox.server.services.transparency_jobs import LogSchedule
 from sealbox.server.settings import Settings
+from sealbox.server.zero_copy_http import ZeroCopyHttpProtocol
 
 # Help texts are plain text: rich markup would read "s3://bucket[/prefix]" as a closing tag.
 HELP_SETTINGS = {"help_option_names": ["-h", "--help"]}
@@ -170,8 +170,9 @@ def server(
     services = build_services(settings, log_signer=ctx.obj)
     uvicorn.run(
         create_app(services),
-        # uvicorn's own HTTP/1.1 protocol, plus sendfile for downloads of chunk files.
-        http=SendfileHttpProtocol,
+        # uvicorn's own HTTP/1.1 protocol, plus sendfile for chunk downloads and bodies read
+        # straight into the write buffer for chunk uploads.
+        http=ZeroCopyHttpProtocol,
         host=host,
         port=port,
         access_log=False,

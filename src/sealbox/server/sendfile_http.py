@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""uvicorn's HTTP/1.1 protocol (httptools) with the ASGI zero-copy send extension.
+"""The ASGI zero-copy send extension, for uvicorn's HTTP/1.1 protocol (``zero_copy_http.py``).
 
 uvicorn implements neither ``http.response.zerocopysend`` nor ``http.response.pathsend``, so every
 byte of a download was read from its blob file into Python and written back out to the socket.
-This protocol offers the zero-copy extension on plain TCP connections and carries each
-``http.response.zerocopysend`` message out with ``os.sendfile``: the kernel moves the file's pages
-to the socket (docs/decisions/2007). Everything else is uvicorn's own code path.
+``ZeroCopyHttpProtocol`` offers the zero-copy extension on plain TCP connections, and this module
+carries each ``http.response.zerocopysend`` message out with ``os.sendfile``: the kernel moves the
+file's pages to the socket (docs/decisions/2007). Everything else is uvicorn's own code path.
 
 How a message is sent, in order:
 - it must belong to a started response framed by its Content-Length (not chunked, not HEAD), and
@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from anyio import to_thread
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 
 ZERO_COPY_SEND = "http.response.zerocopysend"
 
@@ -39,32 +39,12 @@ Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Any, Any, Any], Awaitable[None]]
 
 
-class SendfileHttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, plus ``http.response.zerocopysend`` on plain TCP."""
-
-    zero_copy = False
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self.zero_copy = self.scheme == "http" and _socket_fd(transport) is not None
-
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        if self.zero_copy:
-            self.scope["extensions"] = {ZERO_COPY_SEND: {}}
-
-    def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
-        if ZERO_COPY_SEND in (cycle.scope.get("extensions") or {}):
-            app = _with_zero_copy(app, cycle)
-        super()._start_asgi_task(cycle, app)
-
-
-def _socket_fd(transport: asyncio.BaseTransport) -> int | None:
+def socket_fd(transport: asyncio.BaseTransport) -> int | None:
     sock = transport.get_extra_info("socket")
     return None if sock is None else int(sock.fileno())
 
 
-def _with_zero_copy(app: App, cycle: RequestResponseCycle) -> App:
+def with_zero_copy(app: App, cycle: RequestResponseCycle) -> App:
     """``app`` whose ``send`` carries out zero-copy messages itself and passes the rest on."""
 
     async def zero_copy_app(scope: Any, receive: Any, send: Send) -> None:
@@ -97,7 +77,7 @@ async def _send_file(cycle: RequestResponseCycle, message: Message) -> None:
         raise RuntimeError("Response content longer than Content-Length")
     cycle.expected_content_length -= count
     transport = cycle.transport
-    sock = _socket_fd(transport)
+    sock = socket_fd(transport)
     if sock is None or transport.is_closing():
         cycle.disconnected = True
         return

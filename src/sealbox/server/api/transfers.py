@@ -14,6 +14,7 @@ from sealbox.server.api.auth import CallerDep, ServicesDep
 from sealbox.server.api.content_response import ContentResponse, offers_zero_copy
 from sealbox.server.api.errors import ERROR_RESPONSES
 from sealbox.server.api.ids import path_id
+from sealbox.server.api.request_body import RequestBody
 from sealbox.server.errors import ServiceError
 from sealbox.server.services.accounts import Caller
 from sealbox.server.services.contents import ContentInfo
@@ -61,7 +62,7 @@ async def receive_chunk(
         owner,
         path_id(content_id, "content id"),
         index,
-        request.stream(),
+        RequestBody(request),
         declared_length=int(declared) if declared is not None else None,
     )
 

@@ -37,16 +37,35 @@ class WrongLength(ServiceError):
         super().__init__(ErrorCode.WRONG_LENGTH, f"chunk must be exactly {expected} bytes")
 
 
-async def _exactly(stream: AsyncIterable[bytes], expected: int) -> AsyncIterator[bytes]:
-    """Pass the stream through, raising before the end if it is longer or shorter than expected."""
-    seen = 0
-    async for piece in stream:
-        seen += len(piece)
-        if seen > expected:
-            raise WrongLength(expected)
-        yield piece
-    if seen != expected:
-        raise WrongLength(expected)
+class _Exactly:
+    """The body passed through, raising before its end if it is longer or shorter than
+    ``expected``: as a stream of pieces, or, when the body can fill a buffer itself (``readinto``
+    not None), through that."""
+
+    def __init__(self, body: AsyncIterable[bytes], expected: int) -> None:
+        self._body = body
+        self._expected = expected
+        self._left = expected  # what readinto may still deliver
+        self._fill = getattr(body, "readinto", None)
+        self.readinto = None if self._fill is None else self._readinto
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        seen = 0
+        async for piece in self._body:
+            seen += len(piece)
+            if seen > self._expected:
+                raise WrongLength(self._expected)
+            yield piece
+        if seen != self._expected:
+            raise WrongLength(self._expected)
+
+    async def _readinto(self, buffer: memoryview) -> int:
+        assert self._fill is not None
+        filled: int = await self._fill(buffer)
+        self._left -= filled
+        if self._left < 0 or (filled == 0 and self._left and buffer):
+            raise WrongLength(self._expected)
+        return filled
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,10 +267,10 @@ class UploadService:
         elif stored:
             # Chunks are write-once: a repeat is read, checked and dropped, so a late duplicate
             # can never change bytes that a commit has already made part of a content object.
-            async for _piece in _exactly(body, expected):
+            async for _piece in _Exactly(body, expected):
                 pass
         else:
-            staged = await self._store(key, _exactly(body, expected))
+            staged = await self._store(key, _Exactly(body, expected))
         await self.arrivals.submit(_Arrival(user_id, content_id, index, expected, staged))
         self._metrics.chunk_received(expected)
         return m.ChunkReceipt(index=index, size=expected)
