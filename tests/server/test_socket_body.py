@@ -15,13 +15,20 @@ import pytest
 
 from sealbox.protocol.models import b64encode
 from sealbox.server import socket_body
+from sealbox.server.blobs.blob_writes import (
+    WRITE_BATCH,
+    AlignedBuffers,
+    open_direct,
+    write_buffered,
+    write_direct,
+)
 from sealbox.server.services.uploads import WrongLength
 from sealbox.server.socket_body import READ_INTO
 from sealbox.testing.http_api import new_id, ok
 from tests.client.test_bulk_http import tls_pair
 from tests.server.conftest import Server
 from tests.server.test_sendfile_downloads import App, open_fds, serving
-from tests.server.test_transfers import HEADER, commit_file
+from tests.server.test_transfers import HEADER, commit_file, open_body
 
 pytestmark = pytest.mark.anyio
 
@@ -51,13 +58,7 @@ async def test_chunks_sent_over_tcp_are_read_into_the_store_unchanged(
     chunks = [os.urandom(MIB + 16) for _ in range(3)] + [os.urandom(999)]
     content = new_id()
     cid = b64encode(content)
-    opening = {
-        "content_id": cid,
-        "header": b64encode(HEADER),
-        "chunk_size": MIB,
-        "chunk_count": len(chunks),
-        "total_size": len(HEADER) + sum(map(len, chunks)),
-    }
+    opening = open_body(content, chunks, chunk_size=MIB)
     async with serving(server.app) as url, httpx.AsyncClient(base_url=url) as client:
         ok(await client.post("/v1/uploads", json=opening, headers=account.headers))
         # One connection for every request: each is parsed right after a body read from it.
@@ -242,15 +243,44 @@ async def test_a_chunk_that_fills_to_the_wrong_length_is_refused_and_not_kept(
 ) -> None:
     account = await server.api.signup()
     content = new_id()
-    opening = {
-        "content_id": b64encode(content),
-        "header": b64encode(HEADER),
-        "chunk_size": MIB,
-        "chunk_count": 2,
-        "total_size": len(HEADER) + MIB + 16 + 100,
-    }
+    opening = open_body(content, [bytes(MIB + 16), bytes(100)], chunk_size=MIB)
     ok(await server.client.post("/v1/uploads", json=opening, headers=account.headers))
     with pytest.raises(WrongLength):
         await server.services.uploads.put_chunk(account.user_id, content, 0, _Filling(size))
     status = await server.client.get(f"/v1/uploads/{b64encode(content)}", headers=account.headers)
     assert ok(status)["present"] == []
+
+
+class _Pieces:
+    """A body that fills buffers from ``data`` in pieces of at most ``step`` bytes."""
+
+    def __init__(self, data: bytes, step: int) -> None:
+        self._data, self._step = memoryview(data), step
+
+    async def readinto(self, buffer: memoryview) -> int:
+        taken = min(len(self._data), len(buffer), self._step)
+        buffer[:taken] = self._data[:taken]
+        self._data = self._data[taken:]
+        return taken
+
+
+@pytest.mark.parametrize("direct", [True, False], ids=["O_DIRECT", "page cache"])
+async def test_both_blob_writers_store_a_filling_body_unchanged(
+    tmp_path: Path, direct: bool
+) -> None:
+    data = os.urandom(2 * WRITE_BATCH + 5000)
+    path = tmp_path / "blob"
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY)
+    try:
+        if direct:
+            odirect = open_direct(path)
+            assert odirect is not None
+            try:
+                size = await write_direct(fd, odirect, _Pieces(data, 700_000), AlignedBuffers())
+            finally:
+                os.close(odirect)
+        else:
+            size = await write_buffered(fd, _Pieces(data, 700_000))  # type: ignore[arg-type]
+    finally:
+        os.close(fd)
+    assert (size, path.read_bytes()) == (len(data), data)

@@ -19,11 +19,11 @@ def make_chunks(count: int, last: int = 500) -> list[bytes]:
     return [os.urandom(CHUNK + 16) for _ in range(count - 1)] + [os.urandom(last)]
 
 
-def open_body(content: bytes, chunks: list[bytes]) -> dict[str, object]:
+def open_body(content: bytes, chunks: list[bytes], chunk_size: int = CHUNK) -> dict[str, object]:
     return {
         "content_id": b64encode(content),
         "header": b64encode(HEADER),
-        "chunk_size": CHUNK,
+        "chunk_size": chunk_size,
         "chunk_count": len(chunks),
         "total_size": len(HEADER) + sum(map(len, chunks)),
     }

@@ -32,6 +32,8 @@ from typing import Any
 from anyio import to_thread
 from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 
+from sealbox.server.socket_ready import writable
+
 ZERO_COPY_SEND = "http.response.zerocopysend"
 
 Message = dict[str, Any]
@@ -100,7 +102,7 @@ async def _sendfile_all(
     loop = asyncio.get_running_loop()
     while transport.get_write_buffer_size():
         # What uvicorn queued (the head, earlier pieces) leaves first.
-        await _writable(loop, sock)
+        await writable(loop, sock)
         await asyncio.sleep(0)
     while count:
         if transport.is_closing():
@@ -108,7 +110,7 @@ async def _sendfile_all(
             return
         sent = await to_thread.run_sync(_sendfile_some, sock, fd, offset, count)
         if sent is None:
-            await _writable(loop, sock)
+            await writable(loop, sock)
             continue
         if sent == 0:
             raise RuntimeError("the file is shorter than the response says")
@@ -122,19 +124,3 @@ def _sendfile_some(sock: int, fd: int, offset: int, count: int) -> int | None:
         return os.sendfile(sock, fd, offset, count)
     except BlockingIOError:
         return None
-
-
-async def _writable(loop: asyncio.AbstractEventLoop, sock: int) -> None:
-    """Until the socket can take more bytes (or is closed). ``sock`` is our own duplicate of the
-    transport's descriptor, which the event loop already watches for the transport."""
-    ready = loop.create_future()
-
-    def wake() -> None:
-        if not ready.done():
-            ready.set_result(None)
-
-    loop.add_writer(sock, wake)
-    try:
-        await ready
-    finally:
-        loop.remove_writer(sock)

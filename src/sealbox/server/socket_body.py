@@ -29,6 +29,8 @@ import os
 import socket
 from typing import TYPE_CHECKING, Any
 
+from sealbox.server.socket_ready import readable
+
 if TYPE_CHECKING:
     from sealbox.server.zero_copy_http import ZeroCopyHttpProtocol
 
@@ -119,22 +121,8 @@ async def _recv_some(sock: socket.socket, buffer: memoryview, transport: Any) ->
         try:
             received = sock.recv_into(buffer)
         except BlockingIOError:
-            await _readable(loop, sock.fileno())
+            await readable(loop, sock.fileno())
             continue
         if received == 0:
             raise ConnectionResetError("the client closed the connection before the body's end")
         return received
-
-
-async def _readable(loop: asyncio.AbstractEventLoop, fd: int) -> None:
-    ready = loop.create_future()
-
-    def wake() -> None:
-        if not ready.done():
-            ready.set_result(None)
-
-    loop.add_reader(fd, wake)
-    try:
-        await ready
-    finally:
-        loop.remove_reader(fd)

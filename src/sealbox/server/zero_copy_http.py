@@ -10,6 +10,7 @@ extensions in each request's scope, and takes uvicorn's own code path for everyt
 """
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 import httptools
@@ -84,7 +85,7 @@ class ZeroCopyHttpProtocol(HttpToolsProtocol):
         super().on_response_complete()
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: App) -> None:
-        extensions: dict[str, Any] = dict(cycle.scope.get("extensions") or {})
+        extensions: Mapping[str, Any] = cycle.scope.get("extensions") or {}
         if ZERO_COPY_SEND in extensions:
             app = with_zero_copy(app, cycle)
         body = extensions.get(READ_INTO)

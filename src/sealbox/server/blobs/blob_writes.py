@@ -7,6 +7,7 @@ import errno
 import mmap
 import os
 from collections.abc import AsyncIterable, Awaitable, Callable
+from functools import partial
 from pathlib import Path
 
 from anyio import to_thread
@@ -75,7 +76,7 @@ async def write_direct(
     buffer = memoryview(mapping)
     fill = getattr(data, "readinto", None)
     if fill is not None:
-        offset = await _fill_and_write(fill, fd, direct, buffer)
+        offset = await _fill_and_write(fill, buffer, partial(_write_at, fd, direct))
     else:
         offset = await _gather_and_write(data, fd, direct, buffer)
     # Given back only after a whole, successful write: no worker thread can still be writing
@@ -86,16 +87,18 @@ async def write_direct(
 
 
 async def _fill_and_write(
-    fill: Callable[[memoryview], Awaitable[int]], fd: int, direct: int, buffer: memoryview
+    fill: Callable[[memoryview], Awaitable[int]],
+    buffer: memoryview,
+    write_at: Callable[[memoryview, int], None],
 ) -> int:
     """The body fills the buffer itself (a socket read straight into it), then each full buffer
-    is written: no copy in Python at all."""
+    is written at its offset in a worker thread: no copy in Python at all."""
     filled = offset = 0
     while True:
         received = await fill(buffer[filled:])
         filled += received
-        if filled == WRITE_BATCH or (received == 0 and filled):
-            await to_thread.run_sync(_write_at, fd, direct, buffer[:filled], offset)
+        if filled == len(buffer) or (received == 0 and filled):
+            await to_thread.run_sync(write_at, buffer[:filled], offset)
             offset += filled
             filled = 0
         if received == 0:
@@ -128,7 +131,8 @@ async def write_buffered(fd: int, data: AsyncIterable[bytes]) -> int:
     """Write the stream through the page cache, gathered into writes of about WRITE_BATCH."""
     fill = getattr(data, "readinto", None)
     if fill is not None:
-        return await _fill_and_write_buffered(fill, fd)
+        buffer = memoryview(bytearray(WRITE_BATCH))
+        return await _fill_and_write(fill, buffer, partial(_pwrite_all, fd))
     pending: list[bytes] = []
     pending_len = size = 0
     async for piece in data:
@@ -142,20 +146,6 @@ async def write_buffered(fd: int, data: AsyncIterable[bytes]) -> int:
         await to_thread.run_sync(_write_pieces, fd, pending)
         size += pending_len
     return size
-
-
-async def _fill_and_write_buffered(fill: Callable[[memoryview], Awaitable[int]], fd: int) -> int:
-    buffer = memoryview(bytearray(WRITE_BATCH))
-    filled = size = 0
-    while True:
-        received = await fill(buffer[filled:])
-        filled += received
-        if filled == WRITE_BATCH or (received == 0 and filled):
-            await to_thread.run_sync(write_all, fd, buffer[:filled])
-            size += filled
-            filled = 0
-        if received == 0:
-            return size
 
 
 def _write_at(fd: int, direct: int, data: memoryview, offset: int) -> None:
