@@ -151,6 +151,35 @@ async def test_the_metered_wrapper_passes_staging_on_and_counts_its_failures(
 
 
 @pytest.mark.anyio
+async def test_what_follows_a_publication_runs_only_after_it_and_is_not_counted_as_the_stores(
+    tmp_path: Path,
+) -> None:
+    """``publish_then``: the group commit records the chunks' rows in the publication's worker
+    thread. The follow-up sees the blobs already published, is skipped when the publication
+    fails, and its own failure is not counted as the store's."""
+    failures: list[str] = []
+    store = MeteredBlobStore(FilesystemBlobStore(tmp_path / "s"), failures.append)
+    assert store.staging is not None
+    staged = await store.staging.stage("k", b"bytes")
+    seen = await store.staging.publish_then([staged], lambda: store.inner._path("k").read_bytes())
+    assert seen == b"bytes"
+    gone = await store.staging.stage("j", b"x")
+    Path(gone.pending).unlink()
+    called: list[bool] = []
+    with pytest.raises(OSError):
+        await store.staging.publish_then([gone], lambda: called.append(True))
+    assert called == [] and failures == ["put"]
+
+    def refuse() -> None:
+        raise LookupError("the rows could not be recorded")
+
+    with pytest.raises(LookupError):
+        await store.staging.publish_then([await store.staging.stage("i", b"i")], refuse)
+    assert failures == ["put"]
+    assert b"".join([p async for p in store.get("i")]) == b"i"
+
+
+@pytest.mark.anyio
 async def test_gather_buffers_are_reused_and_never_carry_bytes_of_an_earlier_blob(
     tmp_path: Path,
 ) -> None:

@@ -1,16 +1,20 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """The session dependency: every authenticated route takes a ``Caller``."""
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from sealbox.protocol import routes
 from sealbox.protocol.errors import ErrorCode
+from sealbox.server.db.engine import Connection
 from sealbox.server.errors import ServiceError
 from sealbox.server.services.accounts import Caller
 from sealbox.server.services.registry import Services
+
+T = TypeVar("T")
 
 
 def registry_of(request: Request) -> Services:
@@ -32,6 +36,16 @@ RESTRICTED_WRITES = frozenset(
 
 
 async def current_caller(request: Request) -> Caller:
+    caller, _ = await caller_and_read(request, _read_nothing)
+    return caller
+
+
+async def caller_and_read(
+    request: Request, read: Callable[[Connection, bytes], T]
+) -> tuple[Caller, T]:
+    """The request's caller and ``read(conn, user_id)``, in one transaction and one worker-thread
+    hop (``AccountService.authenticate_and_read``): what a chunk upload checks of its upload
+    comes with its authentication."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -40,13 +54,14 @@ async def current_caller(request: Request) -> Caller:
             "missing or invalid session token",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    registry = registry_of(request)
-    caller = await run_in_threadpool(registry.accounts.authenticate, token.strip())
-    route = request.scope.get("route")
-    template = getattr(route, "path", "")
-    if request.method not in ("GET", "HEAD") and template not in RESTRICTED_WRITES:
-        await run_in_threadpool(registry.compliance.cases.refuse_restricted, caller.user_id)
-    return caller
+    template = getattr(request.scope.get("route"), "path", "")
+    writes = request.method not in ("GET", "HEAD") and template not in RESTRICTED_WRITES
+    accounts = registry_of(request).accounts
+    return await run_in_threadpool(accounts.authenticate_and_read, token.strip(), writes, read)
+
+
+def _read_nothing(_conn: Connection, _user_id: bytes) -> None:
+    return None
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]

@@ -10,9 +10,11 @@ import os
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import anyio
+
+T = TypeVar("T")
 
 
 class BlobStoreError(Exception):
@@ -124,6 +126,12 @@ class Staging(Protocol):
         """Make every staged blob durable and then visible under its key (replacing any earlier
         blob atomically), before returning. On failure none is left staged: each is either
         published whole or gone, never a prefix under its key."""
+        ...
+
+    async def publish_then(self, staged: list[StagedBlob], then: Callable[[], T]) -> T:
+        """``publish``, then ``then()`` in the same worker thread, its result returned: the
+        group commit records the chunks' rows right after the barrier without another hop to
+        a thread and back. ``then`` is not called when the publication fails."""
         ...
 
     async def discard(self, staged: list[StagedBlob]) -> None:

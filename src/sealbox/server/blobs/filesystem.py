@@ -11,7 +11,7 @@ import hashlib
 import os
 import secrets
 import time
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -26,6 +26,7 @@ from sealbox.server.blobs.base import (
     FileSpans,
     StagedBlob,
     Staging,
+    T,
 )
 from sealbox.server.blobs.blob_writes import (
     AlignedBuffers,
@@ -115,6 +116,13 @@ class FilesystemBlobStore:
 
     async def publish(self, staged: list[StagedBlob]) -> None:
         await to_thread.run_sync(self._publish, staged)
+
+    async def publish_then(self, staged: list[StagedBlob], then: Callable[[], T]) -> T:
+        def publish_and_continue() -> T:
+            self._publish(staged)
+            return then()
+
+        return await to_thread.run_sync(publish_and_continue)
 
     def _publish(self, staged: list[StagedBlob]) -> None:
         """Two ``syncfs`` for the group: the temporary files' bytes are

@@ -16,6 +16,7 @@ from sealbox.server.blobs.base import (
     FileSpans,
     StagedBlob,
     Staging,
+    T,
     direct_links,
     file_spans,
     staging,
@@ -111,6 +112,21 @@ class _MeteredStaging:
             await self._inner.publish(staged)
         except Exception as error:
             self._count("put", error)
+            raise
+
+    async def publish_then(self, staged: list[StagedBlob], then: Callable[[], T]) -> T:
+        published = False
+
+        def after() -> T:
+            nonlocal published
+            published = True
+            return then()
+
+        try:
+            return await self._inner.publish_then(staged, after)
+        except Exception as error:
+            if not published:  # what ``then`` raises is not the store's failure
+                self._count("put", error)
             raise
 
     async def discard(self, staged: list[StagedBlob]) -> None:

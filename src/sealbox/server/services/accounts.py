@@ -10,8 +10,10 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import TypeVar
 
 from anyio import to_thread
 
@@ -25,11 +27,13 @@ from sealbox.server.db.requests import held_accounts
 from sealbox.server.errors import ServiceError, not_found
 from sealbox.server.server_keys import ServerKeys
 from sealbox.server.services.collector import Collector
+from sealbox.server.services.enforcement import refuse_restricted
 from sealbox.server.services.log_port import TransparencyLog, no_log
 from sealbox.server.settings import Settings
 
 USERNAME = re.compile(limits.USERNAME_PATTERN)
 TOKEN_BYTES = 32
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,10 @@ class Caller:
 class DeletedAccount:
     content_ids: list[bytes]
     upload_ids: list[tuple[bytes, int]]
+
+
+def _read_nothing(_conn: Connection, _user_id: bytes) -> None:
+    return None
 
 
 def normalise_username(raw: str) -> str:
@@ -175,7 +183,19 @@ class AccountService:
         )
         return session_id, m.b64encode(token_bytes)
 
-    def authenticate(self, token: str) -> Caller:
+    def authenticate(self, token: str, writes: bool = False) -> Caller:
+        """The session's caller. With ``writes``, a suspended or closed account is refused
+        (``account_suspended``), read in the same transaction as the session: one worker-thread
+        hop and one transaction for every authenticated request."""
+        caller, _ = self.authenticate_and_read(token, writes, _read_nothing)
+        return caller
+
+    def authenticate_and_read(
+        self, token: str, writes: bool, read: Callable[[Connection, bytes], T]
+    ) -> tuple[Caller, T]:
+        """``authenticate``, then ``read(conn, user_id)`` in the same read transaction once the
+        caller is known (and, with ``writes``, not restricted): a chunk upload's own checks ride
+        along with its authentication."""
         try:
             token_bytes = m.b64decode(token)
         except ValueError:
@@ -186,13 +206,16 @@ class AccountService:
         today = day_of(self._clock)
         with read_only(self._engine) as conn:
             session = accounts.session_by_token(conn, token_hash)
-        if session is None:
-            raise ServiceError(ErrorCode.UNAUTHORIZED, "missing or invalid session token")
+            if session is None:
+                raise ServiceError(ErrorCode.UNAUTHORIZED, "missing or invalid session token")
+            if writes:
+                refuse_restricted(conn, session.user_id)
+            found = read(conn, session.user_id)
         if session.last_used_day != today:
             # At most one write per session per day.
             with writing(self._engine) as conn:
                 accounts.touch_session(conn, session.session_id, today)
-        return Caller(user_id=session.user_id, session_id=session.session_id)
+        return Caller(user_id=session.user_id, session_id=session.session_id), found
 
     def list_sessions(self, caller: Caller) -> m.SessionList:
         with read_only(self._engine) as conn:

@@ -215,11 +215,6 @@ class CaseService:
                 takedowns.reinstate(conn, user_id)
                 self.log.append_in(conn, *entries.account_action("reinstated", "appeal"))
 
-    def refuse_restricted(self, user_id: bytes) -> None:
-        """Raise ``account_suspended`` for a suspended or closed account."""
-        with read_only(self._engine) as conn:
-            enforcement.refuse_restricted(conn, user_id)
-
     def expire_evidence(self) -> int:
         """Delete evidence records past their retention."""
         with writing(self._engine) as conn:

@@ -69,6 +69,25 @@ class _Exactly:
 
 
 @dataclass(frozen=True, slots=True)
+class ChunkState:
+    length: int  # the length the upload's layout requires of the chunk
+    stored: bool  # already received (chunks are write-once)
+
+
+def chunk_state(conn: Connection, user_id: bytes, content_id: bytes, index: int) -> ChunkState:
+    """The state of chunk ``index`` of ``user_id``'s upload ``content_id``: ``not_found`` when
+    there is no such upload of theirs, ``bad_request`` for an index outside its layout."""
+    found = uploads.find_own(conn, user_id, content_id)
+    if found is None:
+        raise not_found("upload")
+    stored = uploads.has_chunk(conn, content_id, index)
+    try:
+        return ChunkState(found.layout.chunk_length(index), stored)
+    except ValueError as exc:
+        raise ServiceError(ErrorCode.BAD_REQUEST, str(exc)) from exc
+
+
+@dataclass(frozen=True, slots=True)
 class _Arrival:
     """A chunk received in full, waiting for the group commit that makes it durable."""
 
@@ -228,17 +247,9 @@ class UploadService:
 
     # Chunks
 
-    def _chunk_state(self, user_id: bytes, content_id: bytes, index: int) -> tuple[int, bool]:
-        """The chunk's required length and whether it is already stored."""
+    def _chunk_state(self, user_id: bytes, content_id: bytes, index: int) -> ChunkState:
         with read_only(self._engine) as conn:
-            found = uploads.find_own(conn, user_id, content_id)
-            if found is None:
-                raise not_found("upload")
-            stored = uploads.has_chunk(conn, content_id, index)
-        try:
-            return found.layout.chunk_length(index), stored
-        except ValueError as exc:
-            raise ServiceError(ErrorCode.BAD_REQUEST, str(exc)) from exc
+            return chunk_state(conn, user_id, content_id, index)
 
     async def put_chunk(
         self,
@@ -247,14 +258,16 @@ class UploadService:
         index: int,
         body: AsyncIterable[bytes] | bytes,
         declared_length: int | None = None,
+        state: ChunkState | None = None,
     ) -> m.ChunkReceipt:
         """Store one chunk of ``user_id``'s upload, whichever route it came through (the
         account's own or a drop's), and count it in the metrics. The receipt is returned only
         once the chunk's bytes and its row are durable, in a group commit shared with the chunks
-        that arrived meanwhile."""
-        expected, stored = await to_thread.run_sync(
-            partial(self._chunk_state, user_id, content_id, index)
-        )
+        that arrived meanwhile. ``state``: the chunk's state, when the caller read it already
+        (with its authentication, ``AccountService.authenticate_and_read``)."""
+        if state is None:
+            state = await to_thread.run_sync(partial(self._chunk_state, user_id, content_id, index))
+        expected, stored = state.length, state.stored
         if declared_length is not None and declared_length != expected:
             raise WrongLength(expected)
         key = chunk_key(content_id, index)
@@ -286,10 +299,11 @@ class UploadService:
         """One group: every staged chunk made durable and visible behind one barrier, then every
         chunk's row in one transaction."""
         staged = [arrival.staged for arrival in arrivals if arrival.staged is not None]
+        record = partial(self._record_arrivals, arrivals)
         if staged:
             assert self._staging is not None
-            await self._staging.publish(staged)
-        return await to_thread.run_sync(self._record_arrivals, arrivals)
+            return await self._staging.publish_then(staged, record)
+        return await to_thread.run_sync(record)
 
     def _record_arrivals(self, arrivals: list[_Arrival]) -> list[Exception | None]:
         now = self._now()
