@@ -5,6 +5,7 @@ are decided by a named operator, and no link key reaches server state or logs.""
 
 import json
 import logging
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -26,6 +27,7 @@ from tests.server.compliance_world import (
     url,
 )
 from tests.server.conftest import Server
+from tests.server.test_transfers import CHUNK, open_body
 
 pytestmark = pytest.mark.anyio
 
@@ -196,6 +198,10 @@ async def test_third_strike_in_six_months_suspends(server: Server) -> None:
         await strike(server, world)
         server.clock.advance(60 * 86400)
     assert await make_link(server, world.alice, world.file)  # still allowed
+    chunk = os.urandom(CHUNK + 16)
+    upload = new_id()
+    ok(await server.client.post("/v1/uploads", json=open_body(upload, [chunk]),
+                                headers=world.alice.headers))  # fmt: skip
     await strike(server, world)
     report = ok(await server.client.get(f"/v1/admin/strikes/{e(world.alice.user_id)}",
                                         headers=world.op))  # fmt: skip
@@ -206,6 +212,11 @@ async def test_third_strike_in_six_months_suspends(server: Server) -> None:
     got = await server.client.get(f"/v1/contents/{e(world.content)}", headers=world.alice.headers)
     assert got.status_code == 200
     refused = await server.api.tx(world.alice, manifests=[world.alice.root_id])
+    assert refused.status_code == 403 and refused.json()["error"] == "account_suspended"
+    # Nor can she go on with an upload she opened before (the chunk route reads the account's
+    # restriction in the transaction that authenticates it).
+    refused = await server.client.put(f"/v1/uploads/{e(upload)}/chunks/0", content=chunk,
+                                      headers=world.alice.headers)  # fmt: skip
     assert refused.status_code == 403 and refused.json()["error"] == "account_suspended"
     # Her links are out of service while she is suspended.
     assert (await link_status(server, world.folder_link))[1]["reason"] == "account_suspended"

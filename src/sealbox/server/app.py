@@ -28,6 +28,7 @@ from sealbox.server.api import (
     web,
 )
 from sealbox.server.api.body_limit import BodyLimitMiddleware
+from sealbox.server.api.chunk_lane import ChunkLane
 from sealbox.server.api.errors import install_error_handlers
 from sealbox.server.api.request_metrics import RequestMetricsMiddleware
 from sealbox.server.api.response_headers import ResponseHeadersMiddleware
@@ -190,6 +191,8 @@ def create_app(services: Services, *, background_jobs: bool = True) -> FastAPI:
     )
     app.state.services = services
     install_error_handlers(app)
+    # Innermost: chunk PUTs skip the router but not the limits, headers and metrics around it.
+    app.add_middleware(ChunkLane, api=app)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(ResponseHeadersMiddleware)
     # Added last, so it wraps everything else and also counts refusals made by the body limit.
