@@ -8,6 +8,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, unio
 from sqlalchemy.sql.elements import BindParameter
 
 from sealbox.protocol import models as m
+from sealbox.server.db.compliance_tables import account_restrictions
 from sealbox.server.db.engine import fields
 from sealbox.server.db.schema import (
     accounts,
@@ -43,6 +44,7 @@ class Session:
     session_id: bytes
     user_id: bytes
     last_used_day: str
+    restriction: str | None  # "suspended" or "closed" (compliance_tables.account_restrictions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +89,22 @@ _LOCK = (
     .with_for_update()
 )
 _VIEW = select(accounts).where(accounts.c.user_id == _USER)
-_SESSION_BY_TOKEN = select(
-    sessions.c.session_id, sessions.c.user_id, sessions.c.last_used_day
-).where(sessions.c.token_hash == bindparam("token_hash"))
+# The account's restriction comes with its session: one statement for what every authenticated
+# write checks (a restricted account's writes are refused, services/enforcement.py).
+_SESSION_BY_TOKEN = (
+    select(
+        sessions.c.session_id,
+        sessions.c.user_id,
+        sessions.c.last_used_day,
+        account_restrictions.c.status,
+    )
+    .select_from(
+        sessions.outerjoin(
+            account_restrictions, account_restrictions.c.user_id == sessions.c.user_id
+        )
+    )
+    .where(sessions.c.token_hash == bindparam("token_hash"))
+)
 
 
 def usage(conn: Connection, user_id: bytes) -> int:

@@ -4,7 +4,19 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    LargeBinary,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from sealbox.protocol.content_layout import ContentLayout
 from sealbox.server.db.batching import batched
@@ -53,6 +65,18 @@ def find(conn: Connection, content_id: bytes) -> Upload | None:
 _MINE = (uploads.c.content_id == bindparam("upload")) & (uploads.c.owner_id == bindparam("owner"))
 _FIND_OWN = select(uploads).where(_MINE)
 _FIND_OWN_LOCKED = _FIND_OWN.with_for_update()
+# An upload and whether one of its chunks is stored, in one statement (a chunk PUT's checks).
+_FIND_OWN_AND_CHUNK = (
+    select(uploads, upload_chunks.c.chunk_index.label("stored_index"))
+    .select_from(
+        uploads.outerjoin(
+            upload_chunks,
+            (upload_chunks.c.content_id == uploads.c.content_id)
+            & (upload_chunks.c.chunk_index == bindparam("index")),
+        )
+    )
+    .where(_MINE)
+)
 _HAS_CHUNK = select(upload_chunks.c.chunk_index).where(
     (upload_chunks.c.content_id == bindparam("content_id"))
     & (upload_chunks.c.chunk_index == bindparam("index"))
@@ -65,7 +89,16 @@ _COUNT_CHUNK = (
         touched_at=bindparam("at"),
     )
 )
-_ADD_CHUNK = insert(upload_chunks)
+# The chunk's row unless it is there already (a repeat): one statement instead of a read and an
+# insert, in the group commit's transaction.
+_ADD_CHUNK = insert(upload_chunks).from_select(
+    ["content_id", "chunk_index", "size"],
+    select(
+        bindparam("content_id", type_=LargeBinary()),
+        bindparam("index", type_=BigInteger()),
+        bindparam("size", type_=BigInteger()),
+    ).where(~exists(_HAS_CHUNK)),
+)
 
 
 def find_own(
@@ -154,6 +187,20 @@ def present(conn: Connection, content_id: bytes) -> list[int]:
     )
 
 
+def find_own_and_chunk(
+    conn: Connection, user_id: bytes, content_id: bytes, index: int
+) -> tuple[Upload, bool] | None:
+    """``user_id``'s upload ``content_id`` and whether its chunk ``index`` is stored."""
+    row = conn.execute(
+        _FIND_OWN_AND_CHUNK, {"owner": user_id, "upload": content_id, "index": index}
+    ).first()
+    if row is None:
+        return None
+    values = dict(row._mapping)
+    stored = values.pop("stored_index") is not None
+    return Upload(**values), stored
+
+
 def has_chunk(conn: Connection, content_id: bytes, index: int) -> bool:
     found = conn.execute(_HAS_CHUNK, {"content_id": content_id, "index": index}).first()
     return found is not None
@@ -168,8 +215,7 @@ def record_chunk(
     ).rowcount
     if changed == 0:
         return False
-    if not has_chunk(conn, content_id, index):
-        conn.execute(_ADD_CHUNK, {"content_id": content_id, "chunk_index": index, "size": size})
+    conn.execute(_ADD_CHUNK, {"content_id": content_id, "index": index, "size": size})
     return True
 
 

@@ -27,7 +27,7 @@ from sealbox.server.db.requests import held_accounts
 from sealbox.server.errors import ServiceError, not_found
 from sealbox.server.server_keys import ServerKeys
 from sealbox.server.services.collector import Collector
-from sealbox.server.services.enforcement import refuse_restricted
+from sealbox.server.services.enforcement import refuse_restriction
 from sealbox.server.services.log_port import TransparencyLog, no_log
 from sealbox.server.settings import Settings
 
@@ -209,7 +209,7 @@ class AccountService:
             if session is None:
                 raise ServiceError(ErrorCode.UNAUTHORIZED, "missing or invalid session token")
             if writes:
-                refuse_restricted(conn, session.user_id)
+                refuse_restriction(session.restriction)
             found = read(conn, session.user_id)
         if session.last_used_day != today:
             # At most one write per session per day.

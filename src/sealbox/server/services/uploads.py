@@ -77,12 +77,12 @@ class ChunkState:
 def chunk_state(conn: Connection, user_id: bytes, content_id: bytes, index: int) -> ChunkState:
     """The state of chunk ``index`` of ``user_id``'s upload ``content_id``: ``not_found`` when
     there is no such upload of theirs, ``bad_request`` for an index outside its layout."""
-    found = uploads.find_own(conn, user_id, content_id)
+    found = uploads.find_own_and_chunk(conn, user_id, content_id, index)
     if found is None:
         raise not_found("upload")
-    stored = uploads.has_chunk(conn, content_id, index)
+    upload, stored = found
     try:
-        return ChunkState(found.layout.chunk_length(index), stored)
+        return ChunkState(upload.layout.chunk_length(index), stored)
     except ValueError as exc:
         raise ServiceError(ErrorCode.BAD_REQUEST, str(exc)) from exc
 
