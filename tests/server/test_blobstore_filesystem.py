@@ -2,8 +2,10 @@
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from anyio import to_thread
 
 from sealbox.server.blobs.base import (
     BlobNotFound,
@@ -148,6 +150,57 @@ async def test_the_metered_wrapper_passes_staging_on_and_counts_its_failures(
     with pytest.raises(OSError):
         await store.staging.publish([gone])
     assert failures == ["put"]
+
+
+class _Filling:
+    """A body that fills the store's buffer itself, as a chunk read from the socket does."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = memoryview(data)
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        raise AssertionError("read through readinto only")
+
+    async def readinto(self, buffer: memoryview) -> int:
+        taken = min(len(self._data), len(buffer))
+        buffer[:taken] = self._data[:taken]
+        self._data = self._data[taken:]
+        return taken
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("direct", [True, False], ids=["o_direct", "page_cache"])
+async def test_a_staged_chunk_is_created_by_its_first_write_and_a_failed_one_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, direct: bool
+) -> None:
+    """A 4 MiB chunk costs two trips to a worker thread (its two writes), not three: the first
+    write creates the file (decision 2009). A body that fails part way leaves no file."""
+    if not direct:
+        monkeypatch.delattr(os, "O_DIRECT", raising=False)
+    store = FilesystemBlobStore(tmp_path / "s")
+    hops: list[str] = []
+    real = to_thread.run_sync
+
+    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(getattr(func, "__name__", repr(func)))
+        return await real(func, *args, **kwargs)
+
+    monkeypatch.setattr(to_thread, "run_sync", counted)
+    chunk = os.urandom(4 * 1024 * 1024 + 16)
+    staged = await store.staging.stage("c", _Filling(chunk))  # type: ignore[arg-type]
+    assert hops == ["write_at", "write_at"]
+    await store.staging.publish([staged])
+    assert b"".join([p async for p in store.get("c")]) == chunk
+
+    class Broken(_Filling):
+        async def readinto(self, buffer: memoryview) -> int:
+            if len(self._data) < len(chunk) - WRITE_BATCH:
+                raise ConnectionResetError("the client went away")
+            return await super().readinto(buffer)
+
+    with pytest.raises(ConnectionResetError):
+        await store.staging.stage("d", Broken(chunk))  # type: ignore[arg-type]
+    assert list((tmp_path / "s" / "tmp").iterdir()) == []
 
 
 @pytest.mark.anyio

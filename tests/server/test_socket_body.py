@@ -18,7 +18,7 @@ from sealbox.server import socket_body
 from sealbox.server.blobs.blob_writes import (
     WRITE_BATCH,
     AlignedBuffers,
-    open_direct,
+    NewFile,
     write_buffered,
     write_direct,
 )
@@ -270,17 +270,14 @@ async def test_both_blob_writers_store_a_filling_body_unchanged(
 ) -> None:
     data = os.urandom(2 * WRITE_BATCH + 5000)
     path = tmp_path / "blob"
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY)
+    file = NewFile(path, direct=direct)
     try:
         if direct:
-            odirect = open_direct(path)
-            assert odirect is not None
-            try:
-                size = await write_direct(fd, odirect, _Pieces(data, 700_000), AlignedBuffers())
-            finally:
-                os.close(odirect)
+            size = await write_direct(file, _Pieces(data, 700_000), AlignedBuffers())  # type: ignore[arg-type]
         else:
-            size = await write_buffered(fd, _Pieces(data, 700_000))  # type: ignore[arg-type]
+            size = await write_buffered(file, _Pieces(data, 700_000))  # type: ignore[arg-type]
     finally:
-        os.close(fd)
+        file.close_direct()
+        assert file.fd is not None
+        os.close(file.fd)
     assert (size, path.read_bytes()) == (len(data), data)

@@ -7,7 +7,6 @@ import errno
 import mmap
 import os
 from collections.abc import AsyncIterable, Awaitable, Callable
-from functools import partial
 from pathlib import Path
 
 from anyio import to_thread
@@ -61,9 +60,58 @@ def open_direct(path: Path) -> int | None:
         return None
 
 
-async def write_direct(
-    fd: int, direct: int, data: AsyncIterable[bytes], buffers: AlignedBuffers
-) -> int:
+class NewFile:
+    """A new file that its first write creates, in that write's worker thread: creating it in a
+    hop of its own cost every chunk one more trip to a thread and back (decision 2009). With
+    ``direct``, a second descriptor with O_DIRECT is opened next to it where the filesystem
+    allows. The methods that touch the disk run in worker threads; ``close`` (a descriptor of a
+    regular file) may run anywhere."""
+
+    def __init__(self, path: Path, direct: bool) -> None:
+        self.path = path
+        self._want_direct = direct
+        self.fd: int | None = None
+        self._direct: int | None = None
+
+    def create(self) -> int:
+        """The file's descriptor, the file created if no write has created it yet."""
+        if self.fd is None:
+            self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            if self._want_direct:
+                self._direct = open_direct(self.path)
+        return self.fd
+
+    def write_at(self, data: memoryview, offset: int) -> None:
+        fd = self.create()
+        if self._direct is None:
+            _pwrite_all(fd, data, offset)
+        else:
+            _write_at(fd, self._direct, data, offset)
+
+    def write_pieces(self, pieces: list[bytes]) -> None:
+        _write_pieces(self.create(), pieces)
+
+    def write_bytes(self, data: bytes) -> None:
+        write_all(self.create(), data)
+
+    def close_direct(self) -> None:
+        if self._direct is not None:
+            os.close(self._direct)
+            self._direct = None
+
+    def abandon(self) -> None:
+        """Close what is open and remove the file, written or not."""
+        for fd in (self._direct, self.fd):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._direct = self.fd = None
+        self.path.unlink(missing_ok=True)
+
+
+async def write_direct(file: NewFile, data: AsyncIterable[bytes], buffers: AlignedBuffers) -> int:
     """Gather the stream into one page-aligned buffer and write each full buffer with O_DIRECT.
     A body that fills buffers itself (``readinto``, docs/decisions/2008) is asked to fill it.
 
@@ -76,9 +124,9 @@ async def write_direct(
     buffer = memoryview(mapping)
     fill = getattr(data, "readinto", None)
     if fill is not None:
-        offset = await _fill_and_write(fill, buffer, partial(_write_at, fd, direct))
+        offset = await _fill_and_write(fill, buffer, file.write_at)
     else:
-        offset = await _gather_and_write(data, fd, direct, buffer)
+        offset = await _gather_and_write(data, buffer, file.write_at)
     # Given back only after a whole, successful write: no worker thread can still be writing
     # from it, as every hop above is waited for, even when the caller is cancelled (anyio's
     # run_sync). A failed write drops the buffer instead.
@@ -106,7 +154,7 @@ async def _fill_and_write(
 
 
 async def _gather_and_write(
-    data: AsyncIterable[bytes], fd: int, direct: int, buffer: memoryview
+    data: AsyncIterable[bytes], buffer: memoryview, write_at: Callable[[memoryview, int], None]
 ) -> int:
     """The stream's pieces gathered into the buffer (one copy), each full buffer written."""
     filled = offset = 0
@@ -118,32 +166,32 @@ async def _gather_and_write(
             filled += take
             view = view[take:]
             if filled == WRITE_BATCH:
-                await to_thread.run_sync(_write_at, fd, direct, buffer, offset)
+                await to_thread.run_sync(write_at, buffer, offset)
                 offset += filled
                 filled = 0
     if filled:
-        await to_thread.run_sync(_write_at, fd, direct, buffer[:filled], offset)
+        await to_thread.run_sync(write_at, buffer[:filled], offset)
         offset += filled
     return offset
 
 
-async def write_buffered(fd: int, data: AsyncIterable[bytes]) -> int:
+async def write_buffered(file: NewFile, data: AsyncIterable[bytes]) -> int:
     """Write the stream through the page cache, gathered into writes of about WRITE_BATCH."""
     fill = getattr(data, "readinto", None)
     if fill is not None:
         buffer = memoryview(bytearray(WRITE_BATCH))
-        return await _fill_and_write(fill, buffer, partial(_pwrite_all, fd))
+        return await _fill_and_write(fill, buffer, file.write_at)
     pending: list[bytes] = []
     pending_len = size = 0
     async for piece in data:
         pending.append(piece)
         pending_len += len(piece)
         if pending_len >= WRITE_BATCH:
-            await to_thread.run_sync(_write_pieces, fd, pending)
+            await to_thread.run_sync(file.write_pieces, pending)
             size += pending_len
             pending, pending_len = [], 0
     if pending:
-        await to_thread.run_sync(_write_pieces, fd, pending)
+        await to_thread.run_sync(file.write_pieces, pending)
         size += pending_len
     return size
 

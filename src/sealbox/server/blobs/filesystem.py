@@ -30,8 +30,8 @@ from sealbox.server.blobs.base import (
 )
 from sealbox.server.blobs.blob_writes import (
     AlignedBuffers,
+    NewFile,
     open_direct,
-    write_all,
     write_buffered,
     write_direct,
 )
@@ -54,6 +54,9 @@ class FilesystemBlobStore:
         self._tmp.mkdir(parents=True, exist_ok=True)
         self._remove_stale_temp_files()
         self._buffers = AlignedBuffers()
+        # Whether this filesystem takes O_DIRECT (tmpfs does not): then blobs are gathered into
+        # aligned buffers and written around the page cache, else written through it.
+        self._direct = _takes_direct(self._tmp)
         self.staging: Staging = self
         self.spans: FileSpans = self
 
@@ -84,28 +87,23 @@ class FilesystemBlobStore:
 
     async def _write_temp(self, data: AsyncIterable[bytes] | bytes) -> tuple[int, Path, int]:
         """Write ``data`` to a new temporary file: its open descriptor, path and size. Nothing is
-        synced; on failure the file is gone."""
-        tmp = self._temp_path()
-        if isinstance(data, bytes):
-            fd = await to_thread.run_sync(_open_new, tmp)
-            try:
-                await to_thread.run_sync(write_all, fd, data)
-            except BaseException:
-                await to_thread.run_sync(_abandon, fd, tmp)
-                raise
-            return fd, tmp, len(data)
-        # Both descriptors in one worker-thread hop.
-        fd, direct = await to_thread.run_sync(_open_new_pair, tmp)
+        synced; on failure the file is gone. The first write creates the file, in its own worker
+        thread (``NewFile``)."""
+        file = NewFile(self._temp_path(), direct=self._direct)
         try:
-            if direct is None:
-                return fd, tmp, await write_buffered(fd, data)
-            try:
-                return fd, tmp, await write_direct(fd, direct, data, self._buffers)
-            finally:
-                os.close(direct)
+            if isinstance(data, bytes):
+                await to_thread.run_sync(file.write_bytes, data)
+                size = len(data)
+            elif self._direct:
+                size = await write_direct(file, data, self._buffers)
+            else:
+                size = await write_buffered(file, data)
+            fd = file.fd if file.fd is not None else await to_thread.run_sync(file.create)
         except BaseException:
-            await to_thread.run_sync(_abandon, fd, tmp)
+            await to_thread.run_sync(file.abandon)
             raise
+        file.close_direct()
+        return fd, file.path, size
 
     # Staging (base.Staging): one durability barrier for a group of blobs.
 
@@ -241,10 +239,18 @@ def _open_new(path: Path) -> int:
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
 
 
-def _open_new_pair(path: Path) -> tuple[int, int | None]:
-    """A new file's buffered descriptor and, where the filesystem has it, a direct one."""
-    fd = _open_new(path)
-    return fd, open_direct(path)
+def _takes_direct(directory: Path) -> bool:
+    """Whether files in ``directory`` open with O_DIRECT, tried once on a probe file."""
+    probe = directory / f"{os.getpid()}-direct-probe.part"
+    try:
+        os.close(_open_new(probe))
+        direct = open_direct(probe)
+        if direct is None:
+            return False
+        os.close(direct)
+        return True
+    finally:
+        probe.unlink(missing_ok=True)
 
 
 def _open_and_read(path: Path, start: int, end: int | None) -> tuple[int, bytes, int]:
@@ -294,17 +300,6 @@ def _commit(fd: int, tmp: Path, final: Path) -> None:
         tmp.unlink(missing_ok=True)
         raise
     fsync_dir(final.parent)
-
-
-def _abandon(fd: int, tmp: Path) -> None:
-    try:
-        os.close(fd)
-    except OSError:
-        pass
-    try:
-        os.unlink(tmp)
-    except FileNotFoundError:
-        pass
 
 
 def _unlink_all(staged: list[StagedBlob]) -> None:
