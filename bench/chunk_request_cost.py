@@ -52,15 +52,23 @@ def open_upload(url: str, headers: dict[str, str], size: int, count: int) -> str
 
 
 def send_chunks(port: int, headers: dict[str, str], content: str, size: int, count: int) -> None:
+    send_indexes(port, headers, content, size, range(count))
+
+
+def send_indexes(
+    port: int, headers: dict[str, str], content: str, size: int, indexes: range
+) -> None:
+    """PUT chunks ``indexes`` of ``size`` random bytes, one after another on one connection."""
     auth = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     data = os.urandom(size)
     with socket.create_connection(("127.0.0.1", port)) as sock:
-        for index in range(count):
+        for index in indexes:
             head = (
                 f"PUT /v1/uploads/{content}/chunks/{index} HTTP/1.1\r\nHost: bench\r\n{auth}"
                 f"Content-Length: {size}\r\n\r\n"
             )
-            sock.sendall(head.encode() + data)
+            sock.sendall(head.encode())
+            sock.sendall(data)
             answer = b""
             while not (b"\r\n\r\n" in answer and answer.endswith(b"}")):
                 piece = sock.recv(65536)
