@@ -64,8 +64,8 @@ class NewFile:
     """A new file that its first write creates, in that write's worker thread: creating it in a
     hop of its own cost every chunk one more trip to a thread and back (decision 2009). With
     ``direct``, a second descriptor with O_DIRECT is opened next to it where the filesystem
-    allows. The methods that touch the disk run in worker threads; ``close`` (a descriptor of a
-    regular file) may run anywhere."""
+    allows. The methods that touch the disk run in worker threads; ``close_direct`` (a descriptor
+    of a regular file) may run anywhere."""
 
     def __init__(self, path: Path, direct: bool) -> None:
         self.path = path
@@ -80,6 +80,11 @@ class NewFile:
             if self._want_direct:
                 self._direct = open_direct(self.path)
         return self.fd
+
+    @property
+    def is_direct(self) -> bool:
+        """Whether the created file has its O_DIRECT descriptor."""
+        return self._direct is not None
 
     def write_at(self, data: memoryview, offset: int) -> None:
         fd = self.create()

@@ -31,7 +31,6 @@ from sealbox.server.blobs.base import (
 from sealbox.server.blobs.blob_writes import (
     AlignedBuffers,
     NewFile,
-    open_direct,
     write_buffered,
     write_direct,
 )
@@ -235,22 +234,14 @@ def _listdir(path: Path) -> list[str]:
         return []
 
 
-def _open_new(path: Path) -> int:
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-
-
 def _takes_direct(directory: Path) -> bool:
     """Whether files in ``directory`` open with O_DIRECT, tried once on a probe file."""
-    probe = directory / f"{os.getpid()}-direct-probe.part"
+    probe = NewFile(directory / f"{os.getpid()}-direct-probe.part", direct=True)
     try:
-        os.close(_open_new(probe))
-        direct = open_direct(probe)
-        if direct is None:
-            return False
-        os.close(direct)
-        return True
+        probe.create()
+        return probe.is_direct
     finally:
-        probe.unlink(missing_ok=True)
+        probe.abandon()
 
 
 def _open_and_read(path: Path, start: int, end: int | None) -> tuple[int, bytes, int]:

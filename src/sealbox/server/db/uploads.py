@@ -201,11 +201,6 @@ def find_own_and_chunk(
     return Upload(**values), stored
 
 
-def has_chunk(conn: Connection, content_id: bytes, index: int) -> bool:
-    found = conn.execute(_HAS_CHUNK, {"content_id": content_id, "index": index}).first()
-    return found is not None
-
-
 def record_chunk(
     conn: Connection, user_id: bytes, content_id: bytes, index: int, size: int, now: int
 ) -> bool:

@@ -56,10 +56,6 @@ def refuse_removed_content(conn: Connection, content_ids: list[bytes]) -> None:
         )
 
 
-def refuse_restricted(conn: Connection, user_id: bytes) -> None:
-    refuse_restriction(takedowns.restriction(conn, user_id))
-
-
 def refuse_restriction(status: str | None) -> None:
     """Raise ``account_suspended`` for an account restricted to ``status``."""
     if status is not None:
