@@ -19,6 +19,10 @@ import os
 import socket
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -79,6 +83,44 @@ def send_indexes(
                 raise SystemExit(answer.decode(errors="replace")[:300])
 
 
+@dataclass(frozen=True)
+class BenchServer:
+    """A running ``sealbox server`` with one account signed up."""
+
+    url: str
+    pid: int
+    port: int
+    headers: dict[str, str]
+
+    def measure(self, send: Callable[[], None]) -> tuple[float, float, float]:
+        """Wall seconds and the server's user and system CPU seconds while ``send()`` runs,
+        after a ``sync`` so that nothing left dirty before is written back on its account."""
+        os.sync()
+        user0, sys0 = cpu(self.pid)
+        start = time.perf_counter()
+        send()
+        wall = time.perf_counter() - start
+        user1, sys1 = cpu(self.pid)
+        return wall, user1 - user0, sys1 - sys0
+
+
+@contextmanager
+def bench_server(prefix: str) -> Iterator[BenchServer]:
+    """A fresh server in a temporary directory, stopped and removed afterwards."""
+    import anyio
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        server = ServerProcess(Path(tmp) / "server")
+        server.start()
+        try:
+            assert server.process is not None
+            headers = anyio.run(signup, server.url)
+            port = int(server.url.rsplit(":", 1)[1])
+            yield BenchServer(server.url, server.process.pid, port, headers)
+        finally:
+            server.stop()
+
+
 async def signup(url: str) -> dict[str, str]:
     async with httpx.AsyncClient(base_url=url) as client:
         return (await RawApi(client).signup()).headers
@@ -89,27 +131,14 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=300, help="chunks of 1 KiB")
     parser.add_argument("--big-count", type=int, default=100, help="chunks of 4 MiB")
     args = parser.parse_args()
-    import anyio
-
-    with tempfile.TemporaryDirectory(prefix="sealbox-chunk-cost-") as tmp:
-        server = ServerProcess(Path(tmp) / "server")
-        server.start()
-        try:
-            assert server.process is not None
-            pid, port = server.process.pid, int(server.url.rsplit(":", 1)[1])
-            headers = anyio.run(signup, server.url)
-            rows = []
-            for size, count in ((1024 + TAG, args.count), ((4 << 20) + TAG, args.big_count)):
-                content = open_upload(server.url, headers, size, count)
-                os.sync()
-                user0, sys0 = cpu(pid)
-                start = time.perf_counter()
-                send_chunks(port, headers, content, size, count)
-                wall = time.perf_counter() - start
-                user1, sys1 = cpu(pid)
-                rows.append((size, count, wall, (user1 - user0) / count, (sys1 - sys0) / count))
-        finally:
-            server.stop()
+    rows = []
+    with bench_server("sealbox-chunk-cost-") as server:
+        for size, count in ((1024 + TAG, args.count), ((4 << 20) + TAG, args.big_count)):
+            content = open_upload(server.url, server.headers, size, count)
+            wall, user, system = server.measure(
+                partial(send_chunks, server.port, server.headers, content, size, count)
+            )
+            rows.append((size, count, wall, user / count, system / count))
     print("| chunk bytes | requests | wall per request | server CPU per request (user / system) |")
     print("|---:|---:|---:|---:|")
     for size, count, wall, user, system in rows:

@@ -15,37 +15,23 @@ takes. Run it with ``PYTHONPATH=<other tree>/src`` to measure another tree's ser
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 import threading
-import time
-from pathlib import Path
 
-from chunk_request_cost import TAG, cpu, open_upload, send_indexes, signup
-from sealbox.testing.server_process import ServerProcess
+from chunk_request_cost import TAG, bench_server, open_upload, send_indexes
 
 CHUNK = (4 << 20) + TAG
 
 
 def one_round(lanes: int, count: int) -> tuple[float, float, float]:
     """Rate in MB/s and the server's user and system CPU s per GB for one fresh server."""
-    import anyio
+    with bench_server("sealbox-put-cost-") as server:
+        content = open_upload(server.url, server.headers, CHUNK, count)
 
-    with tempfile.TemporaryDirectory(prefix="sealbox-put-cost-") as tmp:
-        server = ServerProcess(Path(tmp) / "server")
-        server.start()
-        try:
-            assert server.process is not None
-            pid, port = server.process.pid, int(server.url.rsplit(":", 1)[1])
-            headers = anyio.run(signup, server.url)
-            content = open_upload(server.url, headers, CHUNK, count)
-            os.sync()
-            user0, sys0 = cpu(pid)
-            start = time.perf_counter()
+        def send() -> None:
             threads = [
                 threading.Thread(
                     target=send_indexes,
-                    args=(port, headers, content, CHUNK, range(lane, count, lanes)),
+                    args=(server.port, server.headers, content, CHUNK, range(lane, count, lanes)),
                 )
                 for lane in range(lanes)
             ]
@@ -53,12 +39,10 @@ def one_round(lanes: int, count: int) -> tuple[float, float, float]:
                 thread.start()
             for thread in threads:
                 thread.join()
-            wall = time.perf_counter() - start
-            user1, sys1 = cpu(pid)
-        finally:
-            server.stop()
+
+        wall, user, system = server.measure(send)
     gb = count * CHUNK / 1e9
-    return gb / wall * 1000, (user1 - user0) / gb, (sys1 - sys0) / gb
+    return gb / wall * 1000, user / gb, system / gb
 
 
 def main() -> None:
