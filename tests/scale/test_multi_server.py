@@ -17,6 +17,7 @@ import anyio
 import httpx
 import pytest
 from sqlalchemy import insert, update
+from sqlalchemy.exc import IntegrityError
 
 from sealbox.client.sdk import account, contacts, files, shares
 from sealbox.client.sdk.api import Api
@@ -209,19 +210,32 @@ def collected_uploads(server: ServerProcess) -> int:
 
 
 def set_lease(db_url: str, until: int) -> None:
+    """Hold (or free) the collection lease as "the test", whether or not a server has taken it.
+
+    A server's first round may insert the lease between this update and this insert; the insert
+    then meets the primary key, and the next attempt's update takes the row the server made.
+    """
     engine = make_engine(db_url)
     try:
-        with engine.begin() as conn:
-            changed = conn.execute(
-                update(job_leases)
-                .where(job_leases.c.name == LEASE_NAME)
-                # Taking the holder's name too: a server finishing a run releases only its own.
-                .values(holder="the test", until=until)
-            ).rowcount
-            if not changed:
-                conn.execute(
-                    insert(job_leases).values(name=LEASE_NAME, holder="the test", until=until)
-                )
+        for _attempt in range(5):
+            try:
+                with engine.begin() as conn:
+                    changed = conn.execute(
+                        update(job_leases)
+                        .where(job_leases.c.name == LEASE_NAME)
+                        # Taking the holder's name too: a server ending a run releases only its own.
+                        .values(holder="the test", until=until)
+                    ).rowcount
+                    if not changed:
+                        conn.execute(
+                            insert(job_leases).values(
+                                name=LEASE_NAME, holder="the test", until=until
+                            )
+                        )
+                return
+            except IntegrityError:
+                continue
+        raise AssertionError("a server kept inserting the collection lease under the test")
     finally:
         engine.dispose()
 
