@@ -111,3 +111,18 @@ def test_bad_direct_options_are_refused(query: str, message: str) -> None:
 def test_direct_transfers_need_a_key_to_sign_with() -> None:
     with pytest.raises(ValueError, match="SEALBOX_S3_ACCESS_KEY_ID"):
         S3Settings.from_url("s3://b?public_endpoint=https://x", {})
+
+
+def test_urls_signed_many_at_a_time_are_each_what_a_fresh_signer_makes() -> None:
+    """The signed query is kept between URLs signed in the same second; a URL signed later, for
+    another lifetime or another method, must not reuse one made for something else."""
+    endpoint, now = "https://store.example.org/base", 1_796_000_000.0
+    shared = Presigner(endpoint, "bucket", "eu-west-3", "AKEXAMPLE", "s3cr3t/+=", "tok/+=")
+    for at in (now, now, now + 1, now + 86_400, now):
+        for index, lifetime in ((0, 900), (1, 900), (2, 61)):
+            key = f"p/chunks/AbC/{index}"
+            fresh = Presigner(endpoint, "bucket", "eu-west-3", "AKEXAMPLE", "s3cr3t/+=", "tok/+=")
+            assert shared.put(key, 4194320 + index, lifetime, at) == fresh.put(
+                key, 4194320 + index, lifetime, at
+            )
+            assert shared.get(key, lifetime, at) == fresh.get(key, lifetime, at)

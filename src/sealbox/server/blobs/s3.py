@@ -46,6 +46,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from sealbox.server.blobs.base import BlobInfo, BlobNotFound, BlobStoreError, get_each
 from sealbox.server.blobs.presign import MAX_LIFETIME, Presigner
+from sealbox.server.blobs.s3_session import botocore_session
 
 MiB = 1024 * 1024
 # S3 refuses parts under 5 MiB (except the last) and uploads of more than 10 000 parts.
@@ -540,6 +541,7 @@ class S3BlobStore:
                     response_checksum_validation=s.checksums,
                 )
                 session = aioboto3.Session(
+                    botocore_session=botocore_session(),
                     aws_access_key_id=s.access_key_id,
                     aws_secret_access_key=s.secret_access_key,
                     aws_session_token=s.session_token,
