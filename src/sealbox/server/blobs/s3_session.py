@@ -36,10 +36,8 @@ def parse_time(value: Any) -> datetime.datetime:
         else:
             if parsed.tzinfo is not None:
                 return parsed
-    parsed = parse_timestamp(value)
-    if not isinstance(parsed, datetime.datetime):
-        raise ValueError(f"not a timestamp: {value!r}")
-    return parsed
+    instant: datetime.datetime = parse_timestamp(value)  # untyped in botocore
+    return instant
 
 
 def botocore_session() -> AioSession:
