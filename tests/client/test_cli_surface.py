@@ -50,7 +50,12 @@ def test_operator_help_prints_urls_with_brackets_instead_of_crashing() -> None:
 
 
 def test_shell_completion_installs_and_completes_commands(tmp_path: Path) -> None:
-    installed = sealbox_cli("--install-completion", "bash", HOME=str(tmp_path), SHELL="/bin/bash")
+    # The shell is named rather than detected: typer finds it among the test's ancestor
+    # processes, and a test run started outside any shell (in the background) has none.
+    installed = sealbox_cli(
+        "--install-completion", "bash", HOME=str(tmp_path), SHELL="/bin/bash",
+        _TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION="1",
+    )  # fmt: skip
     assert installed.returncode == 0, installed.stderr
     script = (tmp_path / ".bash_completions" / "sealbox.sh").read_text()
     assert "_SEALBOX_COMPLETE=complete_bash" in script

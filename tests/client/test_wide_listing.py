@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import pytest
+from msgspec.structs import replace as struct_replace
 
 from sealbox.client.sdk.tree import verify_listing
 from sealbox.crypto import manifest as mf
@@ -67,7 +68,7 @@ class Wide:
         """Child ``index`` as the server lists it (``listed``) and the manifest hashes it."""
         child = self.children[index]
         if listed:
-            self.children[index] = replace(child, record=record)
+            self.children[index] = struct_replace(child, record=record)
         if hashed:
             entry = self.entries[index]
             self.entries[index] = replace(entry, record_hash=tree.record_hash(record))
@@ -147,7 +148,7 @@ def test_one_child_by_another_writer_with_a_bad_signature_is_refused(wide: Wide)
 
 
 def test_one_child_the_server_names_with_other_content_is_refused(wide: Wide) -> None:
-    wide.children[BAD] = replace(wide.children[BAD], content_id=os.urandom(16))
+    wide.children[BAD] = struct_replace(wide.children[BAD], content_id=os.urandom(16))
     refused(wide, ErrorCode.CONTEXT_MISMATCH)
 
 

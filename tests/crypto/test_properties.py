@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import random
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -196,6 +198,28 @@ def test_base64url_is_strict_and_round_trips(raw: bytes) -> None:
     assert "=" not in text
 
 
+URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+B64URL_TEXT = st.text(alphabet=st.sampled_from(URL_ALPHABET + "+/= .é"), max_size=48)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=B64URL_TEXT)
+def test_base64url_accepts_only_what_the_encoder_writes(text: str) -> None:
+    """from_b64url checks the spec's rules on the text instead of re-encoding what it decoded:
+    whatever it accepts is exactly b64url of the bytes it returns; what it refuses, no bytes
+    encode to."""
+    try:
+        raw = from_b64url(text)
+    except ValueError:
+        if len(text) % 4 == 1 or not set(text) <= set(URL_ALPHABET):
+            return
+        # The encoder's alphabet and a possible length: no bytes may encode to it.
+        decoded = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        assert b64url(decoded) != text
+        return
+    assert b64url(raw) == text
+
+
 @FAST
 @given(
     ops=st.integers(min_value=2, max_value=16), kib=st.integers(min_value=65536, max_value=2097152)
@@ -239,6 +263,44 @@ def test_canonical_json_fast_path_agrees_with_the_checked_parser(
         checked = _parse_outcome(_parse_canonical_json_checked, candidate)
         assert fast == checked
         assert type(fast) is type(checked)
+
+
+def test_msgspec_escapes_every_code_point_as_canonical_json_does() -> None:
+    """The short way of parse_canonical_json takes a text only if msgspec re-encodes its value
+    to the same bytes, so it may only take canonical texts if msgspec writes every string as
+    the spec's canonical form does. Escaping is per code point, so one string holding every code
+    point a str can carry in UTF-8 (all but the surrogates) checks all of them."""
+    import json
+
+    import msgspec
+
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    assert msgspec.json.encode(every) == json.dumps(every, ensure_ascii=False).encode()
+    for number in (0, 1, -1, 2**53 - 1, -(2**53 - 1), 2**63, -(2**64), 10**30):
+        assert msgspec.json.encode(number) == json.dumps(number).encode()
+
+
+def test_a_flat_object_takes_the_short_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Strings and integers only (a file's metadata) never reach the json module; anything else
+    still does, and a non-canonical flat text is still refused."""
+    from sealbox.crypto import layout
+
+    def no_json_module(*_args: object) -> object:
+        raise AssertionError("went the json module's way")
+
+    monkeypatch.setattr(layout, "_SCAN", no_json_module)
+    flat = canonical_json({"name": "é\n\u2028/", "mtime": -5, "size": 2**53 - 1})
+    assert layout.parse_canonical_json(flat) == {
+        "mtime": -5,
+        "name": "é\n\u2028/",
+        "size": 2**53 - 1,
+    }
+    with pytest.raises(AssertionError):
+        layout.parse_canonical_json(canonical_json({"earlier_keys": [{"k": 1}], "name": "a"}))
+    monkeypatch.undo()
+    for text in (b'{"b":1,"a":2}', b'{"a":"\\u0041"}', b'{"a":-0}', b'{"a":1,"a":1}', b' {"a":1}'):
+        with pytest.raises(IntegrityError):
+            layout.parse_canonical_json(text)
 
 
 def _parse_outcome(parse: object, data: bytes) -> object:

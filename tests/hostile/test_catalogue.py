@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace as struct_replace
 
 from sealbox.client.sdk import account, files, transfers
 from sealbox.client.sdk import shares as sdk_shares
@@ -128,7 +129,8 @@ async def test_A2_another_nodes_wrapped_key_is_refused(arena: Arena, tmp_path: P
 
     def splice(listing: BinaryListing) -> BinaryListing:
         children = [
-            replace(c, record=spliced) if c.node_id == a.node_id else c for c in listing.children
+            struct_replace(c, record=spliced) if c.node_id == a.node_id else c
+            for c in listing.children
         ]
         return replace(listing, children=children)
 
@@ -408,7 +410,7 @@ async def test_A14_server_reported_size_is_never_shown(arena: Arena, tmp_path: P
     await put_bytes(drive, tmp_path, "/a.txt", b"12345")
 
     def lie_about_size(listing: BinaryListing) -> BinaryListing:
-        return replace(listing, children=[replace(c, size=10**12) for c in listing.children])
+        return replace(listing, children=[struct_replace(c, size=10**12) for c in listing.children])
 
     arena.hostile.on("GET", FOLDER, listing_rewrite(lie_about_size))
     child = (await drive.root()).children[0]
@@ -420,7 +422,7 @@ async def test_A14_server_named_content_must_match_metadata(arena: Arena, tmp_pa
     await put_bytes(drive, tmp_path, "/a.txt", b"12345")
 
     def other_content(listing: BinaryListing) -> BinaryListing:
-        children = [replace(c, content_id=os.urandom(16)) for c in listing.children]
+        children = [struct_replace(c, content_id=os.urandom(16)) for c in listing.children]
         return replace(listing, children=children)
 
     arena.hostile.on("GET", FOLDER, listing_rewrite(other_content))

@@ -15,6 +15,7 @@ from typing import Any
 
 import anyio
 import pytest
+from msgspec.structs import replace as struct_replace
 from PIL import Image
 
 from sealbox.client.sdk import files
@@ -124,7 +125,7 @@ def flip_thumbnail_of(node_id: bytes) -> Any:
             if child.node_id == node_id:
                 record = bytearray(child.record)
                 record[-400] ^= 1  # inside the sealed metadata, past the name: the thumbnail
-                listing.children[n] = replace(child, record=bytes(record))
+                listing.children[n] = struct_replace(child, record=bytes(record))
         return encode_listing(listing)
 
     return rewrite

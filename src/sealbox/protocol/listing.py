@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import msgspec
+
 MAGIC = b"SBL1"
 FILE, FOLDER = 0, 1
 HAS_CONTENT = 1
@@ -36,8 +38,10 @@ class RemovedChild:
     reason: str  # the reason code: copyright, csam, ...
 
 
-@dataclass(frozen=True, slots=True)
-class ListedChild:
+class ListedChild(msgspec.Struct, frozen=True, gc=False):
+    """One child as the server lists it (a struct, not a frozen dataclass, for the same reason as
+    crypto.tree.NodeRecord: one per child of a listing)."""
+
     node_id: bytes
     node_type: str  # "file" or "folder", as in the JSON listing
     content_id: bytes | None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import sys
+from contextlib import nullcontext
 from dataclasses import replace
 from operator import itemgetter
 from pathlib import Path
@@ -147,21 +148,23 @@ def ls(
                 for sub, parent, child in tree
             ]
         walks.note_withheld(folder, base, withheld)
-        with collection_paused():  # a few objects per child, in no cycle
-            return _child_rows(drive, folder, base, authors=long or json_out)
+        return _child_rows(drive, folder, base, authors=long or json_out)
 
     if is_drop_link(path):
         drop_commands.ls_drop(opts, path, long, json_out)
         return
-    if is_link(path):
-        rows = link_commands.ls_link(opts, path, recursive, withheld)
-    else:
-        rows = run(lambda: with_drive(opts, work))
-    with collection_paused():
-        if json_out:
-            emit_json([{k: v for k, v in r.items() if k != "recursive"} for r in rows])
+    # One folder's rows make a few objects per child, in no cycle, that live until they are
+    # printed: the collector waits until then (a walk below, -R, may be long, so not for it).
+    with nullcontext() if recursive else collection_paused():
+        if is_link(path):
+            rows = link_commands.ls_link(opts, path, recursive, withheld)
         else:
-            _print_rows(rows, long)
+            rows = run(lambda: with_drive(opts, work))
+        with collection_paused():
+            if json_out:
+                emit_json([{k: v for k, v in r.items() if k != "recursive"} for r in rows])
+            else:
+                _print_rows(rows, long)
     exit_if_withheld(withheld)
 
 

@@ -192,4 +192,10 @@ def main() -> None:
     finally:
         gc.freeze()
         gc.enable()
-    app(args=args, prog_name="sealbox")
+    try:
+        app(args=args, prog_name="sealbox")
+    finally:
+        # The command is over and the process ends: the collection the interpreter would make on
+        # its way out walks every object the command left alive (after listing 100,000
+        # entries, about 0.1 s) to free memory the system takes back anyway.
+        gc.disable()

@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NoReturn
 
+import msgspec
+
 from sealbox.client.sdk import authors, duplicates, walks
 from sealbox.client.sdk.account import Session
 from sealbox.client.sdk.errors import (
@@ -39,9 +41,10 @@ from sealbox.crypto.tree import (
 from sealbox.protocol.listing import BinaryListing, RemovedChild, collection_paused
 
 
-@dataclass(frozen=True)
-class Node:
-    """A child as the manifest vouches for it, with its decrypted metadata."""
+class Node(msgspec.Struct, frozen=True, gc=False):
+    """A child as the manifest vouches for it, with its decrypted metadata. A msgspec struct, one
+    per child of a listing, for the same reason as crypto.tree.NodeRecord; nothing it holds
+    refers back to it, so the collector need not track it."""
 
     record: NodeRecord
     metadata: Metadata
