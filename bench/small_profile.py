@@ -26,7 +26,6 @@ from suite import Stack, proc_cpu
 
 LISTING = """
 import asyncio, os, sys, time, httpx
-from dataclasses import replace
 from pathlib import Path
 from sealbox.client.sdk import account
 from sealbox.client.sdk.api import Api
@@ -48,7 +47,7 @@ async def main(count, runs, home, sample):
         while made < count:
             change = Change()
             for _ in range(min(5000, count - made)):
-                meta = replace(sealed.metadata, name=f"file{made:06}.txt")
+                meta = renamed(sealed.metadata, f"file{made:06}.txt")
                 drive.add_file(change, folder, meta, sealed.file_key)
                 made += 1
             folder = (await drive.commit(change))[folder.folder_id]

@@ -38,7 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -64,7 +63,7 @@ from sealbox.crypto.tree import (
     wrap_node_key,
 )
 from sealbox.protocol.listing import BinaryListing, ListedChild, encode_listing, parse_listing
-from suite import Stack, proc_cpu
+from suite import Stack, proc_cpu, renamed
 
 BATCH = 5000
 
@@ -82,7 +81,7 @@ async def build(drive: Drive, directory: Path, count: int) -> Folder:
     while made < count:
         change = Change()
         for _ in range(min(BATCH, count - made)):
-            meta = replace(sealed.metadata, name=f"file{made:06}.txt")
+            meta = renamed(sealed.metadata, f"file{made:06}.txt")
             drive.add_file(change, folder, meta, sealed.file_key)
             made += 1
         folder = (await drive.commit(change))[folder.folder_id]

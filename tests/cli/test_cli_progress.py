@@ -78,7 +78,10 @@ def test_many_files_draw_a_few_rows_and_leave_a_summary(alice: Cli, tmp_path: Pa
 def test_a_resumed_put_rates_only_what_this_run_sent(alice: Cli, tmp_path: Path) -> None:
     big = tmp_path / "big.bin"
     big.write_bytes(os.urandom(48 * 1024 * 1024))
-    process = alice.popen("put", str(big), "/big.bin")
+    # The first run is slowed down so that it is killed with most of the file still to send:
+    # a second run with only a chunk left finishes in less than the summary's tenth of a second
+    # (CI saw "in 0.0 s"), and no rate can be checked against a time shown as zero.
+    process = alice.popen("put", "--bwlimit", "8M", str(big), "/big.bin")
     deadline = time.monotonic() + 300
     while metric(alice.server, "sealbox_chunks_received") < 2 and time.monotonic() < deadline:
         time.sleep(0.02)

@@ -303,6 +303,63 @@ def test_a_flat_object_takes_the_short_way(monkeypatch: pytest.MonkeyPatch) -> N
             layout.parse_canonical_json(text)
 
 
+METADATA_KEYS = (
+    "author",
+    "author_name",
+    "content_id",
+    "earlier_keys",
+    "header_hash",
+    "mime",
+    "mtime",
+    "name",
+    "plaintext_hash",
+    "size",
+    "thumbnail",
+    "trashed_from",
+    "x",
+)
+METADATA_VALUES = st.one_of(
+    st.binary(min_size=16, max_size=16).map(b64url),
+    st.binary(min_size=32, max_size=32).map(b64url),
+    st.binary(max_size=20).map(b64url),
+    st.text(max_size=6),
+    st.sampled_from(["a.txt", "text/plain"]),
+    st.integers(min_value=-(2**64), max_value=2**64), st.booleans(), st.none(),
+    st.lists(st.integers(), max_size=2),
+)  # fmt: skip
+FILE_SHAPE = {"content_id": b64url(bytes(16)), "header_hash": b64url(bytes(32)), "mime": "a/b",
+              "mtime": 1, "name": "a", "size": 0}  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    changes=st.dictionaries(st.sampled_from(METADATA_KEYS), METADATA_VALUES, max_size=4),
+    dropped=st.lists(st.sampled_from(sorted(FILE_SHAPE)), max_size=2),
+    extra=st.sampled_from([b"", b" ", b"}"]),
+)
+def test_metadata_read_in_one_call_agrees_with_the_field_by_field_reader(
+    changes: dict[str, object], dropped: list[str], extra: bytes
+) -> None:
+    """decode_metadata's one-call reading (metadata_fields.py) accepts exactly the metadata the
+    field-by-field reader accepts, with the same value, and the rest gets the same refusal."""
+    fields: dict[str, object] = {**FILE_SHAPE, **changes}
+    for key in dropped:
+        fields.pop(key, None)
+    for shape in (fields, {k: v for k, v in fields.items() if k in ("mtime", "name", *changes)}):
+        data = canonical_json(shape) + extra
+        for node_type in tree.NodeType:
+            fast = _metadata_outcome(tree.decode_metadata, data, node_type)
+            checked = _metadata_outcome(tree._decode_metadata_checked, data, node_type)
+            assert fast == checked
+
+
+def _metadata_outcome(decode: object, data: bytes, node_type: tree.NodeType) -> object:
+    try:
+        return decode(data, node_type)  # type: ignore[operator]
+    except IntegrityError as exc:
+        return exc.code
+
+
 def _parse_outcome(parse: object, data: bytes) -> object:
     try:
         return parse(data)  # type: ignore[operator]

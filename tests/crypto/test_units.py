@@ -477,6 +477,9 @@ def test_strict_base64url() -> None:
     for bad in ("A", "AB=", "A+B/", "AB$C", "AR"):
         with pytest.raises(ValueError):
             from_b64url(bad)
+    for not_text in ([], {}, 5, None):  # what parsed JSON may hold where an id belongs
+        with pytest.raises(TypeError):
+            from_b64url(not_text)  # type: ignore[arg-type]
 
 
 def test_kdf_params_generate_checks() -> None:

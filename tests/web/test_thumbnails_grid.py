@@ -9,7 +9,6 @@ import io
 import os
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +140,7 @@ async def test_a_forged_thumbnail_is_never_shown(
     sealed = seal_small(local, "broken.jpg")
     head = "ffd8ffdb00040000ffc0000b080008000801011100ffda0008010100003f00"
     undecodable = bytes.fromhex(head) + b"\x00\x01\x02\x03\xff\xd9"  # SOI DQT SOF SOS, junk, EOI
-    metadata = replace(sealed.metadata, thumbnail=check_thumbnail(undecodable))
+    metadata = struct_replace(sealed.metadata, thumbnail=check_thumbnail(undecodable))
     docs = await drive.folder_at("/docs")
     change = Change()
     drive.add_file(change, docs, metadata, sealed.file_key, inline=sealed.inline)

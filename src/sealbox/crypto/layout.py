@@ -136,6 +136,8 @@ def from_b64url(text: str) -> bytes:
     character. tests/crypto/test_properties.py checks that what it accepts is exactly what
     ``b64url`` writes.
     """
+    if not isinstance(text, str):  # parsed JSON may hold anything where a string is expected
+        raise TypeError("base64url text is a string")
     spare = len(text) % 4
     last = _LAST_CHARACTERS.get(spare)
     if last is None or "=" in text or "+" in text or "/" in text or (text and text[-1] not in last):

@@ -10,7 +10,6 @@ costs one AEAD per child and a record moved or copied elsewhere by the server fa
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
@@ -43,6 +42,7 @@ from sealbox.crypto.layout import (
     u32,
     u64,
 )
+from sealbox.crypto.metadata_fields import FileFields, FolderFields, read_fields
 from sealbox.crypto.sealed import open_sealed, parse_sealed, seal
 from sealbox.crypto.thumbnails import check_thumbnail
 
@@ -139,8 +139,10 @@ def unwrap_node_key(
 # Metadata -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class FolderMetadata:
+class FolderMetadata(msgspec.Struct, frozen=True, gc=False):
+    """A folder's sealed metadata (a msgspec struct, as NodeRecord is: one per child of a
+    listing; change one with ``msgspec.structs.replace``)."""
+
     name: str
     mtime: int  # milliseconds since the Unix epoch
     trashed_from: bytes | None = None  # the parent id to restore to, while in the trash
@@ -152,8 +154,9 @@ class FolderMetadata:
     earlier_keys: tuple[EarlierKey, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class FileMetadata:
+class FileMetadata(msgspec.Struct, frozen=True, gc=False):
+    """A file's sealed metadata (a msgspec struct, as FolderMetadata)."""
+
     name: str
     mtime: int
     size: int  # plaintext bytes
@@ -229,7 +232,41 @@ def check_metadata(metadata: Metadata) -> None:
 
 
 def decode_metadata(data: bytes, node_type: NodeType) -> Metadata:
-    """Parse authenticated metadata; anything outside the schema is refused, not guessed at."""
+    """Parse authenticated metadata; anything outside the schema is refused, not guessed at.
+
+    Metadata of the schema's usual shape is read in one call (metadata_fields.py); the rest, and
+    everything refused, goes field by field through `_decode_metadata_checked`. Both check the
+    same values with `check_metadata`, so both accept the same texts with the same result
+    (tests/crypto/test_properties.py)."""
+    fields = read_fields(data, node_type == NodeType.FOLDER)
+    if fields is None:
+        return _decode_metadata_checked(data, node_type)
+    try:
+        metadata = _metadata_of(fields)
+        check_metadata(metadata)
+    except (TypeError, ValueError):
+        raise IntegrityError(ErrorCode.MALFORMED, "metadata does not match its schema") from None
+    return metadata
+
+
+def _optional_id(value: str | None) -> bytes | None:
+    return None if value is None else check_id(from_b64url(value))
+
+
+def _metadata_of(fields: FileFields | FolderFields) -> Metadata:
+    trashed_from, author = _optional_id(fields.trashed_from), _optional_id(fields.author)
+    if isinstance(fields, FolderFields):
+        return FolderMetadata(fields.name, fields.mtime, trashed_from, author, fields.author_name)
+    return FileMetadata(
+        fields.name, fields.mtime, fields.size, fields.mime,
+        check_id(from_b64url(fields.content_id)), from_b64url(fields.header_hash),
+        trashed_from, author, fields.author_name,
+        None if fields.plaintext_hash is None else from_b64url(fields.plaintext_hash),
+        None if fields.thumbnail is None else from_b64url(fields.thumbnail),
+    )  # fmt: skip
+
+
+def _decode_metadata_checked(data: bytes, node_type: NodeType) -> Metadata:
     fields = parse_canonical_json(data)
     try:
         trashed_from = _id_field(fields.pop("trashed_from")) if "trashed_from" in fields else None

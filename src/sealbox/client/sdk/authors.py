@@ -14,8 +14,9 @@ file off as someone else's.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Protocol
+
+from msgspec.structs import replace
 
 from sealbox.client.sdk.account import Session
 from sealbox.crypto.tree import Metadata, NodeRecord

@@ -9,8 +9,10 @@ operation is re-read and retried (``Editor.retrying``).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal, TypeVar
+
+from msgspec.structs import replace
 
 from sealbox.client.sdk import authors
 from sealbox.client.sdk.account import Session

@@ -7,7 +7,7 @@ Each is a read-modify-commit attempt, run again when a manifest went stale under
 
 from __future__ import annotations
 
-from dataclasses import replace
+from msgspec.structs import replace
 
 from sealbox.client.sdk import walks
 from sealbox.client.sdk.changes import Change, Editor

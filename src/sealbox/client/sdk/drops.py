@@ -9,10 +9,11 @@ was given the link, never from the server, so uploads are sealed to the owner's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from msgspec.structs import replace
 
 from sealbox.client.sdk import addresses, transfers
 from sealbox.client.sdk.addresses import DROP_PATH

@@ -10,9 +10,10 @@ link is unlocked locally before anything is sent, so a wrong password costs no r
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import httpx
+from msgspec.structs import replace
 
 from sealbox.client.sdk import addresses, walks
 from sealbox.client.sdk.addresses import LINK_PATH

@@ -12,7 +12,9 @@ keeps that writer as its author (authors.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+
+from msgspec.structs import replace
 
 from sealbox.client.sdk import authors
 from sealbox.client.sdk.changes import Change

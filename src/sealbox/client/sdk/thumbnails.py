@@ -17,6 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from msgspec import structs
+
 from sealbox.client.sdk.transfers import Sealed
 from sealbox.crypto.thumbnails import MAX_THUMBNAIL_BYTES, check_thumbnail
 from sealbox.crypto.tree import FileMetadata, Metadata
@@ -81,7 +83,7 @@ def with_thumbnail(sealed: Sealed, path: Path) -> Sealed:
     thumbnail = make_thumbnail(path)
     if thumbnail is None:
         return sealed
-    return replace(sealed, metadata=replace(sealed.metadata, thumbnail=thumbnail))
+    return replace(sealed, metadata=structs.replace(sealed.metadata, thumbnail=thumbnail))
 
 
 def thumbnail_of(metadata: Metadata) -> bytes | None:

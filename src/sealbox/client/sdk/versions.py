@@ -9,8 +9,9 @@ metadata this device opened and checked.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
+
+from msgspec.structs import replace
 
 from sealbox.client.sdk.changes import Change
 from sealbox.client.sdk.drive import Drive
