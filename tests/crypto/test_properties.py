@@ -353,6 +353,19 @@ def test_metadata_read_in_one_call_agrees_with_the_field_by_field_reader(
             assert fast == checked
 
 
+def test_the_one_call_reader_spells_the_fields_in_canonical_order() -> None:
+    """metadata_fields takes a text only if its struct encodes to it, and a struct encodes its
+    fields in the order they are defined: sorted, or it would take a text whose keys are not."""
+    from sealbox.crypto.metadata_fields import FileFields, FolderFields
+
+    for fields in (FileFields, FolderFields):
+        assert list(fields.__struct_fields__) == sorted(fields.__struct_fields__)
+    unsorted = b'{"name":"a","mtime":1}'
+    assert tree.decode_metadata(b'{"mtime":1,"name":"a"}', tree.NodeType.FOLDER).name == "a"
+    with pytest.raises(IntegrityError):
+        tree.decode_metadata(unsorted, tree.NodeType.FOLDER)
+
+
 def _metadata_outcome(decode: object, data: bytes, node_type: tree.NodeType) -> object:
     try:
         return decode(data, node_type)  # type: ignore[operator]
