@@ -81,16 +81,13 @@ def register(app: typer.Typer) -> None:
 
 
 def _row(path: str, node: Node) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "name": node.name,
-        "path": path,
-        "type": "folder" if node.is_folder else "file",
-        "mtime": node.metadata.mtime,
-    }
-    if isinstance(node.metadata, FileMetadata):
-        row |= {"size": node.metadata.size, "mime": node.metadata.mime}
-        row["thumbnail"] = node.metadata.thumbnail is not None
-    return row
+    meta = node.metadata
+    kind = "folder" if node.is_folder else "file"
+    if isinstance(meta, FileMetadata):
+        thumbnail = meta.thumbnail is not None
+        return {"name": meta.name, "path": path, "type": kind, "mtime": meta.mtime,
+                "size": meta.size, "mime": meta.mime, "thumbnail": thumbnail}  # fmt: skip
+    return {"name": meta.name, "path": path, "type": kind, "mtime": meta.mtime}
 
 
 def _print_rows(rows: list[dict[str, Any]], long: bool) -> None:
@@ -172,13 +169,15 @@ def _child_rows(drive: Drive, folder: Folder, base: str, authors: bool) -> list[
     """The rows of ``ls`` for a folder's children, sorted by name and label. Who wrote each
     child is looked up only when ``authors`` (-l and --json; a duplicate names theirs anyway)."""
     rows = []
-    # Each child's label looked up once, and sorted on (name, label) alone.
+    # Each child's label looked up once, and sorted on (name, label) alone; only a name that
+    # several children share is looked at again (labelled).
     named = [(c.name, folder.label(c), c) for c in folder.children]
-    for _name, label, c in sorted(named, key=itemgetter(0, 1)):
+    shared = {name for name, nodes in folder.by_name.items() if len(nodes) > 1}
+    for name, label, c in sorted(named, key=itemgetter(0, 1)):
         row = _row(f"{base}/{label}", c)
         if authors:
             row["author"] = drive.author(c)
-        rows.append(labelled(row, drive, folder, c))
+        rows.append(labelled(row, drive, folder, c) if name in shared else row)
     return rows
 
 
