@@ -169,11 +169,15 @@ def _child_rows(drive: Drive, folder: Folder, base: str, authors: bool) -> list[
     """The rows of ``ls`` for a folder's children, sorted by name and label. Who wrote each
     child is looked up only when ``authors`` (-l and --json; a duplicate names theirs anyway)."""
     rows = []
-    # Each child's label looked up once, and sorted on (name, label) alone; only a name that
-    # several children share is looked at again (labelled).
+    # Each child's label looked up once; only a name that several children share is looked at
+    # again (labelled). Sorted by name, and by label among children of one name: two stable
+    # sorts on strings, the first only when some name is shared, cost less than one on pairs.
     named = [(c.name, folder.label(c), c) for c in folder.children]
     shared = {name for name, nodes in folder.by_name.items() if len(nodes) > 1}
-    for name, label, c in sorted(named, key=itemgetter(0, 1)):
+    if shared:
+        named.sort(key=itemgetter(1))
+    named.sort(key=itemgetter(0))
+    for name, label, c in named:
         row = _row(f"{base}/{label}", c)
         if authors:
             row["author"] = drive.author(c)
