@@ -1,12 +1,11 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""The server's streamed binary listing is byte for byte the framing of the vectors."""
+"""The server's binary listing framing is byte for byte the framing of the vectors."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
@@ -15,9 +14,9 @@ from sealbox.protocol.listing import (
     ListedChild,
     RemovedChild,
     encode_listing,
+    iter_framed,
     parse_listing,
 )
-from sealbox.server.api.drive import binary_listing
 
 VECTORS = Path(__file__).resolve().parents[2] / "spec" / "vectors" / "framing.json"
 LISTINGS = [
@@ -30,22 +29,21 @@ LISTINGS = [
 @pytest.mark.parametrize("vector", LISTINGS, ids=[v["name"] for v in LISTINGS])
 def test_the_server_writes_the_listing_of_the_vectors(vector: dict[str, Any]) -> None:
     inputs = vector["inputs"]
-    folder = SimpleNamespace(
-        manifest_version=inputs["manifest_version"], manifest=bytes.fromhex(inputs["manifest"])
-    )
-    children = [
+    # The rows as the server's database reads them for the framing (nodes.framing_rows): a
+    # missing size or manifest version is 0 there (tests/server/test_drive.py checks the SQL).
+    rows = [
         (
             bytes.fromhex(c["node_id"]),
-            None,  # the parent id, which the framing does not carry
             c["node_type"],
-            bytes.fromhex(c["record"]),
             None if c["content_id"] is None else bytes.fromhex(c["content_id"]),
-            c["manifest_version"],
-            c["size"],
+            c["size"] or 0,
+            c["manifest_version"] or 0,
+            bytes.fromhex(c["record"]),
         )
         for c in inputs["children"]
     ]
-    streamed = b"".join(binary_listing(cast(Any, folder), children))
+    manifest = bytes.fromhex(inputs["manifest"])
+    streamed = b"".join(iter_framed(inputs["manifest_version"], manifest, len(rows), rows))
     assert streamed.hex() == vector["object"]
 
 

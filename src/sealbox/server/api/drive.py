@@ -1,18 +1,18 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Routes for the drive: the folder transaction, listings, nodes, versions and the change feed."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from sealbox.protocol import limits, listing, routes
+from sealbox.protocol import limits, routes
 from sealbox.protocol import models as m
 from sealbox.server.api.auth import CallerDep, ServicesDep
 from sealbox.server.api.errors import ERROR_RESPONSES
 from sealbox.server.api.ids import path_id
-from sealbox.server.services.drive import ListedFolder, ListedRow, Listing
+from sealbox.server.services.registry import Services
 
 router = APIRouter(tags=["drive"], responses=ERROR_RESPONSES)
 
@@ -28,25 +28,8 @@ async def transaction(
     )
 
 
-# Children up to which a listing is framed whole on the event loop (about 0.1 ms of CPU) rather
-# than streamed from a worker thread.
+# Children up to which a listing is sent as one body rather than piece by piece.
 SMALL_LISTING = 256
-
-
-def binary_listing(
-    folder: ListedFolder,
-    children: Sequence[ListedRow],
-    removed: Sequence[listing.RemovedChild] = (),
-) -> Iterator[bytes]:
-    """The compact listing framing (spec/http-api.md, "Binary listing"), produced in pieces by
-    the protocol's encoder. Each child is unpacked in the order of ``ListedNode``'s fields."""
-    rows = (
-        (node_id, node_type, content_id, size or 0, version or 0, record or b"")
-        for node_id, _parent, node_type, record, content_id, version, size in children
-    )
-    return listing.iter_framed(
-        folder.manifest_version, folder.manifest, len(children), rows, removed
-    )
 
 
 @router.get(
@@ -54,25 +37,40 @@ def binary_listing(
     responses={200: {"content": {routes.LISTING_MEDIA_TYPE: {}}}},
 )
 async def folder(node_id: str, request: Request, caller: CallerDep, svc: ServicesDep) -> Response:
-    found = await svc.drive.listing(caller.user_id, path_id(node_id, "folder id"))
-    return listing_response(found, request)
+    return await listing_reply(svc, caller.user_id, path_id(node_id, "folder id"), request)
 
 
-def listing_response(
-    found: Listing, request: Request, headers: dict[str, str] | None = None
+async def listing_reply(
+    svc: Services,
+    owner: bytes,
+    folder_id: bytes,
+    request: Request,
+    headers: dict[str, str] | None = None,
 ) -> Response:
-    """A folder listing in the framing the client asked for: binary (SBL1) or JSON."""
-    headers = {"ETag": f'"{found.folder.manifest_version}"', "Vary": "Accept", **(headers or {})}
+    """The folder listing of ``owner``'s folder in the framing the client asked for: binary
+    (SBL1, framed by the service as it reads the rows) or JSON."""
     if routes.LISTING_MEDIA_TYPE in request.headers.get("accept", ""):
-        pieces = binary_listing(found.folder, found.children, found.removed)
-        if len(found.children) <= SMALL_LISTING:
-            # Framed here in one go: streaming moves each piece through a worker thread, a hop
-            # that cost a small folder's listing more than framing it.
-            framed = b"".join(pieces)
-            return Response(framed, media_type=routes.LISTING_MEDIA_TYPE, headers=headers)
+        framed = await svc.drive.framed_listing(owner, folder_id)
+        headers = _listing_headers(framed.manifest_version, headers)
+        if framed.count <= SMALL_LISTING:
+            body = b"".join(framed.pieces)
+            return Response(body, media_type=routes.LISTING_MEDIA_TYPE, headers=headers)
+        pieces = _each(framed.pieces)
         return StreamingResponse(pieces, media_type=routes.LISTING_MEDIA_TYPE, headers=headers)
-    body = found.json().model_dump_json()
-    return Response(body, media_type="application/json", headers=headers)
+    found = await svc.drive.listing(owner, folder_id)
+    headers = _listing_headers(found.folder.manifest_version, headers)
+    as_json = found.json().model_dump_json()
+    return Response(as_json, media_type="application/json", headers=headers)
+
+
+def _listing_headers(version: int, extra: dict[str, str] | None) -> dict[str, str]:
+    return {"ETag": f'"{version}"', "Vary": "Accept", **(extra or {})}
+
+
+async def _each(pieces: list[bytes]) -> AsyncIterator[bytes]:
+    # An asynchronous iterator: Starlette moves each item of a plain one through a worker thread.
+    for piece in pieces:
+        yield piece
 
 
 @router.get(routes.NODE)

@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from sealbox.protocol import models as m
 from sealbox.protocol import routes
 from sealbox.server.api.auth import CallerDep, ServicesDep
-from sealbox.server.api.drive import listing_response
+from sealbox.server.api.drive import listing_reply
 from sealbox.server.api.errors import ERROR_RESPONSES
 from sealbox.server.api.ids import path_id
 from sealbox.server.api.transfers import serve_content
@@ -53,8 +53,7 @@ async def open_link(link_id: str, svc: ServicesDep) -> Response:
 async def link_folder(link_id: str, node_id: str, request: Request, svc: ServicesDep) -> Response:
     folder_id = path_id(node_id, "folder id")
     owner = await svc.links.folder_owner(path_id(link_id, "link id"), folder_id)
-    found = await svc.drive.listing(owner, folder_id)
-    return listing_response(found, request, {"Cache-Control": "no-store"})
+    return await listing_reply(svc, owner, folder_id, request, {"Cache-Control": "no-store"})
 
 
 async def _link_download(

@@ -8,7 +8,7 @@ from fastapi.responses import StreamingResponse
 from sealbox.protocol import models as m
 from sealbox.protocol import routes
 from sealbox.server.api.auth import CallerDep, ServicesDep
-from sealbox.server.api.drive import listing_response
+from sealbox.server.api.drive import listing_reply
 from sealbox.server.api.errors import ERROR_RESPONSES
 from sealbox.server.api.ids import path_id
 from sealbox.server.api.transfers import serve_content
@@ -66,7 +66,7 @@ async def share_folder(
 ) -> Response:
     folder_id = path_id(node_id, "folder id")
     owner = await svc.shares.folder_owner(caller.user_id, path_id(share_id, "share id"), folder_id)
-    return listing_response(await svc.drive.listing(owner, folder_id), request)
+    return await listing_reply(svc, owner, folder_id, request)
 
 
 @router.get(routes.SHARE_NODE)

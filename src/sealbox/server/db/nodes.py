@@ -10,7 +10,17 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy import (
+    Connection,
+    LargeBinary,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.sql.elements import BindParameter
 
 from sealbox.protocol import models as m
@@ -59,6 +69,9 @@ ListedRow = tuple[
     bytes, bytes | None, m.NodeType, bytes | None, bytes | None, int | None, int | None
 ]
 """A :class:`ListedNode`'s values as a plain tuple, as a large listing reads them."""
+
+FramingRow = tuple[bytes, str, bytes | None, int, int, bytes]
+"""A child as :func:`framing_rows` reads it, in the order of ``protocol.listing.Row``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +290,22 @@ _CHILDREN = _with_size().where(
 )
 
 
+# A child as the binary listing frames it (protocol.listing.Row): id, type, content id, size,
+# manifest version and record, a missing size or version as 0 and a missing record as empty.
+_FRAMING_ROWS = (
+    select(
+        nodes.c.node_id,
+        nodes.c.node_type,
+        nodes.c.content_id,
+        func.coalesce(contents.c.total_size, 0),
+        func.coalesce(nodes.c.manifest_version, 0),
+        func.coalesce(nodes.c.record, literal(b"", LargeBinary)),
+    )
+    .select_from(nodes.outerjoin(contents, nodes.c.content_id == contents.c.content_id))
+    .where((nodes.c.owner_id == _OWNER) & (nodes.c.parent_id == bindparam("folder_id")))
+)
+
+
 def node(conn: Connection, user_id: bytes, node_id: bytes) -> ListedNode | None:
     row = conn.execute(_NODE, {"user_id": user_id, "node_id": node_id}).first()
     return None if row is None else ListedNode._make(row)
@@ -302,6 +331,17 @@ def children(conn: Connection, user_id: bytes, folder_id: bytes) -> list[ListedR
     result = conn.execute(_CHILDREN, {"user_id": user_id, "folder_id": folder_id})
     with result:
         rows: list[ListedRow] = list(result.cursor.fetchall())
+    rows.sort(key=_first)
+    return rows
+
+
+def framing_rows(conn: Connection, user_id: bytes, folder_id: bytes) -> list[FramingRow]:
+    """The folder's children as the binary listing frames them, ordered by node id: read as
+    :func:`children` reads them, with each row's fields already in the framing's order and form,
+    so the framing takes the driver's tuples as they come."""
+    result = conn.execute(_FRAMING_ROWS, {"user_id": user_id, "folder_id": folder_id})
+    with result:
+        rows: list[FramingRow] = list(result.cursor.fetchall())
     rows.sort(key=_first)
     return rows
 

@@ -22,6 +22,15 @@ __all__ = ["DriveService", "ListedFolder", "ListedNode", "ListedRow", "Listing"]
 
 
 @dataclass(frozen=True, slots=True)
+class FramedListing:
+    """A folder's listing already in the binary framing."""
+
+    manifest_version: int
+    count: int  # children
+    pieces: list[bytes]
+
+
+@dataclass(frozen=True, slots=True)
 class Listing:
     """A folder (its manifest and version) and its children, read in one snapshot."""
 
@@ -85,6 +94,27 @@ class DriveService:
             children = nodes.children(conn, user_id, folder_id)
             removed = _removed(conn, user_id, folder_id)
         return Listing(folder, children, removed)
+
+    def _framed_listing(self, user_id: bytes, folder_id: bytes) -> FramedListing:
+        # Framed in the same pause as the read, and the rows let go before it ends: a large
+        # folder's rows (a tuple and a few bytes objects per child) are then freed without the
+        # collector ever walking them, which it did once they outlived the pause (about an
+        # eighth of the listing's CPU at 100,000 children).
+        with read_only(self._engine) as conn, framing.collection_paused():
+            folder = nodes.folder(conn, user_id, folder_id)
+            if folder is None:
+                raise not_found("folder")
+            rows = nodes.framing_rows(conn, user_id, folder_id)
+            removed = _removed(conn, user_id, folder_id)
+            count, version = len(rows), folder.manifest_version
+            pieces = list(framing.iter_framed(version, folder.manifest, count, rows, removed))
+            del rows
+        return FramedListing(version, count, pieces)
+
+    async def framed_listing(self, user_id: bytes, folder_id: bytes) -> FramedListing:
+        """The folder's listing in the binary framing (spec/http-api.md, "Reading"), read in one
+        snapshot, in pieces of a few thousand children."""
+        return await to_thread.run_sync(partial(self._framed_listing, user_id, folder_id))
 
     async def listing(self, user_id: bytes, folder_id: bytes) -> Listing:
         """The folder's manifest and version and its children, read in one snapshot."""
