@@ -250,7 +250,7 @@ def decode_metadata(data: bytes, node_type: NodeType) -> Metadata:
 
 
 def _optional_id(value: str | None) -> bytes | None:
-    return None if value is None else check_id(from_b64url(value))
+    return None if value is None else _id_field(value)
 
 
 def _metadata_of(fields: FileFields | FolderFields) -> Metadata:
@@ -259,7 +259,7 @@ def _metadata_of(fields: FileFields | FolderFields) -> Metadata:
         return FolderMetadata(fields.name, fields.mtime, trashed_from, author, fields.author_name)
     return FileMetadata(
         fields.name, fields.mtime, fields.size, fields.mime,
-        check_id(from_b64url(fields.content_id)), from_b64url(fields.header_hash),
+        _id_field(fields.content_id), from_b64url(fields.header_hash),
         trashed_from, author, fields.author_name,
         None if fields.plaintext_hash is None else from_b64url(fields.plaintext_hash),
         None if fields.thumbnail is None else from_b64url(fields.thumbnail),

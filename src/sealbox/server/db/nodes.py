@@ -252,6 +252,10 @@ def remove_version(
 _first = itemgetter(0)
 
 
+# Each node with its content's size (none for a folder).
+_NODES_WITH_SIZE = nodes.outerjoin(contents, nodes.c.content_id == contents.c.content_id)
+
+
 def _with_size() -> Any:
     return select(
         nodes.c.node_id,
@@ -261,7 +265,7 @@ def _with_size() -> Any:
         nodes.c.content_id,
         nodes.c.manifest_version,
         contents.c.total_size,
-    ).select_from(nodes.outerjoin(contents, nodes.c.content_id == contents.c.content_id))
+    ).select_from(_NODES_WITH_SIZE)
 
 
 def view(listed: ListedNode) -> m.NodeView:
@@ -285,9 +289,8 @@ _FOLDER = select(nodes.c.node_id, nodes.c.manifest, nodes.c.manifest_version).wh
     & (nodes.c.node_id == bindparam("node_id"))
     & (nodes.c.node_type == "folder")
 )
-_CHILDREN = _with_size().where(
-    (nodes.c.owner_id == _OWNER) & (nodes.c.parent_id == bindparam("folder_id"))
-)
+_IN_FOLDER = (nodes.c.owner_id == _OWNER) & (nodes.c.parent_id == bindparam("folder_id"))
+_CHILDREN = _with_size().where(_IN_FOLDER)
 
 
 # A child as the binary listing frames it (protocol.listing.Row): id, type, content id, size,
@@ -301,8 +304,8 @@ _FRAMING_ROWS = (
         func.coalesce(nodes.c.manifest_version, 0),
         func.coalesce(nodes.c.record, literal(b"", LargeBinary)),
     )
-    .select_from(nodes.outerjoin(contents, nodes.c.content_id == contents.c.content_id))
-    .where((nodes.c.owner_id == _OWNER) & (nodes.c.parent_id == bindparam("folder_id")))
+    .select_from(_NODES_WITH_SIZE)
+    .where(_IN_FOLDER)
 )
 
 
@@ -328,10 +331,7 @@ def children(conn: Connection, user_id: bytes, folder_id: bytes) -> list[ListedR
     are, so the result processing SQLAlchemy adds per value and per row changes nothing. No
     object is made per child: ``ListedNode._make`` only for the JSON listing.
     """
-    result = conn.execute(_CHILDREN, {"user_id": user_id, "folder_id": folder_id})
-    with result:
-        rows: list[ListedRow] = list(result.cursor.fetchall())
-    rows.sort(key=_first)
+    rows: list[ListedRow] = _sorted_children(conn, _CHILDREN, user_id, folder_id)
     return rows
 
 
@@ -339,9 +339,18 @@ def framing_rows(conn: Connection, user_id: bytes, folder_id: bytes) -> list[Fra
     """The folder's children as the binary listing frames them, ordered by node id: read as
     :func:`children` reads them, with each row's fields already in the framing's order and form,
     so the framing takes the driver's tuples as they come."""
-    result = conn.execute(_FRAMING_ROWS, {"user_id": user_id, "folder_id": folder_id})
+    rows: list[FramingRow] = _sorted_children(conn, _FRAMING_ROWS, user_id, folder_id)
+    return rows
+
+
+def _sorted_children(
+    conn: Connection, statement: Any, user_id: bytes, folder_id: bytes
+) -> list[Any]:
+    """The rows ``statement`` reads for the folder's children, as the driver's tuples, sorted
+    by their first column, the node id (see :func:`children` for why)."""
+    result = conn.execute(statement, {"user_id": user_id, "folder_id": folder_id})
     with result:
-        rows: list[FramingRow] = list(result.cursor.fetchall())
+        rows = list(result.cursor.fetchall())
     rows.sort(key=_first)
     return rows
 

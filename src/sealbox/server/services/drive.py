@@ -5,8 +5,10 @@ version.
 Changes to the tree go through the folder transaction (services/transaction.py).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import TypeVar
 
 from anyio import to_thread
 
@@ -17,6 +19,8 @@ from sealbox.server.db.engine import Connection, Engine, read_only, writing
 from sealbox.server.db.nodes import RECORD_NODE_VERSION, ListedFolder, ListedNode, ListedRow
 from sealbox.server.errors import not_found
 from sealbox.server.services.collector import Collector
+
+Row = TypeVar("Row")
 
 __all__ = ["DriveService", "ListedFolder", "ListedNode", "ListedRow", "Listing"]
 
@@ -50,6 +54,20 @@ class Listing:
                 for r in self.removed
             ],
         )
+
+
+def _snapshot(
+    conn: Connection,
+    user_id: bytes,
+    folder_id: bytes,
+    read_children: Callable[[Connection, bytes, bytes], list[Row]],
+) -> tuple[ListedFolder, list[Row], tuple[framing.RemovedChild, ...]]:
+    """The folder, its children as ``read_children`` reads them, and what decisions removed
+    from it, in the caller's transaction; not found unless it is the user's folder."""
+    folder = nodes.folder(conn, user_id, folder_id)
+    if folder is None:
+        raise not_found("folder")
+    return folder, read_children(conn, user_id, folder_id), _removed(conn, user_id, folder_id)
 
 
 def _removed(
@@ -88,11 +106,7 @@ class DriveService:
         # is process-wide; where two requests overlap, one may end the other's early, which
         # costs only time.
         with read_only(self._engine) as conn, framing.collection_paused():
-            folder = nodes.folder(conn, user_id, folder_id)
-            if folder is None:
-                raise not_found("folder")
-            children = nodes.children(conn, user_id, folder_id)
-            removed = _removed(conn, user_id, folder_id)
+            folder, children, removed = _snapshot(conn, user_id, folder_id, nodes.children)
         return Listing(folder, children, removed)
 
     def _framed_listing(self, user_id: bytes, folder_id: bytes) -> FramedListing:
@@ -101,11 +115,7 @@ class DriveService:
         # collector ever walking them, which it did once they outlived the pause (about an
         # eighth of the listing's CPU at 100,000 children).
         with read_only(self._engine) as conn, framing.collection_paused():
-            folder = nodes.folder(conn, user_id, folder_id)
-            if folder is None:
-                raise not_found("folder")
-            rows = nodes.framing_rows(conn, user_id, folder_id)
-            removed = _removed(conn, user_id, folder_id)
+            folder, rows, removed = _snapshot(conn, user_id, folder_id, nodes.framing_rows)
             count, version = len(rows), folder.manifest_version
             pieces = list(framing.iter_framed(version, folder.manifest, count, rows, removed))
             del rows
