@@ -163,23 +163,44 @@ def reconcile(manifest: Manifest, records: Iterable[bytes]) -> Listing:
     Listed ids without such a record are reported as withheld; anything else as injected. The
     caller decides how loudly to report each (spec/metadata.md, "Listing a folder").
     """
-    expected = {e.node_id: e for e in manifest.entries}
-    accepted: dict[bytes, NodeRecord] = {}
-    injected: list[bytes] = []
-    for data in records:
-        entry = expected.get(_peek_node_id(data))
-        if entry is None or entry.record_hash != record_hash(data):
-            injected.append(data)
-            continue
-        record = parse_node_record(data)
-        if record.node_type != entry.node_type or record.parent_id != manifest.folder_id:
-            raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "a signed manifest lists a bad record")
-        accepted[entry.node_id] = record
-    withheld = tuple(node_id for node_id in expected if node_id not in accepted)
-    ordered = tuple(accepted[e.node_id] for e in manifest.entries if e.node_id in accepted)
-    return Listing(ordered, withheld, tuple(injected))
+    matching = Reconciler(manifest)
+    matching.add(records)
+    return matching.result()
 
 
-def _peek_node_id(record: bytes) -> bytes:
-    # The id sits right after the prefix; a short record just fails the hash comparison.
-    return record[6 : 6 + ID_BYTES]
+class Reconciler:
+    """:func:`reconcile` a few records at a time, for a client that checks a listing's records
+    as they arrive."""
+
+    __slots__ = ("_accepted", "_expected", "_injected", "_manifest")
+
+    def __init__(self, manifest: Manifest) -> None:
+        self._manifest = manifest
+        self._expected = {e.node_id: e for e in manifest.entries}
+        self._accepted: dict[bytes, NodeRecord] = {}
+        self._injected: list[bytes] = []
+
+    def add(self, records: Iterable[bytes]) -> list[NodeRecord]:
+        """Of ``records``, those the manifest lists, parsed; the others count as injected."""
+        expected, accepted, injected = self._expected, self._accepted, self._injected
+        folder_id, found = self._manifest.folder_id, []
+        for data in records:
+            entry = expected.get(data[6 : 6 + ID_BYTES])  # a short record fails the hash
+            if entry is None or entry.record_hash != record_hash(data):
+                injected.append(data)
+                continue
+            record = parse_node_record(data)
+            if record.node_type != entry.node_type or record.parent_id != folder_id:
+                raise IntegrityError(
+                    ErrorCode.CONTEXT_MISMATCH, "a signed manifest lists a bad record"
+                )
+            accepted[entry.node_id] = record
+            found.append(record)
+        return found
+
+    def result(self) -> Listing:
+        """The records the manifest vouches for in its order, and what the server got wrong."""
+        accepted, entries = self._accepted, self._manifest.entries
+        withheld = tuple(e.node_id for e in entries if e.node_id not in accepted)
+        ordered = tuple(accepted[e.node_id] for e in entries if e.node_id in accepted)
+        return Listing(ordered, withheld, tuple(self._injected))

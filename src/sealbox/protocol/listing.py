@@ -79,45 +79,104 @@ def collection_paused() -> Iterator[None]:
 
 def parse_listing(data: bytes) -> BinaryListing:
     with collection_paused():
-        return _parse_listing(data)
+        reader = ListingReader()
+        children = [
+            ListedChild(
+                node_id,
+                "folder" if node_type == FOLDER else "file",
+                content_id if flags & HAS_CONTENT else None,
+                size,
+                version,
+                record,
+            )
+            for (node_id, node_type, flags, content_id, size, version, _), record in reader.feed(
+                data
+            )
+        ]
+        removed = reader.close()
+        assert reader.manifest is not None  # close() refuses a listing without its head
+        return BinaryListing(reader.manifest_version, reader.manifest, children, removed)
 
 
-def _parse_listing(data: bytes) -> BinaryListing:
-    view = memoryview(data)
-    try:
-        magic, manifest_version, manifest_len = HEAD.unpack_from(view, 0)
+Framed = tuple[tuple[bytes, int, int, bytes, int, int, int], bytes]
+"""A child as read from the framing: its fixed fields (``CHILD``: node id, type, flags, content
+id, size, manifest version, record length) and its record."""
+
+
+class ListingReader:
+    """The framing read piece by piece as it arrives, so that a client can check the children
+    it has while the server is still sending the rest (spec/http-api.md, "Reading").
+
+    :meth:`feed` returns the children its piece completed; :attr:`manifest` is set as soon as
+    the head has arrived. :meth:`close` reads the optional section of removed nodes and raises
+    ValueError unless exactly a whole listing arrived: a client must not act on a listing it
+    could only half read.
+    """
+
+    __slots__ = ("_head", "_left", "_rest", "count", "manifest", "manifest_version")
+
+    def __init__(self) -> None:
+        self.manifest_version = 0
+        self.manifest: bytes | None = None
+        self.count = 0
+        self._left = 0  # children still to come
+        self._rest = b""  # bytes received after the head and not yet read
+        self._head = bytearray()  # bytes received until the head is whole (a manifest can be MBs)
+
+    def feed(self, piece: bytes) -> list[Framed]:
+        if self.manifest is None:
+            self._head += piece
+            if not self._read_head():
+                return []
+            data, self._rest = self._rest, b""
+        else:
+            data = self._rest + piece if self._rest else piece
+        out: list[Framed] = []
+        left, end, size, offset = self._left, len(data), CHILD.size, 0
+        unpack = CHILD.unpack_from
+        while left and offset + size <= end:
+            fields = unpack(data, offset)
+            stop = offset + size + fields[6]
+            if stop > end:
+                break
+            if fields[1] > FOLDER:
+                raise ValueError("listing is malformed")
+            out.append((fields, data[offset + size : stop]))
+            offset = stop
+            left -= 1
+        self._left = left
+        self._rest = data[offset:] if offset else data
+        return out
+
+    def _read_head(self) -> bool:
+        """Read the head and the manifest once they have all arrived, keeping what follows."""
+        head = self._head
+        if len(head) < HEAD.size:
+            return False
+        magic, manifest_version, manifest_len = HEAD.unpack_from(head, 0)
         if magic != MAGIC:
             raise ValueError("not a Sealbox listing")
-        offset = HEAD.size
-        manifest = bytes(view[offset : offset + manifest_len])
-        offset += manifest_len
-        (count,) = COUNT.unpack_from(view, offset)
-        offset += COUNT.size
-        children = []
-        unpack = CHILD.unpack_from
-        for _ in range(count):
-            node_id, node_type, flags, content_id, size, version, record_len = unpack(view, offset)
-            offset += CHILD.size
-            record = bytes(view[offset : offset + record_len])
-            offset += record_len
-            if len(record) != record_len or node_type not in (FILE, FOLDER):
-                raise ValueError("listing is malformed")
-            children.append(
-                ListedChild(
-                    node_id,
-                    "folder" if node_type == FOLDER else "file",
-                    content_id if flags & HAS_CONTENT else None,
-                    size,
-                    version,
-                    record,
-                )
-            )
-        removed, offset = _parse_removed(view, offset)
-    except struct.error:
-        raise ValueError("listing is truncated") from None
-    if len(manifest) != manifest_len or offset != len(data):
-        raise ValueError("listing is truncated or has trailing bytes")
-    return BinaryListing(manifest_version, manifest, children, removed)
+        end = HEAD.size + manifest_len
+        if len(head) < end + COUNT.size:
+            return False
+        self.manifest_version, self.manifest = manifest_version, bytes(head[HEAD.size : end])
+        (self.count,) = COUNT.unpack_from(head, end)
+        self._left = self.count
+        self._rest, self._head = bytes(head[end + COUNT.size :]), bytearray()
+        return True
+
+    def close(self) -> tuple[RemovedChild, ...]:
+        """The removed section, once the whole listing has arrived."""
+        if self.manifest is None or self._left:
+            raise ValueError("listing is truncated")
+        view = memoryview(self._rest)
+        try:
+            removed, offset = _parse_removed(view, 0)
+        except struct.error:
+            raise ValueError("listing is truncated") from None
+        if offset != len(view):
+            raise ValueError("listing is truncated or has trailing bytes")
+        return removed
 
 
 def _parse_removed(view: memoryview, offset: int) -> tuple[tuple[RemovedChild, ...], int]:

@@ -175,10 +175,7 @@ class Api:
             finally:
                 await response.aclose()
         if body is None:
-            raise IntegrityError(
-                ErrorCode.MALFORMED,
-                f"the server sent a reply larger than {_size(limit)} for {what}; refused",
-            )
+            raise _too_large(limit, what)
         return Reply(response.status_code, response.headers, body)
 
     async def _download(self, request: httpx.Request, size: int) -> StreamedResponse:
@@ -270,6 +267,28 @@ class Api:
             return parse_listing(reply.body)
         except ValueError as exc:
             raise IntegrityError(ErrorCode.MALFORMED, f"server listing: {exc}") from None
+
+    @contextlib.asynccontextmanager
+    async def folder_pieces(self, folder_id: bytes) -> AsyncIterator[AsyncIterator[bytes]]:
+        """The folder's binary listing as it arrives, piece by piece, for a client that checks
+        it meanwhile (listing_check.py); more than ``REPLY_LISTING`` bytes is refused. The
+        deadline covers the whole block."""
+        path = self._folder_path(folder_id)
+        headers = {**self._headers(), "Accept": routes.LISTING_MEDIA_TYPE}
+        request = self.http.build_request("GET", path, headers=headers)
+        what = f"GET {path}"
+        async with self.deadline_for(what):
+            response = await self.http.send(request, stream=True)
+            try:
+                if response.status_code >= 400:
+                    raise _api_error(
+                        response.status_code,
+                        await _read_within(response, REPLY_ERROR),
+                        response.headers.get("retry-after"),
+                    )
+                yield _pieces_within(response, REPLY_LISTING, what)
+            finally:
+                await response.aclose()
 
     def _node_path(self, node_id: bytes) -> str:
         return routes.NODE.format(node_id=_id(node_id))
@@ -631,6 +650,26 @@ def parse(model: type[M], content: bytes) -> M:
         raise IntegrityError(
             ErrorCode.MALFORMED, f"server response is not a valid {model.__name__}"
         ) from None
+
+
+async def _pieces_within(response: httpx.Response, limit: int, what: str) -> AsyncIterator[bytes]:
+    """The body's pieces as they arrive; more than ``limit`` bytes in all is refused."""
+    received = 0
+    stated = response.headers.get("content-length", "")
+    if stated.isdigit() and int(stated) > limit:
+        raise _too_large(limit, what)
+    async for piece in response.aiter_bytes():
+        received += len(piece)
+        if received > limit:
+            raise _too_large(limit, what)
+        yield piece
+
+
+def _too_large(limit: int, what: str) -> IntegrityError:
+    return IntegrityError(
+        ErrorCode.MALFORMED,
+        f"the server sent a reply larger than {_size(limit)} for {what}; refused",
+    )
 
 
 async def _read_within(response: StreamedResponse, limit: int) -> bytes | None:

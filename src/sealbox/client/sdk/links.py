@@ -27,9 +27,10 @@ from sealbox.client.sdk.errors import (
     WithheldError,
     WrongLink,
 )
+from sealbox.client.sdk.listing_check import fetch_checked
 from sealbox.client.sdk.removals import Noticed, RemovalCheck
 from sealbox.client.sdk.state import LocalState
-from sealbox.client.sdk.tree import Folder, Node, join_path, split_path, verify_listing, walk_path
+from sealbox.client.sdk.tree import Folder, Node, folder_of, join_path, split_path, walk_path
 from sealbox.client.sdk.walks import Ancestry, Withheld, ancestry_of
 from sealbox.crypto import links as crypto_links
 from sealbox.crypto.errors import ErrorCode, IntegrityError
@@ -39,6 +40,7 @@ from sealbox.crypto.layout import b64url, from_b64url
 from sealbox.crypto.password import KdfParams
 from sealbox.crypto.tree import FileMetadata, NodeType, as_file_metadata
 from sealbox.protocol import models as m
+from sealbox.protocol.listing import collection_paused
 
 
 @dataclass(frozen=True)
@@ -245,10 +247,11 @@ class OpenedLink:
     async def folder(
         self, folder_id: bytes, key: FolderKey, ancestry: Ancestry | None = None
     ) -> Folder:
-        listing = await self.api.folder(folder_id)
         # No freshness mark: a visitor keeps no state about the owner's tree. That is why the
         # walks' cycle check matters most here (threat catalogue A26).
-        folder, _ = verify_listing(listing, folder_id, key, self.writers, None)
+        with collection_paused():
+            checked = await fetch_checked(self.api, folder_id, key, self.writers, None)
+            folder = folder_of(folder_id, key, checked)
         folder.ancestry = ancestry or Ancestry(folder_id)
         if folder.claims and folder.withheld:
             await self._removals.confirm(folder, folder.claims)

@@ -12,8 +12,6 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-import msgspec
-
 from sealbox.client.sdk import authors, duplicates, walks
 from sealbox.client.sdk.account import Session
 from sealbox.client.sdk.errors import (
@@ -24,49 +22,20 @@ from sealbox.client.sdk.errors import (
     WithheldError,
 )
 from sealbox.client.sdk.kept_versions import kept_versions
+from sealbox.client.sdk.listing_check import Checked, ListingCheck, fetch_checked
+from sealbox.client.sdk.listing_check import Node as Node  # where it was defined before
 from sealbox.client.sdk.removals import Noticed, Removal, RemovalCheck, own_decisions
 from sealbox.client.sdk.rosters import write_members
 from sealbox.client.sdk.state import LocalState
 from sealbox.client.sdk.walks import Ancestry, Withheld, ancestry_of
 from sealbox.crypto import manifest as mf
-from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.keys import FolderKey
-from sealbox.crypto.tree import (
-    FileMetadata,
-    Metadata,
-    MetadataOpener,
-    NodeRecord,
-    NodeType,
+from sealbox.protocol.listing import (
+    BinaryListing,
+    RemovedChild,
+    collection_paused,
+    encode_listing,
 )
-from sealbox.protocol.listing import BinaryListing, RemovedChild, collection_paused
-
-
-class Node(msgspec.Struct, frozen=True, gc=False):
-    """A child as the manifest vouches for it, with its decrypted metadata. A msgspec struct, one
-    per child of a listing, for the same reason as crypto.tree.NodeRecord; nothing it holds
-    refers back to it, so the collector need not track it."""
-
-    record: NodeRecord
-    metadata: Metadata
-    stored_size: int  # ciphertext bytes the server reports (files); shown as "server-reported"
-    # A kept version sealed under an earlier key of its folder (kept_versions.py): that key.
-    sealed_under: FolderKey | None = None
-
-    @property
-    def node_id(self) -> bytes:
-        return self.record.node_id
-
-    @property
-    def name(self) -> str:
-        return self.metadata.name
-
-    @property
-    def is_folder(self) -> bool:
-        return self.record.node_type == NodeType.FOLDER
-
-    @property
-    def size(self) -> int:
-        return self.metadata.size if isinstance(self.metadata, FileMetadata) else 0
 
 
 @dataclass
@@ -198,18 +167,14 @@ class Tree:
         the verified path to it; without one the folder is a top of its own."""
         s = self.session
         ancestry = ancestry or Ancestry(folder_id)
-        listing = await self.api.folder(folder_id)
         seen = s.state.mark(s.user_id, folder_id)
-        try:
-            folder, mark = verify_listing(listing, folder_id, key, self.writers, seen)
-        except IntegrityError as exc:
-            # Signed by someone else: a write member of a share on the path to this folder.
-            if exc.code != ErrorCode.BAD_SIGNATURE:
-                raise
-            writers = await self.writers_on(ancestry)
-            if writers == self.writers:
-                raise
-            folder, mark = verify_listing(listing, folder_id, key, writers, seen)
+        # Signed by someone else, it is checked against the write members of the shares on the
+        # path to this folder.
+        with collection_paused():
+            checked = await fetch_checked(
+                self.api, folder_id, key, self.writers, seen, lambda: self.writers_on(ancestry)
+            )
+            folder, mark = folder_of(folder_id, key, checked), checked.mark
         s.state.save_mark(s.user_id, folder_id, mark)
         folder.ancestry = ancestry
         folder.author = self.author
@@ -281,46 +246,22 @@ def verify_listing(
     writers: Mapping[bytes, bytes],
     seen: mf.Seen | None,
 ) -> tuple[Folder, mf.Seen]:
-    """Check a listing: the manifest's signature by one of ``writers`` and its freshness against
-    ``seen``, each record against the manifest, each name against the folder key. Returns the
-    verified folder and the new high-water mark to remember."""
+    """Check a whole listing already read: the manifest's signature by one of ``writers`` and its
+    freshness against ``seen``, each record against the manifest, each name against the folder
+    key. Returns the verified folder and the new high-water mark to remember. A client reading
+    from the server checks the listing as it arrives instead (listing_check.fetch_checked)."""
     with collection_paused():
-        return _verify_listing(listing, folder_id, key, writers, seen)
+        check = ListingCheck(folder_id, key, writers, seen)
+        check.feed(encode_listing(listing))
+        checked = check.finish()
+        return folder_of(folder_id, key, checked), checked.mark
 
 
-def _verify_listing(
-    listing: BinaryListing,
-    folder_id: bytes,
-    key: FolderKey,
-    writers: Mapping[bytes, bytes],
-    seen: mf.Seen | None,
-) -> tuple[Folder, mf.Seen]:
-    manifest = mf.verify_manifest(listing.manifest, folder_id, writers)
-    if listing.manifest_version != manifest.version:
-        raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "listed and signed versions differ")
-    mark = mf.check_freshness(manifest, seen)
-    reconciled = mf.reconcile(manifest, [c.record for c in listing.children])
-    reported = {c.node_id: c for c in listing.children}
-    opener = MetadataOpener(key)
-    children = []
-    for record in reconciled.records:
-        # A record by the manifest's own signer is vouched for by that signature (its hash is
-        # signed); one by another writer must carry that writer's own signature.
-        if record.writer_id != manifest.writer_id:
-            writer_key = writers.get(record.writer_id)
-            if writer_key is None:
-                raise IntegrityError(ErrorCode.BAD_SIGNATURE, "a record by an unknown writer")
-            record.verify(writer_key)
-        metadata = opener.open(record)
-        server_view = reported[record.node_id]
-        if isinstance(metadata, FileMetadata) and server_view.content_id != metadata.content_id:
-            raise IntegrityError(ErrorCode.CONTEXT_MISMATCH, "the server names other content")
-        children.append(Node(record, metadata, server_view.size))
-    folder = Folder(
-        folder_id, key, manifest, children, reconciled.withheld, len(reconciled.injected),
-        claims=listing.removed,
+def folder_of(folder_id: bytes, key: FolderKey, checked: Checked) -> Folder:
+    return Folder(
+        folder_id, key, checked.manifest, checked.children, checked.withheld, checked.injected,
+        claims=checked.claims,
     )  # fmt: skip
-    return folder, mark
 
 
 def missing(folder: Folder, message: str) -> NoReturn:

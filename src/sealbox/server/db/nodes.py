@@ -5,9 +5,8 @@ A node's record and a folder's manifest are sealed; the server stores them as th
 only the public columns (ids, parent, type, content id, manifest version).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -249,8 +248,6 @@ def remove_version(
 
 # Reading
 
-_first = itemgetter(0)
-
 
 # Each node with its content's size (none for a folder).
 _NODES_WITH_SIZE = nodes.outerjoin(contents, nodes.c.content_id == contents.c.content_id)
@@ -290,7 +287,7 @@ _FOLDER = select(nodes.c.node_id, nodes.c.manifest, nodes.c.manifest_version).wh
     & (nodes.c.node_type == "folder")
 )
 _IN_FOLDER = (nodes.c.owner_id == _OWNER) & (nodes.c.parent_id == bindparam("folder_id"))
-_CHILDREN = _with_size().where(_IN_FOLDER)
+_CHILDREN = _with_size().where(_IN_FOLDER).order_by(nodes.c.node_id)
 
 
 # A child as the binary listing frames it (protocol.listing.Row): id, type, content id, size,
@@ -306,7 +303,10 @@ _FRAMING_ROWS = (
     )
     .select_from(_NODES_WITH_SIZE)
     .where(_IN_FOLDER)
+    .order_by(nodes.c.node_id)
 )
+_CHILD_COUNT = select(func.count()).select_from(nodes).where(_IN_FOLDER)
+FRAMING_BATCH = 4000  # rows read from the driver at a time
 
 
 def node(conn: Connection, user_id: bytes, node_id: bytes) -> ListedNode | None:
@@ -323,36 +323,33 @@ def children(conn: Connection, user_id: bytes, folder_id: bytes) -> list[ListedR
     """The folder's children, ordered by node id, as plain tuples in ``ListedNode``'s order.
 
     A folder may hold 100,000 children (docs/benchmarks.md, issue 20), so this reads them the
-    cheapest way both databases allow. The query has no ORDER BY: with one, SQLite walks the
-    owner's primary key in node id order and looks each row up in the table, visiting every
-    node of the account, where ``ix_nodes_owner_parent`` finds just the folder's; sorting the
-    rows here costs less. The rows are taken from the driver's cursor as plain tuples: the
-    columns are bytes, text and integers, which both drivers (sqlite3, psycopg) return as they
-    are, so the result processing SQLAlchemy adds per value and per row changes nothing. No
-    object is made per child: ``ListedNode._make`` only for the JSON listing.
+    cheapest way both databases allow. ``ix_nodes_owner_parent_node`` holds a folder's children
+    in node id order, so the database neither visits other nodes nor sorts. The rows are taken
+    from the driver's cursor as plain tuples: the columns are bytes, text and integers, which
+    both drivers (sqlite3, psycopg) return as they are, so the result processing SQLAlchemy adds
+    per value and per row changes nothing. No object is made per child: ``ListedNode._make``
+    only for the JSON listing.
     """
-    rows: list[ListedRow] = _sorted_children(conn, _CHILDREN, user_id, folder_id)
-    return rows
-
-
-def framing_rows(conn: Connection, user_id: bytes, folder_id: bytes) -> list[FramingRow]:
-    """The folder's children as the binary listing frames them, ordered by node id: read as
-    :func:`children` reads them, with each row's fields already in the framing's order and form,
-    so the framing takes the driver's tuples as they come."""
-    rows: list[FramingRow] = _sorted_children(conn, _FRAMING_ROWS, user_id, folder_id)
-    return rows
-
-
-def _sorted_children(
-    conn: Connection, statement: Any, user_id: bytes, folder_id: bytes
-) -> list[Any]:
-    """The rows ``statement`` reads for the folder's children, as the driver's tuples, sorted
-    by their first column, the node id (see :func:`children` for why)."""
-    result = conn.execute(statement, {"user_id": user_id, "folder_id": folder_id})
+    result = conn.execute(_CHILDREN, {"user_id": user_id, "folder_id": folder_id})
     with result:
-        rows = list(result.cursor.fetchall())
-    rows.sort(key=_first)
+        rows: list[ListedRow] = list(result.cursor.fetchall())
     return rows
+
+
+def framing_rows(conn: Connection, user_id: bytes, folder_id: bytes) -> Iterator[FramingRow]:
+    """The folder's children as the binary listing frames them, read as :func:`children` reads
+    them, a few thousand at a time: each row's fields come in the framing's order and form, so
+    the framing takes the driver's tuples as they come and can send the first children while
+    the rest are still being read."""
+    result = conn.execute(_FRAMING_ROWS, {"user_id": user_id, "folder_id": folder_id})
+    with result:
+        fetch = result.cursor.fetchmany
+        while rows := fetch(FRAMING_BATCH):
+            yield from rows
+
+
+def child_count(conn: Connection, user_id: bytes, folder_id: bytes) -> int:
+    return conn.execute(_CHILD_COUNT, {"user_id": user_id, "folder_id": folder_id}).scalar_one()
 
 
 def node_type(conn: Connection, user_id: bytes, node_id: bytes) -> str | None:

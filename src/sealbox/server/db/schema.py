@@ -98,7 +98,8 @@ nodes = Table(
     Column("content_id", LargeBinary(16), ForeignKey("contents.content_id"), nullable=True),
     Column("manifest", LargeBinary, nullable=True),
     Column("manifest_version", BigInteger, nullable=True),
-    Index("ix_nodes_owner_parent", "owner_id", "parent_id"),
+    # A folder's children in node id order: listings read them so, and send them as they read.
+    Index("ix_nodes_owner_parent_node", "owner_id", "parent_id", "node_id"),
     Index("ix_nodes_content", "content_id"),
 )
 
