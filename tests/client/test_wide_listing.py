@@ -71,7 +71,7 @@ class Wide:
             self.children[index] = struct_replace(child, record=record)
         if hashed:
             entry = self.entries[index]
-            self.entries[index] = replace(entry, record_hash=tree.record_hash(record))
+            self.entries[index] = struct_replace(entry, record_hash=tree.record_hash(record))
 
     def listing(self) -> BinaryListing:
         manifest = mf.make_manifest(

@@ -467,6 +467,23 @@ def test_aead_refuses_wrong_sizes_before_calling_libsodium() -> None:
         _sodium.aead_decrypt(b"k" * 32, b"n" * 24, b"short", b"")
 
 
+def test_an_aead_opener_opens_what_aead_decrypt_opens_and_refuses_the_same() -> None:
+    key, nonce, ad = b"k" * 32, b"n" * 24, b"ad"
+    sealed = bytes(_sodium.aead_encrypt(key, nonce, b"metadata", ad))
+    opener = _sodium.aead_opener(key)
+    assert opener(nonce, sealed, ad) == _sodium.aead_decrypt(key, nonce, sealed, ad) == b"metadata"
+    tampered = sealed[:-1] + bytes([sealed[-1] ^ 1])
+    for args in ((nonce, tampered, ad), (nonce, sealed, b"other"), (nonce, b"short", ad)):
+        with pytest.raises(IntegrityError):
+            opener(*args)
+    with pytest.raises(IntegrityError):
+        _sodium.aead_opener(b"j" * 32)(nonce, sealed, ad)
+    with pytest.raises(ValueError):
+        opener(b"n" * 23, sealed, ad)
+    with pytest.raises(ValueError):
+        _sodium.aead_opener(b"k" * 31)
+
+
 def test_recovery_text_rejects_garbage() -> None:
     for text in ("", "not base32 !!", "AAAA" * 3):
         with pytest.raises(ValueError):

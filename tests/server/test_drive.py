@@ -231,6 +231,42 @@ async def test_binary_listing_matches_json(server: Server) -> None:
         assert children[b64decode(child["node_id"])][5] == b64decode(child["record"])
 
 
+async def test_a_large_binary_listing_is_sent_in_pieces_in_node_id_order(server: Server) -> None:
+    """Past SMALL_LISTING children the listing is sent as it is read (nodes.framing_rows, in the
+    index's node id order): the same children, records and sizes as the JSON listing."""
+    account = await server.api.signup()
+    folder = await server.api.mkdir(account, account.root_id)
+    puts = [
+        file_put(new_id(), folder, None, inline=(new_id(), b"h", os.urandom(16 + n % 50)))
+        for n in range(300)
+    ]
+    ok(await server.api.tx(account, manifests=[folder], puts=puts))
+    as_json = await listing(server, account, folder)
+    response = await server.client.get(
+        f"/v1/folders/{b64encode(folder)}",
+        headers={**account.headers, "Accept": routes.LISTING_MEDIA_TYPE},
+    )
+    assert response.status_code == 200 and "content-length" not in response.headers
+    parsed = parse_listing(response.content)
+    ids = [c.node_id for c in parsed.children]
+    assert ids == sorted(ids) == [b64decode(c["node_id"]) for c in as_json["children"]]
+    assert [(c.record, c.size) for c in parsed.children] == [
+        (b64decode(c["record"]), c["size"]) for c in as_json["children"]
+    ]
+    assert parsed.manifest_version == as_json["manifest_version"] == 2
+
+
+async def test_a_binary_listing_of_no_such_folder_is_refused_before_anything_is_sent(
+    server: Server,
+) -> None:
+    account = await server.api.signup()
+    response = await server.client.get(
+        f"/v1/folders/{b64encode(new_id())}",
+        headers={**account.headers, "Accept": routes.LISTING_MEDIA_TYPE},
+    )
+    assert response.status_code == 404 and response.json()["error"] == "not_found"
+
+
 @pytest.mark.parametrize("settings_extra", [{"keep_versions": 2}])
 async def test_file_versions_are_kept_up_to_the_setting(
     server: Server, settings_extra: object

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 
 from nacl import bindings as _b
 from nacl._sodium import ffi as _ffi
@@ -74,6 +75,32 @@ def aead_decrypt(key: bytes, nonce: bytes, ciphertext: Buffer, ad: bytes) -> byt
     if status != 0:
         raise IntegrityError(ErrorCode.DECRYPT_FAILED)
     return plaintext
+
+
+def aead_opener(key: bytes) -> Callable[[bytes, bytes, bytes], bytearray]:
+    """:func:`aead_decrypt` under one key, checked once, for a caller that opens many small
+    objects with it (a listing opens one per child): the call goes straight to libsodium with
+    the nonce, ciphertext and AD passed as they are, with no buffer made for any of them."""
+    if len(key) != KEY_BYTES:
+        raise ValueError("XChaCha20-Poly1305 takes a 32-byte key")
+    decrypt, output, null = (
+        _lib.crypto_aead_xchacha20poly1305_ietf_decrypt,
+        _ffi.from_buffer,
+        _ffi.NULL,
+    )
+
+    def open_(nonce: bytes, ciphertext: bytes, ad: bytes) -> bytearray:
+        size = len(ciphertext)
+        if len(nonce) != NONCE_BYTES:
+            raise ValueError("XChaCha20-Poly1305 takes a 24-byte nonce")
+        if size < TAG_BYTES:
+            raise IntegrityError(ErrorCode.DECRYPT_FAILED)
+        plaintext = bytearray(size - TAG_BYTES)
+        if decrypt(output(plaintext), null, null, ciphertext, size, ad, len(ad), nonce, key):
+            raise IntegrityError(ErrorCode.DECRYPT_FAILED)
+        return plaintext
+
+    return open_
 
 
 # BLAKE2b goes through Python's hashlib, which is the same function (RFC 7693, with libsodium's

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+import msgspec
+
 from sealbox.crypto import _sodium
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 from sealbox.crypto.identity import IdentityKeys, verify_signature
@@ -35,8 +37,10 @@ _ENTRY = struct.Struct(f"<{ID_BYTES}sB{HASH_BYTES}s")
 _NODE_TYPES = {NodeType.FOLDER.value: NodeType.FOLDER, NodeType.FILE.value: NodeType.FILE}
 
 
-@dataclass(frozen=True, slots=True)
-class ManifestEntry:
+class ManifestEntry(msgspec.Struct, frozen=True, gc=False):
+    """One child as the manifest lists it. A msgspec struct for the same reason as
+    tree.NodeRecord: a large folder's manifest has one per child (docs/decisions/2010)."""
+
     node_id: bytes
     node_type: NodeType
     record_hash: bytes

@@ -48,7 +48,7 @@ _FOLDER = msgspec.json.Decoder(FolderFields)
 _ENCODER = msgspec.json.Encoder()
 
 
-def read_fields(data: bytes, folder: bool) -> FileFields | FolderFields | None:
+def read_fields(data: bytes | bytearray, folder: bool) -> FileFields | FolderFields | None:
     """The fields of canonical metadata of the schema's shape; None for anything else: another
     shape, a value of another JSON type, an explicit null, a text that is not canonical."""
     try:

@@ -10,6 +10,7 @@ costs one AEAD per child and a record moved or copied elsewhere by the server fa
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
@@ -231,7 +232,7 @@ def check_metadata(metadata: Metadata) -> None:
         check_earlier(metadata.earlier_keys)
 
 
-def decode_metadata(data: bytes, node_type: NodeType) -> Metadata:
+def decode_metadata(data: bytes | bytearray, node_type: NodeType) -> Metadata:
     """Parse authenticated metadata; anything outside the schema is refused, not guessed at.
 
     Metadata of the schema's usual shape is read in one call (metadata_fields.py); the rest, and
@@ -240,7 +241,7 @@ def decode_metadata(data: bytes, node_type: NodeType) -> Metadata:
     (tests/crypto/test_properties.py)."""
     fields = read_fields(data, node_type == NodeType.FOLDER)
     if fields is None:
-        return _decode_metadata_checked(data, node_type)
+        return _decode_metadata_checked(bytes(data), node_type)
     try:
         metadata = _metadata_of(fields)
         check_metadata(metadata)
@@ -249,12 +250,9 @@ def decode_metadata(data: bytes, node_type: NodeType) -> Metadata:
     return metadata
 
 
-def _optional_id(value: str | None) -> bytes | None:
-    return None if value is None else _id_field(value)
-
-
 def _metadata_of(fields: FileFields | FolderFields) -> Metadata:
-    trashed_from, author = _optional_id(fields.trashed_from), _optional_id(fields.author)
+    trashed_from = None if fields.trashed_from is None else _id_field(fields.trashed_from)
+    author = None if fields.author is None else _id_field(fields.author)
     if isinstance(fields, FolderFields):
         return FolderMetadata(fields.name, fields.mtime, trashed_from, author, fields.author_name)
     return FileMetadata(
@@ -378,32 +376,36 @@ def open_metadata(
     node_version: int,
 ) -> Metadata:
     ad = _METADATA_PREFIX + _metadata_context(node_id, parent_id, node_type, node_version)
-    return _open_metadata(_metadata_key(parent_key), sealed, ad, node_type)
+    return _open_metadata(_sodium.aead_opener(_metadata_key(parent_key)), sealed, ad, node_type)
 
 
 _METADATA_PREFIX = prefix(ObjectType.METADATA)
 _SEALED_MIN = PREFIX_BYTES + _sodium.NONCE_BYTES + _sodium.TAG_BYTES
 # The metadata AD of a parsed record, in one call: prefix, node id, parent id, type, version.
 _METADATA_AD = struct.Struct(f"<{PREFIX_BYTES}s{ID_BYTES}s{ID_BYTES}sBQ")
+_NONCE_END = PREFIX_BYTES + _sodium.NONCE_BYTES
 
 
-def _open_metadata(metadata_key: bytes, sealed: bytes, ad: bytes, node_type: NodeType) -> Metadata:
+def _open_metadata(
+    decrypt: Callable[[bytes, bytes, bytes], bytearray],
+    sealed: bytes,
+    ad: bytes,
+    node_type: NodeType,
+) -> Metadata:
     if sealed[:PREFIX_BYTES] != _METADATA_PREFIX or len(sealed) < _SEALED_MIN:
         parse_sealed(sealed, ObjectType.METADATA)  # raises the error that names what is wrong
-    nonce_end = PREFIX_BYTES + _sodium.NONCE_BYTES
-    plaintext = _sodium.aead_decrypt(metadata_key, sealed[PREFIX_BYTES:nonce_end],
-                                     sealed[nonce_end:], ad)  # fmt: skip
-    return decode_metadata(bytes(plaintext), node_type)
+    plaintext = decrypt(sealed[PREFIX_BYTES:_NONCE_END], sealed[_NONCE_END:], ad)
+    return decode_metadata(plaintext, node_type)
 
 
 class MetadataOpener:
     """Opens the metadata of many children of one folder, deriving the folder's metadata subkey
     once instead of once per child. Each record's own ids and version still go into its AD."""
 
-    __slots__ = ("_key",)
+    __slots__ = ("_decrypt",)
 
     def __init__(self, parent_key: FolderKey) -> None:
-        self._key = _metadata_key(parent_key)
+        self._decrypt = _sodium.aead_opener(_metadata_key(parent_key))
 
     def open(self, record: NodeRecord) -> Metadata:
         # A parsed record's ids are 16 bytes and its version a u64, so this is the AD that
@@ -412,7 +414,7 @@ class MetadataOpener:
             _METADATA_PREFIX, record.node_id, record.parent_id, record.node_type,
             record.node_version,
         )  # fmt: skip
-        return _open_metadata(self._key, record.sealed_metadata, ad, record.node_type)
+        return _open_metadata(self._decrypt, record.sealed_metadata, ad, record.node_type)
 
 
 # Node records -------------------------------------------------------------------------------

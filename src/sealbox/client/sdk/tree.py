@@ -55,11 +55,16 @@ class Folder:
     ancestry: Ancestry | None = None
     # Who wrote a child, as the reader knows them: for the message when a name is ambiguous.
     author: Callable[[Node], str] | None = field(default=None, repr=False)
-    _by_name: dict[str, list[Node]] = field(default_factory=dict, repr=False)
+    # The children by name, made when first asked for: a caller that only goes through the
+    # children of a large folder never needs it.
+    _names: dict[str, list[Node]] | None = field(default=None, repr=False)
     _labels: dict[bytes, str] | None = field(default=None, repr=False)
 
-    def __post_init__(self) -> None:
-        self._by_name = duplicates.group(self.children)
+    @property
+    def _by_name(self) -> dict[str, list[Node]]:
+        if self._names is None:
+            self._names = duplicates.group(self.children)
+        return self._names
 
     def child(self, name: str) -> Node | None:
         """The child called exactly ``name`` (to replace, or to check a name is free); None if
