@@ -1,12 +1,15 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
+import itertools
 import os
 import struct
+from collections.abc import Iterator
 
 import pytest
 
 from sealbox.protocol import routes
 from sealbox.protocol.listing import parse_listing
 from sealbox.protocol.models import b64decode, b64encode
+from sealbox.server.db import nodes
 from sealbox.testing.http_api import file_put, folder_put, new_id, ok
 from tests.server.conftest import Server, stored_chunks
 
@@ -254,6 +257,33 @@ async def test_a_large_binary_listing_is_sent_in_pieces_in_node_id_order(server:
         (b64decode(c["record"]), c["size"]) for c in as_json["children"]
     ]
     assert parsed.manifest_version == as_json["manifest_version"] == 2
+
+
+async def test_a_listing_whose_reading_fails_midway_never_ends_as_a_whole_answer(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the first piece is sent, a failure can no longer become an error status: the answer
+    must then break off, never end as if whole (a client refuses a body cut short)."""
+    account = await server.api.signup()
+    folder = await server.api.mkdir(account, account.root_id)
+    puts = [
+        file_put(new_id(), folder, None, inline=(new_id(), b"h", os.urandom(20)))
+        for _ in range(300)
+    ]
+    ok(await server.api.tx(account, manifests=[folder], puts=puts))
+    read = nodes.framing_rows
+
+    def breaks_off(*args: object) -> Iterator[object]:
+        rows = read(*args)  # type: ignore[arg-type]
+        yield from itertools.islice(rows, 100)
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(nodes, "framing_rows", breaks_off)
+    with pytest.raises(RuntimeError, match="the disk went away"):
+        await server.client.get(
+            f"/v1/folders/{b64encode(folder)}",
+            headers={**account.headers, "Accept": routes.LISTING_MEDIA_TYPE},
+        )
 
 
 async def test_a_binary_listing_of_no_such_folder_is_refused_before_anything_is_sent(

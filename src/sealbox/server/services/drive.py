@@ -87,6 +87,23 @@ def _removed(
     return tuple(out)
 
 
+def _settle(head: asyncio.Future[tuple[int, int]], value: tuple[int, int]) -> None:
+    if not head.done():  # not if the request was given up meanwhile
+        head.set_result(value)
+
+
+def _fail(
+    head: asyncio.Future[tuple[int, int]],
+    queue: asyncio.Queue[bytes | BaseException | None],
+    exc: BaseException,
+) -> None:
+    """What the reading raised: to the caller if nothing was sent yet, else to the answer."""
+    if head.done():
+        queue.put_nowait(exc)
+    else:
+        head.set_exception(exc)
+
+
 async def _drain(
     queue: asyncio.Queue[bytes | BaseException | None], producer: asyncio.Task[None]
 ) -> AsyncIterator[bytes]:
@@ -158,7 +175,7 @@ class DriveService:
         queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue()
 
         def started(version: int, count: int) -> None:
-            loop.call_soon_threadsafe(head.set_result, (version, count))
+            loop.call_soon_threadsafe(_settle, head, (version, count))
 
         def send(piece: bytes) -> None:
             loop.call_soon_threadsafe(queue.put_nowait, piece)
@@ -166,12 +183,13 @@ class DriveService:
         async def produce() -> None:
             try:
                 await to_thread.run_sync(partial(self._frame, user_id, folder_id, started, send))
+            except Exception as exc:
+                _fail(head, queue, exc)
+            except asyncio.CancelledError:  # the server is stopping
+                _fail(head, queue, RuntimeError("the server stopped while reading a listing"))
+                raise
+            else:
                 queue.put_nowait(None)
-            except BaseException as exc:  # to the answer, or to the caller if nothing was sent
-                if head.done():
-                    queue.put_nowait(exc)
-                else:
-                    head.set_exception(exc)
 
         producer = asyncio.create_task(produce())
         version, count = await head
