@@ -259,6 +259,8 @@ class Api:
         return routes.CONTENT.format(content_id=_id(content_id))
 
     async def folder(self, folder_id: bytes) -> BinaryListing:
+        """The folder's binary listing, read whole and parsed, not checked (for tools and tests;
+        the SDK checks a listing as it arrives, through folder_pieces)."""
         reply = await self._send(
             "GET", self._folder_path(folder_id), headers={"Accept": routes.LISTING_MEDIA_TYPE},
             limit=REPLY_LISTING,

@@ -23,7 +23,7 @@ from sealbox.client.sdk.errors import (
 )
 from sealbox.client.sdk.kept_versions import kept_versions
 from sealbox.client.sdk.listing_check import Checked, ListingCheck, fetch_checked
-from sealbox.client.sdk.listing_check import Node as Node  # where it was defined before
+from sealbox.client.sdk.listing_check import Node as Node  # most of the SDK imports it here
 from sealbox.client.sdk.removals import Noticed, Removal, RemovalCheck, own_decisions
 from sealbox.client.sdk.rosters import write_members
 from sealbox.client.sdk.state import LocalState
@@ -173,8 +173,8 @@ class Tree:
         s = self.session
         ancestry = ancestry or Ancestry(folder_id)
         seen = s.state.mark(s.user_id, folder_id)
-        # Signed by someone else, it is checked against the write members of the shares on the
-        # path to this folder.
+        # A listing signed by someone else is checked again against the write members of the
+        # shares on the path to this folder.
         with collection_paused():
             checked = await fetch_checked(
                 self.api, folder_id, key, self.writers, seen, lambda: self.writers_on(ancestry)
