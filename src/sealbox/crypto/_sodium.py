@@ -112,6 +112,11 @@ def blake2b(data: Buffer, *, size: int = 32, key: bytes = b"") -> bytes:
     return hashlib.blake2b(data, digest_size=size, key=key).digest()
 
 
+# The constructor itself, for the one hash taken once per child of a listing (tree.record_hash):
+# a call to it with the digest size, and nothing between.
+BLAKE2B = hashlib.blake2b
+
+
 def kdf_derive(key: bytes, subkey_id: int, context: bytes) -> bytes:
     """libsodium's ``crypto_kdf_derive_from_key`` with a 32-byte output.
 

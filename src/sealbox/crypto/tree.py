@@ -70,7 +70,10 @@ class TopFolder(IntEnum):
 
 def record_hash(data: bytes) -> bytes:
     """BLAKE2b-256 of an object's bytes: how manifests and metadata refer to other objects."""
-    return _sodium.blake2b(data)
+    return _BLAKE2B(data, digest_size=HASH_BYTES).digest()
+
+
+_BLAKE2B = _sodium.BLAKE2B
 
 
 # Keys ---------------------------------------------------------------------------------------
@@ -251,13 +254,16 @@ def decode_metadata(data: bytes | bytearray, node_type: NodeType) -> Metadata:
 
 
 def _metadata_of(fields: FileFields | FolderFields) -> Metadata:
-    trashed_from = None if fields.trashed_from is None else _id_field(fields.trashed_from)
-    author = None if fields.author is None else _id_field(fields.author)
+    # msgspec gave every field its JSON type: ids are strings, so no type check before decoding.
+    trashed_from = (
+        None if fields.trashed_from is None else check_id(from_b64url(fields.trashed_from))
+    )
+    author = None if fields.author is None else check_id(from_b64url(fields.author))
     if isinstance(fields, FolderFields):
         return FolderMetadata(fields.name, fields.mtime, trashed_from, author, fields.author_name)
     return FileMetadata(
         fields.name, fields.mtime, fields.size, fields.mime,
-        _id_field(fields.content_id), from_b64url(fields.header_hash),
+        check_id(from_b64url(fields.content_id)), from_b64url(fields.header_hash),
         trashed_from, author, fields.author_name,
         None if fields.plaintext_hash is None else from_b64url(fields.plaintext_hash),
         None if fields.thumbnail is None else from_b64url(fields.thumbnail),
