@@ -41,6 +41,7 @@ from sealbox.client.cli.output import (
     human_size,
     labelled,
     terminal_safe,
+    write_out,
 )
 from sealbox.client.cli.transfer_flags import (
     Backup,
@@ -96,7 +97,7 @@ def _print_rows(rows: list[dict[str, Any]] | list[str], long: bool) -> None:
     verifying it."""
     lines = [row if isinstance(row, str) else _row_line(row, long) for row in rows]
     if lines:
-        typer.echo("\n".join(lines))
+        write_out("\n".join(lines))
 
 
 def _row_line(row: dict[str, Any], long: bool) -> str:

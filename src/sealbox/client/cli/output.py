@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
+import select
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -73,7 +76,33 @@ def format_mtime(milliseconds: int) -> str:
 
 
 def emit_json(value: Any) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=None))
+    write_out(json.dumps(value, ensure_ascii=False, indent=None))
+
+
+def write_out(text: str) -> None:
+    """``text`` and a newline on standard output, every byte of it: for one large write, such as
+    a listing of 100,000 names.
+
+    With PYTHONUNBUFFERED set (as many containers set it), ``sys.stdout`` writes straight to its
+    descriptor and, when a write is short, drops what is left over and reports it all written:
+    a pipe's write is short when a signal arrives, or when the descriptor is non-blocking and
+    the pipe full. The bytes go out here until none is left. Standard output that is no
+    descriptor (a test's capture) is written to as it is."""
+    stream = sys.stdout
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
+        typer.echo(text)
+        return
+    data = memoryview((text + "\n").encode(stream.encoding or "utf-8", stream.errors or "strict"))
+    stream.flush()
+    while data:
+        try:
+            written = os.write(fd, data)
+        except BlockingIOError:  # a non-blocking descriptor whose pipe is full
+            select.select([], [fd], [])
+            continue
+        data = data[written:]
 
 
 _json_errors = {"on": False}
