@@ -113,12 +113,11 @@ class ListingReader:
     could only half read.
     """
 
-    __slots__ = ("_head", "_left", "_rest", "count", "manifest", "manifest_version")
+    __slots__ = ("_head", "_left", "_rest", "manifest", "manifest_version")
 
     def __init__(self) -> None:
         self.manifest_version = 0
         self.manifest: bytes | None = None
-        self.count = 0
         self._left = 0  # children still to come
         self._rest = b""  # bytes received after the head and not yet read
         self._head = bytearray()  # bytes received until the head is whole (a manifest can be MBs)
@@ -160,8 +159,7 @@ class ListingReader:
         if len(head) < end + COUNT.size:
             return False
         self.manifest_version, self.manifest = manifest_version, bytes(head[HEAD.size : end])
-        (self.count,) = COUNT.unpack_from(head, end)
-        self._left = self.count
+        (self._left,) = COUNT.unpack_from(head, end)
         self._rest, self._head = bytes(head[end + COUNT.size :]), bytearray()
         return True
 

@@ -64,7 +64,7 @@ from sealbox.client.sdk.local_tree import Links
 from sealbox.client.sdk.tree import Folder, Node, join_path, split_path
 from sealbox.client.sdk.walks import Withheld
 from sealbox.crypto.layout import b64url
-from sealbox.crypto.tree import FileMetadata, NodeType
+from sealbox.crypto.tree import FileMetadata
 from sealbox.protocol.listing import collection_paused
 
 RemotePath = Annotated[str, typer.Argument(help="Absolute remote path, such as /docs/a.txt.")]
@@ -189,15 +189,13 @@ def _child_lines(drive: Drive, folder: Folder, base: str) -> list[str]:
     _child_rows, made straight from each child whose name no other has (the rows' dictionaries
     cost a tenth of a second at 100,000 children, to be read for a name and a type)."""
     named, shared = _sorted_children(folder)
-    safe = terminal_safe
-    return [
-        _row_line(labelled(_row(f"{base}/{label}", c), drive, folder, c), False)
-        if name in shared
-        else safe(name) + "/"
-        if c.record.node_type == NodeType.FOLDER
-        else safe(name)
-        for name, label, c in named
-    ]
+    lines = []
+    for name, label, c in named:
+        if name in shared:
+            lines.append(_row_line(labelled(_row(f"{base}/{label}", c), drive, folder, c), False))
+        else:
+            lines.append(terminal_safe(name) + ("/" if c.is_folder else ""))
+    return lines
 
 
 def _sorted_children(folder: Folder) -> tuple[list[tuple[str, str, Node]], set[str]]:

@@ -157,12 +157,21 @@ class Api:
         limit: int = REPLY_JSON, **kw: Any,
     ) -> Reply:  # fmt: skip
         """Send a request and read its whole answer, at most ``limit`` bytes of it."""
-        headers = {**self._headers(), **kw.pop("headers", {})}
-        request = self.http.build_request(
-            method, path, json=json, content=content, headers=headers, **kw
-        )
         what = f"{method} {path}"
-        async with self.deadline_for(what):
+        async with self._answer(method, path, json=json, content=content, **kw) as response:
+            body = await _read_within(response, limit)
+        if body is None:
+            raise _too_large(limit, what)
+        return Reply(response.status_code, response.headers, body)
+
+    @contextlib.asynccontextmanager
+    async def _answer(self, method: str, path: str, **kw: Any) -> AsyncIterator[httpx.Response]:
+        """Send a request and give its answer, still to be read, within the deadline (which
+        covers the whole block); an error status is raised as the server's error, and the
+        answer is closed when the block ends."""
+        headers = {**self._headers(), **kw.pop("headers", {})}
+        request = self.http.build_request(method, path, headers=headers, **kw)
+        async with self.deadline_for(f"{method} {path}"):
             response = await self.http.send(request, stream=True)
             try:
                 if response.status_code >= 400:
@@ -171,12 +180,9 @@ class Api:
                         await _read_within(response, REPLY_ERROR),
                         response.headers.get("retry-after"),
                     )
-                body = await _read_within(response, limit)
+                yield response
             finally:
                 await response.aclose()
-        if body is None:
-            raise _too_large(limit, what)
-        return Reply(response.status_code, response.headers, body)
 
     async def _download(self, request: httpx.Request, size: int) -> StreamedResponse:
         """Send a GET of ``size`` bytes of content, whose answer is read as it arrives: through
@@ -276,21 +282,9 @@ class Api:
         it meanwhile (listing_check.py); more than ``REPLY_LISTING`` bytes is refused. The
         deadline covers the whole block."""
         path = self._folder_path(folder_id)
-        headers = {**self._headers(), "Accept": routes.LISTING_MEDIA_TYPE}
-        request = self.http.build_request("GET", path, headers=headers)
-        what = f"GET {path}"
-        async with self.deadline_for(what):
-            response = await self.http.send(request, stream=True)
-            try:
-                if response.status_code >= 400:
-                    raise _api_error(
-                        response.status_code,
-                        await _read_within(response, REPLY_ERROR),
-                        response.headers.get("retry-after"),
-                    )
-                yield _pieces_within(response, REPLY_LISTING, what)
-            finally:
-                await response.aclose()
+        headers = {"Accept": routes.LISTING_MEDIA_TYPE}
+        async with self._answer("GET", path, headers=headers) as response:
+            yield _pieces_within(response, REPLY_LISTING, f"GET {path}")
 
     def _node_path(self, node_id: bytes) -> str:
         return routes.NODE.format(node_id=_id(node_id))

@@ -97,7 +97,7 @@ class ListingCheck:
         writers: Mapping[bytes, bytes],
         seen: mf.Seen | None,
     ) -> None:
-        self.folder_id, self.key, self.writers, self._seen = folder_id, key, writers, seen
+        self.folder_id, self.writers, self._seen = folder_id, writers, seen
         self._reader = ListingReader()
         self._opener = MetadataOpener(key)
         self._manifest: mf.Manifest | None = None

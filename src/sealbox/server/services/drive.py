@@ -9,7 +9,6 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TypeVar
 
 from anyio import to_thread
 
@@ -20,8 +19,6 @@ from sealbox.server.db.engine import Connection, Engine, read_only, writing
 from sealbox.server.db.nodes import RECORD_NODE_VERSION, ListedFolder, ListedNode, ListedRow
 from sealbox.server.errors import not_found
 from sealbox.server.services.collector import Collector
-
-Row = TypeVar("Row")
 
 __all__ = ["DriveService", "ListedFolder", "ListedNode", "ListedRow", "Listing"]
 
@@ -57,18 +54,12 @@ class Listing:
         )
 
 
-def _snapshot(
-    conn: Connection,
-    user_id: bytes,
-    folder_id: bytes,
-    read_children: Callable[[Connection, bytes, bytes], list[Row]],
-) -> tuple[ListedFolder, list[Row], tuple[framing.RemovedChild, ...]]:
-    """The folder, its children as ``read_children`` reads them, and what decisions removed
-    from it, in the caller's transaction; not found unless it is the user's folder."""
+def _folder(conn: Connection, user_id: bytes, folder_id: bytes) -> ListedFolder:
+    """The user's folder, its manifest and version; not found unless it is theirs."""
     folder = nodes.folder(conn, user_id, folder_id)
     if folder is None:
         raise not_found("folder")
-    return folder, read_children(conn, user_id, folder_id), _removed(conn, user_id, folder_id)
+    return folder
 
 
 def _removed(
@@ -135,8 +126,9 @@ class DriveService:
         # is process-wide; where two requests overlap, one may end the other's early, which
         # costs only time.
         with read_only(self._engine) as conn, framing.collection_paused():
-            folder, children, removed = _snapshot(conn, user_id, folder_id, nodes.children)
-        return Listing(folder, children, removed)
+            folder = _folder(conn, user_id, folder_id)
+            children = nodes.children(conn, user_id, folder_id)
+            return Listing(folder, children, _removed(conn, user_id, folder_id))
 
     def _frame(
         self,
@@ -149,9 +141,7 @@ class DriveService:
         # objects per child) are freed without the collector ever walking them, which it did
         # once they outlived the pause (about an eighth of the listing's CPU at 100,000).
         with read_only(self._engine) as conn, framing.collection_paused():
-            folder = nodes.folder(conn, user_id, folder_id)
-            if folder is None:
-                raise not_found("folder")
+            folder = _folder(conn, user_id, folder_id)
             count = nodes.child_count(conn, user_id, folder_id)
             removed = _removed(conn, user_id, folder_id)
             started(folder.manifest_version, count)
