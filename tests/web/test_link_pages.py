@@ -96,6 +96,8 @@ async def test_password_link_wrong_then_right(live: Live, browser: Any, alice: O
     live.hostile.requests.clear()
     page = await visit(browser, url)
     await page.page.fill("#link-password", "not the password")
+    # The browser's own late requests (its icon) must not be counted as the page's.
+    await page.page.wait_for_load_state("networkidle")
     before = len(live.hostile.requests)
     await page.page.click("#password-form button")
     await page.page.wait_for_selector("text=Wrong password")
