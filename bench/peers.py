@@ -4,6 +4,7 @@
     scripts/bench --peers            # 1 GiB and 5,000 files of 4 KiB, 3 runs each (~15 minutes)
     scripts/bench --peers --quick    # 64 MiB and 500 files, one run each
     scripts/bench --peers --small    # only the 5,000 files of 4 KiB (with --quick: 500, one run)
+    scripts/bench --peers --large    # only the 1 GiB file (with --quick: 64 MiB, one run)
 
 Tools: the `sealbox` CLI against a real `sealbox server` (SQLite + local disk); rclone crypt over
 a loopback `rclone serve webdav`; rclone crypt to local disk; restic to a local repository. Each
@@ -234,6 +235,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each")
     parser.add_argument("--small", action="store_true", help="only the case of small files")
+    parser.add_argument("--large", action="store_true", help="only the case of one large file")
     args = parser.parse_args()
     runs = 1 if args.quick else 3
     size = (64 if args.quick else 1024) * MIB
@@ -261,13 +263,14 @@ def main() -> None:
         small = directory / "small"
         small.mkdir()
         block = os.urandom(4096)
-        for i in range(count):
+        for i in range(0 if args.large else count):
             (small / f"f{i:05}.bin").write_bytes(i.to_bytes(4, "big") + block[4:])
         stack, rclone, restic = Stack(directory), Rclone(directory), Restic(directory)
         try:
             stack.cli("signup", "bench", SEALBOX_KDF_OPSLIMIT="2", SEALBOX_KDF_MEMLIMIT_MIB="64")
             cases = [] if args.small else [(big, f"{size // MIB} MiB", size / 1e6, "MB/s")]
-            cases.append((small, f"{count:,} files of 4 KiB", count, "files/s"))
+            if not args.large:
+                cases.append((small, f"{count:,} files of 4 KiB", count, "files/s"))
             for source, case, units, unit in cases:
                 out = directory / f"out-{source.name}"
                 ours = sealbox_case(stack, source, out, f"/{source.name}", runs)

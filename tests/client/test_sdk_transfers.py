@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Large transfers through the SDK, with and without writes that bypass the page cache."""
+"""Large transfers through the SDK, whether or not the server's blob store can bypass the page
+cache, and what a download leaves in the page cache."""
 
 from __future__ import annotations
 
+import ctypes
+import mmap
 import os
 from pathlib import Path
 
@@ -167,3 +170,48 @@ def test_seal_small_refuses_a_file_over_the_inline_bound(tmp_path: Path) -> None
     local.write_bytes(os.urandom(transfers.INLINE_MAX + 1))
     with pytest.raises(SealboxError, match="grew while it was being read"):
         transfers.seal_small(local, "a.bin")
+
+
+def _resident_pages(path: Path) -> int:
+    """How many of the file's pages are in the page cache (mincore(2) on a shared mapping)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                          ctypes.c_int, ctypes.c_long]  # fmt: skip
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    size = path.stat().st_size
+    pages = -(-size // mmap.PAGESIZE)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        address = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
+        assert address not in (None, ctypes.c_void_p(-1).value), os.strerror(ctypes.get_errno())
+        try:
+            vector = ctypes.create_string_buffer(pages)
+            assert libc.mincore(address, size, vector) == 0, os.strerror(ctypes.get_errno())
+            return sum(byte & 1 for byte in vector.raw)
+        finally:
+            libc.munmap(address, size)
+    finally:
+        os.close(fd)
+
+
+def test_a_download_checkpoint_leaves_its_synced_pages_out_of_the_cache(tmp_path: Path) -> None:
+    # A download writes through the page cache; each checkpoint's sync gives the written pages
+    # back, so a large download neither fills the cache nor leaves the kernel to reclaim it.
+    kept, released = tmp_path / "synced.bin", tmp_path / "released.bin"
+    data = os.urandom(8 * 1024 * 1024)
+    for path in (kept, released):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            transfers.write_all(fd, data)
+            if path is kept:
+                os.fdatasync(fd)
+            else:
+                transfers.sync_and_release(fd)
+        finally:
+            os.close(fd)
+    pages = len(data) // mmap.PAGESIZE
+    assert _resident_pages(kept) > pages // 2  # what a sync alone leaves: the measure can fail
+    assert _resident_pages(released) < pages // 8
+    assert released.read_bytes() == data

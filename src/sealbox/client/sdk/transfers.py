@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import mimetypes
 import mmap
 import os
@@ -516,7 +515,7 @@ class _Partial:
         self.state.save_journal(self.key, {"done": sorted(self.done), "temp": self.path.name})
 
     def checkpoint(self) -> None:
-        os.fdatasync(self.fd)
+        sync_and_release(self.fd)
         self.done.update(self.pending)
         self.pending.clear()
         self.journal()
@@ -525,9 +524,21 @@ class _Partial:
         # Only chunks written before the sync may be recorded as done, so take them first.
         batch = self.pending[:]
         del self.pending[:]
-        await asyncio.to_thread(os.fdatasync, self.fd)
+        await asyncio.to_thread(sync_and_release, self.fd)
         self.done.update(batch)
         self.journal()
+
+
+def sync_and_release(fd: int) -> None:
+    """Make what is written to ``fd`` durable, then let the kernel drop its now clean pages.
+
+    A download writes through the page cache and syncs every ``SYNC_EVERY`` chunks, so the dirty
+    pages never exceed a few tens of MiB, and each sync writes them back in large requests. Giving
+    the clean pages back at once spares the kernel their later reclaim, and keeps a large download
+    from pushing other files out of the cache (docs/decisions/2012)."""
+    os.fdatasync(fd)
+    if hasattr(os, "posix_fadvise"):
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
 
 
 def _open_partial(state: LocalState, key: str, dest: Path, chunks: int) -> _Partial:
@@ -596,12 +607,10 @@ async def _download_chunked(
     # The destination's own name, not what a symlink planted there points to.
     key = f"down:{scope}:{b64url(content_id)}:{dest.parent.resolve() / dest.name}"
     partial = _open_partial(state, key, dest, decryptor.chunks)
-    writer: _ChunkWriter | None = None
     try:
-        writer = _ChunkWriter(partial.path, partial.fd)
         for index in partial.done:
             resumed(decryptor.chunk_plaintext_size(index))
-        await _fetch(api, (content_id, direct), decryptor, partial, writer, concurrency, progress)
+        await _fetch(api, (content_id, direct), decryptor, partial, concurrency, progress)
         set_mtime(partial.fd, metadata.mtime)
         os.fsync(partial.fd)
         try:
@@ -615,8 +624,6 @@ async def _download_chunked(
     finally:
         with contextlib.suppress(OSError):
             os.close(partial.fd)
-        if writer is not None:
-            writer.close()
     fsync_dir(dest.parent)
     state.drop_journal(key)
 
@@ -626,7 +633,6 @@ async def _fetch(
     source: tuple[bytes, DirectDownloads | None],
     decryptor: content.ContentDecryptor,
     partial: _Partial,
-    writer: _ChunkWriter,
     concurrency: int,
     progress: Progress,
 ) -> None:
@@ -634,7 +640,7 @@ async def _fetch(
     tampering the partial file is deleted; on any other end, what is durably written is
     journaled for a rerun."""
     content_id, direct = source
-    chunks = _Chunks(api, decryptor, partial, writer, progress)
+    chunks = _Chunks(api, decryptor, partial, progress)
     spans = _spans(decryptor.chunks, partial.done, concurrency, SPAN_CHUNKS)
 
     async def worker() -> None:
@@ -679,13 +685,11 @@ class _Chunks:
         api: Api,
         decryptor: content.ContentDecryptor,
         partial: _Partial,
-        writer: _ChunkWriter,
         progress: Progress,
     ) -> None:
         self._api = api
         self._decryptor = decryptor
         self._partial = partial
-        self._writer = writer
         self._progress = progress
         # Chunk writes still running in worker threads: the descriptor stays open until they end.
         self.writing: set[asyncio.Future[int]] = set()
@@ -698,7 +702,7 @@ class _Chunks:
 
     def _open_and_write(self, index: int, sealed: memoryview) -> int:
         size = self._decryptor.decrypt_chunk_in_place(index, sealed)
-        self._writer.write(sealed[:size], index * self._decryptor.chunk_size)
+        _pwrite_all(self._partial.fd, sealed[:size], index * self._decryptor.chunk_size)
         return size
 
     async def take(
@@ -736,7 +740,6 @@ class _Lane:
 
     def __init__(self, chunks: _Chunks, size: int) -> None:
         self._chunks = chunks
-        # Anonymous memory is page-aligned, as writes that bypass the page cache need.
         self._buffers = (memoryview(mmap.mmap(-1, size)), memoryview(mmap.mmap(-1, size)))
         self._turn = 0
         self._ahead: tuple[asyncio.Future[int], int] | None = None
@@ -788,52 +791,6 @@ class ChunkFiller:
     async def fill(self, target: memoryview) -> int:
         """Fill ``target`` until it is full or the response ends; returns bytes filled."""
         return await self._body.fill(target)
-
-
-DIRECT_ALIGN = 4096
-
-
-class _ChunkWriter:
-    """Writes opened chunks at their offsets in the partial file.
-
-    Whole chunks go through a second descriptor opened with O_DIRECT where the filesystem allows
-    it: they are page-aligned in memory and on disk, and bypassing the page cache saves the
-    kernel's copy and its reclaim, which on the project's machine cost about 2 CPU seconds per
-    GB written (against 0.1 direct; docs/decisions/0801-direct-writes-for-bulk-data.md). The
-    final fsync still makes the file durable. A short final chunk, and every write on a
-    filesystem without O_DIRECT (tmpfs, some network filesystems), goes through the page cache.
-    """
-
-    def __init__(self, path: Path, fd: int) -> None:
-        self._fd = fd
-        self._direct: int | None = None
-        if hasattr(os, "O_DIRECT"):
-            with contextlib.suppress(OSError):
-                self._direct = os.open(path, os.O_WRONLY | os.O_DIRECT | os.O_NOFOLLOW)
-                if not os.path.samestat(os.fstat(self._direct), os.fstat(fd)):
-                    os.close(self._direct)  # not the file ``fd`` is: the name was replaced
-                    self._direct = None
-        self._use_direct = self._direct is not None
-
-    def write(self, data: memoryview, offset: int) -> None:
-        direct = self._direct if self._use_direct else None
-        if direct is not None and len(data) % DIRECT_ALIGN == 0 and offset % DIRECT_ALIGN == 0:
-            try:
-                _pwrite_all(direct, data, offset)
-                return
-            except OSError as exc:
-                if exc.errno != errno.EINVAL:
-                    raise
-                # Accepted at open but refused on write: use the page cache from now on. The
-                # buffered write below rewrites whatever part of the range was written.
-                self._use_direct = False
-        _pwrite_all(self._fd, data, offset)
-
-    def close(self) -> None:
-        if self._direct is not None:
-            with contextlib.suppress(OSError):
-                os.close(self._direct)
-            self._direct = None
 
 
 def _pwrite_all(fd: int, data: memoryview, offset: int) -> None:
