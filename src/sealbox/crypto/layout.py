@@ -8,13 +8,13 @@ type raises IntegrityError, because a parser that guesses is an attack surface.
 
 from __future__ import annotations
 
-import binascii
 import json
 from enum import IntEnum
 from typing import Any
 
 import msgspec
 
+from sealbox import base64url
 from sealbox.crypto.errors import ErrorCode, IntegrityError
 
 MAGIC = b"SBOX"
@@ -123,33 +123,15 @@ class Reader:
 
 def b64url(data: bytes) -> str:
     """base64url without padding, the text form of every id and binary field (spec/README.md)."""
-    return binascii.b2a_base64(data, newline=False).rstrip(b"=").translate(_TO_URL).decode()
+    return base64url.encode(data)
 
 
 def from_b64url(text: str) -> bytes:
-    """Strict inverse of :func:`b64url`: padding, other alphabets and non-zero tail bits raise.
-
-    Each rule of spec/README.md is checked on the text, not by re-encoding to compare (a listing
-    decodes two or three of these per child, and re-encoding cost half of it): a length that
-    does not leave one character over and a last character whose unused low bits are zero, on
-    the text before it is decoded; no ``=``, no ``+`` or ``/`` (the standard alphabet's) and
-    nothing else outside the alphabet, by the strict decoder. tests/crypto/test_properties.py
-    checks that what it accepts is exactly what ``b64url`` writes.
-    """
+    """Strict inverse of :func:`b64url`: padding, other alphabets and non-zero tail bits raise
+    ValueError (``sealbox.base64url``), anything but a string TypeError."""
     if not isinstance(text, str):  # parsed JSON may hold anything where a string is expected
         raise TypeError("base64url text is a string")
-    spare = len(text) % 4
-    last = _LAST_CHARACTERS.get(spare)
-    if last is None or (text and text[-1] not in last):
-        raise ValueError("not canonical unpadded base64url")
-    # _FROM_URL turns "+", "/" and "=" into "*", which the strict decoder refuses like any other
-    # character outside the alphabet: no scan of the text for them first.
-    try:
-        return binascii.a2b_base64(
-            text.encode("ascii").translate(_FROM_URL) + _PADDING[spare], strict_mode=True
-        )
-    except (binascii.Error, ValueError):
-        raise ValueError("not unpadded base64url") from None
+    return base64url.decode(text)
 
 
 def canonical_json(value: dict[str, Any]) -> bytes:
@@ -205,17 +187,6 @@ def _reject_constant(name: str) -> None:
 
 # One encoder and one decoder for the whole process: json.dumps and json.loads with options build
 # new ones on every call, which costs more than encoding a child's metadata in a large listing.
-_TO_URL = bytes.maketrans(b"+/", b"-_")
-_URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-# What the last character of unpadded base64url may be, by length mod 4: after one byte of a
-# group (2 characters) its low four bits are unused and zero, after two bytes its low two.
-_LAST_CHARACTERS = {
-    0: frozenset(_URL_ALPHABET),
-    2: frozenset(_URL_ALPHABET[::16]),
-    3: frozenset(_URL_ALPHABET[::4]),
-}
-_PADDING = {0: b"", 2: b"==", 3: b"="}
-_FROM_URL = bytes.maketrans(b"-_+/=", b"+/***")  # see from_b64url
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 _SCAN: Any = _DECODER.scan_once  # type: ignore[attr-defined]  # set by JSONDecoder.__init__
