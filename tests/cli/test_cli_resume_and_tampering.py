@@ -39,7 +39,9 @@ def _chunk_bytes(indexes: set[int]) -> int:
 def test_killed_put_resumes_without_resending_chunks(alice: Cli, tmp_path: Path) -> None:
     local = tmp_path / "resume.bin"
     local.write_bytes(os.urandom(SIZE))
-    process = alice.popen("put", str(local), "/resume.bin")
+    # Held to 20 MiB/s, so that it is surely still sending when it is killed: unthrottled, the
+    # whole file can be through before the first poll.
+    process = alice.popen("put", "--bwlimit", "20M", str(local), "/resume.bin")
     _wait_for(lambda: metric(alice.server, "sealbox_chunks_received") >= 8)
     process.send_signal(signal.SIGKILL)
     process.wait()
@@ -68,7 +70,9 @@ def test_killed_get_resumes_without_refetching_verified_chunks(alice: Cli, tmp_p
     local.write_bytes(os.urandom(SIZE))
     alice("put", str(local), "/source.bin")
     out = tmp_path / "fetched.bin"
-    process = alice.popen("get", "/source.bin", str(out))
+    # Held to 20 MiB/s: the first checkpoint (16 chunks) comes after about 3 s, the end after 8.
+    # Unthrottled, the whole file can be written and its journal dropped between two polls.
+    process = alice.popen("get", "--bwlimit", "20M", "/source.bin", str(out))
 
     def some_done() -> bool:
         journals = alice.journals("down:")
