@@ -27,8 +27,8 @@ _LAST_CHARACTERS = {
     2: frozenset(_ALPHABET[::16]),
     3: frozenset(_ALPHABET[::4]),
 }
-_PADDING = {0: b"", 2: b"==", 3: b"="}
 _PADDING_TEXT = {0: "", 2: "==", 3: "="}
+_PADDING = {spare: padding.encode() for spare, padding in _PADDING_TEXT.items()}
 # Below this many bytes (an id, a header) the standard library's codec is quicker, pybase64's
 # call costing more than the work; above it (records, inline chunks) pybase64's.
 _SHORT_BYTES = 150

@@ -532,8 +532,9 @@ class _Partial:
 def sync_and_release(fd: int) -> None:
     """Make what is written to ``fd`` durable, then let the kernel drop its now clean pages.
 
-    A download writes through the page cache and syncs every ``SYNC_EVERY`` chunks, so the dirty
-    pages never exceed a few tens of MiB, and each sync writes them back in large requests. Giving
+    A download writes through the page cache and syncs every ``SYNC_EVERY`` chunks, so its dirty
+    pages stay under about 100 MiB (those chunks and the ones the workers hold), and each sync
+    writes them back in large requests. Giving
     the clean pages back at once spares the kernel their later reclaim, and keeps a large download
     from pushing other files out of the cache (docs/decisions/2012)."""
     os.fdatasync(fd)

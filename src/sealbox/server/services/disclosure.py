@@ -13,7 +13,6 @@ add the bytes themselves (``with_opaque``) where an order specifically requires 
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import time
@@ -130,7 +129,7 @@ class DisclosureService:
         manifest = {
             "format": FORMAT,
             "account": username,
-            "user_id": _b64(user_id),
+            "user_id": m.b64encode(user_id),
             "generated_day": time.strftime("%Y-%m-%d", time.gmtime(self._clock.now())),
             "server_version": self._version,
             "data_sha256": hashlib.sha256(_dump(data)).hexdigest(),
@@ -186,11 +185,7 @@ def _value(table: str, column: str, value: Any, with_opaque: bool) -> Any:
     raw = bytes(value)
     if (table, column) in OPAQUE and not with_opaque:
         return {"opaque_bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest()}
-    return _b64(raw)
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return m.b64encode(raw)
 
 
 def _dump(value: Any) -> bytes:
