@@ -20,7 +20,7 @@ import pytest
 
 from sealbox.client.sdk import links
 
-from .browser import CHROMIUM, CHROMIUM_ARGS, Live, Owner, visit
+from .browser import BIG, CHROMIUM, CHROMIUM_ARGS, Live, Owner, visit
 from .conftest import ASSETS
 from .test_link_pages import TAMPERED, flip_in_second_chunk
 
@@ -105,3 +105,37 @@ def test_the_worker_is_a_file_of_the_build_named_by_its_hash_and_holds_no_crypto
     assert f'"/assets/{workers[0].name}"'.encode() in app.read_bytes()
     # It relays plaintext the page verified; it never sees a key or runs a cipher.
     assert not re.search(rb"sodium|crypto\.subtle|importKey|decrypt", worker)
+
+
+def resized(by: int) -> Any:
+    """A rewrite that cuts ``-by`` bytes off the end of a content object, or appends ``by``."""
+
+    def rewrite(exchange: Any) -> bytes | None:
+        if exchange.status != 200 or len(exchange.body) < BIG:
+            return None
+        return exchange.body[:by] if by < 0 else exchange.body + b"\0" * by
+
+    return rewrite
+
+
+@pytest.mark.parametrize("by", [-100, 1], ids=["cut_short", "extended"])
+async def test_a_content_object_the_server_cut_short_or_extended_saves_nothing(
+    live: Live, saving: tuple[Any, Path], alice: Owner, by: int
+) -> None:
+    """An object that ends before its last chunk, or goes on after it, is refused and nothing
+    reaches the disk. The declared length refuses both first; the reader that fills one reused
+    buffer (pages/download.js) refuses them too: with the length check taken out of a build, this
+    still passed, and with the reader's check for bytes after the last chunk taken out as well,
+    the extended case failed."""
+    browser, folder = saving
+    drive, _ = alice
+    url, _ = await links.create_link(drive, "/docs/big.bin")
+    rule = live.hostile.on("GET", r"/v1/links/[^/]+/contents/[^/]+", resized(by))
+    page = await visit(browser, url)
+    await page.page.click("#download")
+    alert = await page.page.wait_for_selector("[data-state=failed]")
+    assert TAMPERED in await alert.inner_text()
+    assert rule.hits == 1
+    await page.page.wait_for_timeout(500)
+    assert _on_disk(folder) == {}
+    assert page.errors == []
