@@ -14,7 +14,7 @@ import { Code, IntegrityError } from "../crypto/errors.js";
  * body is a byte stream (Chromium's fetch) the browser writes straight into that buffer; else
  * each piece is copied in. What `read` answers is valid until the next `read`.
  */
-class ExactReader {
+export class ExactReader {
   constructor(stream) {
     try {
       this.reader = stream.getReader({ mode: "byob" });
