@@ -9,6 +9,7 @@ returns ``false`` from some of these calls, which is why the rule exists for eve
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 from collections.abc import Callable
 
@@ -173,5 +174,9 @@ def box_seal_open(sealed: bytes, public_key: bytes, secret: bytes) -> bytes:
 
 
 def equal(a: bytes, b: bytes) -> bool:
-    """Constant-time comparison for equal-length secrets and MACs."""
-    return len(a) == len(b) and bool(_b.sodium_memcmp(a, b))
+    """Constant-time comparison for equal-length secrets and MACs.
+
+    The standard library's, in C: PyNaCl's ``sodium_memcmp`` is the same comparison behind
+    argument checks and a foreign call, 1.2 µs against 0.05, and a download of many small files
+    makes two per file."""
+    return len(a) == len(b) and hmac.compare_digest(a, b)
