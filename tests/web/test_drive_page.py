@@ -19,6 +19,7 @@ from sealbox.client.sdk.account import login
 from sealbox.client.sdk.api import Api
 from sealbox.client.sdk.drive import Drive
 from sealbox.client.sdk.state import LocalState
+from sealbox.testing.hostile import Exchange
 
 from .browser import BIG, CHROMIUM, OWNER_PASSWORD, Live, Owner, screenshot, visit
 from .browser import log_in as fill_log_in
@@ -109,6 +110,37 @@ async def test_files_uploaded_in_the_browser_download_with_the_sdk(
         assert "héllo".encode() not in wire
     puts = [r for r in live.hostile.requests if r.method == "PUT"]
     assert len(puts) == 3  # one chunk, then two: sealed and sent chunk by chunk
+
+
+async def test_a_chunk_the_server_refuses_stops_the_upload_and_commits_nothing(
+    live: Live, browser: Any, alice: Owner, tmp_path: Path
+) -> None:
+    """The page sends two chunks at once (drive/upload.js). When the server refuses one, the page
+    waits for the other, says what happened, and sends no folder transaction: the file is not in
+    the drive, and no promise of the upload is left to fail unseen in the page."""
+    source = tmp_path / "three-chunks.bin"
+    source.write_bytes(os.urandom(2 * 4 * 1024 * 1024 + 1000))
+
+    def refuse_chunk_1(exchange: Exchange) -> bytes | None:
+        if not exchange.request.path.endswith("/chunks/1"):
+            return None
+        exchange.status = 503
+        return b'{"error": "unavailable", "message": "try again later"}'
+
+    page = await visit(browser, f"{live.url}/app/login")
+    await log_in(page.page, OWNER_PASSWORD)
+    await page.page.wait_for_selector("#upload-input")
+    live.hostile.requests.clear()
+    rule = live.hostile.on("PUT", r"/v1/uploads/[^/]+/chunks/\d+", refuse_chunk_1)
+    await page.page.set_input_files("#upload-input", [str(source)])
+    status = await page.page.wait_for_selector("#upload-status.error")
+    assert "(503)" in await status.inner_text()
+    assert rule.hits == 1
+    assert not [r for r in live.hostile.requests if r.path == "/v1/transactions"]
+    await page.page.wait_for_timeout(300)
+    assert await page.page.query_selector("#listing >> text=three-chunks.bin") is None
+    # Chromium logs the refused request itself; nothing else may reach the console.
+    assert [e for e in page.errors if "status of 503" not in e] == []
 
 
 async def test_sign_up_in_the_browser_then_the_sdk_logs_in(

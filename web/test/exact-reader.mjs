@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// pages/download.js's ExactReader under Node, on both kinds of stream a browser may hand it: a
+// exact-reader.js under Node, on both kinds of stream a browser may hand it: a
 // byte stream (read with a BYOB reader into the reused buffer) and a default stream (copied in).
 // Each case reads a content object's shape (a header, whole chunks, a short last chunk, then one
 // byte past the end) from pieces of many sizes, and compares every answer with the bytes it
 // should be. Prints {"cases", "byob", "copied", "failures"} and exits 1 on any failure.
 
-import { ExactReader } from "../src/pages/download.js";
+import { ExactReader } from "../src/exact-reader.js";
 
 const TOTAL = 3 * 65_536 + 1_234;
 const READS = [32, 65_536, 65_536, 65_536, 1_234 - 32, 1];

@@ -5,6 +5,7 @@
 // (version 1, listing its children) and the target folder's next signed manifest.
 
 import { ContentEncryptor, HEADER_BYTES, TAG_BYTES, chunkCount } from "../crypto/content.js";
+import { ExactReader } from "../exact-reader.js";
 import { b64url, hex } from "../crypto/layout.js";
 import { makeManifest } from "../crypto/manifest.js";
 import { randomBytes } from "../crypto/sodium.js";
@@ -12,6 +13,8 @@ import { NodeType, makeNodeRecord, recordHash, sealMetadata, validName, wrapNode
 import { makeThumbnail } from "./thumbnails.js";
 
 export const CHUNK_SIZE = 4 * 1024 * 1024;
+/** Chunks sent at once by one upload: each holds a sealed 4 MiB chunk in the page until it is sent. */
+const CHUNKS_IN_FLIGHT = 2;
 /** The server's limit on node puts in one transaction (http-api.md, limits). */
 export const MAX_ITEMS = 5000;
 
@@ -28,18 +31,36 @@ export async function sendContent(api, file, onBytes, name = file.name) {
     content_id: contentId, header: encryptor.header, chunk_size: CHUNK_SIZE, chunk_count: chunks,
     total_size: HEADER_BYTES + file.size + TAG_BYTES * chunks,
   });
-  for (let index = 0; index < chunks; index++) {
-    // One chunk in memory at a time: read, seal, send.
-    const piece = new Uint8Array(await file.slice(index * CHUNK_SIZE, (index + 1) * CHUNK_SIZE).arrayBuffer());
-    await api.putChunk(idText, index, await encryptor.encryptChunk(index, piece, index === chunks - 1));
-    onBytes(piece.length);
+  // A few chunks on the wire at once: the next is read and sealed while the earlier ones are sent.
+  const sending = new Set();
+  let failure = null;
+  // The file is read into one buffer, reused for every chunk: WebCrypto copies it when sealing.
+  const reader = new ExactReader(file.stream());
+  try {
+    for (let index = 0; index < chunks && !failure; index++) {
+      const size = Math.min(CHUNK_SIZE, file.size - index * CHUNK_SIZE);
+      const piece = await reader.read(size);
+      if (piece.length !== size) throw new UploadRefused(`"${name}" changed while it was being read. Upload it again.`);
+      const sealed = await encryptor.encryptChunk(index, piece, index === chunks - 1);
+      const sent = api.putChunk(idText, index, sealed).then(() => onBytes(size), (error) => {
+        failure ??= error;
+      });
+      sending.add(sent);
+      sent.finally(() => sending.delete(sent));
+      if (sending.size >= CHUNKS_IN_FLIGHT) await Promise.race(sending);
+    }
+  } finally {
+    reader.cancel();
+    // Every request has ended before an error is reported: none goes on behind the message.
+    await Promise.all(sending);
   }
+  if (failure) throw failure;
   const metadata = { name, mtime: Math.trunc(file.lastModified), size: file.size, mime: mimeOf(file),
                      contentId, headerHash: encryptor.headerHash, trashedFrom: null };
   return { fileKey, contentId, metadata };
 }
 
-/** An upload the page refuses before sending anything, in words for the person. */
+/** An upload the page refuses or stops (a file that changed while it was read), in words for the person. */
 export class UploadRefused extends Error {
   constructor(message) {
     super(message);
