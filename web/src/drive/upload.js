@@ -39,8 +39,10 @@ export async function sendContent(api, file, onBytes, name = file.name) {
   try {
     for (let index = 0; index < chunks && !failure; index++) {
       const size = Math.min(CHUNK_SIZE, file.size - index * CHUNK_SIZE);
-      const piece = await reader.read(size);
-      if (piece.length !== size) throw new UploadRefused(`"${name}" changed while it was being read. Upload it again.`);
+      const piece = await reader.read(size).catch((error) => {
+        throw UNREADABLE.has(error?.name) ? changed(name) : error;
+      });
+      if (piece.length !== size) throw changed(name);
       const sealed = await encryptor.encryptChunk(index, piece, index === chunks - 1);
       const sent = api.putChunk(idText, index, sealed).then(() => onBytes(size), (error) => {
         failure ??= error;
@@ -59,6 +61,11 @@ export async function sendContent(api, file, onBytes, name = file.name) {
                      contentId, headerHash: encryptor.headerHash, trashedFrom: null };
   return { fileKey, contentId, metadata };
 }
+
+/** How a browser says a file could not be read: changed, moved or deleted since it was chosen. */
+const UNREADABLE = new Set(["NotReadableError", "NotFoundError"]);
+const changed = (name) =>
+  new UploadRefused(`"${name}" was changed, moved or deleted while it was being read. Nothing of it was saved; upload it again.`);
 
 /** An upload the page refuses or stops (a file that changed while it was read), in words for the person. */
 export class UploadRefused extends Error {

@@ -12,12 +12,13 @@ import { InputError } from "../crypto/errors.js";
 import { fromB64url } from "../crypto/layout.js";
 import { ready } from "../crypto/sodium.js";
 import { makeThumbnail } from "../drive/thumbnails.js";
-import { sendContent } from "../drive/upload.js";
+import { UploadRefused, sendContent } from "../drive/upload.js";
 import { DAMAGED, explain } from "./messages.js";
 import { el, formatSize, main, showError, showMessage } from "./view.js";
 
 /** Words for a failed drop upload: the drop's own refusals first, then the common ones. */
 function dropFailure(error) {
+  if (error instanceof UploadRefused) return error.message;
   if (error instanceof HttpError && error.status === 404) {
     return "This drop link does not exist, was deleted, or has expired. Ask its owner for a new one.";
   }
