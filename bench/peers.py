@@ -47,11 +47,11 @@ from suite import MIB, ROWS, Stack, Usage, add, aead_ceiling, median, proc_cpu, 
 
 
 def set_aside(path: Path) -> None:
-    """Take ``path`` out of the way of the next timed run, and leave the filesystem with nothing
-    dirty, so that no run pays for writing back what an earlier one left in the page cache. A
-    folder of many entries is moved into a sibling ``set-aside`` folder (deleted with the run's
-    temporary folder); a file, or a folder of a few (a large file kept would be written back in
-    the next run's filesystem sync), is deleted."""
+    """Take ``path`` out of the way of the next timed run (``measure`` then syncs, so that no run
+    pays for writing back what an earlier one left in the page cache). A folder of many entries
+    is moved into a sibling ``set-aside`` folder (deleted with the run's temporary folder); a
+    file, or a folder of a few (a large file kept would be written back in the next run's
+    filesystem sync), is deleted."""
     if path.is_dir() and len(list(itertools.islice(path.rglob("*"), 100))) == 100:
         aside = path.parent / "set-aside"
         aside.mkdir(exist_ok=True)
@@ -60,7 +60,6 @@ def set_aside(path: Path) -> None:
         shutil.rmtree(path)
     else:
         path.unlink(missing_ok=True)
-    os.sync()
 
 
 @dataclass
@@ -89,9 +88,9 @@ def run_tool(argv: Sequence[str], env: dict[str, str], server_pid: int | None = 
 
 
 def measure(runs: int, reset: Callable[[], None], run: Callable[[], Usage]) -> Figures:
-    """Each run starts with nothing dirty (``reset``, then ``set_aside``'s sync or the tool's own
-    empty store); the sync after it writes back what the tool wrote and did not sync itself,
-    which a durable copy would have to pay (nothing, for sealbox: it syncs as it goes)."""
+    """Each run starts with nothing dirty (``reset``, then a sync); the sync after it writes back
+    what the tool wrote and did not sync itself, which a durable copy would have to pay (nothing,
+    for sealbox: it syncs as it goes)."""
     results, synced = [], []
     for _ in range(runs):
         reset()
