@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator
@@ -25,6 +26,22 @@ def node() -> str:
     if path is None:
         pytest.fail("node is not installed: run scripts/system-deps")
     return path
+
+
+def node_report(node: str, script: str, *args: str, timeout: float = 120) -> dict[str, Any]:
+    """Run ``web/test/<script>`` under Node and answer the JSON report it prints, once it says no
+    case failed (a report's ``failures``) and Node exited 0."""
+    result = subprocess.run(
+        [node, str(WEB / "test" / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    report: dict[str, Any] = json.loads(result.stdout)
+    assert report["failures"] == [], report["failures"][:5]
+    assert result.returncode == 0, result.stderr
+    return report
 
 
 def build(out: Path) -> None:

@@ -8,21 +8,9 @@ end to end); the second is what a browser whose bodies are not byte streams woul
 
 from __future__ import annotations
 
-import json
-import subprocess
-
-from .conftest import WEB
+from .conftest import node_report
 
 
 def test_the_download_reader_answers_exact_bytes_on_both_kinds_of_stream(node: str) -> None:
-    result = subprocess.run(
-        [node, str(WEB / "test" / "exact-reader.mjs")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    report = json.loads(result.stdout)
-    assert report["failures"] == [], report["failures"][:5]
-    assert result.returncode == 0, result.stderr
+    report = node_report(node, "exact-reader.mjs")
     assert report["byob"] > 0 and report["copied"] > 0

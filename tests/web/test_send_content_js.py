@@ -9,23 +9,11 @@ The browser test of a refused chunk (test_drive_page.py) covers the same path en
 
 from __future__ import annotations
 
-import json
-import subprocess
-
-from .conftest import WEB
+from .conftest import node_report
 
 
 def test_an_upload_ends_on_an_unreadable_file_or_a_refused_chunk_with_nothing_left_open(
     node: str,
 ) -> None:
-    result = subprocess.run(
-        [node, str(WEB / "test" / "send-content.mjs")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    report = json.loads(result.stdout)
-    assert report["failures"] == [], report["failures"]
-    assert result.returncode == 0, result.stderr
+    report = node_report(node, "send-content.mjs")
     assert set(report["cases"]) == {"whole", "unreadable", "moved", "short", "other", "refused"}
