@@ -38,7 +38,7 @@ export class ExactReader {
     const { value, done } = await this.reader.read(new Uint8Array(this.buffer, filled, size - filled));
     // The stream took the buffer and hands the same memory back under a new ArrayBuffer; only a
     // stream cancelled under the reader keeps it.
-    if (!value) throw new Error("the download stream was cancelled");
+    if (!value) throw new Error("the stream was cancelled");
     this.buffer = value.buffer;
     if (done) this.done = true;
     return value.byteLength;

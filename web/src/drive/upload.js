@@ -5,10 +5,10 @@
 // (version 1, listing its children) and the target folder's next signed manifest.
 
 import { ContentEncryptor, HEADER_BYTES, TAG_BYTES, chunkCount } from "../crypto/content.js";
-import { ExactReader } from "../exact-reader.js";
 import { b64url, hex } from "../crypto/layout.js";
 import { makeManifest } from "../crypto/manifest.js";
 import { randomBytes } from "../crypto/sodium.js";
+import { ExactReader } from "../exact-reader.js";
 import { NodeType, makeNodeRecord, recordHash, sealMetadata, validName, wrapNodeKey } from "../crypto/tree.js";
 import { makeThumbnail } from "./thumbnails.js";
 
